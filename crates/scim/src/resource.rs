@@ -1,0 +1,590 @@
+//! The resource model: turning a client's JSON into the attributes ScimLab stores, and turning a
+//! stored resource back into what a client asked to see.
+//!
+//! Resources are JSON objects, not structs: an admin must see exactly what the IdP sent,
+//! including attributes and extensions no schema knows. What this module does is canonicalise
+//! known attribute names, coerce the shapes IdPs get wrong (string booleans, manager as a string,
+//! `"$ref": null`, roles as JSON in a string), drop what must never be stored (`password`) or is
+//! server-owned (`id`, `meta`, `groups`), and label every such repair as a [`Quirk`].
+
+use crate::error::{Result, ScimError};
+use crate::filter::AttrPath;
+use crate::quirks::{Quirk, Quirks};
+use crate::schema::{
+    AttrDef, AttrType, ENTERPRISE_USER_SCHEMA, MICROSOFT_GROUP_SCHEMA, Mutability, ResourceKind,
+    Returned, looks_like_schema_urn,
+};
+use serde_json::{Map, Value};
+
+/// Coerce a string boolean (`"True"`, `"false"`) to a boolean, recording the quirk.
+/// Returns the value unchanged when it is not a string boolean.
+pub fn coerce_bool(value: Value, attr_name: &str, quirks: &mut Quirks) -> Result<Value> {
+    if let Value::String(s) = &value {
+        let b = if s.eq_ignore_ascii_case("true") {
+            true
+        } else if s.eq_ignore_ascii_case("false") {
+            false
+        } else {
+            return Err(ScimError::invalid_value(format!(
+                "'{attr_name}' must be a boolean, got the string '{s}': send true or false"
+            )));
+        };
+        quirks.tolerate(Quirk::StringBoolean, || {
+            ScimError::invalid_value(format!(
+                "'{attr_name}' must be a json boolean, got the string '{s}' (strict mode): send {b}"
+            ))
+        })?;
+        return Ok(Value::Bool(b));
+    }
+    Ok(value)
+}
+
+/// If `value` is a string holding a JSON object or array, parse it (Entra app-role PATCHes).
+fn unwrap_json_in_string(value: Value, attr_name: &str, quirks: &mut Quirks) -> Result<Value> {
+    if let Value::String(s) = &value {
+        let t = s.trim_start();
+        if t.starts_with('{') || t.starts_with('[') {
+            if let Ok(parsed) = serde_json::from_str::<Value>(s) {
+                quirks.tolerate(Quirk::JsonInString, || {
+                    ScimError::invalid_value(format!(
+                        "'{attr_name}' got a json document inside a string (strict mode): send the object itself"
+                    ))
+                })?;
+                return Ok(parsed);
+            }
+        }
+    }
+    Ok(value)
+}
+
+/// Canonicalise and coerce one element of a complex attribute (an object of sub-attributes).
+fn coerce_complex_object(def: &AttrDef, obj: Map<String, Value>, quirks: &mut Quirks) -> Result<Value> {
+    let mut out = Map::with_capacity(obj.len());
+    for (key, val) in obj {
+        if val.is_null() {
+            if key == "$ref" {
+                quirks.tolerate(Quirk::NullRef, || {
+                    ScimError::invalid_value(format!(
+                        "'{}.$ref' is null (strict mode): omit $ref or send a uri",
+                        def.name
+                    ))
+                })?;
+            } else {
+                quirks.note(Quirk::NullAttribute);
+            }
+            continue;
+        }
+        match def.sub(&key) {
+            Some(sub) => {
+                if sub.name != key {
+                    quirks.note(Quirk::AttributeNameCase);
+                }
+                let v = if sub.ty == AttrType::Boolean {
+                    coerce_bool(val, &format!("{}.{}", def.name, sub.name), quirks)?
+                } else {
+                    val
+                };
+                out.insert(sub.name.to_owned(), v);
+            }
+            None => {
+                out.insert(key, val);
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// Coerce a value for attribute `def` (of the core schema or an extension) into its RFC shape.
+///
+/// Handles string booleans, JSON in a string, `"$ref": null`, the enterprise `manager` as a
+/// string or a one-element array, and a single object sent for a multi-valued attribute.
+/// `null` is returned as `null`; callers treat it as "unassigned".
+pub fn coerce_attr_value(def: &AttrDef, value: Value, quirks: &mut Quirks) -> Result<Value> {
+    if value.is_null() {
+        return Ok(value);
+    }
+    if def.ty == AttrType::Boolean && !def.multi_valued {
+        return coerce_bool(value, def.name, quirks);
+    }
+    if def.ty != AttrType::Complex {
+        return Ok(value);
+    }
+    let value = unwrap_json_in_string(value, def.name, quirks)?;
+    if def.multi_valued {
+        let items = match value {
+            Value::Array(items) => items,
+            Value::Object(_) => vec![value],
+            other => {
+                return Err(ScimError::invalid_value(format!(
+                    "'{}' must be an array of objects, got {other}",
+                    def.name
+                )));
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let item = unwrap_json_in_string(item, def.name, quirks)?;
+            match item {
+                Value::Object(obj) => out.push(coerce_complex_object(def, obj, quirks)?),
+                Value::Null => quirks.note(Quirk::NullAttribute),
+                // A bare string in a multi-valued complex attribute is its `value`.
+                Value::String(s) => {
+                    let mut m = Map::new();
+                    m.insert("value".into(), Value::String(s));
+                    out.push(Value::Object(m));
+                }
+                other => {
+                    return Err(ScimError::invalid_value(format!(
+                        "'{}' elements must be objects, got {other}",
+                        def.name
+                    )));
+                }
+            }
+        }
+        return Ok(Value::Array(out));
+    }
+    // Single-valued complex (name, manager, meta).
+    let is_manager = def.name == "manager";
+    match value {
+        Value::Object(obj) => coerce_complex_object(def, obj, quirks),
+        Value::String(s) if is_manager => {
+            quirks.tolerate(Quirk::ManagerAsString, || {
+                ScimError::invalid_value(format!(
+                    "'manager' must be an object like {{\"value\": \"{s}\"}}, got a string (strict mode)"
+                ))
+            })?;
+            let mut m = Map::new();
+            m.insert("value".into(), Value::String(s));
+            Ok(Value::Object(m))
+        }
+        Value::Array(mut items) if is_manager && items.len() <= 1 => {
+            quirks.tolerate(Quirk::ManagerAsArray, || {
+                ScimError::invalid_value("'manager' must be a single object, got an array (strict mode)")
+            })?;
+            match items.pop() {
+                None => Ok(Value::Null),
+                Some(inner) => coerce_attr_value(def, inner, quirks),
+            }
+        }
+        other => Err(ScimError::invalid_value(format!(
+            "'{}' must be an object, got {other}",
+            def.name
+        ))),
+    }
+}
+
+/// The server-owned or secret attributes a client may send but that are never stored.
+fn is_dropped_on_write(kind: ResourceKind, def: &AttrDef) -> bool {
+    def.mutability == Mutability::ReadOnly
+        || def.returned == Returned::Never
+        || (kind == ResourceKind::User && def.name == "groups")
+}
+
+/// Ingest an extension object keyed by its URN.
+fn ingest_extension(
+    attrs: &'static [AttrDef],
+    urn: &str,
+    value: Value,
+    quirks: &mut Quirks,
+) -> Result<Value> {
+    let Value::Object(obj) = value else {
+        return Err(ScimError::invalid_syntax(format!(
+            "extension '{urn}' must be a json object of its attributes, got {value}"
+        )));
+    };
+    let mut out = Map::with_capacity(obj.len());
+    for (key, val) in obj {
+        if val.is_null() {
+            quirks.note(Quirk::NullAttribute);
+            continue;
+        }
+        match attrs.iter().find(|a| a.name.eq_ignore_ascii_case(&key)) {
+            Some(def) => {
+                if def.name != key {
+                    quirks.note(Quirk::AttributeNameCase);
+                }
+                let v = coerce_attr_value(def, val, quirks)?;
+                if !v.is_null() {
+                    out.insert(def.name.to_owned(), v);
+                }
+            }
+            None => {
+                quirks.note(Quirk::UnknownAttribute);
+                out.insert(key, val);
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// Read the `schemas` array of a request body; `None` when absent.
+fn read_schemas(value: Option<Value>) -> Result<Option<Vec<String>>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                other => Err(ScimError::invalid_syntax(format!(
+                    "'schemas' must be an array of urn strings, got the element {other}"
+                ))),
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        Some(other) => Err(ScimError::invalid_syntax(format!(
+            "'schemas' must be an array of urn strings, got {other}"
+        ))),
+    }
+}
+
+/// Turn a POST or PUT body into the attributes to store for a resource of `kind`.
+///
+/// The result holds `schemas` and every writable attribute, canonicalised and coerced; it never
+/// holds `id`, `meta`, `password` or a user's `groups`. Unknown attributes and extension objects
+/// are kept as sent. Fails with `invalidSyntax`/`invalidValue` on shapes no IdP sends, and on the
+/// missing required attribute (`userName` for users, `displayName` for groups).
+pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Map<String, Value>> {
+    let Value::Object(mut obj) = body else {
+        return Err(ScimError::invalid_syntax(format!(
+            "the request body must be a json object (a {} resource), got {}",
+            kind.name(),
+            json_kind(&body)
+        )));
+    };
+    let schemas_key = obj.keys().find(|k| k.eq_ignore_ascii_case("schemas")).cloned();
+    let mut schemas = match schemas_key.and_then(|k| obj.remove(&k)).map(Some) {
+        Some(v) => read_schemas(v)?,
+        None => None,
+    }
+    .unwrap_or_else(|| Vec::new());
+    if schemas.is_empty() {
+        quirks.tolerate(Quirk::MissingSchemas, || {
+            ScimError::invalid_syntax(format!(
+                "'schemas' is missing (strict mode): send [\"{}\"]",
+                kind.schema()
+            ))
+        })?;
+    }
+    if schemas.iter().any(|s| s == MICROSOFT_GROUP_SCHEMA) {
+        quirks.note(Quirk::MicrosoftGroupSchema);
+    }
+
+    let mut out = Map::with_capacity(obj.len() + 1);
+    for (key, val) in obj {
+        if looks_like_schema_urn(&key) {
+            if val.is_null() {
+                quirks.note(Quirk::NullAttribute);
+                continue;
+            }
+            let (canonical, v) = match kind.extension(&key) {
+                Some((urn, attrs)) => (urn.to_owned(), ingest_extension(attrs, urn, val, quirks)?),
+                None => {
+                    let lower = key.to_ascii_lowercase();
+                    if lower.contains(":extension:enterprise:") {
+                        quirks.note(Quirk::MalformedEnterpriseUrn);
+                    }
+                    (key, val)
+                }
+            };
+            if !schemas.iter().any(|s| s.eq_ignore_ascii_case(&canonical)) {
+                quirks.tolerate(Quirk::ExtensionNotInSchemas, || {
+                    ScimError::invalid_syntax(format!(
+                        "extension '{canonical}' is present but not listed in 'schemas' (strict mode): add it to 'schemas'"
+                    ))
+                })?;
+                schemas.push(canonical.clone());
+            }
+            out.insert(canonical, v);
+            continue;
+        }
+        match kind.core_attr(&key) {
+            Some(def) => {
+                if def.name == "meta" {
+                    quirks.note(Quirk::ClientSentMeta);
+                    continue;
+                }
+                if def.name == "password" {
+                    quirks.note(Quirk::PasswordSent);
+                    continue;
+                }
+                if is_dropped_on_write(kind, def) {
+                    quirks.note(Quirk::PutEchoesReadOnly);
+                    continue;
+                }
+                if val.is_null() {
+                    quirks.note(Quirk::NullAttribute);
+                    continue;
+                }
+                if def.name != key {
+                    quirks.note(Quirk::AttributeNameCase);
+                }
+                let v = coerce_attr_value(def, val, quirks)?;
+                if !v.is_null() {
+                    out.insert(def.name.to_owned(), v);
+                }
+            }
+            None => {
+                if val.is_null() {
+                    quirks.note(Quirk::NullAttribute);
+                    continue;
+                }
+                quirks.note(Quirk::UnknownAttribute);
+                out.insert(key, val);
+            }
+        }
+    }
+    if !schemas.iter().any(|s| s.eq_ignore_ascii_case(kind.schema())) {
+        schemas.insert(0, kind.schema().to_owned());
+    }
+    out.insert("schemas".into(), schemas.into_iter().map(Value::String).collect());
+    validate_required(kind, &out)?;
+    Ok(out)
+}
+
+/// Check the required attribute of `kind` is a non-empty string (after a create, PUT or PATCH).
+pub fn validate_required(kind: ResourceKind, resource: &Map<String, Value>) -> Result<()> {
+    let attr = match kind {
+        ResourceKind::User => "userName",
+        ResourceKind::Group => "displayName",
+    };
+    match resource.get(attr) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
+        Some(other) => Err(ScimError::invalid_value(format!(
+            "'{attr}' must be a non-empty string, got {other}"
+        ))),
+        None => Err(ScimError::invalid_value(format!(
+            "'{attr}' is required: send a non-empty string in '{attr}'"
+        ))),
+    }
+}
+
+/// A short name of a JSON value's type, for error messages.
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Find the key of `obj` matching `name` case-insensitively.
+pub fn find_key<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a String> {
+    obj.keys().find(|k| k.eq_ignore_ascii_case(name))
+}
+
+/// Apply `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) to a full resource.
+///
+/// `id`, `schemas` and `meta` are always returned (they are `returned: always` or server
+/// metadata); an `attributes` list keeps only the named attributes (a sub-attribute path keeps
+/// just that sub-attribute); `excludedAttributes` removes the named ones. Both are
+/// case-insensitive and may be URN-qualified.
+pub fn project(mut resource: Value, include: &[AttrPath], exclude: &[AttrPath]) -> Value {
+    let Some(obj) = resource.as_object_mut() else { return resource };
+    const ALWAYS: [&str; 3] = ["id", "schemas", "meta"];
+    if !include.is_empty() {
+        let mut kept = Map::new();
+        for (key, val) in std::mem::take(obj) {
+            if ALWAYS.iter().any(|a| a.eq_ignore_ascii_case(&key)) {
+                kept.insert(key, val);
+                continue;
+            }
+            if looks_like_schema_urn(&key) {
+                // Extension object: keep the whole object if named, else only named attributes.
+                if include.iter().any(|p| p.urn.is_none() && p.name.eq_ignore_ascii_case(&key)) {
+                    kept.insert(key, val);
+                    continue;
+                }
+                let wanted: Vec<&AttrPath> = include
+                    .iter()
+                    .filter(|p| p.urn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&key)))
+                    .collect();
+                if let (false, Value::Object(ext)) = (wanted.is_empty(), val) {
+                    let sub: Map<String, Value> = ext
+                        .into_iter()
+                        .filter(|(k, _)| wanted.iter().any(|p| p.name.eq_ignore_ascii_case(k)))
+                        .collect();
+                    kept.insert(key, Value::Object(sub));
+                }
+                continue;
+            }
+            let matching: Vec<&AttrPath> = include
+                .iter()
+                .filter(|p| p.name.eq_ignore_ascii_case(&key) && !is_foreign_urn(p))
+                .collect();
+            if matching.is_empty() {
+                continue;
+            }
+            if matching.iter().any(|p| p.sub.is_none()) {
+                kept.insert(key, val);
+            } else {
+                let subs: Vec<&str> = matching.iter().filter_map(|p| p.sub.as_deref()).collect();
+                kept.insert(key, keep_subs(val, &subs));
+            }
+        }
+        *obj = kept;
+    }
+    for p in exclude {
+        if ALWAYS.iter().any(|a| a.eq_ignore_ascii_case(&p.name)) && p.urn.is_none() {
+            continue;
+        }
+        let container = match &p.urn {
+            Some(urn) if !is_core_urn(urn) => {
+                match find_key(obj, urn).cloned().and_then(|k| obj.get_mut(&k)) {
+                    Some(Value::Object(ext)) => ext,
+                    _ => continue,
+                }
+            }
+            _ => &mut *obj,
+        };
+        let Some(key) = find_key(container, &p.name).cloned() else { continue };
+        match &p.sub {
+            None => {
+                container.remove(&key);
+            }
+            Some(sub) => drop_sub(container.get_mut(&key), sub),
+        }
+    }
+    resource
+}
+
+fn is_core_urn(urn: &str) -> bool {
+    urn.eq_ignore_ascii_case(crate::schema::USER_SCHEMA)
+        || urn.eq_ignore_ascii_case(crate::schema::GROUP_SCHEMA)
+}
+
+fn is_foreign_urn(p: &AttrPath) -> bool {
+    p.urn.as_deref().is_some_and(|u| !is_core_urn(u))
+}
+
+fn keep_subs(val: Value, subs: &[&str]) -> Value {
+    let filter_obj = |o: Map<String, Value>| -> Value {
+        Value::Object(o.into_iter().filter(|(k, _)| subs.iter().any(|s| s.eq_ignore_ascii_case(k))).collect())
+    };
+    match val {
+        Value::Object(o) => filter_obj(o),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Object(o) => filter_obj(o),
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn drop_sub(val: Option<&mut Value>, sub: &str) {
+    let remove = |o: &mut Map<String, Value>| {
+        if let Some(k) = find_key(o, sub).cloned() {
+            o.remove(&k);
+        }
+    };
+    match val {
+        Some(Value::Object(o)) => remove(o),
+        Some(Value::Array(items)) => items.iter_mut().filter_map(Value::as_object_mut).for_each(remove),
+        _ => {}
+    }
+}
+
+/// The enterprise extension URN, re-exported for callers that build resources.
+pub const ENTERPRISE: &str = ENTERPRISE_USER_SCHEMA;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quirks::Mode;
+    use serde_json::json;
+
+    fn ingest_user(body: Value) -> (Result<Map<String, Value>>, Vec<&'static str>) {
+        let mut q = Quirks::new(Mode::Tolerant);
+        let r = ingest(ResourceKind::User, body, &mut q);
+        (r, q.labels())
+    }
+
+    #[test]
+    fn okta_create_drops_password_and_groups_and_keeps_custom_attributes() {
+        let (r, labels) = ingest_user(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "test.user@okta.local", "password": "1mz050nq", "groups": [],
+            "role": "Admin", "active": true
+        }));
+        let r = r.unwrap();
+        assert!(r.get("password").is_none());
+        assert!(r.get("groups").is_none());
+        assert_eq!(r["role"], "Admin");
+        assert!(labels.contains(&"okta.password-sent"));
+        assert!(labels.contains(&"okta.unknown-attribute"));
+    }
+
+    #[test]
+    fn entra_create_with_meta_nulls_and_custom_extension() {
+        let (r, labels) = ingest_user(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "UserName": "a@b.c", "meta": {"resourceType": "User"}, "title": null, "roles": [],
+            "active": "True",
+            "urn:ietf:params:scim:schemas:extension:Contoso:2.0:User": {"employeeType": "Admin"},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": "m-1"}
+        }));
+        let r = r.unwrap();
+        assert_eq!(r["userName"], "a@b.c");
+        assert_eq!(r["active"], true);
+        assert!(r.get("title").is_none());
+        assert_eq!(r[ENTERPRISE]["manager"], json!({"value": "m-1"}));
+        let schemas = r["schemas"].as_array().unwrap();
+        assert!(schemas.iter().any(|s| s == "urn:ietf:params:scim:schemas:extension:Contoso:2.0:User"));
+        for l in ["entra.client-sent-meta", "entra.null-attribute", "entra.string-boolean",
+                  "entra.extension-not-in-schemas", "entra.manager-string", "scim.attribute-name-case"] {
+            assert!(labels.contains(&l), "missing {l} in {labels:?}");
+        }
+    }
+
+    #[test]
+    fn strict_rejects_string_boolean_and_missing_schemas() {
+        let mut q = Quirks::new(Mode::Strict);
+        let e = ingest(ResourceKind::User, json!({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"x","active":"False"}), &mut q).unwrap_err();
+        assert_eq!(e.status, 400);
+        assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidValue));
+        let e = ingest(ResourceKind::User, json!({"userName":"x"}), &mut Quirks::new(Mode::Strict)).unwrap_err();
+        assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidSyntax));
+    }
+
+    #[test]
+    fn missing_user_name_is_invalid_value() {
+        let (r, _) = ingest_user(json!({"schemas":[], "displayName": "x"}));
+        let e = r.unwrap_err();
+        assert!(e.detail.contains("userName"), "{}", e.detail);
+        let (r, _) = ingest_user(json!([1, 2]));
+        assert_eq!(r.unwrap_err().scim_type, Some(crate::error::ScimType::InvalidSyntax));
+    }
+
+    #[test]
+    fn members_with_null_ref_are_cleaned() {
+        let mut q = Quirks::new(Mode::Tolerant);
+        let r = ingest(ResourceKind::Group, json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", MICROSOFT_GROUP_SCHEMA],
+            "displayName": "g", "members": [{"$ref": null, "value": "u1"}]
+        }), &mut q).unwrap();
+        assert_eq!(r["members"], json!([{"value": "u1"}]));
+        assert!(q.contains(Quirk::NullRef) && q.contains(Quirk::MicrosoftGroupSchema));
+    }
+
+    #[test]
+    fn projection_includes_and_excludes() {
+        let res = json!({"id": "1", "schemas": [], "meta": {}, "userName": "u",
+            "emails": [{"value": "a", "type": "work"}], "displayName": "d",
+            ENTERPRISE: {"department": "x", "employeeNumber": "7"}});
+        let inc = vec![AttrPath { urn: None, name: "emails".into(), sub: Some("value".into()) }];
+        let p = project(res.clone(), &inc, &[]);
+        assert_eq!(p["emails"], json!([{"value": "a"}]));
+        assert!(p.get("userName").is_none() && p.get("id").is_some());
+        let exc = vec![AttrPath::simple("displayName"), AttrPath { urn: Some(ENTERPRISE.into()), name: "department".into(), sub: None }];
+        let p = project(res, &[], &exc);
+        assert!(p.get("displayName").is_none());
+        assert_eq!(p[ENTERPRISE], json!({"employeeNumber": "7"}));
+    }
+}
