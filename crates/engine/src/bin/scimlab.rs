@@ -1,1 +1,128 @@
-fn main() {}
+//! `scimlab`: the headless command line. `serve` runs the SCIM endpoint until Ctrl-C;
+//! `token show|rotate` manage the SCIM API key. The only place that uses `anyhow`.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use scimlab_engine::config::{DEFAULT_BODY_LIMIT, DEFAULT_SCIM_ADDR, default_db_path};
+use scimlab_engine::{Engine, EngineConfig, auth, open_store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// ScimLab: a local SCIM 2.0 endpoint to rehearse Entra ID and Okta provisioning.
+#[derive(Parser)]
+#[command(name = "scimlab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the SCIM endpoint until Ctrl-C.
+    Serve(ServeArgs),
+    /// Show or rotate the SCIM API key.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Args)]
+struct DbArg {
+    /// SQLite database file [default: the OS data directory, e.g. ~/.local/share/scimlab/scimlab.db].
+    #[arg(long, env = "SCIMLAB_DB")]
+    db: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Address of the SCIM listener; use 0.0.0.0:8787 to accept connections from the LAN.
+    #[arg(long, env = "SCIMLAB_SCIM_ADDR", default_value = DEFAULT_SCIM_ADDR)]
+    scim_addr: SocketAddr,
+    /// Use this SCIM API key (at least 16 printable characters) instead of the stored one.
+    #[arg(long, env = "SCIMLAB_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Answer per RFC 7644 instead of accepting IdP quirks (what a strict production app would do).
+    #[arg(long, env = "SCIMLAB_STRICT")]
+    strict: bool,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "SCIMLAB_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Print the SCIM API key alone on stdout (creating one if none exists yet).
+    Show(DbArg),
+    /// Replace the SCIM API key with a new random one and print it.
+    Rotate(DbArg),
+}
+
+fn resolve_db(arg: Option<PathBuf>) -> Result<PathBuf> {
+    arg.or_else(default_db_path)
+        .context("no home directory to put the database in: pass --db PATH or set SCIMLAB_DB")
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCIMLAB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Token { action } => token(action).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    init_tracing();
+    let db_path = resolve_db(args.db.db)?;
+    let mut config = EngineConfig::new(db_path.clone());
+    config.scim_addr = args.scim_addr;
+    config.scim_token = args.token;
+    config.strict = args.strict;
+    config.body_limit = args.body_limit;
+    let engine = Engine::start(config).await.context("scimlab could not start")?;
+    let url = engine.scim_base_url();
+    println!("ScimLab SCIM endpoint is running{}", if args.strict { " (strict RFC mode)" } else { "" });
+    println!();
+    println!("  Tenant URL / SCIM connector base URL:  {url}");
+    println!("  Secret Token / API token:              run `scimlab token show --db {}`", db_path.display());
+    println!("  Database:                              {}", db_path.display());
+    println!();
+    println!("Entra ID and Okta cannot reach 127.0.0.1: expose the port with a tunnel");
+    println!("(e.g. `ngrok http {}`) and use https://<tunnel-host>/scim/v2 as the URL.", engine.scim_addr.port());
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await.context("could not listen for ctrl-c")?;
+    eprintln!("stopping: finishing in-flight requests");
+    engine.shutdown().await.context("the scim listener failed while stopping")?;
+    Ok(())
+}
+
+async fn token(action: TokenAction) -> Result<()> {
+    let (db, rotate) = match action {
+        TokenAction::Show(db) => (db.db, false),
+        TokenAction::Rotate(db) => (db.db, true),
+    };
+    let path = resolve_db(db)?;
+    let store = open_store(&path).await?;
+    let mut conn = store.write.acquire().await.context("could not open a database connection")?;
+    let key = if rotate {
+        auth::rotate_key(&mut conn).await?
+    } else {
+        auth::load_or_create_key(&mut conn).await?
+    };
+    drop(conn);
+    store.close().await;
+    println!("{key}");
+    if rotate {
+        eprintln!("the old key no longer works (a running `scimlab serve` picks up the new key at once)");
+    }
+    Ok(())
+}

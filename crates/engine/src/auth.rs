@@ -1,0 +1,152 @@
+//! The SCIM API key: generated on first start, stored in the database, checked in constant time.
+//!
+//! The key is 32 random bytes from the OS, base64url without padding (43 characters). Requests
+//! may send `Authorization: Bearer <key>` or the bare key (Okta's HTTP Header mode may send the
+//! field verbatim); a bare key is accepted and labelled `auth.bare-token`. Error details say what
+//! was wrong without ever echoing the key.
+
+use crate::store::{self, Conn};
+use base64::Engine as _;
+use scimlab_scim::{Quirk, ScimError};
+use subtle::ConstantTimeEq;
+
+/// The settings key the SCIM API key is stored under.
+pub const KEY_SETTING: &str = "scim_api_key";
+
+/// Why a request was not authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No `Authorization` header.
+    Missing,
+    /// A scheme other than Bearer (e.g. `Basic`).
+    WrongScheme,
+    /// A key that is not this endpoint's key.
+    UnknownKey,
+}
+
+impl AuthFailure {
+    /// The 401 SCIM error for this failure; never contains the key sent.
+    pub fn to_error(self) -> ScimError {
+        let detail = match self {
+            Self::Missing => "missing authorization header: send 'Authorization: Bearer <scim api key>' (run 'scimlab token show' to print the key)",
+            Self::WrongScheme => "unsupported authorization scheme: send 'Authorization: Bearer <scim api key>'",
+            Self::UnknownKey => "the api key sent is not this endpoint's key: copy it again with 'scimlab token show' (it changes on 'scimlab token rotate')",
+        };
+        ScimError::new(401, None, detail)
+    }
+}
+
+/// Generate a new key: 32 bytes of OS randomness, base64url without padding.
+pub fn generate_key() -> std::io::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The stored key, generating and storing one on first use.
+pub async fn load_or_create_key(conn: &mut Conn) -> Result<String, KeyError> {
+    if let Some(k) = store::settings::get(conn, KEY_SETTING).await? {
+        return Ok(k);
+    }
+    let key = generate_key()?;
+    store::settings::set(conn, KEY_SETTING, &key).await?;
+    Ok(key)
+}
+
+/// Store `key` as the SCIM API key (after validating it).
+pub async fn set_key(conn: &mut Conn, key: &str) -> Result<(), KeyError> {
+    validate_key(key)?;
+    store::settings::set(conn, KEY_SETTING, key).await?;
+    Ok(())
+}
+
+/// Replace the key with a new random one and return it.
+pub async fn rotate_key(conn: &mut Conn) -> Result<String, KeyError> {
+    let key = generate_key()?;
+    store::settings::set(conn, KEY_SETTING, &key).await?;
+    Ok(key)
+}
+
+/// A key given on the command line must be usable in a header and long enough to be a secret.
+pub fn validate_key(key: &str) -> Result<(), KeyError> {
+    if key.len() < 16 {
+        return Err(KeyError::Invalid(format!("the key is {} characters long: use at least 16", key.len())));
+    }
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(KeyError::Invalid("the key holds spaces or non-ascii characters: use printable ascii only".into()));
+    }
+    Ok(())
+}
+
+/// Errors loading or storing the key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// The OS random source failed.
+    #[error("could not read os randomness: {0}")]
+    Random(#[from] std::io::Error),
+    /// A key given by the user is unusable.
+    #[error("invalid scim api key: {0}")]
+    Invalid(String),
+}
+
+/// Check an `Authorization` header value against `key` in constant time.
+/// Returns the quirk used (a bare key) on success.
+pub fn check(header: Option<&str>, key: &str) -> Result<Option<Quirk>, AuthFailure> {
+    let Some(raw) = header.map(str::trim).filter(|h| !h.is_empty()) else {
+        return Err(AuthFailure::Missing);
+    };
+    let (candidate, quirk) = match raw.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => (rest.trim(), None),
+        Some(_) => return Err(AuthFailure::WrongScheme),
+        None => (raw, Some(Quirk::BareToken)),
+    };
+    if bool::from(candidate.as_bytes().ct_eq(key.as_bytes())) {
+        Ok(quirk)
+    } else {
+        Err(AuthFailure::UnknownKey)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_are_long_url_safe_and_distinct() {
+        let a = generate_key().unwrap();
+        let b = generate_key().unwrap();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, b);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+    }
+
+    #[test]
+    fn bearer_and_bare_keys_are_accepted() {
+        let key = "k".repeat(43);
+        assert_eq!(check(Some(&format!("Bearer {key}")), &key), Ok(None));
+        assert_eq!(check(Some(&format!("bearer  {key}")), &key), Ok(None));
+        assert_eq!(check(Some(&key), &key), Ok(Some(Quirk::BareToken)));
+    }
+
+    #[test]
+    fn failures_are_told_apart_without_echoing_the_key() {
+        let key = "secret-key-0123456789";
+        assert_eq!(check(None, key), Err(AuthFailure::Missing));
+        assert_eq!(check(Some("Basic dXNlcjpwYXNz"), key), Err(AuthFailure::WrongScheme));
+        assert_eq!(check(Some("Bearer nope"), key), Err(AuthFailure::UnknownKey));
+        assert_eq!(check(Some(&format!("Bearer {key}x")), key), Err(AuthFailure::UnknownKey));
+        for f in [AuthFailure::Missing, AuthFailure::WrongScheme, AuthFailure::UnknownKey] {
+            assert!(!f.to_error().detail.contains(key));
+        }
+    }
+
+    #[test]
+    fn user_keys_are_validated() {
+        assert!(validate_key("short").is_err());
+        assert!(validate_key("has a space in the key!").is_err());
+        assert!(validate_key("a-long-enough-key-123").is_ok());
+    }
+}

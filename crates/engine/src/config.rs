@@ -1,0 +1,79 @@
+//! `EngineConfig`: everything the engine needs to start, in one typed struct.
+//!
+//! Layering is defaults → `SCIMLAB_*` environment → CLI flags; the CLI (clap, with `env`) does the
+//! last two, the Tauri shell will build this struct from its app data dir. Secrets (the SCIM key)
+//! are redacted in `Debug` so a config can be logged safely.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Default bind address of the SCIM listener.
+pub const DEFAULT_SCIM_ADDR: &str = "127.0.0.1:8787";
+/// Default request body limit: 4 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Default page size of list responses when the client sends no `count`.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// Largest page a list response returns; a larger `count` is clamped to it.
+pub const MAX_PAGE_SIZE: usize = 1000;
+/// Base path of the SCIM API.
+pub const SCIM_BASE_PATH: &str = "/scim/v2";
+
+/// Engine configuration.
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// SQLite database file; created with its parent directories when missing.
+    pub db_path: PathBuf,
+    /// Bind address of the SCIM listener (port 0 picks a free port).
+    pub scim_addr: SocketAddr,
+    /// Use this SCIM API key instead of the stored one (it is then stored).
+    pub scim_token: Option<String>,
+    /// Answer per RFC 7644 instead of tolerating IdP quirks.
+    pub strict: bool,
+    /// Largest accepted request body in bytes; larger bodies get 413.
+    pub body_limit: usize,
+}
+
+impl EngineConfig {
+    /// A configuration with defaults, storing its database at `db_path`.
+    pub fn new(db_path: PathBuf) -> Self {
+        Self {
+            db_path,
+            scim_addr: DEFAULT_SCIM_ADDR.parse().expect("default address is valid"),
+            scim_token: None,
+            strict: false,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("db_path", &self.db_path)
+            .field("scim_addr", &self.scim_addr)
+            .field("scim_token", &self.scim_token.as_ref().map(|_| "<redacted>"))
+            .field("strict", &self.strict)
+            .field("body_limit", &self.body_limit)
+            .finish()
+    }
+}
+
+/// The default database location: `<OS data dir>/scimlab/scimlab.db`
+/// (e.g. `~/.local/share/scimlab/scimlab.db` on Linux). `None` when no home directory is known.
+pub fn default_db_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("dev", "ScimLab", "scimlab").map(|d| d.data_dir().join("scimlab.db"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_the_token() {
+        let mut c = EngineConfig::new("x.db".into());
+        c.scim_token = Some("super-secret-key".into());
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("super-secret-key"));
+        assert!(shown.contains("<redacted>"));
+    }
+}

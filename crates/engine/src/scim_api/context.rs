@@ -1,0 +1,133 @@
+//! Per-request context: the base URL clients see, the quirk log, authentication, panics.
+
+use super::ScimState;
+use super::response::{ApiError, scim_json};
+use crate::auth;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use scimlab_scim::{Mode, Quirk, Quirks, ScimError};
+use std::sync::{Arc, Mutex};
+
+/// What a request used, shared between middleware and handler.
+#[derive(Clone, Debug)]
+pub struct RequestCtx {
+    /// Base URL of the SCIM API as the client addressed it, e.g. `https://x.ngrok.app/scim/v2`.
+    pub base_url: String,
+    /// Tolerant or strict.
+    pub mode: Mode,
+    log: Arc<Mutex<Vec<Quirk>>>,
+}
+
+/// The quirks a request used, attached to its response for the capture layer.
+#[derive(Clone, Debug, Default)]
+pub struct AppliedQuirks(pub Vec<Quirk>);
+
+impl RequestCtx {
+    /// Run protocol code that records quirks (sync: the lock is never held across an await).
+    pub fn with_quirks<T>(&self, f: impl FnOnce(&mut Quirks) -> T) -> T {
+        let mut q = Quirks::new(self.mode);
+        let out = f(&mut q);
+        self.note_all(q.as_slice());
+        out
+    }
+
+    /// Record quirks seen outside the protocol crate (auth, query parameters, content type).
+    pub fn note_all(&self, quirks: &[Quirk]) {
+        let mut log = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for q in quirks {
+            if !log.contains(q) {
+                log.push(*q);
+            }
+        }
+    }
+
+    fn taken(&self) -> Vec<Quirk> {
+        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<RequestCtx>().cloned().ok_or_else(|| ApiError(ScimError::internal()))
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The base URL as the client sees it: `X-Forwarded-Proto`/`X-Forwarded-Host` (tunnels), else `Host`.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let proto = header_str(headers, "x-forwarded-proto")
+        .and_then(|p| p.split(',').next())
+        .map(str::trim)
+        .filter(|p| *p == "http" || *p == "https")
+        .unwrap_or("http");
+    let host = header_str(headers, "x-forwarded-host")
+        .and_then(|h| h.split(',').next())
+        .or_else(|| header_str(headers, "host"))
+        .map(str::trim)
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic() && b != b'/'))
+        .unwrap_or("localhost");
+    format!("{proto}://{host}{}", crate::config::SCIM_BASE_PATH)
+}
+
+/// Outermost middleware: creates the [`RequestCtx`] and writes the quirk header.
+pub async fn request_context(State(state): State<ScimState>, mut req: Request, next: Next) -> Response {
+    let ctx = RequestCtx { base_url: base_url(req.headers()), mode: state.mode, log: Arc::default() };
+    req.extensions_mut().insert(ctx.clone());
+    let mut resp = next.run(req).await;
+    let quirks = ctx.taken();
+    if !quirks.is_empty() {
+        let labels: Vec<&str> = quirks.iter().map(|q| q.label()).collect();
+        if let Ok(v) = HeaderValue::from_str(&labels.join(", ")) {
+            resp.headers_mut().insert("x-scimlab-quirks", v);
+        }
+    }
+    resp.extensions_mut().insert(AppliedQuirks(quirks));
+    resp
+}
+
+/// Authentication of every `/scim/v2` route: Bearer or bare SCIM API key, constant-time compare.
+pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Next) -> Response {
+    let header = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
+    let current = state.key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let mut outcome = auth::check(header, &current);
+    if outcome == Err(auth::AuthFailure::UnknownKey) {
+        // The key may have been rotated by `scimlab token rotate` in another process: re-read it
+        // (only on failures, so the happy path never touches the database).
+        if let Some(stored) = reload_key(&state).await.filter(|k| *k != current) {
+            outcome = auth::check(header, &stored);
+            *state.key.write().unwrap_or_else(std::sync::PoisonError::into_inner) = stored;
+        }
+    }
+    match outcome {
+        Ok(quirk) => {
+            if let (Some(q), Some(ctx)) = (quirk, req.extensions().get::<RequestCtx>()) {
+                ctx.note_all(&[q]);
+            }
+            next.run(req).await
+        }
+        Err(failure) => ApiError(failure.to_error()).into_response(),
+    }
+}
+
+async fn reload_key(state: &ScimState) -> Option<String> {
+    let mut conn = state.store.read.acquire().await.ok()?;
+    crate::store::settings::get(&mut conn, auth::KEY_SETTING).await.ok().flatten()
+}
+
+/// A panic in a handler becomes a SCIM 500, never a dropped connection.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let msg = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = msg, "scim handler panicked");
+    scim_json(StatusCode::INTERNAL_SERVER_ERROR, &ScimError::internal().to_body())
+}

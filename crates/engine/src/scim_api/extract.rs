@@ -1,0 +1,194 @@
+//! Extractors: the JSON body (size limit, content type, parse errors as SCIM errors) and the
+//! list query parameters (`filter`, `startIndex`, `count`, `sortBy`, `sortOrder`, `attributes`,
+//! `excludedAttributes`), read from the raw query so unknown parameters and `+`-encoding can be
+//! recorded rather than silently lost.
+
+use super::ScimState;
+use super::context::RequestCtx;
+use super::response::ApiError;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use scimlab_scim::filter::{AttrPath, parse_attr_path};
+use scimlab_scim::{Quirk, ScimError};
+use serde_json::Value;
+
+/// A request body parsed as JSON. Too large → 413; not JSON → 400 `invalidSyntax`.
+pub struct ScimBody(pub Value);
+
+impl FromRequest<ScimState> for ScimBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &ScimState) -> Result<Self, Self::Rejection> {
+        let limit = state.body_limit;
+        let too_large = || {
+            ApiError(ScimError::new(
+                413,
+                None,
+                format!("request body is larger than the {limit}-byte limit: send a smaller body or raise --body-limit"),
+            ))
+        };
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if content_type.starts_with("application/json") {
+            if let Some(ctx) = req.extensions().get::<RequestCtx>() {
+                ctx.note_all(&[Quirk::ApplicationJson]);
+            }
+        }
+        let bytes = match axum::body::to_bytes(req.into_body(), limit).await {
+            Ok(b) => b,
+            Err(e) => {
+                let is_limit = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                    || e.to_string().to_ascii_lowercase().contains("length limit");
+                return Err(if is_limit {
+                    too_large()
+                } else {
+                    ApiError(ScimError::invalid_syntax(format!("could not read the request body: {e}")))
+                });
+            }
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError(ScimError::invalid_syntax(
+                "the request body is empty: send a json object",
+            )));
+        }
+        serde_json::from_slice(&bytes).map(ScimBody).map_err(|e| {
+            ApiError(ScimError::invalid_syntax(format!(
+                "the request body is not valid json ({e}): send a json object"
+            )))
+        })
+    }
+}
+
+/// Parsed list parameters, shared by `GET` lists and `POST .search`.
+#[derive(Debug, Default, Clone)]
+pub struct ListParams {
+    /// Raw filter text.
+    pub filter: Option<String>,
+    /// 1-based start index (values below 1 are treated as 1).
+    pub start_index: Option<i64>,
+    /// Requested page size (negative treated as 0).
+    pub count: Option<i64>,
+    /// Attribute to sort by.
+    pub sort_by: Option<AttrPath>,
+    /// `descending` when true.
+    pub descending: bool,
+    /// `attributes`.
+    pub attributes: Vec<AttrPath>,
+    /// `excludedAttributes`.
+    pub excluded: Vec<AttrPath>,
+}
+
+/// The query parameters of a single-resource request (`attributes`, `excludedAttributes`).
+#[derive(Debug, Default, Clone)]
+pub struct Projection {
+    /// `attributes`.
+    pub attributes: Vec<AttrPath>,
+    /// `excludedAttributes`.
+    pub excluded: Vec<AttrPath>,
+}
+
+fn parse_int(name: &str, v: &str) -> Result<i64, ScimError> {
+    v.trim().parse::<i64>().map_err(|_| {
+        ScimError::invalid_value(format!("query parameter {name}='{v}' is not an integer: send a whole number"))
+    })
+}
+
+/// Parse a comma-separated attribute list.
+pub fn parse_attr_list(name: &str, v: &str) -> Result<Vec<AttrPath>, ScimError> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            parse_attr_path(s).map_err(|e| ScimError::invalid_value(format!("{name}: {}", e.detail)))
+        })
+        .collect()
+}
+
+/// Parse a `sortOrder` value.
+pub fn parse_sort_order(v: &str) -> Result<bool, ScimError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "ascending" | "" => Ok(false),
+        "descending" => Ok(true),
+        _ => Err(ScimError::invalid_value(format!(
+            "sortOrder='{v}' is not supported: use ascending or descending"
+        ))),
+    }
+}
+
+impl ListParams {
+    /// Parse from a raw query string, recording quirks in `ctx`.
+    pub fn from_query(raw: &str, ctx: &RequestCtx) -> Result<Self, ScimError> {
+        let mut p = Self::default();
+        let mut quirks = Vec::new();
+        for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
+            match k.to_ascii_lowercase().as_str() {
+                "filter" => p.filter = Some(v.into_owned()),
+                "startindex" => p.start_index = Some(parse_int("startIndex", &v)?),
+                "count" => p.count = Some(parse_int("count", &v)?),
+                "sortby" => {
+                    p.sort_by = Some(parse_attr_path(v.trim()).map_err(|e| {
+                        ScimError::invalid_value(format!("sortBy: {}", e.detail))
+                    })?);
+                }
+                "sortorder" => p.descending = parse_sort_order(&v)?,
+                "attributes" => p.attributes = parse_attr_list("attributes", &v)?,
+                "excludedattributes" => p.excluded = parse_attr_list("excludedAttributes", &v)?,
+                other => quirks.push(unknown_param_quirk(other)),
+            }
+        }
+        if raw.split('&').any(|part| part.to_ascii_lowercase().starts_with("filter=") && part.contains('+')) {
+            quirks.push(Quirk::PlusEncodedFilter);
+        }
+        ctx.note_all(&quirks);
+        Ok(p)
+    }
+}
+
+fn unknown_param_quirk(name: &str) -> Quirk {
+    if name.eq_ignore_ascii_case("aadoptscim062020") {
+        Quirk::AadOptFlag
+    } else {
+        Quirk::UnknownQueryParameter
+    }
+}
+
+/// The raw query string of a request (empty when none).
+pub struct RawQuery(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RawQuery {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.uri.query().unwrap_or("").to_owned()))
+    }
+}
+
+impl Projection {
+    /// Parse `attributes`/`excludedAttributes` from a raw query; other parameters are recorded.
+    pub fn from_query(raw: &str, ctx: &RequestCtx) -> Result<Self, ScimError> {
+        let mut p = Self::default();
+        let mut quirks = Vec::new();
+        for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
+            match k.to_ascii_lowercase().as_str() {
+                "attributes" => p.attributes = parse_attr_list("attributes", &v)?,
+                "excludedattributes" => p.excluded = parse_attr_list("excludedAttributes", &v)?,
+                other => quirks.push(unknown_param_quirk(other)),
+            }
+        }
+        ctx.note_all(&quirks);
+        Ok(p)
+    }
+}

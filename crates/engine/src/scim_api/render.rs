@@ -1,0 +1,65 @@
+//! Turning stored rows into the SCIM resources clients receive: `id`, `meta` (with `location`
+//! and the weak ETag `version`), a user's `groups` and a group's `members`.
+
+use crate::store::resources::StoredResource;
+use scimlab_scim::ResourceKind;
+use serde_json::{Map, Value, json};
+
+/// The weak ETag of a stored version.
+pub fn etag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// The `meta.location` of a resource.
+pub fn location(base_url: &str, kind: ResourceKind, id: &str) -> String {
+    format!("{base_url}{}/{id}", kind.endpoint())
+}
+
+/// The full SCIM resource: `schemas`, `id`, stored attributes, `groups`/`members`, `meta`.
+/// `related` is the user's `groups` or the group's `members` (already loaded by the caller).
+pub fn render(r: &StoredResource, related: Option<Vec<Value>>, base_url: &str) -> Value {
+    let mut out = Map::with_capacity(r.attributes.len() + 4);
+    if let Some(s) = r.attributes.get("schemas") {
+        out.insert("schemas".into(), s.clone());
+    }
+    out.insert("id".into(), Value::String(r.id.clone()));
+    for (k, v) in &r.attributes {
+        if k != "schemas" {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    match (r.kind, related) {
+        (ResourceKind::User, Some(groups)) if !groups.is_empty() => {
+            let groups = groups
+                .into_iter()
+                .map(|mut g| {
+                    if let Some(id) = g.get("value").and_then(Value::as_str).map(str::to_owned) {
+                        g["$ref"] = Value::String(location(base_url, ResourceKind::Group, &id));
+                    }
+                    g
+                })
+                .collect();
+            out.insert("groups".into(), Value::Array(groups));
+        }
+        (ResourceKind::Group, Some(members)) => {
+            out.insert("members".into(), Value::Array(members));
+        }
+        _ => {}
+    }
+    out.insert(
+        "meta".into(),
+        json!({
+            "resourceType": r.kind.name(),
+            "created": r.created,
+            "lastModified": r.last_modified,
+            "location": location(base_url, r.kind, &r.id),
+            "version": etag(r.version),
+        }),
+    );
+    Value::Object(out)
+}
+
+/// Current UTC time as RFC 3339 with milliseconds (`2026-11-28T17:02:03.123Z`).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

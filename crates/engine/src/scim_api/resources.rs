@@ -1,0 +1,348 @@
+//! Handlers for `/Users` and `/Groups`: create, read, replace, patch, delete, list, search.
+//!
+//! Each write is one transaction on the single writer connection: read current state, check
+//! `If-Match`, apply, write, commit. A failure anywhere rolls the transaction back, so no request
+//! leaves a half-written row. The protocol work (ingest, PATCH) happens in `scimlab-scim`.
+
+use super::ScimState;
+use super::context::RequestCtx;
+use super::extract::{ListParams, Projection, RawQuery, ScimBody, parse_attr_list, parse_sort_order};
+use super::list;
+use super::render::{etag, location, now, render};
+use super::response::{ApiError, ApiResult, resource_response};
+use crate::store::resources::{self, StoredResource};
+use crate::store::{Conn, members};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use scimlab_scim::schema::SEARCH_REQUEST_SCHEMA;
+use scimlab_scim::{Quirk, ResourceKind, ScimError, patch, resource};
+use serde_json::{Map, Value};
+
+/// The `{id}` path segment, with a SCIM error when it cannot be read.
+pub struct ResourceId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ResourceId {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|e| ApiError(ScimError::not_found(format!("unreadable resource id in the url: {e}"))))
+    }
+}
+
+fn not_found(kind: ResourceKind, id: &str) -> ApiError {
+    ApiError(ScimError::not_found(format!(
+        "no {} with id '{id}': ids are case-sensitive; find it with GET {}?filter={} eq \"...\"",
+        kind.name(),
+        kind.endpoint(),
+        resources::name_attr(kind)
+    )))
+}
+
+/// Whether an `If-Match` / `If-None-Match` header value matches `version`.
+fn etag_matches(header_value: &str, version: i64) -> bool {
+    let current = version.to_string();
+    header_value.split(',').map(str::trim).any(|tag| {
+        tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == current
+    })
+}
+
+fn check_if_match(headers: &HeaderMap, current: &StoredResource) -> Result<(), ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else { return Ok(()) };
+    if etag_matches(v, current.version) {
+        return Ok(());
+    }
+    Err(ApiError(ScimError::new(
+        412,
+        None,
+        format!(
+            "if-match {v} does not match the current version {} of {} '{}': get the resource again and retry with its etag",
+            etag(current.version),
+            current.kind.name(),
+            current.id
+        ),
+    )))
+}
+
+/// Load a user's `groups` or a group's `members` for rendering.
+pub async fn related(conn: &mut Conn, r: &StoredResource) -> Result<Option<Vec<Value>>, ApiError> {
+    Ok(Some(match r.kind {
+        ResourceKind::User => members::groups_of(conn, &[r.id.as_str()])
+            .await?
+            .remove(&r.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Value::Object)
+            .collect(),
+        ResourceKind::Group => members::of_group(conn, r.pk).await?,
+    }))
+}
+
+/// Split a group's `members` out of its attributes (they are stored in `group_members`).
+/// Every member must carry a string `value`.
+fn split_members(kind: ResourceKind, attrs: &mut Map<String, Value>) -> Result<Vec<Value>, ApiError> {
+    if kind != ResourceKind::Group {
+        attrs.remove("groups");
+        return Ok(Vec::new());
+    }
+    let members = match attrs.remove("members") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(ApiError(ScimError::invalid_value(format!(
+                "'members' must be an array of {{\"value\": \"<id>\"}} objects, got {}",
+                resource::json_kind(&other)
+            ))));
+        }
+    };
+    for (i, m) in members.iter().enumerate() {
+        if !m.get("value").is_some_and(Value::is_string) {
+            return Err(ApiError(ScimError::invalid_value(format!(
+                "members[{i}] has no string 'value': send the member's id as {{\"value\": \"<id>\"}}"
+            ))));
+        }
+    }
+    Ok(members)
+}
+
+fn respond(status: StatusCode, r: &StoredResource, related: Option<Vec<Value>>, ctx: &RequestCtx, proj: &Projection, created: bool) -> Response {
+    let body = resource::project(render(r, related, &ctx.base_url), &proj.attributes, &proj.excluded);
+    let loc = created.then(|| location(&ctx.base_url, r.kind, &r.id));
+    resource_response(status, &body, &etag(r.version), loc.as_deref())
+}
+
+/// `POST /Users`, `POST /Groups`.
+pub async fn create(
+    kind: ResourceKind,
+    State(s): State<ScimState>,
+    ctx: RequestCtx,
+    RawQuery(q): RawQuery,
+    _headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> ApiResult {
+    let proj = Projection::from_query(&q, &ctx)?;
+    let mut attrs = ctx.with_quirks(|qk| resource::ingest(kind, body, qk))?;
+    let new_members = split_members(kind, &mut attrs)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let stamp = now();
+    let mut tx = s.store.write.begin().await?;
+    let stored = resources::insert(&mut tx, kind, &id, &attrs, &stamp).await?;
+    let rel = match kind {
+        ResourceKind::Group => {
+            members::set(&mut tx, stored.pk, &new_members).await?;
+            Some(members::of_group(&mut tx, stored.pk).await?)
+        }
+        ResourceKind::User => None,
+    };
+    tx.commit().await?;
+    Ok(respond(StatusCode::CREATED, &stored, rel, &ctx, &proj, true))
+}
+
+/// `GET /Users/{id}`, `GET /Groups/{id}`.
+pub async fn get_one(
+    kind: ResourceKind,
+    State(s): State<ScimState>,
+    ctx: RequestCtx,
+    ResourceId(id): ResourceId,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult {
+    let proj = Projection::from_query(&q, &ctx)?;
+    let mut conn = s.store.read.acquire().await?;
+    let r = resources::get(&mut conn, kind, &id).await?.ok_or_else(|| not_found(kind, &id))?;
+    if let Some(v) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        if etag_matches(v, r.version) {
+            let mut resp = StatusCode::NOT_MODIFIED.into_response();
+            if let Ok(tag) = etag(r.version).parse() {
+                resp.headers_mut().insert(header::ETAG, tag);
+            }
+            return Ok(resp);
+        }
+    }
+    let rel = related(&mut conn, &r).await?;
+    Ok(respond(StatusCode::OK, &r, rel, &ctx, &proj, false))
+}
+
+/// `PUT /Users/{id}`, `PUT /Groups/{id}`: full replace (Okta AIW apps update this way).
+pub async fn replace(
+    kind: ResourceKind,
+    State(s): State<ScimState>,
+    ctx: RequestCtx,
+    ResourceId(id): ResourceId,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> ApiResult {
+    let proj = Projection::from_query(&q, &ctx)?;
+    if let Some(sent) = body.get("id").and_then(Value::as_str) {
+        if sent != id {
+            return Err(ApiError(ScimError::mutability(format!(
+                "the body's id '{sent}' differs from the url's id '{id}': id is immutable; send the same id or none"
+            ))));
+        }
+    }
+    let mut attrs = ctx.with_quirks(|qk| resource::ingest(kind, body, qk))?;
+    let new_members = split_members(kind, &mut attrs)?;
+    let stamp = now();
+    let mut tx = s.store.write.begin().await?;
+    let current = resources::get(&mut tx, kind, &id).await?.ok_or_else(|| not_found(kind, &id))?;
+    check_if_match(&headers, &current)?;
+    let updated = resources::update(&mut tx, &current, &attrs, &stamp).await?;
+    if kind == ResourceKind::Group {
+        members::set(&mut tx, updated.pk, &new_members).await?;
+    }
+    let rel = related(&mut tx, &updated).await?;
+    tx.commit().await?;
+    Ok(respond(StatusCode::OK, &updated, rel, &ctx, &proj, false))
+}
+
+/// `PATCH /Users/{id}`, `PATCH /Groups/{id}`. Groups answer 204 (as Entra advises) unless the
+/// client asked for `attributes`; users answer 200 with the resource.
+pub async fn patch(
+    kind: ResourceKind,
+    State(s): State<ScimState>,
+    ctx: RequestCtx,
+    ResourceId(id): ResourceId,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> ApiResult {
+    let proj = Projection::from_query(&q, &ctx)?;
+    let ops = ctx.with_quirks(|qk| patch::parse_patch(&body, kind, qk))?;
+    let stamp = now();
+    let mut tx = s.store.write.begin().await?;
+    let current = resources::get(&mut tx, kind, &id).await?.ok_or_else(|| not_found(kind, &id))?;
+    check_if_match(&headers, &current)?;
+    let mut full = current.attributes.clone();
+    full.insert("id".into(), Value::String(current.id.clone()));
+    if kind == ResourceKind::Group {
+        full.insert("members".into(), Value::Array(members::of_group(&mut tx, current.pk).await?));
+    }
+    ctx.with_quirks(|qk| patch::apply_patch(&mut full, &ops, kind, qk))?;
+    full.remove("id");
+    full.remove("meta");
+    let new_members = split_members(kind, &mut full)?;
+    resource::validate_required(kind, &full)?;
+    let updated = resources::update(&mut tx, &current, &full, &stamp).await?;
+    if kind == ResourceKind::Group {
+        members::set(&mut tx, updated.pk, &new_members).await?;
+    }
+    let rel = related(&mut tx, &updated).await?;
+    tx.commit().await?;
+    if kind == ResourceKind::Group && proj.attributes.is_empty() {
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        if let Ok(tag) = etag(updated.version).parse() {
+            resp.headers_mut().insert(header::ETAG, tag);
+        }
+        return Ok(resp);
+    }
+    Ok(respond(StatusCode::OK, &updated, rel, &ctx, &proj, false))
+}
+
+/// `DELETE /Users/{id}`, `DELETE /Groups/{id}`. A deleted user leaves every group it was in.
+pub async fn delete(
+    kind: ResourceKind,
+    State(s): State<ScimState>,
+    _ctx: RequestCtx,
+    ResourceId(id): ResourceId,
+    headers: HeaderMap,
+) -> ApiResult {
+    let stamp = now();
+    let mut tx = s.store.write.begin().await?;
+    let current = resources::get(&mut tx, kind, &id).await?.ok_or_else(|| not_found(kind, &id))?;
+    check_if_match(&headers, &current)?;
+    if kind == ResourceKind::User {
+        let groups = members::remove_everywhere(&mut tx, &id).await?;
+        resources::touch_many(&mut tx, &groups, &stamp).await?;
+    }
+    resources::delete(&mut tx, kind, &id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /Users`, `GET /Groups`.
+pub async fn list(kind: ResourceKind, State(s): State<ScimState>, ctx: RequestCtx, RawQuery(q): RawQuery) -> ApiResult {
+    let params = ListParams::from_query(&q, &ctx)?;
+    list::run(kind, &s, &ctx, params).await
+}
+
+/// `POST /Users/.search`, `POST /Groups/.search` (RFC 7644 §3.4.3).
+pub async fn search(kind: ResourceKind, State(s): State<ScimState>, ctx: RequestCtx, ScimBody(body): ScimBody) -> ApiResult {
+    let params = search_params(&body, &ctx)?;
+    list::run(kind, &s, &ctx, params).await
+}
+
+fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError> {
+    let Some(obj) = body.as_object() else {
+        return Err(ScimError::invalid_syntax("a search request must be a json object with 'filter', 'startIndex', 'count', ..."));
+    };
+    let get = |name: &str| resource::find_key(obj, name).and_then(|k| obj.get(k));
+    let has_schema = get("schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(SEARCH_REQUEST_SCHEMA)));
+    if !has_schema {
+        ctx.with_quirks(|q| {
+            q.tolerate(Quirk::MissingSchemas, || {
+                ScimError::invalid_syntax(format!("'schemas' must be [\"{SEARCH_REQUEST_SCHEMA}\"] (strict mode)"))
+            })
+        })?;
+    }
+    let string = |name: &str| -> Result<Option<String>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(ScimError::invalid_value(format!("'{name}' must be a string, got {other}"))),
+        }
+    };
+    let int = |name: &str| -> Result<Option<i64>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+                ScimError::invalid_value(format!("'{name}' must be a whole number, got {n}"))
+            }),
+            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| {
+                ScimError::invalid_value(format!("'{name}' must be a whole number, got '{s}'"))
+            }),
+            Some(other) => Err(ScimError::invalid_value(format!("'{name}' must be a whole number, got {other}"))),
+        }
+    };
+    let attr_list = |name: &str| -> Result<Vec<scimlab_scim::filter::AttrPath>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::String(s)) => parse_attr_list(name, s),
+            Some(Value::Array(items)) => {
+                let joined: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                parse_attr_list(name, &joined.join(","))
+            }
+            Some(other) => Err(ScimError::invalid_value(format!("'{name}' must be an array of attribute names, got {other}"))),
+        }
+    };
+    Ok(ListParams {
+        filter: string("filter")?,
+        start_index: int("startIndex")?,
+        count: int("count")?,
+        sort_by: string("sortBy")?
+            .map(|s| scimlab_scim::filter::parse_attr_path(&s).map_err(|e| ScimError::invalid_value(format!("sortBy: {}", e.detail))))
+            .transpose()?,
+        descending: string("sortOrder")?.map(|s| parse_sort_order(&s)).transpose()?.unwrap_or(false),
+        attributes: attr_list("attributes")?,
+        excluded: attr_list("excludedAttributes")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::etag_matches;
+
+    #[test]
+    fn etags_match_weak_strong_lists_and_star() {
+        assert!(etag_matches("W/\"3\"", 3));
+        assert!(etag_matches("\"3\"", 3));
+        assert!(etag_matches("W/\"1\", W/\"3\"", 3));
+        assert!(etag_matches("*", 9));
+        assert!(!etag_matches("W/\"2\"", 3));
+    }
+}

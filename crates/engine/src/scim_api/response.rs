@@ -1,0 +1,81 @@
+//! Responses of the SCIM listener: the error type at the HTTP edge and `application/scim+json`.
+//!
+//! `ApiError` is the third error layer: it wraps `ScimError` (protocol) and `StoreError`
+//! (storage) and renders every failure as an RFC 7644 §3.12 body. 4xx bodies carry their detail;
+//! 5xx bodies say "internal error" and the cause goes to the log, never to the client.
+
+use crate::store::StoreError;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use scimlab_scim::ScimError;
+use serde_json::Value;
+
+/// The SCIM media type, sent on every response with a body.
+pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
+
+/// An error at the HTTP edge of the SCIM listener.
+#[derive(Debug)]
+pub struct ApiError(pub ScimError);
+
+impl From<ScimError> for ApiError {
+    fn from(e: ScimError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { field, value } => Self(ScimError::uniqueness(format!(
+                "{field} '{value}' is already in use (compared case-insensitively): choose another {field} or update the existing resource"
+            ))),
+            other => {
+                tracing::error!(error = %other, "store failure while serving a scim request");
+                Self(ScimError::internal())
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = scim_json(status(self.0.status), &self.0.to_body());
+        if self.0.status == 401 {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"scimlab\""));
+        }
+        resp
+    }
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A JSON body with the SCIM content type.
+pub fn scim_json(status: StatusCode, body: &Value) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_CONTENT_TYPE));
+    (status, headers, body.to_string()).into_response()
+}
+
+/// A resource response with `ETag` (and `Location` on create).
+pub fn resource_response(status: StatusCode, body: &Value, etag: &str, location: Option<&str>) -> Response {
+    let mut resp = scim_json(status, body);
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    if let Some(loc) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
+        resp.headers_mut().insert(header::LOCATION, loc);
+    }
+    resp
+}
+
+/// Handler result alias.
+pub type ApiResult<T = Response> = Result<T, ApiError>;

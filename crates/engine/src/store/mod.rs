@@ -1,0 +1,98 @@
+//! The store: sqlx over one SQLite file. Handlers never build SQL; they call these functions.
+//!
+//! Concurrency: SQLite allows one writer at a time, so the store keeps two pools: `read` (several
+//! connections, WAL lets them read while a write is in progress) and `write` (exactly one
+//! connection). Every write runs in one transaction on the writer, which serialises
+//! read-modify-write sequences (PATCH, PUT) without `SQLITE_BUSY` upgrades, and makes each write
+//! all-or-nothing. Uniqueness is still enforced by unique indexes, never by check-then-insert.
+
+pub mod members;
+pub mod resources;
+pub mod settings;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqliteConnection, SqlitePool};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique index rejected the write: `field` already holds `value`.
+    #[error("{field} '{value}' is already in use")]
+    Conflict {
+        /// The attribute whose uniqueness was violated (`userName`, `displayName`, `id`).
+        field: &'static str,
+        /// The value sent.
+        value: String,
+    },
+    /// A stored row holds JSON that cannot be read back (the file was edited by hand?).
+    #[error("stored resource {id} is not valid json: {source}")]
+    Corrupt {
+        /// The resource id.
+        id: String,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// Any other database failure (I/O, full disk, locked file).
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Store result alias.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The two pools over one database file.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// Readers (WAL: concurrent with the writer).
+    pub read: SqlitePool,
+    /// The single writer.
+    pub write: SqlitePool,
+}
+
+impl Store {
+    /// Open (creating when missing) the database at `path`, apply migrations, and return pools.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self { read, write })
+    }
+
+    /// Close both pools, flushing the WAL.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// Map a unique-index violation to [`StoreError::Conflict`], anything else to `Sqlx`.
+pub(crate) fn conflict_or(err: sqlx::Error, field: &'static str, value: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &err {
+        if db.is_unique_violation() {
+            return StoreError::Conflict { field, value: value.to_owned() };
+        }
+    }
+    StoreError::Sqlx(err)
+}
+
+/// A connection type alias used by the store functions.
+pub type Conn = SqliteConnection;
