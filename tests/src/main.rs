@@ -1,1 +1,5 @@
-//! Integration tests.
+//! ScimLab integration tests: one binary, a real engine per test on 127.0.0.1:0 with a temp
+//! SQLite file, driven over HTTP. Modules group tests by what they prove.
+
+mod flows;
+mod robustness;
