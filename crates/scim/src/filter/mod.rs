@@ -9,6 +9,7 @@
 //! push down is evaluated here.
 
 mod eval;
+mod lexer;
 mod parser;
 
 pub use parser::{parse_attr_path, parse_filter, parse_patch_path};
