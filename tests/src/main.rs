@@ -1,5 +1,11 @@
+#![allow(clippy::unwrap_used)]
 //! ScimLab integration tests: one binary, a real engine per test on 127.0.0.1:0 with a temp
 //! SQLite file, driven over HTTP. Modules group tests by what they prove.
 
+mod cli;
+mod conditional;
+mod errors;
 mod flows;
+mod listing;
 mod robustness;
+mod strict;

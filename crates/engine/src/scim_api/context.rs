@@ -95,16 +95,19 @@ pub async fn request_context(State(state): State<ScimState>, mut req: Request, n
 /// Authentication of every `/scim/v2` route: Bearer or bare SCIM API key, constant-time compare.
 pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Next) -> Response {
     let header = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
-    let current = state.key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-    let mut outcome = auth::check(header, &current);
-    if outcome == Err(auth::AuthFailure::UnknownKey) {
-        // The key may have been rotated by `scimlab token rotate` in another process: re-read it
-        // (only on failures, so the happy path never touches the database).
-        if let Some(stored) = reload_key(&state).await.filter(|k| *k != current) {
-            outcome = auth::check(header, &stored);
+    // The key is read from the store on every request, so a `scimlab token rotate` in another
+    // process takes effect at once (a primary-key lookup on a pooled read connection).
+    let outcome = match reload_key(&state).await {
+        Some(stored) => {
+            let outcome = auth::check(header, &stored);
             *state.key.write().unwrap_or_else(std::sync::PoisonError::into_inner) = stored;
+            outcome
         }
-    }
+        None => {
+            let cached = state.key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+            auth::check(header, &cached)
+        }
+    };
     match outcome {
         Ok(quirk) => {
             if let (Some(q), Some(ctx)) = (quirk, req.extensions().get::<RequestCtx>()) {

@@ -1,0 +1,65 @@
+//! ETags and conditional requests: `meta.version` changes on every write; `If-Match` → 412 when
+//! stale; `If-None-Match` → 304 when current.
+
+use scimlab_tests::{TestEngine, assert_scim_error};
+use serde_json::json;
+
+#[tokio::test]
+async fn version_changes_on_every_write_and_matches_the_etag_header() {
+    let e = TestEngine::start().await;
+    let r = e.post("/Users", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "v@example.com"})).await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.header("etag"), r.body["meta"]["version"].as_str().unwrap());
+    assert!(r.header("location").ends_with(&format!("/scim/v2/Users/{id}")));
+    let mut versions = vec![r.body["meta"]["version"].clone()];
+    let p = e.patch(&format!("/Users/{id}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": true}]})).await;
+    versions.push(p.body["meta"]["version"].clone());
+    let p = e.patch(&format!("/Users/{id}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": true}]})).await;
+    versions.push(p.body["meta"]["version"].clone());
+    let u = e.put(&format!("/Users/{id}"), &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "v@example.com"})).await;
+    versions.push(u.body["meta"]["version"].clone());
+    let mut dedup = versions.clone();
+    dedup.dedup();
+    assert_eq!(dedup.len(), 4, "{versions:?}");
+    assert!(u.body["meta"]["lastModified"].as_str() >= u.body["meta"]["created"].as_str());
+}
+
+#[tokio::test]
+async fn if_match_and_if_none_match_are_honoured() {
+    let e = TestEngine::start().await;
+    let id = e.create_user("c@example.com").await;
+    let path = format!("/Users/{id}");
+    let auth = format!("Bearer {}", e.key);
+    let current = e.get(&path).await.header("etag").to_owned();
+
+    let r = e.send_raw("GET", &path, None, &[("authorization", &auth), ("if-none-match", &current)]).await;
+    assert_eq!(r.status, 304);
+    let r = e.send_raw("GET", &path, None, &[("authorization", &auth), ("if-none-match", "W/\"999\"")]).await;
+    assert_eq!(r.status, 200);
+
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "displayName", "value": "New"}]}).to_string();
+    let stale = e.send_raw("PATCH", &path, Some(patch.clone()), &[("authorization", &auth), ("if-match", "W/\"999\"")]).await;
+    assert_scim_error!(stale, 412);
+    assert!(e.get(&path).await.body.get("displayName").is_none(), "a stale write changes nothing");
+    let ok = e.send_raw("PATCH", &path, Some(patch), &[("authorization", &auth), ("if-match", &current)]).await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+
+    let del = e.send_raw("DELETE", &path, None, &[("authorization", &auth), ("if-match", &current)]).await;
+    assert_scim_error!(del, 412);
+    let now = e.get(&path).await.header("etag").to_owned();
+    let del = e.send_raw("DELETE", &path, None, &[("authorization", &auth), ("if-match", &now)]).await;
+    assert_eq!(del.status, 204);
+}
+
+#[tokio::test]
+async fn deleting_a_member_bumps_its_groups_version() {
+    let e = TestEngine::start().await;
+    let uid = e.create_user("gone@example.com").await;
+    let g = e.post("/Groups", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Team", "members": [{"value": uid}]})).await;
+    let gid = g.body["id"].as_str().unwrap().to_owned();
+    let before = g.body["meta"]["version"].clone();
+    assert_eq!(e.delete(&format!("/Users/{uid}")).await.status, 204);
+    let after = e.get(&format!("/Groups/{gid}")).await;
+    assert_eq!(after.body["members"], json!([]));
+    assert_ne!(after.body["meta"]["version"], before);
+}
