@@ -12,6 +12,7 @@ serve:
 test:
 	./scripts/ensure-toolchain.sh
 	cargo fmt --all -- --check
+	cargo build --locked -p scimlab-engine --bin scimlab   # the CLI tests run the real binary
 	cargo test --locked --workspace
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 

@@ -8,14 +8,29 @@ use std::process::{Command, Stdio};
 fn scimlab_bin() -> PathBuf {
     // target/debug/deps/integration-<hash> → target/debug/scimlab
     let exe = std::env::current_exe().expect("test exe");
-    let bin = exe.parent().and_then(|d| d.parent()).expect("target dir").join("scimlab");
-    assert!(bin.exists(), "{} is missing: run `cargo build -p scimlab-engine` (make test does)", bin.display());
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .join("scimlab");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p scimlab-engine` (make test does)",
+        bin.display()
+    );
     bin
 }
 
 fn run(args: &[&str]) -> (String, String, bool) {
-    let out = Command::new(scimlab_bin()).args(args).output().expect("run scimlab");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned(), out.status.success())
+    let out = Command::new(scimlab_bin())
+        .args(args)
+        .output()
+        .expect("run scimlab");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
 }
 
 #[tokio::test]
@@ -31,9 +46,23 @@ async fn token_show_prints_the_running_key_and_rotate_takes_effect_at_once() {
     let new_key = rotated.trim().to_owned();
     assert_ne!(new_key, e.key);
     assert!(new_key.len() >= 43);
-    let old = e.send_raw("GET", "/Users", None, &[("authorization", &format!("Bearer {}", e.key))]).await;
+    let old = e
+        .send_raw(
+            "GET",
+            "/Users",
+            None,
+            &[("authorization", &format!("Bearer {}", e.key))],
+        )
+        .await;
     assert_eq!(old.status, 401);
-    let new = e.send_raw("GET", "/Users", None, &[("authorization", &format!("Bearer {new_key}"))]).await;
+    let new = e
+        .send_raw(
+            "GET",
+            "/Users",
+            None,
+            &[("authorization", &format!("Bearer {new_key}"))],
+        )
+        .await;
     assert_eq!(new.status, 200);
 }
 
@@ -42,7 +71,13 @@ fn serve_prints_the_tenant_url_and_stops_on_sigint() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
     let mut child = Command::new(scimlab_bin())
-        .args(["serve", "--db", db.to_str().unwrap(), "--scim-addr", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--scim-addr",
+            "127.0.0.1:0",
+        ])
         .env("SCIMLAB_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -59,9 +94,15 @@ fn serve_prints_the_tenant_url_and_stops_on_sigint() {
             Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
         }
     }
-    assert!(text.contains("Tenant URL / SCIM connector base URL:  http://127.0.0.1:"), "{text}");
+    assert!(
+        text.contains("Tenant URL / SCIM connector base URL:  http://127.0.0.1:"),
+        "{text}"
+    );
     assert!(text.contains("/scim/v2"), "{text}");
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful exit on SIGINT: {status:?}");
     let (key, _, ok) = run(&["token", "show", "--db", db.to_str().unwrap()]);
@@ -72,7 +113,15 @@ fn serve_prints_the_tenant_url_and_stops_on_sigint() {
 fn bad_flags_fail_with_a_message_naming_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
-    let (_, err, ok) = run(&["serve", "--db", db.to_str().unwrap(), "--scim-addr", "127.0.0.1:0", "--token", "short"]);
+    let (_, err, ok) = run(&[
+        "serve",
+        "--db",
+        db.to_str().unwrap(),
+        "--scim-addr",
+        "127.0.0.1:0",
+        "--token",
+        "short",
+    ]);
     assert!(!ok);
     assert!(err.contains("at least 16"), "{err}");
 }

@@ -9,8 +9,14 @@ async fn version_changes_on_every_write_and_matches_the_etag_header() {
     let e = TestEngine::start().await;
     let r = e.post("/Users", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "v@example.com"})).await;
     let id = r.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(r.header("etag"), r.body["meta"]["version"].as_str().unwrap());
-    assert!(r.header("location").ends_with(&format!("/scim/v2/Users/{id}")));
+    assert_eq!(
+        r.header("etag"),
+        r.body["meta"]["version"].as_str().unwrap()
+    );
+    assert!(
+        r.header("location")
+            .ends_with(&format!("/scim/v2/Users/{id}"))
+    );
     let mut versions = vec![r.body["meta"]["version"].clone()];
     let p = e.patch(&format!("/Users/{id}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": true}]})).await;
     versions.push(p.body["meta"]["version"].clone());
@@ -32,22 +38,67 @@ async fn if_match_and_if_none_match_are_honoured() {
     let auth = format!("Bearer {}", e.key);
     let current = e.get(&path).await.header("etag").to_owned();
 
-    let r = e.send_raw("GET", &path, None, &[("authorization", &auth), ("if-none-match", &current)]).await;
+    let r = e
+        .send_raw(
+            "GET",
+            &path,
+            None,
+            &[("authorization", &auth), ("if-none-match", &current)],
+        )
+        .await;
     assert_eq!(r.status, 304);
-    let r = e.send_raw("GET", &path, None, &[("authorization", &auth), ("if-none-match", "W/\"999\"")]).await;
+    let r = e
+        .send_raw(
+            "GET",
+            &path,
+            None,
+            &[("authorization", &auth), ("if-none-match", "W/\"999\"")],
+        )
+        .await;
     assert_eq!(r.status, 200);
 
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "displayName", "value": "New"}]}).to_string();
-    let stale = e.send_raw("PATCH", &path, Some(patch.clone()), &[("authorization", &auth), ("if-match", "W/\"999\"")]).await;
+    let stale = e
+        .send_raw(
+            "PATCH",
+            &path,
+            Some(patch.clone()),
+            &[("authorization", &auth), ("if-match", "W/\"999\"")],
+        )
+        .await;
     assert_scim_error!(stale, 412);
-    assert!(e.get(&path).await.body.get("displayName").is_none(), "a stale write changes nothing");
-    let ok = e.send_raw("PATCH", &path, Some(patch), &[("authorization", &auth), ("if-match", &current)]).await;
+    assert!(
+        e.get(&path).await.body.get("displayName").is_none(),
+        "a stale write changes nothing"
+    );
+    let ok = e
+        .send_raw(
+            "PATCH",
+            &path,
+            Some(patch),
+            &[("authorization", &auth), ("if-match", &current)],
+        )
+        .await;
     assert_eq!(ok.status, 200, "{}", ok.text);
 
-    let del = e.send_raw("DELETE", &path, None, &[("authorization", &auth), ("if-match", &current)]).await;
+    let del = e
+        .send_raw(
+            "DELETE",
+            &path,
+            None,
+            &[("authorization", &auth), ("if-match", &current)],
+        )
+        .await;
     assert_scim_error!(del, 412);
     let now = e.get(&path).await.header("etag").to_owned();
-    let del = e.send_raw("DELETE", &path, None, &[("authorization", &auth), ("if-match", &now)]).await;
+    let del = e
+        .send_raw(
+            "DELETE",
+            &path,
+            None,
+            &[("authorization", &auth), ("if-match", &now)],
+        )
+        .await;
     assert_eq!(del.status, 204);
 }
 

@@ -40,7 +40,10 @@ pub struct Reply {
 impl Reply {
     /// A header as a string ("" when absent).
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
     /// The quirk labels the engine reported for this exchange.
     pub fn quirks(&self) -> Vec<String> {
@@ -62,15 +65,29 @@ macro_rules! assert_scim_error {
     ($reply:expr, $status:expr, $scim_type:expr) => {{
         let r = &$reply;
         assert_eq!(r.status.as_u16(), $status, "status of {r:?}");
-        assert_eq!(r.header("content-type"), "application/scim+json", "content type of {r:?}");
-        assert_eq!(r.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error", "{r:?}");
-        assert_eq!(r.body["status"], $status.to_string(), "status must be a string: {r:?}");
+        assert_eq!(
+            r.header("content-type"),
+            "application/scim+json",
+            "content type of {r:?}"
+        );
+        assert_eq!(
+            r.body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error",
+            "{r:?}"
+        );
+        assert_eq!(
+            r.body["status"],
+            $status.to_string(),
+            "status must be a string: {r:?}"
+        );
         let expected: Option<&str> = $scim_type.into();
         match expected {
             Some(t) => assert_eq!(r.body["scimType"], t, "scimType of {r:?}"),
             None => {}
         }
-        assert!(r.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "detail of {r:?}");
+        assert!(
+            r.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "detail of {r:?}"
+        );
     }};
 }
 
@@ -99,7 +116,13 @@ impl TestEngine {
         let handle = Engine::start(config).await.expect("engine starts");
         let base = handle.scim_base_url();
         let key = handle.scim_key();
-        Self { handle: Some(handle), base, key, http: reqwest::Client::new(), dir }
+        Self {
+            handle: Some(handle),
+            base,
+            key,
+            http: reqwest::Client::new(),
+            dir,
+        }
     }
 
     /// Path of the database file.
@@ -118,11 +141,23 @@ impl TestEngine {
     /// Send a request with the Bearer key. `path` is relative to the base URL, with its query.
     pub async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
         let auth = format!("Bearer {}", self.key);
-        self.send_raw(method, path, body.map(Value::to_string), &[("authorization", auth.as_str())]).await
+        self.send_raw(
+            method,
+            path,
+            body.map(Value::to_string),
+            &[("authorization", auth.as_str())],
+        )
+        .await
     }
 
     /// Send a request with exactly the given headers (add the authorization yourself).
-    pub async fn send_raw(&self, method: &str, path: &str, body: Option<String>, headers: &[(&str, &str)]) -> Reply {
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let method = Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.http.request(method, format!("{}{}", self.base, path));
         let mut has_ct = false;
@@ -141,7 +176,12 @@ impl TestEngine {
         let headers = resp.headers().clone();
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// GET.
@@ -180,12 +220,15 @@ impl TestEngine {
 
 /// Path of a fixture file under `tests/fixtures/`.
 pub fn fixture_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 /// Read and parse a JSON fixture.
 pub fn fixture(rel: &str) -> Value {
     let path = fixture_path(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
 }

@@ -24,7 +24,12 @@ async fn seed(e: &TestEngine, n: usize) -> Vec<String> {
 }
 
 fn ids_of(r: &Value) -> Vec<String> {
-    r["Resources"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect()
+    r["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -36,7 +41,11 @@ async fn pages_are_stable_integers_and_cover_everything_once() {
     loop {
         let r = e.get(&format!("/Users?startIndex={start}&count=3")).await;
         assert_eq!(r.status, 200);
-        assert!(r.body["totalResults"].is_u64() && r.body["startIndex"].is_u64() && r.body["itemsPerPage"].is_u64());
+        assert!(
+            r.body["totalResults"].is_u64()
+                && r.body["startIndex"].is_u64()
+                && r.body["itemsPerPage"].is_u64()
+        );
         assert_eq!(r.body["totalResults"], 7);
         assert_eq!(r.body["startIndex"], start);
         let page = ids_of(&r.body);
@@ -79,8 +88,12 @@ async fn sorting_in_sql_and_in_memory_agree_and_are_stable() {
     let by_display = e.get("/Users?sortBy=displayName").await;
     assert_eq!(ids_of(&by_display.body), expected);
     // Sorting with a filter, across pages.
-    let p1 = e.get("/Users?filter=active%20eq%20true&sortBy=emails.value&count=2").await;
-    let p2 = e.get("/Users?filter=active%20eq%20true&sortBy=emails.value&count=2&startIndex=3").await;
+    let p1 = e
+        .get("/Users?filter=active%20eq%20true&sortBy=emails.value&count=2")
+        .await;
+    let p2 = e
+        .get("/Users?filter=active%20eq%20true&sortBy=emails.value&count=2&startIndex=3")
+        .await;
     assert_eq!(p1.body["totalResults"], 3);
     let mut all = ids_of(&p1.body);
     all.extend(ids_of(&p2.body));
@@ -92,17 +105,60 @@ async fn filters_cover_the_rfc_grammar_over_http() {
     let e = TestEngine::start().await;
     let ids = seed(&e, 6).await;
     let count = |r: &Value| r["totalResults"].as_u64().unwrap();
-    let q = |f: &str| format!("/Users?filter={}", f.replace(' ', "%20").replace('"', "%22").replace('[', "%5B").replace(']', "%5D").replace('&', "%26"));
+    let q = |f: &str| {
+        format!(
+            "/Users?filter={}",
+            f.replace(' ', "%20")
+                .replace('"', "%22")
+                .replace('[', "%5B")
+                .replace(']', "%5D")
+                .replace('&', "%26")
+        )
+    };
     assert_eq!(count(&e.get(&q(r#"userName sw "user0""#)).await.body), 6);
     assert_eq!(count(&e.get(&q(r#"userName co "03""#)).await.body), 1);
-    assert_eq!(count(&e.get(&q(r#"userName ew "@EXAMPLE.COM""#)).await.body), 6);
-    assert_eq!(count(&e.get(&q(r#"userName ne "user00@example.com""#)).await.body), 5);
-    assert_eq!(count(&e.get(&q(r#"active eq false or userName eq "user00@example.com""#)).await.body), 4);
-    assert_eq!(count(&e.get(&q(r#"not (active eq true) and emails[value co "u1"]"#)).await.body), 1);
+    assert_eq!(
+        count(&e.get(&q(r#"userName ew "@EXAMPLE.COM""#)).await.body),
+        6
+    );
+    assert_eq!(
+        count(&e.get(&q(r#"userName ne "user00@example.com""#)).await.body),
+        5
+    );
+    assert_eq!(
+        count(
+            &e.get(&q(r#"active eq false or userName eq "user00@example.com""#))
+                .await
+                .body
+        ),
+        4
+    );
+    assert_eq!(
+        count(
+            &e.get(&q(r#"not (active eq true) and emails[value co "u1"]"#))
+                .await
+                .body
+        ),
+        1
+    );
     assert_eq!(count(&e.get(&q(r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "sales""#)).await.body), 3);
     assert_eq!(count(&e.get(&q(r#"title pr"#)).await.body), 0);
-    assert_eq!(count(&e.get(&q(r#"meta.created gt "2000-01-01T00:00:00Z""#)).await.body), 6);
-    assert_eq!(count(&e.get(&q(r#"meta.created lt "2000-01-01T00:00:00Z""#)).await.body), 0);
+    assert_eq!(
+        count(
+            &e.get(&q(r#"meta.created gt "2000-01-01T00:00:00Z""#))
+                .await
+                .body
+        ),
+        6
+    );
+    assert_eq!(
+        count(
+            &e.get(&q(r#"meta.created lt "2000-01-01T00:00:00Z""#))
+                .await
+                .body
+        ),
+        0
+    );
     let by_id = e.get(&q(&format!(r#"id eq "{}""#, ids[2]))).await;
     assert_eq!(ids_of(&by_id.body), vec![ids[2].clone()]);
     let r = e.get(&q(r#"USERNAME EQ "USER01@EXAMPLE.COM""#)).await;
@@ -114,10 +170,13 @@ async fn search_endpoint_takes_a_search_request() {
     let e = TestEngine::start().await;
     seed(&e, 4).await;
     let r = e
-        .post("/Users/.search", &json!({
+        .post(
+            "/Users/.search",
+            &json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
             "filter": "active eq true", "startIndex": 1, "count": 10,
-            "attributes": ["userName"], "sortBy": "userName", "sortOrder": "descending"}))
+            "attributes": ["userName"], "sortBy": "userName", "sortOrder": "descending"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["totalResults"], 2);
@@ -139,7 +198,10 @@ async fn attributes_and_excluded_attributes_apply_to_lists_gets_and_writes() {
     let r = e.get(&format!("/Users/{}?excludedAttributes=emails,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", ids[0])).await;
     assert!(r.body.get("emails").is_none());
     assert_eq!(r.body["displayName"], "User a");
-    assert_eq!(r.body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"], json!({}));
+    assert_eq!(
+        r.body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        json!({})
+    );
     let r = e
         .post("/Users?attributes=userName", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "w@example.com", "displayName": "W"}))
         .await;
@@ -157,10 +219,15 @@ async fn discovery_endpoints_describe_users_groups_and_schemas() {
     let e = TestEngine::start().await;
     let rt = e.get("/ResourceTypes").await;
     assert_eq!(rt.body["totalResults"], 2);
-    assert_eq!(e.get("/ResourceTypes/User").await.body["endpoint"], "/Users");
+    assert_eq!(
+        e.get("/ResourceTypes/User").await.body["endpoint"],
+        "/Users"
+    );
     let schemas = e.get("/Schemas").await;
     assert_eq!(schemas.body["totalResults"], 3);
-    let user = e.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User").await;
+    let user = e
+        .get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User")
+        .await;
     let attrs = user.body["attributes"].as_array().unwrap();
     let user_name = attrs.iter().find(|a| a["name"] == "userName").unwrap();
     assert_eq!(user_name["uniqueness"], "server");
@@ -177,5 +244,9 @@ async fn unknown_query_parameters_are_ignored_and_labelled() {
     let r = e.get("/Users?aadOptscim062020&foo=bar").await;
     assert_eq!(r.status, 200);
     let q = r.quirks();
-    assert!(q.contains(&"entra.aadoptscim062020".into()) && q.contains(&"scim.unknown-query-parameter".into()), "{q:?}");
+    assert!(
+        q.contains(&"entra.aadoptscim062020".into())
+            && q.contains(&"scim.unknown-query-parameter".into()),
+        "{q:?}"
+    );
 }

@@ -26,7 +26,9 @@ async fn concurrent_duplicate_creates_have_exactly_one_winner() {
         }
     }
     assert_eq!(created, 1);
-    let list = engine.get("/Users?filter=userName%20eq%20%22RACE%40example.com%22").await;
+    let list = engine
+        .get("/Users?filter=userName%20eq%20%22RACE%40example.com%22")
+        .await;
     assert_eq!(list.body["totalResults"], 1);
     let all = engine.get("/Users").await;
     assert_eq!(all.body["totalResults"], 1, "no half-written rows");
@@ -69,7 +71,9 @@ async fn passwords_are_never_stored_or_returned() {
         .put(&format!("/Users/{id}"), &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "pw@example.com", "password": secret}))
         .await;
     assert_eq!(put.status, 200);
-    let got = engine.get(&format!("/Users/{id}?attributes=password")).await;
+    let got = engine
+        .get(&format!("/Users/{id}?attributes=password"))
+        .await;
     assert!(!got.text.contains(secret) && got.body.get("password").is_none());
     let db_path = engine.db_path();
     let dir = engine.stop().await;
@@ -90,9 +94,12 @@ async fn a_failing_patch_leaves_no_partial_write() {
     let engine = TestEngine::start().await;
     let id = engine.create_user("atomic@example.com").await;
     let r = engine
-        .patch(&format!("/Users/{id}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+        .patch(
+            &format!("/Users/{id}"),
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
             {"op": "replace", "path": "displayName", "value": "Changed"},
-            {"op": "replace", "path": "userName", "value": ""}]}))
+            {"op": "replace", "path": "userName", "value": ""}]}),
+        )
         .await;
     assert_eq!(r.status, 400, "{}", r.text);
     let u = engine.get(&format!("/Users/{id}")).await;
@@ -109,11 +116,20 @@ async fn a_conflicting_rename_rolls_back() {
         let r = engine.post("/Groups", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name})).await;
         assert_eq!(r.status, 201);
     }
-    let beta = engine.get("/Groups?filter=displayName%20eq%20%22Beta%22").await.body["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let beta = engine
+        .get("/Groups?filter=displayName%20eq%20%22Beta%22")
+        .await
+        .body["Resources"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = engine
-        .patch(&format!("/Groups/{beta}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+        .patch(
+            &format!("/Groups/{beta}"),
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
             {"op": "add", "path": "members", "value": [{"value": uid}]},
-            {"op": "replace", "path": "displayName", "value": "ALPHA"}]}))
+            {"op": "replace", "path": "displayName", "value": "ALPHA"}]}),
+        )
         .await;
     scimlab_tests::assert_scim_error!(r, 409, "uniqueness");
     let g = engine.get(&format!("/Groups/{beta}")).await;

@@ -11,17 +11,30 @@ async fn strict_mode_rejects_entra_default_dialect_with_the_rfc_scim_type() {
     let id = e.create_user("strict@example.com").await;
     let path = format!("/Users/{id}");
     let cases = [
-        (json!({"op": "Replace", "path": "displayName", "value": "x"}), "invalidSyntax"),
-        (json!({"op": "replace", "path": "active", "value": "False"}), "invalidValue"),
-        (json!({"op": "replace", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "1"}), "noTarget"),
+        (
+            json!({"op": "Replace", "path": "displayName", "value": "x"}),
+            "invalidSyntax",
+        ),
+        (
+            json!({"op": "replace", "path": "active", "value": "False"}),
+            "invalidValue",
+        ),
+        (
+            json!({"op": "replace", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "1"}),
+            "noTarget",
+        ),
     ];
     for (op, scim_type) in cases {
-        let r = e.patch(&path, &json!({"schemas": [PATCH_OP], "Operations": [op]})).await;
+        let r = e
+            .patch(&path, &json!({"schemas": [PATCH_OP], "Operations": [op]}))
+            .await;
         assert_scim_error!(r, 400, scim_type);
     }
     let r = e.get("/Users?filter=externalId%20eq%20jyoung").await;
     assert_scim_error!(r, 400, "invalidFilter");
-    let r = e.post("/Users", &json!({"userName": "noschemas@example.com"})).await;
+    let r = e
+        .post("/Users", &json!({"userName": "noschemas@example.com"}))
+        .await;
     assert_scim_error!(r, 400, "invalidSyntax");
     let r = e.post("/Users", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "b@example.com", "active": "True"})).await;
     assert_scim_error!(r, 400, "invalidValue");
@@ -33,10 +46,13 @@ async fn strict_mode_still_accepts_rfc_conformant_traffic() {
     let e = TestEngine::strict().await;
     let id = e.create_user("ok@example.com").await;
     let r = e
-        .patch(&format!("/Users/{id}"), &json!({"schemas": [PATCH_OP], "Operations": [
+        .patch(
+            &format!("/Users/{id}"),
+            &json!({"schemas": [PATCH_OP], "Operations": [
             {"op": "replace", "path": "active", "value": false},
             {"op": "add", "path": "emails", "value": [{"type": "work", "value": "ok@example.com"}]},
-            {"op": "replace", "value": {"displayName": "Ok"}}]}))
+            {"op": "replace", "value": {"displayName": "Ok"}}]}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["active"], false);
@@ -55,5 +71,8 @@ async fn strict_mode_rejects_member_removal_by_value_list() {
     let gid = g.body["id"].as_str().unwrap();
     let r = e.patch(&format!("/Groups/{gid}"), &json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": "members", "value": [{"value": id}]}]})).await;
     assert_scim_error!(r, 400, "invalidSyntax");
-    assert_eq!(e.get(&format!("/Groups/{gid}")).await.body["members"][0]["value"], id.as_str());
+    assert_eq!(
+        e.get(&format!("/Groups/{gid}")).await.body["members"][0]["value"],
+        id.as_str()
+    );
 }

@@ -28,9 +28,15 @@ impl AuthFailure {
     /// The 401 SCIM error for this failure; never contains the key sent.
     pub fn to_error(self) -> ScimError {
         let detail = match self {
-            Self::Missing => "missing authorization header: send 'Authorization: Bearer <scim api key>' (run 'scimlab token show' to print the key)",
-            Self::WrongScheme => "unsupported authorization scheme: send 'Authorization: Bearer <scim api key>'",
-            Self::UnknownKey => "the api key sent is not this endpoint's key: copy it again with 'scimlab token show' (it changes on 'scimlab token rotate')",
+            Self::Missing => {
+                "missing authorization header: send 'Authorization: Bearer <scim api key>' (run 'scimlab token show' to print the key)"
+            }
+            Self::WrongScheme => {
+                "unsupported authorization scheme: send 'Authorization: Bearer <scim api key>'"
+            }
+            Self::UnknownKey => {
+                "the api key sent is not this endpoint's key: copy it again with 'scimlab token show' (it changes on 'scimlab token rotate')"
+            }
         };
         ScimError::new(401, None, detail)
     }
@@ -70,10 +76,15 @@ pub async fn rotate_key(conn: &mut Conn) -> Result<String, KeyError> {
 /// A key given on the command line must be usable in a header and long enough to be a secret.
 pub fn validate_key(key: &str) -> Result<(), KeyError> {
     if key.len() < 16 {
-        return Err(KeyError::Invalid(format!("the key is {} characters long: use at least 16", key.len())));
+        return Err(KeyError::Invalid(format!(
+            "the key is {} characters long: use at least 16",
+            key.len()
+        )));
     }
     if !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(KeyError::Invalid("the key holds spaces or non-ascii characters: use printable ascii only".into()));
+        return Err(KeyError::Invalid(
+            "the key holds spaces or non-ascii characters: use printable ascii only".into(),
+        ));
     }
     Ok(())
 }
@@ -120,7 +131,10 @@ mod tests {
         let b = generate_key().unwrap();
         assert_eq!(a.len(), 43);
         assert_ne!(a, b);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
     }
 
     #[test]
@@ -135,10 +149,23 @@ mod tests {
     fn failures_are_told_apart_without_echoing_the_key() {
         let key = "secret-key-0123456789";
         assert_eq!(check(None, key), Err(AuthFailure::Missing));
-        assert_eq!(check(Some("Basic dXNlcjpwYXNz"), key), Err(AuthFailure::WrongScheme));
-        assert_eq!(check(Some("Bearer nope"), key), Err(AuthFailure::UnknownKey));
-        assert_eq!(check(Some(&format!("Bearer {key}x")), key), Err(AuthFailure::UnknownKey));
-        for f in [AuthFailure::Missing, AuthFailure::WrongScheme, AuthFailure::UnknownKey] {
+        assert_eq!(
+            check(Some("Basic dXNlcjpwYXNz"), key),
+            Err(AuthFailure::WrongScheme)
+        );
+        assert_eq!(
+            check(Some("Bearer nope"), key),
+            Err(AuthFailure::UnknownKey)
+        );
+        assert_eq!(
+            check(Some(&format!("Bearer {key}x")), key),
+            Err(AuthFailure::UnknownKey)
+        );
+        for f in [
+            AuthFailure::Missing,
+            AuthFailure::WrongScheme,
+            AuthFailure::UnknownKey,
+        ] {
             assert!(!f.to_error().detail.contains(key));
         }
     }

@@ -51,7 +51,10 @@ impl std::fmt::Debug for EngineConfig {
         f.debug_struct("EngineConfig")
             .field("db_path", &self.db_path)
             .field("scim_addr", &self.scim_addr)
-            .field("scim_token", &self.scim_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "scim_token",
+                &self.scim_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("strict", &self.strict)
             .field("body_limit", &self.body_limit)
             .finish()
@@ -61,7 +64,8 @@ impl std::fmt::Debug for EngineConfig {
 /// The default database location: `<OS data dir>/scimlab/scimlab.db`
 /// (e.g. `~/.local/share/scimlab/scimlab.db` on Linux). `None` when no home directory is known.
 pub fn default_db_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("dev", "ScimLab", "scimlab").map(|d| d.data_dir().join("scimlab.db"))
+    directories::ProjectDirs::from("dev", "ScimLab", "scimlab")
+        .map(|d| d.data_dir().join("scimlab.db"))
 }
 
 #[cfg(test)]

@@ -25,7 +25,9 @@ use tokio::task::JoinHandle;
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The database could not be opened or migrated.
-    #[error("could not open the database at {path} (set --db or SCIMLAB_DB to another file): {source}")]
+    #[error(
+        "could not open the database at {path} (set --db or SCIMLAB_DB to another file): {source}"
+    )]
     Store {
         /// The database path.
         path: String,
@@ -33,7 +35,9 @@ pub enum EngineError {
         source: store::StoreError,
     },
     /// The database directory could not be created.
-    #[error("could not create the directory {path} for the database (set --db or SCIMLAB_DB): {source}")]
+    #[error(
+        "could not create the directory {path} for the database (set --db or SCIMLAB_DB): {source}"
+    )]
     CreateDir {
         /// The directory.
         path: String,
@@ -44,7 +48,9 @@ pub enum EngineError {
     #[error(transparent)]
     Key(#[from] auth::KeyError),
     /// The SCIM listener could not bind.
-    #[error("could not listen on {addr} (set --scim-addr or SCIMLAB_SCIM_ADDR to a free address): {source}")]
+    #[error(
+        "could not listen on {addr} (set --scim-addr or SCIMLAB_SCIM_ADDR to a free address): {source}"
+    )]
     Bind {
         /// The address.
         addr: SocketAddr,
@@ -56,9 +62,17 @@ pub enum EngineError {
 /// Open the store at `path`, creating its directory.
 pub async fn open_store(path: &std::path::Path) -> Result<Store, EngineError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| EngineError::CreateDir { path: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| EngineError::CreateDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
     }
-    Store::open(path).await.map_err(|source| EngineError::Store { path: path.display().to_string(), source })
+    Store::open(path)
+        .await
+        .map_err(|source| EngineError::Store {
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 /// The engine (a namespace for [`Engine::start`]).
@@ -80,10 +94,14 @@ impl Engine {
     pub async fn start(config: EngineConfig) -> Result<EngineHandle, EngineError> {
         let store = open_store(&config.db_path).await?;
         let key = {
-            let mut conn = store.write.acquire().await.map_err(|e| EngineError::Store {
-                path: config.db_path.display().to_string(),
-                source: e.into(),
-            })?;
+            let mut conn = store
+                .write
+                .acquire()
+                .await
+                .map_err(|e| EngineError::Store {
+                    path: config.db_path.display().to_string(),
+                    source: e.into(),
+                })?;
             match &config.scim_token {
                 Some(k) => {
                     auth::set_key(&mut conn, k).await?;
@@ -96,13 +114,23 @@ impl Engine {
         let state = ScimState {
             store: store.clone(),
             key: key.clone(),
-            mode: if config.strict { Mode::Strict } else { Mode::Tolerant },
+            mode: if config.strict {
+                Mode::Strict
+            } else {
+                Mode::Tolerant
+            },
             body_limit: config.body_limit,
         };
         let listener = tokio::net::TcpListener::bind(config.scim_addr)
             .await
-            .map_err(|source| EngineError::Bind { addr: config.scim_addr, source })?;
-        let scim_addr = listener.local_addr().map_err(|source| EngineError::Bind { addr: config.scim_addr, source })?;
+            .map_err(|source| EngineError::Bind {
+                addr: config.scim_addr,
+                source,
+            })?;
+        let scim_addr = listener.local_addr().map_err(|source| EngineError::Bind {
+            addr: config.scim_addr,
+            source,
+        })?;
         let (tx, rx) = oneshot::channel::<()>();
         let app = scim_api::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
@@ -113,7 +141,13 @@ impl Engine {
                 .await
         });
         tracing::info!(%scim_addr, strict = config.strict, "scim listener started");
-        Ok(EngineHandle { scim_addr, store, key, shutdown: Some(tx), task })
+        Ok(EngineHandle {
+            scim_addr,
+            store,
+            key,
+            shutdown: Some(tx),
+            task,
+        })
     }
 }
 
@@ -125,7 +159,10 @@ impl EngineHandle {
 
     /// The current SCIM API key (for the CLI and tests; never log it).
     pub fn scim_key(&self) -> String {
-        self.key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.key
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Stop accepting connections, finish in-flight requests, close the database.
@@ -133,7 +170,9 @@ impl EngineHandle {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let result = (&mut self.task).await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        let result = (&mut self.task)
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
         self.store.close().await;
         result
     }

@@ -68,7 +68,11 @@ pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 impl ScimError {
     /// An error with an explicit status and `scimType`.
     pub fn new(status: u16, scim_type: Option<ScimType>, detail: impl Into<String>) -> Self {
-        Self { status, scim_type, detail: detail.into() }
+        Self {
+            status,
+            scim_type,
+            detail: detail.into(),
+        }
     }
     /// 400 with the given `scimType`.
     pub fn bad_request(scim_type: ScimType, detail: impl Into<String>) -> Self {
@@ -108,7 +112,11 @@ impl ScimError {
     }
     /// 500: the detail shown to the client is generic; the cause is logged by the caller.
     pub fn internal() -> Self {
-        Self::new(500, None, "internal error: see the scimlab log for the cause")
+        Self::new(
+            500,
+            None,
+            "internal error: see the scimlab log for the cause",
+        )
     }
 
     /// The RFC 7644 §3.12 JSON body for this error.

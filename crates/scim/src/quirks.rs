@@ -135,7 +135,10 @@ pub struct Quirks {
 impl Quirks {
     /// An empty collector for the given mode.
     pub fn new(mode: Mode) -> Self {
-        Self { mode, seen: Vec::new() }
+        Self {
+            mode,
+            seen: Vec::new(),
+        }
     }
 
     /// The mode this collector enforces.
@@ -191,23 +194,34 @@ mod tests {
         labels.dedup();
         assert_eq!(labels.len(), n, "duplicate quirk label");
         for l in labels {
-            assert!(l.contains('.') && l == l.to_ascii_lowercase(), "bad label {l}");
+            assert!(
+                l.contains('.') && l == l.to_ascii_lowercase(),
+                "bad label {l}"
+            );
         }
     }
 
     #[test]
     fn strict_rejects_only_what_the_rfc_forbids() {
         let mut q = Quirks::new(Mode::Strict);
-        assert!(q.tolerate(Quirk::StringBoolean, || ScimError::invalid_value("x")).is_err());
-        assert!(q.tolerate(Quirk::AddSingleValued, || ScimError::invalid_value("x")).is_ok());
+        assert!(
+            q.tolerate(Quirk::StringBoolean, || ScimError::invalid_value("x"))
+                .is_err()
+        );
+        assert!(
+            q.tolerate(Quirk::AddSingleValued, || ScimError::invalid_value("x"))
+                .is_ok()
+        );
         assert_eq!(q.labels(), vec!["entra.add-single-valued"]);
     }
 
     #[test]
     fn tolerant_records_once() {
         let mut q = Quirks::new(Mode::Tolerant);
-        q.tolerate(Quirk::StringBoolean, || ScimError::internal()).unwrap();
-        q.tolerate(Quirk::StringBoolean, || ScimError::internal()).unwrap();
+        q.tolerate(Quirk::StringBoolean, ScimError::internal)
+            .unwrap();
+        q.tolerate(Quirk::StringBoolean, ScimError::internal)
+            .unwrap();
         assert_eq!(q.as_slice(), &[Quirk::StringBoolean]);
         assert!(!Quirk::StringBoolean.summary().is_empty());
     }

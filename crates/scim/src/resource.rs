@@ -43,22 +43,26 @@ pub fn coerce_bool(value: Value, attr_name: &str, quirks: &mut Quirks) -> Result
 fn unwrap_json_in_string(value: Value, attr_name: &str, quirks: &mut Quirks) -> Result<Value> {
     if let Value::String(s) = &value {
         let t = s.trim_start();
-        if t.starts_with('{') || t.starts_with('[') {
-            if let Ok(parsed) = serde_json::from_str::<Value>(s) {
-                quirks.tolerate(Quirk::JsonInString, || {
+        if (t.starts_with('{') || t.starts_with('['))
+            && let Ok(parsed) = serde_json::from_str::<Value>(s)
+        {
+            quirks.tolerate(Quirk::JsonInString, || {
                     ScimError::invalid_value(format!(
                         "'{attr_name}' got a json document inside a string (strict mode): send the object itself"
                     ))
                 })?;
-                return Ok(parsed);
-            }
+            return Ok(parsed);
         }
     }
     Ok(value)
 }
 
 /// Canonicalise and coerce one element of a complex attribute (an object of sub-attributes).
-fn coerce_complex_object(def: &AttrDef, obj: Map<String, Value>, quirks: &mut Quirks) -> Result<Value> {
+fn coerce_complex_object(
+    def: &AttrDef,
+    obj: Map<String, Value>,
+    quirks: &mut Quirks,
+) -> Result<Value> {
     let mut out = Map::with_capacity(obj.len());
     for (key, val) in obj {
         if val.is_null() {
@@ -159,7 +163,9 @@ pub fn coerce_attr_value(def: &AttrDef, value: Value, quirks: &mut Quirks) -> Re
         }
         Value::Array(mut items) if is_manager && items.len() <= 1 => {
             quirks.tolerate(Quirk::ManagerAsArray, || {
-                ScimError::invalid_value("'manager' must be a single object, got an array (strict mode)")
+                ScimError::invalid_value(
+                    "'manager' must be a single object, got an array (strict mode)",
+                )
             })?;
             match items.pop() {
                 None => Ok(Value::Null),
@@ -251,12 +257,15 @@ pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Ma
             json_kind(&body)
         )));
     };
-    let schemas_key = obj.keys().find(|k| k.eq_ignore_ascii_case("schemas")).cloned();
+    let schemas_key = obj
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case("schemas"))
+        .cloned();
     let mut schemas = match schemas_key.and_then(|k| obj.remove(&k)).map(Some) {
         Some(v) => read_schemas(v)?,
         None => None,
     }
-    .unwrap_or_else(|| Vec::new());
+    .unwrap_or_else(Vec::new);
     if schemas.is_empty() {
         quirks.tolerate(Quirk::MissingSchemas, || {
             ScimError::invalid_syntax(format!(
@@ -333,10 +342,16 @@ pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Ma
             }
         }
     }
-    if !schemas.iter().any(|s| s.eq_ignore_ascii_case(kind.schema())) {
+    if !schemas
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(kind.schema()))
+    {
         schemas.insert(0, kind.schema().to_owned());
     }
-    out.insert("schemas".into(), schemas.into_iter().map(Value::String).collect());
+    out.insert(
+        "schemas".into(),
+        schemas.into_iter().map(Value::String).collect(),
+    );
     validate_required(kind, &out)?;
     Ok(out)
 }
@@ -382,7 +397,9 @@ pub fn find_key<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Strin
 /// just that sub-attribute); `excludedAttributes` removes the named ones. Both are
 /// case-insensitive and may be URN-qualified.
 pub fn project(mut resource: Value, include: &[AttrPath], exclude: &[AttrPath]) -> Value {
-    let Some(obj) = resource.as_object_mut() else { return resource };
+    let Some(obj) = resource.as_object_mut() else {
+        return resource;
+    };
     const ALWAYS: [&str; 3] = ["id", "schemas", "meta"];
     if !include.is_empty() {
         let mut kept = Map::new();
@@ -393,13 +410,20 @@ pub fn project(mut resource: Value, include: &[AttrPath], exclude: &[AttrPath]) 
             }
             if looks_like_schema_urn(&key) {
                 // Extension object: keep the whole object if named, else only named attributes.
-                if include.iter().any(|p| p.urn.is_none() && p.name.eq_ignore_ascii_case(&key)) {
+                if include
+                    .iter()
+                    .any(|p| p.urn.is_none() && p.name.eq_ignore_ascii_case(&key))
+                {
                     kept.insert(key, val);
                     continue;
                 }
                 let wanted: Vec<&AttrPath> = include
                     .iter()
-                    .filter(|p| p.urn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(&key)))
+                    .filter(|p| {
+                        p.urn
+                            .as_deref()
+                            .is_some_and(|u| u.eq_ignore_ascii_case(&key))
+                    })
                     .collect();
                 if let (false, Value::Object(ext)) = (wanted.is_empty(), val) {
                     let sub: Map<String, Value> = ext
@@ -439,7 +463,9 @@ pub fn project(mut resource: Value, include: &[AttrPath], exclude: &[AttrPath]) 
             }
             _ => &mut *obj,
         };
-        let Some(key) = find_key(container, &p.name).cloned() else { continue };
+        let Some(key) = find_key(container, &p.name).cloned() else {
+            continue;
+        };
         match &p.sub {
             None => {
                 container.remove(&key);
@@ -461,7 +487,11 @@ fn is_foreign_urn(p: &AttrPath) -> bool {
 
 fn keep_subs(val: Value, subs: &[&str]) -> Value {
     let filter_obj = |o: Map<String, Value>| -> Value {
-        Value::Object(o.into_iter().filter(|(k, _)| subs.iter().any(|s| s.eq_ignore_ascii_case(k))).collect())
+        Value::Object(
+            o.into_iter()
+                .filter(|(k, _)| subs.iter().any(|s| s.eq_ignore_ascii_case(k)))
+                .collect(),
+        )
     };
     match val {
         Value::Object(o) => filter_obj(o),
@@ -478,6 +508,7 @@ fn keep_subs(val: Value, subs: &[&str]) -> Value {
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // an Option of a borrow is already cheap to pass
 fn drop_sub(val: Option<&mut Value>, sub: &str) {
     let remove = |o: &mut Map<String, Value>| {
         if let Some(k) = find_key(o, sub).cloned() {
@@ -486,7 +517,10 @@ fn drop_sub(val: Option<&mut Value>, sub: &str) {
     };
     match val {
         Some(Value::Object(o)) => remove(o),
-        Some(Value::Array(items)) => items.iter_mut().filter_map(Value::as_object_mut).for_each(remove),
+        Some(Value::Array(items)) => items
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(remove),
         _ => {}
     }
 }
@@ -536,9 +570,19 @@ mod tests {
         assert!(r.get("title").is_none());
         assert_eq!(r[ENTERPRISE]["manager"], json!({"value": "m-1"}));
         let schemas = r["schemas"].as_array().unwrap();
-        assert!(schemas.iter().any(|s| s == "urn:ietf:params:scim:schemas:extension:Contoso:2.0:User"));
-        for l in ["entra.client-sent-meta", "entra.null-attribute", "entra.string-boolean",
-                  "entra.extension-not-in-schemas", "entra.manager-string", "scim.attribute-name-case"] {
+        assert!(
+            schemas
+                .iter()
+                .any(|s| s == "urn:ietf:params:scim:schemas:extension:Contoso:2.0:User")
+        );
+        for l in [
+            "entra.client-sent-meta",
+            "entra.null-attribute",
+            "entra.string-boolean",
+            "entra.extension-not-in-schemas",
+            "entra.manager-string",
+            "scim.attribute-name-case",
+        ] {
             assert!(labels.contains(&l), "missing {l} in {labels:?}");
         }
     }
@@ -549,7 +593,12 @@ mod tests {
         let e = ingest(ResourceKind::User, json!({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"x","active":"False"}), &mut q).unwrap_err();
         assert_eq!(e.status, 400);
         assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidValue));
-        let e = ingest(ResourceKind::User, json!({"userName":"x"}), &mut Quirks::new(Mode::Strict)).unwrap_err();
+        let e = ingest(
+            ResourceKind::User,
+            json!({"userName":"x"}),
+            &mut Quirks::new(Mode::Strict),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidSyntax));
     }
 
@@ -559,16 +608,24 @@ mod tests {
         let e = r.unwrap_err();
         assert!(e.detail.contains("userName"), "{}", e.detail);
         let (r, _) = ingest_user(json!([1, 2]));
-        assert_eq!(r.unwrap_err().scim_type, Some(crate::error::ScimType::InvalidSyntax));
+        assert_eq!(
+            r.unwrap_err().scim_type,
+            Some(crate::error::ScimType::InvalidSyntax)
+        );
     }
 
     #[test]
     fn members_with_null_ref_are_cleaned() {
         let mut q = Quirks::new(Mode::Tolerant);
-        let r = ingest(ResourceKind::Group, json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", MICROSOFT_GROUP_SCHEMA],
-            "displayName": "g", "members": [{"$ref": null, "value": "u1"}]
-        }), &mut q).unwrap();
+        let r = ingest(
+            ResourceKind::Group,
+            json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", MICROSOFT_GROUP_SCHEMA],
+                "displayName": "g", "members": [{"$ref": null, "value": "u1"}]
+            }),
+            &mut q,
+        )
+        .unwrap();
         assert_eq!(r["members"], json!([{"value": "u1"}]));
         assert!(q.contains(Quirk::NullRef) && q.contains(Quirk::MicrosoftGroupSchema));
     }
@@ -578,11 +635,22 @@ mod tests {
         let res = json!({"id": "1", "schemas": [], "meta": {}, "userName": "u",
             "emails": [{"value": "a", "type": "work"}], "displayName": "d",
             ENTERPRISE: {"department": "x", "employeeNumber": "7"}});
-        let inc = vec![AttrPath { urn: None, name: "emails".into(), sub: Some("value".into()) }];
+        let inc = vec![AttrPath {
+            urn: None,
+            name: "emails".into(),
+            sub: Some("value".into()),
+        }];
         let p = project(res.clone(), &inc, &[]);
         assert_eq!(p["emails"], json!([{"value": "a"}]));
         assert!(p.get("userName").is_none() && p.get("id").is_some());
-        let exc = vec![AttrPath::simple("displayName"), AttrPath { urn: Some(ENTERPRISE.into()), name: "department".into(), sub: None }];
+        let exc = vec![
+            AttrPath::simple("displayName"),
+            AttrPath {
+                urn: Some(ENTERPRISE.into()),
+                name: "department".into(),
+                sub: None,
+            },
+        ];
         let p = project(res, &[], &exc);
         assert!(p.get("displayName").is_none());
         assert_eq!(p[ENTERPRISE], json!({"employeeNumber": "7"}));

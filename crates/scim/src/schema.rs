@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 /// URN of the core User schema.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// URN of the enterprise User extension.
-pub const ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const ENTERPRISE_USER_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// URN of the core Group schema.
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// Microsoft's non-standard group schema URN that Entra ID adds on group creates.
@@ -138,7 +139,9 @@ impl AttrDef {
 
     /// Find a sub-attribute by case-insensitive name.
     pub fn sub(&self, name: &str) -> Option<&'static AttrDef> {
-        self.sub_attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+        self.sub_attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
     }
 
     /// The `/Schemas` representation of this attribute.
@@ -226,43 +229,117 @@ const MANAGER_SUBS: &[AttrDef] = &[
     attr("displayName", Str, "the manager's display name").read_only(),
 ];
 const META_SUBS: &[AttrDef] = &[
-    attr("resourceType", Str, "the resource type").exact().read_only(),
+    attr("resourceType", Str, "the resource type")
+        .exact()
+        .read_only(),
     attr("created", DateTime, "when the resource was created").read_only(),
-    attr("lastModified", DateTime, "when the resource was last modified").read_only(),
-    attr("location", Reference, "the URI of the resource").exact().read_only(),
-    attr("version", Str, "the weak ETag of the resource").exact().read_only(),
+    attr(
+        "lastModified",
+        DateTime,
+        "when the resource was last modified",
+    )
+    .read_only(),
+    attr("location", Reference, "the URI of the resource")
+        .exact()
+        .read_only(),
+    attr("version", Str, "the weak ETag of the resource")
+        .exact()
+        .read_only(),
 ];
 
 /// Attributes common to every resource (RFC 7643 §3.1).
 pub const COMMON_ATTRIBUTES: &[AttrDef] = &[
-    attr("id", Str, "unique identifier assigned by the service provider").exact().read_only().always().unique(),
-    attr("externalId", Str, "identifier assigned by the provisioning client").exact(),
-    attr("meta", Str, "resource metadata").read_only().subs(META_SUBS),
+    attr(
+        "id",
+        Str,
+        "unique identifier assigned by the service provider",
+    )
+    .exact()
+    .read_only()
+    .always()
+    .unique(),
+    attr(
+        "externalId",
+        Str,
+        "identifier assigned by the provisioning client",
+    )
+    .exact(),
+    attr("meta", Str, "resource metadata")
+        .read_only()
+        .subs(META_SUBS),
 ];
 
 /// Core User attributes (RFC 7643 §4.1).
 pub const USER_ATTRIBUTES: &[AttrDef] = &[
-    attr("userName", Str, "unique identifier for the user, case-insensitive").required().unique(),
+    attr(
+        "userName",
+        Str,
+        "unique identifier for the user, case-insensitive",
+    )
+    .required()
+    .unique(),
     attr("name", Str, "the components of the user's name").subs(NAME_SUBS),
-    attr("displayName", Str, "the name of the user, suitable for display"),
+    attr(
+        "displayName",
+        Str,
+        "the name of the user, suitable for display",
+    ),
     attr("nickName", Str, "the casual way to address the user"),
-    attr("profileUrl", Reference, "a URI to the user's online profile"),
+    attr(
+        "profileUrl",
+        Reference,
+        "a URI to the user's online profile",
+    ),
     attr("title", Str, "the user's title"),
-    attr("userType", Str, "the relationship between the organisation and the user"),
-    attr("preferredLanguage", Str, "the user's preferred written or spoken language"),
+    attr(
+        "userType",
+        Str,
+        "the relationship between the organisation and the user",
+    ),
+    attr(
+        "preferredLanguage",
+        Str,
+        "the user's preferred written or spoken language",
+    ),
     attr("locale", Str, "the user's default location"),
     attr("timezone", Str, "the user's time zone"),
     attr("active", Boolean, "the user's administrative status"),
-    attr("password", Str, "the user's clear-text password; accepted, never stored").write_only_never(),
-    attr("emails", Str, "email addresses").multi().subs(MULTI_STRING_SUBS),
-    attr("phoneNumbers", Str, "phone numbers").multi().subs(MULTI_STRING_SUBS),
-    attr("ims", Str, "instant messaging addresses").multi().subs(MULTI_STRING_SUBS),
-    attr("photos", Str, "URLs of photos").multi().subs(MULTI_STRING_SUBS),
-    attr("addresses", Str, "physical mailing addresses").multi().subs(ADDRESS_SUBS),
-    attr("groups", Str, "groups the user belongs to, derived from group membership").multi().read_only().subs(GROUP_REF_SUBS),
-    attr("entitlements", Str, "entitlements").multi().subs(MULTI_STRING_SUBS),
+    attr(
+        "password",
+        Str,
+        "the user's clear-text password; accepted, never stored",
+    )
+    .write_only_never(),
+    attr("emails", Str, "email addresses")
+        .multi()
+        .subs(MULTI_STRING_SUBS),
+    attr("phoneNumbers", Str, "phone numbers")
+        .multi()
+        .subs(MULTI_STRING_SUBS),
+    attr("ims", Str, "instant messaging addresses")
+        .multi()
+        .subs(MULTI_STRING_SUBS),
+    attr("photos", Str, "URLs of photos")
+        .multi()
+        .subs(MULTI_STRING_SUBS),
+    attr("addresses", Str, "physical mailing addresses")
+        .multi()
+        .subs(ADDRESS_SUBS),
+    attr(
+        "groups",
+        Str,
+        "groups the user belongs to, derived from group membership",
+    )
+    .multi()
+    .read_only()
+    .subs(GROUP_REF_SUBS),
+    attr("entitlements", Str, "entitlements")
+        .multi()
+        .subs(MULTI_STRING_SUBS),
     attr("roles", Str, "roles").multi().subs(MULTI_STRING_SUBS),
-    attr("x509Certificates", Str, "certificates").multi().subs(MULTI_STRING_SUBS),
+    attr("x509Certificates", Str, "certificates")
+        .multi()
+        .subs(MULTI_STRING_SUBS),
 ];
 
 /// Enterprise User extension attributes (RFC 7643 §4.3).
@@ -277,8 +354,16 @@ pub const ENTERPRISE_USER_ATTRIBUTES: &[AttrDef] = &[
 
 /// Core Group attributes (RFC 7643 §4.2).
 pub const GROUP_ATTRIBUTES: &[AttrDef] = &[
-    attr("displayName", Str, "a human-readable name for the group, unique").required().unique(),
-    attr("members", Str, "the members of the group").multi().subs(MEMBER_SUBS),
+    attr(
+        "displayName",
+        Str,
+        "a human-readable name for the group, unique",
+    )
+    .required()
+    .unique(),
+    attr("members", Str, "the members of the group")
+        .multi()
+        .subs(MEMBER_SUBS),
 ];
 
 /// The two resource types ScimLab serves.
@@ -337,7 +422,10 @@ impl ResourceKind {
 
     /// Look up an extension by case-insensitive URN; returns its canonical URN and attributes.
     pub fn extension(self, urn: &str) -> Option<(&'static str, &'static [AttrDef])> {
-        self.extensions().iter().copied().find(|(u, _)| u.eq_ignore_ascii_case(urn))
+        self.extensions()
+            .iter()
+            .copied()
+            .find(|(u, _)| u.eq_ignore_ascii_case(urn))
     }
 
     /// Look up an attribute: `urn` is `None` or the core schema for core attributes.
@@ -345,7 +433,11 @@ impl ResourceKind {
         match urn {
             None => self.core_attr(name),
             Some(u) if u.eq_ignore_ascii_case(self.schema()) => self.core_attr(name),
-            Some(u) => self.extension(u)?.1.iter().find(|a| a.name.eq_ignore_ascii_case(name)),
+            Some(u) => self
+                .extension(u)?
+                .1
+                .iter()
+                .find(|a| a.name.eq_ignore_ascii_case(name)),
         }
     }
 }
@@ -363,7 +455,11 @@ pub fn split_urn(path: &str) -> Option<(&str, &str)> {
     // The attribute part cannot contain ':' — the last ':' separates URN and attribute.
     let idx = path.rfind(':')?;
     let (urn, rest) = (&path[..idx], &path[idx + 1..]);
-    if rest.is_empty() { None } else { Some((urn, rest)) }
+    if rest.is_empty() {
+        None
+    } else {
+        Some((urn, rest))
+    }
 }
 
 /// Whether `urn` looks like a SCIM schema URN that names an extension object.
@@ -373,7 +469,13 @@ pub fn looks_like_schema_urn(key: &str) -> bool {
 }
 
 /// The `/Schemas` resource for one schema.
-pub fn schema_resource(id: &str, name: &str, description: &str, attributes: &[AttrDef], base_url: &str) -> Value {
+pub fn schema_resource(
+    id: &str,
+    name: &str,
+    description: &str,
+    attributes: &[AttrDef],
+    base_url: &str,
+) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
         "id": id,
@@ -386,11 +488,25 @@ pub fn schema_resource(id: &str, name: &str, description: &str, attributes: &[At
 
 /// Every schema ScimLab serves, as `/Schemas` resources.
 pub fn all_schema_resources(base_url: &str) -> Vec<Value> {
-    let user_attrs: Vec<AttrDef> = COMMON_ATTRIBUTES.iter().chain(USER_ATTRIBUTES).copied().collect();
-    let group_attrs: Vec<AttrDef> = COMMON_ATTRIBUTES.iter().chain(GROUP_ATTRIBUTES).copied().collect();
+    let user_attrs: Vec<AttrDef> = COMMON_ATTRIBUTES
+        .iter()
+        .chain(USER_ATTRIBUTES)
+        .copied()
+        .collect();
+    let group_attrs: Vec<AttrDef> = COMMON_ATTRIBUTES
+        .iter()
+        .chain(GROUP_ATTRIBUTES)
+        .copied()
+        .collect();
     vec![
         schema_resource(USER_SCHEMA, "User", "User account", &user_attrs, base_url),
-        schema_resource(ENTERPRISE_USER_SCHEMA, "EnterpriseUser", "Enterprise user extension", ENTERPRISE_USER_ATTRIBUTES, base_url),
+        schema_resource(
+            ENTERPRISE_USER_SCHEMA,
+            "EnterpriseUser",
+            "Enterprise user extension",
+            ENTERPRISE_USER_ATTRIBUTES,
+            base_url,
+        ),
         schema_resource(GROUP_SCHEMA, "Group", "Group", &group_attrs, base_url),
     ]
 }
@@ -401,7 +517,10 @@ mod tests {
 
     #[test]
     fn lookups_are_case_insensitive() {
-        assert_eq!(ResourceKind::User.core_attr("USERNAME").map(|a| a.name), Some("userName"));
+        assert_eq!(
+            ResourceKind::User.core_attr("USERNAME").map(|a| a.name),
+            Some("userName")
+        );
         let a = ResourceKind::User.attr(Some(&ENTERPRISE_USER_SCHEMA.to_uppercase()), "MANAGER");
         assert_eq!(a.map(|a| a.name), Some("manager"));
         assert!(ResourceKind::Group.core_attr("userName").is_none());
@@ -410,7 +529,10 @@ mod tests {
     #[test]
     fn split_urn_takes_the_last_colon() {
         let p = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value";
-        assert_eq!(split_urn(p), Some((ENTERPRISE_USER_SCHEMA, "manager.value")));
+        assert_eq!(
+            split_urn(p),
+            Some((ENTERPRISE_USER_SCHEMA, "manager.value"))
+        );
         assert_eq!(split_urn("name.givenName"), None);
     }
 

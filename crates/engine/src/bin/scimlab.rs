@@ -68,7 +68,10 @@ fn resolve_db(arg: Option<PathBuf>) -> Result<PathBuf> {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SCIMLAB_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 #[tokio::main]
@@ -88,20 +91,43 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.scim_token = args.token;
     config.strict = args.strict;
     config.body_limit = args.body_limit;
-    let engine = Engine::start(config).await.context("scimlab could not start")?;
+    let engine = Engine::start(config)
+        .await
+        .context("scimlab could not start")?;
     let url = engine.scim_base_url();
-    println!("ScimLab SCIM endpoint is running{}", if args.strict { " (strict RFC mode)" } else { "" });
+    println!(
+        "ScimLab SCIM endpoint is running{}",
+        if args.strict {
+            " (strict RFC mode)"
+        } else {
+            ""
+        }
+    );
     println!();
     println!("  Tenant URL / SCIM connector base URL:  {url}");
-    println!("  Secret Token / API token:              run `scimlab token show --db {}`", db_path.display());
-    println!("  Database:                              {}", db_path.display());
+    println!(
+        "  Secret Token / API token:              run `scimlab token show --db {}`",
+        db_path.display()
+    );
+    println!(
+        "  Database:                              {}",
+        db_path.display()
+    );
     println!();
     println!("Entra ID and Okta cannot reach 127.0.0.1: expose the port with a tunnel");
-    println!("(e.g. `ngrok http {}`) and use https://<tunnel-host>/scim/v2 as the URL.", engine.scim_addr.port());
+    println!(
+        "(e.g. `ngrok http {}`) and use https://<tunnel-host>/scim/v2 as the URL.",
+        engine.scim_addr.port()
+    );
     println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await.context("could not listen for ctrl-c")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("could not listen for ctrl-c")?;
     eprintln!("stopping: finishing in-flight requests");
-    engine.shutdown().await.context("the scim listener failed while stopping")?;
+    engine
+        .shutdown()
+        .await
+        .context("the scim listener failed while stopping")?;
     Ok(())
 }
 
@@ -112,7 +138,11 @@ async fn token(action: TokenAction) -> Result<()> {
     };
     let path = resolve_db(db)?;
     let store = open_store(&path).await?;
-    let mut conn = store.write.acquire().await.context("could not open a database connection")?;
+    let mut conn = store
+        .write
+        .acquire()
+        .await
+        .context("could not open a database connection")?;
     let key = if rotate {
         auth::rotate_key(&mut conn).await?
     } else {
@@ -122,7 +152,9 @@ async fn token(action: TokenAction) -> Result<()> {
     store.close().await;
     println!("{key}");
     if rotate {
-        eprintln!("the old key no longer works (a running `scimlab serve` picks up the new key at once)");
+        eprintln!(
+            "the old key no longer works (a running `scimlab serve` picks up the new key at once)"
+        );
     }
     Ok(())
 }

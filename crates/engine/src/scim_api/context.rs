@@ -36,7 +36,10 @@ impl RequestCtx {
 
     /// Record quirks seen outside the protocol crate (auth, query parameters, content type).
     pub fn note_all(&self, quirks: &[Quirk]) {
-        let mut log = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut log = self
+            .log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for q in quirks {
             if !log.contains(q) {
                 log.push(*q);
@@ -45,14 +48,21 @@ impl RequestCtx {
     }
 
     fn taken(&self) -> Vec<Quirk> {
-        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<RequestCtx>().cloned().ok_or_else(|| ApiError(ScimError::internal()))
+        parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .ok_or_else(|| ApiError(ScimError::internal()))
     }
 }
 
@@ -77,8 +87,16 @@ pub fn base_url(headers: &HeaderMap) -> String {
 }
 
 /// Outermost middleware: creates the [`RequestCtx`] and writes the quirk header.
-pub async fn request_context(State(state): State<ScimState>, mut req: Request, next: Next) -> Response {
-    let ctx = RequestCtx { base_url: base_url(req.headers()), mode: state.mode, log: Arc::default() };
+pub async fn request_context(
+    State(state): State<ScimState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let ctx = RequestCtx {
+        base_url: base_url(req.headers()),
+        mode: state.mode,
+        log: Arc::default(),
+    };
     req.extensions_mut().insert(ctx.clone());
     let mut resp = next.run(req).await;
     let quirks = ctx.taken();
@@ -94,17 +112,27 @@ pub async fn request_context(State(state): State<ScimState>, mut req: Request, n
 
 /// Authentication of every `/scim/v2` route: Bearer or bare SCIM API key, constant-time compare.
 pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Next) -> Response {
-    let header = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
     // The key is read from the store on every request, so a `scimlab token rotate` in another
     // process takes effect at once (a primary-key lookup on a pooled read connection).
     let outcome = match reload_key(&state).await {
         Some(stored) => {
             let outcome = auth::check(header, &stored);
-            *state.key.write().unwrap_or_else(std::sync::PoisonError::into_inner) = stored;
+            *state
+                .key
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = stored;
             outcome
         }
         None => {
-            let cached = state.key.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+            let cached = state
+                .key
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
             auth::check(header, &cached)
         }
     };
@@ -121,10 +149,14 @@ pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Ne
 
 async fn reload_key(state: &ScimState) -> Option<String> {
     let mut conn = state.store.read.acquire().await.ok()?;
-    crate::store::settings::get(&mut conn, auth::KEY_SETTING).await.ok().flatten()
+    crate::store::settings::get(&mut conn, auth::KEY_SETTING)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// A panic in a handler becomes a SCIM 500, never a dropped connection.
+#[allow(clippy::needless_pass_by_value)] // the signature CatchPanicLayer requires
 pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let msg = err
         .downcast_ref::<String>()
@@ -132,5 +164,8 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
         .or_else(|| err.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     tracing::error!(panic = msg, "scim handler panicked");
-    scim_json(StatusCode::INTERNAL_SERVER_ERROR, &ScimError::internal().to_body())
+    scim_json(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &ScimError::internal().to_body(),
+    )
 }

@@ -11,7 +11,7 @@ use scimlab_scim::schema::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA, all_sch
 use scimlab_scim::{ResourceKind, ScimError};
 use serde_json::{Value, json};
 
-fn list_response(resources: Vec<Value>) -> Value {
+fn list_response(resources: &[Value]) -> Value {
     json!({
         "schemas": [LIST_RESPONSE_SCHEMA],
         "totalResults": resources.len(),
@@ -66,8 +66,11 @@ fn resource_type(kind: ResourceKind, base_url: &str) -> Value {
 
 /// `GET /ResourceTypes`.
 pub async fn resource_types(ctx: RequestCtx) -> ApiResult {
-    let all = vec![resource_type(ResourceKind::User, &ctx.base_url), resource_type(ResourceKind::Group, &ctx.base_url)];
-    Ok(scim_json(StatusCode::OK, &list_response(all)))
+    let all = vec![
+        resource_type(ResourceKind::User, &ctx.base_url),
+        resource_type(ResourceKind::Group, &ctx.base_url),
+    ];
+    Ok(scim_json(StatusCode::OK, &list_response(&all)))
 }
 
 /// `GET /ResourceTypes/{name}`.
@@ -75,20 +78,34 @@ pub async fn resource_type_one(ctx: RequestCtx, Path(name): Path<String>) -> Api
     let kind = [ResourceKind::User, ResourceKind::Group]
         .into_iter()
         .find(|k| k.name().eq_ignore_ascii_case(&name))
-        .ok_or_else(|| ApiError(ScimError::not_found(format!("no resource type '{name}': use User or Group"))))?;
-    Ok(scim_json(StatusCode::OK, &resource_type(kind, &ctx.base_url)))
+        .ok_or_else(|| {
+            ApiError(ScimError::not_found(format!(
+                "no resource type '{name}': use User or Group"
+            )))
+        })?;
+    Ok(scim_json(
+        StatusCode::OK,
+        &resource_type(kind, &ctx.base_url),
+    ))
 }
 
 /// `GET /Schemas`.
 pub async fn schemas(ctx: RequestCtx) -> ApiResult {
-    Ok(scim_json(StatusCode::OK, &list_response(all_schema_resources(&ctx.base_url))))
+    Ok(scim_json(
+        StatusCode::OK,
+        &list_response(&all_schema_resources(&ctx.base_url)),
+    ))
 }
 
 /// `GET /Schemas/{urn}`.
 pub async fn schema(ctx: RequestCtx, Path(urn): Path<String>) -> ApiResult {
     all_schema_resources(&ctx.base_url)
         .into_iter()
-        .find(|s| s["id"].as_str().is_some_and(|id| id.eq_ignore_ascii_case(&urn)))
+        .find(|s| {
+            s["id"]
+                .as_str()
+                .is_some_and(|id| id.eq_ignore_ascii_case(&urn))
+        })
         .map(|s| scim_json(StatusCode::OK, &s))
         .ok_or_else(|| {
             ApiError(ScimError::not_found(format!(

@@ -25,7 +25,9 @@ impl FromRequest<ScimState> for ScimBody {
             ApiError(ScimError::new(
                 413,
                 None,
-                format!("request body is larger than the {limit}-byte limit: send a smaller body or raise --body-limit"),
+                format!(
+                    "request body is larger than the {limit}-byte limit: send a smaller body or raise --body-limit"
+                ),
             ))
         };
         let declared = req
@@ -42,10 +44,10 @@ impl FromRequest<ScimState> for ScimBody {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        if content_type.starts_with("application/json") {
-            if let Some(ctx) = req.extensions().get::<RequestCtx>() {
-                ctx.note_all(&[Quirk::ApplicationJson]);
-            }
+        if content_type.starts_with("application/json")
+            && let Some(ctx) = req.extensions().get::<RequestCtx>()
+        {
+            ctx.note_all(&[Quirk::ApplicationJson]);
         }
         let bytes = match axum::body::to_bytes(req.into_body(), limit).await {
             Ok(b) => b,
@@ -56,7 +58,9 @@ impl FromRequest<ScimState> for ScimBody {
                 return Err(if is_limit {
                     too_large()
                 } else {
-                    ApiError(ScimError::invalid_syntax(format!("could not read the request body: {e}")))
+                    ApiError(ScimError::invalid_syntax(format!(
+                        "could not read the request body: {e}"
+                    )))
                 });
             }
         };
@@ -103,7 +107,9 @@ pub struct Projection {
 
 fn parse_int(name: &str, v: &str) -> Result<i64, ScimError> {
     v.trim().parse::<i64>().map_err(|_| {
-        ScimError::invalid_value(format!("query parameter {name}='{v}' is not an integer: send a whole number"))
+        ScimError::invalid_value(format!(
+            "query parameter {name}='{v}' is not an integer: send a whole number"
+        ))
     })
 }
 
@@ -113,7 +119,8 @@ pub fn parse_attr_list(name: &str, v: &str) -> Result<Vec<AttrPath>, ScimError> 
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
-            parse_attr_path(s).map_err(|e| ScimError::invalid_value(format!("{name}: {}", e.detail)))
+            parse_attr_path(s)
+                .map_err(|e| ScimError::invalid_value(format!("{name}: {}", e.detail)))
         })
         .collect()
 }
@@ -140,9 +147,10 @@ impl ListParams {
                 "startindex" => p.start_index = Some(parse_int("startIndex", &v)?),
                 "count" => p.count = Some(parse_int("count", &v)?),
                 "sortby" => {
-                    p.sort_by = Some(parse_attr_path(v.trim()).map_err(|e| {
-                        ScimError::invalid_value(format!("sortBy: {}", e.detail))
-                    })?);
+                    p.sort_by =
+                        Some(parse_attr_path(v.trim()).map_err(|e| {
+                            ScimError::invalid_value(format!("sortBy: {}", e.detail))
+                        })?);
                 }
                 "sortorder" => p.descending = parse_sort_order(&v)?,
                 "attributes" => p.attributes = parse_attr_list("attributes", &v)?,
@@ -150,7 +158,10 @@ impl ListParams {
                 other => quirks.push(unknown_param_quirk(other)),
             }
         }
-        if raw.split('&').any(|part| part.to_ascii_lowercase().starts_with("filter=") && part.contains('+')) {
+        if raw
+            .split('&')
+            .any(|part| part.to_ascii_lowercase().starts_with("filter=") && part.contains('+'))
+        {
             quirks.push(Quirk::PlusEncodedFilter);
         }
         ctx.note_all(&quirks);

@@ -15,9 +15,9 @@ use super::extract::ListParams;
 use super::render::render;
 use super::response::{ApiResult, scim_json};
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::store::Conn;
 use crate::store::members;
 use crate::store::resources::{self, IndexHint, SqlOrder, StoredResource};
-use crate::store::Conn;
 use axum::http::StatusCode;
 use scimlab_scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use scimlab_scim::schema::LIST_RESPONSE_SCHEMA;
@@ -27,13 +27,19 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 fn is_core(path: &AttrPath, kind: ResourceKind) -> bool {
-    path.urn.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(kind.schema()))
+    path.urn
+        .as_deref()
+        .is_none_or(|u| u.eq_ignore_ascii_case(kind.schema()))
 }
 
 /// An indexed equality anywhere on the top-level `and` chain of `f`.
 pub fn index_hint(f: &Filter, kind: ResourceKind) -> Option<IndexHint> {
     match f {
-        Filter::Compare { path, op: CompareOp::Eq, value: CompValue::Str(v) } if path.sub.is_none() && is_core(path, kind) => {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::Str(v),
+        } if path.sub.is_none() && is_core(path, kind) => {
             let n = path.name.as_str();
             if n.eq_ignore_ascii_case("id") {
                 Some(IndexHint::Id(v.clone()))
@@ -52,23 +58,31 @@ pub fn index_hint(f: &Filter, kind: ResourceKind) -> Option<IndexHint> {
 
 /// Whether evaluating `f` needs a user's `groups` or a group's `members`.
 fn mentions_related(f: &Filter) -> bool {
-    let related = |p: &AttrPath| p.name.eq_ignore_ascii_case("groups") || p.name.eq_ignore_ascii_case("members");
+    let related = |p: &AttrPath| {
+        p.name.eq_ignore_ascii_case("groups") || p.name.eq_ignore_ascii_case("members")
+    };
     match f {
         Filter::And(a, b) | Filter::Or(a, b) => mentions_related(a) || mentions_related(b),
         Filter::Not(a) => mentions_related(a),
-        Filter::Present(p) | Filter::Compare { path: p, .. } | Filter::ValuePath { path: p, .. } => related(p),
+        Filter::Present(p)
+        | Filter::Compare { path: p, .. }
+        | Filter::ValuePath { path: p, .. } => related(p),
     }
 }
 
 fn sql_order(kind: ResourceKind, sort_by: Option<&AttrPath>) -> Option<SqlOrder> {
-    let Some(p) = sort_by else { return Some(SqlOrder::Created) };
+    let Some(p) = sort_by else {
+        return Some(SqlOrder::Created);
+    };
     if !is_core(p, kind) {
         return None;
     }
     let name = p.name.as_str();
     match &p.sub {
         None if name.eq_ignore_ascii_case(resources::name_attr(kind)) => Some(SqlOrder::Name),
-        Some(sub) if name.eq_ignore_ascii_case("meta") && sub.eq_ignore_ascii_case("created") => Some(SqlOrder::Created),
+        Some(sub) if name.eq_ignore_ascii_case("meta") && sub.eq_ignore_ascii_case("created") => {
+            Some(SqlOrder::Created)
+        }
         _ => None,
     }
 }
@@ -100,15 +114,20 @@ fn sort_key(resource: &Value, path: &AttrPath) -> Option<Value> {
 fn compare_values(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
-        (Value::Number(x), Value::Number(y)) => {
-            x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal)
-        }
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         _ => a.to_string().cmp(&b.to_string()),
     }
 }
 
-async fn load_related(conn: &mut Conn, kind: ResourceKind, rows: &[StoredResource]) -> Result<HashMap<String, Vec<Value>>, super::response::ApiError> {
+async fn load_related(
+    conn: &mut Conn,
+    kind: ResourceKind,
+    rows: &[StoredResource],
+) -> Result<HashMap<String, Vec<Value>>, super::response::ApiError> {
     let mut out = HashMap::with_capacity(rows.len());
     match kind {
         ResourceKind::User => {
@@ -133,7 +152,10 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
         _ => None,
     };
     let start_index = p.start_index.unwrap_or(1).max(1);
-    let count = p.count.unwrap_or(DEFAULT_PAGE_SIZE as i64).clamp(0, MAX_PAGE_SIZE as i64);
+    let count = p
+        .count
+        .unwrap_or(DEFAULT_PAGE_SIZE as i64)
+        .clamp(0, MAX_PAGE_SIZE as i64);
     let offset = start_index - 1;
     let mut conn = s.store.read.acquire().await?;
 
@@ -146,7 +168,10 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
                 resources::page(&mut conn, kind, order, p.descending, offset, count).await?
             };
             let mut related = load_related(&mut conn, kind, &rows).await?;
-            let page = rows.iter().map(|r| render(r, related.remove(&r.id), &ctx.base_url)).collect();
+            let page = rows
+                .iter()
+                .map(|r| render(r, related.remove(&r.id), &ctx.base_url))
+                .collect();
             (usize::try_from(total).unwrap_or(0), page)
         }
         _ => {
@@ -155,15 +180,22 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
                 None => resources::scan(&mut conn, kind).await?,
             };
             let needs_related = filter.as_ref().is_some_and(mentions_related)
-                || p.sort_by.as_ref().is_some_and(|s| s.name.eq_ignore_ascii_case("groups") || s.name.eq_ignore_ascii_case("members"));
-            let mut related = if needs_related { load_related(&mut conn, kind, &candidates).await? } else { HashMap::new() };
+                || p.sort_by.as_ref().is_some_and(|s| {
+                    s.name.eq_ignore_ascii_case("groups") || s.name.eq_ignore_ascii_case("members")
+                });
+            let mut related = if needs_related {
+                load_related(&mut conn, kind, &candidates).await?
+            } else {
+                HashMap::new()
+            };
             let mut matched: Vec<(&StoredResource, Value)> = candidates
                 .iter()
                 .map(|r| (r, render(r, related.remove(&r.id), &ctx.base_url)))
                 .filter(|(_, v)| filter.as_ref().is_none_or(|f| f.matches(v, kind)))
                 .collect();
             if let Some(sort) = &p.sort_by {
-                let keys: Vec<Option<Value>> = matched.iter().map(|(_, v)| sort_key(v, sort)).collect();
+                let keys: Vec<Option<Value>> =
+                    matched.iter().map(|(_, v)| sort_key(v, sort)).collect();
                 let mut order: Vec<usize> = (0..matched.len()).collect();
                 order.sort_by(|&a, &b| match (&keys[a], &keys[b]) {
                     (Some(x), Some(y)) => {
@@ -174,7 +206,8 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
                     (None, Some(_)) => Ordering::Greater,
                     (None, None) => Ordering::Equal,
                 });
-                let mut slots: Vec<Option<(&StoredResource, Value)>> = matched.into_iter().map(Some).collect();
+                let mut slots: Vec<Option<(&StoredResource, Value)>> =
+                    matched.into_iter().map(Some).collect();
                 matched = order.into_iter().filter_map(|i| slots[i].take()).collect();
             }
             let total = matched.len();
@@ -186,9 +219,12 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
             let page = if needs_related {
                 page_rows.into_iter().map(|(_, v)| v).collect()
             } else {
-                let rows: Vec<StoredResource> = page_rows.iter().map(|(r, _)| (*r).clone()).collect();
+                let rows: Vec<StoredResource> =
+                    page_rows.iter().map(|(r, _)| (*r).clone()).collect();
                 let mut rel = load_related(&mut conn, kind, &rows).await?;
-                rows.iter().map(|r| render(r, rel.remove(&r.id), &ctx.base_url)).collect()
+                rows.iter()
+                    .map(|r| render(r, rel.remove(&r.id), &ctx.base_url))
+                    .collect()
             };
             (total, page)
         }
@@ -207,4 +243,3 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
     });
     Ok(scim_json(StatusCode::OK, &body))
 }
-

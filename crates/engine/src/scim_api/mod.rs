@@ -41,21 +41,35 @@ pub fn router(state: ScimState) -> Router {
     let api = Router::new()
         .merge(resource_routes(ResourceKind::User))
         .merge(resource_routes(ResourceKind::Group))
-        .route("/ServiceProviderConfig", get(discovery::service_provider_config))
+        .route(
+            "/ServiceProviderConfig",
+            get(discovery::service_provider_config),
+        )
         // Okta's SCIM 1.1 on-prem connector asks for the plural; answer it rather than 404.
-        .route("/ServiceProviderConfigs", get(discovery::service_provider_config))
+        .route(
+            "/ServiceProviderConfigs",
+            get(discovery::service_provider_config),
+        )
         .route("/ResourceTypes", get(discovery::resource_types))
         .route("/ResourceTypes/{name}", get(discovery::resource_type_one))
         .route("/Schemas", get(discovery::schemas))
         .route("/Schemas/{urn}", get(discovery::schema))
         .method_not_allowed_fallback(method_not_allowed)
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), context::authenticate));
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::authenticate,
+        ));
     Router::new()
         .nest(SCIM_BASE_PATH, api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), context::request_context))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(context::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::request_context,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            context::panic_response,
+        ))
         .with_state(state)
 }
 
@@ -64,9 +78,13 @@ fn resource_routes(kind: ResourceKind) -> Router<ScimState> {
     Router::new()
         .route(
             base,
-            get(move |s, c, q| resources::list(kind, s, c, q)).post(move |s, c, q, h, b| resources::create(kind, s, c, q, h, b)),
+            get(move |s, c, q| resources::list(kind, s, c, q))
+                .post(move |s, c, q, h, b| resources::create(kind, s, c, q, h, b)),
         )
-        .route(&format!("{base}/.search"), post(move |s, c, b| resources::search(kind, s, c, b)))
+        .route(
+            &format!("{base}/.search"),
+            post(move |s, c, b| resources::search(kind, s, c, b)),
+        )
         .route(
             &format!("{base}/{{id}}"),
             get(move |s, c, p, q, h| resources::get_one(kind, s, c, p, q, h))
@@ -83,13 +101,21 @@ async fn not_found(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) 
     } else {
         "the scim base url is http://<host>/scim/v2"
     };
-    ApiError(ScimError::not_found(format!("no scim endpoint at '{path}': {hint}")))
+    ApiError(ScimError::not_found(format!(
+        "no scim endpoint at '{path}': {hint}"
+    )))
 }
 
-async fn method_not_allowed(method: axum::http::Method, axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> ApiError {
+async fn method_not_allowed(
+    method: axum::http::Method,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> ApiError {
     ApiError(ScimError::new(
         405,
         None,
-        format!("method {method} is not allowed on '{}': see /ServiceProviderConfig for what is supported", uri.path()),
+        format!(
+            "method {method} is not allowed on '{}': see /ServiceProviderConfig for what is supported",
+            uri.path()
+        ),
     ))
 }

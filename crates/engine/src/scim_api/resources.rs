@@ -6,7 +6,9 @@
 
 use super::ScimState;
 use super::context::RequestCtx;
-use super::extract::{ListParams, Projection, RawQuery, ScimBody, parse_attr_list, parse_sort_order};
+use super::extract::{
+    ListParams, Projection, RawQuery, ScimBody, parse_attr_list, parse_sort_order,
+};
 use super::list;
 use super::render::{etag, location, now, render};
 use super::response::{ApiError, ApiResult, resource_response};
@@ -29,7 +31,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ResourceId {
         axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
             .map(|p| Self(p.0))
-            .map_err(|e| ApiError(ScimError::not_found(format!("unreadable resource id in the url: {e}"))))
+            .map_err(|e| {
+                ApiError(ScimError::not_found(format!(
+                    "unreadable resource id in the url: {e}"
+                )))
+            })
     }
 }
 
@@ -45,13 +51,16 @@ fn not_found(kind: ResourceKind, id: &str) -> ApiError {
 /// Whether an `If-Match` / `If-None-Match` header value matches `version`.
 fn etag_matches(header_value: &str, version: i64) -> bool {
     let current = version.to_string();
-    header_value.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == current
-    })
+    header_value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == current)
 }
 
 fn check_if_match(headers: &HeaderMap, current: &StoredResource) -> Result<(), ApiError> {
-    let Some(v) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else { return Ok(()) };
+    let Some(v) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
     if etag_matches(v, current.version) {
         return Ok(());
     }
@@ -83,7 +92,10 @@ pub async fn related(conn: &mut Conn, r: &StoredResource) -> Result<Option<Vec<V
 
 /// Split a group's `members` out of its attributes (they are stored in `group_members`).
 /// Every member must carry a string `value`.
-fn split_members(kind: ResourceKind, attrs: &mut Map<String, Value>) -> Result<Vec<Value>, ApiError> {
+fn split_members(
+    kind: ResourceKind,
+    attrs: &mut Map<String, Value>,
+) -> Result<Vec<Value>, ApiError> {
     if kind != ResourceKind::Group {
         attrs.remove("groups");
         return Ok(Vec::new());
@@ -108,8 +120,19 @@ fn split_members(kind: ResourceKind, attrs: &mut Map<String, Value>) -> Result<V
     Ok(members)
 }
 
-fn respond(status: StatusCode, r: &StoredResource, related: Option<Vec<Value>>, ctx: &RequestCtx, proj: &Projection, created: bool) -> Response {
-    let body = resource::project(render(r, related, &ctx.base_url), &proj.attributes, &proj.excluded);
+fn respond(
+    status: StatusCode,
+    r: &StoredResource,
+    related: Option<Vec<Value>>,
+    ctx: &RequestCtx,
+    proj: &Projection,
+    created: bool,
+) -> Response {
+    let body = resource::project(
+        render(r, related, &ctx.base_url),
+        &proj.attributes,
+        &proj.excluded,
+    );
     let loc = created.then(|| location(&ctx.base_url, r.kind, &r.id));
     resource_response(status, &body, &etag(r.version), loc.as_deref())
 }
@@ -138,7 +161,14 @@ pub async fn create(
         ResourceKind::User => None,
     };
     tx.commit().await?;
-    Ok(respond(StatusCode::CREATED, &stored, rel, &ctx, &proj, true))
+    Ok(respond(
+        StatusCode::CREATED,
+        &stored,
+        rel,
+        &ctx,
+        &proj,
+        true,
+    ))
 }
 
 /// `GET /Users/{id}`, `GET /Groups/{id}`.
@@ -152,15 +182,19 @@ pub async fn get_one(
 ) -> ApiResult {
     let proj = Projection::from_query(&q, &ctx)?;
     let mut conn = s.store.read.acquire().await?;
-    let r = resources::get(&mut conn, kind, &id).await?.ok_or_else(|| not_found(kind, &id))?;
-    if let Some(v) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-        if etag_matches(v, r.version) {
-            let mut resp = StatusCode::NOT_MODIFIED.into_response();
-            if let Ok(tag) = etag(r.version).parse() {
-                resp.headers_mut().insert(header::ETAG, tag);
-            }
-            return Ok(resp);
+    let r = resources::get(&mut conn, kind, &id)
+        .await?
+        .ok_or_else(|| not_found(kind, &id))?;
+    if let Some(v) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        && etag_matches(v, r.version)
+    {
+        let mut resp = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(tag) = etag(r.version).parse() {
+            resp.headers_mut().insert(header::ETAG, tag);
         }
+        return Ok(resp);
     }
     let rel = related(&mut conn, &r).await?;
     Ok(respond(StatusCode::OK, &r, rel, &ctx, &proj, false))
@@ -177,18 +211,20 @@ pub async fn replace(
     ScimBody(body): ScimBody,
 ) -> ApiResult {
     let proj = Projection::from_query(&q, &ctx)?;
-    if let Some(sent) = body.get("id").and_then(Value::as_str) {
-        if sent != id {
-            return Err(ApiError(ScimError::mutability(format!(
-                "the body's id '{sent}' differs from the url's id '{id}': id is immutable; send the same id or none"
-            ))));
-        }
+    if let Some(sent) = body.get("id").and_then(Value::as_str)
+        && sent != id
+    {
+        return Err(ApiError(ScimError::mutability(format!(
+            "the body's id '{sent}' differs from the url's id '{id}': id is immutable; send the same id or none"
+        ))));
     }
     let mut attrs = ctx.with_quirks(|qk| resource::ingest(kind, body, qk))?;
     let new_members = split_members(kind, &mut attrs)?;
     let stamp = now();
     let mut tx = s.store.write.begin().await?;
-    let current = resources::get(&mut tx, kind, &id).await?.ok_or_else(|| not_found(kind, &id))?;
+    let current = resources::get(&mut tx, kind, &id)
+        .await?
+        .ok_or_else(|| not_found(kind, &id))?;
     check_if_match(&headers, &current)?;
     let updated = resources::update(&mut tx, &current, &attrs, &stamp).await?;
     if kind == ResourceKind::Group {
@@ -214,12 +250,17 @@ pub async fn patch(
     let ops = ctx.with_quirks(|qk| patch::parse_patch(&body, kind, qk))?;
     let stamp = now();
     let mut tx = s.store.write.begin().await?;
-    let current = resources::get(&mut tx, kind, &id).await?.ok_or_else(|| not_found(kind, &id))?;
+    let current = resources::get(&mut tx, kind, &id)
+        .await?
+        .ok_or_else(|| not_found(kind, &id))?;
     check_if_match(&headers, &current)?;
     let mut full = current.attributes.clone();
     full.insert("id".into(), Value::String(current.id.clone()));
     if kind == ResourceKind::Group {
-        full.insert("members".into(), Value::Array(members::of_group(&mut tx, current.pk).await?));
+        full.insert(
+            "members".into(),
+            Value::Array(members::of_group(&mut tx, current.pk).await?),
+        );
     }
     ctx.with_quirks(|qk| patch::apply_patch(&mut full, &ops, kind, qk))?;
     full.remove("id");
@@ -252,7 +293,9 @@ pub async fn delete(
 ) -> ApiResult {
     let stamp = now();
     let mut tx = s.store.write.begin().await?;
-    let current = resources::get(&mut tx, kind, &id).await?.ok_or_else(|| not_found(kind, &id))?;
+    let current = resources::get(&mut tx, kind, &id)
+        .await?
+        .ok_or_else(|| not_found(kind, &id))?;
     check_if_match(&headers, &current)?;
     if kind == ResourceKind::User {
         let groups = members::remove_everywhere(&mut tx, &id).await?;
@@ -264,20 +307,32 @@ pub async fn delete(
 }
 
 /// `GET /Users`, `GET /Groups`.
-pub async fn list(kind: ResourceKind, State(s): State<ScimState>, ctx: RequestCtx, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn list(
+    kind: ResourceKind,
+    State(s): State<ScimState>,
+    ctx: RequestCtx,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let params = ListParams::from_query(&q, &ctx)?;
     list::run(kind, &s, &ctx, params).await
 }
 
 /// `POST /Users/.search`, `POST /Groups/.search` (RFC 7644 §3.4.3).
-pub async fn search(kind: ResourceKind, State(s): State<ScimState>, ctx: RequestCtx, ScimBody(body): ScimBody) -> ApiResult {
+pub async fn search(
+    kind: ResourceKind,
+    State(s): State<ScimState>,
+    ctx: RequestCtx,
+    ScimBody(body): ScimBody,
+) -> ApiResult {
     let params = search_params(&body, &ctx)?;
     list::run(kind, &s, &ctx, params).await
 }
 
 fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError> {
     let Some(obj) = body.as_object() else {
-        return Err(ScimError::invalid_syntax("a search request must be a json object with 'filter', 'startIndex', 'count', ..."));
+        return Err(ScimError::invalid_syntax(
+            "a search request must be a json object with 'filter', 'startIndex', 'count', ...",
+        ));
     };
     let get = |name: &str| resource::find_key(obj, name).and_then(|k| obj.get(k));
     let has_schema = get("schemas")
@@ -286,7 +341,9 @@ fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError
     if !has_schema {
         ctx.with_quirks(|q| {
             q.tolerate(Quirk::MissingSchemas, || {
-                ScimError::invalid_syntax(format!("'schemas' must be [\"{SEARCH_REQUEST_SCHEMA}\"] (strict mode)"))
+                ScimError::invalid_syntax(format!(
+                    "'schemas' must be [\"{SEARCH_REQUEST_SCHEMA}\"] (strict mode)"
+                ))
             })
         })?;
     }
@@ -294,7 +351,9 @@ fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError
         match get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(ScimError::invalid_value(format!("'{name}' must be a string, got {other}"))),
+            Some(other) => Err(ScimError::invalid_value(format!(
+                "'{name}' must be a string, got {other}"
+            ))),
         }
     };
     let int = |name: &str| -> Result<Option<i64>, ScimError> {
@@ -306,7 +365,9 @@ fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError
             Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| {
                 ScimError::invalid_value(format!("'{name}' must be a whole number, got '{s}'"))
             }),
-            Some(other) => Err(ScimError::invalid_value(format!("'{name}' must be a whole number, got {other}"))),
+            Some(other) => Err(ScimError::invalid_value(format!(
+                "'{name}' must be a whole number, got {other}"
+            ))),
         }
     };
     let attr_list = |name: &str| -> Result<Vec<scimlab_scim::filter::AttrPath>, ScimError> {
@@ -317,7 +378,9 @@ fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError
                 let joined: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
                 parse_attr_list(name, &joined.join(","))
             }
-            Some(other) => Err(ScimError::invalid_value(format!("'{name}' must be an array of attribute names, got {other}"))),
+            Some(other) => Err(ScimError::invalid_value(format!(
+                "'{name}' must be an array of attribute names, got {other}"
+            ))),
         }
     };
     Ok(ListParams {
@@ -325,9 +388,15 @@ fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError
         start_index: int("startIndex")?,
         count: int("count")?,
         sort_by: string("sortBy")?
-            .map(|s| scimlab_scim::filter::parse_attr_path(&s).map_err(|e| ScimError::invalid_value(format!("sortBy: {}", e.detail))))
+            .map(|s| {
+                scimlab_scim::filter::parse_attr_path(&s)
+                    .map_err(|e| ScimError::invalid_value(format!("sortBy: {}", e.detail)))
+            })
             .transpose()?,
-        descending: string("sortOrder")?.map(|s| parse_sort_order(&s)).transpose()?.unwrap_or(false),
+        descending: string("sortOrder")?
+            .map(|s| parse_sort_order(&s))
+            .transpose()?
+            .unwrap_or(false),
         attributes: attr_list("attributes")?,
         excluded: attr_list("excludedAttributes")?,
     })

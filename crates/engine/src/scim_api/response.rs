@@ -47,8 +47,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut resp = scim_json(status(self.0.status), &self.0.to_body());
         if self.0.status == 401 {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"scimlab\""));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"scimlab\""),
+            );
         }
         resp
     }
@@ -61,12 +63,20 @@ fn status(code: u16) -> StatusCode {
 /// A JSON body with the SCIM content type.
 pub fn scim_json(status: StatusCode, body: &Value) -> Response {
     let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_CONTENT_TYPE));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(SCIM_CONTENT_TYPE),
+    );
     (status, headers, body.to_string()).into_response()
 }
 
 /// A resource response with `ETag` (and `Location` on create).
-pub fn resource_response(status: StatusCode, body: &Value, etag: &str, location: Option<&str>) -> Response {
+pub fn resource_response(
+    status: StatusCode,
+    body: &Value,
+    etag: &str,
+    location: Option<&str>,
+) -> Response {
     let mut resp = scim_json(status, body);
     if let Ok(v) = HeaderValue::from_str(etag) {
         resp.headers_mut().insert(header::ETAG, v);

@@ -10,10 +10,12 @@ use std::collections::{HashMap, HashSet};
 
 /// The members of a group, in arrival order, as stored JSON objects.
 pub async fn of_group(conn: &mut Conn, group_pk: i64) -> Result<Vec<Value>> {
-    let rows = sqlx::query("SELECT value, item FROM group_members WHERE group_pk = ? ORDER BY position, value")
-        .bind(group_pk)
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT value, item FROM group_members WHERE group_pk = ? ORDER BY position, value",
+    )
+    .bind(group_pk)
+    .fetch_all(conn)
+    .await?;
     rows.iter()
         .map(|r| {
             let raw: String = r.try_get("item")?;
@@ -26,18 +28,19 @@ pub async fn of_group(conn: &mut Conn, group_pk: i64) -> Result<Vec<Value>> {
 /// Make the stored members of `group_pk` equal to `members` (objects with a string `value`).
 /// Elements without a string `value` are ignored; the first occurrence of a value wins.
 pub async fn set(conn: &mut Conn, group_pk: i64, members: &[Value]) -> Result<()> {
-    let stored: Vec<(String, String)> = sqlx::query_as("SELECT value, item FROM group_members WHERE group_pk = ?")
-        .bind(group_pk)
-        .fetch_all(&mut *conn)
-        .await?;
+    let stored: Vec<(String, String)> =
+        sqlx::query_as("SELECT value, item FROM group_members WHERE group_pk = ?")
+            .bind(group_pk)
+            .fetch_all(&mut *conn)
+            .await?;
     let stored: HashMap<String, String> = stored.into_iter().collect();
     let mut wanted: Vec<(&str, String)> = Vec::with_capacity(members.len());
     let mut seen = HashSet::new();
     for m in members {
-        if let Some(v) = m.get("value").and_then(Value::as_str) {
-            if seen.insert(v) {
-                wanted.push((v, m.to_string()));
-            }
+        if let Some(v) = m.get("value").and_then(Value::as_str)
+            && seen.insert(v)
+        {
+            wanted.push((v, m.to_string()));
         }
     }
     for old in stored.keys().filter(|k| !seen.contains(k.as_str())) {
@@ -47,10 +50,12 @@ pub async fn set(conn: &mut Conn, group_pk: i64, members: &[Value]) -> Result<()
             .execute(&mut *conn)
             .await?;
     }
-    let mut next_pos: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), -1) + 1 FROM group_members WHERE group_pk = ?")
-        .bind(group_pk)
-        .fetch_one(&mut *conn)
-        .await?;
+    let mut next_pos: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position), -1) + 1 FROM group_members WHERE group_pk = ?",
+    )
+    .bind(group_pk)
+    .fetch_one(&mut *conn)
+    .await?;
     for (value, item) in wanted {
         match stored.get(value) {
             Some(old) if *old == item => {}
@@ -79,15 +84,20 @@ pub async fn set(conn: &mut Conn, group_pk: i64, members: &[Value]) -> Result<()
 
 /// Remove `member_id` from every group (when a user is deleted). Returns the affected group pks.
 pub async fn remove_everywhere(conn: &mut Conn, member_id: &str) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("DELETE FROM group_members WHERE value = ? RETURNING group_pk")
-        .bind(member_id)
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("DELETE FROM group_members WHERE value = ? RETURNING group_pk")
+            .bind(member_id)
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 /// For each user id, the groups it is a direct member of, as SCIM `groups` elements
 /// (`value`, `display`, `type: direct`), in one query.
-pub async fn groups_of(conn: &mut Conn, user_ids: &[&str]) -> Result<HashMap<String, Vec<Map<String, Value>>>> {
+pub async fn groups_of(
+    conn: &mut Conn,
+    user_ids: &[&str],
+) -> Result<HashMap<String, Vec<Map<String, Value>>>> {
     let mut out: HashMap<String, Vec<Map<String, Value>>> = HashMap::new();
     // SQLite's default variable limit is 32766; pages are at most 1000 ids.
     for chunk in user_ids.chunks(500) {

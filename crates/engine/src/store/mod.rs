@@ -86,10 +86,13 @@ impl Store {
 
 /// Map a unique-index violation to [`StoreError::Conflict`], anything else to `Sqlx`.
 pub(crate) fn conflict_or(err: sqlx::Error, field: &'static str, value: &str) -> StoreError {
-    if let sqlx::Error::Database(db) = &err {
-        if db.is_unique_violation() {
-            return StoreError::Conflict { field, value: value.to_owned() };
-        }
+    if let sqlx::Error::Database(db) = &err
+        && db.is_unique_violation()
+    {
+        return StoreError::Conflict {
+            field,
+            value: value.to_owned(),
+        };
     }
     StoreError::Sqlx(err)
 }

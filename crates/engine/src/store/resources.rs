@@ -75,10 +75,17 @@ fn row_to_resource(row: &SqliteRow) -> Result<StoredResource> {
     let id: String = row.try_get("id")?;
     let kind_s: String = row.try_get("kind")?;
     let raw: String = row.try_get("attributes")?;
-    let attributes = serde_json::from_str(&raw).map_err(|source| StoreError::Corrupt { id: id.clone(), source })?;
+    let attributes = serde_json::from_str(&raw).map_err(|source| StoreError::Corrupt {
+        id: id.clone(),
+        source,
+    })?;
     Ok(StoredResource {
         pk: row.try_get("pk")?,
-        kind: if kind_s == "Group" { ResourceKind::Group } else { ResourceKind::User },
+        kind: if kind_s == "Group" {
+            ResourceKind::Group
+        } else {
+            ResourceKind::User
+        },
         id,
         attributes,
         version: row.try_get("version")?,
@@ -126,7 +133,12 @@ pub async fn insert(
 }
 
 /// Replace the attributes of an existing row and bump its version.
-pub async fn update(conn: &mut Conn, current: &StoredResource, attributes: &Map<String, Value>, now: &str) -> Result<StoredResource> {
+pub async fn update(
+    conn: &mut Conn,
+    current: &StoredResource,
+    attributes: &Map<String, Value>,
+    now: &str,
+) -> Result<StoredResource> {
     let kind = current.kind;
     let name = str_attr(attributes, name_attr(kind)).unwrap_or_default();
     sqlx::query(
@@ -165,11 +177,13 @@ pub async fn touch_many(conn: &mut Conn, pks: &[i64], now: &str) -> Result<()> {
 
 /// Read one resource of `kind` by SCIM id.
 pub async fn get(conn: &mut Conn, kind: ResourceKind, id: &str) -> Result<Option<StoredResource>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM resources WHERE id = ? AND kind = ?"))
-        .bind(id)
-        .bind(kind_str(kind))
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM resources WHERE id = ? AND kind = ?"
+    ))
+    .bind(id)
+    .bind(kind_str(kind))
+    .fetch_optional(conn)
+    .await?;
     row.as_ref().map(row_to_resource).transpose()
 }
 
@@ -186,10 +200,12 @@ pub async fn delete(conn: &mut Conn, kind: ResourceKind, id: &str) -> Result<boo
 
 /// Number of resources of `kind`.
 pub async fn count(conn: &mut Conn, kind: ResourceKind) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM resources WHERE kind = ?")
-        .bind(kind_str(kind))
-        .fetch_one(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM resources WHERE kind = ?")
+            .bind(kind_str(kind))
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// One page of resources of `kind` in `order` (paging done in SQL).
@@ -218,7 +234,11 @@ pub async fn page(
 }
 
 /// Resources matching an indexed lookup, in creation order.
-pub async fn lookup(conn: &mut Conn, kind: ResourceKind, hint: &IndexHint) -> Result<Vec<StoredResource>> {
+pub async fn lookup(
+    conn: &mut Conn,
+    kind: ResourceKind,
+    hint: &IndexHint,
+) -> Result<Vec<StoredResource>> {
     let (column, value) = match hint {
         IndexHint::Id(v) => ("id", v.clone()),
         IndexHint::Name(v) => ("name_folded", fold(v)),
@@ -236,9 +256,11 @@ pub async fn lookup(conn: &mut Conn, kind: ResourceKind, hint: &IndexHint) -> Re
 
 /// Every resource of `kind` in creation order (for filters no index can answer).
 pub async fn scan(conn: &mut Conn, kind: ResourceKind) -> Result<Vec<StoredResource>> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM resources WHERE kind = ? ORDER BY pk"))
-        .bind(kind_str(kind))
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM resources WHERE kind = ? ORDER BY pk"
+    ))
+    .bind(kind_str(kind))
+    .fetch_all(conn)
+    .await?;
     rows.iter().map(row_to_resource).collect()
 }

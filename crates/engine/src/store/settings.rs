@@ -4,10 +4,12 @@ use super::{Conn, Result};
 
 /// Read a setting.
 pub async fn get(conn: &mut Conn, key: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Write (insert or replace) a setting.

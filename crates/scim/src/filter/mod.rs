@@ -34,7 +34,11 @@ pub struct AttrPath {
 impl AttrPath {
     /// A core attribute path without sub-attribute.
     pub fn simple(name: &str) -> Self {
-        Self { urn: None, name: name.to_owned(), sub: None }
+        Self {
+            urn: None,
+            name: name.to_owned(),
+            sub: None,
+        }
     }
 }
 
