@@ -229,3 +229,16 @@ async fn bad_paging_parameters_are_invalid_value() {
         "invalidValue"
     );
 }
+
+#[tokio::test]
+async fn a_tenant_url_with_a_trailing_slash_still_routes() {
+    let e = TestEngine::start().await;
+    let id = e.create_user("slash@example.com").await;
+    assert_eq!(
+        e.get("//Users?filter=userName%20eq%20%22slash%40example.com%22")
+            .await
+            .body["totalResults"],
+        1
+    );
+    assert_eq!(e.get(&format!("/Users/{id}/")).await.status, 200);
+}

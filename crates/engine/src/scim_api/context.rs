@@ -86,6 +86,35 @@ pub fn base_url(headers: &HeaderMap) -> String {
     format!("{proto}://{host}{}", crate::config::SCIM_BASE_PATH)
 }
 
+/// Collapse `//` and drop a trailing `/` so a Tenant URL typed as `…/scim/v2/` still routes
+/// (`…/scim/v2//Users` becomes `…/scim/v2/Users`).
+pub fn normalize_path(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if !path.contains("//") && (path.len() <= 1 || !path.ends_with('/')) {
+        return req;
+    }
+    let mut clean = String::with_capacity(path.len());
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        clean.push('/');
+        clean.push_str(seg);
+    }
+    if clean.is_empty() {
+        clean.push('/');
+    }
+    let pq = match req.uri().query() {
+        Some(q) => format!("{clean}?{q}"),
+        None => clean,
+    };
+    let mut parts = req.uri().clone().into_parts();
+    if let Ok(pq) = pq.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
 /// Outermost middleware: creates the [`RequestCtx`] and writes the quirk header.
 pub async fn request_context(
     State(state): State<ScimState>,

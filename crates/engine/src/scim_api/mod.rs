@@ -59,10 +59,18 @@ pub fn router(state: ScimState) -> Router {
             state.clone(),
             context::authenticate,
         ));
-    Router::new()
+    let routed = Router::new()
         .nest(SCIM_BASE_PATH, api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state.clone());
+    // Path normalisation must run before routing, so it wraps the routed service (a layer on
+    // the router itself would run after the route was chosen).
+    let normalized = tower::ServiceBuilder::new()
+        .map_request(context::normalize_path)
+        .service(routed);
+    Router::new()
+        .fallback_service(normalized)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             context::request_context,

@@ -1,0 +1,242 @@
+//! `scimlab-bench`: measures the SCIM listener on loopback against a real SQLite file.
+//!
+//! Seeds N users over HTTP (concurrently, like an initial Entra cycle), then times the requests an
+//! IdP makes all day — lookups by userName / externalId / id, PATCH, a deep page — and one filter
+//! no index can answer (a full scan), for contrast. Prints a Markdown table; `make bench` writes it
+//! to `docs/benchmarks.md`. Every loop is bounded; only 127.0.0.1 is contacted.
+//!
+//! Usage: `scimlab-bench [USERS] [SAMPLES]` (defaults 100000 and 300).
+
+use scimlab_tests::TestEngine;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CONCURRENCY: usize = 8;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+struct Row {
+    name: String,
+    samples: usize,
+    p50: Duration,
+    p95: Duration,
+    p99: Duration,
+    per_sec: f64,
+}
+
+async fn time_sequential<F, Fut>(name: &str, samples: usize, mut f: F) -> Row
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut times = Vec::with_capacity(samples);
+    let start = Instant::now();
+    for i in 0..samples {
+        let t = Instant::now();
+        f(i).await;
+        times.push(t.elapsed());
+    }
+    let total = start.elapsed();
+    times.sort();
+    Row {
+        name: name.to_owned(),
+        samples,
+        p50: percentile(&times, 0.50),
+        p95: percentile(&times, 0.95),
+        p99: percentile(&times, 0.99),
+        per_sec: samples as f64 / total.as_secs_f64(),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let users: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let samples: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(300)
+        .max(1);
+    let engine = Arc::new(TestEngine::start().await);
+    eprintln!("seeding {users} users over HTTP with {CONCURRENCY} concurrent clients…");
+
+    // Seed: CONCURRENCY workers, each creating its share. Time per create is recorded.
+    let seed_start = Instant::now();
+    let mut workers = Vec::new();
+    for w in 0..CONCURRENCY {
+        let e = engine.clone();
+        workers.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut ids = Vec::new();
+            let mut i = w;
+            while i < users {
+                let t = Instant::now();
+                let r = e
+                    .post(
+                        "/Users",
+                        &json!({
+                            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+                            "userName": format!("user{i:06}@bench.example"),
+                            "externalId": format!("ext-{i:06}"),
+                            "displayName": format!("Bench User {i}"),
+                            "active": true,
+                            "emails": [{"type": "work", "value": format!("user{i:06}@bench.example"), "primary": true}],
+                            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Bench"}
+                        }),
+                    )
+                    .await;
+                assert_eq!(r.status, 201, "{}", r.text);
+                times.push(t.elapsed());
+                ids.push(r.body["id"].as_str().unwrap_or_default().to_owned());
+                i += CONCURRENCY;
+            }
+            (times, ids)
+        }));
+    }
+    let mut create_times = Vec::new();
+    let mut ids = Vec::new();
+    for w in workers {
+        let (t, i) = w.await.expect("seed worker");
+        create_times.extend(t);
+        ids.extend(i);
+    }
+    let seed_total = seed_start.elapsed();
+    create_times.sort();
+    let mut rows = vec![Row {
+        name: format!("POST /Users (seed, {CONCURRENCY} concurrent clients)"),
+        samples: users,
+        p50: percentile(&create_times, 0.5),
+        p95: percentile(&create_times, 0.95),
+        p99: percentile(&create_times, 0.99),
+        per_sec: users as f64 / seed_total.as_secs_f64(),
+    }];
+
+    let e = engine.clone();
+    let pick = move |i: usize| (i * 7919) % users;
+    rows.push(
+        time_sequential("GET /Users?filter=userName eq (index)", samples, |i| {
+            let e = e.clone();
+            async move {
+                let r = e
+                    .get(&format!(
+                        "/Users?filter=userName%20eq%20%22USER{:06}%40bench.example%22",
+                        pick(i)
+                    ))
+                    .await;
+                assert_eq!(r.body["totalResults"], 1);
+            }
+        })
+        .await,
+    );
+    let e = engine.clone();
+    rows.push(
+        time_sequential(
+            "GET /Users?filter=externalId eq (index, unquoted)",
+            samples,
+            |i| {
+                let e = e.clone();
+                async move {
+                    let r = e
+                        .get(&format!("/Users?filter=externalId+eq+ext-{:06}", pick(i)))
+                        .await;
+                    assert_eq!(r.body["totalResults"], 1);
+                }
+            },
+        )
+        .await,
+    );
+    let e = engine.clone();
+    let ids = Arc::new(ids);
+    let ids2 = ids.clone();
+    rows.push(
+        time_sequential("GET /Users/{id}", samples, |i| {
+            let e = e.clone();
+            let id = ids2[pick(i)].clone();
+            async move {
+                assert_eq!(e.get(&format!("/Users/{id}")).await.status, 200);
+            }
+        })
+        .await,
+    );
+    let e = engine.clone();
+    let ids3 = ids.clone();
+    rows.push(
+        time_sequential("PATCH /Users/{id} (Entra deactivate, string boolean)", samples, |i| {
+            let e = e.clone();
+            let id = ids3[pick(i)].clone();
+            async move {
+                let r = e
+                    .patch(&format!("/Users/{id}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}))
+                    .await;
+                assert_eq!(r.status, 200);
+            }
+        })
+        .await,
+    );
+    let e = engine.clone();
+    rows.push(
+        time_sequential(
+            "GET /Users?startIndex=<deep>&count=100 (SQL paging)",
+            samples.min(100),
+            |i| {
+                let e = e.clone();
+                async move {
+                    let start = 1 + (pick(i) / 100) * 100;
+                    let r = e.get(&format!("/Users?startIndex={start}&count=100")).await;
+                    assert_eq!(r.status, 200);
+                }
+            },
+        )
+        .await,
+    );
+    let e = engine.clone();
+    rows.push(
+        time_sequential(
+            "GET /Users?filter=displayName co (full scan, for contrast)",
+            5,
+            |i| {
+                let e = e.clone();
+                async move {
+                    let r = e
+                        .get(&format!(
+                            "/Users?filter=displayName%20co%20%22User%20{}%22&count=10",
+                            pick(i)
+                        ))
+                        .await;
+                    assert_eq!(r.status, 200);
+                }
+            },
+        )
+        .await,
+    );
+
+    let db_bytes = std::fs::metadata(engine.db_path())
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "Users in the database: {users}; database file: {:.1} MiB; seeding took {:.1} s.\n",
+        db_bytes as f64 / 1048576.0,
+        seed_total.as_secs_f64()
+    );
+    println!("| request | samples | p50 ms | p95 ms | p99 ms | req/s |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {:.0} |",
+            r.name,
+            r.samples,
+            ms(r.p50),
+            ms(r.p95),
+            ms(r.p99),
+            r.per_sec
+        );
+    }
+}
