@@ -21,3 +21,9 @@ lint:
 
 fmt:
 	cargo fmt --all
+
+# Seeds 100 000 users over loopback and times the requests IdPs make; writes docs/benchmarks.md.
+bench:
+	./scripts/ensure-toolchain.sh
+	cargo build --locked --release -p scimlab-tests --bin scimlab-bench
+	./scripts/bench.sh

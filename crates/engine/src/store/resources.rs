@@ -218,12 +218,16 @@ pub async fn page(
     limit: i64,
 ) -> Result<Vec<StoredResource>> {
     let dir = if descending { "DESC" } else { "ASC" };
+    // `name_folded` is unique per kind, so both orders are total. The page's keys are found in
+    // the (kind, pk) / (kind, name_folded) index alone; only the 100 rows of the page are read.
     let order_by = match order {
         SqlOrder::Created => format!("pk {dir}"),
-        SqlOrder::Name => format!("name_folded {dir}, pk ASC"),
+        SqlOrder::Name => format!("name_folded {dir}"),
     };
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM resources WHERE kind = ? ORDER BY {order_by} LIMIT ? OFFSET ?"
+        "SELECT {COLUMNS} FROM resources WHERE pk IN
+           (SELECT pk FROM resources WHERE kind = ? ORDER BY {order_by} LIMIT ? OFFSET ?)
+         ORDER BY {order_by}"
     ))
     .bind(kind_str(kind))
     .bind(limit)
