@@ -127,14 +127,28 @@ pub async fn request_context(
         log: Arc::default(),
     };
     req.extensions_mut().insert(ctx.clone());
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
     let mut resp = next.run(req).await;
     let quirks = ctx.taken();
-    if !quirks.is_empty() {
-        let labels: Vec<&str> = quirks.iter().map(|q| q.label()).collect();
-        if let Ok(v) = HeaderValue::from_str(&labels.join(", ")) {
-            resp.headers_mut().insert("x-scimlab-quirks", v);
-        }
+    let labels: Vec<&str> = quirks.iter().map(|q| q.label()).collect();
+    let labels = labels.join(", ");
+    if !labels.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&labels)
+    {
+        resp.headers_mut().insert("x-scimlab-quirks", v);
     }
+    // One line per exchange; never headers or bodies (they may carry the key or a password).
+    tracing::info!(
+        target: "scimlab::scim",
+        %method,
+        path,
+        status = resp.status().as_u16(),
+        ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+        quirks = labels,
+        "scim request"
+    );
     resp.extensions_mut().insert(AppliedQuirks(quirks));
     resp
 }
