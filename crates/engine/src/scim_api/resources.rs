@@ -76,6 +76,29 @@ fn check_if_match(headers: &HeaderMap, current: &StoredResource) -> Result<(), A
     )))
 }
 
+/// The current row for a write: 404 when missing, 412 when `If-Match` is stale.
+async fn current_for_write(
+    conn: &mut Conn,
+    kind: ResourceKind,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<StoredResource, ApiError> {
+    let current = resources::get(conn, kind, id)
+        .await?
+        .ok_or_else(|| not_found(kind, id))?;
+    check_if_match(headers, &current)?;
+    Ok(current)
+}
+
+/// A body-less response (304, 204) that still carries the resource's ETag.
+fn empty_with_etag(status: StatusCode, version: i64) -> Response {
+    let mut resp = status.into_response();
+    if let Ok(tag) = etag(version).parse() {
+        resp.headers_mut().insert(header::ETAG, tag);
+    }
+    resp
+}
+
 /// Load a user's `groups` or a group's `members` for rendering.
 pub async fn related(conn: &mut Conn, r: &StoredResource) -> Result<Option<Vec<Value>>, ApiError> {
     Ok(Some(match r.kind {
@@ -190,11 +213,7 @@ pub async fn get_one(
         .and_then(|v| v.to_str().ok())
         && etag_matches(v, r.version)
     {
-        let mut resp = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(tag) = etag(r.version).parse() {
-            resp.headers_mut().insert(header::ETAG, tag);
-        }
-        return Ok(resp);
+        return Ok(empty_with_etag(StatusCode::NOT_MODIFIED, r.version));
     }
     let rel = related(&mut conn, &r).await?;
     Ok(respond(StatusCode::OK, &r, rel, &ctx, &proj, false))
@@ -222,10 +241,7 @@ pub async fn replace(
     let new_members = split_members(kind, &mut attrs)?;
     let stamp = now();
     let mut tx = s.store.write.begin().await?;
-    let current = resources::get(&mut tx, kind, &id)
-        .await?
-        .ok_or_else(|| not_found(kind, &id))?;
-    check_if_match(&headers, &current)?;
+    let current = current_for_write(&mut tx, kind, &id, &headers).await?;
     let updated = resources::update(&mut tx, &current, &attrs, &stamp).await?;
     if kind == ResourceKind::Group {
         members::set(&mut tx, updated.pk, &new_members).await?;
@@ -250,10 +266,7 @@ pub async fn patch(
     let ops = ctx.with_quirks(|qk| patch::parse_patch(&body, kind, qk))?;
     let stamp = now();
     let mut tx = s.store.write.begin().await?;
-    let current = resources::get(&mut tx, kind, &id)
-        .await?
-        .ok_or_else(|| not_found(kind, &id))?;
-    check_if_match(&headers, &current)?;
+    let current = current_for_write(&mut tx, kind, &id, &headers).await?;
     let mut full = current.attributes.clone();
     full.insert("id".into(), Value::String(current.id.clone()));
     if kind == ResourceKind::Group {
@@ -274,11 +287,7 @@ pub async fn patch(
     let rel = related(&mut tx, &updated).await?;
     tx.commit().await?;
     if kind == ResourceKind::Group && proj.attributes.is_empty() {
-        let mut resp = StatusCode::NO_CONTENT.into_response();
-        if let Ok(tag) = etag(updated.version).parse() {
-            resp.headers_mut().insert(header::ETAG, tag);
-        }
-        return Ok(resp);
+        return Ok(empty_with_etag(StatusCode::NO_CONTENT, updated.version));
     }
     Ok(respond(StatusCode::OK, &updated, rel, &ctx, &proj, false))
 }
@@ -293,10 +302,7 @@ pub async fn delete(
 ) -> ApiResult {
     let stamp = now();
     let mut tx = s.store.write.begin().await?;
-    let current = resources::get(&mut tx, kind, &id)
-        .await?
-        .ok_or_else(|| not_found(kind, &id))?;
-    check_if_match(&headers, &current)?;
+    current_for_write(&mut tx, kind, &id, &headers).await?;
     if kind == ResourceKind::User {
         let groups = members::remove_everywhere(&mut tx, &id).await?;
         resources::touch_many(&mut tx, &groups, &stamp).await?;
