@@ -16,11 +16,16 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
 if ! command -v cargo >/dev/null 2>&1; then
-  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+  echo "cargo not found: installing rustup (minimal profile); rust-toolchain.toml pins the version" >&2
+  command -v curl >/dev/null 2>&1 || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq --no-install-recommends curl ca-certificates; }
+  if curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none; then
     export PATH="$HOME/.cargo/bin:$PATH"
   else
-    echo "cargo not found: install Rust from https://rustup.rs (the version is pinned in rust-toolchain.toml)" >&2
+    echo "could not install rustup: install Rust from https://rustup.rs and run this again" >&2
     exit 1
   fi
 fi

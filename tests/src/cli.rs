@@ -125,3 +125,36 @@ fn bad_flags_fail_with_a_message_naming_the_fix() {
     assert!(!ok);
     assert!(err.contains("at least 16"), "{err}");
 }
+
+#[test]
+fn strict_accepts_boolish_environment_values() {
+    let out = Command::new(scimlab_bin())
+        .args(["serve", "--help"])
+        .env("SCIMLAB_STRICT", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    // A bad token makes serve exit at once; what matters is that SCIMLAB_STRICT=1 parsed.
+    let out = Command::new(scimlab_bin())
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--scim-addr",
+            "127.0.0.1:0",
+            "--token",
+            "x",
+        ])
+        .env("SCIMLAB_STRICT", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("invalid value"), "{err}");
+    assert!(err.contains("at least 16"), "{err}");
+}

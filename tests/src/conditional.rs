@@ -114,3 +114,55 @@ async fn deleting_a_member_bumps_its_groups_version() {
     assert_eq!(after.body["members"], json!([]));
     assert_ne!(after.body["meta"]["version"], before);
 }
+
+/// A user's `groups` is part of the user: joining, leaving, or a rename of the group changes
+/// the user's version, so `If-None-Match` never serves stale `groups`.
+#[tokio::test]
+async fn membership_changes_re_version_the_member() {
+    let e = TestEngine::start().await;
+    let uid = e.create_user("member@example.com").await;
+    let upath = format!("/Users/{uid}");
+    let v1 = e.get(&upath).await.header("etag").to_owned();
+    let g = e.post("/Groups", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Team", "members": [{"value": uid}]})).await;
+    let gid = g.body["id"].as_str().unwrap().to_owned();
+    let auth = format!("Bearer {}", e.key);
+    let r = e
+        .send_raw(
+            "GET",
+            &upath,
+            None,
+            &[("authorization", &auth), ("if-none-match", &v1)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "joining a group changed the user");
+    assert_eq!(r.body["groups"][0]["display"], "Team");
+    let v2 = r.header("etag").to_owned();
+    let renamed = e.patch(&format!("/Groups/{gid}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "displayName", "value": "Team 2"}]})).await;
+    assert_eq!(renamed.status, 204);
+    let r = e
+        .send_raw(
+            "GET",
+            &upath,
+            None,
+            &[("authorization", &auth), ("if-none-match", &v2)],
+        )
+        .await;
+    assert_eq!(
+        r.status, 200,
+        "a rename of the group changed the user's groups[].display"
+    );
+    assert_eq!(r.body["groups"][0]["display"], "Team 2");
+    let v3 = r.header("etag").to_owned();
+    let left = e.patch(&format!("/Groups/{gid}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]})).await;
+    assert_eq!(left.status, 204);
+    let r = e
+        .send_raw(
+            "GET",
+            &upath,
+            None,
+            &[("authorization", &auth), ("if-none-match", &v3)],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.get("groups").is_none());
+}

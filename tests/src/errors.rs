@@ -72,10 +72,10 @@ async fn missing_or_empty_user_name_is_invalid_value() {
 async fn bad_filters_are_invalid_filter_and_name_the_problem() {
     let e = TestEngine::start().await;
     for (filter, needle) in [
-        ("userName%20eq", "eq"),
-        ("userName%20xx%20%22a%22", "xx"),
-        ("(userName%20eq%20%22a%22", ""),
-        ("emails%5Btype%20eq%20%22work%22", ""),
+        ("userName%20eq", "missing comparison value"),
+        ("userName%20xx%20%22a%22", "'xx'"),
+        ("(userName%20eq%20%22a%22", ")"),
+        ("emails%5Btype%20eq%20%22work%22", "]"),
     ] {
         let r = e.get(&format!("/Users?filter={filter}")).await;
         assert_scim_error!(r, 400, "invalidFilter");
@@ -130,7 +130,9 @@ async fn unknown_routes_and_wrong_methods_are_scim_errors() {
         405
     );
     let r = e.send_raw("GET", "/../../etc/passwd", None, &[]).await;
-    assert!(r.status.is_client_error());
+    assert_scim_error!(r, 404);
+    assert_scim_error!(e.get("/Me").await, 501);
+    assert_scim_error!(e.post("/Bulk", &json!({})).await, 501);
     let outside = e
         .http
         .get(e.base.replace("/scim/v2", "/index.html"))

@@ -65,9 +65,35 @@ async fn pages_are_stable_integers_and_cover_everything_once() {
     assert_eq!(r.body["itemsPerPage"], 7);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn count_is_clamped_to_the_advertised_maximum() {
-    let e = TestEngine::start().await;
+    let e = std::sync::Arc::new(TestEngine::start().await);
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let e = e.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in (w..1005).step_by(8) {
+                e.create_user(&format!("c{i}@example.com")).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let r = e.get("/Users?count=5000").await;
+    assert_eq!(r.body["totalResults"], 1005);
+    assert_eq!(
+        r.body["itemsPerPage"], 1000,
+        "count is clamped to maxResults"
+    );
+    assert_eq!(r.body["Resources"].as_array().unwrap().len(), 1000);
+    let r = e.get("/Users?count=5000&startIndex=1001").await;
+    assert_eq!(r.body["itemsPerPage"], 5);
+    let r = e.get("/Users").await;
+    assert_eq!(
+        r.body["itemsPerPage"], 100,
+        "the documented default page size"
+    );
     let spc = e.get("/ServiceProviderConfig").await;
     assert_eq!(spc.body["filter"]["maxResults"], 1000);
     assert_eq!(spc.body["bulk"]["supported"], false);
@@ -248,5 +274,23 @@ async fn unknown_query_parameters_are_ignored_and_labelled() {
         q.contains(&"entra.aadoptscim062020".into())
             && q.contains(&"scim.unknown-query-parameter".into()),
         "{q:?}"
-    );
+    ); // Every route records it, not only lists.
+    let id = e.create_user("q@example.com").await;
+    for reply in [
+        e.get("/ServiceProviderConfig?aadOptscim062020").await,
+        e.get(&format!("/Users/{id}?aadOptscim062020")).await,
+        e.post(
+            "/Users/.search?aadOptscim062020",
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}),
+        )
+        .await,
+        e.delete(&format!("/Users/{id}?aadOptscim062020")).await,
+    ] {
+        assert!(reply.status.is_success(), "{}", reply.text);
+        assert!(
+            reply.quirks().contains(&"entra.aadoptscim062020".into()),
+            "{:?}",
+            reply.quirks()
+        );
+    }
 }

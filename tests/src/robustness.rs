@@ -136,3 +136,62 @@ async fn a_conflicting_rename_rolls_back() {
     assert_eq!(g.body["displayName"], "Beta");
     assert_eq!(g.body["members"], json!([]));
 }
+
+/// Secrets hidden behind URN-qualified keys or inside unknown extensions are dropped too.
+#[tokio::test]
+async fn passwords_behind_urn_keys_are_never_stored() {
+    let engine = TestEngine::start().await;
+    let id = engine.create_user("urnpw@example.com").await;
+    let r = engine
+        .put(
+            &format!("/Users/{id}"),
+            &json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "urnpw@example.com",
+            "urn:ietf:params:scim:schemas:core:2.0:User": {"password": "S3cretPUT-1"},
+            "urn:ietf:params:scim:schemas:core:2.0:User:password": "S3cretPUT-2",
+            "urn:example:custom:2.0:User": {"password": "S3cretPUT-3", "role": "Admin"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains("S3cretPUT"), "{}", r.text);
+    assert_eq!(r.body["urn:example:custom:2.0:User"]["role"], "Admin");
+    assert!(r.quirks().contains(&"okta.password-sent".to_owned()));
+    let db_path = engine.db_path();
+    let _dir = engine.stop().await;
+    let bytes = std::fs::read(&db_path).unwrap();
+    let wal = std::fs::read(format!("{}-wal", db_path.display())).unwrap_or_default();
+    for hay in [bytes, wal] {
+        assert!(!String::from_utf8_lossy(&hay).contains("S3cretPUT"));
+    }
+}
+
+/// Entra adds group members in big batches: one PATCH with 20 000 members is applied whole
+/// (linear work, one transaction) and the endpoint keeps serving.
+#[tokio::test]
+async fn a_patch_adding_twenty_thousand_members_is_applied_whole() {
+    let engine = TestEngine::start().await;
+    let g = engine.post("/Groups", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Big"})).await;
+    let gid = g.body["id"].as_str().unwrap().to_owned();
+    let members: Vec<_> = (0..20_000)
+        .map(|i| json!({"value": format!("member-{i:05}")}))
+        .collect();
+    let r = engine
+        .patch(
+            &format!("/Groups/{gid}"),
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+            {"op": "Add", "path": "members", "value": members}]}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let again = engine
+        .patch(&format!("/Groups/{gid}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+            {"op": "Remove", "path": "members", "value": (0..10_000).map(|i| json!({"value": format!("member-{i:05}")})).collect::<Vec<_>>()}]}))
+        .await;
+    assert_eq!(again.status, 204, "{}", again.text);
+    let got = engine.get(&format!("/Groups/{gid}")).await;
+    let list = got.body["members"].as_array().unwrap();
+    assert_eq!(list.len(), 10_000);
+    assert_eq!(list[0]["value"], "member-10000");
+    assert_eq!(engine.create_user("after@example.com").await.len(), 36);
+}

@@ -76,3 +76,66 @@ async fn strict_mode_rejects_member_removal_by_value_list() {
         id.as_str()
     );
 }
+
+#[tokio::test]
+async fn strict_mode_checks_types_and_content_types() {
+    let e = TestEngine::strict().await;
+    let id = e.create_user("t@example.com").await;
+    let r = e.patch(&format!("/Users/{id}"), &json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": 1}]})).await;
+    assert_scim_error!(r, 400, "invalidValue");
+    let r = e.patch(&format!("/Users/{id}"), &json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "displayName", "value": {"a": 1}}]})).await;
+    assert_scim_error!(r, 400, "invalidValue");
+    let auth = format!("Bearer {}", e.key);
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "plain@example.com"}).to_string();
+    let r = e
+        .send_raw(
+            "POST",
+            "/Users",
+            Some(body),
+            &[("authorization", &auth), ("content-type", "text/plain")],
+        )
+        .await;
+    assert_scim_error!(r, 415);
+    // "$ref": null is RFC-conformant (null = unassigned): accepted and only labelled.
+    let r = e.patch(&format!("/Users/{id}"), &json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": {"value": "m1", "$ref": null}}]})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.quirks().contains(&"entra.null-ref".to_owned()));
+}
+
+#[tokio::test]
+async fn tolerant_mode_labels_content_types_and_wrong_types() {
+    let e = TestEngine::start().await;
+    let auth = format!("Bearer {}", e.key);
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"], "userName": "j@example.com", "active": 1, "department": "Sales"}).to_string();
+    let r = e
+        .send_raw(
+            "POST",
+            "/Users",
+            Some(body.clone()),
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let q = r.quirks();
+    for label in [
+        "scim.application-json",
+        "scim.wrong-type",
+        "entra.malformed-enterprise-urn",
+    ] {
+        assert!(q.contains(&label.to_owned()), "{label} missing from {q:?}");
+    }
+    assert_eq!(r.body["active"], 1, "stored as sent");
+    let r = e
+        .send_raw(
+            "POST",
+            "/Users",
+            Some(body.replace("j@example", "k@example")),
+            &[("authorization", &auth), ("content-type", "text/plain")],
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    assert!(r.quirks().contains(&"scim.other-content-type".to_owned()));
+}

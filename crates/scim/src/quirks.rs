@@ -72,7 +72,7 @@ quirks! {
     /// Enterprise `manager` sent as a one-element array.
     ManagerAsArray = "entra.manager-array", rfc_allows: false;
     /// `"$ref": null` inside a member or manager value.
-    NullRef = "entra.null-ref", rfc_allows: false;
+    NullRef = "entra.null-ref", rfc_allows: true;
     /// A PATCH value that is a JSON document inside a string (Entra app-role assignments).
     JsonInString = "entra.json-in-string", rfc_allows: false;
     /// Extension object present but its URN missing from `schemas`.
@@ -111,6 +111,10 @@ quirks! {
     MissingSchemas = "scim.missing-schemas", rfc_allows: false;
     /// A known attribute name written with different case (`UserName`), canonicalised.
     AttributeNameCase = "scim.attribute-name-case", rfc_allows: true;
+    /// A value of the wrong JSON type for its attribute (`"active": 1`), stored as sent.
+    WrongType = "scim.wrong-type", rfc_allows: false;
+    /// A body sent with a content type other than JSON (`text/plain`), parsed as JSON anyway.
+    OtherContentType = "scim.other-content-type", rfc_allows: false;
 }
 
 impl serde::Serialize for Quirk {

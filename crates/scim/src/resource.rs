@@ -83,11 +83,13 @@ fn coerce_complex_object(
                 if sub.name != key {
                     quirks.note(Quirk::AttributeNameCase);
                 }
+                let path = format!("{}.{}", def.name, sub.name);
                 let v = if sub.ty == AttrType::Boolean {
-                    coerce_bool(val, &format!("{}.{}", def.name, sub.name), quirks)?
+                    coerce_bool(val, &path, quirks)?
                 } else {
                     val
                 };
+                check_simple_type(sub, &path, &v, quirks)?;
                 out.insert(sub.name.to_owned(), v);
             }
             None => {
@@ -96,6 +98,60 @@ fn coerce_complex_object(
         }
     }
     Ok(Value::Object(out))
+}
+
+/// Check a simple (non-complex) value against its attribute type. A mismatch is labelled
+/// `scim.wrong-type` and kept as sent; strict mode answers 400 `invalidValue`.
+fn check_simple_type(def: &AttrDef, path: &str, value: &Value, quirks: &mut Quirks) -> Result<()> {
+    let (ok, expected) = match def.ty {
+        AttrType::String | AttrType::Reference | AttrType::DateTime => {
+            (value.is_string(), "a string")
+        }
+        AttrType::Boolean => (value.is_boolean(), "true or false"),
+        AttrType::Integer => (value.is_i64() || value.is_u64(), "an integer"),
+        AttrType::Decimal => (value.is_number(), "a number"),
+        AttrType::Complex => (true, ""),
+    };
+    if ok || value.is_null() {
+        return Ok(());
+    }
+    quirks.tolerate(Quirk::WrongType, || {
+        ScimError::invalid_value(format!(
+            "'{path}' must be {expected}, got {} (strict mode)",
+            json_kind(value)
+        ))
+    })
+}
+
+/// Entra app-role assignments arrive as `{"value": "{\"id\":…,\"value\":\"Admin\"}"}`:
+/// the element's `value` is a JSON object in a string. Unwrap it into the element.
+fn unwrap_json_in_value(
+    mut obj: Map<String, Value>,
+    attr_name: &str,
+    quirks: &mut Quirks,
+) -> Result<Map<String, Value>> {
+    let Some(key) = find_key(&obj, "value").cloned() else {
+        return Ok(obj);
+    };
+    let parsed = match obj.get(&key) {
+        Some(Value::String(s)) if s.trim_start().starts_with('{') => {
+            match serde_json::from_str::<Value>(s) {
+                Ok(Value::Object(inner)) => inner,
+                _ => return Ok(obj),
+            }
+        }
+        _ => return Ok(obj),
+    };
+    quirks.tolerate(Quirk::JsonInString, || {
+        ScimError::invalid_value(format!(
+            "'{attr_name}.value' holds a json document inside a string (strict mode): send its fields as the element"
+        ))
+    })?;
+    obj.remove(&key);
+    for (k, v) in parsed {
+        obj.insert(k, v);
+    }
+    Ok(obj)
 }
 
 /// Coerce a value for attribute `def` (of the core schema or an extension) into its RFC shape.
@@ -108,9 +164,14 @@ pub fn coerce_attr_value(def: &AttrDef, value: Value, quirks: &mut Quirks) -> Re
         return Ok(value);
     }
     if def.ty == AttrType::Boolean && !def.multi_valued {
-        return coerce_bool(value, def.name, quirks);
+        let value = coerce_bool(value, def.name, quirks)?;
+        check_simple_type(def, def.name, &value, quirks)?;
+        return Ok(value);
     }
     if def.ty != AttrType::Complex {
+        if !def.multi_valued {
+            check_simple_type(def, def.name, &value, quirks)?;
+        }
         return Ok(value);
     }
     let value = unwrap_json_in_string(value, def.name, quirks)?;
@@ -129,7 +190,10 @@ pub fn coerce_attr_value(def: &AttrDef, value: Value, quirks: &mut Quirks) -> Re
         for item in items {
             let item = unwrap_json_in_string(item, def.name, quirks)?;
             match item {
-                Value::Object(obj) => out.push(coerce_complex_object(def, obj, quirks)?),
+                Value::Object(obj) => {
+                    let obj = unwrap_json_in_value(obj, def.name, quirks)?;
+                    out.push(coerce_complex_object(def, obj, quirks)?);
+                }
                 Value::Null => quirks.note(Quirk::NullAttribute),
                 // A bare string in a multi-valued complex attribute is its `value`.
                 Value::String(s) => {
@@ -223,6 +287,89 @@ fn ingest_extension(
     Ok(Value::Object(out))
 }
 
+/// Resolve URN-qualified keys before ingestion, so every attribute meets the same rules
+/// (canonical names, `password` dropped, read-only ignored):
+/// - the core schema URN as an object (`"urn:…:core:2.0:User": {"userName": …}`) merges its
+///   attributes into the top level;
+/// - `"urn:…:core:2.0:User:password"` becomes `password`;
+/// - `"urn:…:enterprise:2.0:User:department"` moves into the enterprise extension object.
+fn qualify_keys(kind: ResourceKind, obj: Map<String, Value>) -> Map<String, Value> {
+    fn put(out: &mut Map<String, Value>, container: Option<&str>, key: String, val: Value) {
+        let target = match container {
+            None => out,
+            Some(urn) => {
+                let slot = out
+                    .entry(urn.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !slot.is_object() {
+                    *slot = Value::Object(Map::new());
+                }
+                match slot.as_object_mut() {
+                    Some(m) => m,
+                    None => return,
+                }
+            }
+        };
+        match (target.get_mut(&key), val) {
+            (Some(Value::Object(existing)), Value::Object(more)) => existing.extend(more),
+            (_, val) => {
+                target.insert(key, val);
+            }
+        }
+    }
+    let mut out = Map::with_capacity(obj.len());
+    for (key, val) in obj {
+        if key.eq_ignore_ascii_case(kind.schema()) {
+            if let Value::Object(inner) = val {
+                for (k, v) in inner {
+                    put(&mut out, None, k, v);
+                }
+            } else {
+                put(&mut out, None, key, val);
+            }
+            continue;
+        }
+        if let Some((urn, attr)) = crate::schema::split_urn(&key) {
+            if urn.eq_ignore_ascii_case(kind.schema()) {
+                put(&mut out, None, attr.to_owned(), val);
+                continue;
+            }
+            if let Some((ext, _)) = kind.extension(urn) {
+                put(&mut out, Some(ext), attr.to_owned(), val);
+                continue;
+            }
+        }
+        put(&mut out, None, key, val);
+    }
+    out
+}
+
+/// Remove every `password` key (any case, any depth) from an object no schema describes.
+/// Returns whether one was removed. Secrets are never stored, whatever the IdP nests them in.
+fn scrub_passwords(value: &mut Value) -> bool {
+    match value {
+        Value::Object(map) => {
+            let keys: Vec<String> = map
+                .keys()
+                .filter(|k| k.eq_ignore_ascii_case("password"))
+                .cloned()
+                .collect();
+            let mut removed = !keys.is_empty();
+            for k in keys {
+                map.remove(&k);
+            }
+            for v in map.values_mut() {
+                removed |= scrub_passwords(v);
+            }
+            removed
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |acc, v| scrub_passwords(v) | acc),
+        _ => false,
+    }
+}
+
 /// Read the `schemas` array of a request body; `None` when absent.
 fn read_schemas(value: Option<Value>) -> Result<Option<Vec<String>>> {
     match value {
@@ -278,8 +425,15 @@ pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Ma
         quirks.note(Quirk::MicrosoftGroupSchema);
     }
 
+    if schemas.iter().any(|s| {
+        let l = s.to_ascii_lowercase();
+        l.contains(":extension:enterprise:") && !s.eq_ignore_ascii_case(ENTERPRISE_USER_SCHEMA)
+    }) {
+        quirks.note(Quirk::MalformedEnterpriseUrn);
+    }
+
     let mut out = Map::with_capacity(obj.len() + 1);
-    for (key, val) in obj {
+    for (key, mut val) in qualify_keys(kind, obj) {
         if looks_like_schema_urn(&key) {
             if val.is_null() {
                 quirks.note(Quirk::NullAttribute);
@@ -291,6 +445,9 @@ pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Ma
                     let lower = key.to_ascii_lowercase();
                     if lower.contains(":extension:enterprise:") {
                         quirks.note(Quirk::MalformedEnterpriseUrn);
+                    }
+                    if scrub_passwords(&mut val) {
+                        quirks.note(Quirk::PasswordSent);
                     }
                     (key, val)
                 }
@@ -338,6 +495,9 @@ pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Ma
                     continue;
                 }
                 quirks.note(Quirk::UnknownAttribute);
+                if scrub_passwords(&mut val) {
+                    quirks.note(Quirk::PasswordSent);
+                }
                 out.insert(key, val);
             }
         }
@@ -654,5 +814,79 @@ mod tests {
         let p = project(res, &[], &exc);
         assert!(p.get("displayName").is_none());
         assert_eq!(p[ENTERPRISE], json!({"employeeNumber": "7"}));
+    }
+
+    #[test]
+    fn passwords_hidden_behind_urn_keys_are_dropped_too() {
+        let (r, labels) = ingest_user(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "urn:ietf:params:scim:schemas:core:2.0:User": {"userName": "a", "password": "S1"},
+            "urn:ietf:params:scim:schemas:core:2.0:User:password": "S2",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Ops",
+            "urn:example:custom:2.0:User": {"Password": "S3", "nested": [{"password": "S4"}], "role": "Admin"}
+        }));
+        let r = r.unwrap();
+        let text = Value::Object(r.clone()).to_string();
+        for secret in ["S1", "S2", "S3", "S4"] {
+            assert!(!text.contains(secret), "{secret} stored: {text}");
+        }
+        assert_eq!(r["userName"], "a");
+        assert_eq!(r[ENTERPRISE]["department"], "Ops");
+        assert_eq!(r["urn:example:custom:2.0:User"]["role"], "Admin");
+        assert!(labels.contains(&"okta.password-sent"));
+        assert!(!r["schemas"].to_string().contains(":User:password"));
+    }
+
+    #[test]
+    fn role_json_inside_an_element_value_is_unwrapped() {
+        let (r, labels) = ingest_user(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a",
+            "roles": [{"primary": "True", "value": "{\"id\":\"06b0\",\"value\":\"25\",\"displayName\":\"Role1234\"}"}]
+        }));
+        let r = r.unwrap();
+        assert_eq!(
+            r["roles"],
+            json!([{"primary": true, "id": "06b0", "value": "25", "displayName": "Role1234"}])
+        );
+        assert!(
+            labels.contains(&"entra.json-in-string") && labels.contains(&"entra.string-boolean")
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_kept_and_labelled_or_rejected_in_strict_mode() {
+        let (r, labels) = ingest_user(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a", "active": 1, "displayName": {"x": 1}}),
+        );
+        let r = r.unwrap();
+        assert_eq!(r["active"], 1);
+        assert!(labels.contains(&"scim.wrong-type"));
+        let e = ingest(ResourceKind::User, json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a", "active": 1}), &mut Quirks::new(Mode::Strict)).unwrap_err();
+        assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidValue));
+        assert!(
+            e.detail.contains("'active' must be true or false"),
+            "{}",
+            e.detail
+        );
+        let e = ingest(
+            ResourceKind::User,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": 7}),
+            &mut Quirks::new(Mode::Tolerant),
+        )
+        .unwrap_err();
+        assert!(e.detail.contains("userName"));
+    }
+
+    #[test]
+    fn malformed_enterprise_urn_in_schemas_is_labelled() {
+        let (r, labels) = ingest_user(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"],
+            "userName": "a", "department": "Sales", "manager": null
+        }));
+        assert_eq!(r.unwrap()["department"], "Sales");
+        assert!(
+            labels.contains(&"entra.malformed-enterprise-urn"),
+            "{labels:?}"
+        );
     }
 }

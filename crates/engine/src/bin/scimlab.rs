@@ -45,7 +45,8 @@ struct ServeArgs {
     #[arg(long, env = "SCIMLAB_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// Answer per RFC 7644 instead of accepting IdP quirks (what a strict production app would do).
-    #[arg(long, env = "SCIMLAB_STRICT")]
+    #[arg(long, env = "SCIMLAB_STRICT", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     strict: bool,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "SCIMLAB_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]

@@ -126,6 +126,9 @@ pub async fn request_context(
         mode: state.mode,
         log: Arc::default(),
     };
+    ctx.note_all(&super::extract::query_quirks(
+        req.uri().query().unwrap_or(""),
+    ));
     req.extensions_mut().insert(ctx.clone());
     let started = std::time::Instant::now();
     let method = req.method().clone();

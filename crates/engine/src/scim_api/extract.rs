@@ -44,10 +44,26 @@ impl FromRequest<ScimState> for ScimBody {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        if content_type.starts_with("application/json")
-            && let Some(ctx) = req.extensions().get::<RequestCtx>()
-        {
-            ctx.note_all(&[Quirk::ApplicationJson]);
+        if let Some(ctx) = req.extensions().get::<RequestCtx>() {
+            if content_type.starts_with("application/json") {
+                ctx.note_all(&[Quirk::ApplicationJson]);
+            } else if !content_type.starts_with("application/scim+json") {
+                let shown = if content_type.is_empty() {
+                    "none".to_owned()
+                } else {
+                    content_type.clone()
+                };
+                ctx.with_quirks(|q| {
+                    q.tolerate(Quirk::OtherContentType, || {
+                        ScimError::new(
+                            415,
+                            None,
+                            format!("content type '{shown}' is not supported (strict mode): send application/scim+json"),
+                        )
+                    })
+                })
+                .map_err(ApiError)?;
+            }
         }
         let bytes = match axum::body::to_bytes(req.into_body(), limit).await {
             Ok(b) => b,
@@ -137,10 +153,9 @@ pub fn parse_sort_order(v: &str) -> Result<bool, ScimError> {
 }
 
 impl ListParams {
-    /// Parse from a raw query string, recording quirks in `ctx`.
-    pub fn from_query(raw: &str, ctx: &RequestCtx) -> Result<Self, ScimError> {
+    /// Parse from a raw query string (unknown parameters are recorded by [`query_quirks`]).
+    pub fn from_query(raw: &str) -> Result<Self, ScimError> {
         let mut p = Self::default();
-        let mut quirks = Vec::new();
         for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
             match k.to_ascii_lowercase().as_str() {
                 "filter" => p.filter = Some(v.into_owned()),
@@ -155,26 +170,43 @@ impl ListParams {
                 "sortorder" => p.descending = parse_sort_order(&v)?,
                 "attributes" => p.attributes = parse_attr_list("attributes", &v)?,
                 "excludedattributes" => p.excluded = parse_attr_list("excludedAttributes", &v)?,
-                other => quirks.push(unknown_param_quirk(other)),
+                _ => {}
             }
         }
-        if raw
-            .split('&')
-            .any(|part| part.to_ascii_lowercase().starts_with("filter=") && part.contains('+'))
-        {
-            quirks.push(Quirk::PlusEncodedFilter);
-        }
-        ctx.note_all(&quirks);
         Ok(p)
     }
 }
 
-fn unknown_param_quirk(name: &str) -> Quirk {
-    if name.eq_ignore_ascii_case("aadoptscim062020") {
-        Quirk::AadOptFlag
-    } else {
-        Quirk::UnknownQueryParameter
+/// The query parameters RFC 7644 defines (compared case-insensitively).
+const KNOWN_PARAMETERS: [&str; 7] = [
+    "filter",
+    "startindex",
+    "count",
+    "sortby",
+    "sortorder",
+    "attributes",
+    "excludedattributes",
+];
+
+/// Quirks visible in a raw query string, on any route: Entra's `aadOptscim062020` flag, other
+/// parameters SCIM does not define (ignored), and a filter with `+` for spaces.
+pub fn query_quirks(raw: &str) -> Vec<Quirk> {
+    let mut quirks = Vec::new();
+    for (name, _) in form_urlencoded::parse(raw.as_bytes()) {
+        let lower = name.to_ascii_lowercase();
+        if lower == "aadoptscim062020" {
+            quirks.push(Quirk::AadOptFlag);
+        } else if !KNOWN_PARAMETERS.contains(&lower.as_str()) {
+            quirks.push(Quirk::UnknownQueryParameter);
+        }
     }
+    if raw
+        .split('&')
+        .any(|part| part.to_ascii_lowercase().starts_with("filter=") && part.contains('+'))
+    {
+        quirks.push(Quirk::PlusEncodedFilter);
+    }
+    quirks
 }
 
 /// The raw query string of a request (empty when none).
@@ -188,18 +220,16 @@ impl<S: Send + Sync> FromRequestParts<S> for RawQuery {
 }
 
 impl Projection {
-    /// Parse `attributes`/`excludedAttributes` from a raw query; other parameters are recorded.
-    pub fn from_query(raw: &str, ctx: &RequestCtx) -> Result<Self, ScimError> {
+    /// Parse `attributes`/`excludedAttributes` from a raw query; other parameters are ignored.
+    pub fn from_query(raw: &str) -> Result<Self, ScimError> {
         let mut p = Self::default();
-        let mut quirks = Vec::new();
         for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
             match k.to_ascii_lowercase().as_str() {
                 "attributes" => p.attributes = parse_attr_list("attributes", &v)?,
                 "excludedattributes" => p.excluded = parse_attr_list("excludedAttributes", &v)?,
-                other => quirks.push(unknown_param_quirk(other)),
+                _ => {}
             }
         }
-        ctx.note_all(&quirks);
         Ok(p)
     }
 }

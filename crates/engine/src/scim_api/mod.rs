@@ -18,7 +18,7 @@ pub use context::{AppliedQuirks, RequestCtx};
 use crate::config::SCIM_BASE_PATH;
 use crate::store::Store;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use response::ApiError;
 use scimlab_scim::{Mode, ResourceKind, ScimError};
 use std::sync::{Arc, RwLock};
@@ -54,6 +54,10 @@ pub fn router(state: ScimState) -> Router {
         .route("/ResourceTypes/{name}", get(discovery::resource_type_one))
         .route("/Schemas", get(discovery::schemas))
         .route("/Schemas/{urn}", get(discovery::schema))
+        // RFC 7644 §3.11 / §3.7: unsupported features answer 501, not 404.
+        .route("/Me", any(not_implemented))
+        .route("/Me/{*rest}", any(not_implemented))
+        .route("/Bulk", any(not_implemented))
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -112,6 +116,17 @@ async fn not_found(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) 
     ApiError(ScimError::not_found(format!(
         "no scim endpoint at '{path}': {hint}"
     )))
+}
+
+async fn not_implemented(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> ApiError {
+    ApiError(ScimError::new(
+        501,
+        None,
+        format!(
+            "'{}' is not implemented: ScimLab has no /Me or /Bulk; see /ServiceProviderConfig",
+            uri.path()
+        ),
+    ))
 }
 
 async fn method_not_allowed(

@@ -90,6 +90,30 @@ async fn current_for_write(
     Ok(current)
 }
 
+/// Store a group's members and re-version the users whose `groups` changed: members who
+/// joined or left and, when the group was renamed, every member (their `groups[].display`).
+async fn write_members(
+    conn: &mut Conn,
+    before: Option<&StoredResource>,
+    group: &StoredResource,
+    new_members: &[Value],
+    stamp: &str,
+) -> Result<(), ApiError> {
+    let mut affected = members::set(conn, group.pk, new_members).await?;
+    let renamed = before
+        .is_some_and(|b| b.attributes.get("displayName") != group.attributes.get("displayName"));
+    if renamed {
+        affected.extend(
+            new_members
+                .iter()
+                .filter_map(|m| m.get("value").and_then(Value::as_str))
+                .map(str::to_owned),
+        );
+    }
+    resources::touch_users(conn, &affected, stamp).await?;
+    Ok(())
+}
+
 /// A body-less response (304, 204) that still carries the resource's ETag.
 fn empty_with_etag(status: StatusCode, version: i64) -> Response {
     let mut resp = status.into_response();
@@ -169,16 +193,16 @@ pub async fn create(
     _headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> ApiResult {
-    let proj = Projection::from_query(&q, &ctx)?;
+    let proj = Projection::from_query(&q)?;
     let mut attrs = ctx.with_quirks(|qk| resource::ingest(kind, body, qk))?;
     let new_members = split_members(kind, &mut attrs)?;
     let id = uuid::Uuid::new_v4().to_string();
-    let stamp = now();
     let mut tx = s.store.write.begin().await?;
+    let stamp = now();
     let stored = resources::insert(&mut tx, kind, &id, &attrs, &stamp).await?;
     let rel = match kind {
         ResourceKind::Group => {
-            members::set(&mut tx, stored.pk, &new_members).await?;
+            write_members(&mut tx, None, &stored, &new_members, &stamp).await?;
             Some(members::of_group(&mut tx, stored.pk).await?)
         }
         ResourceKind::User => None,
@@ -203,7 +227,7 @@ pub async fn get_one(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult {
-    let proj = Projection::from_query(&q, &ctx)?;
+    let proj = Projection::from_query(&q)?;
     let mut conn = s.store.read.acquire().await?;
     let r = resources::get(&mut conn, kind, &id)
         .await?
@@ -229,7 +253,7 @@ pub async fn replace(
     headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> ApiResult {
-    let proj = Projection::from_query(&q, &ctx)?;
+    let proj = Projection::from_query(&q)?;
     if let Some(sent) = body.get("id").and_then(Value::as_str)
         && sent != id
     {
@@ -239,12 +263,12 @@ pub async fn replace(
     }
     let mut attrs = ctx.with_quirks(|qk| resource::ingest(kind, body, qk))?;
     let new_members = split_members(kind, &mut attrs)?;
-    let stamp = now();
     let mut tx = s.store.write.begin().await?;
+    let stamp = now();
     let current = current_for_write(&mut tx, kind, &id, &headers).await?;
     let updated = resources::update(&mut tx, &current, &attrs, &stamp).await?;
     if kind == ResourceKind::Group {
-        members::set(&mut tx, updated.pk, &new_members).await?;
+        write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
     let rel = related(&mut tx, &updated).await?;
     tx.commit().await?;
@@ -262,10 +286,10 @@ pub async fn patch(
     headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> ApiResult {
-    let proj = Projection::from_query(&q, &ctx)?;
+    let proj = Projection::from_query(&q)?;
     let ops = ctx.with_quirks(|qk| patch::parse_patch(&body, kind, qk))?;
-    let stamp = now();
     let mut tx = s.store.write.begin().await?;
+    let stamp = now();
     let current = current_for_write(&mut tx, kind, &id, &headers).await?;
     let mut full = current.attributes.clone();
     full.insert("id".into(), Value::String(current.id.clone()));
@@ -282,7 +306,7 @@ pub async fn patch(
     resource::validate_required(kind, &full)?;
     let updated = resources::update(&mut tx, &current, &full, &stamp).await?;
     if kind == ResourceKind::Group {
-        members::set(&mut tx, updated.pk, &new_members).await?;
+        write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
     let rel = related(&mut tx, &updated).await?;
     tx.commit().await?;
@@ -300,8 +324,8 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     headers: HeaderMap,
 ) -> ApiResult {
-    let stamp = now();
     let mut tx = s.store.write.begin().await?;
+    let stamp = now();
     current_for_write(&mut tx, kind, &id, &headers).await?;
     if kind == ResourceKind::User {
         let groups = members::remove_everywhere(&mut tx, &id).await?;
@@ -319,7 +343,7 @@ pub async fn list(
     ctx: RequestCtx,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let params = ListParams::from_query(&q, &ctx)?;
+    let params = ListParams::from_query(&q)?;
     list::run(kind, &s, &ctx, params).await
 }
 

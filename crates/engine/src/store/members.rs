@@ -27,7 +27,8 @@ pub async fn of_group(conn: &mut Conn, group_pk: i64) -> Result<Vec<Value>> {
 
 /// Make the stored members of `group_pk` equal to `members` (objects with a string `value`).
 /// Elements without a string `value` are ignored; the first occurrence of a value wins.
-pub async fn set(conn: &mut Conn, group_pk: i64, members: &[Value]) -> Result<()> {
+/// Returns the member values that joined or left, so their own `groups` can be re-versioned.
+pub async fn set(conn: &mut Conn, group_pk: i64, members: &[Value]) -> Result<Vec<String>> {
     let stored: Vec<(String, String)> =
         sqlx::query_as("SELECT value, item FROM group_members WHERE group_pk = ?")
             .bind(group_pk)
@@ -43,7 +44,9 @@ pub async fn set(conn: &mut Conn, group_pk: i64, members: &[Value]) -> Result<()
             wanted.push((v, m.to_string()));
         }
     }
+    let mut changed: Vec<String> = Vec::new();
     for old in stored.keys().filter(|k| !seen.contains(k.as_str())) {
+        changed.push(old.clone());
         sqlx::query("DELETE FROM group_members WHERE group_pk = ? AND value = ?")
             .bind(group_pk)
             .bind(old)
@@ -68,7 +71,9 @@ pub async fn set(conn: &mut Conn, group_pk: i64, members: &[Value]) -> Result<()
                     .await?;
             }
             None => {
-                sqlx::query("INSERT INTO group_members (group_pk, value, position, item) VALUES (?, ?, ?, ?)")
+                changed.push(value.to_owned());
+                sqlx::query(
+                    "INSERT INTO group_members (group_pk, value, position, item) VALUES (?, ?, ?, ?)")
                     .bind(group_pk)
                     .bind(value)
                     .bind(next_pos)
@@ -79,7 +84,7 @@ pub async fn set(conn: &mut Conn, group_pk: i64, members: &[Value]) -> Result<()
             }
         }
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// Remove `member_id` from every group (when a user is deleted). Returns the affected group pks.

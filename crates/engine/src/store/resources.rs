@@ -175,6 +175,21 @@ pub async fn touch_many(conn: &mut Conn, pks: &[i64], now: &str) -> Result<()> {
     Ok(())
 }
 
+/// Bump version and modification time of the users with these SCIM ids (their `groups` changed
+/// because a group they are in was written). Ids that are not users are ignored.
+pub async fn touch_users(conn: &mut Conn, ids: &[String], now: &str) -> Result<()> {
+    for id in ids {
+        sqlx::query(
+            "UPDATE resources SET version = version + 1, last_modified = ? WHERE id = ? AND kind = 'User'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Read one resource of `kind` by SCIM id.
 pub async fn get(conn: &mut Conn, kind: ResourceKind, id: &str) -> Result<Option<StoredResource>> {
     let row = sqlx::query(&format!(
@@ -267,4 +282,126 @@ pub async fn scan(conn: &mut Conn, kind: ResourceKind) -> Result<Vec<StoredResou
     .fetch_all(conn)
     .await?;
     rows.iter().map(row_to_resource).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use sqlx::Connection;
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    fn user(name: &str) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("userName".into(), Value::String(name.into()));
+        m
+    }
+
+    /// Uniqueness lives in the database: a second connection that bypasses the engine's single
+    /// writer still cannot insert a userName that differs only in case.
+    #[tokio::test]
+    async fn the_unique_index_rejects_case_variants_from_any_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("u.db");
+        let store = Store::open(&path).await.unwrap();
+        let mut w = store.write.acquire().await.unwrap();
+        insert(
+            &mut w,
+            ResourceKind::User,
+            "id-1",
+            &user("Alice@Example.com"),
+            "t",
+        )
+        .await
+        .unwrap();
+        let mut other =
+            sqlx::SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+                .await
+                .unwrap();
+        let err = insert(
+            &mut other,
+            ResourceKind::User,
+            "id-2",
+            &user("alice@example.COM"),
+            "t",
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Conflict {
+                    field: "userName",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // A group may share the name: uniqueness is per resource type.
+        let mut g = Map::new();
+        g.insert(
+            "displayName".into(),
+            Value::String("alice@example.com".into()),
+        );
+        insert(&mut other, ResourceKind::Group, "id-3", &g, "t")
+            .await
+            .unwrap();
+        assert_eq!(count(&mut w, ResourceKind::User).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn lookups_use_folded_names_and_exact_external_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("l.db")).await.unwrap();
+        let mut w = store.write.acquire().await.unwrap();
+        let mut attrs = user("Bob@Example.com");
+        attrs.insert("externalId".into(), Value::String("Ext-1".into()));
+        insert(&mut w, ResourceKind::User, "id-b", &attrs, "t")
+            .await
+            .unwrap();
+        let by_name = lookup(
+            &mut w,
+            ResourceKind::User,
+            &IndexHint::Name("BOB@example.com".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(by_name.len(), 1);
+        let exact = lookup(
+            &mut w,
+            ResourceKind::User,
+            &IndexHint::ExternalId("Ext-1".into()),
+        )
+        .await
+        .unwrap();
+        let wrong_case = lookup(
+            &mut w,
+            ResourceKind::User,
+            &IndexHint::ExternalId("ext-1".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (exact.len(), wrong_case.len()),
+            (1, 0),
+            "externalId is caseExact"
+        );
+        // The name lookup is answered by an index, not a scan of 100k rows.
+        let rows = sqlx::query(
+            "EXPLAIN QUERY PLAN SELECT pk FROM resources WHERE kind = 'User' AND name_folded = 'x'",
+        )
+        .fetch_all(&mut *w)
+        .await
+        .unwrap();
+        let detail: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("detail").unwrap())
+            .collect();
+        assert!(
+            detail
+                .iter()
+                .any(|d| d.contains("USING") && d.contains("INDEX")),
+            "{detail:?}"
+        );
+    }
 }

@@ -443,8 +443,11 @@ fn write_multi(current: Option<Value>, value: Value, op: OpKind, by_value: bool)
         _ => Vec::new(),
     };
     let before = items.len();
+    // A set of element keys keeps this linear: Entra adds thousands of members in one PATCH.
+    let mut seen: std::collections::HashSet<String> =
+        items.iter().map(|e| element_key(e, by_value)).collect();
     for item in new_items {
-        if !items.iter().any(|e| same_element(e, &item, by_value)) {
+        if seen.insert(element_key(&item, by_value)) {
             items.push(item);
         }
     }
@@ -457,11 +460,13 @@ fn write_multi(current: Option<Value>, value: Value, op: OpKind, by_value: bool)
     }
 }
 
-fn same_element(a: &Value, b: &Value, by_value: bool) -> bool {
-    if by_value && let (Some(x), Some(y)) = (element_value(a), element_value(b)) {
-        return x == y;
+/// The identity of an element for de-duplication: its `value` when `by_value` and it has one,
+/// else the whole element.
+fn element_key(e: &Value, by_value: bool) -> String {
+    match element_value(e).filter(|_| by_value) {
+        Some(v) => format!("v{v}"),
+        None => format!("e{e}"),
     }
-    a == b
 }
 
 fn element_value(e: &Value) -> Option<&Value> {
@@ -478,6 +483,7 @@ pub(super) fn enforce_single_primary(items: &mut [Value], affected: &[usize]) {
     {
         return;
     }
+    let affected: std::collections::HashSet<usize> = affected.iter().copied().collect();
     for (i, item) in items.iter_mut().enumerate() {
         if !affected.contains(&i)
             && is_primary(item)
@@ -619,19 +625,27 @@ fn remove_values(
         return Ok(());
     };
     let (key, current) = take(container, &t.name);
+    // Listed elements that name a `value` are looked up in a set (linear for big removals);
+    // the rest (objects matched on several sub-attributes) are compared one by one.
+    let (by_value, by_fields): (Vec<&Value>, Vec<&Value>) =
+        listed.iter().partition(|l| listed_value(l).is_some());
+    let values: std::collections::HashSet<&Value> =
+        by_value.iter().filter_map(|l| listed_value(l)).collect();
+    let is_listed = |e: &Value| {
+        element_value(e).is_some_and(|v| values.contains(v))
+            || (!e.is_object() && values.contains(e))
+            || by_fields.iter().any(|l| listed_matches(l, e))
+    };
     let new = match current {
         Some(Value::Array(items)) => {
-            let kept: Vec<Value> = items
-                .into_iter()
-                .filter(|e| !listed.iter().any(|l| listed_matches(l, e)))
-                .collect();
+            let kept: Vec<Value> = items.into_iter().filter(|e| !is_listed(e)).collect();
             if kept.is_empty() {
                 None
             } else {
                 Some(Value::Array(kept))
             }
         }
-        Some(single) if listed.iter().any(|l| listed_matches(l, &single)) => None,
+        Some(single) if is_listed(&single) => None,
         other => other,
     };
     let name = stored_name(t, key.as_deref());
@@ -641,6 +655,15 @@ fn remove_values(
 }
 
 /// Whether a listed removal value designates element `e`.
+/// The member value a listed element names: `{"value": "u1"}` or a bare `"u1"`.
+fn listed_value(listed: &Value) -> Option<&Value> {
+    match listed {
+        Value::Object(fields) => element_value_of(fields),
+        Value::String(_) => Some(listed),
+        _ => None,
+    }
+}
+
 fn listed_matches(listed: &Value, e: &Value) -> bool {
     match listed {
         Value::Object(fields) => {

@@ -182,6 +182,7 @@ fn set_in_element(element: &mut Map<String, Value>, sub: Option<&str>, new: Valu
 
 /// Remove the matching elements, or their sub-attribute; empty elements go too.
 fn remove_hits(items: &mut Vec<Value>, hits: &[usize], sub: Option<&str>) {
+    let hits: std::collections::HashSet<usize> = hits.iter().copied().collect();
     let mut i = 0;
     items.retain_mut(|item| {
         let hit = hits.contains(&i);
