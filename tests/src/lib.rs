@@ -9,6 +9,45 @@ use reqwest::{Method, StatusCode};
 use scimlab_engine::{Engine, EngineConfig, EngineHandle};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long a test waits for the capture writer or an event before failing.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// Send a request to any URL with exactly the given headers; a body without a `content-type`
+/// header is sent as `application/scim+json`.
+pub async fn fetch(
+    client: &reqwest::Client,
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let method = Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = client.request(method, url);
+    let mut has_ct = false;
+    for (k, v) in headers {
+        has_ct |= k.eq_ignore_ascii_case("content-type");
+        req = req.header(*k, *v);
+    }
+    if let Some(b) = body {
+        if !has_ct {
+            req = req.header("content-type", "application/scim+json");
+        }
+        req = req.body(b);
+    }
+    let resp = req.send().await.expect("request reaches the engine");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
 
 /// A running engine with its temp directory; dropped at the end of the test.
 pub struct TestEngine {
@@ -112,6 +151,7 @@ impl TestEngine {
     pub async fn start_in(dir: tempfile::TempDir, adjust: impl FnOnce(&mut EngineConfig)) -> Self {
         let mut config = EngineConfig::new(dir.path().join("scimlab.db"));
         config.scim_addr = "127.0.0.1:0".parse().expect("addr");
+        config.admin_addr = "127.0.0.1:0".parse().expect("addr");
         adjust(&mut config);
         let handle = Engine::start(config).await.expect("engine starts");
         let base = handle.scim_base_url();
@@ -158,30 +198,14 @@ impl TestEngine {
         body: Option<String>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let method = Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.http.request(method, format!("{}{}", self.base, path));
-        let mut has_ct = false;
-        for (k, v) in headers {
-            has_ct |= k.eq_ignore_ascii_case("content-type");
-            req = req.header(*k, *v);
-        }
-        if let Some(b) = body {
-            if !has_ct {
-                req = req.header("content-type", "application/scim+json");
-            }
-            req = req.body(b);
-        }
-        let resp = req.send().await.expect("request reaches the engine");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
+        fetch(
+            &self.http,
+            method,
+            &format!("{}{}", self.base, path),
             body,
-            text,
-        }
+            headers,
+        )
+        .await
     }
 
     /// GET.
@@ -203,6 +227,88 @@ impl TestEngine {
     /// DELETE.
     pub async fn delete(&self, path: &str) -> Reply {
         self.send("DELETE", path, None).await
+    }
+
+    /// The running engine.
+    pub fn engine(&self) -> &EngineHandle {
+        self.handle.as_ref().expect("engine running")
+    }
+
+    /// This launch's admin token.
+    pub fn admin_token(&self) -> String {
+        self.engine().admin_token()
+    }
+
+    /// `http://127.0.0.1:<admin port><path>`.
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("{}{}", self.engine().admin_base_url(), path)
+    }
+
+    /// Send a request to the admin listener with the Bearer admin token.
+    pub async fn admin_send(&self, method: &str, path: &str) -> Reply {
+        let auth = format!("Bearer {}", self.admin_token());
+        self.admin_raw(method, path, &[("authorization", auth.as_str())])
+            .await
+    }
+
+    /// GET on the admin listener with the Bearer admin token.
+    pub async fn admin_get(&self, path: &str) -> Reply {
+        self.admin_send("GET", path).await
+    }
+
+    /// Send a request to the admin listener with exactly these headers, not following
+    /// redirects (to see the login's `303`).
+    pub async fn admin_raw(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        fetch(&client, method, &self.admin_url(path), None, headers).await
+    }
+
+    /// Poll `/api/exchanges?<query>` until it lists at least `n` exchanges (newest first);
+    /// fails after [`WAIT`].
+    pub async fn wait_for_exchanges(&self, query: &str, n: usize) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let r = self
+                .admin_get(&format!("/api/exchanges?limit=500&{query}"))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{r:?}");
+            let items = r.body["items"].as_array().cloned().unwrap_or_default();
+            if items.len() >= n {
+                return items;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "only {} of {n} exchanges recorded after {WAIT:?}: {}",
+                items.len(),
+                r.text
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Open `/api/events`; the subscription exists once this returns.
+    pub async fn admin_events(&self) -> SseStream {
+        let resp = self
+            .http
+            .get(self.admin_url("/api/events"))
+            .bearer_auth(self.admin_token())
+            .send()
+            .await
+            .expect("event stream opens");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(
+            resp.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("text/event-stream")
+        );
+        SseStream {
+            resp,
+            buf: Vec::new(),
+        }
     }
 
     /// Create a user with `userName` and return its id.
@@ -231,4 +337,54 @@ pub fn fixture(rel: &str) -> Value {
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+/// One Server-Sent Events message.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    /// The `event:` field.
+    pub event: String,
+    /// The `data:` field, parsed.
+    pub data: Value,
+}
+
+/// A Server-Sent Events response read message by message.
+pub struct SseStream {
+    resp: reqwest::Response,
+    buf: Vec<u8>,
+}
+
+impl SseStream {
+    /// The next message (comments skipped); `None` when none arrives within `within` or the
+    /// stream ends.
+    pub async fn next_event(&mut self, within: Duration) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            while let Some(end) = self.buf.windows(2).position(|w| w == b"\n\n") {
+                let block: Vec<u8> = self.buf.drain(..end + 2).collect();
+                let text = String::from_utf8_lossy(&block);
+                let mut event = None;
+                let mut data: Vec<&str> = Vec::new();
+                for line in text.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event = Some(v.trim_start().to_owned());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push(v.strip_prefix(' ').unwrap_or(v));
+                    }
+                }
+                if event.is_none() && data.is_empty() {
+                    continue; // a comment (`: connected`, keep-alive)
+                }
+                let data = data.join("\n");
+                return Some(SseEvent {
+                    event: event.unwrap_or_else(|| "message".into()),
+                    data: serde_json::from_str(&data).unwrap_or(Value::String(data)),
+                });
+            }
+            match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.buf.extend_from_slice(&bytes),
+                Ok(Ok(None) | Err(_)) | Err(_) => return None,
+            }
+        }
+    }
 }

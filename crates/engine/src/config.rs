@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 /// Default bind address of the SCIM listener.
 pub const DEFAULT_SCIM_ADDR: &str = "127.0.0.1:8787";
+/// Default bind address of the admin listener (loopback only).
+pub const DEFAULT_ADMIN_ADDR: &str = "127.0.0.1:8788";
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// Default page size of list responses when the client sends no `count`.
@@ -31,6 +33,14 @@ pub struct EngineConfig {
     pub strict: bool,
     /// Largest accepted request body in bytes; larger bodies get 413.
     pub body_limit: usize,
+    /// Bind address of the admin listener; must be loopback.
+    pub admin_addr: SocketAddr,
+    /// Admin token for this launch; a random one when `None`.
+    pub admin_token: Option<String>,
+    /// Largest body stored per captured exchange (bytes); larger ones are stored truncated.
+    pub capture_body_cap: usize,
+    /// Number of captured exchanges kept; the oldest are dropped first.
+    pub retention: i64,
 }
 
 impl EngineConfig {
@@ -42,6 +52,12 @@ impl EngineConfig {
             scim_token: None,
             strict: false,
             body_limit: DEFAULT_BODY_LIMIT,
+            admin_addr: DEFAULT_ADMIN_ADDR
+                .parse()
+                .expect("default address is valid"),
+            admin_token: None,
+            capture_body_cap: crate::capture::DEFAULT_BODY_CAP,
+            retention: crate::capture::DEFAULT_RETENTION,
         }
     }
 }
@@ -57,6 +73,13 @@ impl std::fmt::Debug for EngineConfig {
             )
             .field("strict", &self.strict)
             .field("body_limit", &self.body_limit)
+            .field("admin_addr", &self.admin_addr)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("capture_body_cap", &self.capture_body_cap)
+            .field("retention", &self.retention)
             .finish()
     }
 }

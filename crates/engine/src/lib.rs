@@ -6,19 +6,23 @@
 //! This crate never imports Tauri (`cargo tree -p scimlab-engine -i tauri` prints nothing).
 #![warn(missing_docs)]
 
+pub mod admin_api;
 pub mod auth;
+pub mod capture;
 pub mod config;
+pub mod events;
 pub mod scim_api;
 pub mod store;
 
 pub use config::EngineConfig;
 
+use events::EventBus;
 use scim_api::ScimState;
 use scimlab_scim::Mode;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use store::Store;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Startup failures, each naming what to fix.
@@ -47,7 +51,15 @@ pub enum EngineError {
     /// The SCIM API key could not be loaded, created or set.
     #[error(transparent)]
     Key(#[from] auth::KeyError),
-    /// The SCIM listener could not bind.
+    /// The admin listener was asked to bind to a non-loopback address.
+    #[error(
+        "the admin listener must stay on loopback, got {addr}: use 127.0.0.1:<port> for --admin-addr / SCIMLAB_ADMIN_ADDR"
+    )]
+    AdminNotLoopback {
+        /// The address given.
+        addr: SocketAddr,
+    },
+    /// A listener could not bind.
     #[error(
         "could not listen on {addr} (set --scim-addr or SCIMLAB_SCIM_ADDR to a free address): {source}"
     )]
@@ -78,20 +90,39 @@ pub async fn open_store(path: &std::path::Path) -> Result<Store, EngineError> {
 /// The engine (a namespace for [`Engine::start`]).
 pub struct Engine;
 
-/// A running engine.
+/// A running engine: both listeners, the capture writer and the event bus.
 pub struct EngineHandle {
     /// The address the SCIM listener is bound to (the real port when 0 was asked for).
     pub scim_addr: SocketAddr,
-    /// The store, for callers that read it directly (CLI, tests, the admin API later).
+    /// The address of the admin listener (always loopback).
+    pub admin_addr: SocketAddr,
+    /// The store, for callers that read it directly (CLI, tests).
     pub store: Store,
+    /// The event bus (the Tauri shell forwards it; tests subscribe to it).
+    pub events: EventBus,
     key: Arc<RwLock<String>>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    admin_token: Arc<String>,
+    shutdown: watch::Sender<bool>,
+    servers: Vec<JoinHandle<std::io::Result<()>>>,
+    writer: JoinHandle<()>,
+}
+
+async fn wait_for(mut rx: watch::Receiver<bool>) {
+    while !*rx.borrow() {
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 impl Engine {
-    /// Open the store, prepare the key, bind the SCIM listener and start serving.
+    /// Open the store, prepare the keys, bind both listeners and start serving.
     pub async fn start(config: EngineConfig) -> Result<EngineHandle, EngineError> {
+        if !config.admin_addr.ip().is_loopback() {
+            return Err(EngineError::AdminNotLoopback {
+                addr: config.admin_addr,
+            });
+        }
         let store = open_store(&config.db_path).await?;
         let key = {
             let mut conn = store
@@ -110,7 +141,18 @@ impl Engine {
                 None => auth::load_or_create_key(&mut conn).await?,
             }
         };
+        let admin_token = match &config.admin_token {
+            Some(t) => {
+                auth::validate_key(t)?;
+                t.clone()
+            }
+            None => auth::generate_key().map_err(auth::KeyError::from)?,
+        };
         let key = Arc::new(RwLock::new(key));
+        let admin_token = Arc::new(admin_token);
+        let events = EventBus::default();
+        let (sink, writer) =
+            capture::writer::spawn(store.clone(), events.clone(), config.retention);
         let state = ScimState {
             store: store.clone(),
             key: key.clone(),
@@ -120,33 +162,57 @@ impl Engine {
                 Mode::Tolerant
             },
             body_limit: config.body_limit,
+            capture: capture::Capture::new(sink, config.body_limit, config.capture_body_cap),
         };
-        let listener = tokio::net::TcpListener::bind(config.scim_addr)
-            .await
-            .map_err(|source| EngineError::Bind {
-                addr: config.scim_addr,
-                source,
-            })?;
-        let scim_addr = listener.local_addr().map_err(|source| EngineError::Bind {
-            addr: config.scim_addr,
-            source,
-        })?;
-        let (tx, rx) = oneshot::channel::<()>();
-        let app = scim_api::router(state).into_make_service_with_connect_info::<SocketAddr>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
+        let bind = |addr: SocketAddr| async move {
+            let l = tokio::net::TcpListener::bind(addr)
                 .await
-        });
-        tracing::info!(%scim_addr, strict = config.strict, "scim listener started");
+                .map_err(|source| EngineError::Bind { addr, source })?;
+            let local = l
+                .local_addr()
+                .map_err(|source| EngineError::Bind { addr, source })?;
+            Ok::<_, EngineError>((l, local))
+        };
+        let (scim_listener, scim_addr) = bind(config.scim_addr).await?;
+        let (admin_listener, admin_addr) = bind(config.admin_addr).await?;
+        let scim_base_url = format!("http://{scim_addr}{}", config::SCIM_BASE_PATH);
+        let (shutdown, rx) = watch::channel(false);
+        let admin_state = admin_api::AdminState {
+            store: store.clone(),
+            events: events.clone(),
+            key: key.clone(),
+            admin_token: admin_token.clone(),
+            scim_base_url,
+            strict: config.strict,
+            shutdown: rx.clone(),
+        };
+        let scim_app = scim_api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let admin_app =
+            admin_api::router(admin_state).into_make_service_with_connect_info::<SocketAddr>();
+        let rx2 = rx.clone();
+        let servers = vec![
+            tokio::spawn(async move {
+                axum::serve(scim_listener, scim_app)
+                    .with_graceful_shutdown(wait_for(rx))
+                    .await
+            }),
+            tokio::spawn(async move {
+                axum::serve(admin_listener, admin_app)
+                    .with_graceful_shutdown(wait_for(rx2))
+                    .await
+            }),
+        ];
+        tracing::info!(%scim_addr, %admin_addr, strict = config.strict, "scimlab engine started");
         Ok(EngineHandle {
             scim_addr,
+            admin_addr,
             store,
+            events,
             key,
-            shutdown: Some(tx),
-            task,
+            admin_token,
+            shutdown,
+            servers,
+            writer,
         })
     }
 }
@@ -157,6 +223,17 @@ impl EngineHandle {
         format!("http://{}{}", self.scim_addr, config::SCIM_BASE_PATH)
     }
 
+    /// The admin base URL, e.g. `http://127.0.0.1:8788`.
+    pub fn admin_base_url(&self) -> String {
+        format!("http://{}", self.admin_addr)
+    }
+
+    /// The URL that logs a browser in to the admin listener (sets its cookie). Contains the
+    /// admin token: print it only to the local user.
+    pub fn admin_login_url(&self) -> String {
+        format!("http://{}/?token={}", self.admin_addr, self.admin_token)
+    }
+
     /// The current SCIM API key (for the CLI and tests; never log it).
     pub fn scim_key(&self) -> String {
         self.key
@@ -165,14 +242,24 @@ impl EngineHandle {
             .clone()
     }
 
-    /// Stop accepting connections, finish in-flight requests, close the database.
-    pub async fn shutdown(mut self) -> std::io::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+    /// The admin token of this launch (for the CLI, the Tauri shell and tests; never log it).
+    pub fn admin_token(&self) -> String {
+        self.admin_token.as_str().to_owned()
+    }
+
+    /// Stop accepting connections, finish in-flight requests, write every captured exchange,
+    /// close the database.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(true);
+        let mut result = Ok(());
+        for task in self.servers {
+            let r = task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+            if result.is_ok() {
+                result = r;
+            }
         }
-        let result = (&mut self.task)
-            .await
-            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        // The routers (and with them every capture sender) are gone: the writer drains and ends.
+        let _ = self.writer.await;
         self.store.close().await;
         result
     }

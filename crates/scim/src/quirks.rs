@@ -97,6 +97,8 @@ quirks! {
     PathlessValue = "okta.pathless-value", rfc_allows: true;
     /// `password` sent on a write; accepted, never stored, never returned.
     PasswordSent = "okta.password-sent", rfc_allows: true;
+    /// A full-replace PUT for an update (Okta AIW apps; Entra never sends PUT).
+    PutFullReplace = "okta.put-full-replace", rfc_allows: true;
     /// PUT echoing read-only attributes (`id`, `meta`, `groups`) it read back.
     PutEchoesReadOnly = "okta.put-echoes-readonly", rfc_allows: true;
     /// An attribute not in any known schema, kept as sent (Okta custom attributes at top level).

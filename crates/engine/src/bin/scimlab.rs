@@ -1,9 +1,12 @@
-//! `scimlab`: the headless command line. `serve` runs the SCIM endpoint until Ctrl-C;
+//! `scimlab`: the headless command line. `serve` runs the SCIM endpoint and the admin listener until Ctrl-C;
 //! `token show|rotate` manage the SCIM API key. The only place that uses `anyhow`.
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use scimlab_engine::config::{DEFAULT_BODY_LIMIT, DEFAULT_SCIM_ADDR, default_db_path};
+use scimlab_engine::capture::{DEFAULT_BODY_CAP, DEFAULT_RETENTION};
+use scimlab_engine::config::{
+    DEFAULT_ADMIN_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_SCIM_ADDR, default_db_path,
+};
 use scimlab_engine::{Engine, EngineConfig, auth, open_store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,7 +21,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the SCIM endpoint until Ctrl-C.
+    /// Run the SCIM endpoint and the private admin listener until Ctrl-C.
     Serve(ServeArgs),
     /// Show or rotate the SCIM API key.
     Token {
@@ -51,6 +54,19 @@ struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "SCIMLAB_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Address of the admin listener (API and UI); loopback only, never tunnel it.
+    #[arg(long, env = "SCIMLAB_ADMIN_ADDR", default_value = DEFAULT_ADMIN_ADDR)]
+    admin_addr: SocketAddr,
+    /// Use this admin token (at least 16 printable characters) instead of a new random one per launch.
+    #[arg(long, env = "SCIMLAB_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Largest body stored per captured exchange, in bytes; larger bodies are stored truncated.
+    #[arg(long, env = "SCIMLAB_CAPTURE_BODY_CAP", default_value_t = DEFAULT_BODY_CAP)]
+    capture_body_cap: usize,
+    /// Number of captured exchanges kept; the oldest are dropped first.
+    #[arg(long, env = "SCIMLAB_RETENTION", default_value_t = DEFAULT_RETENTION,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    retention: i64,
 }
 
 #[derive(Subcommand)]
@@ -92,6 +108,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.scim_token = args.token;
     config.strict = args.strict;
     config.body_limit = args.body_limit;
+    config.admin_addr = args.admin_addr;
+    config.admin_token = args.admin_token;
+    config.capture_body_cap = args.capture_body_cap;
+    config.retention = args.retention;
     let engine = Engine::start(config)
         .await
         .context("scimlab could not start")?;
@@ -113,6 +133,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     println!(
         "  Database:                              {}",
         db_path.display()
+    );
+    println!();
+    // The only place the admin token is shown: this terminal, the local user's.
+    println!(
+        "  Admin UI / API:                        {}",
+        engine.admin_login_url()
     );
     println!();
     println!("Entra ID and Okta cannot reach 127.0.0.1: expose the port with a tunnel");

@@ -9,11 +9,12 @@ mod context;
 mod discovery;
 mod extract;
 mod list;
-mod render;
+pub(crate) mod render;
 mod resources;
 pub mod response;
 
 pub use context::{AppliedQuirks, RequestCtx};
+pub use render::now;
 
 use crate::config::SCIM_BASE_PATH;
 use crate::store::Store;
@@ -34,6 +35,8 @@ pub struct ScimState {
     pub mode: Mode,
     /// Request body limit in bytes.
     pub body_limit: usize,
+    /// The capture middleware's state (records every exchange).
+    pub capture: crate::capture::Capture,
 }
 
 /// The SCIM router (without binding a socket), for `serve` and for in-process tests.
@@ -81,6 +84,10 @@ pub fn router(state: ScimState) -> Router {
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             context::panic_response,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.capture.clone(),
+            crate::capture::record,
         ))
         .with_state(state)
 }

@@ -12,6 +12,7 @@ use super::extract::{
 use super::list;
 use super::render::{etag, location, now, render};
 use super::response::{ApiError, ApiResult, resource_response};
+use crate::capture::model::ResourceChange;
 use crate::store::resources::{self, StoredResource};
 use crate::store::{Conn, members};
 use axum::extract::{FromRequestParts, State};
@@ -167,21 +168,49 @@ fn split_members(
     Ok(members)
 }
 
+/// What the capture layer learns about the resource a request touched.
+fn change_of(r: &StoredResource, before: Option<Value>, after: Option<Value>) -> ResourceChange {
+    ResourceChange {
+        resource_type: r.kind.name().to_owned(),
+        id: r.id.clone(),
+        name: r
+            .attributes
+            .get(resources::name_attr(r.kind))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        before,
+        after,
+    }
+}
+
+/// Attach the [`ResourceChange`] for the capture layer.
+fn with_change(mut resp: Response, change: ResourceChange) -> Response {
+    resp.extensions_mut().insert(change);
+    resp
+}
+
+/// The rendered resource as a response (projected), with ETag and, on create, Location.
 fn respond(
     status: StatusCode,
     r: &StoredResource,
-    related: Option<Vec<Value>>,
+    rendered: Value,
     ctx: &RequestCtx,
     proj: &Projection,
     created: bool,
 ) -> Response {
-    let body = resource::project(
-        render(r, related, &ctx.base_url),
-        &proj.attributes,
-        &proj.excluded,
-    );
+    let body = resource::project(rendered, &proj.attributes, &proj.excluded);
     let loc = created.then(|| location(&ctx.base_url, r.kind, &r.id));
     resource_response(status, &body, &etag(r.version), loc.as_deref())
+}
+
+/// The current resource rendered (with `groups`/`members`), for a before/after diff.
+async fn render_current(
+    conn: &mut Conn,
+    r: &StoredResource,
+    ctx: &RequestCtx,
+) -> Result<Value, ApiError> {
+    let rel = related(conn, r).await?;
+    Ok(render(r, rel, &ctx.base_url))
 }
 
 /// `POST /Users`, `POST /Groups`.
@@ -208,13 +237,11 @@ pub async fn create(
         ResourceKind::User => None,
     };
     tx.commit().await?;
-    Ok(respond(
-        StatusCode::CREATED,
-        &stored,
-        rel,
-        &ctx,
-        &proj,
-        true,
+    let after = render(&stored, rel, &ctx.base_url);
+    let change = change_of(&stored, None, Some(after.clone()));
+    Ok(with_change(
+        respond(StatusCode::CREATED, &stored, after, &ctx, &proj, true),
+        change,
     ))
 }
 
@@ -237,10 +264,16 @@ pub async fn get_one(
         .and_then(|v| v.to_str().ok())
         && etag_matches(v, r.version)
     {
-        return Ok(empty_with_etag(StatusCode::NOT_MODIFIED, r.version));
+        return Ok(with_change(
+            empty_with_etag(StatusCode::NOT_MODIFIED, r.version),
+            change_of(&r, None, None),
+        ));
     }
-    let rel = related(&mut conn, &r).await?;
-    Ok(respond(StatusCode::OK, &r, rel, &ctx, &proj, false))
+    let rendered = render_current(&mut conn, &r, &ctx).await?;
+    Ok(with_change(
+        respond(StatusCode::OK, &r, rendered, &ctx, &proj, false),
+        change_of(&r, None, None),
+    ))
 }
 
 /// `PUT /Users/{id}`, `PUT /Groups/{id}`: full replace (Okta AIW apps update this way).
@@ -261,18 +294,24 @@ pub async fn replace(
             "the body's id '{sent}' differs from the url's id '{id}': id is immutable; send the same id or none"
         ))));
     }
+    ctx.note_all(&[Quirk::PutFullReplace]);
     let mut attrs = ctx.with_quirks(|qk| resource::ingest(kind, body, qk))?;
     let new_members = split_members(kind, &mut attrs)?;
     let mut tx = s.store.write.begin().await?;
     let stamp = now();
     let current = current_for_write(&mut tx, kind, &id, &headers).await?;
+    let before = render_current(&mut tx, &current, &ctx).await?;
     let updated = resources::update(&mut tx, &current, &attrs, &stamp).await?;
     if kind == ResourceKind::Group {
         write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
-    let rel = related(&mut tx, &updated).await?;
+    let after = render_current(&mut tx, &updated, &ctx).await?;
     tx.commit().await?;
-    Ok(respond(StatusCode::OK, &updated, rel, &ctx, &proj, false))
+    let change = change_of(&updated, Some(before), Some(after.clone()));
+    Ok(with_change(
+        respond(StatusCode::OK, &updated, after, &ctx, &proj, false),
+        change,
+    ))
 }
 
 /// `PATCH /Users/{id}`, `PATCH /Groups/{id}`. Groups answer 204 (as Entra advises) unless the
@@ -291,6 +330,7 @@ pub async fn patch(
     let mut tx = s.store.write.begin().await?;
     let stamp = now();
     let current = current_for_write(&mut tx, kind, &id, &headers).await?;
+    let before = render_current(&mut tx, &current, &ctx).await?;
     let mut full = current.attributes.clone();
     full.insert("id".into(), Value::String(current.id.clone()));
     if kind == ResourceKind::Group {
@@ -308,32 +348,43 @@ pub async fn patch(
     if kind == ResourceKind::Group {
         write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
-    let rel = related(&mut tx, &updated).await?;
+    let after = render_current(&mut tx, &updated, &ctx).await?;
     tx.commit().await?;
+    let change = change_of(&updated, Some(before), Some(after.clone()));
     if kind == ResourceKind::Group && proj.attributes.is_empty() {
-        return Ok(empty_with_etag(StatusCode::NO_CONTENT, updated.version));
+        return Ok(with_change(
+            empty_with_etag(StatusCode::NO_CONTENT, updated.version),
+            change,
+        ));
     }
-    Ok(respond(StatusCode::OK, &updated, rel, &ctx, &proj, false))
+    Ok(with_change(
+        respond(StatusCode::OK, &updated, after, &ctx, &proj, false),
+        change,
+    ))
 }
 
 /// `DELETE /Users/{id}`, `DELETE /Groups/{id}`. A deleted user leaves every group it was in.
 pub async fn delete(
     kind: ResourceKind,
     State(s): State<ScimState>,
-    _ctx: RequestCtx,
+    ctx: RequestCtx,
     ResourceId(id): ResourceId,
     headers: HeaderMap,
 ) -> ApiResult {
     let mut tx = s.store.write.begin().await?;
     let stamp = now();
-    current_for_write(&mut tx, kind, &id, &headers).await?;
+    let current = current_for_write(&mut tx, kind, &id, &headers).await?;
+    let before = render_current(&mut tx, &current, &ctx).await?;
     if kind == ResourceKind::User {
         let groups = members::remove_everywhere(&mut tx, &id).await?;
         resources::touch_many(&mut tx, &groups, &stamp).await?;
     }
     resources::delete(&mut tx, kind, &id).await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(with_change(
+        StatusCode::NO_CONTENT.into_response(),
+        change_of(&current, Some(before), None),
+    ))
 }
 
 /// `GET /Users`, `GET /Groups`.

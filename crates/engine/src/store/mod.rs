@@ -6,6 +6,8 @@
 //! read-modify-write sequences (PATCH, PUT) without `SQLITE_BUSY` upgrades, and makes each write
 //! all-or-nothing. Uniqueness is still enforced by unique indexes, never by check-then-insert.
 
+pub mod admin;
+pub mod exchanges;
 pub mod members;
 pub mod resources;
 pub mod settings;

@@ -1,0 +1,232 @@
+//! The admin token check, in front of every admin route.
+//!
+//! Accepted credentials: `Authorization: Bearer <admin token>` (scripts, the Tauri shell) or the
+//! cookie `scimlab_admin=<admin token>` (a browser). A browser gets the cookie by opening
+//! `/?token=<admin token>`, the URL `scimlab serve` prints: the token is checked, the cookie is
+//! set (HttpOnly, SameSite=Strict, Path=/) and the browser is sent to `/` with `303 See Other`,
+//! so the token leaves the address bar and the history. `?token=` is a login on `/` only; the
+//! API never reads a token from a URL (URLs end up in logs and `Referer` headers).
+//!
+//! Comparisons are constant time. Failures never echo what was sent.
+
+use super::{AdminState, model::ErrorBody};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+/// Name of the login cookie.
+pub const COOKIE: &str = "scimlab_admin";
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// No header, no cookie, no `?token=`.
+    Missing,
+    /// An `Authorization` header with a scheme other than Bearer.
+    WrongScheme,
+    /// A token that is not this launch's.
+    WrongToken,
+}
+
+impl Refusal {
+    fn message(self) -> &'static str {
+        match self {
+            Self::Missing => {
+                "missing admin token: send 'Authorization: Bearer <admin token>' or open the admin url that `scimlab serve` printed (http://127.0.0.1:<port>/?token=…)"
+            }
+            Self::WrongScheme => {
+                "unsupported authorization scheme: send 'Authorization: Bearer <admin token>'"
+            }
+            Self::WrongToken => {
+                "the admin token sent is not this launch's token: a new one is made on every start (unless --admin-token or SCIMLAB_ADMIN_TOKEN sets it); use the url `scimlab serve` printed last"
+            }
+        }
+    }
+}
+
+/// Constant-time equality of a candidate with the token (a length mismatch is not secret).
+fn matches(candidate: &str, token: &str) -> bool {
+    bool::from(candidate.as_bytes().ct_eq(token.as_bytes()))
+}
+
+/// The `scimlab_admin` cookie values sent (a browser may send several `Cookie` headers).
+fn cookie_values(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name.trim() == COOKIE).then(|| value.trim())
+        })
+}
+
+/// Check the request's credentials: `Ok` when the header or a cookie holds the token.
+fn check(headers: &HeaderMap, token: &str) -> Result<(), Refusal> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().unwrap_or("").trim();
+        return match value.split_once(' ') {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => {
+                if matches(rest.trim(), token) {
+                    Ok(())
+                } else {
+                    Err(Refusal::WrongToken)
+                }
+            }
+            _ => Err(Refusal::WrongScheme),
+        };
+    }
+    let mut refusal = Refusal::Missing;
+    for value in cookie_values(headers) {
+        if matches(value, token) {
+            return Ok(());
+        }
+        refusal = Refusal::WrongToken;
+    }
+    Err(refusal)
+}
+
+/// The `token` parameter of a login URL, if any.
+fn login_token(query: Option<&str>) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The middleware: log in on `/?token=`, then let through only requests with the token.
+pub async fn require_token(State(state): State<AdminState>, req: Request, next: Next) -> Response {
+    let token = state.admin_token.as_str();
+    let is_root = req.uri().path() == "/";
+    if is_root && let Some(sent) = login_token(req.uri().query()) {
+        return if matches(&sent, token) {
+            login(token)
+        } else {
+            refuse(Refusal::WrongToken, true)
+        };
+    }
+    match check(req.headers(), token) {
+        Ok(()) => next.run(req).await,
+        Err(refusal) => refuse(refusal, is_root),
+    }
+}
+
+/// `303 See Other` to `/` with the login cookie set.
+fn login(token: &str) -> Response {
+    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::LOCATION, HeaderValue::from_static("/"));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        h.insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// 401: JSON for the API, a page saying how to log in for `/` (a person in a browser).
+fn refuse(refusal: Refusal, html: bool) -> Response {
+    let message = refusal.message();
+    let mut resp = if html {
+        (
+            StatusCode::UNAUTHORIZED,
+            Html(super::ui::login_page(message)),
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(ErrorBody {
+                error: message.to_owned(),
+            }),
+        )
+            .into_response()
+    };
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"scimlab-admin\""),
+    );
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    const TOKEN: &str = "the-admin-token-0123456789";
+
+    #[test]
+    fn bearer_and_cookie_are_accepted() {
+        assert_eq!(
+            check(
+                &headers(&[("authorization", &format!("Bearer {TOKEN}"))]),
+                TOKEN
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                &headers(&[
+                    ("cookie", "theme=dark"),
+                    ("cookie", &format!("a=b; {COOKIE}={TOKEN}"))
+                ]),
+                TOKEN
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn refusals_are_told_apart() {
+        assert_eq!(check(&headers(&[]), TOKEN), Err(Refusal::Missing));
+        assert_eq!(
+            check(&headers(&[("cookie", "theme=dark")]), TOKEN),
+            Err(Refusal::Missing)
+        );
+        assert_eq!(
+            check(&headers(&[("authorization", TOKEN)]), TOKEN),
+            Err(Refusal::WrongScheme)
+        );
+        assert_eq!(
+            check(&headers(&[("authorization", "Bearer nope")]), TOKEN),
+            Err(Refusal::WrongToken)
+        );
+        assert_eq!(
+            check(
+                &headers(&[("cookie", &format!("{COOKIE}={TOKEN}x"))]),
+                TOKEN
+            ),
+            Err(Refusal::WrongToken)
+        );
+        // A wrong header is not rescued by a right cookie: the header is what the caller meant.
+        assert_eq!(
+            check(
+                &headers(&[
+                    ("authorization", "Bearer nope"),
+                    ("cookie", &format!("{COOKIE}={TOKEN}"))
+                ]),
+                TOKEN
+            ),
+            Err(Refusal::WrongToken)
+        );
+        for r in [Refusal::Missing, Refusal::WrongScheme, Refusal::WrongToken] {
+            assert!(!r.message().contains(TOKEN));
+        }
+    }
+
+    #[test]
+    fn the_login_token_is_read_from_the_query() {
+        assert_eq!(login_token(Some("token=a%2Bb")).as_deref(), Some("a+b"));
+        assert_eq!(login_token(Some("x=1")), None);
+        assert_eq!(login_token(None), None);
+    }
+}

@@ -1,0 +1,36 @@
+//! `DELETE /api/data`: reset for a fresh rehearsal (users, groups, memberships, exchanges; the
+//! SCIM key stays, so the IdP's connection keeps working).
+//!
+//! The capture writer may commit exchanges of in-flight requests right after the reset: they
+//! belong to the new rehearsal and are kept.
+
+use super::model::{DeletedCounts, ResetResult};
+use super::{AdminResult, AdminState};
+use crate::events::EngineEvent;
+use crate::store::admin;
+use axum::Json;
+use axum::extract::State;
+
+/// `DELETE /api/data`.
+pub async fn reset(State(state): State<AdminState>) -> AdminResult<Json<ResetResult>> {
+    let counts = {
+        let mut tx = state.store.write.begin().await?;
+        let counts = admin::reset(&mut tx).await?;
+        tx.commit().await?;
+        counts
+    };
+    tracing::info!(
+        users = counts.users,
+        groups = counts.groups,
+        exchanges = counts.exchanges,
+        "data reset from the admin api"
+    );
+    state.events.publish(EngineEvent::Reset);
+    Ok(Json(ResetResult {
+        deleted: DeletedCounts {
+            users: counts.users,
+            groups: counts.groups,
+            exchanges: counts.exchanges,
+        },
+    }))
+}

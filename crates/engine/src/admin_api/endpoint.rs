@@ -1,0 +1,75 @@
+//! `GET /api/health`, `GET /api/endpoint`, `POST /api/endpoint/reveal`, `POST /api/endpoint/rotate`.
+//!
+//! The stored key is the truth (a `scimlab token rotate` in another process changes it while
+//! the engine runs), so these routes read it from the store, falling back to the in-memory copy.
+
+use super::model::{EndpointInfo, Health, RevealedKey, RotatedKey};
+use super::{AdminError, AdminResult, AdminState, mask_key};
+use crate::auth;
+use crate::events::EngineEvent;
+use crate::store::{exchanges, settings};
+use axum::Json;
+use axum::extract::State;
+use std::sync::PoisonError;
+
+/// The current SCIM key: the stored one, or the in-memory copy if the store has none.
+async fn current_key(state: &AdminState) -> AdminResult<String> {
+    let mut conn = state.store.read.acquire().await?;
+    if let Some(k) = settings::get(&mut conn, auth::KEY_SETTING).await? {
+        return Ok(k);
+    }
+    Ok(state
+        .key
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone())
+}
+
+/// `GET /api/health`.
+pub async fn health(State(state): State<AdminState>) -> AdminResult<Json<Health>> {
+    let mut conn = state.store.read.acquire().await?;
+    let count = exchanges::count(&mut conn).await?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scim_base_url: state.scim_base_url.clone(),
+        strict: state.strict,
+        exchanges: count,
+    }))
+}
+
+/// `GET /api/endpoint`.
+pub async fn show(State(state): State<AdminState>) -> AdminResult<Json<EndpointInfo>> {
+    let key = current_key(&state).await?;
+    Ok(Json(EndpointInfo {
+        tenant_url: state.scim_base_url.clone(),
+        key_masked: mask_key(&key),
+        strict: state.strict,
+    }))
+}
+
+/// `POST /api/endpoint/reveal`: the one response that carries the key.
+pub async fn reveal(State(state): State<AdminState>) -> AdminResult<Json<RevealedKey>> {
+    Ok(Json(RevealedKey {
+        key: current_key(&state).await?,
+    }))
+}
+
+/// `POST /api/endpoint/rotate`: a new random key, in the store (the SCIM listener reads it from
+/// there on every request) and in the shared copy; the old key stops working at once.
+pub async fn rotate(State(state): State<AdminState>) -> AdminResult<Json<RotatedKey>> {
+    let key = {
+        let mut conn = state.store.write.acquire().await?;
+        auth::rotate_key(&mut conn).await.map_err(|e| match e {
+            auth::KeyError::Store(s) => AdminError::from(s),
+            other => AdminError::internal(&other),
+        })?
+    };
+    let key_masked = mask_key(&key);
+    *state.key.write().unwrap_or_else(PoisonError::into_inner) = key;
+    tracing::info!("scim api key rotated from the admin api");
+    state.events.publish(EngineEvent::EndpointChanged {
+        key_masked: key_masked.clone(),
+    });
+    Ok(Json(RotatedKey { key_masked }))
+}

@@ -1,0 +1,246 @@
+//! The admin listener: a JSON API, a Server-Sent Events stream and (for now) a placeholder page,
+//! for the UI and for scripts. Documented route by route in `docs/admin-api.md`.
+//!
+//! It is a second, private listener: bound to loopback only (`Engine::start` refuses anything
+//! else), with its own port, and every route — the fallback included — sits behind [`auth`]
+//! (the per-launch admin token as a Bearer header or an HttpOnly, SameSite=Strict cookie). The
+//! SCIM router has no route here and this router has no SCIM route, so tunnelling the SCIM port
+//! exposes nothing of it.
+//!
+//! Handlers stay thin: parse the query, call `store`, shape a response type from [`model`] (those
+//! types, like the event and exchange types, are generated to TypeScript under
+//! `ui/src/generated/`). Errors are `{"error": "<what is wrong and how to fix it>"}` with the
+//! right status ([`AdminError`]); a 5xx says "internal error" and logs the cause.
+//!
+//! Secrets: the SCIM key leaves this module only in the body of `POST /api/endpoint/reveal`;
+//! the admin token only in the login cookie. Neither is ever logged.
+
+mod auth;
+mod data;
+mod endpoint;
+mod exchanges;
+pub mod model;
+mod resources;
+mod sse;
+#[cfg(test)]
+mod typescript;
+mod ui;
+
+use crate::events::EventBus;
+use crate::store::{Store, StoreError};
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use std::sync::{Arc, RwLock};
+use tokio::sync::watch;
+
+/// Shared state of the admin listener.
+#[derive(Clone)]
+pub struct AdminState {
+    /// The database.
+    pub store: Store,
+    /// The event bus.
+    pub events: EventBus,
+    /// The SCIM API key (shared with the SCIM listener; rotate writes it here and in the store).
+    pub key: Arc<RwLock<String>>,
+    /// This launch's admin token.
+    pub admin_token: Arc<String>,
+    /// The SCIM base URL on the bound address.
+    pub scim_base_url: String,
+    /// Whether the SCIM listener runs in strict mode.
+    pub strict: bool,
+    /// Becomes `true` when the engine shuts down. Open event streams end on it: graceful
+    /// shutdown waits for every response to finish, and an SSE response otherwise never does.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// The admin router (without binding a socket). Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` on a loopback address.
+pub fn router(state: AdminState) -> Router {
+    let api = Router::new()
+        .route("/health", get(endpoint::health))
+        .route("/endpoint", get(endpoint::show))
+        .route("/endpoint/reveal", post(endpoint::reveal))
+        .route("/endpoint/rotate", post(endpoint::rotate))
+        .route("/exchanges", get(exchanges::list))
+        .route("/exchanges/{id}", get(exchanges::get_one))
+        .route("/users", get(resources::list_users))
+        .route("/users/{id}", get(resources::get_user))
+        .route("/groups", get(resources::list_groups))
+        .route("/groups/{id}", get(resources::get_group))
+        .route("/data", delete(data::reset))
+        .route("/events", get(sse::events));
+    Router::new()
+        .route("/", get(ui::index))
+        .nest("/api", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Layers wrap the fallbacks too: an unauthenticated caller cannot even probe for routes.
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+        .with_state(state)
+}
+
+/// Headers on every admin response: nothing here may be cached (the reveal route returns the
+/// key), sniffed, or framed by another site.
+async fn security_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    resp
+}
+
+/// An admin API error: a status and a lowercase message that names the problem and the fix.
+/// Rendered as [`model::ErrorBody`].
+#[derive(Debug)]
+pub struct AdminError {
+    status: StatusCode,
+    message: String,
+}
+
+impl AdminError {
+    /// An error with `status` and `message`.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+    /// 400 with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+    /// 404 with `message`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+    /// 500: the cause is logged, the client reads "internal error".
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "admin api request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error: see the scimlab log for the cause",
+        )
+    }
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        Self::internal(&e)
+    }
+}
+
+impl From<sqlx::Error> for AdminError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(&e)
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(model::ErrorBody {
+                error: self.message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+/// Result alias of admin handlers.
+pub type AdminResult<T> = Result<T, AdminError>;
+
+async fn not_found(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> AdminError {
+    AdminError::not_found(format!(
+        "no admin route at '{}': the routes are listed in docs/admin-api.md (the scim api is on the scim port under /scim/v2)",
+        uri.path()
+    ))
+}
+
+async fn method_not_allowed(
+    method: axum::http::Method,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> AdminError {
+    AdminError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "method {method} is not allowed on '{}': see docs/admin-api.md for the methods of each route",
+            uri.path()
+        ),
+    )
+}
+
+/// The SCIM key as shown outside the reveal route: `…` and its last 4 characters.
+pub fn mask_key(key: &str) -> String {
+    let tail: String = {
+        let chars: Vec<char> = key.chars().collect();
+        chars[chars.len().saturating_sub(4)..].iter().collect()
+    };
+    format!("…{tail}")
+}
+
+/// Parse a raw query string into pairs, rejecting parameters not in `allowed` (a typo would
+/// otherwise silently widen a filter).
+fn query_pairs(raw: Option<&str>, allowed: &[&str]) -> AdminResult<Vec<(String, String)>> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    for (k, _) in &pairs {
+        if !allowed.contains(&k.as_str()) {
+            return Err(AdminError::bad_request(format!(
+                "unknown query parameter '{k}': use {}",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(pairs)
+}
+
+/// Parse an integer query parameter within `min..=max`.
+fn int_param(name: &str, value: &str, min: i64, max: i64) -> AdminResult<i64> {
+    value
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            AdminError::bad_request(format!(
+                "invalid {name} '{value}': use an integer from {min} to {max}"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_show_only_the_last_four_characters() {
+        assert_eq!(mask_key("abcdefghijklmnop"), "…mnop");
+        assert_eq!(mask_key("ab"), "…ab");
+    }
+
+    #[test]
+    fn unknown_and_bad_parameters_name_the_fix() {
+        let e = query_pairs(Some("limit=5&lmit=3"), &["limit"]).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert!(e.message.contains("'lmit'") && e.message.contains("use limit"));
+        let e = int_param("limit", "x", 1, 500).unwrap_err();
+        assert!(e.message.contains("from 1 to 500"), "{}", e.message);
+        assert_eq!(int_param("limit", "500", 1, 500).ok(), Some(500));
+        assert!(int_param("limit", "0", 1, 500).is_err());
+    }
+}

@@ -1,0 +1,124 @@
+//! Response bodies of the admin API. They cross to the UI, so they derive `ts_rs::TS` and are
+//! generated into `ui/src/generated/` with the exchange and event types (a test fails on drift).
+//! JSON is camelCase; ids and counts are JSON numbers (`number` in TypeScript).
+
+use crate::capture::model::ExchangeSummary;
+use serde::Serialize;
+use serde_json::Value;
+use ts_rs::TS;
+
+/// Every admin API error: `{"error": "<what is wrong and how to fix it>"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ErrorBody {
+    /// Lowercase message naming the problem and the fix.
+    pub error: String,
+}
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// Always `ok` when the engine answers.
+    pub status: String,
+    /// The engine version (`CARGO_PKG_VERSION`).
+    pub version: String,
+    /// The SCIM base URL on the bound address.
+    pub scim_base_url: String,
+    /// Whether the SCIM listener answers in strict RFC mode.
+    pub strict: bool,
+    /// Number of stored exchanges.
+    #[ts(type = "number")]
+    pub exchanges: i64,
+}
+
+/// `GET /api/endpoint`: what to paste into the IdP, with the key masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointInfo {
+    /// The SCIM base URL (Entra's "Tenant URL", Okta's "SCIM connector base URL"). Behind a
+    /// tunnel the IdP needs the tunnel's HTTPS address with the same path instead.
+    pub tenant_url: String,
+    /// The SCIM API key as `…` and its last 4 characters.
+    pub key_masked: String,
+    /// Whether the SCIM listener answers in strict RFC mode.
+    pub strict: bool,
+}
+
+/// `POST /api/endpoint/reveal`: the SCIM API key in full (the only response that holds it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RevealedKey {
+    /// The SCIM API key.
+    pub key: String,
+}
+
+/// `POST /api/endpoint/rotate`: the new key, masked (reveal it with `/api/endpoint/reveal`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RotatedKey {
+    /// The new SCIM API key as `…` and its last 4 characters.
+    pub key_masked: String,
+}
+
+/// `GET /api/exchanges`: one page, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangePage {
+    /// The exchanges of this page, newest first.
+    pub items: Vec<ExchangeSummary>,
+    /// Pass as `?before=` for the next (older) page; `null` when this is the last page.
+    #[ts(type = "number | null")]
+    pub next_before: Option<i64>,
+}
+
+/// `GET /api/users`, `GET /api/groups`: one page of stored resources, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePage {
+    /// Number of stored resources of this type.
+    #[ts(type = "number")]
+    pub total_results: i64,
+    /// 1-based index of the first resource of this page.
+    #[ts(type = "number")]
+    pub start_index: i64,
+    /// Number of resources in this page.
+    #[ts(type = "number")]
+    pub items_per_page: i64,
+    /// The resources as the SCIM listener renders them (`id`, `meta`, `groups`/`members`).
+    #[ts(type = "Array<Record<string, unknown>>")]
+    pub resources: Vec<Value>,
+}
+
+/// `GET /api/users/{id}`, `GET /api/groups/{id}`: a resource and the exchanges that touched it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceDetail {
+    /// The resource as the SCIM listener renders it.
+    #[ts(type = "Record<string, unknown>")]
+    pub resource: Value,
+    /// The newest exchanges that touched it (at most 100), newest first.
+    pub exchanges: Vec<ExchangeSummary>,
+    /// When there are more: pass as `?resource=<id>&before=` to `/api/exchanges`; else `null`.
+    #[ts(type = "number | null")]
+    pub exchanges_next_before: Option<i64>,
+}
+
+/// `DELETE /api/data`: what the reset deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ResetResult {
+    /// Counts per kind.
+    pub deleted: DeletedCounts,
+}
+
+/// Rows deleted by a reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, TS)]
+pub struct DeletedCounts {
+    /// Users deleted.
+    #[ts(type = "number")]
+    pub users: i64,
+    /// Groups deleted (with their memberships).
+    #[ts(type = "number")]
+    pub groups: i64,
+    /// Captured exchanges deleted.
+    #[ts(type = "number")]
+    pub exchanges: i64,
+}

@@ -1,0 +1,161 @@
+//! `GET /api/users`, `GET /api/groups` (offset-paged, newest first) and `GET /api/users/{id}`,
+//! `GET /api/groups/{id}` (the resource and the exchanges that touched it, newest first).
+//!
+//! Resources are rendered exactly as the SCIM listener renders them (`id`, `meta` with the
+//! SCIM location, a user's `groups`, a group's `members`), so the UI shows what the IdP sees.
+
+use super::exchanges::page as exchange_page;
+use super::model::{ResourceDetail, ResourcePage};
+use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
+use crate::scim_api::render::render;
+use crate::store::exchanges::ExchangeQuery;
+use crate::store::resources::{self, SqlOrder, StoredResource};
+use crate::store::{Conn, members};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use scimlab_scim::ResourceKind;
+use serde_json::Value;
+
+/// Page size when `count` is not given.
+pub const DEFAULT_COUNT: i64 = 50;
+/// Largest `count`.
+pub const MAX_COUNT: i64 = 500;
+/// Exchanges shown with one resource; older ones are paged through `/api/exchanges`.
+pub const DETAIL_EXCHANGES: i64 = 100;
+
+/// Render `rows` with their `groups` (users, one query for the page) or `members` (groups).
+async fn render_all(
+    conn: &mut Conn,
+    rows: &[StoredResource],
+    base_url: &str,
+) -> AdminResult<Vec<Value>> {
+    let mut groups = if rows.iter().any(|r| r.kind == ResourceKind::User) {
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        members::groups_of(conn, &ids).await?
+    } else {
+        Default::default()
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let related: Vec<Value> = match r.kind {
+            ResourceKind::User => groups
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(Value::Object)
+                .collect(),
+            ResourceKind::Group => members::of_group(conn, r.pk).await?,
+        };
+        out.push(render(r, Some(related), base_url));
+    }
+    Ok(out)
+}
+
+async fn list(
+    kind: ResourceKind,
+    state: &AdminState,
+    raw: Option<&str>,
+) -> AdminResult<ResourcePage> {
+    let mut start_index = 1;
+    let mut count = DEFAULT_COUNT;
+    for (name, value) in query_pairs(raw, &["startIndex", "count"])? {
+        if name == "startIndex" {
+            start_index = int_param("startIndex", &value, 1, i64::MAX)?;
+        } else {
+            count = int_param("count", &value, 0, MAX_COUNT)?;
+        }
+    }
+    let mut conn = state.store.read.acquire().await?;
+    let total_results = resources::count(&mut conn, kind).await?;
+    let rows = if count == 0 {
+        Vec::new()
+    } else {
+        resources::page(
+            &mut conn,
+            kind,
+            SqlOrder::Created,
+            true,
+            start_index - 1,
+            count,
+        )
+        .await?
+    };
+    let rendered = render_all(&mut conn, &rows, &state.scim_base_url).await?;
+    Ok(ResourcePage {
+        total_results,
+        start_index,
+        items_per_page: rendered.len() as i64,
+        resources: rendered,
+    })
+}
+
+async fn detail(kind: ResourceKind, state: &AdminState, id: &str) -> AdminResult<ResourceDetail> {
+    let resource = {
+        let mut conn = state.store.read.acquire().await?;
+        let Some(row) = resources::get(&mut conn, kind, id).await? else {
+            let plural = if kind == ResourceKind::User {
+                "users"
+            } else {
+                "groups"
+            };
+            return Err(AdminError::not_found(format!(
+                "no {} with id '{id}': it may have been deleted; list them with /api/{plural} (its exchanges stay in /api/exchanges?resource={id})",
+                kind.name().to_lowercase()
+            )));
+        };
+        render_all(&mut conn, std::slice::from_ref(&row), &state.scim_base_url)
+            .await?
+            .pop()
+            .unwrap_or_default()
+    };
+    let page = exchange_page(
+        state,
+        ExchangeQuery {
+            resource_id: Some(id.to_owned()),
+            limit: DETAIL_EXCHANGES,
+            ..ExchangeQuery::default()
+        },
+    )
+    .await?;
+    Ok(ResourceDetail {
+        resource,
+        exchanges: page.items,
+        exchanges_next_before: page.next_before,
+    })
+}
+
+/// `GET /api/users`.
+pub async fn list_users(
+    State(state): State<AdminState>,
+    RawQuery(raw): RawQuery,
+) -> AdminResult<Json<ResourcePage>> {
+    Ok(Json(
+        list(ResourceKind::User, &state, raw.as_deref()).await?,
+    ))
+}
+
+/// `GET /api/groups`.
+pub async fn list_groups(
+    State(state): State<AdminState>,
+    RawQuery(raw): RawQuery,
+) -> AdminResult<Json<ResourcePage>> {
+    Ok(Json(
+        list(ResourceKind::Group, &state, raw.as_deref()).await?,
+    ))
+}
+
+/// `GET /api/users/{id}`.
+pub async fn get_user(
+    State(state): State<AdminState>,
+    Path(id): Path<String>,
+) -> AdminResult<Json<ResourceDetail>> {
+    Ok(Json(detail(ResourceKind::User, &state, &id).await?))
+}
+
+/// `GET /api/groups/{id}`.
+pub async fn get_group(
+    State(state): State<AdminState>,
+    Path(id): Path<String>,
+) -> AdminResult<Json<ResourceDetail>> {
+    Ok(Json(detail(ResourceKind::Group, &state, &id).await?))
+}

@@ -1,0 +1,111 @@
+//! The TypeScript types of the admin API and the event stream, generated with ts-rs into
+//! `ui/src/generated/` (one file per type, plus `index.ts`). The files are committed; this test
+//! fails when they no longer match the Rust types. Regenerate with
+//! `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`.
+
+use super::model::{
+    DeletedCounts, EndpointInfo, ErrorBody, ExchangePage, Health, ResetResult, ResourceDetail,
+    ResourcePage, RevealedKey, RotatedKey,
+};
+use crate::capture::model::{
+    AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange,
+};
+use crate::events::EngineEvent;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use ts_rs::{Config, TS};
+
+const REGENERATE: &str = "SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript";
+
+fn generated_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/generated")
+}
+
+fn render<T: TS + 'static>(cfg: &Config, out: &mut BTreeMap<String, String>) {
+    let file = T::output_path()
+        .and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
+        .expect("derived types have an output path");
+    let text = T::export_to_string(cfg).expect("type renders");
+    out.insert(file, text);
+}
+
+/// Every generated file, by name.
+fn expected() -> BTreeMap<String, String> {
+    let cfg = Config::new().with_out_dir(generated_dir());
+    let mut out = BTreeMap::new();
+    // The exchange model (capture) and the event stream.
+    render::<Idp>(&cfg, &mut out);
+    render::<OperationKind>(&cfg, &mut out);
+    render::<AuthSummary>(&cfg, &mut out);
+    render::<ResourceChange>(&cfg, &mut out);
+    render::<ExchangeSummary>(&cfg, &mut out);
+    render::<Exchange>(&cfg, &mut out);
+    render::<EngineEvent>(&cfg, &mut out);
+    // Admin API responses.
+    render::<ErrorBody>(&cfg, &mut out);
+    render::<Health>(&cfg, &mut out);
+    render::<EndpointInfo>(&cfg, &mut out);
+    render::<RevealedKey>(&cfg, &mut out);
+    render::<RotatedKey>(&cfg, &mut out);
+    render::<ExchangePage>(&cfg, &mut out);
+    render::<ResourcePage>(&cfg, &mut out);
+    render::<ResourceDetail>(&cfg, &mut out);
+    render::<ResetResult>(&cfg, &mut out);
+    render::<DeletedCounts>(&cfg, &mut out);
+    let mut index = String::from(
+        "// Generated from the Rust types by `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`. Do not edit.\n",
+    );
+    for file in out.keys() {
+        let name = file.trim_end_matches(".ts");
+        index.push_str(&format!("export type {{ {name} }} from \"./{name}\";\n"));
+    }
+    out.insert("index.ts".into(), index);
+    out
+}
+
+#[test]
+fn generated_typescript_is_current() {
+    let dir = generated_dir();
+    let expected = expected();
+    let on_disk: BTreeMap<String, String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".ts"))
+                .map(|n| {
+                    let text = std::fs::read_to_string(dir.join(&n)).unwrap_or_default();
+                    (n, text)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if std::env::var("SCIMLAB_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(&dir).expect("create ui/src/generated");
+        for stale in on_disk.keys().filter(|n| !expected.contains_key(*n)) {
+            std::fs::remove_file(dir.join(stale)).expect("remove a stale generated file");
+        }
+        for (name, text) in &expected {
+            if on_disk.get(name) != Some(text) {
+                std::fs::write(dir.join(name), text).expect("write a generated file");
+            }
+        }
+        return;
+    }
+    let mut problems = Vec::new();
+    for (name, text) in &expected {
+        match on_disk.get(name) {
+            None => problems.push(format!("{name} is missing")),
+            Some(t) if t != text => problems.push(format!("{name} differs from the Rust type")),
+            Some(_) => {}
+        }
+    }
+    for name in on_disk.keys().filter(|n| !expected.contains_key(*n)) {
+        problems.push(format!("{name} is no longer generated"));
+    }
+    assert!(
+        problems.is_empty(),
+        "ui/src/generated is out of date ({}): regenerate it with `{REGENERATE}` and commit the result",
+        problems.join("; ")
+    );
+}

@@ -1,0 +1,223 @@
+//! The captured-exchange model: what the capture layer stores and the admin API serves.
+//!
+//! These types cross to the UI, so they derive `ts_rs::TS` and are generated into
+//! `ui/src/generated/` (never edited by hand; a test fails when they drift). Everything here is
+//! already redacted: no type in this module can hold the SCIM key or a password.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+/// Which identity provider sent an exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Idp {
+    /// Microsoft Entra ID provisioning service.
+    Entra,
+    /// Okta SCIM client.
+    Okta,
+    /// Anything else (curl, the SCIM Validator, a script) or not enough evidence yet.
+    Other,
+}
+
+impl Idp {
+    /// The stored spelling (`entra`, `okta`, `other`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Entra => "entra",
+            Self::Okta => "okta",
+            Self::Other => "other",
+        }
+    }
+    /// Parse the stored spelling; unknown text is `Other`.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "entra" => Self::Entra,
+            "okta" => Self::Okta,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// What an exchange was, in the IdP's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperationKind {
+    /// Entra's random-GUID userName lookup or Okta's `count=2` / `count=100` test call.
+    ConnectionProbe,
+    /// A filter lookup by a matching attribute before create (`userName eq "..."`).
+    MatchLookup,
+    /// A user created.
+    Create,
+    /// A user's profile changed (PATCH or PUT) without an `active` transition.
+    Update,
+    /// A user's `active` went from true (or absent) to false.
+    Deactivate,
+    /// A user's `active` went from false to true.
+    Reactivate,
+    /// A user deleted.
+    Delete,
+    /// A single resource read (`GET /Users/{id}`, Okta's read before PUT).
+    Read,
+    /// A group created.
+    GroupCreate,
+    /// A group's attributes changed (rename) without a membership change.
+    GroupUpdate,
+    /// A group's members changed.
+    GroupMembership,
+    /// A group deleted.
+    GroupDelete,
+    /// A page of an unfiltered list (Okta import, a script paging through users).
+    ImportPage,
+    /// Any other filtered list or `.search`.
+    Search,
+    /// `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
+    Discovery,
+    /// Refused before reaching a handler or failed: 401, 404 route, 405, 413, malformed body.
+    Rejected,
+}
+
+impl OperationKind {
+    /// The stored spelling, e.g. `connection-probe`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ConnectionProbe => "connection-probe",
+            Self::MatchLookup => "match-lookup",
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Deactivate => "deactivate",
+            Self::Reactivate => "reactivate",
+            Self::Delete => "delete",
+            Self::Read => "read",
+            Self::GroupCreate => "group-create",
+            Self::GroupUpdate => "group-update",
+            Self::GroupMembership => "group-membership",
+            Self::GroupDelete => "group-delete",
+            Self::ImportPage => "import-page",
+            Self::Search => "search",
+            Self::Discovery => "discovery",
+            Self::Rejected => "rejected",
+        }
+    }
+    /// Parse the stored spelling; unknown text is `Rejected`.
+    pub fn parse(s: &str) -> Self {
+        const ALL: [OperationKind; 16] = [
+            OperationKind::ConnectionProbe,
+            OperationKind::MatchLookup,
+            OperationKind::Create,
+            OperationKind::Update,
+            OperationKind::Deactivate,
+            OperationKind::Reactivate,
+            OperationKind::Delete,
+            OperationKind::Read,
+            OperationKind::GroupCreate,
+            OperationKind::GroupUpdate,
+            OperationKind::GroupMembership,
+            OperationKind::GroupDelete,
+            OperationKind::ImportPage,
+            OperationKind::Search,
+            OperationKind::Discovery,
+            OperationKind::Rejected,
+        ];
+        ALL.into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or(Self::Rejected)
+    }
+}
+
+/// What the `Authorization` header held, reduced to what is safe to keep.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthSummary {
+    /// `Bearer`, `Basic`, `bare` (a key without scheme), or `None` when no header was sent.
+    pub scheme: Option<String>,
+    /// The last 4 characters of the credential (never more).
+    pub last4: Option<String>,
+    /// Whether the credential was accepted.
+    pub matched: bool,
+}
+
+/// The resource a handler touched, attached to its response for the capture layer.
+/// `before`/`after` are full rendered resources (never holding a password).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceChange {
+    /// `User` or `Group`.
+    pub resource_type: String,
+    /// SCIM id.
+    pub id: String,
+    /// userName (users) or displayName (groups).
+    pub name: Option<String>,
+    /// The stored resource before the write (`None` for creates and reads).
+    #[ts(type = "unknown")]
+    pub before: Option<Value>,
+    /// The stored resource after the write (`None` for deletes and reads).
+    #[ts(type = "unknown")]
+    pub after: Option<Value>,
+}
+
+/// One exchange as listed (no headers or bodies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeSummary {
+    /// Monotonic id; newer exchanges have larger ids.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// When the request arrived (RFC 3339, UTC, milliseconds).
+    pub at: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path as received (e.g. `/scim/v2/Users`).
+    pub path: String,
+    /// Raw query string ("" when none).
+    pub query: String,
+    /// Response status.
+    pub status: u16,
+    /// Time from request to response head, in milliseconds.
+    pub latency_ms: f64,
+    /// Detected IdP.
+    pub idp: Idp,
+    /// What the exchange was in IdP terms.
+    pub operation: OperationKind,
+    /// `User` / `Group` when a resource was touched.
+    pub resource_type: Option<String>,
+    /// SCIM id of the resource touched.
+    pub resource_id: Option<String>,
+    /// userName / displayName of the resource touched.
+    pub resource_name: Option<String>,
+    /// Quirk labels the request relied on.
+    pub quirks: Vec<String>,
+}
+
+/// One exchange, whole and redacted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Exchange {
+    /// The listed fields.
+    #[serde(flatten)]
+    pub summary: ExchangeSummary,
+    /// The peer address (the tunnel's, when tunnelled).
+    pub client_addr: Option<String>,
+    /// Why the IdP was detected as it was, in words.
+    pub idp_reason: String,
+    /// Request headers in arrival order, secrets redacted.
+    pub request_headers: Vec<(String, String)>,
+    /// Request body as text (redacted, possibly truncated); `None` when empty.
+    pub request_body: Option<String>,
+    /// Whether the request body was cut at the capture cap.
+    pub request_truncated: bool,
+    /// Response headers.
+    pub response_headers: Vec<(String, String)>,
+    /// Response body as text (possibly truncated); `None` when empty.
+    pub response_body: Option<String>,
+    /// Whether the response body was cut at the capture cap.
+    pub response_truncated: bool,
+    /// What the Authorization header held.
+    pub auth: AuthSummary,
+    /// The resource before the write, for a diff.
+    #[ts(type = "unknown")]
+    pub before: Option<Value>,
+    /// The resource after the write, for a diff.
+    #[ts(type = "unknown")]
+    pub after: Option<Value>,
+}

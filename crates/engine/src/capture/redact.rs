@@ -1,0 +1,887 @@
+//! Redaction: the only way header and body text reaches a stored exchange.
+//!
+//! Owns [`redact_headers`] (the `Authorization` value reduced to its scheme and the last four
+//! characters of the credential; cookies and API-key style headers replaced) and [`redact_body`]
+//! (every `password` value replaced, in JSON and in text that only looks like JSON, then cut at
+//! the capture cap). The capture layer runs these *before* an exchange leaves the request, so
+//! nothing secret reaches the database, the logs, the admin API or an export. Pure functions, no
+//! I/O; the unit tests below assert that a secret never survives.
+
+use super::model::AuthSummary;
+use axum::http::HeaderMap;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// What a secret value is replaced with.
+pub const REDACTED: &str = "[redacted]";
+
+/// Credentials shorter than this (in characters) show none of their characters.
+const MIN_CHARS_FOR_LAST4: usize = 12;
+
+/// How deep JSON documents inside JSON strings are unpacked before a string that mentions a
+/// password is replaced whole.
+const MAX_NESTED_JSON: usize = 4;
+
+/// Authorization schemes recognised by name, in their canonical spelling. A first word that is
+/// not one of these is never shown: it could be (part of) the secret itself.
+const KNOWN_SCHEMES: &[&str] = &[
+    "Bearer",
+    "Basic",
+    "Digest",
+    "Negotiate",
+    "NTLM",
+    "SSWS",
+    "Token",
+    "DPoP",
+    "HOBA",
+    "Mutual",
+    "OAuth",
+    "ApiKey",
+    "AWS4-HMAC-SHA256",
+];
+
+/// Request headers in arrival order with secrets redacted, plus the summary of `Authorization`.
+///
+/// - `Authorization` becomes `<Scheme> …abcd`: the scheme (canonical spelling, e.g. `Bearer`)
+///   and the last 4 characters of the credential; a key sent without a scheme becomes `…abcd`
+///   with scheme `bare`. A credential shorter than 12 characters shows no characters (`Bearer …`),
+///   and an unrecognised first word is not shown (`[unrecognised scheme] …abcd`, scheme
+///   `other`). The summary describes the first `Authorization` header; `matched` is
+///   `auth_matched` as given. Without the header, scheme and last4 are `None`.
+/// - `Cookie`, `Set-Cookie`, `Proxy-Authorization`, `X-Api-Key`, `Api-Key`, `X-Auth-Token`, and
+///   any header whose name contains `token`, `secret`, `password`, `passwd`, `apikey`,
+///   `api-key`, `api_key` or `cookie`, become `[redacted]`.
+/// - Other values are kept; non-UTF-8 bytes are replaced (lossy).
+///
+/// Order is the `HeaderMap`'s: arrival order, with repeated values of one name kept together.
+pub fn redact_headers(
+    headers: &HeaderMap,
+    auth_matched: bool,
+) -> (Vec<(String, String)>, AuthSummary) {
+    let mut out = Vec::with_capacity(headers.len());
+    let mut summary = AuthSummary {
+        scheme: None,
+        last4: None,
+        matched: auth_matched,
+    };
+    let mut summarised = false;
+    for (name, value) in headers {
+        let name = name.as_str();
+        let raw = String::from_utf8_lossy(value.as_bytes());
+        let shown = if name.eq_ignore_ascii_case("authorization") {
+            let auth = Authorization::parse(&raw);
+            if !summarised {
+                summarised = true;
+                summary.scheme = Some(auth.scheme.to_owned());
+                summary.last4.clone_from(&auth.last4);
+            }
+            auth.display()
+        } else if is_secret_header(name) {
+            REDACTED.to_owned()
+        } else {
+            raw.into_owned()
+        };
+        out.push((name.to_owned(), shown));
+    }
+    (out, summary)
+}
+
+/// A body as text for storage: `(text, truncated)`, text `None` for an empty body.
+///
+/// Non-UTF-8 bytes are replaced (lossy) first. Then:
+/// - **JSON**: every value whose key (any case, any depth) is `password`, ends with
+///   `:password` (`urn:…:core:2.0:User:password`) or `.password`, becomes `"[redacted]"`
+///   (`null` stays `null`, it hides nothing); so does any string or number under a key that
+///   merely *contains* `password` (`oldPassword`). In an object whose `path` is `password` or
+///   ends with `:password` (a PATCH operation), every `value` is redacted. Strings holding a JSON
+///   document (Entra's JSON-in-a-string) are unpacked and redacted inside; other strings get the
+///   text scan below. A body without anything to redact is kept byte for byte; otherwise it is
+///   re-serialised (pretty when the original had line breaks).
+/// - **Anything else** (malformed or truncated JSON, text): a hand-written scan replaces the
+///   value after every `password` key followed by `:` or `=` — a quoted string (escapes
+///   honoured, unterminated runs to the end), an escaped `\"…\"` string, a `'…'` string, or a
+///   bare word up to `,` `}` `]` `&` or a line break — and every `value` in an object whose
+///   `path` string ends in `password`.
+///
+/// Redaction runs on the whole body, before it is cut to `cap` bytes on a character boundary;
+/// `truncated` says whether anything was cut.
+pub fn redact_body(bytes: &[u8], cap: usize) -> (Option<String>, bool) {
+    if bytes.is_empty() {
+        return (None, false);
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let redacted = redact_text(&text, 0);
+    let end = redacted.floor_char_boundary(cap);
+    let truncated = end < redacted.len();
+    (Some(redacted[..end].to_owned()), truncated)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+
+/// An `Authorization` value, reduced.
+struct Authorization {
+    /// Canonical scheme, `bare`, or `other`.
+    scheme: &'static str,
+    /// Last 4 characters of a long enough credential.
+    last4: Option<String>,
+    /// Whether there was a credential at all.
+    has_credential: bool,
+}
+
+impl Authorization {
+    fn parse(raw: &str) -> Self {
+        let value = raw.trim();
+        let (scheme, credential) = match value.split_once(char::is_whitespace) {
+            Some((first, rest)) => (known_scheme(first).unwrap_or("other"), rest.trim()),
+            // One word: a scheme with nothing after it, or a key without a scheme.
+            None => match known_scheme(value) {
+                Some(s) => (s, ""),
+                None => ("bare", value),
+            },
+        };
+        let chars = credential.chars().count();
+        let last4 =
+            (chars >= MIN_CHARS_FOR_LAST4).then(|| credential.chars().skip(chars - 4).collect());
+        Self {
+            scheme,
+            last4,
+            has_credential: !credential.is_empty(),
+        }
+    }
+
+    fn display(&self) -> String {
+        let hidden = match (&self.last4, self.has_credential) {
+            (Some(l4), _) => format!("…{l4}"),
+            (None, true) => "…".to_owned(),
+            (None, false) => String::new(),
+        };
+        let scheme = match self.scheme {
+            "bare" => "",
+            "other" => "[unrecognised scheme]",
+            s => s,
+        };
+        match (scheme.is_empty(), hidden.is_empty()) {
+            (true, _) => hidden,
+            (false, true) => scheme.to_owned(),
+            (false, false) => format!("{scheme} {hidden}"),
+        }
+    }
+}
+
+fn known_scheme(word: &str) -> Option<&'static str> {
+    KNOWN_SCHEMES
+        .iter()
+        .copied()
+        .find(|s| s.eq_ignore_ascii_case(word))
+}
+
+fn is_secret_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(name.as_str(), "proxy-authorization" | "authentication")
+        || [
+            "token", "secret", "password", "passwd", "apikey", "api-key", "api_key", "cookie",
+        ]
+        .iter()
+        .any(|part| name.contains(part))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bodies
+
+/// Whether `haystack` contains ASCII `needle` (lowercase) in any case.
+fn contains_ci(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// Text that cannot hold a password key: no `password` and no `\u` escape that could spell one.
+fn cannot_hold_password(text: &str) -> bool {
+    !contains_ci(text, "password") && !text.contains("\\u")
+}
+
+fn redact_text(text: &str, depth: usize) -> Cow<'_, str> {
+    if cannot_hold_password(text) {
+        return Cow::Borrowed(text);
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(mut value) => {
+            if !redact_value(&mut value, depth) {
+                return Cow::Borrowed(text);
+            }
+            let out = if text.contains('\n') {
+                serde_json::to_string_pretty(&value)
+            } else {
+                serde_json::to_string(&value)
+            };
+            // Serialising a `Value` cannot fail; should it, store nothing of the body.
+            Cow::Owned(out.unwrap_or_else(|_| REDACTED.to_owned()))
+        }
+        Err(_) => scan_text(text),
+    }
+}
+
+/// Key names whose value is always a password.
+fn is_password_key(key: &str) -> bool {
+    let k = key.trim().to_ascii_lowercase();
+    k == "password" || k.ends_with(":password") || k.ends_with(".password")
+}
+
+/// A PATCH path naming the password (`password`, `urn:…:User:password`).
+fn is_password_path(path: &str) -> bool {
+    let p = path.trim().to_ascii_lowercase();
+    p == "password" || p.ends_with(":password")
+}
+
+/// Redact in place; whether anything changed.
+fn redact_value(value: &mut Value, depth: usize) -> bool {
+    match value {
+        Value::Object(map) => {
+            let password_op = map.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("path") && v.as_str().is_some_and(is_password_path)
+            });
+            let mut changed = false;
+            for (key, v) in map.iter_mut() {
+                let secret =
+                    if is_password_key(key) || password_op && key.eq_ignore_ascii_case("value") {
+                        !v.is_null()
+                    } else {
+                        contains_ci(key, "password") && (v.is_string() || v.is_number())
+                    };
+                if secret {
+                    *v = Value::String(REDACTED.to_owned());
+                    changed = true;
+                } else {
+                    changed |= redact_value(v, depth);
+                }
+            }
+            changed
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, item| redact_value(item, depth) | changed),
+        Value::String(s) => match redact_string(s, depth) {
+            Some(new) => {
+                *s = new;
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// A JSON string value: unpack a JSON document inside it, or scan it as text.
+fn redact_string(s: &str, depth: usize) -> Option<String> {
+    if cannot_hold_password(s) {
+        return None;
+    }
+    if depth >= MAX_NESTED_JSON {
+        return contains_ci(s, "password").then(|| REDACTED.to_owned());
+    }
+    match redact_text(s, depth + 1) {
+        Cow::Owned(new) => Some(new),
+        Cow::Borrowed(_) => None,
+    }
+}
+
+/// The hand-written scan for text that is not JSON (see [`redact_body`]).
+fn scan_text(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    for at in find_ci(bytes, b"password") {
+        let end = at + b"password".len();
+        if let Some(span) = value_after_key(bytes, end) {
+            spans.push(span);
+        } else if is_password_path_value(bytes, at, end) {
+            // Every `value` of the enclosing object (between the last `{` before and the first
+            // `}` after; braces inside strings can only widen what is redacted).
+            let from = bytes[..at].iter().rposition(|&b| b == b'{').unwrap_or(0);
+            let to = bytes[end..]
+                .iter()
+                .position(|&b| b == b'}')
+                .map_or(bytes.len(), |p| end + p);
+            for v in find_ci(&bytes[from..to], b"value") {
+                if let Some(span) = value_after_key(bytes, from + v + b"value".len()) {
+                    spans.push(span);
+                }
+            }
+        }
+    }
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (start, stop) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(stop),
+            _ => merged.push((start, stop)),
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (start, stop) in merged {
+        out.push_str(&text[copied..start]);
+        out.push_str(REDACTED);
+        copied = stop;
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// Start offsets of `needle` (lowercase ASCII) in `hay`, any case.
+fn find_ci<'h>(hay: &'h [u8], needle: &'h [u8]) -> impl Iterator<Item = usize> + 'h {
+    hay.windows(needle.len())
+        .enumerate()
+        .filter(move |(_, w)| w.eq_ignore_ascii_case(needle))
+        .map(|(i, _)| i)
+}
+
+fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// After a key ending at `end`: an optional closing quote (`"`, `'`, `\"`), `:` or `=`, and a
+/// value. Returns the byte span of the value's content (quotes excluded), never empty.
+fn value_after_key(bytes: &[u8], end: usize) -> Option<(usize, usize)> {
+    let mut i = end;
+    match bytes.get(i) {
+        Some(b'"' | b'\'') => i += 1,
+        Some(b'\\') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+        _ => {}
+    }
+    i = skip_ws(bytes, i);
+    if !matches!(bytes.get(i), Some(b':' | b'=')) {
+        return None;
+    }
+    i = skip_ws(bytes, i + 1);
+    let span = value_span(bytes, i)?;
+    (span.0 < span.1).then_some(span)
+}
+
+/// The content span of the value starting at `i`.
+fn value_span(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
+    let len = bytes.len();
+    match *bytes.get(i)? {
+        // `\"…\"`: a string inside a JSON string. `\\\"` inside is an escaped quote.
+        b'\\' if bytes.get(i + 1) == Some(&b'"') => {
+            let start = i + 2;
+            let mut j = start;
+            while j < len {
+                if bytes[j] == b'\\' {
+                    let run = bytes[j..].iter().take_while(|&&b| b == b'\\').count();
+                    if run == 1 && bytes.get(j + 1) == Some(&b'"') {
+                        return Some((start, j));
+                    }
+                    j += run + usize::from(bytes.get(j + run) == Some(&b'"'));
+                } else {
+                    j += 1;
+                }
+            }
+            Some((start, len))
+        }
+        b'"' => {
+            let start = i + 1;
+            let mut j = start;
+            while j < len {
+                match bytes[j] {
+                    b'\\' => j += 2,
+                    b'"' => return Some((start, j)),
+                    _ => j += 1,
+                }
+            }
+            Some((start, len))
+        }
+        b'\'' => {
+            let start = i + 1;
+            let stop = bytes[start..]
+                .iter()
+                .position(|&b| b == b'\'')
+                .map_or(len, |p| start + p);
+            Some((start, stop))
+        }
+        b'n' | b'N' if bytes[i..].len() >= 4 && bytes[i..i + 4].eq_ignore_ascii_case(b"null") => {
+            let after = bytes.get(i + 4);
+            if after.is_none_or(|&b| matches!(b, b',' | b'}' | b']' | b'&' | b'\r' | b'\n' | b' '))
+            {
+                None
+            } else {
+                Some(bare_span(bytes, i))
+            }
+        }
+        b'{' | b'[' => {
+            // A structured password value: up to the matching bracket, or the end.
+            let mut depth = 0usize;
+            for (j, &b) in bytes.iter().enumerate().skip(i) {
+                match b {
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some((i, j + 1));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Some((i, len))
+        }
+        _ => Some(bare_span(bytes, i)),
+    }
+}
+
+/// A bare value: up to `,` `}` `]` `&` or a line break (spaces included, so a password with
+/// spaces is not half shown).
+fn bare_span(bytes: &[u8], i: usize) -> (usize, usize) {
+    let stop = bytes[i..]
+        .iter()
+        .position(|b| matches!(b, b',' | b'}' | b']' | b'&' | b'\r' | b'\n'))
+        .map_or(bytes.len(), |p| i + p);
+    (i, stop)
+}
+
+/// Whether `password` at `at..end` ends the string value of a `path` key:
+/// `"path": "password"` or `"path":"urn:…:User:password"` (also with `\"` quotes).
+fn is_password_path_value(bytes: &[u8], at: usize, end: usize) -> bool {
+    let closes = match bytes.get(end) {
+        Some(b'"') => true,
+        Some(b'\\') => bytes.get(end + 1) == Some(&b'"'),
+        _ => false,
+    };
+    if !closes {
+        return false;
+    }
+    // Back over a `urn:…:` prefix to the opening quote.
+    let mut i = at;
+    if i > 0 && bytes[i - 1] == b':' {
+        while i > 0 && bytes[i - 1] != b'"' && at - i < 256 {
+            i -= 1;
+        }
+    }
+    if i == 0 || bytes[i - 1] != b'"' {
+        return false;
+    }
+    let mut j = i - 1;
+    if j > 0 && bytes[j - 1] == b'\\' {
+        j -= 1;
+    }
+    while j > 0 && bytes[j - 1].is_ascii_whitespace() {
+        j -= 1;
+    }
+    if j == 0 || bytes[j - 1] != b':' {
+        return false;
+    }
+    j -= 1;
+    while j > 0 && bytes[j - 1].is_ascii_whitespace() {
+        j -= 1;
+    }
+    if j == 0 || bytes[j - 1] != b'"' {
+        return false;
+    }
+    j -= 1;
+    if j > 0 && bytes[j - 1] == b'\\' {
+        j -= 1;
+    }
+    j >= 4 && bytes[j - 4..j].eq_ignore_ascii_case(b"path")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderName, HeaderValue};
+
+    /// A SCIM key as ScimLab generates them (43 characters of base64url).
+    const KEY: &str = "q7Yh3kP0vXw2LmN8sRt5UzAbCdEfGhIjKlMnOpQrS9x";
+
+    fn headers(pairs: &[(&str, &[u8])]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    fn body(text: &str) -> String {
+        let (out, truncated) = redact_body(text.as_bytes(), usize::MAX);
+        assert!(!truncated);
+        out.unwrap()
+    }
+
+    fn assert_hidden(out: &str, secrets: &[&str]) {
+        for s in secrets {
+            assert!(!out.contains(s), "secret {s:?} leaked in {out}");
+        }
+    }
+
+    // --- headers --------------------------------------------------------------------------------
+
+    #[test]
+    fn bearer_token_keeps_scheme_and_last_four() {
+        let auth = format!("Bearer {KEY}");
+        let h = headers(&[
+            ("host", b"scim.example.test"),
+            ("user-agent", b"Okta SCIM Client 1.0.0"),
+            ("authorization", auth.as_bytes()),
+            ("content-type", b"application/scim+json"),
+        ]);
+        let (out, summary) = redact_headers(&h, true);
+        assert_eq!(
+            out,
+            vec![
+                ("host".to_owned(), "scim.example.test".to_owned()),
+                ("user-agent".to_owned(), "Okta SCIM Client 1.0.0".to_owned()),
+                ("authorization".to_owned(), "Bearer …rS9x".to_owned()),
+                (
+                    "content-type".to_owned(),
+                    "application/scim+json".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(
+            summary,
+            AuthSummary {
+                scheme: Some("Bearer".into()),
+                last4: Some("rS9x".into()),
+                matched: true
+            }
+        );
+        assert_hidden(&format!("{out:?}{summary:?}"), &[KEY, &KEY[..39]]);
+    }
+
+    #[test]
+    fn bare_key_and_scheme_spelling() {
+        let h = headers(&[("authorization", KEY.as_bytes())]);
+        let (out, summary) = redact_headers(&h, false);
+        assert_eq!(out[0].1, "…rS9x");
+        assert_eq!(summary.scheme.as_deref(), Some("bare"));
+        assert_eq!(summary.last4.as_deref(), Some("rS9x"));
+        assert!(!summary.matched);
+        assert_hidden(&out[0].1, &[&KEY[..39]]);
+
+        let auth = format!("  bearer   {KEY}  ");
+        let (out, summary) = redact_headers(&headers(&[("authorization", auth.as_bytes())]), true);
+        assert_eq!(out[0].1, "Bearer …rS9x");
+        assert_eq!(summary.scheme.as_deref(), Some("Bearer"));
+
+        // Basic: base64 of user:password, reduced the same way.
+        let (out, summary) = redact_headers(
+            &headers(&[("authorization", b"Basic YWRtaW46aHVudGVyMjIyMg==")]),
+            false,
+        );
+        assert_eq!(out[0].1, "Basic …Mg==");
+        assert_eq!(summary.scheme.as_deref(), Some("Basic"));
+        assert_hidden(&out[0].1, &["YWRtaW46"]);
+    }
+
+    #[test]
+    fn short_credentials_show_no_characters() {
+        for (value, shown, scheme) in [
+            ("Bearer hunter2", "Bearer …", "Bearer"),
+            ("Bearer 12345678901", "Bearer …", "Bearer"),
+            ("hunter2", "…", "bare"),
+            ("Bearer", "Bearer", "Bearer"),
+            ("", "", "bare"),
+        ] {
+            let (out, summary) =
+                redact_headers(&headers(&[("authorization", value.as_bytes())]), false);
+            assert_eq!(out[0].1, shown, "{value}");
+            assert_eq!(summary.scheme.as_deref(), Some(scheme), "{value}");
+            assert_eq!(summary.last4, None, "{value}");
+        }
+        // Exactly 12 characters is enough to show 4.
+        let (out, summary) =
+            redact_headers(&headers(&[("authorization", b"Bearer 123456789012")]), true);
+        assert_eq!(out[0].1, "Bearer …9012");
+        assert_eq!(summary.last4.as_deref(), Some("9012"));
+    }
+
+    #[test]
+    fn an_unrecognised_first_word_is_never_shown() {
+        // An admin pasted two secrets separated by a space: the first is not a scheme.
+        let (out, summary) = redact_headers(
+            &headers(&[("authorization", b"s3cr3tPart0ne restOfTheSecretValue")]),
+            true,
+        );
+        assert_eq!(out[0].1, "[unrecognised scheme] …alue");
+        assert_eq!(summary.scheme.as_deref(), Some("other"));
+        assert_hidden(&out[0].1, &["s3cr3t", "restOf"]);
+    }
+
+    #[test]
+    fn last_four_counts_characters_not_bytes() {
+        let value = "Bearer ключключключключ€€€€";
+        let (out, summary) = redact_headers(&headers(&[("authorization", value.as_bytes())]), true);
+        assert_eq!(summary.last4.as_deref(), Some("€€€€"));
+        assert_eq!(out[0].1, "Bearer …€€€€");
+    }
+
+    #[test]
+    fn secret_headers_are_replaced() {
+        let h = headers(&[
+            ("cookie", b"session=abc123secret"),
+            ("proxy-authorization", b"Basic cHJveHk6c2VjcmV0cHJveHk="),
+            ("x-api-key", b"apikeysecret1"),
+            ("api-key", b"apikeysecret2"),
+            ("x-auth-token", b"authtokensecret3"),
+            ("x-custom-token", b"customsecret4"),
+            ("x-client-secret", b"clientsecret5"),
+            ("accept", b"application/scim+json"),
+        ]);
+        let (out, summary) = redact_headers(&h, true);
+        assert_eq!(summary.scheme, None, "no authorization header");
+        assert_eq!(summary.last4, None);
+        for (name, value) in &out[..7] {
+            assert_eq!(value, REDACTED, "{name}");
+        }
+        assert_eq!(out[7].1, "application/scim+json");
+        assert_hidden(
+            &format!("{out:?}"),
+            &[
+                "abc123", "cHJveHk", "secret1", "secret2", "secret3", "secret4", "secret5",
+            ],
+        );
+    }
+
+    #[test]
+    fn repeated_and_non_utf8_headers() {
+        let auth2 = format!("Bearer {KEY}");
+        let h = headers(&[
+            ("authorization", b"Bearer firstcredential1234"),
+            ("x-note", b"caf\xe9"),
+            ("authorization", auth2.as_bytes()),
+        ]);
+        let (out, summary) = redact_headers(&h, true);
+        // The summary describes the first header; both are reduced.
+        assert_eq!(summary.last4.as_deref(), Some("1234"));
+        let auths: Vec<&str> = out
+            .iter()
+            .filter(|(n, _)| n == "authorization")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(auths, vec!["Bearer …1234", "Bearer …rS9x"]);
+        let note = &out.iter().find(|(n, _)| n == "x-note").unwrap().1;
+        assert_eq!(note, "caf\u{fffd}");
+        assert_hidden(&format!("{out:?}"), &["firstcredential", &KEY[..39]]);
+    }
+
+    // --- JSON bodies ----------------------------------------------------------------------------
+
+    #[test]
+    fn empty_body_is_none_and_clean_json_is_kept_byte_for_byte() {
+        assert_eq!(redact_body(b"", 100), (None, false));
+        let text = "{\n  \"userName\" : \"bob\",\n  \"n\": 1.50,\n  \"e\": \"\\u00e9\"\n}";
+        assert_eq!(body(text), text);
+    }
+
+    #[test]
+    fn okta_create_password_is_redacted() {
+        let text = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"test.user@okta.local","groups":[],"password":"1mz050nq","active":true}"#;
+        let out = body(text);
+        assert_hidden(&out, &["1mz050nq"]);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["password"], REDACTED);
+        assert_eq!(v["userName"], "test.user@okta.local");
+        assert_eq!(v["active"], true);
+        // Key order survives.
+        assert!(out.starts_with(r#"{"schemas":"#), "{out}");
+    }
+
+    #[test]
+    fn passwords_at_any_depth_and_any_key_case() {
+        let text = r#"{
+          "PassWord": "s3cretA",
+          "urn:ietf:params:scim:schemas:core:2.0:User:password": "s3cretB",
+          "urn:ietf:params:scim:schemas:core:2.0:User": {"password": "s3cretC"},
+          "urn:example:custom:2.0:User": {"nested": [{"deep": {"PASSWORD": 123456789}}]},
+          "credentials.password": "s3cretD",
+          "oldPassword": "s3cretE",
+          "passwordChangeRequired": true,
+          "password2": null
+        }"#;
+        let out = body(text);
+        assert_hidden(
+            &out,
+            &[
+                "s3cretA",
+                "s3cretB",
+                "s3cretC",
+                "123456789",
+                "s3cretD",
+                "s3cretE",
+            ],
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v["passwordChangeRequired"], true,
+            "booleans under password-ish keys stay"
+        );
+        assert_eq!(v["password2"], Value::Null);
+        assert!(out.contains('\n'), "pretty input stays pretty");
+    }
+
+    #[test]
+    fn null_password_stays_null() {
+        let out = body(r#"{"password":null,"userName":"a"}"#);
+        assert_eq!(out, r#"{"password":null,"userName":"a"}"#);
+    }
+
+    #[test]
+    fn patch_operations_on_the_password() {
+        let text = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+            {"op":"replace","path":"password","value":"s3cretA"},
+            {"op":"Replace","Path":"urn:ietf:params:scim:schemas:core:2.0:User:password","Value":"s3cretB"},
+            {"op":"replace","value":{"password":"s3cretC","active":true}},
+            {"op":"replace","path":"displayName","value":"Visible Name"}]}"#;
+        let out = body(text);
+        assert_hidden(&out, &["s3cretA", "s3cretB", "s3cretC"]);
+        assert!(out.contains("Visible Name"));
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v["Operations"][0]["path"], "password",
+            "the path itself stays"
+        );
+    }
+
+    #[test]
+    fn json_inside_a_string_is_unpacked() {
+        // Entra sends app roles as JSON documents inside strings; a password could ride along.
+        let inner = r#"{"id":"06b0","password":"s3cretIn"}"#;
+        let text = serde_json::json!({"Operations":[{"op":"Add","path":"roles","value":inner}],
+                                      "note": "password: s3cretNote"})
+        .to_string();
+        let out = body(&text);
+        assert_hidden(&out, &["s3cretIn", "s3cretNote"]);
+        assert!(out.contains("06b0"));
+        // Twice nested.
+        let twice =
+            serde_json::json!({"v": serde_json::json!({"w": inner}).to_string()}).to_string();
+        assert_hidden(&body(&twice), &["s3cretIn"]);
+    }
+
+    #[test]
+    fn unicode_escaped_password_key() {
+        let out = body(r#"{"p\u0061ssword":"s3cretU"}"#);
+        assert_hidden(&out, &["s3cretU"]);
+    }
+
+    // --- text that is not JSON ----------------------------------------------------------------
+
+    #[test]
+    fn malformed_json_text_is_scanned() {
+        for (text, secret) in [
+            // Trailing comma.
+            (r#"{"userName":"bob","password":"s3cret1",}"#, "s3cret1"),
+            // Truncated inside the password.
+            (r#"{"userName":"bob","password":"s3cret2"#, "s3cret2"),
+            // Escaped quotes inside the password.
+            (r#"{"password" : "s3\"cr\"et3", "x": }"#, "cr\\\"et3"),
+            // Unquoted value, missing comma, any case, spaces.
+            ("{'PASSWORD': s3cret 4 }", "s3cret 4"),
+            ("password: hunter2hunter2\nuser: bob", "hunter2"),
+            ("userName=bob&password=s3cret5&x=1", "s3cret5"),
+            // A JSON document escaped inside a string of a broken outer document.
+            (
+                r#"{"value":"{\"password\":\"s3cret6\"}", broken"#,
+                "s3cret6",
+            ),
+            // Misaligned quotes before the key.
+            (r#"{"userName": "bob, "password": "s3cret7"}"#, "s3cret7"),
+            // URN-qualified key.
+            (
+                r#"{"urn:ietf:params:scim:schemas:core:2.0:User:password": "s3cret8",,}"#,
+                "s3cret8",
+            ),
+        ] {
+            let out = body(text);
+            assert_hidden(&out, &[secret]);
+            assert!(out.contains(REDACTED), "{text} -> {out}");
+        }
+        // What is not a password stays.
+        let out = body(r#"{"userName":"bob","password":"x1","title":"boss",}"#);
+        assert!(
+            out.contains(r#""userName":"bob""#) && out.contains(r#""title":"boss""#),
+            "{out}"
+        );
+        assert!(out.contains(r#""password":"[redacted]""#), "{out}");
+    }
+
+    #[test]
+    fn malformed_patch_on_the_password_path() {
+        for text in [
+            r#"{"Operations":[{"op":"replace","path":"password","value":"s3cretA"},]}"#,
+            r#"{"Operations":[{"op":"replace","value":"s3cretA","path":"password"},]}"#,
+            r#"{"Operations":[{"op":"replace", "path" : "urn:ietf:params:scim:schemas:core:2.0:User:password", "value": "s3cretA"}"#,
+        ] {
+            let out = body(text);
+            assert_hidden(&out, &["s3cretA"]);
+            assert!(out.contains("password"), "the path stays visible: {out}");
+        }
+        // A value next to another path is not touched.
+        let out = body(r#"{"Operations":[{"op":"replace","path":"title","value":"CFO"},]}"#);
+        assert!(out.contains("CFO"));
+    }
+
+    #[test]
+    fn prose_mentioning_passwords_is_left_alone() {
+        let text = "the password field is optional; passwordless login works";
+        assert_eq!(body(text), text);
+    }
+
+    #[test]
+    fn non_utf8_body_is_lossy_and_still_redacted() {
+        let mut bytes = br#"{"userName":"caf"#.to_vec();
+        bytes.push(0xe9);
+        bytes.extend_from_slice(br#"","password":"s3cretL"}"#);
+        let (out, truncated) = redact_body(&bytes, 1024);
+        let out = out.unwrap();
+        assert!(!truncated);
+        assert!(out.contains('\u{fffd}'));
+        assert_hidden(&out, &["s3cretL"]);
+    }
+
+    // --- truncation -----------------------------------------------------------------------------
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        let text = "aé€😀"; // 1 + 2 + 3 + 4 bytes
+        let cut = |cap| redact_body(text.as_bytes(), cap);
+        assert_eq!(cut(10), (Some(text.to_owned()), false));
+        assert_eq!(cut(100), (Some(text.to_owned()), false));
+        assert_eq!(cut(9), (Some("aé€".to_owned()), true));
+        assert_eq!(cut(6), (Some("aé€".to_owned()), true));
+        assert_eq!(cut(5), (Some("aé".to_owned()), true));
+        assert_eq!(cut(2), (Some("a".to_owned()), true));
+        assert_eq!(cut(1), (Some("a".to_owned()), true));
+        assert_eq!(cut(0), (Some(String::new()), true));
+    }
+
+    #[test]
+    fn redaction_happens_before_the_cut() {
+        let texts = [
+            r#"{"userName":"bob","password":"abcdefghij"}"#,
+            r#"{"userName":"bob","password":"abcdefghij","#,
+            r#"{"Operations":[{"op":"replace","path":"password","value":"abcdefghij"}]}"#,
+        ];
+        for text in texts {
+            for cap in 0..=text.len() + 2 {
+                let (out, truncated) = redact_body(text.as_bytes(), cap);
+                let out = out.unwrap();
+                assert!(out.len() <= cap, "{cap}");
+                let full = body(text);
+                assert_eq!(truncated, full.len() > cap, "{cap}");
+                assert!(full.starts_with(&out), "{cap}");
+                // No prefix of the secret longer than a chance match can appear.
+                assert_hidden(&out, &["abcd"]);
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! `EngineEvent`: the one event type, published on one broadcast bus.
+//!
+//! The admin API streams it as Server-Sent Events and the Tauri shell will forward it as one
+//! named event. Exchanges are published in batches (one event per capture-writer flush), so a
+//! burst of a thousand requests a second arrives as a handful of events. A receiver that lags
+//! gets `resync` from the SSE layer, never a panic.
+
+use crate::capture::model::ExchangeSummary;
+use serde::Serialize;
+use tokio::sync::broadcast;
+use ts_rs::TS;
+
+/// Everything the engine tells the UI about, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "type")]
+pub enum EngineEvent {
+    /// Exchanges written to the store, oldest first (one flush of the capture writer).
+    #[serde(rename = "exchange.recorded")]
+    ExchangeRecorded {
+        /// The new exchanges.
+        exchanges: Vec<ExchangeSummary>,
+    },
+    /// A user or group was created, changed or deleted through the SCIM listener.
+    #[serde(rename = "resource.changed", rename_all = "camelCase")]
+    ResourceChanged {
+        /// `User` or `Group`.
+        resource_type: String,
+        /// SCIM id.
+        id: String,
+        /// userName / displayName.
+        name: Option<String>,
+        /// Whether the resource no longer exists.
+        deleted: bool,
+        /// The exchange that changed it.
+        #[ts(type = "number")]
+        exchange_id: i64,
+    },
+    /// The SCIM API key was rotated (its masked form changed).
+    #[serde(rename = "endpoint.changed", rename_all = "camelCase")]
+    EndpointChanged {
+        /// The new key, masked.
+        key_masked: String,
+    },
+    /// All users, groups and exchanges were deleted.
+    #[serde(rename = "reset")]
+    Reset,
+    /// The receiver fell behind and missed events: reload everything.
+    #[serde(rename = "resync")]
+    Resync {
+        /// How many events were skipped.
+        #[ts(type = "number")]
+        missed: u64,
+    },
+}
+
+/// The broadcast bus. Cloning shares the channel.
+#[derive(Clone, Debug)]
+pub struct EventBus {
+    tx: broadcast::Sender<EngineEvent>,
+}
+
+impl EventBus {
+    /// A bus keeping up to `capacity` undelivered events per receiver.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            tx: broadcast::channel(capacity).0,
+        }
+    }
+    /// Publish; having no subscribers is fine.
+    pub fn publish(&self, event: EngineEvent) {
+        let _ = self.tx.send(event);
+    }
+    /// A new receiver of every later event.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.tx.subscribe()
+    }
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new(1024)
+    }
+}
