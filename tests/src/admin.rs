@@ -29,8 +29,14 @@ fn assert_admin_error(r: &Reply, status: u16, needle: &str) {
         "{r:?}"
     );
     let msg = r.body["error"].as_str().unwrap_or_default();
-    assert!(msg.contains(needle), "error {msg:?} should mention {needle:?}");
-    assert_eq!(msg, msg.to_lowercase().as_str().replace("scimlab serve", "scimlab serve"));
+    assert!(
+        msg.contains(needle),
+        "error {msg:?} should mention {needle:?}"
+    );
+    assert!(
+        msg.starts_with(|c: char| c.is_ascii_lowercase()),
+        "messages start in lowercase: {msg}"
+    );
 }
 
 /// Every route, with its method, for the "refuses without a token" sweep.
@@ -68,7 +74,9 @@ async fn the_admin_listener_refuses_missing_and_wrong_tokens() {
             .admin_raw(method, path, &[("authorization", "Bearer not-the-token")])
             .await;
         assert_admin_error(&wrong, 401, "not this launch's token");
-        let cookie = e.admin_raw(method, path, &[("cookie", &wrong_cookie)]).await;
+        let cookie = e
+            .admin_raw(method, path, &[("cookie", &wrong_cookie)])
+            .await;
         assert_admin_error(&cookie, 401, "not this launch's token");
         // The SCIM key is not an admin credential.
         let scim = e
@@ -113,7 +121,10 @@ async fn the_admin_listener_refuses_missing_and_wrong_tokens() {
     // The page at `/` tells a browser how to log in.
     let page = e.admin_raw("GET", "/", &[]).await;
     assert_eq!(page.status, 401);
-    assert!(page.header("content-type").starts_with("text/html"), "{page:?}");
+    assert!(
+        page.header("content-type").starts_with("text/html"),
+        "{page:?}"
+    );
     assert!(page.text.contains("/?token="), "{}", page.text);
 }
 
@@ -125,7 +136,11 @@ async fn the_login_url_sets_a_strict_http_only_cookie_and_drops_the_token() {
     assert_eq!(login, e.admin_url(&format!("/?token={token}")));
     let r = e.admin_raw("GET", &format!("/?token={token}"), &[]).await;
     assert_eq!(r.status, 303, "{r:?}");
-    assert_eq!(r.header("location"), "/", "redirect without the token in the url");
+    assert_eq!(
+        r.header("location"),
+        "/",
+        "redirect without the token in the url"
+    );
     let cookie = r.header("set-cookie");
     let parts: Vec<&str> = cookie.split(';').map(str::trim).collect();
     assert_eq!(parts[0], format!("scimlab_admin={token}"));
@@ -136,7 +151,11 @@ async fn the_login_url_sets_a_strict_http_only_cookie_and_drops_the_token() {
     let page = e.admin_raw("GET", "/", &[("cookie", parts[0])]).await;
     assert_eq!(page.status, 200);
     assert!(page.header("content-type").starts_with("text/html"));
-    assert!(page.text.contains(&e.base), "tenant url on the page: {}", page.text);
+    assert!(
+        page.text.contains(&e.base),
+        "tenant url on the page: {}",
+        page.text
+    );
     assert!(page.text.contains("/api/exchanges"));
     assert!(!page.text.contains(&token) && !page.text.contains(&e.key));
     assert_eq!(page.header("cache-control"), "no-store");
@@ -252,23 +271,40 @@ async fn an_idp_flow_is_captured_classified_and_diffed() {
     assert_eq!(create["resourceType"], "User");
     assert_eq!(create["resourceId"], id.as_str());
     assert_eq!(create["resourceName"], "flow@example.com");
-    assert!(create["quirks"].as_array().unwrap().contains(&json!("okta.password-sent")));
+    assert!(
+        create["quirks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("okta.password-sent"))
+    );
     assert!(create["latencyMs"].as_f64().unwrap() >= 0.0);
 
     assert_eq!(rename["method"], "PATCH");
     assert_eq!(rename["operation"], "update");
     assert_eq!(rename["idp"], "entra");
-    assert!(rename["quirks"].as_array().unwrap().contains(&json!("entra.capitalized-op")));
+    assert!(
+        rename["quirks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("entra.capitalized-op"))
+    );
     assert_eq!(deact["operation"], "deactivate");
     assert_eq!(deact["idp"], "entra");
-    assert!(deact["quirks"].as_array().unwrap().contains(&json!("entra.string-boolean")));
+    assert!(
+        deact["quirks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("entra.string-boolean"))
+    );
     assert_eq!(unauth["status"], 401);
     assert_eq!(unauth["operation"], "rejected");
     assert_eq!(bad["status"], 400);
     assert_eq!(bad["operation"], "rejected");
 
     // The whole exchanges.
-    let whole = e.admin_get(&format!("/api/exchanges/{}", rename["id"])).await;
+    let whole = e
+        .admin_get(&format!("/api/exchanges/{}", rename["id"]))
+        .await;
     assert_eq!(whole.status, 200, "{whole:?}");
     let w = &whole.body;
     assert_eq!(w["id"], rename["id"]);
@@ -281,10 +317,14 @@ async fn an_idp_flow_is_captured_classified_and_diffed() {
     assert!(w["responseBody"].as_str().unwrap().contains("After"));
     assert!(w["idpReason"].as_str().is_some_and(|r| !r.is_empty()));
     assert!(w["clientAddr"].as_str().unwrap().starts_with("127.0.0.1:"));
-    let deact_whole = e.admin_get(&format!("/api/exchanges/{}", deact["id"])).await;
+    let deact_whole = e
+        .admin_get(&format!("/api/exchanges/{}", deact["id"]))
+        .await;
     assert_eq!(deact_whole.body["before"]["active"], true);
     assert_ne!(deact_whole.body["after"]["active"], true);
-    let unauth_whole = e.admin_get(&format!("/api/exchanges/{}", unauth["id"])).await;
+    let unauth_whole = e
+        .admin_get(&format!("/api/exchanges/{}", unauth["id"]))
+        .await;
     assert_eq!(unauth_whole.body["auth"]["matched"], false);
     assert_eq!(unauth_whole.body["auth"]["last4"], "WXYZ");
     let bad_whole = e.admin_get(&format!("/api/exchanges/{}", bad["id"])).await;
@@ -292,8 +332,16 @@ async fn an_idp_flow_is_captured_classified_and_diffed() {
     assert_eq!(bad_whole.body["before"], Value::Null);
 
     // Unknown and malformed ids.
-    assert_admin_error(&e.admin_get("/api/exchanges/999999").await, 404, "no exchange 999999");
-    assert_admin_error(&e.admin_get("/api/exchanges/abc").await, 400, "invalid exchange id 'abc'");
+    assert_admin_error(
+        &e.admin_get("/api/exchanges/999999").await,
+        404,
+        "no exchange 999999",
+    );
+    assert_admin_error(
+        &e.admin_get("/api/exchanges/abc").await,
+        400,
+        "invalid exchange id 'abc'",
+    );
     assert_eq!(e.admin_get("/api/health").await.body["exchanges"], 5);
 }
 
@@ -346,55 +394,44 @@ async fn no_secret_reaches_the_admin_api_or_the_database() {
     ] {
         everything.push_str(&e.admin_get(path).await.text);
     }
-    assert!(everything.contains("secret@example.com"), "the fetch worked");
+    assert!(
+        everything.contains("secret@example.com"),
+        "the fetch worked"
+    );
     for secret in [e.key.as_str(), password, admin_token.as_str()] {
-        assert!(!everything.contains(secret), "a secret leaked into the admin api");
+        assert!(
+            !everything.contains(secret),
+            "a secret leaked into the admin api"
+        );
     }
     // Every byte on disk after a clean stop: the password and the admin token are nowhere; the
     // key only in its settings row (stored as the `scim_api_key` column followed by the value).
+    let key = e.key.clone();
     let db = e.db_path();
-    let dir = e.stop().await;
+    let _dir = e.stop().await;
     let mut bytes = std::fs::read(&db).unwrap();
     for suffix in ["-wal", "-shm", "-journal"] {
         if let Ok(more) = std::fs::read(format!("{}{suffix}", db.display())) {
             bytes.extend(more);
         }
     }
-    assert_eq!(occurrences(&bytes, password.as_bytes()), 0, "password on disk");
-    assert_eq!(occurrences(&bytes, admin_token.as_bytes()), 0, "admin token on disk");
-    let key_occurrences = occurrences(&bytes, e_key(&dir).as_bytes());
-    let in_settings = occurrences(&bytes, format!("scim_api_key{}", e_key(&dir)).as_bytes());
+    assert_eq!(
+        occurrences(&bytes, password.as_bytes()),
+        0,
+        "password on disk"
+    );
+    assert_eq!(
+        occurrences(&bytes, admin_token.as_bytes()),
+        0,
+        "admin token on disk"
+    );
+    let key_occurrences = occurrences(&bytes, key.as_bytes());
+    let in_settings = occurrences(&bytes, format!("scim_api_key{key}").as_bytes());
     assert!(in_settings >= 1, "the key is stored in settings");
-    assert_eq!(key_occurrences, in_settings, "the key appears outside its settings row");
-}
-
-/// The stored key, read back with the CLI's store functions (the engine is stopped).
-fn e_key(dir: &tempfile::TempDir) -> String {
-    let path = dir.path().join("scimlab.db");
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let store = scimlab_engine::open_store(&path).await.unwrap();
-                let mut conn = store.read.acquire().await.unwrap();
-                let key = scimlab_engine::store::settings::get(
-                    &mut conn,
-                    scimlab_engine::auth::KEY_SETTING,
-                )
-                .await
-                .unwrap()
-                .unwrap();
-                drop(conn);
-                store.close().await;
-                key
-            })
-        })
-        .join()
-        .unwrap()
-    })
+    assert_eq!(
+        key_occurrences, in_settings,
+        "the key appears outside its settings row"
+    );
 }
 
 #[tokio::test]
@@ -435,13 +472,19 @@ async fn cursor_pages_return_each_exchange_once_newest_first() {
     assert_eq!(seen, ids(&all), "each exchange once, newest first");
     assert!(seen.windows(2).all(|w| w[0] > w[1]));
     // An exact multiple of the page size ends with a null cursor, not an empty page.
-    let r = e.admin_get(&format!("/api/exchanges?limit=3&before={}", seen[20])).await;
+    let r = e
+        .admin_get(&format!("/api/exchanges?limit=3&before={}", seen[19]))
+        .await;
     assert_eq!(items(&r).len(), 3);
     assert_eq!(r.body["nextBefore"], Value::Null);
     // The default page is 50, the largest 500.
     let r = e.admin_get("/api/exchanges").await;
     assert_eq!(items(&r).len(), 23);
-    assert_admin_error(&e.admin_get("/api/exchanges?limit=501").await, 400, "from 1 to 500");
+    assert_admin_error(
+        &e.admin_get("/api/exchanges?limit=501").await,
+        400,
+        "from 1 to 500",
+    );
 }
 
 #[tokio::test]
@@ -452,7 +495,10 @@ async fn exchange_filters_narrow_the_list() {
         .send_raw(
             "POST",
             "/Users",
-            Some(json!({"schemas": [USER], "userName": "okta@example.com", "active": true}).to_string()),
+            Some(
+                json!({"schemas": [USER], "userName": "okta@example.com", "active": true})
+                    .to_string(),
+            ),
             &[("authorization", &auth), ("user-agent", OKTA_UA)],
         )
         .await;
@@ -465,7 +511,8 @@ async fn exchange_filters_narrow_the_list() {
         )
         .await;
     assert_eq!(p.status, 200);
-    e.get("/Users?filter=userName%20eq%20%22needle-q7x%22").await;
+    e.get("/Users?filter=userName%20eq%20%22needle-q7x%22")
+        .await;
     e.send_raw("GET", "/Users", None, &[]).await;
     e.get("/ServiceProviderConfig").await;
     let all = e.wait_for_exchanges("", 5).await;
@@ -509,18 +556,34 @@ async fn exchange_filters_narrow_the_list() {
     assert!(only("method=DELETE").await.is_empty());
 
     for (query, needle) in [
-        ("status=404", "invalid status '404': use a status class, one of 1xx, 2xx"),
+        (
+            "status=404",
+            "invalid status '404': use a status class, one of 1xx, 2xx",
+        ),
         ("status=6xx", "invalid status"),
-        ("idp=azure", "invalid idp 'azure': use one of entra, okta, other"),
-        ("operation=provision", "invalid operation 'provision': use one of connection-probe, match-lookup, create"),
+        (
+            "idp=azure",
+            "invalid idp 'azure': use one of entra, okta, other",
+        ),
+        (
+            "operation=provision",
+            "invalid operation 'provision': use one of connection-probe, match-lookup, create",
+        ),
         ("method=GE%20T", "invalid method"),
         ("limit=0", "invalid limit '0': use an integer from 1 to 500"),
         ("limit=ten", "invalid limit 'ten'"),
         ("before=-1", "invalid before '-1'"),
         ("resource=", "invalid resource"),
-        ("sort=id", "unknown query parameter 'sort': use before, limit, method, status, idp, operation, resource, q"),
+        (
+            "sort=id",
+            "unknown query parameter 'sort': use before, limit, method, status, idp, operation, resource, q",
+        ),
     ] {
-        assert_admin_error(&e.admin_get(&format!("/api/exchanges?{query}")).await, 400, needle);
+        assert_admin_error(
+            &e.admin_get(&format!("/api/exchanges?{query}")).await,
+            400,
+            needle,
+        );
     }
 }
 
@@ -542,7 +605,8 @@ async fn users_and_groups_are_served_with_the_exchanges_that_touched_them() {
         )
         .await;
     assert_eq!(p.status, 200);
-    e.wait_for_exchanges("", 5).await;
+    let scim_a = e.get(&format!("/Users/{a}")).await;
+    e.wait_for_exchanges("", 6).await;
 
     let users = e.admin_get("/api/users").await;
     assert_eq!(users.status, 200, "{users:?}");
@@ -555,11 +619,17 @@ async fn users_and_groups_are_served_with_the_exchanges_that_touched_them() {
         .iter()
         .map(|u| u["userName"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["c@example.com", "b@example.com", "a@example.com"], "newest first");
+    assert_eq!(
+        names,
+        ["c@example.com", "b@example.com", "a@example.com"],
+        "newest first"
+    );
     // Rendered as the SCIM listener renders them.
-    let scim_a = e.get(&format!("/Users/{a}")).await;
     assert_eq!(users.body["resources"][2], scim_a.body);
-    assert_eq!(users.body["resources"][2]["groups"][0]["value"], gid.as_str());
+    assert_eq!(
+        users.body["resources"][2]["groups"][0]["value"],
+        gid.as_str()
+    );
     let page = e.admin_get("/api/users?startIndex=2&count=1").await;
     assert_eq!(page.body["totalResults"], 3);
     assert_eq!(page.body["itemsPerPage"], 1);
@@ -567,9 +637,21 @@ async fn users_and_groups_are_served_with_the_exchanges_that_touched_them() {
     let none = e.admin_get("/api/users?count=0").await;
     assert_eq!(none.body["resources"], json!([]));
     assert_eq!(none.body["totalResults"], 3);
-    assert_admin_error(&e.admin_get("/api/users?count=501").await, 400, "invalid count '501'");
-    assert_admin_error(&e.admin_get("/api/users?startIndex=0").await, 400, "invalid startIndex '0'");
-    assert_admin_error(&e.admin_get("/api/users?filter=x").await, 400, "use startIndex, count");
+    assert_admin_error(
+        &e.admin_get("/api/users?count=501").await,
+        400,
+        "invalid count '501'",
+    );
+    assert_admin_error(
+        &e.admin_get("/api/users?startIndex=0").await,
+        400,
+        "invalid startIndex '0'",
+    );
+    assert_admin_error(
+        &e.admin_get("/api/users?filter=x").await,
+        400,
+        "use startIndex, count",
+    );
 
     let detail = e.admin_get(&format!("/api/users/{a}")).await;
     assert_eq!(detail.status, 200, "{detail:?}");
@@ -580,22 +662,39 @@ async fn users_and_groups_are_served_with_the_exchanges_that_touched_them() {
         .iter()
         .map(|x| x["operation"].as_str().unwrap())
         .collect();
-    assert_eq!(ops, ["update", "create"], "newest first");
+    assert_eq!(ops, ["read", "update", "create"], "newest first");
     assert_eq!(detail.body["exchangesNextBefore"], Value::Null);
     assert_eq!(
-        e.admin_get(&format!("/api/users/{c}")).await.body["exchanges"].as_array().unwrap().len(),
+        e.admin_get(&format!("/api/users/{c}")).await.body["exchanges"]
+            .as_array()
+            .unwrap()
+            .len(),
         1
     );
 
     let groups = e.admin_get("/api/groups").await;
     assert_eq!(groups.body["totalResults"], 1);
-    assert_eq!(groups.body["resources"][0]["members"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        groups.body["resources"][0]["members"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let gd = e.admin_get(&format!("/api/groups/{gid}")).await;
     assert_eq!(gd.body["resource"]["displayName"], "Admins");
     assert_eq!(gd.body["exchanges"][0]["operation"], "group-create");
     // A user id is not a group, and unknown ids are 404.
-    assert_admin_error(&e.admin_get(&format!("/api/groups/{a}")).await, 404, "no group with id");
-    assert_admin_error(&e.admin_get("/api/users/nope").await, 404, "no user with id 'nope'");
+    assert_admin_error(
+        &e.admin_get(&format!("/api/groups/{a}")).await,
+        404,
+        "no group with id",
+    );
+    assert_admin_error(
+        &e.admin_get("/api/users/nope").await,
+        404,
+        "no user with id 'nope'",
+    );
 }
 
 /// Read events until `want` exchanges have been announced (or [`WAIT`] passes); returns the
@@ -637,10 +736,19 @@ async fn the_event_stream_delivers_exchanges_in_order() {
     }
     let (got, messages, others) = collect_exchanges(&mut sse, 41).await;
     assert_eq!(got.len(), 41);
-    assert!(ids(&got).windows(2).all(|w| w[0] < w[1]), "oldest first, in order");
+    assert!(
+        ids(&got).windows(2).all(|w| w[0] < w[1]),
+        "oldest first, in order"
+    );
     assert_eq!(got[0]["operation"], "create");
     for (i, x) in got[1..].iter().enumerate() {
-        assert!(x["query"].as_str().unwrap().contains(&format!("order-{i}%22")), "{x}");
+        assert!(
+            x["query"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("order-{i}%22")),
+            "{x}"
+        );
     }
     assert!(messages < 41, "exchanges are batched: {messages} messages");
     // The create also announced the resource it changed.
@@ -651,7 +759,10 @@ async fn the_event_stream_delivers_exchanges_in_order() {
             None => panic!("no resource.changed"),
         }
     }
-    let change = changes.iter().find(|c| c.event == "resource.changed").unwrap();
+    let change = changes
+        .iter()
+        .find(|c| c.event == "resource.changed")
+        .unwrap();
     assert_eq!(change.data["id"], id.as_str());
     assert_eq!(change.data["resourceType"], "User");
     assert_eq!(change.data["deleted"], false);
@@ -668,7 +779,9 @@ async fn a_burst_arrives_as_a_handful_of_messages() {
         let e = e.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..n / 8 {
-                let r = e.get(&format!("/Users?startIndex={}&count=1", w * 1000 + i + 1)).await;
+                let r = e
+                    .get(&format!("/Users?startIndex={}&count=1", w * 1000 + i + 1))
+                    .await;
                 assert_eq!(r.status, 200);
             }
         }));
@@ -721,7 +834,11 @@ async fn a_lagging_event_client_gets_resync_and_the_stream_goes_on() {
         }
     }
     let missed = resync.expect("a resync event");
-    assert_eq!(missed + after_resync + 1, 3001, "missed + delivered = published");
+    assert_eq!(
+        missed + after_resync + 1,
+        3001,
+        "missed + delivered = published"
+    );
     assert!(missed > 0);
     // Still alive: a real exchange arrives after the resync.
     e.get("/Users").await;
@@ -745,14 +862,20 @@ async fn reset_deletes_users_groups_and_exchanges_and_keeps_the_key() {
     let a = e.create_user("r1@example.com").await;
     e.create_user("r2@example.com").await;
     let g = e
-        .post("/Groups", &json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": a}]}))
+        .post(
+            "/Groups",
+            &json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": a}]}),
+        )
         .await;
     assert_eq!(g.status, 201);
     e.wait_for_exchanges("", 3).await;
     let mut sse = e.admin_events().await;
     let r = e.admin_send("DELETE", "/api/data").await;
     assert_eq!(r.status, 200, "{r:?}");
-    assert_eq!(r.body, json!({"deleted": {"users": 2, "groups": 1, "exchanges": 3}}));
+    assert_eq!(
+        r.body,
+        json!({"deleted": {"users": 2, "groups": 1, "exchanges": 3}})
+    );
     loop {
         let ev = sse.next_event(WAIT).await.expect("reset event");
         if ev.event == "reset" {
@@ -779,12 +902,19 @@ async fn rotating_the_key_takes_effect_at_once_and_only_reveal_shows_it() {
     assert_eq!(info.status, 200);
     assert_eq!(info.body["tenantUrl"], e.base.as_str());
     assert_eq!(info.body["strict"], false);
-    assert_eq!(info.body["keyMasked"], format!("…{}", &old[old.len() - 4..]));
+    assert_eq!(
+        info.body["keyMasked"],
+        format!("…{}", &old[old.len() - 4..])
+    );
     assert!(!info.text.contains(&old));
     let shown = e.admin_send("POST", "/api/endpoint/reveal").await;
     assert_eq!(shown.body, json!({"key": old}));
     assert_eq!(shown.header("cache-control"), "no-store");
-    assert_eq!(e.admin_get("/api/endpoint/reveal").await.status, 405, "reveal is a POST");
+    assert_eq!(
+        e.admin_get("/api/endpoint/reveal").await.status,
+        405,
+        "reveal is a POST"
+    );
 
     let mut sse = e.admin_events().await;
     let rotated = e.admin_send("POST", "/api/endpoint/rotate").await;
@@ -804,11 +934,21 @@ async fn rotating_the_key_takes_effect_at_once_and_only_reveal_shows_it() {
     assert_eq!(e.engine().scim_key(), new, "the shared copy is updated");
 
     let with_old = e
-        .send_raw("GET", "/Users", None, &[("authorization", &format!("Bearer {old}"))])
+        .send_raw(
+            "GET",
+            "/Users",
+            None,
+            &[("authorization", &format!("Bearer {old}"))],
+        )
         .await;
     scimlab_tests::assert_scim_error!(with_old, 401);
     let with_new = e
-        .send_raw("GET", "/Users", None, &[("authorization", &format!("Bearer {new}"))])
+        .send_raw(
+            "GET",
+            "/Users",
+            None,
+            &[("authorization", &format!("Bearer {new}"))],
+        )
         .await;
     assert_eq!(with_new.status, 200);
     let info = e.admin_get("/api/endpoint").await;
@@ -817,7 +957,11 @@ async fn rotating_the_key_takes_effect_at_once_and_only_reveal_shows_it() {
     let health = e.admin_get("/api/health").await;
     assert_eq!(health.body["status"], "ok");
     assert_eq!(health.body["scimBaseUrl"], e.base.as_str());
-    assert!(health.body["version"].as_str().is_some_and(|v| !v.is_empty()));
+    assert!(
+        health.body["version"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty())
+    );
     assert!(!health.text.contains(&new));
 }
 
@@ -832,20 +976,28 @@ async fn retention_keeps_only_the_newest_exchanges() {
     loop {
         let r = e.admin_get("/api/exchanges?limit=500").await;
         let list = items(&r);
-        let newest = list
-            .first()
-            .is_some_and(|x| x["query"] == "startIndex=12");
+        let newest = list.first().is_some_and(|x| x["query"] == "startIndex=12");
         if newest {
             let queries: Vec<&str> = list.iter().map(|x| x["query"].as_str().unwrap()).collect();
             assert_eq!(
                 queries,
-                ["startIndex=12", "startIndex=11", "startIndex=10", "startIndex=9", "startIndex=8"],
+                [
+                    "startIndex=12",
+                    "startIndex=11",
+                    "startIndex=10",
+                    "startIndex=9",
+                    "startIndex=8"
+                ],
                 "the newest 5 are kept, the oldest dropped"
             );
             assert_eq!(e.admin_get("/api/health").await.body["exchanges"], 5);
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "not all recorded: {}", r.text);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all recorded: {}",
+            r.text
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -855,4 +1007,143 @@ async fn strict_mode_shows_in_health_and_endpoint() {
     let e = TestEngine::strict().await;
     assert_eq!(e.admin_get("/api/health").await.body["strict"], true);
     assert_eq!(e.admin_get("/api/endpoint").await.body["strict"], true);
+}
+
+fn scimlab_bin() -> std::path::PathBuf {
+    // target/debug/deps/integration-<hash> → target/debug/scimlab
+    let exe = std::env::current_exe().expect("test exe");
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .join("scimlab");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p scimlab-engine --bin scimlab` (make test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// `scimlab serve` prints the admin login URL (the only place the token is shown); opening it
+/// logs in; the token is never in the log. A non-loopback admin address is refused.
+#[test]
+fn serve_prints_the_admin_url_and_never_logs_the_token() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("admin-cli.db");
+    let token = "cli-admin-token-0123456789";
+    let mut child = Command::new(scimlab_bin())
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--scim-addr",
+            "127.0.0.1:0",
+        ])
+        .args([
+            "--admin-addr",
+            "127.0.0.1:0",
+            "--retention",
+            "10",
+            "--capture-body-cap",
+            "1024",
+        ])
+        .env("SCIMLAB_ADMIN_TOKEN", token)
+        .env("SCIMLAB_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut text = String::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut buf = [0u8; 4096];
+    while !text.contains("Ctrl-C") && std::time::Instant::now() < deadline {
+        match stdout.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
+        }
+    }
+    let url = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Admin UI / API:"))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no admin url in {text}"))
+        .to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with(&format!("/?token={token}")),
+        "{url}"
+    );
+    assert_eq!(
+        text.matches(token).count(),
+        1,
+        "the token is printed once: {text}"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let login = client.get(&url).send().await.unwrap();
+        assert_eq!(login.status(), 303);
+        let cookie = login.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let root = url.split("/?").next().unwrap();
+        let health = client
+            .get(format!("{root}/api/health"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200);
+    });
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful exit on SIGINT: {status:?}");
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(!log.contains(token), "the admin token is in the log: {log}");
+
+    let out = Command::new(scimlab_bin())
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--scim-addr",
+            "127.0.0.1:0",
+        ])
+        .args(["--admin-addr", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("must stay on loopback") && err.contains("--admin-addr"),
+        "{err}"
+    );
+    let out = Command::new(scimlab_bin())
+        .args(["serve", "--db", db.to_str().unwrap(), "--retention", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--retention"));
 }

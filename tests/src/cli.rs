@@ -77,6 +77,8 @@ fn serve_prints_the_tenant_url_and_stops_on_sigint() {
             db.to_str().unwrap(),
             "--scim-addr",
             "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0",
         ])
         .env("SCIMLAB_LOG", "warn")
         .stdout(Stdio::piped())

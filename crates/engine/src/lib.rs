@@ -61,7 +61,7 @@ pub enum EngineError {
     },
     /// A listener could not bind.
     #[error(
-        "could not listen on {addr} (set --scim-addr or SCIMLAB_SCIM_ADDR to a free address): {source}"
+        "could not listen on {addr} (choose a free address with --scim-addr / SCIMLAB_SCIM_ADDR or --admin-addr / SCIMLAB_ADMIN_ADDR): {source}"
     )]
     Bind {
         /// The address.

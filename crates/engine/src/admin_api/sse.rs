@@ -166,7 +166,7 @@ pub async fn events(
     State(state): State<AdminState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     // Subscribe before answering: once the client has the response head, it misses nothing.
-    let feed = Feed::new(state.events.subscribe(), state.shutdown.clone());
+    let feed = Feed::new(state.events.subscribe(), state.shutdown);
     let stream = futures_util::stream::unfold((feed, true), |(mut feed, first)| async move {
         if first {
             return Some((Ok(Event::default().comment("connected")), (feed, false)));

@@ -115,6 +115,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let engine = Engine::start(config)
         .await
         .context("scimlab could not start")?;
+    // Listen for Ctrl-C before the banner says to press it: the handler is installed on the
+    // first poll, and a SIGINT that arrived before it would kill the process without a clean stop.
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let early = futures_util::FutureExt::now_or_never(ctrl_c.as_mut());
     let url = engine.scim_base_url();
     println!(
         "ScimLab SCIM endpoint is running{}",
@@ -147,9 +151,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         engine.scim_addr.port()
     );
     println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c()
-        .await
-        .context("could not listen for ctrl-c")?;
+    match early {
+        Some(r) => r,
+        None => ctrl_c.await,
+    }
+    .context("could not listen for ctrl-c")?;
     eprintln!("stopping: finishing in-flight requests");
     engine
         .shutdown()
