@@ -41,6 +41,13 @@ pub enum EngineEvent {
         /// The new key, masked.
         key_masked: String,
     },
+    /// The mapping profile in force changed, or a profile was saved: every user's mapping
+    /// results and effective role may differ — reload them.
+    #[serde(rename = "mapping.changed", rename_all = "camelCase")]
+    MappingChanged {
+        /// The profile in force now.
+        profile_id: String,
+    },
     /// All users, groups and exchanges were deleted.
     #[serde(rename = "reset")]
     Reset,

@@ -9,8 +9,11 @@
 pub mod admin_api;
 pub mod auth;
 pub mod capture;
+pub mod checks;
 pub mod config;
 pub mod events;
+pub mod mapping;
+pub mod results;
 pub mod scim_api;
 pub mod store;
 

@@ -32,7 +32,11 @@ exchangeId: number, } | { "type": "endpoint.changed",
 /**
  * The new key, masked.
  */
-keyMasked: string, } | { "type": "reset" } | { "type": "resync", 
+keyMasked: string, } | { "type": "mapping.changed", 
+/**
+ * The profile in force now.
+ */
+profileId: string, } | { "type": "reset" } | { "type": "resync", 
 /**
  * How many events were skipped.
  */

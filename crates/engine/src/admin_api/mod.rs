@@ -19,6 +19,7 @@ mod auth;
 mod data;
 mod endpoint;
 mod exchanges;
+mod mapping;
 pub mod model;
 mod resources;
 mod sse;
@@ -70,6 +71,15 @@ pub fn router(state: AdminState) -> Router {
         .route("/groups", get(resources::list_groups))
         .route("/groups/{id}", get(resources::get_group))
         .route("/data", delete(data::reset))
+        .route("/roles", get(mapping::roles))
+        .route("/profiles", get(mapping::list))
+        .route("/profiles/active", axum::routing::put(mapping::choose))
+        .route(
+            "/profiles/{id}",
+            get(mapping::get_one)
+                .put(mapping::save)
+                .delete(mapping::delete),
+        )
         .route("/events", get(sse::events));
     Router::new()
         .route("/", get(ui::index))

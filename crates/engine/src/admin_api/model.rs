@@ -3,6 +3,7 @@
 //! JSON is camelCase; ids and counts are JSON numbers (`number` in TypeScript).
 
 use crate::capture::model::ExchangeSummary;
+use crate::mapping::{MappingProfile, MappingResult, TargetField};
 use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
@@ -86,6 +87,11 @@ pub struct ResourcePage {
     /// The resources as the SCIM listener renders them (`id`, `meta`, `groups`/`members`).
     #[ts(type = "Array<Record<string, unknown>>")]
     pub resources: Vec<Value>,
+    /// Users only: how each resource (same index) lands on the target app under the profile
+    /// in force, with its effective role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub mappings: Option<Vec<MappingResult>>,
 }
 
 /// `GET /api/users/{id}`, `GET /api/groups/{id}`: a resource and the exchanges that touched it.
@@ -100,6 +106,75 @@ pub struct ResourceDetail {
     /// When there are more: pass as `?resource=<id>&before=` to `/api/exchanges`; else `null`.
     #[ts(type = "number | null")]
     pub exchanges_next_before: Option<i64>,
+    /// Users only: the mapping result under the profile in force.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub mapping: Option<MappingResult>,
+    /// Users only: every change of the effective role, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub role_history: Option<Vec<RoleChange>>,
+    /// Users only: the exchanges that touched it, oldest first, with the stored resource and the
+    /// mapped fields before and after each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub timeline: Option<Vec<TimelineEntry>>,
+}
+
+/// One change of a user's effective role.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleChange {
+    /// The role before (`null` for the first entry, the create).
+    pub from: Option<String>,
+    /// The role after.
+    pub to: String,
+    /// The role field's status after (`mapped`, `defaulted`, `invalid`, `ambiguous`).
+    pub status: String,
+    /// What arrived, as JSON text (`null` when nothing did).
+    pub raw: Option<String>,
+    /// The exchange that changed it.
+    #[ts(type = "number")]
+    pub exchange_id: i64,
+    /// When.
+    pub at: String,
+}
+
+/// One exchange in a user's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    /// The exchange.
+    pub exchange: ExchangeSummary,
+    /// The stored user before (writes only).
+    #[ts(type = "Record<string, unknown> | null")]
+    pub before: Option<Value>,
+    /// The stored user after (writes only; `null` after a delete).
+    #[ts(type = "Record<string, unknown> | null")]
+    pub after: Option<Value>,
+    /// The mapped fields before.
+    pub mapping_before: Option<MappingResult>,
+    /// The mapped fields after.
+    pub mapping_after: Option<MappingResult>,
+    /// Target fields whose value or status differ between before and after.
+    pub changed_fields: Vec<TargetField>,
+}
+
+/// `GET /api/profiles`: every mapping profile and the one in force.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileList {
+    /// The id of the profile in force.
+    pub active: String,
+    /// Built-in profiles first, then the saved ones.
+    pub profiles: Vec<MappingProfile>,
+}
+
+/// `PUT /api/profiles/active` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, TS)]
+pub struct ChooseProfile {
+    /// The profile to put in force.
+    pub id: String,
 }
 
 /// `DELETE /api/data`: what the reset deleted.

@@ -7,6 +7,7 @@
 use super::exchanges::page as exchange_page;
 use super::model::{ResourceDetail, ResourcePage};
 use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
+use crate::results;
 use crate::scim_api::render::render;
 use crate::store::exchanges::ExchangeQuery;
 use crate::store::resources::{self, SqlOrder, StoredResource};
@@ -81,11 +82,18 @@ async fn list(
         .await?
     };
     let rendered = render_all(&mut conn, &rows, &state.scim_base_url).await?;
+    let mappings = if kind == ResourceKind::User {
+        let profile = results::active_profile(&mut conn).await?;
+        Some(results::evaluate_users(&mut conn, &profile, &rendered).await?)
+    } else {
+        None
+    };
     Ok(ResourcePage {
         total_results,
         start_index,
         items_per_page: rendered.len() as i64,
         resources: rendered,
+        mappings,
     })
 }
 
@@ -117,10 +125,19 @@ async fn detail(kind: ResourceKind, state: &AdminState, id: &str) -> AdminResult
         },
     )
     .await?;
+    let (mapping, role_history, timeline) = if kind == ResourceKind::User {
+        let (m, h, t) = super::mapping::user_extras(state, id, &resource).await?;
+        (Some(m), Some(h), Some(t))
+    } else {
+        (None, None, None)
+    };
     Ok(ResourceDetail {
         resource,
         exchanges: page.items,
         exchanges_next_before: page.next_before,
+        mapping,
+        role_history,
+        timeline,
     })
 }
 

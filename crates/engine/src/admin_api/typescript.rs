@@ -4,13 +4,14 @@
 //! `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`.
 
 use super::model::{
-    DeletedCounts, EndpointInfo, ErrorBody, ExchangePage, Health, ResetResult, ResourceDetail,
-    ResourcePage, RevealedKey, RotatedKey,
+    ChooseProfile, DeletedCounts, EndpointInfo, ErrorBody, ExchangePage, Health, ProfileList,
+    ResetResult, ResourceDetail, ResourcePage, RevealedKey, RoleChange, RotatedKey, TimelineEntry,
 };
 use crate::capture::model::{
     AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange,
 };
 use crate::events::EngineEvent;
+use crate::mapping;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, TS};
@@ -52,6 +53,21 @@ fn expected() -> BTreeMap<String, String> {
     render::<ResourceDetail>(&cfg, &mut out);
     render::<ResetResult>(&cfg, &mut out);
     render::<DeletedCounts>(&cfg, &mut out);
+    render::<RoleChange>(&cfg, &mut out);
+    render::<TimelineEntry>(&cfg, &mut out);
+    render::<ProfileList>(&cfg, &mut out);
+    render::<ChooseProfile>(&cfg, &mut out);
+    render::<mapping::TargetField>(&cfg, &mut out);
+    render::<mapping::FieldRule>(&cfg, &mut out);
+    render::<mapping::MappingProfile>(&cfg, &mut out);
+    render::<mapping::FieldStatus>(&cfg, &mut out);
+    render::<mapping::FieldResult>(&cfg, &mut out);
+    render::<mapping::MappingResult>(&cfg, &mut out);
+    render::<mapping::Role>(&cfg, &mut out);
+    render::<mapping::RoleCounts>(&cfg, &mut out);
+    render::<mapping::StatusCounts>(&cfg, &mut out);
+    render::<mapping::FieldStatusCounts>(&cfg, &mut out);
+    render::<mapping::RoleSummary>(&cfg, &mut out);
     let mut index = String::from(
         "// Generated from the Rust types by `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`. Do not edit.\n",
     );

@@ -48,6 +48,8 @@ async fn write(store: &Store, bus: &EventBus, batch: &mut Vec<Exchange>, retenti
     let result = async {
         let mut tx = store.write.begin().await?;
         let ids = exchanges::insert_batch(&mut tx, batch, retention).await?;
+        let stored: Vec<(i64, &Exchange)> = ids.iter().copied().zip(batch.iter()).collect();
+        crate::results::record_role_changes(&mut tx, &stored).await?;
         tx.commit().await?;
         Ok::<_, crate::store::StoreError>(ids)
     }

@@ -1,7 +1,7 @@
 //! Whole-store operations of the admin API: the reset that starts a fresh rehearsal.
 //!
-//! A reset deletes users, groups, memberships and captured exchanges and keeps `settings` (the
-//! SCIM key), in one transaction: a reader sees everything or nothing gone. Exchange ids keep
+//! A reset deletes users, groups, memberships, captured exchanges and role history and keeps
+//! `settings` (the SCIM key, the profile in force) and saved mapping profiles, in one transaction: a reader sees everything or nothing gone. Exchange ids keep
 //! counting up afterwards (AUTOINCREMENT), so a client's `?before=` cursor never points into
 //! the new rehearsal's rows by accident.
 
@@ -34,6 +34,9 @@ pub async fn reset(conn: &mut Conn) -> Result<ResetCounts> {
         .execute(&mut *conn)
         .await?;
     exchanges::clear(&mut *conn).await?;
+    sqlx::query("DELETE FROM role_history")
+        .execute(&mut *conn)
+        .await?;
     Ok(ResetCounts {
         users,
         groups,

@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod exchanges;
+pub mod mapping;
 pub mod members;
 pub mod resources;
 pub mod settings;

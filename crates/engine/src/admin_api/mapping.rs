@@ -1,0 +1,270 @@
+//! Mapping routes: the profiles (list, get, save, delete, choose), the role summary, and the
+//! mapping extras of a user's detail (result, role history, timeline with mapped-field diffs).
+//!
+//! Results are evaluated on request under the profile in force (see `crate::results`), so
+//! choosing another profile re-evaluates every user at once; a `mapping.changed` event tells the
+//! UI to reload.
+
+use super::model::{ChooseProfile, ProfileList, RoleChange, TimelineEntry};
+use super::{AdminError, AdminResult, AdminState};
+use crate::events::EngineEvent;
+use crate::mapping::{
+    self, CompiledProfile, MappingProfile, MappingResult, RoleSummary, is_reserved_profile_id,
+};
+use crate::results;
+use crate::store::exchanges::{self, ExchangeQuery};
+use crate::store::resources::{self as stored, SqlOrder};
+use crate::store::{self, Conn, members};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use scimlab_scim::ResourceKind;
+use serde_json::Value;
+
+/// Exchanges shown in a user's timeline (oldest first among the newest this many).
+pub const TIMELINE_EXCHANGES: i64 = 200;
+
+/// `GET /api/profiles`.
+pub async fn list(State(state): State<AdminState>) -> AdminResult<Json<ProfileList>> {
+    let mut conn = state.store.read.acquire().await?;
+    Ok(Json(ProfileList {
+        active: results::active_profile(&mut conn).await?.id().to_owned(),
+        profiles: results::all_profiles(&mut conn).await?,
+    }))
+}
+
+/// `GET /api/profiles/{id}`: the profile as JSON (also its export format).
+pub async fn get_one(
+    State(state): State<AdminState>,
+    Path(id): Path<String>,
+) -> AdminResult<Json<MappingProfile>> {
+    let mut conn = state.store.read.acquire().await?;
+    results::profile(&mut conn, &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            AdminError::not_found(format!(
+                "no mapping profile '{id}': list them with GET /api/profiles"
+            ))
+        })
+}
+
+/// `PUT /api/profiles/{id}`: save (create or replace) an admin profile. The body is a
+/// `MappingProfile`; its paths must compile. Built-in ids are refused.
+pub async fn save(
+    State(state): State<AdminState>,
+    Path(id): Path<String>,
+    body: Result<Json<MappingProfile>, axum::extract::rejection::JsonRejection>,
+) -> AdminResult<Json<MappingProfile>> {
+    let Json(mut profile) = body.map_err(|e| {
+        AdminError::bad_request(format!(
+            "the body is not a mapping profile ({}): send {{\"id\", \"name\", \"fields\": [{{\"field\", \"sources\"}}]}}",
+            e.body_text()
+        ))
+    })?;
+    if is_reserved_profile_id(&id) {
+        return Err(AdminError::bad_request(format!(
+            "'{id}' is a built-in profile and cannot be changed: save a copy under another id"
+        )));
+    }
+    if profile.id != id {
+        return Err(AdminError::bad_request(format!(
+            "the body's id '{}' differs from the url's id '{id}': send the same id",
+            profile.id
+        )));
+    }
+    profile.builtin = false;
+    profile
+        .compile()
+        .map_err(|e| AdminError::bad_request(e.to_string()))?;
+    let json = serde_json::to_string(&profile).map_err(|e| AdminError::internal(&e))?;
+    let mut tx = state.store.write.begin().await?;
+    store::mapping::save_profile(&mut tx, &id, &json, &crate::scim_api::now()).await?;
+    let active = store::mapping::active_profile(&mut tx).await?;
+    tx.commit().await?;
+    if active == id {
+        state
+            .events
+            .publish(EngineEvent::MappingChanged { profile_id: id });
+    }
+    Ok(Json(profile))
+}
+
+/// `DELETE /api/profiles/{id}`: delete a saved profile (the profile in force falls back to
+/// `auto` if it was this one).
+pub async fn delete(
+    State(state): State<AdminState>,
+    Path(id): Path<String>,
+) -> AdminResult<StatusCode> {
+    if is_reserved_profile_id(&id) {
+        return Err(AdminError::bad_request(format!(
+            "'{id}' is a built-in profile and cannot be deleted"
+        )));
+    }
+    let mut tx = state.store.write.begin().await?;
+    if !store::mapping::delete_profile(&mut tx, &id).await? {
+        return Err(AdminError::not_found(format!(
+            "no saved mapping profile '{id}'"
+        )));
+    }
+    let was_active = store::mapping::active_profile(&mut tx).await? == id;
+    if was_active {
+        store::mapping::set_active_profile(&mut tx, mapping::AUTO_PROFILE_ID).await?;
+    }
+    tx.commit().await?;
+    if was_active {
+        state.events.publish(EngineEvent::MappingChanged {
+            profile_id: mapping::AUTO_PROFILE_ID.to_owned(),
+        });
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /api/profiles/active` with `{"id": "okta"}`: choose the profile in force.
+pub async fn choose(
+    State(state): State<AdminState>,
+    body: Result<Json<ChooseProfile>, axum::extract::rejection::JsonRejection>,
+) -> AdminResult<Json<ProfileList>> {
+    let Json(choice) = body.map_err(|e| {
+        AdminError::bad_request(format!(
+            "send {{\"id\": \"<profile id>\"}} ({})",
+            e.body_text()
+        ))
+    })?;
+    let mut tx = state.store.write.begin().await?;
+    let Some(profile) = results::profile(&mut tx, &choice.id).await? else {
+        return Err(AdminError::not_found(format!(
+            "no mapping profile '{}': list them with GET /api/profiles",
+            choice.id
+        )));
+    };
+    profile
+        .compile()
+        .map_err(|e| AdminError::bad_request(e.to_string()))?;
+    store::mapping::set_active_profile(&mut tx, &choice.id).await?;
+    let profiles = results::all_profiles(&mut tx).await?;
+    tx.commit().await?;
+    state.events.publish(EngineEvent::MappingChanged {
+        profile_id: choice.id.clone(),
+    });
+    Ok(Json(ProfileList {
+        active: choice.id,
+        profiles,
+    }))
+}
+
+/// Every stored user, rendered, in creation order.
+async fn all_users(conn: &mut Conn, base_url: &str) -> AdminResult<Vec<Value>> {
+    let total = stored::count(conn, ResourceKind::User).await?;
+    let rows = stored::page(
+        conn,
+        ResourceKind::User,
+        SqlOrder::Created,
+        false,
+        0,
+        total.max(1),
+    )
+    .await?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut groups = members::groups_of(conn, &ids).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let related = groups
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(Value::Object)
+                .collect();
+            crate::scim_api::render::render(r, Some(related), base_url)
+        })
+        .collect())
+}
+
+/// Every user's mapping result under the profile in force.
+pub async fn all_results(state: &AdminState) -> AdminResult<Vec<MappingResult>> {
+    let mut conn = state.store.read.acquire().await?;
+    let users = all_users(&mut conn, &state.scim_base_url).await?;
+    let profile = results::active_profile(&mut conn).await?;
+    Ok(results::evaluate_users(&mut conn, &profile, &users).await?)
+}
+
+/// `GET /api/roles`: users per effective role and per role status, for the whole endpoint.
+pub async fn roles(State(state): State<AdminState>) -> AdminResult<Json<RoleSummary>> {
+    Ok(Json(mapping::summarise(&all_results(&state).await?)))
+}
+
+fn changed_fields(
+    before: Option<&MappingResult>,
+    after: Option<&MappingResult>,
+) -> Vec<mapping::TargetField> {
+    mapping::TargetField::ALL
+        .into_iter()
+        .filter(|f| {
+            let pick = |m: Option<&MappingResult>| {
+                m.and_then(|m| m.field(*f))
+                    .map(|r| (r.value.clone(), r.status))
+            };
+            pick(before) != pick(after)
+        })
+        .collect()
+}
+
+/// The mapping result, role history and timeline of one user.
+pub async fn user_extras(
+    state: &AdminState,
+    id: &str,
+    resource: &Value,
+) -> AdminResult<(MappingResult, Vec<RoleChange>, Vec<TimelineEntry>)> {
+    let mut conn = state.store.read.acquire().await?;
+    let profile: CompiledProfile = results::active_profile(&mut conn).await?;
+    let creator = results::creator_of(&mut conn, id).await?;
+    let result = mapping::evaluate(&profile, resource, creator);
+    let history = store::mapping::role_history(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|r| RoleChange {
+            from: r.from_role,
+            to: r.to_role,
+            status: r.to_status,
+            raw: r.raw,
+            exchange_id: r.exchange_id,
+            at: r.at,
+        })
+        .collect();
+    let mut summaries = exchanges::list(
+        &mut conn,
+        &ExchangeQuery {
+            resource_id: Some(id.to_owned()),
+            limit: TIMELINE_EXCHANGES,
+            ..ExchangeQuery::default()
+        },
+    )
+    .await?;
+    summaries.reverse();
+    let mut timeline = Vec::with_capacity(summaries.len());
+    for s in summaries {
+        let whole = exchanges::get(&mut conn, s.id).await?;
+        let (before, after) = whole.map_or((None, None), |e| (e.before, e.after));
+        let mapping_before = before
+            .as_ref()
+            .map(|b| mapping::evaluate(&profile, b, creator));
+        let mapping_after = after
+            .as_ref()
+            .map(|a| mapping::evaluate(&profile, a, creator));
+        let changed = if before.is_some() || after.is_some() {
+            changed_fields(mapping_before.as_ref(), mapping_after.as_ref())
+        } else {
+            Vec::new()
+        };
+        timeline.push(TimelineEntry {
+            exchange: s,
+            before,
+            after,
+            mapping_before,
+            mapping_after,
+            changed_fields: changed,
+        });
+    }
+    Ok((result, history, timeline))
+}

@@ -1,0 +1,370 @@
+//! The lifecycle rules: profile updates reach the endpoint (`lifecycle.updates`: Entra's PATCH,
+//! Okta's PUT or PATCH) and so do deactivations (`lifecycle.deactivation`: Entra's soft delete
+//! through the `IsSoftDeleted → active` mapping, Okta's "Deactivate Users" under To App).
+//!
+//! Both are judged on the latest such request, because the IdP retries a failure until it
+//! passes (Entra on every cycle, Okta from its Tasks list). When a failure shows a quirk that
+//! Entra's `aadOptscim062020` flag removes, the fix says so.
+
+use super::traffic::{answer, count, has_quirk, id_ref, succeeded};
+use super::{Check, CheckInput, CheckItem, idp_name};
+use crate::capture::model::{Exchange, Idp, OperationKind};
+use scimlab_scim::Quirk;
+
+const UPDATES: Check = Check::new("lifecycle.updates", "profile updates seen");
+
+/// `lifecycle.updates`: pass when the latest user update the IdP sent succeeded; fail when it
+/// failed (with what was refused and where the IdP shows it); not yet seen before any update.
+pub(super) fn profile_updates(input: &CheckInput<'_>) -> CheckItem {
+    let updates = input.of_kind(&[OperationKind::Update]);
+    let Some(&last) = updates.last() else {
+        return UPDATES.not_yet_seen(match input.idp {
+            Idp::Okta => {
+                "no profile update from okta yet: check Update User Attributes is enabled under Provisioning → To App, then change a provisioned user's profile"
+            }
+            _ => {
+                "no profile update from entra yet: change a mapped attribute of a provisioned user (e.g. Display name), then use Provision on demand or wait for the next cycle (about 40 minutes)"
+            }
+        });
+    };
+    if !succeeded(last) {
+        let failing = trailing_failures(&updates);
+        return UPDATES.fail(
+            format!(
+                "the latest update from {} ({}) failed with {}{}",
+                idp_name(input.idp),
+                id_ref(last),
+                answer(last),
+                earlier(&failing)
+            ),
+            failing.iter().map(|e| e.summary.id),
+            failure_fix(input.idp, last, "update"),
+        );
+    }
+    let ok = updates.iter().filter(|e| succeeded(e)).count();
+    let how = methods(&updates);
+    UPDATES.pass(
+        format!(
+            "{} from {} applied (latest {}, by {how})",
+            count(ok, "profile update", "profile updates"),
+            idp_name(input.idp),
+            id_ref(last)
+        ),
+        [last.summary.id],
+    )
+}
+
+const DEACTIVATION: Check = Check::new("lifecycle.deactivation", "deactivation seen");
+
+/// `lifecycle.deactivation`: pass when the latest deactivation succeeded; fail when it failed.
+/// Before any deactivation, Entra gets a warning when the evidence says its soft-delete mapping
+/// is missing (users deleted without being deactivated, or creates that carry no `active`);
+/// otherwise not yet seen, saying how to produce one.
+pub(super) fn deactivation(input: &CheckInput<'_>) -> CheckItem {
+    let deactivations = input.of_kind(&[OperationKind::Deactivate]);
+    if let Some(&last) = deactivations.last() {
+        if !succeeded(last) {
+            let failing = trailing_failures(&deactivations);
+            return DEACTIVATION.fail(
+                format!(
+                    "the latest deactivation from {} ({}) failed with {}{}",
+                    idp_name(input.idp),
+                    id_ref(last),
+                    answer(last),
+                    earlier(&failing)
+                ),
+                failing.iter().map(|e| e.summary.id),
+                failure_fix(input.idp, last, "deactivation"),
+            );
+        }
+        let ok = deactivations.iter().filter(|e| succeeded(e)).count();
+        let shape = match input.idp {
+            Idp::Entra if has_quirk(last, Quirk::StringBoolean) => {
+                ", active sent as the string \"False\" (entra's default dialect)"
+            }
+            Idp::Entra => ", active sent as a boolean",
+            _ if last.summary.method.eq_ignore_ascii_case("PUT") => {
+                ", as a full PUT with active false"
+            }
+            _ => ", as a PATCH of active",
+        };
+        return DEACTIVATION.pass(
+            format!(
+                "{} deactivated {} (latest {}{shape})",
+                idp_name(input.idp),
+                count(ok, "user", "users"),
+                id_ref(last)
+            ),
+            [last.summary.id],
+        );
+    }
+    if input.idp == Idp::Okta {
+        return DEACTIVATION.not_yet_seen(
+            "no deactivation from okta yet: unassign a test user from the app; if nothing arrives, enable Deactivate Users under Provisioning → To App",
+        );
+    }
+    let soft_delete_fix = "in the enterprise application open Provisioning → Mappings → Provision Microsoft Entra ID Users and add the mapping IsSoftDeleted → active (the custom app default is the expression Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")), and keep Update ticked under Target Object Actions";
+    let deletes = input.of_kind(&[OperationKind::Delete]);
+    if let Some(last) = deletes.iter().rev().find(|e| succeeded(e)) {
+        return DEACTIVATION.warn(
+            format!(
+                "entra deleted users ({}) without deactivating them first: the IsSoftDeleted → active mapping is likely missing",
+                id_ref(last)
+            ),
+            deletes.iter().map(|e| e.summary.id),
+            soft_delete_fix,
+        );
+    }
+    let users = input.idp_users();
+    let sends_active = users.iter().any(|u| {
+        u.attributes_sent
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case("active"))
+    });
+    if !users.is_empty() && !sends_active {
+        let creates: Vec<i64> = users
+            .iter()
+            .flat_map(|u| input.user_exchanges(&u.id, &[OperationKind::Create]))
+            .collect();
+        return DEACTIVATION.warn(
+            format!(
+                "entra's {} carried no active attribute: without the IsSoftDeleted → active mapping entra cannot deactivate users",
+                count(users.len(), "create", "creates")
+            ),
+            creates,
+            soft_delete_fix,
+        );
+    }
+    DEACTIVATION.not_yet_seen(
+        "no deactivation from entra yet: remove a test user's assignment (Users and groups) or block its sign-in, then use Provision on demand or wait for the next cycle",
+    )
+}
+
+/// The failed requests at the end of `all` (since the last success), oldest first.
+fn trailing_failures<'a>(all: &[&'a Exchange]) -> Vec<&'a Exchange> {
+    let mut out: Vec<&Exchange> = all
+        .iter()
+        .rev()
+        .take_while(|e| !succeeded(e))
+        .copied()
+        .collect();
+    out.reverse();
+    out
+}
+
+fn earlier(failing: &[&Exchange]) -> String {
+    match failing.len() {
+        0 | 1 => String::new(),
+        n => format!(" ({} failed in a row)", count(n, "request", "requests")),
+    }
+}
+
+/// How to fix a failed write: Entra's dialect flag when the failure shows one of its quirks,
+/// otherwise where the IdP reports the failure and how to retry it.
+fn failure_fix(idp: Idp, ex: &Exchange, what: &str) -> String {
+    let dialect = [Quirk::CapitalizedOp, Quirk::StringBoolean]
+        .into_iter()
+        .find(|q| has_quirk(ex, *q));
+    match (idp, dialect) {
+        (Idp::Entra, Some(q)) => format!(
+            "the {what} relied on {} and was refused (ScimLab in strict mode, as a strict app would): either the production app must accept entra's default dialect, or append ?aadOptscim062020 to the Tenant URL under Provisioning → Admin Credentials so entra sends lowercase ops and real booleans (Provision on demand ignores the flag)",
+            q.label()
+        ),
+        (Idp::Okta, _) => format!(
+            "read the endpoint's answer in the exchange and fix its cause; okta lists the failed {what} under Dashboard → Tasks, where you retry it once fixed"
+        ),
+        _ => format!(
+            "read the endpoint's answer in the exchange and fix its cause; entra shows the same error under Monitor → Provisioning logs and retries the {what} on every cycle, or use Provision on demand to retry now"
+        ),
+    }
+}
+
+/// `PATCH` / `PUT` / `PATCH and PUT`, as the requests in `all` used.
+fn methods(all: &[&Exchange]) -> String {
+    let has = |m: &str| all.iter().any(|e| e.summary.method.eq_ignore_ascii_case(m));
+    match (has("PATCH"), has("PUT")) {
+        (true, true) => "PATCH and PUT".to_owned(),
+        (false, true) => "PUT".to_owned(),
+        _ => "PATCH".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::CheckStatus::{Fail, NotYetSeen, Pass, Warn};
+    use crate::checks::testkit::*;
+    use serde_json::json;
+
+    fn rename(id: i64) -> Exchange {
+        entra_patch(
+            id,
+            "u1",
+            OperationKind::Update,
+            &json!([{"op": "Replace", "path": "displayName", "value": "Pvlo"}]),
+        )
+    }
+
+    fn entra_deactivate(id: i64) -> Exchange {
+        entra_patch(
+            id,
+            "u1",
+            OperationKind::Deactivate,
+            &json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )
+    }
+
+    fn failed(mut e: Exchange, status: u16, detail: &str) -> Exchange {
+        e.summary.status = status;
+        e.with_answer(&json!({"status": status.to_string(), "detail": detail}))
+    }
+
+    #[test]
+    fn updates_pass_fail_and_not_yet_seen() {
+        let item = profile_updates(&input(Idp::Entra, &[rename(4)], &[]));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert_eq!(
+            item.summary,
+            "1 profile update from entra applied (latest #4, by PATCH)"
+        );
+        assert_eq!(item.evidence, vec![4]);
+
+        let exs = [
+            rename(4),
+            failed(rename(5), 400, "unsupported patch op 'Replace'"),
+            failed(rename(6), 400, "unsupported patch op 'Replace'"),
+        ];
+        let item = profile_updates(&input(Idp::Entra, &exs, &[]));
+        assert_eq!(item.status, Fail);
+        assert!(
+            item.summary
+                .contains("(#6) failed with 400 ('unsupported patch op 'Replace'')"),
+            "{}",
+            item.summary
+        );
+        assert!(
+            item.summary.ends_with("(2 requests failed in a row)"),
+            "{}",
+            item.summary
+        );
+        assert_eq!(item.evidence, vec![5, 6]);
+        assert!(item.fix.unwrap_or_default().contains("?aadOptscim062020"));
+
+        let item = profile_updates(&input(Idp::Okta, &[], &[]));
+        assert_eq!(item.status, NotYetSeen);
+        assert!(
+            item.summary.contains("Update User Attributes"),
+            "{}",
+            item.summary
+        );
+    }
+
+    #[test]
+    fn okta_updates_by_put_and_their_failures() {
+        let body = okta_user_body("t@okta.local", Some("Admin"), true);
+        let item = profile_updates(&input(
+            Idp::Okta,
+            &[
+                okta_read(4, "u1"),
+                okta_put(5, "u1", OperationKind::Update, &body),
+            ],
+            &[],
+        ));
+        assert_eq!(item.status, Pass);
+        assert!(item.summary.ends_with("by PUT)"), "{}", item.summary);
+        let put = failed(
+            okta_put(5, "u1", OperationKind::Update, &body),
+            500,
+            "internal error",
+        );
+        let item = profile_updates(&input(Idp::Okta, &[put], &[]));
+        assert_eq!(item.status, Fail);
+        assert!(item.fix.unwrap_or_default().contains("Dashboard → Tasks"));
+    }
+
+    #[test]
+    fn deactivation_pass_and_fail() {
+        let item = deactivation(&input(Idp::Entra, &[rename(4), entra_deactivate(5)], &[]));
+        assert_eq!(item.status, Pass);
+        assert!(
+            item.summary.contains("string \"False\""),
+            "{}",
+            item.summary
+        );
+        assert_eq!(item.evidence, vec![5]);
+
+        let d = failed(entra_deactivate(6), 400, "'False' is not a boolean");
+        let item = deactivation(&input(Idp::Entra, &[entra_deactivate(5), d], &[]));
+        assert_eq!(item.status, Fail);
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.contains("relied on entra.capitalized-op") && fix.contains("?aadOptscim062020"),
+            "{fix}"
+        );
+
+        let body = okta_user_body("t@okta.local", Some("Admin"), true);
+        let off = okta_patch(
+            7,
+            "u1",
+            OperationKind::Deactivate,
+            &json!({"active": false}),
+        );
+        let item = deactivation(&input(Idp::Okta, &[okta_create(3, "u1", &body), off], &[]));
+        assert_eq!(item.status, Pass);
+        assert!(
+            item.summary.ends_with("as a PATCH of active)"),
+            "{}",
+            item.summary
+        );
+        let off = failed(
+            okta_put(8, "u1", OperationKind::Deactivate, &body),
+            409,
+            "conflict",
+        );
+        let item = deactivation(&input(Idp::Okta, &[off], &[]));
+        assert_eq!(item.status, Fail);
+    }
+
+    #[test]
+    fn entra_soft_delete_mapping_missing_warns() {
+        // Deleted without deactivation.
+        let del = ex(
+            9,
+            Idp::Entra,
+            "DELETE",
+            "/scim/v2/Users/u1",
+            204,
+            OperationKind::Delete,
+        )
+        .with_user("u1", None);
+        let item = deactivation(&input(Idp::Entra, &[del], &[]));
+        assert_eq!(item.status, Warn);
+        assert!(
+            item.fix
+                .unwrap_or_default()
+                .contains("IsSoftDeleted → active")
+        );
+        // Creates without active.
+        let mut body = entra_user_body("a@x", Some("Admin"));
+        body.as_object_mut().unwrap().remove("active");
+        let users = vec![facts("u1", "a@x", Idp::Entra, &body, Some("Admin"))];
+        let item = deactivation(&input(Idp::Entra, &[entra_create(3, "u1", &body)], &users));
+        assert_eq!(item.status, Warn);
+        assert_eq!(item.evidence, vec![3]);
+    }
+
+    #[test]
+    fn deactivation_not_yet_seen() {
+        let body = entra_user_body("a@x", Some("Admin"));
+        let users = vec![facts("u1", "a@x", Idp::Entra, &body, Some("Admin"))];
+        let item = deactivation(&input(Idp::Entra, &[entra_create(3, "u1", &body)], &users));
+        assert_eq!(item.status, NotYetSeen);
+        let item = deactivation(&input(Idp::Okta, &[], &[]));
+        assert_eq!(item.status, NotYetSeen);
+        assert!(
+            item.summary.contains("Deactivate Users"),
+            "{}",
+            item.summary
+        );
+    }
+}

@@ -1,0 +1,508 @@
+//! The setup checklist: the admin's IdP configuration scored against the vendor guide, from the
+//! observed traffic itself.
+//!
+//! Owns the rules and their verdicts and nothing else. Input is a [`CheckInput`]: which IdP's
+//! checklist, the captured exchanges (oldest first, whole and redacted) and a few facts per
+//! stored user ([`UserFacts`], filled by the caller from the store and the mapping results).
+//! Output is a [`Checklist`] of [`CheckItem`]s, each `pass` / `warn` / `fail` / `not-yet-seen`
+//! with the exchange ids it rests on and, for `warn` and `fail`, the fix in the admin's own terms
+//! (which portal screen, which setting).
+//!
+//! Pure on purpose: no I/O, no clock, no store, and no dependency on the mapping module (the
+//! caller turns mapping results into [`UserFacts`]). Every rule is therefore unit-tested from
+//! hand-built Entra ID and Okta exchanges shaped like `shared/reference/idp-traffic.md`.
+//!
+//! Rules are small `fn(&CheckInput) -> CheckItem`s grouped by file — [`connection`] (Test
+//! Connection), [`auth`] (the Authorization header), [`attributes`] (what creates carry, the
+//! Okta password and custom attributes), [`roles`], [`lifecycle`] (updates, deactivation) and
+//! [`dialect`] (Entra's PATCH dialect, Okta's update mode) — and registered in [`ENTRA_RULES`]
+//! and [`OKTA_RULES`]: adding a rule is one function plus one line. A status is always derived
+//! from evidence: `not-yet-seen` until the traffic a rule judges has happened.
+
+mod attributes;
+mod auth;
+mod connection;
+mod dialect;
+mod lifecycle;
+mod roles;
+#[cfg(test)]
+mod testkit;
+mod traffic;
+
+pub use traffic::attribute_paths;
+
+use crate::capture::model::{Exchange, Idp, OperationKind};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+/// The most exchange ids one item cites (the most recent ones are kept).
+pub const MAX_EVIDENCE: usize = 20;
+
+/// What a rule concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    /// The setup does what the vendor guide asks (or, for informational rules, what was seen).
+    Pass,
+    /// It works, but differs from the guide or carries a risk worth a look.
+    Warn,
+    /// It is broken: the IdP's requests fail or miss what the guide requires.
+    Fail,
+    /// The traffic this rule judges has not happened yet.
+    NotYetSeen,
+}
+
+/// One checklist line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckItem {
+    /// Stable id, e.g. `auth.header` (the UI and exports key on it; never rename one).
+    pub id: String,
+    /// What is checked, e.g. `authorization header accepted`.
+    pub title: String,
+    /// The verdict.
+    pub status: CheckStatus,
+    /// What was observed, in one or two lowercase sentences.
+    pub summary: String,
+    /// Ids of the exchanges the verdict rests on, oldest first (at most [`MAX_EVIDENCE`]).
+    #[ts(type = "number[]")]
+    pub evidence: Vec<i64>,
+    /// How to fix it in the IdP's portal; present for `warn` and `fail`.
+    pub fix: Option<String>,
+}
+
+/// How many items ended in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChecklistScore {
+    /// Items that pass.
+    pub pass: u32,
+    /// Items that warn.
+    pub warn: u32,
+    /// Items that fail.
+    pub fail: u32,
+    /// Items whose traffic has not been seen yet.
+    pub not_yet_seen: u32,
+}
+
+/// The checklist of one IdP (`GET /api/checklist?idp=entra|okta`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Checklist {
+    /// Whose setup was scored.
+    pub idp: Idp,
+    /// One item per rule, in the rule list's order.
+    pub items: Vec<CheckItem>,
+    /// Counts per status.
+    pub score: ChecklistScore,
+}
+
+/// What the checklist needs to know about one stored user. The caller fills it from the store
+/// and the mapping results; the rules never look anything up themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserFacts {
+    /// SCIM id (matches [`crate::capture::model::ExchangeSummary::resource_id`]).
+    pub id: String,
+    /// The user's userName.
+    pub user_name: String,
+    /// The IdP whose create made the user (the create exchange's IdP).
+    pub created_by: Idp,
+    /// Attribute paths with a value in the create body, spelt as [`attribute_paths`] spells
+    /// them (`attribute_paths(&create_body)`).
+    pub attributes_sent: Vec<String>,
+    /// The role value as it arrived, wherever the mapping found it; `None` when none arrived.
+    pub role_raw: Option<Value>,
+    /// `false` when a role value arrived that is not exactly `Member` or `Admin` (no value,
+    /// which defaults to `Member`, is valid).
+    pub role_valid: bool,
+}
+
+/// Everything a rule reads.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckInput<'a> {
+    /// Whose checklist: [`Idp::Entra`] or [`Idp::Okta`] ([`Idp::Other`] has no checklist).
+    pub idp: Idp,
+    /// Captured exchanges, oldest first, whole and redacted (all IdPs; rules pick their own).
+    pub exchanges: &'a [Exchange],
+    /// Stored users (all IdPs; rules pick the ones [`UserFacts::created_by`] this IdP).
+    pub users: &'a [UserFacts],
+}
+
+impl<'a> CheckInput<'a> {
+    /// The exchanges the checklist's IdP sent, oldest first.
+    pub(crate) fn traffic(&self) -> impl Iterator<Item = &'a Exchange> + use<'a> {
+        let idp = self.idp;
+        self.exchanges.iter().filter(move |e| e.summary.idp == idp)
+    }
+
+    /// The checklist IdP's exchanges of one of `ops`, oldest first.
+    pub(crate) fn of_kind(&self, ops: &[OperationKind]) -> Vec<&'a Exchange> {
+        self.traffic()
+            .filter(|e| ops.contains(&e.summary.operation))
+            .collect()
+    }
+
+    /// The users the checklist's IdP created.
+    pub(crate) fn idp_users(&self) -> Vec<&'a UserFacts> {
+        self.users
+            .iter()
+            .filter(|u| u.created_by == self.idp)
+            .collect()
+    }
+
+    /// Ids of the successful exchanges of one of `ops` that touched the user `id`, oldest first.
+    pub(crate) fn user_exchanges(&self, id: &str, ops: &[OperationKind]) -> Vec<i64> {
+        self.exchanges
+            .iter()
+            .filter(|e| {
+                ops.contains(&e.summary.operation)
+                    && traffic::succeeded(e)
+                    && e.summary.resource_id.as_deref() == Some(id)
+            })
+            .map(|e| e.summary.id)
+            .collect()
+    }
+}
+
+/// A rule: reads the input, returns its item.
+pub type Rule = fn(&CheckInput<'_>) -> CheckItem;
+
+/// The Entra ID checklist, in display order.
+pub const ENTRA_RULES: &[Rule] = &[
+    connection::test_connection,
+    auth::auth_header,
+    attributes::required_attributes,
+    attributes::extra_attributes,
+    roles::role_values,
+    lifecycle::profile_updates,
+    lifecycle::deactivation,
+    dialect::entra_patch_dialect,
+];
+
+/// The Okta checklist, in display order.
+pub const OKTA_RULES: &[Rule] = &[
+    connection::test_connection,
+    auth::auth_header,
+    attributes::required_attributes,
+    attributes::extra_attributes,
+    attributes::okta_custom_attributes,
+    roles::role_values,
+    attributes::okta_password,
+    lifecycle::profile_updates,
+    lifecycle::deactivation,
+    dialect::okta_update_mode,
+];
+
+/// The rules of `idp`'s checklist (none for [`Idp::Other`]: no vendor guide to score against).
+pub fn rules(idp: Idp) -> &'static [Rule] {
+    match idp {
+        Idp::Entra => ENTRA_RULES,
+        Idp::Okta => OKTA_RULES,
+        Idp::Other => &[],
+    }
+}
+
+/// Score `input.idp`'s setup: run every rule of its list, count the statuses.
+pub fn evaluate(input: &CheckInput<'_>) -> Checklist {
+    let items: Vec<CheckItem> = rules(input.idp).iter().map(|rule| rule(input)).collect();
+    let mut score = ChecklistScore::default();
+    for item in &items {
+        let slot = match item.status {
+            CheckStatus::Pass => &mut score.pass,
+            CheckStatus::Warn => &mut score.warn,
+            CheckStatus::Fail => &mut score.fail,
+            CheckStatus::NotYetSeen => &mut score.not_yet_seen,
+        };
+        *slot += 1;
+    }
+    Checklist {
+        idp: input.idp,
+        items,
+        score,
+    }
+}
+
+/// A rule's stable id and title; builds its items so every item of a rule looks alike.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Check {
+    id: &'static str,
+    title: &'static str,
+}
+
+impl Check {
+    /// A rule named `id`, shown as `title`.
+    pub(crate) const fn new(id: &'static str, title: &'static str) -> Self {
+        Self { id, title }
+    }
+
+    fn item(
+        self,
+        status: CheckStatus,
+        summary: String,
+        evidence: impl IntoIterator<Item = i64>,
+        fix: Option<String>,
+    ) -> CheckItem {
+        let mut evidence: Vec<i64> = evidence.into_iter().collect();
+        evidence.sort_unstable();
+        evidence.dedup();
+        let cut = evidence.len().saturating_sub(MAX_EVIDENCE);
+        evidence.drain(..cut);
+        CheckItem {
+            id: self.id.to_owned(),
+            title: self.title.to_owned(),
+            status,
+            summary,
+            evidence,
+            fix,
+        }
+    }
+
+    /// A passing item.
+    pub(crate) fn pass(
+        self,
+        summary: impl Into<String>,
+        evidence: impl IntoIterator<Item = i64>,
+    ) -> CheckItem {
+        self.item(CheckStatus::Pass, summary.into(), evidence, None)
+    }
+
+    /// A warning, with its fix.
+    pub(crate) fn warn(
+        self,
+        summary: impl Into<String>,
+        evidence: impl IntoIterator<Item = i64>,
+        fix: impl Into<String>,
+    ) -> CheckItem {
+        self.item(
+            CheckStatus::Warn,
+            summary.into(),
+            evidence,
+            Some(fix.into()),
+        )
+    }
+
+    /// A failure, with its fix.
+    pub(crate) fn fail(
+        self,
+        summary: impl Into<String>,
+        evidence: impl IntoIterator<Item = i64>,
+        fix: impl Into<String>,
+    ) -> CheckItem {
+        self.item(
+            CheckStatus::Fail,
+            summary.into(),
+            evidence,
+            Some(fix.into()),
+        )
+    }
+
+    /// Nothing to judge yet; the summary says what would produce the traffic.
+    pub(crate) fn not_yet_seen(self, summary: impl Into<String>) -> CheckItem {
+        self.item(CheckStatus::NotYetSeen, summary.into(), [], None)
+    }
+}
+
+/// `entra` / `okta` in a sentence.
+pub(crate) fn idp_name(idp: Idp) -> &'static str {
+    idp.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+    use super::*;
+    use CheckStatus::{Fail, NotYetSeen, Pass, Warn};
+
+    fn status_of(list: &Checklist, id: &str) -> CheckStatus {
+        list.items
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.status)
+            .unwrap_or_else(|| panic!("no item {id}"))
+    }
+
+    #[test]
+    fn ids_are_unique_and_every_item_is_well_formed() {
+        for idp in [Idp::Entra, Idp::Okta] {
+            let list = evaluate(&input(idp, &[], &[]));
+            let mut ids: Vec<&str> = list.items.iter().map(|i| i.id.as_str()).collect();
+            assert_eq!(ids.len(), rules(idp).len());
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), rules(idp).len(), "duplicate ids for {idp:?}");
+            for item in &list.items {
+                assert_eq!(item.status, NotYetSeen, "{}: {}", item.id, item.summary);
+                assert!(
+                    item.summary.starts_with(char::is_lowercase),
+                    "{}",
+                    item.summary
+                );
+                assert!(item.fix.is_none());
+                assert!(item.evidence.is_empty());
+            }
+            assert_eq!(list.score.not_yet_seen as usize, rules(idp).len());
+        }
+        assert!(evaluate(&input(Idp::Other, &[], &[])).items.is_empty());
+    }
+
+    #[test]
+    fn evidence_is_sorted_deduplicated_and_capped() {
+        let item = Check::new("x", "x").pass("s", (1..=30).rev().chain([5, 5]));
+        assert_eq!(item.evidence, (11..=30).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn serialises_camel_case_and_kebab_statuses() {
+        let list = evaluate(&input(Idp::Okta, &[], &[]));
+        let json = serde_json::to_value(&list).unwrap_or_default();
+        assert_eq!(json["idp"], "okta");
+        assert_eq!(json["items"][0]["status"], "not-yet-seen");
+        assert_eq!(json["score"]["notYetSeen"], rules(Idp::Okta).len());
+    }
+
+    /// A whole Entra rehearsal: Test Connection, match, create with the guide's four
+    /// attributes plus defaults left in place, a capitalised-op update, a "False" deactivation.
+    #[test]
+    fn entra_end_to_end() {
+        let body = entra_user_body("alice@contoso.com", Some("Admin"));
+        let exs = vec![
+            entra_probe(1, 200),
+            entra_match(2, "alice@contoso.com"),
+            entra_create(3, "u1", &body),
+            entra_patch(
+                4,
+                "u1",
+                OperationKind::Update,
+                &serde_json::json!([{"op": "Replace", "path": "displayName", "value": "Alice B"}]),
+            ),
+            entra_patch(
+                5,
+                "u1",
+                OperationKind::Deactivate,
+                &serde_json::json!([{"op": "Replace", "path": "active", "value": "False"}]),
+            ),
+            // Okta traffic in the same store is not Entra's evidence.
+            okta_probe(6, 200),
+        ];
+        let users = vec![facts(
+            "u1",
+            "alice@contoso.com",
+            Idp::Entra,
+            &body,
+            Some("Admin"),
+        )];
+        let list = evaluate(&input(Idp::Entra, &exs, &users));
+        let expected = [
+            ("connection.test", Pass),
+            ("auth.header", Pass),
+            ("attributes.required", Pass),
+            ("attributes.extra", Warn),
+            ("roles.valid", Pass),
+            ("lifecycle.updates", Pass),
+            ("lifecycle.deactivation", Pass),
+            ("entra.patch-dialect", Pass),
+        ];
+        for (id, status) in expected {
+            assert_eq!(status_of(&list, id), status, "{id}: {:?}", list.items);
+        }
+        assert_eq!(
+            list.score,
+            ChecklistScore {
+                pass: 7,
+                warn: 1,
+                fail: 0,
+                not_yet_seen: 0
+            }
+        );
+        let conn = &list.items[0];
+        assert_eq!(conn.evidence, vec![1]);
+        for item in &list.items {
+            assert!(
+                item.evidence.iter().all(|id| *id != 6),
+                "{} cites okta's exchange",
+                item.id
+            );
+            assert_eq!(
+                item.fix.is_some(),
+                matches!(item.status, Warn | Fail),
+                "{}",
+                item.id
+            );
+        }
+    }
+
+    /// An Okta rehearsal that goes wrong first: the key without HTTP Header mode, then fixed;
+    /// creates without the custom role (no External namespace), AIW PUT updates.
+    #[test]
+    fn okta_end_to_end() {
+        let body = okta_user_body("test.user@okta.local", None, true);
+        let exs = vec![
+            okta_refused(1, None),
+            okta_probe(2, 200),
+            okta_match(3, "test.user@okta.local"),
+            okta_create(4, "u1", &body),
+            okta_read(5, "u1"),
+            okta_put(6, "u1", OperationKind::Update, &body),
+            okta_read(7, "u1"),
+            okta_put(8, "u1", OperationKind::Deactivate, &{
+                let mut b = body.clone();
+                b["active"] = serde_json::json!(false);
+                b
+            }),
+        ];
+        let users = vec![facts("u1", "test.user@okta.local", Idp::Okta, &body, None)];
+        let list = evaluate(&input(Idp::Okta, &exs, &users));
+        let expected = [
+            ("connection.test", Pass),
+            ("auth.header", Pass),
+            ("attributes.required", Fail),
+            ("attributes.extra", Pass),
+            ("okta.custom-attributes", Warn),
+            ("roles.valid", NotYetSeen),
+            ("okta.password", Pass),
+            ("lifecycle.updates", Pass),
+            ("lifecycle.deactivation", Pass),
+            ("okta.update-mode", Pass),
+        ];
+        for (id, status) in expected {
+            assert_eq!(status_of(&list, id), status, "{id}: {:?}", list.items);
+        }
+        assert_eq!(list.score.fail, 1);
+    }
+}
+#[cfg(test)]
+mod scratch_print {
+    use super::testkit::*;
+    use super::*;
+    #[test]
+    fn scratch_print() {
+        let body = entra_user_body("alice@contoso.com", Some("Admin"));
+        let exs = vec![
+            entra_probe(1, 401),
+            entra_probe(2, 200),
+            entra_create(3, "u1", &body),
+            entra_patch(
+                4,
+                "u1",
+                OperationKind::Update,
+                &serde_json::json!([{"op": "Replace", "path": "displayName", "value": "Alice B"}]),
+            ),
+        ];
+        let users = vec![facts(
+            "u1",
+            "alice@contoso.com",
+            Idp::Entra,
+            &body,
+            Some("admin"),
+        )];
+        let list = evaluate(&input(Idp::Entra, &exs, &users));
+        println!("{}", serde_json::to_string_pretty(&list).unwrap());
+        let body = okta_user_body("test.user@okta.local", None, false);
+        let exs = vec![okta_refused(1, Some("Basic")), okta_create(4, "u1", &body)];
+        let users = vec![facts("u1", "test.user@okta.local", Idp::Okta, &body, None)];
+        let list = evaluate(&input(Idp::Okta, &exs, &users));
+        println!("{}", serde_json::to_string_pretty(&list).unwrap());
+    }
+}

@@ -1,0 +1,445 @@
+//! Reading captured exchanges for the checklist rules: outcome, quirk labels, error details, and
+//! the attribute paths a create, update or PATCH carried.
+//!
+//! Owns the one spelling of an attribute path ([`attribute_paths`]) that both the rules and the
+//! caller filling [`super::UserFacts::attributes_sent`] use, so a path the rules look for is the
+//! path the caller stores. Everything here is pure and tolerant: a body that is missing,
+//! truncated or not JSON simply yields nothing.
+
+use crate::capture::model::Exchange;
+use scimlab_scim::Quirk;
+use serde_json::{Map, Value};
+
+/// The core User schema URN (an object under it is the core namespace, not an extension).
+pub(crate) const CORE_USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+/// Attributes that are server-owned or part of the message, never an admin's mapping.
+const NOT_ATTRIBUTES: &[&str] = &["schemas", "id", "meta", "groups"];
+
+/// Longest error detail quoted in a summary (characters).
+const MAX_DETAIL_CHARS: usize = 160;
+
+/// Whether the exchange was answered with a 2xx status.
+pub(crate) fn succeeded(ex: &Exchange) -> bool {
+    (200..300).contains(&ex.summary.status)
+}
+
+/// Whether the request relied on `quirk` (its label is in the exchange's quirk list).
+pub(crate) fn has_quirk(ex: &Exchange, quirk: Quirk) -> bool {
+    ex.summary.quirks.iter().any(|l| l == quirk.label())
+}
+
+/// The request body as JSON, when there is one and it parses.
+pub(crate) fn request_json(ex: &Exchange) -> Option<Value> {
+    ex.request_body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+}
+
+/// The response body as JSON, when there is one and it parses.
+pub(crate) fn response_json(ex: &Exchange) -> Option<Value> {
+    ex.response_body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+}
+
+/// The `detail` of an RFC 7644 error answer (or a SCIM 1.1 `Errors[0].description`), clipped.
+pub(crate) fn error_detail(ex: &Exchange) -> Option<String> {
+    let body = response_json(ex)?;
+    let detail = body.get("detail").and_then(Value::as_str).or_else(|| {
+        body.get("Errors")
+            .and_then(|e| e.get(0))
+            .and_then(|e| e.get("description"))
+            .and_then(Value::as_str)
+    })?;
+    Some(clip(detail, MAX_DETAIL_CHARS))
+}
+
+/// What the endpoint answered, for a summary: `409 ('userName is already taken')` or `500`.
+pub(crate) fn answer(ex: &Exchange) -> String {
+    match error_detail(ex) {
+        Some(d) => format!("{} ('{d}')", ex.summary.status),
+        None => ex.summary.status.to_string(),
+    }
+}
+
+/// `#12`: how a summary names an exchange.
+pub(crate) fn id_ref(ex: &Exchange) -> String {
+    format!("#{}", ex.summary.id)
+}
+
+/// `1 user`, `3 users`.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// `a, b and c`; past `max` items: `a, b, c and 4 more`.
+pub(crate) fn list(items: &[String], max: usize) -> String {
+    let shown: Vec<&str> = items.iter().take(max).map(String::as_str).collect();
+    let rest = items.len().saturating_sub(max);
+    match (shown.as_slice(), rest) {
+        ([], _) => String::new(),
+        ([one], 0) => (*one).to_owned(),
+        (many, 0) => {
+            let (last, head) = many.split_last().unwrap_or((&"", &[]));
+            format!("{} and {last}", head.join(", "))
+        }
+        (many, rest) => format!("{} and {rest} more", many.join(", ")),
+    }
+}
+
+/// A JSON value as a short literal for a summary (`"admin"`, `["Admin","Member"]`).
+pub(crate) fn literal(v: &Value) -> String {
+    clip(&v.to_string(), 60)
+}
+
+fn clip(s: &str, max: usize) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.chars().count() <= max {
+        clean
+    } else {
+        let cut: String = clean.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attribute paths
+
+/// The attribute paths a SCIM user body carries a value for, in body order, without duplicates.
+///
+/// This is the spelling of [`super::UserFacts::attributes_sent`]: fill it with
+/// `attribute_paths(&create_body)`. Spelling, by example:
+///
+/// - a simple attribute: `userName`, `active`, `password`, a custom `role`;
+/// - a complex attribute, one path per sub-attribute: `name.givenName`, `name.familyName`;
+/// - a multi-valued attribute, one path per element with a `value`, qualified by its `type`
+///   when it has one: `emails[type eq "work"].value`, `roles.value`; elements that are plain
+///   strings give the bare name (`roles`);
+/// - an extension object, its URN then `:` then the attribute:
+///   `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber`,
+///   `urn:…:enterprise:2.0:User:manager.value`;
+/// - keys a path-less Entra PATCH value uses (`name.givenName`, `urn:…:User:employeeType`) are
+///   already paths and are kept as written.
+///
+/// Absent values are not listed: `null`, `""`, `[]` and `{}` (Entra sends `"roles": []` and
+/// `"title": null` for mappings without a value). `schemas`, `id`, `meta` and `groups` are
+/// server-owned or part of the message and never listed.
+pub fn attribute_paths(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(obj) = body.as_object() {
+        object_paths(obj, &mut out);
+    }
+    out
+}
+
+fn object_paths(obj: &Map<String, Value>, out: &mut Vec<String>) {
+    for (key, value) in obj {
+        if NOT_ATTRIBUTES.iter().any(|n| key.eq_ignore_ascii_case(n)) || is_empty(value) {
+            continue;
+        }
+        match value {
+            // An extension object (or the core URN used as a namespace): its attributes.
+            Value::Object(ext) if key.starts_with("urn:") => {
+                for (attr, v) in ext {
+                    if !is_empty(v) {
+                        value_paths(&format!("{key}:{attr}"), v, out);
+                    }
+                }
+            }
+            _ => value_paths(key, value, out),
+        }
+    }
+}
+
+fn value_paths(path: &str, value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(subs) => {
+            for (sub, v) in subs {
+                if !is_empty(v) {
+                    push(out, format!("{path}.{sub}"));
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                match item {
+                    Value::Object(el) => {
+                        if el.get("value").is_none_or(is_empty) {
+                            continue;
+                        }
+                        match el.get("type").and_then(Value::as_str) {
+                            Some(t) => push(out, format!("{path}[type eq \"{t}\"].value")),
+                            None => push(out, format!("{path}.value")),
+                        }
+                    }
+                    v if !is_empty(v) => push(out, path.to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        _ => push(out, path.to_owned()),
+    }
+}
+
+fn push(out: &mut Vec<String>, path: String) {
+    if !out.contains(&path) {
+        out.push(path);
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// The attribute paths a user write (`POST`, `PUT`, or `PATCH`) carried: the body's paths for a
+/// create or a full replace (and a SCIM 1.1 PATCH without `Operations`); for a PATCH, each
+/// operation's `path`, or the paths inside its `value` (prefixed with the path when there is
+/// one).
+pub(crate) fn written_paths(ex: &Exchange) -> Vec<String> {
+    let Some(body) = request_json(ex) else {
+        return Vec::new();
+    };
+    let ops = body
+        .as_object()
+        .and_then(|o| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
+                .map(|(_, v)| v)
+        })
+        .and_then(Value::as_array);
+    let Some(ops) = ops.filter(|_| ex.summary.method.eq_ignore_ascii_case("PATCH")) else {
+        return attribute_paths(&body);
+    };
+    let mut out = Vec::new();
+    for op in ops {
+        let path = op
+            .get("path")
+            .and_then(Value::as_str)
+            .filter(|p| !p.is_empty());
+        let value = op.get("value");
+        match (path, value) {
+            (None, Some(v)) => {
+                for p in attribute_paths(v) {
+                    push(&mut out, p);
+                }
+            }
+            (Some(p), Some(v @ (Value::Object(_) | Value::Array(_)))) => {
+                value_paths(p, v, &mut out);
+            }
+            (Some(p), _) => push(&mut out, p.to_owned()),
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// One attribute path taken apart: `urn:…:User:manager.value` is
+/// `{ urn: Some("urn:…:User"), attr: "manager", sub: Some("value") }`; a value filter is
+/// dropped (`emails[type eq "work"].value` → `emails`, `value`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PathParts<'p> {
+    /// The namespace URN, when the path has one.
+    pub urn: Option<&'p str>,
+    /// The attribute name.
+    pub attr: &'p str,
+    /// The sub-attribute, when there is one.
+    pub sub: Option<&'p str>,
+}
+
+impl<'p> PathParts<'p> {
+    /// Take `path` apart (see the type docs).
+    pub(crate) fn parse(path: &'p str) -> Self {
+        let (urn, rest) = if path.starts_with("urn:") {
+            // The attribute follows the last ':' that is not inside a value filter.
+            let head = path.split('[').next().unwrap_or(path);
+            match head.rfind(':') {
+                Some(i) => (Some(&path[..i]), &path[i + 1..]),
+                None => (None, path),
+            }
+        } else {
+            (None, path)
+        };
+        let (attr, after) = match rest.find('[') {
+            Some(i) => {
+                let close = rest[i..].find(']').map_or(rest.len(), |j| i + j + 1);
+                (&rest[..i], &rest[close..])
+            }
+            None => match rest.find('.') {
+                Some(i) => (&rest[..i], &rest[i..]),
+                None => (rest, ""),
+            },
+        };
+        let sub = after.strip_prefix('.').filter(|s| !s.is_empty());
+        Self { urn, attr, sub }
+    }
+
+    /// A core attribute (no namespace, or the core User URN) named `name`, any case.
+    pub(crate) fn is_core(&self, name: &str) -> bool {
+        self.attr.eq_ignore_ascii_case(name)
+            && self
+                .urn
+                .is_none_or(|u| u.eq_ignore_ascii_case(CORE_USER_URN))
+    }
+
+    /// An attribute named `name` (any case) in any namespace.
+    pub(crate) fn is_named(&self, name: &str) -> bool {
+        self.attr.eq_ignore_ascii_case(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::model::{Idp, OperationKind};
+    use crate::checks::testkit::{Build, entra_user_body, ex, okta_user_body};
+    use serde_json::json;
+
+    #[test]
+    fn entra_create_paths() {
+        let body = entra_user_body("alice@contoso.com", Some("Admin"));
+        let paths = attribute_paths(&body);
+        for p in [
+            "userName",
+            "active",
+            "displayName",
+            "emails[type eq \"work\"].value",
+            "externalId",
+            "name.givenName",
+            "urn:ietf:params:scim:schemas:extension:testmail:2.0:User:employeeType",
+        ] {
+            assert!(paths.iter().any(|x| x == p), "{p} missing from {paths:?}");
+        }
+        for absent in ["schemas", "meta", "roles", "title", "id"] {
+            assert!(!paths.iter().any(|x| x.starts_with(absent)), "{absent}");
+        }
+    }
+
+    #[test]
+    fn okta_create_paths_and_nested_values() {
+        let body = okta_user_body("test.user@okta.local", Some("Member"), true);
+        let paths = attribute_paths(&body);
+        assert!(paths.contains(&"password".to_owned()), "{paths:?}");
+        assert!(paths.contains(&"role".to_owned()), "{paths:?}");
+        assert!(!paths.iter().any(|p| p.starts_with("groups")), "{paths:?}");
+        let body = json!({"roles": ["Admin"], "emails": [{"value": "a@b.c"}, {"value": ""}],
+            "urn:x:custom:2.0:User": {"role": "Admin", "empty": null},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "m1"}}});
+        assert_eq!(
+            attribute_paths(&body),
+            vec![
+                "roles",
+                "emails.value",
+                "urn:x:custom:2.0:User:role",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
+            ]
+        );
+        assert!(attribute_paths(&json!("not an object")).is_empty());
+    }
+
+    #[test]
+    fn patch_paths() {
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "a@b.c"},
+            {"op": "replace", "value": {"displayName": "Bjfe", "name.givenName": "Kkom"}},
+            {"op": "Add", "path": "roles", "value": [{"value": "Admin", "primary": true}]},
+            {"op": "remove", "path": "title"}
+        ]});
+        let e = ex(
+            1,
+            Idp::Entra,
+            "PATCH",
+            "/scim/v2/Users/u1",
+            200,
+            OperationKind::Update,
+        )
+        .with_body(&body);
+        assert_eq!(
+            written_paths(&e),
+            vec![
+                "emails[type eq \"work\"].value",
+                "displayName",
+                "name.givenName",
+                "roles.value",
+                "title"
+            ]
+        );
+        let put = ex(
+            2,
+            Idp::Okta,
+            "PUT",
+            "/scim/v2/Users/u1",
+            200,
+            OperationKind::Update,
+        )
+        .with_body(&json!({"userName": "x", "role": "Admin"}));
+        assert_eq!(written_paths(&put), vec!["userName", "role"]);
+    }
+
+    #[test]
+    fn path_parts() {
+        let p = PathParts::parse(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+        );
+        assert_eq!(
+            p.urn,
+            Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+        );
+        assert_eq!((p.attr, p.sub), ("manager", Some("value")));
+        let p = PathParts::parse("emails[type eq \"work\"].value");
+        assert_eq!((p.urn, p.attr, p.sub), (None, "emails", Some("value")));
+        assert!(p.is_core("emails"));
+        let p = PathParts::parse("urn:ietf:params:scim:schemas:core:2.0:User:role");
+        assert!(p.is_core("role") && p.is_named("ROLE"));
+        let p = PathParts::parse("urn:x:custom:2.0:User:role");
+        assert!(!p.is_core("role") && p.is_named("role"));
+        assert_eq!(PathParts::parse("userName").sub, None);
+    }
+
+    #[test]
+    fn lists_and_details() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        assert_eq!(list(&s(&[]), 3), "");
+        assert_eq!(list(&s(&["a"]), 3), "a");
+        assert_eq!(list(&s(&["a", "b", "c"]), 3), "a, b and c");
+        assert_eq!(
+            list(&s(&["a", "b", "c", "d", "e"]), 3),
+            "a, b, c and 2 more"
+        );
+        assert_eq!(count(1, "user", "users"), "1 user");
+        assert_eq!(count(0, "user", "users"), "0 users");
+        let e = ex(
+            3,
+            Idp::Okta,
+            "POST",
+            "/scim/v2/Users",
+            409,
+            OperationKind::Create,
+        )
+        .with_answer(&json!({"status": "409", "detail": "userName is already taken\n"}));
+        assert_eq!(answer(&e), "409 ('userName is already taken ')");
+        let e = ex(
+            4,
+            Idp::Okta,
+            "POST",
+            "/scim/v2/Users",
+            500,
+            OperationKind::Create,
+        );
+        assert_eq!(answer(&e), "500");
+    }
+}

@@ -1,0 +1,1647 @@
+//! Evaluation: one stored user, read through a compiled profile, becomes a [`MappingResult`].
+//!
+//! Each source path resolves to *hits*: a concrete path (`urn:…:testmail:2.0:User:employeeType`,
+//! `roles[0].value`), the raw value found there and its location in the user's JSON. The field
+//! rules in the `mapping` module docs then pick the winner, detect disagreement, and explain the
+//! outcome in one line. Locations of everything read feed the "unmapped" list.
+
+use super::profile::{
+    AttrRef, CompiledKind, CompiledProfile, CompiledRules, PathScope, Selector, SourcePath,
+    TargetField,
+};
+use super::role::{RoleReading, distinct, list_values, read_role};
+use super::{FieldResult, FieldStatus, MappingResult, Role};
+use crate::capture::model::Idp;
+use scimlab_scim::ResourceKind;
+use scimlab_scim::filter::AttrPath;
+use scimlab_scim::schema::{USER_SCHEMA, split_urn};
+use serde_json::{Map, Value};
+
+/// One step into the user's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+type Location = Vec<Seg>;
+
+/// A value a source path found.
+#[derive(Debug, Clone)]
+struct Hit {
+    /// The concrete path, for the admin.
+    path: String,
+    /// What is stored there.
+    raw: Value,
+    /// Where it is (the first is the value itself; more for composites and lists).
+    locations: Vec<Location>,
+    /// Other values of the same multi-valued attribute when the pick was by position.
+    others: Vec<Value>,
+    /// The joined text of a composite source.
+    composite: Option<String>,
+}
+
+fn get_ci<'v>(obj: &'v Map<String, Value>, name: &str) -> Option<(&'v String, &'v Value)> {
+    obj.get_key_value(name)
+        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+}
+
+fn is_urn_key(k: &str) -> bool {
+    k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+}
+
+fn key(k: &str) -> Seg {
+    Seg::Key(k.to_owned())
+}
+
+/// Every place `r`'s attribute (before selector and sub) is found: (path, location, value).
+fn attribute_values<'v>(
+    user: &'v Map<String, Value>,
+    r: &AttrRef,
+) -> Vec<(String, Location, &'v Value)> {
+    let mut out = Vec::new();
+    match &r.scope {
+        PathScope::Top => {
+            if let Some((k, v)) = get_ci(user, &r.name) {
+                out.push((k.clone(), vec![key(k)], v));
+            }
+        }
+        PathScope::AnyExtension | PathScope::Schema(_) => {
+            for (k, v) in user {
+                if !is_urn_key(k) || k.eq_ignore_ascii_case(USER_SCHEMA) {
+                    continue;
+                }
+                let (in_scope, flat_ok) = match &r.scope {
+                    PathScope::Schema(urn) => (
+                        k.eq_ignore_ascii_case(urn),
+                        split_urn(k).is_some_and(|(u, a)| {
+                            u.eq_ignore_ascii_case(urn) && a.eq_ignore_ascii_case(&r.name)
+                        }),
+                    ),
+                    _ => (
+                        true,
+                        split_urn(k).is_some_and(|(_, a)| a.eq_ignore_ascii_case(&r.name)),
+                    ),
+                };
+                if flat_ok {
+                    // A flat key such as "urn:…:2.0:User:employeeType": "Admin".
+                    out.push((k.clone(), vec![key(k)], v));
+                } else if in_scope
+                    && let Value::Object(ext) = v
+                    && let Some((ak, av)) = get_ci(ext, &r.name)
+                {
+                    out.push((format!("{k}:{ak}"), vec![key(k), key(ak)], av));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether an element is marked primary (`true` or Entra's `"True"`).
+fn is_primary(el: &Value) -> bool {
+    match el.as_object().and_then(|o| get_ci(o, "primary")) {
+        Some((_, Value::Bool(b))) => *b,
+        Some((_, Value::String(s))) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// The sub-attribute of an element (a bare element is its own `value`).
+fn sub_of<'v>(el: &'v Value, sub: Option<&str>) -> Option<(Option<&'v String>, &'v Value)> {
+    let found = match sub {
+        None => Some((None, el)),
+        Some(s) => match el {
+            Value::Object(o) => get_ci(o, s).map(|(k, v)| (Some(k), v)),
+            Value::Array(_) | Value::Null => None,
+            other if s.eq_ignore_ascii_case("value") => Some((None, other)),
+            _ => None,
+        },
+    };
+    found.filter(|(_, v)| !is_empty(v))
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// Apply `r`'s selector and sub-attribute to one attribute value.
+fn select(base: &str, loc: &Location, value: &Value, r: &AttrRef) -> Option<Hit> {
+    if is_empty(value) {
+        return None;
+    }
+    let sub = r.sub.as_deref();
+    let single = |suffix: &str, loc: Location, raw: &Value, sub_key: Option<&String>| {
+        let mut path = format!("{base}{suffix}");
+        let mut loc = loc;
+        if let Some(k) = sub_key {
+            path.push('.');
+            path.push_str(k);
+            loc.push(key(k));
+        }
+        Hit {
+            path,
+            raw: raw.clone(),
+            locations: vec![loc],
+            others: Vec::new(),
+            composite: None,
+        }
+    };
+    let Value::Array(items) = value else {
+        // A single value: a selector treats it as a one-element list.
+        let keep = match &r.selector {
+            None | Some(Selector::Primary) | Some(Selector::Index(0)) => true,
+            Some(Selector::Index(_)) => false,
+            Some(Selector::Filter(f, _)) => {
+                f.matches_element(value, ResourceKind::User, &parent(r))
+            }
+        };
+        if !keep {
+            return None;
+        }
+        let (sub_key, raw) = sub_of(value, sub)?;
+        return Some(single("", loc.clone(), raw, sub_key));
+    };
+    // Candidates: (index, sub key, value), in order.
+    let with_sub = |i: usize| {
+        items
+            .get(i)
+            .and_then(|el| sub_of(el, sub))
+            .map(|(k, v)| (i, k, v))
+    };
+    let all: Vec<usize> = (0..items.len()).collect();
+    let (picked, suffix_filter): (Vec<usize>, Option<String>) = match &r.selector {
+        None => (all, None),
+        Some(Selector::Index(n)) => {
+            let (i, k, v) = with_sub(*n)?;
+            let mut hit = single(&format!("[{i}]"), with_index(loc, i), v, k);
+            if !items.iter().any(is_primary) {
+                add_others(
+                    &mut hit,
+                    loc,
+                    all.into_iter().filter(|&j| j != i),
+                    &with_sub,
+                );
+            }
+            return Some(hit);
+        }
+        Some(Selector::Primary) => {
+            let primaries: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| is_primary(&items[i]))
+                .collect();
+            if primaries.is_empty() {
+                (all, None)
+            } else {
+                (primaries, Some("primary eq true".to_owned()))
+            }
+        }
+        Some(Selector::Filter(f, text)) => {
+            let p = parent(r);
+            (
+                all.into_iter()
+                    .filter(|&i| f.matches_element(&items[i], ResourceKind::User, &p))
+                    .collect(),
+                Some(text.clone()),
+            )
+        }
+    };
+    let mut candidates = picked.into_iter().filter_map(with_sub);
+    let (i, k, v) = candidates.next()?;
+    let suffix = match &suffix_filter {
+        Some(f) => format!("[{f}]"),
+        None => format!("[{i}]"),
+    };
+    let mut hit = single(&suffix, with_index(loc, i), v, k);
+    let rest: Vec<usize> = candidates.map(|(j, _, _)| j).collect();
+    add_others(&mut hit, loc, rest.into_iter(), &with_sub);
+    Some(hit)
+}
+
+fn with_index(loc: &Location, i: usize) -> Location {
+    let mut l = loc.clone();
+    l.push(Seg::Index(i));
+    l
+}
+
+/// Record the other values of a list beside the picked one (distinct, different from it).
+fn add_others<'v>(
+    hit: &mut Hit,
+    loc: &Location,
+    rest: impl Iterator<Item = usize>,
+    with_sub: &impl Fn(usize) -> Option<(usize, Option<&'v String>, &'v Value)>,
+) {
+    for j in rest {
+        if let Some((j, k, v)) = with_sub(j) {
+            let mut l = with_index(loc, j);
+            if let Some(k) = k {
+                l.push(key(k));
+            }
+            hit.locations.push(l);
+            if *v != hit.raw && !hit.others.contains(v) {
+                hit.others.push(v.clone());
+            }
+        }
+    }
+}
+
+/// The attribute a selector's filter is relative to (for typed comparisons).
+fn parent(r: &AttrRef) -> AttrPath {
+    AttrPath {
+        urn: match &r.scope {
+            PathScope::Schema(u) => Some(u.clone()),
+            _ => None,
+        },
+        name: r.name.clone(),
+        sub: None,
+    }
+}
+
+/// Every hit of one attribute reference, in the user's order.
+fn resolve_attr(user: &Map<String, Value>, r: &AttrRef) -> Vec<Hit> {
+    attribute_values(user, r)
+        .into_iter()
+        .filter_map(|(path, loc, v)| select(&path, &loc, v, r))
+        .collect()
+}
+
+/// Every hit of one source path.
+fn resolve(user: &Map<String, Value>, source: &SourcePath) -> Vec<Hit> {
+    match source {
+        SourcePath::Attr(r) => resolve_attr(user, r),
+        SourcePath::Composite(parts) => {
+            let mut paths = Vec::new();
+            let mut texts = Vec::new();
+            let mut raw = Map::new();
+            let mut locations = Vec::new();
+            for part in parts {
+                let found = resolve_attr(user, part).into_iter().find_map(|h| {
+                    let text = h.raw.as_str().map(str::trim).filter(|t| !t.is_empty())?;
+                    Some((text.to_owned(), h))
+                });
+                if let Some((text, h)) = found {
+                    texts.push(text);
+                    paths.push(h.path.clone());
+                    raw.insert(h.path, h.raw);
+                    locations.extend(h.locations.into_iter().take(1));
+                }
+            }
+            if texts.is_empty() {
+                return Vec::new();
+            }
+            vec![Hit {
+                path: paths.join(" + "),
+                raw: Value::Object(raw),
+                locations,
+                others: Vec::new(),
+                composite: Some(texts.join(" ")),
+            }]
+        }
+    }
+}
+
+/// The attribute a location belongs to: the top-level key, or extension key + attribute.
+fn attribute_of(loc: &Location) -> &[Seg] {
+    match loc.as_slice() {
+        [Seg::Key(k), Seg::Key(_), ..] if is_urn_key(k) => &loc[..2],
+        [first, ..] => std::slice::from_ref(first),
+        [] => &[],
+    }
+}
+
+fn json_text(v: &Value) -> String {
+    list_values(&[v])
+}
+
+/// How a hit reads for a text field: the value and a note, or why it cannot be used.
+fn read_text(field: TargetField, hit: &Hit) -> TextReading {
+    let mut note = None;
+    let text = match &hit.composite {
+        Some(t) => t.clone(),
+        None => {
+            let mut raw = &hit.raw;
+            if let Value::Array(items) = raw {
+                let d = distinct(items);
+                if d.len() > 1 {
+                    note = Some(format!(
+                        "it holds {} values ({}); the first was taken",
+                        d.len(),
+                        list_values(&d)
+                    ));
+                }
+                raw = d.first().copied().unwrap_or(&Value::Null);
+            }
+            if let Value::Object(o) = raw
+                && let Some((_, v @ Value::String(_))) = get_ci(o, "value")
+            {
+                raw = v;
+            }
+            match raw {
+                Value::String(s) if s.trim().is_empty() => return Err("it is empty".into()),
+                Value::String(s) => s.clone(),
+                Value::Object(_) => {
+                    return Err("it is an object with parts, not a text".into());
+                }
+                Value::Array(_) => return Err("it is a list of lists, not a text".into()),
+                Value::Bool(b) => return Err(format!("it is {b} (true/false), not a text")),
+                Value::Number(n) => return Err(format!("it is the number {n}, not a text")),
+                Value::Null => return Err("it is empty".into()),
+            }
+        }
+    };
+    if field == TargetField::Email && !text.contains('@') {
+        return Err(format!(
+            "{} does not look like an email address (no @)",
+            json_text(&Value::String(text))
+        ));
+    }
+    if !hit.others.is_empty() {
+        let others: Vec<&Value> = hit.others.iter().collect();
+        note = Some(format!(
+            "the same attribute also holds {}; the first was taken",
+            list_values(&others)
+        ));
+    }
+    Ok((text, note))
+}
+
+/// A hit's reading for the role.
+fn role_reading(hit: &Hit) -> RoleReading {
+    if !hit.others.is_empty() {
+        let mut all = vec![&hit.raw];
+        all.extend(hit.others.iter());
+        return RoleReading::Invalid(format!(
+            "it is a list of {} values ({}) and the app takes exactly one role",
+            all.len(),
+            list_values(&all)
+        ));
+    }
+    match &hit.composite {
+        Some(t) => read_role(&Value::String(t.clone())),
+        None => read_role(&hit.raw),
+    }
+}
+
+/// A text field's reading of a hit: the value and a note, or why it cannot be used.
+type TextReading = Result<(String, Option<String>), String>;
+
+/// One field's outcome, with the locations it read.
+struct FieldOutcome {
+    result: FieldResult,
+    used: Vec<Location>,
+    role: Option<Role>,
+}
+
+/// Hits of every source in order, without a second hit on a location already found.
+fn collect_hits(user: &Map<String, Value>, sources: &[(String, SourcePath)]) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    for (_, source) in sources {
+        for h in resolve(user, source) {
+            let first = h.locations.first();
+            if !hits.iter().any(|e| e.locations.first() == first) {
+                hits.push(h);
+            }
+        }
+    }
+    hits
+}
+
+fn looked_at(sources: &[(String, SourcePath)]) -> String {
+    sources
+        .iter()
+        .map(|(s, _)| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Later hits, in other attributes than the winner's, whose comparison key differs.
+fn rivals<'h, T>(
+    winner: &Hit,
+    winner_key: &str,
+    rest: &'h [(Hit, T)],
+    key_of: impl Fn(&Hit, &T) -> Option<String>,
+) -> Vec<&'h Hit> {
+    if winner.composite.is_some() {
+        return Vec::new();
+    }
+    let Some(wloc) = winner.locations.first() else {
+        return Vec::new();
+    };
+    rest.iter()
+        .filter(|(h, _)| h.composite.is_none())
+        .filter(|(h, _)| {
+            h.locations
+                .first()
+                .is_some_and(|l| attribute_of(l) != attribute_of(wloc))
+        })
+        .filter(|(h, t)| key_of(h, t).is_some_and(|k| k != winner_key))
+        .map(|(h, _)| h)
+        .collect()
+}
+
+fn says(rivals: &[&Hit]) -> String {
+    rivals
+        .iter()
+        .map(|h| format!("{} says {}", h.path, json_text(&h.raw)))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn text_field(
+    field: TargetField,
+    user: &Map<String, Value>,
+    sources: &[(String, SourcePath)],
+) -> FieldOutcome {
+    let label = field.label();
+    let readings: Vec<(Hit, TextReading)> = collect_hits(user, sources)
+        .into_iter()
+        .map(|h| {
+            let r = read_text(field, &h);
+            (h, r)
+        })
+        .collect();
+    let used = readings
+        .iter()
+        .filter(|(h, r)| r.is_ok() || !h.raw.is_object())
+        .flat_map(|(h, _)| h.locations.iter().cloned())
+        .collect();
+    let winner = readings.iter().position(|(_, r)| r.is_ok());
+    let result = match winner {
+        Some(i) => {
+            let (hit, reading) = &readings[i];
+            let (value, note) = reading.clone().unwrap_or_default();
+            let compare = |v: &str| {
+                if field == TargetField::Email {
+                    v.to_lowercase()
+                } else {
+                    v.to_owned()
+                }
+            };
+            let rest = &readings[i + 1..];
+            let rivals = rivals(hit, &compare(&value), rest, |_, r| {
+                r.as_ref().ok().map(|(v, _)| compare(v))
+            });
+            let passed_over = readings[..i].iter().find_map(|(h, r)| {
+                r.as_ref()
+                    .err()
+                    .map(|why| format!("{} was passed over: {why}", h.path))
+            });
+            let mut explanation = format!("{label} came from {}", hit.path);
+            if let Some(n) = note {
+                explanation.push_str(&format!(" ({n})"));
+            }
+            if let Some(p) = passed_over {
+                explanation.push_str(&format!("; {p}"));
+            }
+            let status = if rivals.is_empty() {
+                FieldStatus::Mapped
+            } else {
+                explanation = format!(
+                    "{label} came from {} ({}), but {}; the first source in the profile wins",
+                    hit.path,
+                    json_text(&Value::String(value.clone())),
+                    says(&rivals)
+                );
+                FieldStatus::Ambiguous
+            };
+            FieldResult {
+                field,
+                value: Some(value),
+                path: Some(hit.path.clone()),
+                raw: Some(hit.raw.clone()),
+                status,
+                explanation,
+            }
+        }
+        None => match readings
+            .iter()
+            .find_map(|(h, r)| r.as_ref().err().map(|e| (h, e)))
+        {
+            Some((hit, why)) => FieldResult {
+                field,
+                value: None,
+                path: Some(hit.path.clone()),
+                raw: Some(hit.raw.clone()),
+                status: FieldStatus::Invalid,
+                explanation: format!("{label} from {} cannot be used: {why}", hit.path),
+            },
+            None => FieldResult {
+                field,
+                value: None,
+                path: None,
+                raw: None,
+                status: FieldStatus::Missing,
+                explanation: format!("no {label} arrived (looked at {})", looked_at(sources)),
+            },
+        },
+    };
+    FieldOutcome {
+        result,
+        used,
+        role: None,
+    }
+}
+
+fn role_field(user: &Map<String, Value>, sources: &[(String, SourcePath)]) -> FieldOutcome {
+    let readings: Vec<(Hit, RoleReading)> = collect_hits(user, sources)
+        .into_iter()
+        .map(|h| {
+            let r = role_reading(&h);
+            (h, r)
+        })
+        .collect();
+    let used = readings
+        .iter()
+        .flat_map(|(h, _)| h.locations.iter().cloned())
+        .collect();
+    let member = Role::Member.as_str();
+    let Some(((hit, reading), rest)) = readings.split_first() else {
+        return FieldOutcome {
+            result: FieldResult {
+                field: TargetField::Role,
+                value: Some(member.into()),
+                path: None,
+                raw: None,
+                status: FieldStatus::Defaulted,
+                explanation: format!(
+                    "no role arrived (looked at {}), so the user gets {member}, the default",
+                    looked_at(sources)
+                ),
+            },
+            used,
+            role: Some(Role::Member),
+        };
+    };
+    let rivals = rivals(hit, &reading.key(&hit.raw), rest, |h, r| {
+        Some(r.key(&h.raw))
+    });
+    let (status, role, explanation) = match reading {
+        RoleReading::Valid(role, note) => {
+            let how = note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+            if rivals.is_empty() {
+                (
+                    FieldStatus::Mapped,
+                    *role,
+                    format!("role came from {}{how}", hit.path),
+                )
+            } else {
+                (
+                    FieldStatus::Ambiguous,
+                    *role,
+                    format!(
+                        "role came from {} ({}){how}, but {}; the first source in the profile wins, so the user gets {}",
+                        hit.path,
+                        role.as_str(),
+                        says(&rivals),
+                        role.as_str()
+                    ),
+                )
+            }
+        }
+        RoleReading::Invalid(why) => {
+            let also = if rivals.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", says(&rivals))
+            };
+            (
+                FieldStatus::Invalid,
+                Role::Member,
+                format!(
+                    "role from {} is invalid: {why}; the user gets {member}{also}",
+                    hit.path
+                ),
+            )
+        }
+    };
+    FieldOutcome {
+        result: FieldResult {
+            field: TargetField::Role,
+            value: Some(role.as_str().into()),
+            path: Some(hit.path.clone()),
+            raw: Some(hit.raw.clone()),
+            status,
+            explanation,
+        },
+        used,
+        role: Some(role),
+    }
+}
+
+/// The outcome of a field the profile has no rule for.
+fn no_rule(field: TargetField, profile_id: &str) -> FieldOutcome {
+    let (value, status, explanation, role) = if field == TargetField::Role {
+        (
+            Some(Role::Member.as_str().to_owned()),
+            FieldStatus::Defaulted,
+            format!(
+                "the profile '{profile_id}' does not read a role, so the user gets Member, the default"
+            ),
+            Some(Role::Member),
+        )
+    } else {
+        (
+            None,
+            FieldStatus::Missing,
+            format!(
+                "the profile '{profile_id}' has no rule for the {}",
+                field.label()
+            ),
+            None,
+        )
+    };
+    FieldOutcome {
+        result: FieldResult {
+            field,
+            value,
+            path: None,
+            raw: None,
+            status,
+            explanation,
+        },
+        used: Vec::new(),
+        role,
+    }
+}
+
+/// Top-level attributes never listed as unmapped (see the `mapping` module docs).
+const NOT_MAPPINGS: [&str; 6] = ["schemas", "id", "meta", "groups", "password", "active"];
+
+fn blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// Every attribute the user holds, at the admin's mapping grain: (path, location).
+fn sent_attributes(user: &Map<String, Value>, creator: Idp) -> Vec<(String, Location)> {
+    let mut out = Vec::new();
+    for (k, v) in user {
+        if blank(v)
+            || NOT_MAPPINGS.iter().any(|n| n.eq_ignore_ascii_case(k))
+            || (creator == Idp::Okta && k.eq_ignore_ascii_case("externalId"))
+        {
+            continue;
+        }
+        match v {
+            Value::Object(ext) if is_urn_key(k) => {
+                for (ak, av) in ext {
+                    if !blank(av) {
+                        out.push((format!("{k}:{ak}"), vec![key(k), key(ak)]));
+                    }
+                }
+            }
+            Value::Object(o) => {
+                for (sk, sv) in o {
+                    if !blank(sv) {
+                        out.push((format!("{k}.{sk}"), vec![key(k), key(sk)]));
+                    }
+                }
+            }
+            Value::Array(items) => {
+                let types: Vec<Option<&str>> = items
+                    .iter()
+                    .map(|el| {
+                        el.as_object()
+                            .and_then(|o| get_ci(o, "type"))
+                            .and_then(|(_, t)| t.as_str())
+                    })
+                    .collect();
+                for (i, el) in items.iter().enumerate() {
+                    if blank(el) {
+                        continue;
+                    }
+                    let label = match types[i] {
+                        Some(t) if types.iter().filter(|x| **x == Some(t)).count() == 1 => {
+                            format!("{k}[type eq {}]", json_text(&Value::String(t.to_owned())))
+                        }
+                        _ => format!("{k}[{i}]"),
+                    };
+                    out.push((label, vec![key(k), Seg::Index(i)]));
+                }
+            }
+            _ => out.push((k.clone(), vec![key(k)])),
+        }
+    }
+    out
+}
+
+fn overlaps(a: &Location, b: &Location) -> bool {
+    let n = a.len().min(b.len());
+    a[..n] == b[..n]
+}
+
+fn evaluate_rules(
+    rules: &CompiledRules,
+    user: &Map<String, Value>,
+    creator: Idp,
+) -> (Vec<FieldResult>, Vec<String>, Role) {
+    let mut fields = Vec::with_capacity(TargetField::ALL.len());
+    let mut used: Vec<Location> = Vec::new();
+    let mut effective = Role::Member;
+    for field in TargetField::ALL {
+        let outcome = match rules.fields.iter().find(|(f, _)| *f == field) {
+            None => no_rule(field, &rules.id),
+            Some((_, sources)) if field == TargetField::Role => role_field(user, sources),
+            Some((_, sources)) => text_field(field, user, sources),
+        };
+        if let Some(r) = outcome.role {
+            effective = r;
+        }
+        used.extend(outcome.used);
+        fields.push(outcome.result);
+    }
+    let unmapped = sent_attributes(user, creator)
+        .into_iter()
+        .filter(|(_, loc)| !used.iter().any(|u| overlaps(u, loc)))
+        .map(|(path, _)| path)
+        .collect();
+    (fields, unmapped, effective)
+}
+
+/// Read one stored user (SCIM JSON as the endpoint renders it) through `profile`.
+///
+/// `creator` is the IdP that created the user (`Idp::Other` when unknown); the `auto` profile
+/// picks its rules from it and Okta's own `externalId` is not listed as unmapped.
+pub fn evaluate(profile: &CompiledProfile, user: &Value, creator: Idp) -> MappingResult {
+    let empty = Map::new();
+    let user = user.as_object().unwrap_or(&empty);
+    let (rules, profile_explanation) = match &profile.kind {
+        CompiledKind::Rules(rules) => (rules, format!("the profile '{}' is in force", rules.id)),
+        CompiledKind::Auto { entra, okta } => match creator {
+            Idp::Entra => (
+                entra.as_ref(),
+                "auto: entra id created this user, so the entra id profile was used".to_owned(),
+            ),
+            Idp::Okta => (
+                okta.as_ref(),
+                "auto: okta created this user, so the okta profile was used".to_owned(),
+            ),
+            Idp::Other => (
+                entra.as_ref(),
+                "auto: neither entra id nor okta was recognised as this user's creator, so the entra id profile was used, as it reads the standard scim attributes other clients send".to_owned(),
+            ),
+        },
+    };
+    let (fields, unmapped, effective_role) = evaluate_rules(rules, user, creator);
+    MappingResult {
+        profile_id: profile.id.clone(),
+        applied_profile_id: rules.id.clone(),
+        profile_explanation,
+        fields,
+        unmapped,
+        effective_role,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::profile::{FieldRule, MappingProfile, builtin_profile};
+    use super::super::{RoleCounts, StatusCounts, summarise};
+    use super::*;
+    use serde_json::json;
+
+    const TESTMAIL: &str = "urn:ietf:params:scim:schemas:extension:testmail:2.0:User";
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    const OKTA_NS: &str = "urn:okta:custom:2.0:User";
+
+    fn compiled(id: &str) -> CompiledProfile {
+        builtin_profile(id).unwrap().compile().unwrap()
+    }
+
+    fn run(id: &str, user: &Value, creator: Idp) -> MappingResult {
+        evaluate(&compiled(id), user, creator)
+    }
+
+    fn field(r: &MappingResult, f: TargetField) -> &FieldResult {
+        r.field(f).unwrap()
+    }
+
+    /// An Entra user as the endpoint renders it, with `extra` merged in.
+    fn entra_user(extra: Value) -> Value {
+        let mut u = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": "2819c223",
+            "externalId": "jdoe",
+            "userName": "jdoe@contoso.com",
+            "active": true,
+            "displayName": "Jane Doe",
+            "emails": [{"primary": true, "type": "work", "value": "jane@contoso.com"}],
+            "name": {"formatted": "Jane Doe", "familyName": "Doe", "givenName": "Jane"},
+            "roles": [],
+            "meta": {"resourceType": "User", "created": "2026-01-01T00:00:00.000Z", "version": "W/\"1\""}
+        });
+        merge(&mut u, extra);
+        u
+    }
+
+    /// An Okta user as the endpoint renders it, with `extra` merged in.
+    fn okta_user(extra: Value) -> Value {
+        let mut u = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": "9f8e7d",
+            "userName": "test.user@okta.local",
+            "externalId": "00ujl29u0le5T6Aj10h7",
+            "locale": "en-US",
+            "active": true,
+            "groups": [{"value": "g1", "display": "Sales"}],
+            "meta": {"resourceType": "User"}
+        });
+        merge(&mut u, extra);
+        u
+    }
+
+    fn merge(u: &mut Value, extra: Value) {
+        if let (Value::Object(u), Value::Object(extra)) = (u, extra) {
+            for (k, v) in extra {
+                if v.is_null() {
+                    u.remove(&k);
+                } else {
+                    u.insert(k, v);
+                }
+            }
+        }
+    }
+
+    fn role_of(user: &Value, id: &str, creator: Idp) -> (Role, FieldResult) {
+        let r = run(id, user, creator);
+        (r.effective_role, field(&r, TargetField::Role).clone())
+    }
+
+    // ---- Entra ----
+
+    #[test]
+    fn entra_custom_extension_without_its_urn_in_schemas() {
+        let user = entra_user(json!({ TESTMAIL: {"employeeType": "Admin"} }));
+        assert!(!user["schemas"].to_string().contains("testmail"));
+        let r = run("entra", &user, Idp::Entra);
+        assert_eq!(r.profile_id, "entra");
+        assert_eq!(r.applied_profile_id, "entra");
+        assert_eq!(r.effective_role, Role::Admin);
+        let role = field(&r, TargetField::Role);
+        assert_eq!(role.status, FieldStatus::Mapped);
+        assert_eq!(role.value.as_deref(), Some("Admin"));
+        let path = format!("{TESTMAIL}:employeeType");
+        assert_eq!(role.path.as_deref(), Some(path.as_str()));
+        assert_eq!(role.raw, Some(json!("Admin")));
+        assert_eq!(role.explanation, format!("role came from {path}"));
+
+        let un = field(&r, TargetField::UserName);
+        assert_eq!(
+            (un.value.as_deref(), un.path.as_deref(), un.status),
+            (
+                Some("jdoe@contoso.com"),
+                Some("userName"),
+                FieldStatus::Mapped
+            )
+        );
+        let dn = field(&r, TargetField::DisplayName);
+        assert_eq!(
+            (dn.value.as_deref(), dn.path.as_deref()),
+            (Some("Jane Doe"), Some("displayName"))
+        );
+        let email = field(&r, TargetField::Email);
+        assert_eq!(email.value.as_deref(), Some("jane@contoso.com"));
+        assert_eq!(
+            email.path.as_deref(),
+            Some(r#"emails[type eq "work"].value"#)
+        );
+        assert_eq!(email.status, FieldStatus::Mapped);
+        assert_eq!(
+            email.explanation,
+            r#"email came from emails[type eq "work"].value"#
+        );
+        // Everything the guide asks to remove; plumbing and empty `roles: []` are not listed.
+        assert_eq!(
+            r.unmapped,
+            [
+                "externalId",
+                "name.formatted",
+                "name.familyName",
+                "name.givenName"
+            ]
+        );
+        assert_eq!(
+            r.fields.iter().map(|f| f.field).collect::<Vec<_>>(),
+            TargetField::ALL
+        );
+    }
+
+    #[test]
+    fn entra_enterprise_extension() {
+        let user = entra_user(json!({ ENTERPRISE: {
+            "employeeType": "Member",
+            "department": "Sales",
+            "manager": {"value": "26118915"}
+        }}));
+        let (role, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!(role, Role::Member);
+        assert_eq!(f.status, FieldStatus::Mapped);
+        assert_eq!(f.path, Some(format!("{ENTERPRISE}:employeeType")));
+        let r = run("entra", &user, Idp::Entra);
+        assert!(
+            r.unmapped.contains(&format!("{ENTERPRISE}:department")),
+            "{:?}",
+            r.unmapped
+        );
+        assert!(
+            r.unmapped.contains(&format!("{ENTERPRISE}:manager")),
+            "{:?}",
+            r.unmapped
+        );
+        assert!(
+            !r.unmapped.iter().any(|u| u.ends_with("employeeType")),
+            "{:?}",
+            r.unmapped
+        );
+    }
+
+    #[test]
+    fn entra_employee_type_as_user_type() {
+        let (role, f) = role_of(
+            &entra_user(json!({"userType": "Admin"})),
+            "entra",
+            Idp::Entra,
+        );
+        assert_eq!(role, Role::Admin);
+        assert_eq!(
+            (f.path.as_deref(), f.status),
+            (Some("userType"), FieldStatus::Mapped)
+        );
+    }
+
+    #[test]
+    fn entra_employee_type_as_primary_role() {
+        let user = entra_user(json!({"roles": [
+            {"primary": true, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}
+        ]}));
+        let (role, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!(role, Role::Admin);
+        assert_eq!(f.path.as_deref(), Some("roles[primary eq true].value"));
+        assert_eq!(f.status, FieldStatus::Mapped);
+        // A primary role that is not first: the primary wins, and roles[0] is a fallback into
+        // the same attribute, not a rival.
+        let user = entra_user(json!({"roles": [
+            {"primary": false, "value": "Member"},
+            {"primary": true, "value": "Admin"}
+        ]}));
+        let (role, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!((role, f.status), (Role::Admin, FieldStatus::Mapped));
+        // Without a primary flag, the only role is read by index.
+        let user = entra_user(json!({"roles": [{"value": "Admin"}]}));
+        let (role, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!(
+            (role, f.path.as_deref()),
+            (Role::Admin, Some("roles[0].value"))
+        );
+    }
+
+    #[test]
+    fn entra_json_in_a_string_role_is_unwrapped() {
+        // Stored as it arrived (a path ScimLab did not unwrap on write).
+        let user = entra_user(json!({"roles": [
+            {"value": "{\"id\":\"06b07648\",\"value\":\"Admin\",\"displayName\":\"Administrator\"}"}
+        ]}));
+        let (role, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!(role, Role::Admin);
+        assert_eq!(f.status, FieldStatus::Mapped);
+        assert_eq!(f.value.as_deref(), Some("Admin"));
+        assert!(
+            f.explanation.contains("unwrapped from json text"),
+            "{}",
+            f.explanation
+        );
+        assert!(f.raw.unwrap().as_str().unwrap().contains("06b07648"));
+        // Already unwrapped on write: the element holds the fields.
+        let user = entra_user(json!({"roles": [
+            {"id": "06b07648", "value": "Admin", "displayName": "Administrator"}
+        ]}));
+        assert_eq!(role_of(&user, "entra", Idp::Entra).0, Role::Admin);
+        // Json text straight in an extension attribute.
+        let user = entra_user(json!({ TESTMAIL: {"employeeType": "{\"value\":\"Member\"}"} }));
+        let (role, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!((role, f.status), (Role::Member, FieldStatus::Mapped));
+        // Json without a usable value is invalid.
+        let user = entra_user(
+            json!({"roles": [{"value": "{\"id\":\"06b07648\",\"displayName\":\"Admin\"}"}]}),
+        );
+        let (role, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!((role, f.status), (Role::Member, FieldStatus::Invalid));
+        assert!(
+            f.explanation.contains("without a value"),
+            "{}",
+            f.explanation
+        );
+    }
+
+    #[test]
+    fn flat_urn_key_is_found() {
+        let key = format!("{TESTMAIL}:employeeType");
+        let user = entra_user(json!({ key.clone(): "Admin" }));
+        let r = run("entra", &user, Idp::Entra);
+        assert_eq!(r.effective_role, Role::Admin);
+        assert_eq!(
+            field(&r, TargetField::Role).path.as_deref(),
+            Some(key.as_str())
+        );
+        assert!(!r.unmapped.contains(&key));
+    }
+
+    // ---- Roles (issue 4, "Roles") ----
+
+    #[test]
+    fn every_role_case() {
+        let with = |v: Value| entra_user(json!({ TESTMAIL: {"employeeType": v} }));
+        let cases: Vec<(Value, Role, FieldStatus, &str)> = vec![
+            (
+                with(json!("Admin")),
+                Role::Admin,
+                FieldStatus::Mapped,
+                "came from",
+            ),
+            (
+                with(json!("Member")),
+                Role::Member,
+                FieldStatus::Mapped,
+                "came from",
+            ),
+            (
+                entra_user(json!({})),
+                Role::Member,
+                FieldStatus::Defaulted,
+                "no role arrived",
+            ),
+            (
+                with(json!("admin")),
+                Role::Member,
+                FieldStatus::Invalid,
+                "different capitals",
+            ),
+            (
+                with(json!("Owner")),
+                Role::Member,
+                FieldStatus::Invalid,
+                "\"Owner\" is not a role",
+            ),
+            (
+                with(json!("")),
+                Role::Member,
+                FieldStatus::Invalid,
+                "empty text",
+            ),
+            (
+                with(json!(["Admin", "Member"])),
+                Role::Member,
+                FieldStatus::Invalid,
+                "list of 2 values",
+            ),
+            (
+                with(json!("{\"id\":\"1\",\"value\":\"Admin\"}")),
+                Role::Admin,
+                FieldStatus::Mapped,
+                "unwrapped from json text",
+            ),
+            (
+                with(json!({"id": "1"})),
+                Role::Member,
+                FieldStatus::Invalid,
+                "without a value",
+            ),
+            (
+                entra_user(json!({"roles": [{"value": "Admin"}, {"value": "Member"}]})),
+                Role::Member,
+                FieldStatus::Invalid,
+                "list of 2 values (\"Admin\", \"Member\")",
+            ),
+        ];
+        for (user, want_role, want_status, needle) in cases {
+            let (role, f) = role_of(&user, "entra", Idp::Entra);
+            assert_eq!(
+                (role, f.status),
+                (want_role, want_status),
+                "{user}: {}",
+                f.explanation
+            );
+            assert!(f.explanation.contains(needle), "{user}: {}", f.explanation);
+            // The field shows what the app receives; raw shows what arrived.
+            assert_eq!(f.value.as_deref(), Some(want_role.as_str()));
+            if want_status == FieldStatus::Invalid {
+                assert!(f.raw.is_some());
+                assert!(
+                    f.explanation.contains("the user gets Member"),
+                    "{}",
+                    f.explanation
+                );
+            }
+        }
+        let (_, f) = role_of(&entra_user(json!({})), "entra", Idp::Entra);
+        assert_eq!((f.path, f.raw), (None, None));
+        assert!(
+            f.explanation.contains("*:employeeType, userType"),
+            "{}",
+            f.explanation
+        );
+        assert!(
+            f.explanation
+                .contains("so the user gets Member, the default")
+        );
+    }
+
+    #[test]
+    fn invalid_role_shows_what_arrived() {
+        let user = entra_user(json!({ TESTMAIL: {"employeeType": "admin"} }));
+        let (_, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!(f.raw, Some(json!("admin")));
+        assert_eq!(f.path, Some(format!("{TESTMAIL}:employeeType")));
+        assert!(f.explanation.contains("\"admin\""), "{}", f.explanation);
+    }
+
+    #[test]
+    fn disagreeing_sources_are_ambiguous() {
+        let user = entra_user(json!({
+            TESTMAIL: {"employeeType": "Admin"},
+            "roles": [{"primary": true, "value": "Member"}]
+        }));
+        let r = run("entra", &user, Idp::Entra);
+        let f = field(&r, TargetField::Role);
+        assert_eq!(f.status, FieldStatus::Ambiguous);
+        assert_eq!(r.effective_role, Role::Admin);
+        assert_eq!(f.value.as_deref(), Some("Admin"));
+        assert_eq!(f.path, Some(format!("{TESTMAIL}:employeeType")));
+        assert!(
+            f.explanation
+                .contains(&format!("{TESTMAIL}:employeeType (Admin)")),
+            "{}",
+            f.explanation
+        );
+        assert!(
+            f.explanation
+                .contains("roles[primary eq true].value says \"Member\""),
+            "{}",
+            f.explanation
+        );
+        // Two extensions disagreeing are two sources too.
+        let user = entra_user(json!({
+            ENTERPRISE: {"employeeType": "Member"},
+            TESTMAIL: {"employeeType": "Admin"}
+        }));
+        let (role, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!((role, f.status), (Role::Member, FieldStatus::Ambiguous));
+        // Agreeing sources are simply mapped.
+        let user = entra_user(json!({
+            TESTMAIL: {"employeeType": "Admin"},
+            "userType": "Admin"
+        }));
+        assert_eq!(
+            role_of(&user, "entra", Idp::Entra).1.status,
+            FieldStatus::Mapped
+        );
+        // An invalid first value stays invalid and names the other source.
+        let user = entra_user(json!({ TESTMAIL: {"employeeType": "admin"}, "userType": "Admin" }));
+        let (role, f) = role_of(&user, "entra", Idp::Entra);
+        assert_eq!((role, f.status), (Role::Member, FieldStatus::Invalid));
+        assert!(
+            f.explanation.contains("userType says \"Admin\""),
+            "{}",
+            f.explanation
+        );
+    }
+
+    // ---- Okta ----
+
+    #[test]
+    fn okta_top_level_custom_attributes() {
+        let user = okta_user(json!({
+            "name": "Test User",
+            "email": "test.user@example.com",
+            "role": "Admin",
+            "displayName": "Test User",
+            "emails": [{"primary": true, "type": "work", "value": "test.user@example.com"}]
+        }));
+        let r = run("okta", &user, Idp::Okta);
+        assert_eq!(r.effective_role, Role::Admin);
+        let f = field(&r, TargetField::Role);
+        assert_eq!(
+            (f.path.as_deref(), f.status),
+            (Some("role"), FieldStatus::Mapped)
+        );
+        let dn = field(&r, TargetField::DisplayName);
+        assert_eq!(
+            (dn.value.as_deref(), dn.path.as_deref()),
+            (Some("Test User"), Some("name"))
+        );
+        assert_eq!(dn.status, FieldStatus::Mapped);
+        let e = field(&r, TargetField::Email);
+        assert_eq!(
+            (e.value.as_deref(), e.path.as_deref()),
+            (Some("test.user@example.com"), Some("email"))
+        );
+        assert_eq!(e.status, FieldStatus::Mapped);
+        // Okta's own externalId, groups and active are not mappings; locale is.
+        assert_eq!(r.unmapped, ["locale"]);
+    }
+
+    #[test]
+    fn okta_custom_namespace() {
+        let user = okta_user(json!({
+            "name": {"givenName": "Test", "familyName": "User", "middleName": "Q"},
+            OKTA_NS: {"role": "Member", "email": "t.user@example.com"}
+        }));
+        let r = run("okta", &user, Idp::Okta);
+        let f = field(&r, TargetField::Role);
+        assert_eq!(f.path, Some(format!("{OKTA_NS}:role")));
+        assert_eq!(
+            (r.effective_role, f.status),
+            (Role::Member, FieldStatus::Mapped)
+        );
+        let e = field(&r, TargetField::Email);
+        assert_eq!(e.path, Some(format!("{OKTA_NS}:email")));
+        let dn = field(&r, TargetField::DisplayName);
+        assert_eq!(dn.value.as_deref(), Some("Test User"));
+        assert_eq!(dn.path.as_deref(), Some("name.givenName + name.familyName"));
+        assert_eq!(
+            dn.raw,
+            Some(json!({"name.givenName": "Test", "name.familyName": "User"}))
+        );
+        assert!(
+            dn.explanation.contains("name was passed over"),
+            "{}",
+            dn.explanation
+        );
+        assert_eq!(r.unmapped, ["locale", "name.middleName"]);
+        // Okta's admin may have made role a string array with one value.
+        let user = okta_user(json!({ OKTA_NS: {"role": ["Admin"]} }));
+        assert_eq!(role_of(&user, "okta", Idp::Okta).0, Role::Admin);
+    }
+
+    #[test]
+    fn okta_scim_name_complex_and_display_name() {
+        let user = okta_user(json!({
+            "name": {"givenName": "Test", "familyName": "User"},
+            "displayName": "Test User",
+            "emails": [{"primary": true, "type": "work", "value": "test.user@okta.local"}]
+        }));
+        let r = run("okta", &user, Idp::Okta);
+        let dn = field(&r, TargetField::DisplayName);
+        assert_eq!(
+            (dn.path.as_deref(), dn.status),
+            (Some("displayName"), FieldStatus::Mapped)
+        );
+        // given + family is a last resort, never a rival.
+        let user = okta_user(json!({
+            "name": {"givenName": "Robert", "familyName": "Smith"},
+            "displayName": "Bob"
+        }));
+        let dn = field(&run("okta", &user, Idp::Okta), TargetField::DisplayName).clone();
+        assert_eq!(
+            (dn.value.as_deref(), dn.status),
+            (Some("Bob"), FieldStatus::Mapped)
+        );
+        let e = field(&r, TargetField::Email);
+        assert_eq!(e.path.as_deref(), Some("emails[primary eq true].value"));
+        // No role anywhere: Member by default.
+        assert_eq!(field(&r, TargetField::Role).status, FieldStatus::Defaulted);
+    }
+
+    #[test]
+    fn display_name_fallbacks() {
+        let dn =
+            |user: Value| field(&run("okta", &user, Idp::Okta), TargetField::DisplayName).clone();
+        let f = dn(okta_user(
+            json!({"name": {"formatted": "Ms Test User", "givenName": "Test"}}),
+        ));
+        assert_eq!(
+            (f.value.as_deref(), f.path.as_deref()),
+            (Some("Ms Test User"), Some("name.formatted"))
+        );
+        let f = dn(okta_user(json!({"name": {"givenName": "Test"}})));
+        assert_eq!(
+            (f.value.as_deref(), f.path.as_deref()),
+            (Some("Test"), Some("name.givenName"))
+        );
+        let f = dn(okta_user(json!({"name": "", "displayName": "Shown"})));
+        assert_eq!(f.value.as_deref(), Some("Shown"));
+        assert!(
+            f.explanation.contains("name was passed over: it is empty"),
+            "{}",
+            f.explanation
+        );
+        let f = dn(okta_user(json!({})));
+        assert_eq!((f.status, f.value), (FieldStatus::Missing, None));
+        assert_eq!(
+            f.explanation,
+            "no display name arrived (looked at name, displayName, name.formatted, name.givenName + name.familyName)"
+        );
+        // A name string that disagrees with displayName is ambiguous.
+        let f = dn(okta_user(
+            json!({"name": "Ann", "displayName": "Ann Smith"}),
+        ));
+        assert_eq!(
+            (f.status, f.value.as_deref()),
+            (FieldStatus::Ambiguous, Some("Ann"))
+        );
+        assert!(
+            f.explanation.contains("displayName says \"Ann Smith\""),
+            "{}",
+            f.explanation
+        );
+        // Only an unusable value arrived.
+        let f = dn(okta_user(json!({"displayName": 42})));
+        assert_eq!(f.status, FieldStatus::Invalid);
+        assert_eq!(f.raw, Some(json!(42)));
+        assert!(f.explanation.contains("the number 42"), "{}", f.explanation);
+    }
+
+    #[test]
+    fn email_fallbacks() {
+        let email =
+            |id: &str, user: Value| field(&run(id, &user, Idp::Other), TargetField::Email).clone();
+        // Entra: the work email first, then the primary one.
+        let f = email(
+            "entra",
+            entra_user(json!({"emails": [
+                {"type": "home", "value": "home@example.com", "primary": true},
+                {"type": "work", "value": "work@example.com"}
+            ]})),
+        );
+        assert_eq!(f.value.as_deref(), Some("work@example.com"));
+        assert_eq!(
+            f.status,
+            FieldStatus::Mapped,
+            "same attribute: a fallback, not a rival"
+        );
+        let f = email(
+            "entra",
+            entra_user(json!({"emails": [
+                {"type": "home", "value": "home@example.com", "primary": true}
+            ]})),
+        );
+        assert_eq!(f.path.as_deref(), Some("emails[primary eq true].value"));
+        // No primary: the first, saying what else was there.
+        let f = email(
+            "entra",
+            entra_user(json!({"emails": [
+                {"value": "a@example.com"}, {"value": "b@example.com"}
+            ]})),
+        );
+        assert_eq!(
+            (f.value.as_deref(), f.path.as_deref()),
+            (Some("a@example.com"), Some("emails[0].value"))
+        );
+        assert!(
+            f.explanation.contains("also holds \"b@example.com\""),
+            "{}",
+            f.explanation
+        );
+        // Okta: a bad custom email is passed over for emails.
+        let f = email(
+            "okta",
+            okta_user(json!({
+                "email": "n/a",
+                "emails": [{"value": "real@example.com", "primary": true}]
+            })),
+        );
+        assert_eq!(f.value.as_deref(), Some("real@example.com"));
+        assert!(
+            f.explanation.contains("email was passed over"),
+            "{}",
+            f.explanation
+        );
+        // Only a bad one: invalid, showing it.
+        let f = email("okta", okta_user(json!({"email": "n/a"})));
+        assert_eq!(
+            (f.status, f.raw),
+            (FieldStatus::Invalid, Some(json!("n/a")))
+        );
+        assert!(f.explanation.contains("no @"), "{}", f.explanation);
+        // Case differences between sources are not a disagreement.
+        let f = email(
+            "okta",
+            okta_user(json!({
+                "email": "Test@Example.com",
+                "emails": [{"value": "test@example.com", "primary": true}]
+            })),
+        );
+        assert_eq!(f.status, FieldStatus::Mapped);
+        let f = email(
+            "okta",
+            okta_user(json!({
+                "email": "one@example.com",
+                OKTA_NS: {"email": "two@example.com"}
+            })),
+        );
+        assert_eq!(
+            (f.status, f.value.as_deref()),
+            (FieldStatus::Ambiguous, Some("one@example.com"))
+        );
+        // Nothing at all.
+        let f = email("entra", entra_user(json!({"emails": null})));
+        assert_eq!(f.status, FieldStatus::Missing);
+    }
+
+    #[test]
+    fn unmapped_lists_elements_and_extension_attributes() {
+        let user = entra_user(json!({
+            "emails": [
+                {"type": "work", "value": "w@example.com", "primary": true},
+                {"type": "home", "value": "h@example.com"}
+            ],
+            "phoneNumbers": [{"value": "1"}, {"value": "2"}],
+            "nickName": "JD",
+            "title": "",
+            "addresses": null,
+            ENTERPRISE: {"employeeType": "Admin", "costCenter": "42", "division": null}
+        }));
+        let r = run("entra", &user, Idp::Entra);
+        assert_eq!(
+            r.unmapped,
+            [
+                "externalId",
+                r#"emails[type eq "home"]"#,
+                "name.formatted",
+                "name.familyName",
+                "name.givenName",
+                "phoneNumbers[0]",
+                "phoneNumbers[1]",
+                "nickName",
+                "title",
+                &format!("{ENTERPRISE}:costCenter"),
+            ]
+        );
+        // Users Okta created do not list Okta's own externalId; others do.
+        assert!(
+            !run("entra", &user, Idp::Okta)
+                .unmapped
+                .contains(&"externalId".to_owned())
+        );
+    }
+
+    // ---- Auto ----
+
+    #[test]
+    fn auto_picks_the_profile_per_creator() {
+        let user = okta_user(json!({"role": "Admin", "displayName": "T U"}));
+        let r = run("auto", &user, Idp::Okta);
+        assert_eq!(
+            (r.profile_id.as_str(), r.applied_profile_id.as_str()),
+            ("auto", "okta")
+        );
+        assert_eq!(r.effective_role, Role::Admin);
+        assert!(r.profile_explanation.contains("okta created this user"));
+
+        let r = run("auto", &user, Idp::Entra);
+        assert_eq!(r.applied_profile_id, "entra");
+        assert_eq!(r.effective_role, Role::Member);
+        assert!(r.unmapped.contains(&"role".to_owned()), "{:?}", r.unmapped);
+
+        let r = run("auto", &user, Idp::Other);
+        assert_eq!(r.applied_profile_id, "entra");
+        assert!(
+            r.profile_explanation.contains("standard scim attributes"),
+            "{}",
+            r.profile_explanation
+        );
+
+        let r = run("entra", &user, Idp::Okta);
+        assert_eq!(
+            (r.profile_id.as_str(), r.applied_profile_id.as_str()),
+            ("entra", "entra")
+        );
+    }
+
+    // ---- Custom profiles ----
+
+    #[test]
+    fn custom_profile_with_explicit_urn_and_missing_rules() {
+        let p = MappingProfile {
+            id: "mine".into(),
+            name: "Mine".into(),
+            builtin: false,
+            fields: vec![FieldRule {
+                field: TargetField::Role,
+                sources: vec![
+                    format!("{ENTERPRISE}:employeeType"),
+                    r#"roles[primary eq "True"].value"#.into(),
+                ],
+            }],
+        };
+        let c = p.compile().unwrap();
+        let user = entra_user(json!({
+            TESTMAIL: {"employeeType": "Member"},
+            "roles": [{"primary": "True", "value": "Admin"}]
+        }));
+        let r = evaluate(&c, &user, Idp::Entra);
+        // The testmail extension is not read by an enterprise-qualified path.
+        let f = field(&r, TargetField::Role);
+        assert_eq!(
+            (r.effective_role, f.path.as_deref()),
+            (Role::Admin, Some(r#"roles[primary eq "True"].value"#))
+        );
+        assert!(r.unmapped.contains(&format!("{TESTMAIL}:employeeType")));
+        let un = field(&r, TargetField::UserName);
+        assert_eq!(un.status, FieldStatus::Missing);
+        assert_eq!(
+            un.explanation,
+            "the profile 'mine' has no rule for the user name"
+        );
+        assert!(r.unmapped.contains(&"userName".to_owned()));
+
+        let p = MappingProfile {
+            fields: Vec::new(),
+            ..p
+        };
+        let r = evaluate(&p.compile().unwrap(), &user, Idp::Entra);
+        let f = field(&r, TargetField::Role);
+        assert_eq!(
+            (f.status, r.effective_role),
+            (FieldStatus::Defaulted, Role::Member)
+        );
+        assert!(
+            f.explanation.contains("does not read a role"),
+            "{}",
+            f.explanation
+        );
+    }
+
+    #[test]
+    fn not_an_object_reads_as_nothing() {
+        let r = run("entra", &json!("nope"), Idp::Entra);
+        assert_eq!(r.effective_role, Role::Member);
+        assert!(r.unmapped.is_empty());
+        assert_eq!(
+            field(&r, TargetField::UserName).status,
+            FieldStatus::Missing
+        );
+        // Keys that are not ascii are read safely and listed.
+        let r = run(
+            "okta",
+            &okta_user(json!({"ünï": "x", "rôle": "Admin"})),
+            Idp::Okta,
+        );
+        assert_eq!(r.unmapped, ["locale", "ünï", "rôle"]);
+    }
+
+    #[test]
+    fn result_serialises_for_the_ui() {
+        let r = run(
+            "entra",
+            &entra_user(json!({ TESTMAIL: {"employeeType": "Admin"} })),
+            Idp::Entra,
+        );
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["effectiveRole"], "Admin");
+        assert_eq!(v["profileId"], "entra");
+        assert_eq!(v["fields"][3]["field"], "role");
+        assert_eq!(v["fields"][3]["status"], "mapped");
+        assert_eq!(v["fields"][0]["field"], "userName");
+        let back: MappingResult = serde_json::from_value(v).unwrap();
+        assert_eq!(back, r);
+    }
+
+    // ---- Summary ----
+
+    #[test]
+    fn summary_counts_roles_and_statuses() {
+        let results: Vec<MappingResult> = [
+            json!({ TESTMAIL: {"employeeType": "Admin"} }),
+            json!({ TESTMAIL: {"employeeType": "admin"} }),
+            json!({}),
+            json!({ TESTMAIL: {"employeeType": "Admin"}, "userType": "Member" }),
+        ]
+        .into_iter()
+        .map(|extra| run("entra", &entra_user(extra), Idp::Entra))
+        .collect();
+        let s = summarise(&results);
+        assert_eq!(s.total, 4);
+        assert_eq!(
+            s.by_role,
+            RoleCounts {
+                member: 2,
+                admin: 2
+            }
+        );
+        assert_eq!(
+            s.by_status,
+            StatusCounts {
+                mapped: 1,
+                defaulted: 1,
+                missing: 0,
+                invalid: 1,
+                ambiguous: 1
+            }
+        );
+        assert_eq!(s.by_field.len(), 4);
+        assert_eq!(s.by_field[0].field, TargetField::UserName);
+        assert_eq!(s.by_field[0].counts.mapped, 4);
+        let empty = summarise(&[]);
+        assert_eq!((empty.total, empty.by_role), (0, RoleCounts::default()));
+    }
+}

@@ -1,0 +1,156 @@
+//! Mapping results over the store: the profile in force, stored users read through it, and the
+//! role history the capture writer appends.
+//!
+//! `mapping` is pure; this module does its I/O. Results are computed when asked (a few thousand
+//! users evaluate in milliseconds), so changing the profile re-evaluates every user at once with
+//! no migration of stored data. Role history is different: it records what each exchange did to
+//! the effective role *under the profile in force at the time*, so it is written when the
+//! exchange is stored.
+
+use crate::capture::model::{Exchange, Idp};
+use crate::mapping::{
+    self, CompiledProfile, FieldStatus, MappingProfile, MappingResult, TargetField,
+    builtin_profile, builtin_profiles,
+};
+use crate::store::{self, Conn, StoreError};
+use serde_json::Value;
+
+/// Every profile: the built-ins, then the admin's saved ones (unreadable saved rows are skipped
+/// with a warning rather than hiding the others).
+pub async fn all_profiles(conn: &mut Conn) -> Result<Vec<MappingProfile>, StoreError> {
+    let mut out = builtin_profiles();
+    for (id, json) in store::mapping::saved_profiles(conn).await? {
+        match serde_json::from_str::<MappingProfile>(&json) {
+            Ok(p) => out.push(p),
+            Err(e) => {
+                tracing::warn!(profile = %id, error = %e, "skipping an unreadable saved mapping profile")
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A profile by id, built-in or saved.
+pub async fn profile(conn: &mut Conn, id: &str) -> Result<Option<MappingProfile>, StoreError> {
+    if let Some(p) = builtin_profile(id) {
+        return Ok(Some(p));
+    }
+    Ok(all_profiles(conn).await?.into_iter().find(|p| p.id == id))
+}
+
+/// The compiled profile in force; `auto` when the chosen one is gone or no longer compiles.
+pub async fn active_profile(conn: &mut Conn) -> Result<CompiledProfile, StoreError> {
+    let id = store::mapping::active_profile(conn).await?;
+    let chosen = profile(conn, &id).await?.and_then(|p| p.compile().ok());
+    Ok(chosen.unwrap_or_else(auto_profile))
+}
+
+fn auto_profile() -> CompiledProfile {
+    builtin_profile(mapping::AUTO_PROFILE_ID)
+        .and_then(|p| p.compile().ok())
+        .expect("the built-in auto profile compiles (guarded by a unit test in mapping)")
+}
+
+/// The IdP that created `user_id`, from the capture log (`Other` when unknown).
+pub async fn creator_of(conn: &mut Conn, user_id: &str) -> Result<Idp, StoreError> {
+    let created: Option<String> = sqlx::query_scalar(
+        "SELECT idp FROM exchanges WHERE resource_id = ? AND operation = 'create' AND status = 201
+         ORDER BY id LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(idp) = created {
+        return Ok(Idp::parse(&idp));
+    }
+    let seen: Option<String> = sqlx::query_scalar(
+        "SELECT idp FROM exchanges WHERE resource_id = ? AND idp != 'other' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(seen.map_or(Idp::Other, |s| Idp::parse(&s)))
+}
+
+/// Evaluate stored users (rendered SCIM JSON with `id`) under `profile`, creators looked up once.
+pub async fn evaluate_users(
+    conn: &mut Conn,
+    profile: &CompiledProfile,
+    users: &[Value],
+) -> Result<Vec<MappingResult>, StoreError> {
+    let creators = store::mapping::creators(conn).await?;
+    Ok(users
+        .iter()
+        .map(|u| {
+            let creator = u
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|id| creators.get(id))
+                .map_or(Idp::Other, |s| Idp::parse(s));
+            mapping::evaluate(profile, u, creator)
+        })
+        .collect())
+}
+
+fn role_of(result: &MappingResult) -> (String, String, Option<String>) {
+    let field = result.field(TargetField::Role);
+    let status = field.map_or(FieldStatus::Defaulted, |f| f.status);
+    let status = serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let raw = field.and_then(|f| f.raw.as_ref()).map(Value::to_string);
+    (result.effective_role.as_str().to_owned(), status, raw)
+}
+
+/// Append role-history rows for a batch of just-stored exchanges (same transaction). A user's
+/// first row comes from its create; later rows only when the effective role or its status
+/// changes — so an update that drops the role attribute shows the `Member` it leads to.
+pub async fn record_role_changes(
+    conn: &mut Conn,
+    stored: &[(i64, &Exchange)],
+) -> Result<(), StoreError> {
+    let mut profile: Option<CompiledProfile> = None;
+    for (exchange_id, e) in stored {
+        let s = &e.summary;
+        let (Some("User"), Some(user_id), Some(after)) = (
+            s.resource_type.as_deref(),
+            s.resource_id.as_deref(),
+            e.after.as_ref(),
+        ) else {
+            continue;
+        };
+        if profile.is_none() {
+            profile = Some(active_profile(conn).await?);
+        }
+        let Some(p) = profile.as_ref() else { continue };
+        let creator = match e.before {
+            None => s.idp,
+            Some(_) => creator_of(conn, user_id).await?,
+        };
+        let (to_role, to_status, raw) = role_of(&mapping::evaluate(p, after, creator));
+        let from = e
+            .before
+            .as_ref()
+            .map(|b| role_of(&mapping::evaluate(p, b, creator)));
+        if let Some((from_role, from_status, _)) = &from {
+            if *from_role == to_role && *from_status == to_status {
+                continue;
+            }
+        }
+        store::mapping::insert_role_change(
+            conn,
+            &store::mapping::RoleChangeRow {
+                user_id: user_id.to_owned(),
+                from_role: from.map(|f| f.0),
+                to_role,
+                to_status,
+                raw,
+                exchange_id: *exchange_id,
+                at: s.at.clone(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
