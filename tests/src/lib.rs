@@ -251,6 +251,22 @@ impl TestEngine {
             .await
     }
 
+    /// Send a JSON body to the admin listener with the Bearer admin token.
+    pub async fn admin_json(&self, method: &str, path: &str, body: &Value) -> Reply {
+        let auth = format!("Bearer {}", self.admin_token());
+        fetch(
+            &self.http,
+            method,
+            &self.admin_url(path),
+            Some(body.to_string()),
+            &[
+                ("authorization", auth.as_str()),
+                ("content-type", "application/json"),
+            ],
+        )
+        .await
+    }
+
     /// GET on the admin listener with the Bearer admin token.
     pub async fn admin_get(&self, path: &str) -> Reply {
         self.admin_send("GET", path).await

@@ -9,5 +9,6 @@ mod conditional;
 mod errors;
 mod flows;
 mod listing;
+mod mapping;
 mod robustness;
 mod strict;

@@ -472,37 +472,3 @@ mod tests {
         assert_eq!(list.score.fail, 1);
     }
 }
-#[cfg(test)]
-mod scratch_print {
-    use super::testkit::*;
-    use super::*;
-    #[test]
-    fn scratch_print() {
-        let body = entra_user_body("alice@contoso.com", Some("Admin"));
-        let exs = vec![
-            entra_probe(1, 401),
-            entra_probe(2, 200),
-            entra_create(3, "u1", &body),
-            entra_patch(
-                4,
-                "u1",
-                OperationKind::Update,
-                &serde_json::json!([{"op": "Replace", "path": "displayName", "value": "Alice B"}]),
-            ),
-        ];
-        let users = vec![facts(
-            "u1",
-            "alice@contoso.com",
-            Idp::Entra,
-            &body,
-            Some("admin"),
-        )];
-        let list = evaluate(&input(Idp::Entra, &exs, &users));
-        println!("{}", serde_json::to_string_pretty(&list).unwrap());
-        let body = okta_user_body("test.user@okta.local", None, false);
-        let exs = vec![okta_refused(1, Some("Basic")), okta_create(4, "u1", &body)];
-        let users = vec![facts("u1", "test.user@okta.local", Idp::Okta, &body, None)];
-        let list = evaluate(&input(Idp::Okta, &exs, &users));
-        println!("{}", serde_json::to_string_pretty(&list).unwrap());
-    }
-}
