@@ -231,3 +231,96 @@ async fn admins_save_validate_export_and_delete_their_own_profiles() {
     );
     assert_eq!(e.admin_get("/api/profiles").await.body["active"], "auto");
 }
+
+fn item<'a>(checklist: &'a Value, id: &str) -> &'a Value {
+    checklist["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {checklist}"))
+}
+
+#[tokio::test]
+async fn the_entra_checklist_is_scored_from_the_traffic() {
+    let e = TestEngine::start().await;
+    let empty = e.admin_get("/api/checklist?idp=entra").await;
+    assert_eq!(empty.status, 200, "{}", empty.text);
+    assert_eq!(
+        item(&empty.body, "connection.test")["status"],
+        "not-yet-seen"
+    );
+    // A wrong key first (the admin pasted "Bearer <key>" into Secret Token), then the real flow.
+    let wrong = e
+        .send_raw(
+            "GET",
+            "/Users?filter=userName+eq+%22cf4d78e8-cc4f-4d5d-b8b9-183561c0104a%22",
+            None,
+            &[("authorization", "Bearer Bearer nope-nope-nope")],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    run_flow(&e, "scim/entra-user-lifecycle.json").await;
+    e.wait_for_exchanges("idp=entra", 10).await;
+    let c = e.admin_get("/api/checklist?idp=entra").await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    assert_eq!(c.body["idp"], "entra");
+    let probe = item(&c.body, "connection.test");
+    assert!(
+        probe["status"] == "pass" || probe["status"] == "warn",
+        "{probe}"
+    );
+    assert!(!probe["evidence"].as_array().unwrap().is_empty());
+    assert_eq!(item(&c.body, "auth.header")["status"], "pass");
+    assert_eq!(item(&c.body, "lifecycle.updates")["status"], "pass");
+    assert_eq!(item(&c.body, "lifecycle.deactivation")["status"], "pass");
+    let dialect = item(&c.body, "entra.patch-dialect");
+    assert_eq!(
+        dialect["status"], "warn",
+        "the fixture sends both dialects: {dialect}"
+    );
+    assert!(
+        dialect["fix"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("on demand"),
+        "{dialect}"
+    );
+    let score = &c.body["score"];
+    let total: u64 = ["pass", "warn", "fail", "notYetSeen"]
+        .iter()
+        .map(|k| score[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, c.body["items"].as_array().unwrap().len());
+    assert_eq!(e.admin_get("/api/checklist?idp=azure").await.status, 400);
+}
+
+#[tokio::test]
+async fn the_okta_checklist_flags_a_missing_custom_role() {
+    let e = TestEngine::start().await;
+    e.get("/Users?startIndex=1&count=2").await;
+    let r = e
+        .post("/Users", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x@okta.local",
+            "name": {"givenName": "X", "familyName": "Y"}, "emails": [{"primary": true, "type": "work", "value": "x@okta.local"}],
+            "password": "p4ssw0rd-okta", "active": true}))
+        .await;
+    assert_eq!(r.status, 201);
+    e.wait_for_exchanges("idp=okta", 2).await;
+    let c = e.admin_get("/api/checklist?idp=okta").await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    assert_eq!(item(&c.body, "connection.test")["status"], "pass");
+    assert_eq!(item(&c.body, "okta.password")["status"], "pass");
+    let custom = item(&c.body, "okta.custom-attributes");
+    assert_eq!(custom["status"], "warn", "{custom}");
+    assert!(
+        custom["fix"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("namespace"),
+        "{custom}"
+    );
+    assert_eq!(item(&c.body, "attributes.required")["status"], "fail");
+    assert!(!c.text.contains("p4ssw0rd-okta"));
+}

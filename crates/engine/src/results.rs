@@ -23,7 +23,7 @@ pub async fn all_profiles(conn: &mut Conn) -> Result<Vec<MappingProfile>, StoreE
         match serde_json::from_str::<MappingProfile>(&json) {
             Ok(p) => out.push(p),
             Err(e) => {
-                tracing::warn!(profile = %id, error = %e, "skipping an unreadable saved mapping profile")
+                tracing::warn!(profile = %id, error = %e, "skipping an unreadable saved mapping profile");
             }
         }
     }
@@ -133,10 +133,11 @@ pub async fn record_role_changes(
             .before
             .as_ref()
             .map(|b| role_of(&mapping::evaluate(p, b, creator)));
-        if let Some((from_role, from_status, _)) = &from {
-            if *from_role == to_role && *from_status == to_status {
-                continue;
-            }
+        if let Some((from_role, from_status, _)) = &from
+            && *from_role == to_role
+            && *from_status == to_status
+        {
+            continue;
         }
         store::mapping::insert_role_change(
             conn,

@@ -1,5 +1,9 @@
 // Generated from the Rust types by `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`. Do not edit.
 export type { AuthSummary } from "./AuthSummary";
+export type { CheckItem } from "./CheckItem";
+export type { CheckStatus } from "./CheckStatus";
+export type { Checklist } from "./Checklist";
+export type { ChecklistScore } from "./ChecklistScore";
 export type { ChooseProfile } from "./ChooseProfile";
 export type { DeletedCounts } from "./DeletedCounts";
 export type { EndpointInfo } from "./EndpointInfo";

@@ -16,6 +16,7 @@
 //! the admin token only in the login cookie. Neither is ever logged.
 
 mod auth;
+mod checklist;
 mod data;
 mod endpoint;
 mod exchanges;
@@ -72,6 +73,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/groups/{id}", get(resources::get_group))
         .route("/data", delete(data::reset))
         .route("/roles", get(mapping::roles))
+        .route("/checklist", get(checklist::checklist))
         .route("/profiles", get(mapping::list))
         .route("/profiles/active", axum::routing::put(mapping::choose))
         .route(

@@ -10,6 +10,7 @@ use super::model::{
 use crate::capture::model::{
     AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange,
 };
+use crate::checks;
 use crate::events::EngineEvent;
 use crate::mapping;
 use std::collections::BTreeMap;
@@ -68,6 +69,10 @@ fn expected() -> BTreeMap<String, String> {
     render::<mapping::StatusCounts>(&cfg, &mut out);
     render::<mapping::FieldStatusCounts>(&cfg, &mut out);
     render::<mapping::RoleSummary>(&cfg, &mut out);
+    render::<checks::Checklist>(&cfg, &mut out);
+    render::<checks::CheckItem>(&cfg, &mut out);
+    render::<checks::CheckStatus>(&cfg, &mut out);
+    render::<checks::ChecklistScore>(&cfg, &mut out);
     let mut index = String::from(
         "// Generated from the Rust types by `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`. Do not edit.\n",
     );

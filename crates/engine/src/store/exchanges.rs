@@ -169,21 +169,36 @@ pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Exchange>> {
         .bind(id)
         .fetch_optional(conn)
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(Some(Exchange {
-        summary: summary(&row)?,
+    row.as_ref().map(whole).transpose()
+}
+
+/// The newest `limit` exchanges attributed to `idp`, whole, oldest first (for the checklist).
+pub async fn recent_whole(conn: &mut Conn, idp: Idp, limit: i64) -> Result<Vec<Exchange>> {
+    let rows = sqlx::query("SELECT * FROM exchanges WHERE idp = ? ORDER BY id DESC LIMIT ?")
+        .bind(idp.as_str())
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    let mut out = rows.iter().map(whole).collect::<Result<Vec<_>>>()?;
+    out.reverse();
+    Ok(out)
+}
+
+fn whole(row: &SqliteRow) -> Result<Exchange> {
+    Ok(Exchange {
+        summary: summary(row)?,
         client_addr: row.try_get("client_addr")?,
         idp_reason: row.try_get("idp_reason")?,
-        request_headers: json_col(&row, "request_headers")?,
+        request_headers: json_col(row, "request_headers")?,
         request_body: row.try_get("request_body")?,
         request_truncated: row.try_get("request_truncated")?,
-        response_headers: json_col(&row, "response_headers")?,
+        response_headers: json_col(row, "response_headers")?,
         response_body: row.try_get("response_body")?,
         response_truncated: row.try_get("response_truncated")?,
-        auth: json_col::<AuthSummary>(&row, "auth")?,
-        before: json_col::<Option<Value>>(&row, "before")?,
-        after: json_col::<Option<Value>>(&row, "after")?,
-    }))
+        auth: json_col::<AuthSummary>(row, "auth")?,
+        before: json_col::<Option<Value>>(row, "before")?,
+        after: json_col::<Option<Value>>(row, "after")?,
+    })
 }
 
 /// Number of stored exchanges.
