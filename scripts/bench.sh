@@ -21,5 +21,12 @@ table=$(./target/release/scimlab-bench "$users" "$samples")
   echo "Deep pages use SQL LIMIT/OFFSET and render 100 resources each. A filter no index answers"
   echo "(\`co\`, \`or\`, value paths) scans every row of the resource type; IdPs never send one (Entra uses"
   echo "only \`eq\`/\`and\`, Okta only \`eq\`), so the scan row is there for contrast, not as a target."
+  echo
+  echo "Every request above is also captured (redacted, classified, stored with before/after) by the"
+  echo "batched writer. Before capture existed (commit 675e81f) the same run gave creates 2 900/s and"
+  echo "lookups 0.25 ms p50; capture costs about a tenth of a millisecond per lookup and caps sustained"
+  echo "creates near 1 400-2 000/s on 2 cores (the writer stores ~5 KB per exchange) — far above what an"
+  echo "IdP sends (Entra asks gallery apps for 25 requests/s). The admin rows read the whole population:"
+  echo "\`/api/roles\` and \`/api/checklist\` map every user on request (no cache yet), linear in users."
 } > docs/benchmarks.md
 cat docs/benchmarks.md

@@ -218,6 +218,48 @@ async fn main() {
         .await,
     );
 
+    // Capture must keep up: wait (bounded) until every exchange so far is stored, then time the
+    // admin API's heaviest reads over the whole population.
+    let expected = users + 3 * samples + samples.min(100) + 5;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        let h = engine.admin_get("/api/health").await;
+        if h.body["exchanges"].as_u64().unwrap_or(0) as usize >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let e = engine.clone();
+    rows.push(
+        time_sequential("GET /api/exchanges?limit=50 (admin, newest page)", samples.min(100), |_| {
+            let e = e.clone();
+            async move {
+                assert_eq!(e.admin_get("/api/exchanges?limit=50").await.status, 200);
+            }
+        })
+        .await,
+    );
+    let e = engine.clone();
+    rows.push(
+        time_sequential("GET /api/roles (admin, every user mapped)", 3, |_| {
+            let e = e.clone();
+            async move {
+                assert_eq!(e.admin_get("/api/roles").await.status, 200);
+            }
+        })
+        .await,
+    );
+    let e = engine.clone();
+    rows.push(
+        time_sequential("GET /api/checklist?idp=entra (admin)", 3, |_| {
+            let e = e.clone();
+            async move {
+                assert_eq!(e.admin_get("/api/checklist?idp=entra").await.status, 200);
+            }
+        })
+        .await,
+    );
+
     let db_bytes = std::fs::metadata(engine.db_path())
         .map(|m| m.len())
         .unwrap_or(0);

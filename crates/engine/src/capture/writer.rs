@@ -13,8 +13,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-/// Largest batch written in one transaction.
-const MAX_BATCH: usize = 512;
+/// Largest batch written in one transaction (small enough that a SCIM write waiting for the
+/// shared writer connection waits milliseconds, not a long batch).
+const MAX_BATCH: usize = 128;
 /// How long the writer waits for more exchanges after the first of a batch.
 const BATCH_WINDOW: Duration = Duration::from_millis(50);
 /// Exchanges queued before senders wait.
@@ -39,6 +40,9 @@ pub fn spawn(
                 }
             }
             write(&store, &bus, &mut batch, retention).await;
+            // Off the request path, on its own connection: keeps the WAL small without a
+            // client ever waiting for a checkpoint (connections do not auto-checkpoint).
+            store.checkpoint().await;
         }
     });
     (tx, task)

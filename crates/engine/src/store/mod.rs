@@ -56,6 +56,8 @@ pub struct Store {
     pub read: SqlitePool,
     /// The single writer.
     pub write: SqlitePool,
+    /// One connection that only checkpoints the WAL (see [`Store::checkpoint`]).
+    maintenance: SqlitePool,
 }
 
 impl Store {
@@ -67,8 +69,16 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // No connection checkpoints on commit: a commit that happens to cross the threshold
+            // would copy the whole WAL into the database while a client waits. The capture
+            // writer calls `checkpoint` after each batch instead, on its own connection.
+            .pragma("wal_autocheckpoint", "0");
         let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let maintenance = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
@@ -77,12 +87,29 @@ impl Store {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { read, write })
+        Ok(Self {
+            read,
+            write,
+            maintenance,
+        })
+    }
+
+    /// Copy committed WAL pages into the database without blocking readers or the writer
+    /// (`PRAGMA wal_checkpoint(PASSIVE)`), so the WAL stays small. Failures are logged: the next
+    /// call retries.
+    pub async fn checkpoint(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&self.maintenance)
+            .await
+        {
+            tracing::warn!(error = %e, "wal checkpoint failed");
+        }
     }
 
     /// Close both pools, flushing the WAL.
     pub async fn close(&self) {
         self.read.close().await;
+        self.maintenance.close().await;
         self.write.close().await;
     }
 }
