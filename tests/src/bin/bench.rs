@@ -231,12 +231,16 @@ async fn main() {
     }
     let e = engine.clone();
     rows.push(
-        time_sequential("GET /api/exchanges?limit=50 (admin, newest page)", samples.min(100), |_| {
-            let e = e.clone();
-            async move {
-                assert_eq!(e.admin_get("/api/exchanges?limit=50").await.status, 200);
-            }
-        })
+        time_sequential(
+            "GET /api/exchanges?limit=50 (admin, newest page)",
+            samples.min(100),
+            |_| {
+                let e = e.clone();
+                async move {
+                    assert_eq!(e.admin_get("/api/exchanges?limit=50").await.status, 200);
+                }
+            },
+        )
         .await,
     );
     let e = engine.clone();
