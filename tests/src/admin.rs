@@ -763,10 +763,11 @@ async fn the_event_stream_delivers_exchanges_in_order() {
         .iter()
         .find(|c| c.event == "resource.changed")
         .unwrap();
-    assert_eq!(change.data["id"], id.as_str());
-    assert_eq!(change.data["resourceType"], "User");
-    assert_eq!(change.data["deleted"], false);
-    assert_eq!(change.data["exchangeId"], got[0]["id"]);
+    let first = &change.data["changes"][0];
+    assert_eq!(first["id"], id.as_str());
+    assert_eq!(first["resourceType"], "User");
+    assert_eq!(first["deleted"], false);
+    assert_eq!(first["exchangeId"], got[0]["id"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -795,6 +796,46 @@ async fn a_burst_arrives_as_a_handful_of_messages() {
     assert!(
         messages * 8 <= n,
         "{n} exchanges arrived in {messages} messages: not batched"
+    );
+}
+
+/// Writes announce the resources they changed in batches too: a burst of creates is a handful
+/// of `resource.changed` messages, not one per user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_creates_announces_its_resources_in_a_handful_of_messages() {
+    let e = std::sync::Arc::new(TestEngine::start().await);
+    let mut sse = e.admin_events().await;
+    let n = 400;
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let e = e.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..n / 8 {
+                e.create_user(&format!("burst-{w}-{i}@example.com")).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let (got, messages, mut others) = collect_exchanges(&mut sse, n).await;
+    assert_eq!(got.len(), n);
+    while let Some(ev) = sse.next_event(Duration::from_millis(500)).await {
+        others.push(ev);
+    }
+    let change_messages: Vec<&SseEvent> = others
+        .iter()
+        .filter(|o| o.event == "resource.changed")
+        .collect();
+    let announced: usize = change_messages
+        .iter()
+        .map(|c| c.data["changes"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(announced, n, "every created user announced once");
+    assert!(
+        (messages + change_messages.len()) * 4 <= n,
+        "{n} creates arrived in {messages} + {} messages: not batched",
+        change_messages.len()
     );
 }
 

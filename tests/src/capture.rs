@@ -201,3 +201,86 @@ async fn a_write_records_the_resource_before_and_after() {
         "a failed request is linked to the resource in its path"
     );
 }
+
+/// Behind a tunnel every request has the same address: an Entra create without a User-Agent
+/// must not inherit Okta from Okta's earlier probe.
+#[tokio::test]
+async fn traffic_behind_one_address_is_not_mixed_up_between_idps() {
+    let engine = TestEngine::start().await;
+    let auth = format!("Bearer {}", engine.key);
+    let probe = engine
+        .send_raw(
+            "GET",
+            "/Users?startIndex=1&count=2",
+            None,
+            &[
+                ("authorization", auth.as_str()),
+                ("user-agent", "Okta SCIM Client 1.0.0"),
+            ],
+        )
+        .await;
+    assert_eq!(probe.status, 200);
+    let create = engine
+        .send_raw(
+            "POST",
+            "/Users",
+            Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "e@contoso.com"}).to_string()),
+            &[("authorization", auth.as_str()), ("user-agent", "")],
+        )
+        .await;
+    assert_eq!(create.status, 201);
+    let (all, _, _dir) = stop_and_read(engine).await;
+    assert_eq!(all[0].idp, Idp::Okta);
+    assert_ne!(
+        all[1].idp,
+        Idp::Okta,
+        "a different user-agent does not inherit okta"
+    );
+}
+
+#[tokio::test]
+async fn secrets_in_query_strings_and_stored_resources_are_redacted() {
+    let engine = TestEngine::start().await;
+    let r = engine
+        .get("/Users?access_token=k3y-in-the-url&token=adm1n-in-the-url")
+        .await;
+    assert_eq!(r.status, 200);
+    let created = engine
+        .post("/Users", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "n@example.com",
+            "name": {"givenName": "N", "password": "n3sted-secret"}, "password": "t0p-secret", "password ": null}))
+        .await;
+    assert_eq!(created.status, 201);
+    let (all, store, _dir) = stop_and_read(engine).await;
+    let mut conn = store.read.acquire().await.unwrap();
+    for e in &all {
+        let whole = exchanges::get(&mut conn, e.id).await.unwrap().unwrap();
+        let text = serde_json::to_string(&whole).unwrap();
+        for secret in [
+            "k3y-in-the-url",
+            "adm1n-in-the-url",
+            "n3sted-secret",
+            "t0p-secret",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} stored in exchange {}",
+                e.id
+            );
+        }
+    }
+}
+
+/// A match lookup that found the user belongs on that user's timeline.
+#[tokio::test]
+async fn a_lookup_that_finds_one_resource_is_linked_to_it() {
+    let engine = TestEngine::start().await;
+    let id = engine.create_user("found@example.com").await;
+    let r = engine
+        .get("/Users?filter=userName%20eq%20%22found%40example.com%22")
+        .await;
+    assert_eq!(r.body["totalResults"], 1);
+    let (all, _, _dir) = stop_and_read(engine).await;
+    assert_eq!(all[1].operation, OperationKind::MatchLookup);
+    assert_eq!(all[1].resource_id.as_deref(), Some(id.as_str()));
+    assert_eq!(all[1].resource_name.as_deref(), Some("found@example.com"));
+}

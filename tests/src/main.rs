@@ -11,4 +11,5 @@ mod flows;
 mod listing;
 mod mapping;
 mod robustness;
+mod simulate;
 mod strict;

@@ -6,6 +6,7 @@
 //! gets `resync` from the SSE layer, never a panic.
 
 use crate::capture::model::ExchangeSummary;
+use crate::simulate::{Progress, SimulationSummary};
 use serde::Serialize;
 use tokio::sync::broadcast;
 use ts_rs::TS;
@@ -20,20 +21,12 @@ pub enum EngineEvent {
         /// The new exchanges.
         exchanges: Vec<ExchangeSummary>,
     },
-    /// A user or group was created, changed or deleted through the SCIM listener.
-    #[serde(rename = "resource.changed", rename_all = "camelCase")]
+    /// Users or groups created, changed or deleted through the SCIM listener: one event per
+    /// capture flush (and per SSE window), the latest change per resource, oldest first.
+    #[serde(rename = "resource.changed")]
     ResourceChanged {
-        /// `User` or `Group`.
-        resource_type: String,
-        /// SCIM id.
-        id: String,
-        /// userName / displayName.
-        name: Option<String>,
-        /// Whether the resource no longer exists.
-        deleted: bool,
-        /// The exchange that changed it.
-        #[ts(type = "number")]
-        exchange_id: i64,
+        /// The resources that changed.
+        changes: Vec<ChangedResource>,
     },
     /// The SCIM API key was rotated (its masked form changed).
     #[serde(rename = "endpoint.changed", rename_all = "camelCase")]
@@ -48,6 +41,25 @@ pub enum EngineEvent {
         /// The profile in force now.
         profile_id: String,
     },
+    /// A simulation started with `POST /api/simulations` advanced (at most one event per
+    /// 250 ms per run).
+    #[serde(rename = "simulation.progress", rename_all = "camelCase")]
+    SimulationProgress {
+        /// The run's id.
+        id: String,
+        /// `entra`, `okta` or `import`.
+        scenario: String,
+        /// Steps done, passed, failed, and the phase.
+        progress: Progress,
+    },
+    /// A simulation ended; the steps are in `GET /api/simulations/{id}`.
+    #[serde(rename = "simulation.finished", rename_all = "camelCase")]
+    SimulationFinished {
+        /// The run's id.
+        id: String,
+        /// The outcome, counts and the first failures.
+        summary: SimulationSummary,
+    },
     /// All users, groups and exchanges were deleted.
     #[serde(rename = "reset")]
     Reset,
@@ -58,6 +70,40 @@ pub enum EngineEvent {
         #[ts(type = "number")]
         missed: u64,
     },
+}
+
+/// One resource in a `resource.changed` event.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedResource {
+    /// `User` or `Group`.
+    pub resource_type: String,
+    /// SCIM id.
+    pub id: String,
+    /// userName / displayName.
+    pub name: Option<String>,
+    /// Whether the resource no longer exists.
+    pub deleted: bool,
+    /// The exchange that changed it.
+    #[ts(type = "number")]
+    pub exchange_id: i64,
+}
+
+/// Keep the latest change per resource, in order of first appearance.
+pub fn latest_per_resource(changes: Vec<ChangedResource>) -> Vec<ChangedResource> {
+    let mut out: Vec<ChangedResource> = Vec::with_capacity(changes.len());
+    let mut at: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    for c in changes {
+        match at.get(&(c.resource_type.clone(), c.id.clone())) {
+            Some(&i) => out[i] = c,
+            None => {
+                at.insert((c.resource_type.clone(), c.id.clone()), out.len());
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// The broadcast bus. Cloning shares the channel.

@@ -15,6 +15,7 @@ pub mod events;
 pub mod mapping;
 pub mod results;
 pub mod scim_api;
+pub mod simulate;
 pub mod store;
 
 pub use config::EngineConfig;
@@ -89,6 +90,9 @@ pub async fn open_store(path: &std::path::Path) -> Result<Store, EngineError> {
             source,
         })
 }
+
+/// How long a graceful shutdown waits for in-flight requests before cutting clients off.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The engine (a namespace for [`Engine::start`]).
 pub struct Engine;
@@ -188,6 +192,7 @@ impl Engine {
             scim_base_url,
             strict: config.strict,
             shutdown: rx.clone(),
+            simulations: Default::default(),
         };
         let scim_app = scim_api::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let admin_app =
@@ -255,14 +260,34 @@ impl EngineHandle {
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(true);
         let mut result = Ok(());
-        for task in self.servers {
-            let r = task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        // In-flight requests get a grace period; a client that stalls past it (a half-sent
+        // body, a connection held open) is cut off so the process can exit.
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        for mut task in self.servers {
+            let r = match tokio::time::timeout_at(deadline, &mut task).await {
+                Ok(joined) => joined.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+                Err(_) => {
+                    task.abort();
+                    tracing::warn!(
+                        "a client was still connected after {SHUTDOWN_GRACE:?}; cut off"
+                    );
+                    Ok(())
+                }
+            };
             if result.is_ok() {
                 result = r;
             }
         }
         // The routers (and with them every capture sender) are gone: the writer drains and ends.
-        let _ = self.writer.await;
+        let mut writer = self.writer;
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut writer)
+            .await
+            .is_err()
+        {
+            // Only a connection cut off above can still hold a capture sender; everything
+            // queued has been written by now.
+            writer.abort();
+        }
         self.store.close().await;
         result
     }

@@ -80,7 +80,22 @@ pub async fn evaluate_users(
     profile: &CompiledProfile,
     users: &[Value],
 ) -> Result<Vec<MappingResult>, StoreError> {
-    let creators = store::mapping::creators(conn).await?;
+    // A page of users: two indexed lookups each. The whole population: one pass over the log.
+    let creators: std::collections::HashMap<String, String> = if users.len() <= 200 {
+        let mut map = std::collections::HashMap::with_capacity(users.len());
+        for id in users
+            .iter()
+            .filter_map(|u| u.get("id").and_then(Value::as_str))
+        {
+            map.insert(
+                id.to_owned(),
+                creator_of(conn, id).await?.as_str().to_owned(),
+            );
+        }
+        map
+    } else {
+        store::mapping::creators(conn).await?
+    };
     Ok(users
         .iter()
         .map(|u| {

@@ -98,6 +98,9 @@ fn login_token(query: Option<&str>) -> Option<String> {
 
 /// The middleware: log in on `/?token=`, then let through only requests with the token.
 pub async fn require_token(State(state): State<AdminState>, req: Request, next: Next) -> Response {
+    if let Err(message) = same_origin_guard(req.method(), req.headers()) {
+        return forbidden(message);
+    }
     let token = state.admin_token.as_str();
     let is_root = req.uri().path() == "/";
     if is_root && let Some(sent) = login_token(req.uri().query()) {
@@ -111,6 +114,56 @@ pub async fn require_token(State(state): State<AdminState>, req: Request, next: 
         Ok(()) => next.run(req).await,
         Err(refusal) => refuse(refusal, is_root),
     }
+}
+
+/// Whether `host` (a `Host` header or an origin's authority) names this machine's loopback.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+/// DNS-rebinding and cross-site defences, before any token check:
+/// - the `Host` must be a loopback name (a rebinding page arrives with its own host name);
+/// - a state-changing request (anything but GET/HEAD/OPTIONS) that carries a browser `Origin`
+///   must come from this very origin. `SameSite=Strict` does not separate ports, so a page on
+///   another local port (a dev server) could otherwise post a form with the login cookie.
+///   Scripts send no `Origin` and authenticate with the Bearer token.
+fn same_origin_guard(method: &axum::http::Method, headers: &HeaderMap) -> Result<(), &'static str> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !host.is_empty() && !is_loopback_host(host) {
+        return Err(
+            "the admin api answers only to 127.0.0.1 or localhost: open it as http://127.0.0.1:<port>/",
+        );
+    }
+    let safe = matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS");
+    if safe {
+        return Ok(());
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let authority = origin.strip_prefix("http://").unwrap_or("");
+        if authority.is_empty() || authority != host {
+            return Err(
+                "cross-origin request refused: state-changing admin requests must come from the admin page itself or carry 'Authorization: Bearer <admin token>' without an Origin",
+            );
+        }
+    }
+    Ok(())
+}
+
+fn forbidden(message: &str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        axum::Json(ErrorBody {
+            error: message.to_owned(),
+        }),
+    )
+        .into_response()
 }
 
 /// `303 See Other` to `/` with the login cookie set.
@@ -228,5 +281,32 @@ mod tests {
         assert_eq!(login_token(Some("token=a%2Bb")).as_deref(), Some("a+b"));
         assert_eq!(login_token(Some("x=1")), None);
         assert_eq!(login_token(None), None);
+    }
+
+    #[test]
+    fn rebinding_hosts_and_cross_origin_writes_are_refused() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("evil.example:8788"));
+        assert!(same_origin_guard(&axum::http::Method::GET, &h).is_err());
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8788"));
+        assert!(same_origin_guard(&axum::http::Method::GET, &h).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:5173"),
+        );
+        assert!(same_origin_guard(&axum::http::Method::POST, &h).is_err());
+        assert!(same_origin_guard(&axum::http::Method::GET, &h).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8788"),
+        );
+        assert!(same_origin_guard(&axum::http::Method::DELETE, &h).is_ok());
+        h.remove(header::ORIGIN);
+        assert!(
+            same_origin_guard(&axum::http::Method::POST, &h).is_ok(),
+            "scripts send no origin"
+        );
+        h.insert(header::HOST, HeaderValue::from_static("localhost:8788"));
+        assert!(same_origin_guard(&axum::http::Method::POST, &h).is_ok());
     }
 }

@@ -36,9 +36,12 @@ pub async fn checklist(
     }
     let idp =
         idp.ok_or_else(|| AdminError::bad_request("missing idp: use ?idp=entra or ?idp=okta"))?;
-    let results = super::mapping::all_results(&state).await?;
+    // One list of users, evaluated once: results line up with users even if one is deleted
+    // meanwhile.
     let users = super::mapping::all_users_rendered(&state).await?;
     let mut conn = state.store.read.acquire().await?;
+    let profile = crate::results::active_profile(&mut conn).await?;
+    let results = crate::results::evaluate_users(&mut conn, &profile, &users).await?;
     let traffic = exchanges::recent_whole(&mut conn, idp, CHECKLIST_EXCHANGES).await?;
     let creators = crate::store::mapping::creators(&mut conn).await?;
     drop(conn);

@@ -13,7 +13,7 @@ use axum::extract::State;
 use std::sync::PoisonError;
 
 /// The current SCIM key: the stored one, or the in-memory copy if the store has none.
-async fn current_key(state: &AdminState) -> AdminResult<String> {
+pub(super) async fn current_key(state: &AdminState) -> AdminResult<String> {
     let mut conn = state.store.read.acquire().await?;
     if let Some(k) = settings::get(&mut conn, auth::KEY_SETTING).await? {
         return Ok(k);

@@ -23,6 +23,7 @@ mod exchanges;
 mod mapping;
 pub mod model;
 mod resources;
+pub mod simulations;
 mod sse;
 #[cfg(test)]
 mod typescript;
@@ -55,6 +56,8 @@ pub struct AdminState {
     /// Becomes `true` when the engine shuts down. Open event streams end on it: graceful
     /// shutdown waits for every response to finish, and an SSE response otherwise never does.
     pub shutdown: watch::Receiver<bool>,
+    /// The IdP simulator runs started from this API (in memory, per launch).
+    pub simulations: simulations::SimulationRegistry,
 }
 
 /// The admin router (without binding a socket). Serve it with
@@ -82,6 +85,8 @@ pub fn router(state: AdminState) -> Router {
                 .put(mapping::save)
                 .delete(mapping::delete),
         )
+        .route("/simulations", post(simulations::start))
+        .route("/simulations/{id}", get(simulations::get_one))
         .route("/events", get(sse::events));
     Router::new()
         .route("/", get(ui::index))

@@ -19,11 +19,11 @@
 
 use super::AdminState;
 use crate::capture::model::ExchangeSummary;
-use crate::events::EngineEvent;
+use crate::events::{ChangedResource, EngineEvent, latest_per_resource};
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::Stream;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -93,8 +93,7 @@ impl Feed {
     /// result, then the resource changes seen meanwhile, then whatever closed the window.
     async fn merge(&mut self, mut batch: Vec<ExchangeSummary>) {
         let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-        let mut changes: Vec<EngineEvent> = Vec::new();
-        let mut change_at: HashMap<(String, String), usize> = HashMap::new();
+        let mut changes: Vec<ChangedResource> = Vec::new();
         let mut closing: Option<EngineEvent> = None;
         while batch.len() < MAX_BATCH {
             let received = tokio::select! {
@@ -107,21 +106,7 @@ impl Feed {
             match received {
                 Err(_window_over) => break,
                 Ok(Ok(EngineEvent::ExchangeRecorded { exchanges })) => batch.extend(exchanges),
-                Ok(Ok(change @ EngineEvent::ResourceChanged { .. })) => {
-                    let EngineEvent::ResourceChanged {
-                        resource_type, id, ..
-                    } = &change
-                    else {
-                        continue;
-                    };
-                    match change_at.get(&(resource_type.clone(), id.clone())) {
-                        Some(&i) => changes[i] = change,
-                        None => {
-                            change_at.insert((resource_type.clone(), id.clone()), changes.len());
-                            changes.push(change);
-                        }
-                    }
-                }
+                Ok(Ok(EngineEvent::ResourceChanged { changes: more })) => changes.extend(more),
                 Ok(Ok(other)) => {
                     closing = Some(other);
                     break;
@@ -138,7 +123,11 @@ impl Feed {
         }
         self.queue
             .push_back(EngineEvent::ExchangeRecorded { exchanges: batch });
-        self.queue.extend(changes);
+        if !changes.is_empty() {
+            self.queue.push_back(EngineEvent::ResourceChanged {
+                changes: latest_per_resource(changes),
+            });
+        }
         self.queue.extend(closing);
     }
 }
@@ -207,13 +196,19 @@ mod tests {
         }
     }
 
-    fn changed(id: &str, exchange_id: i64) -> EngineEvent {
-        EngineEvent::ResourceChanged {
+    fn change(id: &str, exchange_id: i64) -> ChangedResource {
+        ChangedResource {
             resource_type: "User".into(),
             id: id.into(),
             name: None,
             deleted: false,
             exchange_id,
+        }
+    }
+
+    fn changed(id: &str, exchange_id: i64) -> EngineEvent {
+        EngineEvent::ResourceChanged {
+            changes: vec![change(id, exchange_id)],
         }
     }
 
@@ -239,10 +234,11 @@ mod tests {
         assert_eq!(ids(&feed.next().await.unwrap()), vec![1, 2, 3]);
         assert_eq!(
             feed.next().await,
-            Some(changed("u1", 3)),
-            "latest change per resource"
+            Some(EngineEvent::ResourceChanged {
+                changes: vec![change("u1", 3), change("u2", 2)]
+            }),
+            "one event, the latest change per resource"
         );
-        assert_eq!(feed.next().await, Some(changed("u2", 2)));
         assert_eq!(
             feed.next().await,
             Some(EngineEvent::Reset),

@@ -7,12 +7,14 @@ use super::model::{
     ChooseProfile, DeletedCounts, EndpointInfo, ErrorBody, ExchangePage, Health, ProfileList,
     ResetResult, ResourceDetail, ResourcePage, RevealedKey, RoleChange, RotatedKey, TimelineEntry,
 };
+use super::simulations::{SimulationStarted, SimulationState, SimulationStatus, StartSimulation};
 use crate::capture::model::{
     AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange,
 };
 use crate::checks;
 use crate::events::EngineEvent;
 use crate::mapping;
+use crate::simulate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, TS};
@@ -43,6 +45,7 @@ fn expected() -> BTreeMap<String, String> {
     render::<ExchangeSummary>(&cfg, &mut out);
     render::<Exchange>(&cfg, &mut out);
     render::<EngineEvent>(&cfg, &mut out);
+    render::<crate::events::ChangedResource>(&cfg, &mut out);
     // Admin API responses.
     render::<ErrorBody>(&cfg, &mut out);
     render::<Health>(&cfg, &mut out);
@@ -73,6 +76,19 @@ fn expected() -> BTreeMap<String, String> {
     render::<checks::CheckItem>(&cfg, &mut out);
     render::<checks::CheckStatus>(&cfg, &mut out);
     render::<checks::ChecklistScore>(&cfg, &mut out);
+    // The IdP simulator.
+    render::<StartSimulation>(&cfg, &mut out);
+    render::<SimulationStarted>(&cfg, &mut out);
+    render::<SimulationState>(&cfg, &mut out);
+    render::<SimulationStatus>(&cfg, &mut out);
+    render::<simulate::SimulationReport>(&cfg, &mut out);
+    render::<simulate::SimulationSummary>(&cfg, &mut out);
+    render::<simulate::StepResult>(&cfg, &mut out);
+    render::<simulate::Progress>(&cfg, &mut out);
+    render::<simulate::Outcome>(&cfg, &mut out);
+    render::<simulate::Verdict>(&cfg, &mut out);
+    render::<simulate::SimulatedUser>(&cfg, &mut out);
+    render::<simulate::population::RoleCountsSent>(&cfg, &mut out);
     let mut index = String::from(
         "// Generated from the Rust types by `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`. Do not edit.\n",
     );

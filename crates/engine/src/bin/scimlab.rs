@@ -1,5 +1,6 @@
 //! `scimlab`: the headless command line. `serve` runs the SCIM endpoint and the admin listener until Ctrl-C;
-//! `token show|rotate` manage the SCIM API key. The only place that uses `anyhow`.
+//! `token show|rotate` manage the SCIM API key; `simulate` replays Entra ID or Okta provisioning
+//! against a SCIM endpoint (the local one by default). The only place that uses `anyhow`.
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -10,6 +11,10 @@ use scimlab_engine::config::{
 use scimlab_engine::{Engine, EngineConfig, auth, open_store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[path = "scimlab/simulate_cmd.rs"]
+mod simulate_cmd;
 
 /// ScimLab: a local SCIM 2.0 endpoint to rehearse Entra ID and Okta provisioning.
 #[derive(Parser)]
@@ -28,13 +33,16 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Act as Entra ID or Okta: replay their provisioning against a SCIM endpoint and judge
+    /// every answer. Exit code 0 only when every step met the IdP's expectation.
+    Simulate(simulate_cmd::SimulateArgs),
 }
 
 #[derive(Args)]
-struct DbArg {
+pub(crate) struct DbArg {
     /// SQLite database file [default: the OS data directory, e.g. ~/.local/share/scimlab/scimlab.db].
     #[arg(long, env = "SCIMLAB_DB")]
-    db: Option<PathBuf>,
+    pub(crate) db: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -77,7 +85,7 @@ enum TokenAction {
     Rotate(DbArg),
 }
 
-fn resolve_db(arg: Option<PathBuf>) -> Result<PathBuf> {
+pub(crate) fn resolve_db(arg: Option<PathBuf>) -> Result<PathBuf> {
     arg.or_else(default_db_path)
         .context("no home directory to put the database in: pass --db PATH or set SCIMLAB_DB")
 }
@@ -92,11 +100,12 @@ fn init_tracing() {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args).await,
-        Command::Token { action } => token(action).await,
+        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Token { action } => token(action).await.map(|()| ExitCode::SUCCESS),
+        Command::Simulate(args) => Ok(simulate_cmd::run(args).await),
     }
 }
 

@@ -29,6 +29,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
+/// How long a client may take to send its request body (a stalled upload would otherwise hold
+/// a connection, and a graceful shutdown, forever).
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    std::error::Error::source(e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+        || e.to_string().to_ascii_lowercase().contains("length limit")
+}
+
 /// Default cap on each stored body (bytes); larger bodies are stored truncated and say so.
 pub const DEFAULT_BODY_CAP: usize = 256 * 1024;
 /// Default number of exchanges kept; older ones are dropped first.
@@ -42,7 +51,7 @@ pub struct Capture {
     body_cap: usize,
     /// Last IdP identified per client address: a request without evidence of its own (a GET
     /// by id) inherits it, with that reason given.
-    recent: Arc<Mutex<HashMap<IpAddr, Idp>>>,
+    recent: Arc<Mutex<HashMap<(IpAddr, String), Idp>>>,
 }
 
 impl Capture {
@@ -57,25 +66,32 @@ impl Capture {
         }
     }
 
-    fn idp_for(&self, client: Option<IpAddr>, evidence: Option<(Idp, String)>) -> (Idp, String) {
+    /// Behind a tunnel every request comes from the tunnel's address, so the inheritance is
+    /// keyed by address *and* User-Agent: Entra's traffic never inherits Okta's, or the reverse.
+    fn idp_for(
+        &self,
+        client: Option<(IpAddr, String)>,
+        evidence: Option<(Idp, String)>,
+    ) -> (Idp, String) {
         let mut recent = self
             .recent
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match (evidence, client) {
-            (Some((idp, reason)), Some(ip)) => {
+            (Some((idp, reason)), Some(key)) => {
                 if recent.len() > 4096 {
                     recent.clear();
                 }
-                recent.insert(ip, idp);
+                recent.insert(key, idp);
                 (idp, reason)
             }
             (Some(found), None) => found,
-            (None, Some(ip)) => match recent.get(&ip) {
+            (None, Some(key)) => match recent.get(&key) {
                 Some(&idp) => (
                     idp,
                     format!(
-                        "same client address ({ip}) as earlier {} traffic",
+                        "same client address ({}) and user-agent as earlier {} traffic",
+                        key.0,
                         idp.as_str()
                     ),
                 ),
@@ -102,6 +118,31 @@ fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// `("User", id, userName)` when a list under `/Users` (or `/Groups`) returned exactly one
+/// resource: the match lookup belongs on that resource's timeline.
+fn single_result(
+    body: Option<&Value>,
+    path: &str,
+) -> Option<(&'static str, String, Option<String>)> {
+    let rest = path.strip_prefix(crate::config::SCIM_BASE_PATH)?;
+    let (kind, name_attr) = match rest.trim_end_matches('/') {
+        "/Users" | "/Users/.search" => ("User", "userName"),
+        "/Groups" | "/Groups/.search" => ("Group", "displayName"),
+        _ => return None,
+    };
+    let body = body?;
+    if body.get("totalResults").and_then(Value::as_u64) != Some(1) {
+        return None;
+    }
+    let only = body.get("Resources")?.as_array()?.first()?;
+    let id = only.get("id")?.as_str()?.to_owned();
+    let name = only
+        .get(name_attr)
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Some((kind, id, name))
 }
 
 /// `("User", id)` for `/scim/v2/Users/{id}`, `("Group", id)` for `/scim/v2/Groups/{id}`.
@@ -143,12 +184,31 @@ pub async fn record(State(capture): State<Capture>, req: Request, next: Next) ->
     let (request_bytes, response) = if declared_too_large {
         (axum::body::Bytes::new(), too_large())
     } else {
-        match axum::body::to_bytes(body, limit).await {
-            Ok(bytes) => {
+        match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, limit)).await {
+            Ok(Ok(bytes)) => {
                 let req = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
                 (bytes, next.run(req).await)
             }
-            Err(_) => (axum::body::Bytes::new(), too_large()),
+            Ok(Err(e)) if is_length_limit(&e) => (axum::body::Bytes::new(), too_large()),
+            Ok(Err(e)) => (
+                axum::body::Bytes::new(),
+                ApiError(ScimError::invalid_syntax(format!(
+                    "could not read the request body ({e}): send the whole body"
+                )))
+                .into_response(),
+            ),
+            Err(_) => (
+                axum::body::Bytes::new(),
+                ApiError(ScimError::new(
+                    408,
+                    None,
+                    format!(
+                        "the request body did not arrive within {} s: send it whole, with a correct content-length",
+                        BODY_READ_TIMEOUT.as_secs()
+                    ),
+                ))
+                .into_response(),
+            ),
         }
     };
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -185,20 +245,39 @@ pub async fn record(State(capture): State<Capture>, req: Request, next: Next) ->
         change: change.as_ref(),
     };
     let operation: OperationKind = classify::classify(&facts);
-    let (idp, idp_reason) = capture.idp_for(client.map(|c| c.ip()), classify::detect_idp(&facts));
-    let (request_headers, auth) = redact::redact_headers(&parts.headers, status != 401);
+    let client_key = client.map(|c| (c.ip(), user_agent.unwrap_or("").to_owned()));
+    let (idp, idp_reason) = capture.idp_for(client_key, classify::detect_idp(&facts));
+    // Accepted only when the request reached authentication and passed it (a 413 or a 404
+    // answered before authentication proves nothing about the key).
+    let auth_ok = rparts
+        .extensions
+        .remove::<crate::scim_api::AuthPassed>()
+        .is_some();
+    let (request_headers, auth) = redact::redact_headers(&parts.headers, auth_ok);
     let (request_body, request_truncated) = redact::redact_body(&request_bytes, capture.body_cap);
     let (response_body, response_truncated) =
         redact::redact_body(&response_bytes, capture.body_cap);
     let (resource_type, resource_id, resource_name, before, after) = match change {
-        Some(c) => (Some(c.resource_type), Some(c.id), c.name, c.before, c.after),
+        Some(c) => (
+            Some(c.resource_type),
+            Some(c.id),
+            c.name,
+            c.before.map(redact::redact_json),
+            c.after.map(redact::redact_json),
+        ),
         // A request that failed before a handler could say (a 400 PATCH, a 404): the resource
-        // named in the path, so the resource's timeline shows the failure too.
-        None => match resource_in_path(&path) {
-            Some((rt, id)) => (Some(rt.to_owned()), Some(id.to_owned()), None, None, None),
-            None => (None, None, None, None, None),
+        // named in the path, so the resource's timeline shows the failure too; a lookup that
+        // found exactly one resource (Entra's and Okta's match): that resource.
+        None => match (
+            resource_in_path(&path),
+            single_result(response_json.as_ref(), &path),
+        ) {
+            (Some((rt, id)), _) => (Some(rt.to_owned()), Some(id.to_owned()), None, None, None),
+            (None, Some((rt, id, name))) => (Some(rt.to_owned()), Some(id), name, None, None),
+            (None, None) => (None, None, None, None, None),
         },
     };
+    let query = redact::redact_query(&query);
     let exchange = Exchange {
         summary: ExchangeSummary {
             id: 0,

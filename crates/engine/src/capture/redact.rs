@@ -116,6 +116,52 @@ pub fn redact_body(bytes: &[u8], cap: usize) -> (Option<String>, bool) {
     (Some(redacted[..end].to_owned()), truncated)
 }
 
+/// A stored resource (before/after of a write) with every password value replaced.
+pub fn redact_json(mut value: Value) -> Value {
+    redact_value(&mut value, 0);
+    value
+}
+
+/// Query parameter names whose values are secrets (a login URL or a key pasted into a URL).
+const SECRET_PARAMETERS: &[&str] = &[
+    "token",
+    "access_token",
+    "api_key",
+    "apikey",
+    "key",
+    "password",
+    "secret",
+    "client_secret",
+];
+
+/// A raw query string with the values of secret-looking parameters replaced (names and order
+/// kept, the rest byte for byte).
+pub fn redact_query(query: &str) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    query
+        .split('&')
+        .map(|part| {
+            let (name, _) = part.split_once('=').unwrap_or((part, ""));
+            let decoded: String = form_urlencoded::parse(name.as_bytes())
+                .map(|(k, _)| k.into_owned())
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if part.contains('=') && SECRET_PARAMETERS.contains(&decoded.as_str()) {
+                format!(
+                    "{name}={}",
+                    REDACTED.replace('[', "%5B").replace(']', "%5D")
+                )
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 // ---------------------------------------------------------------------------------------------
 // Headers
 
@@ -209,7 +255,9 @@ fn redact_text(text: &str, depth: usize) -> Cow<'_, str> {
     match serde_json::from_str::<Value>(text) {
         Ok(mut value) => {
             if !redact_value(&mut value, depth) {
-                return Cow::Borrowed(text);
+                // Parsing keeps only the last of duplicate keys: `{"password":"x","password":null}`
+                // parses to nothing secret while the text still holds "x". Scan the text too.
+                return scan_text(text);
             }
             let out = if text.contains('\n') {
                 serde_json::to_string_pretty(&value)
@@ -287,10 +335,23 @@ fn redact_string(s: &str, depth: usize) -> Option<String> {
     }
 }
 
+/// How far around a `password` key the scan looks for its enclosing object and `value`s. Keeps
+/// the scan linear in the body: without it a body of many `"path":"password"` fragments costs
+/// quadratic time (minutes for 1 MB, before the client even got its 401).
+const SCAN_WINDOW: usize = 2048;
+/// Past this many `password` occurrences the whole body is replaced: no legitimate request
+/// carries so many, and scanning them all is work an attacker chooses.
+const MAX_PASSWORD_HITS: usize = 256;
+
 /// The hand-written scan for text that is not JSON (see [`redact_body`]).
 fn scan_text(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
+    if find_ci(bytes, b"password").nth(MAX_PASSWORD_HITS).is_some() {
+        return Cow::Owned(format!(
+            "{REDACTED} (the body held more than {MAX_PASSWORD_HITS} 'password' keys; not stored)"
+        ));
+    }
     for at in find_ci(bytes, b"password") {
         let end = at + b"password".len();
         if let Some(span) = value_after_key(bytes, end) {
@@ -298,11 +359,16 @@ fn scan_text(text: &str) -> Cow<'_, str> {
         } else if is_password_path_value(bytes, at, end) {
             // Every `value` of the enclosing object (between the last `{` before and the first
             // `}` after; braces inside strings can only widen what is redacted).
-            let from = bytes[..at].iter().rposition(|&b| b == b'{').unwrap_or(0);
-            let to = bytes[end..]
+            let floor = at.saturating_sub(SCAN_WINDOW);
+            let from = bytes[floor..at]
+                .iter()
+                .rposition(|&b| b == b'{')
+                .map_or(floor, |p| floor + p);
+            let ceiling = (end + SCAN_WINDOW).min(bytes.len());
+            let to = bytes[end..ceiling]
                 .iter()
                 .position(|&b| b == b'}')
-                .map_or(bytes.len(), |p| end + p);
+                .map_or(ceiling, |p| end + p);
             for v in find_ci(&bytes[from..to], b"value") {
                 if let Some(span) = value_after_key(bytes, from + v + b"value".len()) {
                     spans.push(span);
@@ -883,5 +949,50 @@ mod tests {
                 assert_hidden(&out, &["abcd"]);
             }
         }
+    }
+
+    #[test]
+    fn duplicate_password_keys_never_keep_the_first_value() {
+        let body = br#"{"userName":"a","password":"Sup3rSecretPw!","password":null}"#;
+        let (text, _) = redact_body(body, 10_000);
+        assert!(!text.unwrap().contains("Sup3rSecretPw!"));
+    }
+
+    #[test]
+    fn hostile_bodies_with_many_password_keys_are_replaced_not_scanned_forever() {
+        let fragment = r#""path":"password","value":"s3cret-zz","#;
+        let body = fragment.repeat(22_222);
+        let started = std::time::Instant::now();
+        let (text, _) = redact_body(body.as_bytes(), usize::MAX);
+        let text = text.unwrap();
+        assert!(!text.contains("s3cret-zz"));
+        assert!(
+            text.contains("more than 256"),
+            "{}",
+            &text[..80.min(text.len())]
+        );
+        // A few hundred occurrences are still scanned one by one.
+        let some = fragment.repeat(200);
+        let (text, _) = redact_body(some.as_bytes(), usize::MAX);
+        assert!(!text.unwrap().contains("s3cret-zz"));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "linear, not quadratic"
+        );
+    }
+
+    #[test]
+    fn secret_query_parameters_are_redacted_and_the_rest_kept() {
+        let q =
+            redact_query("token=adm1n-t0ken-xyz&filter=userName%20eq%20%22a%22&access_token=k3y");
+        assert!(!q.contains("adm1n") && !q.contains("k3y"), "{q}");
+        assert!(q.contains("filter=userName%20eq%20%22a%22"), "{q}");
+        assert_eq!(redact_query("aadOptscim062020"), "aadOptscim062020");
+    }
+
+    #[test]
+    fn stored_resources_are_redacted_too() {
+        let v = redact_json(serde_json::json!({"userName": "a", "name": {"password": "n3sted"}}));
+        assert!(!v.to_string().contains("n3sted"));
     }
 }

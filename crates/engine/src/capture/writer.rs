@@ -7,7 +7,7 @@
 //! ends; `Engine` awaits it, so a clean shutdown loses nothing.
 
 use super::model::Exchange;
-use crate::events::{EngineEvent, EventBus};
+use crate::events::{ChangedResource, EngineEvent, EventBus, latest_per_resource};
 use crate::store::{Store, exchanges};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -70,7 +70,7 @@ async fn write(store: &Store, bus: &EventBus, batch: &mut Vec<Exchange>, retenti
                     &s.resource_id,
                     e.before.is_some() || e.after.is_some(),
                 ) {
-                    changes.push(EngineEvent::ResourceChanged {
+                    changes.push(ChangedResource {
                         resource_type: rt.clone(),
                         id: rid.clone(),
                         name: s.resource_name.clone(),
@@ -83,8 +83,10 @@ async fn write(store: &Store, bus: &EventBus, batch: &mut Vec<Exchange>, retenti
             bus.publish(EngineEvent::ExchangeRecorded {
                 exchanges: summaries,
             });
-            for c in changes {
-                bus.publish(c);
+            if !changes.is_empty() {
+                bus.publish(EngineEvent::ResourceChanged {
+                    changes: latest_per_resource(changes),
+                });
             }
         }
         Err(e) => {

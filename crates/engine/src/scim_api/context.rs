@@ -21,6 +21,10 @@ pub struct RequestCtx {
     log: Arc<Mutex<Vec<Quirk>>>,
 }
 
+/// Marks a response whose request passed authentication (for the capture layer's auth summary).
+#[derive(Clone, Copy, Debug)]
+pub struct AuthPassed;
+
 /// The quirks a request used, attached to its response for the capture layer.
 #[derive(Clone, Debug, Default)]
 pub struct AppliedQuirks(pub Vec<Quirk>);
@@ -187,7 +191,9 @@ pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Ne
             if let (Some(q), Some(ctx)) = (quirk, req.extensions().get::<RequestCtx>()) {
                 ctx.note_all(&[q]);
             }
-            next.run(req).await
+            let mut resp = next.run(req).await;
+            resp.extensions_mut().insert(AuthPassed);
+            resp
         }
         Err(failure) => ApiError(failure.to_error()).into_response(),
     }

@@ -13,7 +13,7 @@ pub(crate) mod render;
 mod resources;
 pub mod response;
 
-pub use context::{AppliedQuirks, RequestCtx};
+pub use context::{AppliedQuirks, AuthPassed, RequestCtx};
 pub use render::now;
 
 use crate::config::SCIM_BASE_PATH;

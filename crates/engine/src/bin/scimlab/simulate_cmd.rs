@@ -1,0 +1,277 @@
+//! `scimlab simulate entra|okta|import`: the IdP simulator on the command line.
+//!
+//! Without `--target` it drives the local engine at `http://<--scim-addr>/scim/v2` with the key
+//! stored in `--db` (the same database `scimlab serve` uses), and says so clearly when nothing
+//! listens there. Steps are printed as a table as they complete (stdout), with a progress line
+//! on stderr when stderr is a terminal; `--json` prints only the final report. Ctrl-C stops the
+//! run cleanly (the summary of what ran is still printed).
+//!
+//! Exit codes: 0 every step met the IdP's expectation; 1 at least one did not (or the run was
+//! abandoned because the target could not be reached); 2 the run could not start (bad flag, no
+//! database); 130 cancelled with Ctrl-C.
+
+use super::{DbArg, resolve_db};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use scimlab_engine::config::DEFAULT_SCIM_ADDR;
+use scimlab_engine::simulate::{
+    self, DEFAULT_REMOTE_RATE, DEFAULT_SEED, DEFAULT_USERS, Dialect, Outcome, Progress,
+    RetryPolicy, RoleMix, Scenario, SimOptions, StepResult, report,
+};
+use scimlab_engine::{auth, open_store, store};
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Flags of `scimlab simulate`.
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// The IdP traffic to replay.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(["entra", "okta", "import"]))]
+    scenario: String,
+    /// SCIM base URL to drive, e.g. https://app.example.com/scim/v2 (Entra's ?aadOptscim062020
+    /// may be appended) [default: the local engine at http://<--scim-addr>/scim/v2].
+    #[arg(long)]
+    target: Option<String>,
+    /// Bearer token for the target (required with --target) [default: the key stored in --db].
+    #[arg(long, env = "SCIMLAB_SIM_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    #[command(flatten)]
+    db: DbArg,
+    /// Address of the local engine's SCIM listener (used without --target).
+    #[arg(long, env = "SCIMLAB_SCIM_ADDR", default_value = DEFAULT_SCIM_ADDR)]
+    scim_addr: SocketAddr,
+    /// entra: default | aadOptscim062020; okta: aiw | oin [default: default / aiw].
+    #[arg(long)]
+    dialect: Option<String>,
+    /// Number of simulated people (ignored by import).
+    #[arg(long, default_value_t = DEFAULT_USERS)]
+    users: usize,
+    /// Seed of the generated people: the same seed gives the same people, roles and choices.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Role mix as weights; missing = no role attribute, invalid = a value other than Member/Admin.
+    #[arg(long, default_value = "member=60,admin=20,missing=10,invalid=10")]
+    roles: RoleMix,
+    /// Most requests per second; 0 = no limit [default: 10 with --target, no limit locally].
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Seconds to wait for each answer (Okta itself waits 60).
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// Retries of one request after a 429 before the step fails.
+    #[arg(long, default_value_t = 3)]
+    max_retries: u32,
+    /// Longest wait in seconds on a 429's Retry-After; a longer one fails the step.
+    #[arg(long, default_value_t = 30)]
+    max_retry_wait: u64,
+    /// Print only the final report as JSON (summary, every step, the population).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Run the command; errors are printed here, so `main` only maps the exit code.
+pub async fn run(args: SimulateArgs) -> ExitCode {
+    match simulate_cmd(args).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The stored SCIM key of the database at `db`, without creating anything.
+async fn stored_key(db: &std::path::Path) -> Result<String> {
+    if !db.exists() {
+        bail!(
+            "no scimlab database at {}: start the engine with `scimlab serve --db {}` first, or pass --target URL --token KEY",
+            db.display(),
+            db.display()
+        );
+    }
+    let store = open_store(db).await?;
+    let mut conn = store
+        .read
+        .acquire()
+        .await
+        .context("could not open a database connection")?;
+    let key = store::settings::get(&mut conn, auth::KEY_SETTING)
+        .await
+        .context("could not read the scim api key")?;
+    drop(conn);
+    store.close().await;
+    key.with_context(|| {
+        format!(
+            "the database at {} holds no scim api key yet: start `scimlab serve --db {}` once, or pass --token",
+            db.display(),
+            db.display()
+        )
+    })
+}
+
+/// Prints rows and the progress line; progress only when stderr is a terminal.
+struct Printer {
+    table: bool,
+    progress: bool,
+    shown: bool,
+    last: Option<Instant>,
+    label: String,
+}
+
+impl Printer {
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+            self.shown = false;
+        }
+    }
+
+    fn step(&mut self, step: &StepResult, progress: &Progress) {
+        if self.table {
+            self.clear();
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", report::table_row(step));
+        }
+        if self.progress
+            && self
+                .last
+                .is_none_or(|t| t.elapsed() >= Duration::from_millis(100))
+        {
+            self.clear();
+            let width = 24usize;
+            let total = progress.estimated_total.max(1) as usize;
+            let filled = (progress.done as usize * width / total).min(width);
+            eprint!(
+                "{} [{}{}] {}/{} steps · {} · {} failed",
+                self.label,
+                "=".repeat(filled),
+                " ".repeat(width - filled),
+                progress.done,
+                progress.estimated_total,
+                progress.phase,
+                progress.failed + progress.skipped
+            );
+            let _ = std::io::stderr().flush();
+            self.shown = true;
+            self.last = Some(Instant::now());
+        }
+    }
+}
+
+async fn simulate_cmd(args: SimulateArgs) -> Result<ExitCode> {
+    let scenario: Scenario = args.scenario.parse()?;
+    let mut options = SimOptions::new(scenario);
+    options.dialect = args
+        .dialect
+        .as_deref()
+        .map(|d| Dialect::parse(scenario, d))
+        .transpose()?;
+    options.users = args.users;
+    options.seed = args.seed;
+    options.roles = args.roles;
+    options.timeout = Duration::from_secs(args.timeout);
+    options.retry = RetryPolicy {
+        max_retries: args.max_retries,
+        max_wait: Duration::from_secs(args.max_retry_wait),
+        ..RetryPolicy::default()
+    };
+    let target = match &args.target {
+        Some(url) => {
+            let token = args.token.as_deref().context(
+                "--token is required with --target: pass the scim api key (bearer token) the target expects",
+            )?;
+            options.rate = args.rate.unwrap_or(DEFAULT_REMOTE_RATE);
+            simulate::target(url, token)?
+        }
+        None => {
+            let url = format!(
+                "http://{}{}",
+                args.scim_addr,
+                scimlab_engine::config::SCIM_BASE_PATH
+            );
+            let token = match &args.token {
+                Some(t) => t.clone(),
+                None => stored_key(&resolve_db(args.db.db.clone())?).await?,
+            };
+            options.rate = args.rate.unwrap_or(0.0);
+            options.unreachable_hint = Some(format!(
+                "nothing answers at {url}: start the engine with `scimlab serve` (same --db), or pass --target URL --token KEY"
+            ));
+            simulate::target(&url, &token)?
+        }
+    };
+
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    // Poll once now: that installs the handler before the first line is printed, so a Ctrl-C
+    // from then on always stops the run cleanly (as `serve` does).
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let early = futures_util::FutureExt::now_or_never(ctrl_c.as_mut());
+    tokio::spawn(async move {
+        let pressed = match early {
+            Some(r) => r.is_ok(),
+            None => ctrl_c.await.is_ok(),
+        };
+        if pressed {
+            let _ = cancel_tx.send(true);
+        }
+    });
+
+    let mut printer = Printer {
+        table: !args.json,
+        progress: std::io::stderr().is_terminal(),
+        shown: false,
+        last: None,
+        label: scenario.to_string(),
+    };
+    if !args.json {
+        let users = if scenario == Scenario::Import {
+            String::new()
+        } else {
+            format!(", {} users, seed {}", options.users, options.seed)
+        };
+        println!("simulating {scenario} against {}{users}", target.display());
+        println!("{}", report::table_header());
+    }
+    let mut on_step = |s: &StepResult, p: &Progress| printer.step(s, p);
+    let report = simulate::run(&options, target, cancel_rx, &mut on_step).await?;
+    printer.clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let failures: Vec<&StepResult> = report
+            .steps
+            .iter()
+            .filter(|s| s.verdict != simulate::Verdict::Pass)
+            .collect();
+        // Repeated at the end when the table is long enough to have scrolled them away.
+        if !failures.is_empty() && report.steps.len() > 30 {
+            println!();
+            println!("steps that did not meet the idp's expectation:");
+            for s in failures.iter().take(report::MAX_FAILURES_IN_SUMMARY) {
+                println!(
+                    "  #{} {} {} ({}): {}",
+                    s.index,
+                    s.method,
+                    s.path,
+                    s.name,
+                    s.explanation.as_deref().unwrap_or("")
+                );
+            }
+            if failures.len() > report::MAX_FAILURES_IN_SUMMARY {
+                println!(
+                    "  … and {} more (see the table above, or --json)",
+                    failures.len() - report::MAX_FAILURES_IN_SUMMARY
+                );
+            }
+        }
+        println!();
+        print!("{}", report::summary_text(&report.summary));
+    }
+    Ok(match report.summary.outcome {
+        Outcome::Passed => ExitCode::SUCCESS,
+        Outcome::Cancelled => ExitCode::from(130),
+        Outcome::Failed | Outcome::Aborted => ExitCode::from(1),
+    })
+}

@@ -1,0 +1,569 @@
+//! The `okta` scenario: what Okta's SCIM client sends (idp-traffic.md §2–§7, OKTA-20):
+//!
+//! 1. **test connector configuration** — `GET /Users?startIndex=1&count=2` and
+//!    `GET /Groups?startIndex=1&count=100` (ListResponses with integer numbers);
+//! 2. **assign users** — per person `GET /Users?filter=userName eq "…"&startIndex=1&count=100`
+//!    (an empty list or a 404 means no match), then `POST /Users` with a random `password`,
+//!    `groups: []` and the custom attributes `role` and `email` at the top level; a match gets
+//!    its profile pushed with a `PUT` instead;
+//! 3. **duplicate check** — the first person created again must get `409` (Okta's Runscope R8;
+//!    Okta stops the job on it);
+//! 4. **profile updates** — `GET /Users/{id}`, then `PUT` of the whole object read back
+//!    (`id`, `meta`, `groups` and all) with the changes (promotions change `role`);
+//! 5. **deactivate / reactivate** — dialect `aiw`: GET then PUT with `active`; dialect `oin`:
+//!    path-less `PATCH {"op":"replace","value":{"active":false}}`;
+//! 6. **push groups** — lookup, `POST /Groups` with `members: []`, then membership: `aiw` PUTs
+//!    the whole group, `oin` PATCHes with the rename-with-`id` operation Okta sends on every
+//!    membership change plus `add` / `remove members[value eq "…"]`.
+//!
+//! Okta never deletes users, so no `DELETE /Users` is sent. Deprovisioned people (deactivated
+//! and not reactivated) are removed from the pushed groups.
+
+use super::population::{Person, Population, group_count};
+use super::report::SimulatedUser;
+use super::runner::{Request, Run, Sent};
+use super::verdict::{Expect, Found};
+use super::{Dialect, okta_filter};
+use serde_json::{Value, json};
+
+/// The domain of the simulated Okta org's user names.
+pub const DOMAIN: &str = "okta.example";
+
+const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+const CREATE_HINT: &str = "okta sends a random password, groups: [] and custom attributes (role, email) at the top level: accept them (drop the password, keep or ignore the rest)";
+const PUT_HINT: &str = "okta puts back the whole object it read, including id, meta and groups: accept read-only attributes in a PUT and ignore them";
+const PATHLESS_HINT: &str = "okta deactivates with a path-less patch {\"op\":\"replace\",\"value\":{\"active\":false}}: accept operations without a path";
+const GROUP_PATCH_HINT: &str = "okta sends {\"op\":\"replace\",\"value\":{\"id\":…,\"displayName\":…}} with every membership change: accept the id when it is unchanged";
+
+/// Steps expected for `pop` (progress only).
+pub fn estimate(pop: &Population, dialect: Dialect) -> u32 {
+    let n = pop.people.len();
+    let g = group_count(n);
+    let updates = pop.people.iter().filter(|p| p.update).count();
+    let toggles = pop.people.iter().filter(|p| p.deactivate).count()
+        + pop.people.iter().filter(|p| p.reactivate).count();
+    let per_toggle = if dialect == Dialect::Aiw { 2 } else { 1 };
+    (2 + 2 * n + 1 + 2 * updates + per_toggle * toggles + 4 * g) as u32
+}
+
+/// What the target app should hold for each person after the scenario.
+pub fn expected_users(pop: &Population) -> Vec<SimulatedUser> {
+    pop.people
+        .iter()
+        .map(|p| {
+            let role = p.final_role();
+            SimulatedUser {
+                user_name: p.user_name(DOMAIN),
+                role_sent: role.sent().map(str::to_owned),
+                expected_role: role.effective().to_owned(),
+                expected_status: role.mapping_status().to_owned(),
+                deleted: false,
+                active: !p.deactivate || p.reactivate,
+            }
+        })
+        .collect()
+}
+
+/// The create body, as in Okta's SCIM 2.0 reference, plus the vendor guide's custom
+/// attributes at the top level (`role` only when the person has one).
+pub fn create_body(p: &Person) -> Value {
+    let user_name = p.user_name(DOMAIN);
+    let mut body = json!({
+        "schemas": [CORE_USER],
+        "userName": user_name,
+        "name": {"givenName": p.given_name, "familyName": p.family_name},
+        "emails": [{"primary": true, "value": user_name, "type": "work"}],
+        "displayName": p.display_name(),
+        "locale": "en-US",
+        "externalId": p.okta_id,
+        "groups": [],
+        "password": p.password,
+        "active": true,
+        "email": user_name,
+    });
+    if let (Some(role), Some(obj)) = (p.role.sent(), body.as_object_mut()) {
+        obj.insert("role".into(), json!(role));
+    }
+    body
+}
+
+/// The profile Okta pushes over what it read back: everything read is kept (Okta echoes `id`,
+/// `meta`, `groups` and attributes it never maps), the mapped attributes are overwritten.
+fn pushed_profile(read: &Value, p: &Person, updated: bool, active: Option<bool>) -> Value {
+    let mut body = match read {
+        Value::Object(_) => read.clone(),
+        _ => json!({}),
+    };
+    let user_name = p.user_name(DOMAIN);
+    let family = if updated {
+        &p.updated_family_name
+    } else {
+        &p.family_name
+    };
+    let display = format!("{} {family}", p.given_name);
+    let role = if updated {
+        p.final_role()
+    } else {
+        p.role.clone()
+    };
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert("schemas".into(), json!([CORE_USER]));
+        obj.insert("userName".into(), json!(user_name));
+        let name = obj.entry("name").or_insert_with(|| json!({}));
+        if let Some(n) = name.as_object_mut() {
+            n.insert("givenName".into(), json!(p.given_name));
+            n.insert("familyName".into(), json!(family));
+        } else {
+            *name = json!({"givenName": p.given_name, "familyName": family});
+        }
+        obj.insert("displayName".into(), json!(display));
+        obj.insert("email".into(), json!(user_name));
+        match role.sent() {
+            Some(r) => obj.insert("role".into(), json!(r)),
+            None => obj.remove("role"),
+        };
+        if let Some(a) = active {
+            obj.insert("active".into(), json!(a));
+        } else if !obj.contains_key("active") {
+            obj.insert("active".into(), json!(true));
+        }
+    }
+    body
+}
+
+fn user_id(run: &mut Run<'_>, ids: &[Option<String>], p: &Person, what: &str) -> Option<String> {
+    if let Some(id) = ids[p.index].clone() {
+        return Some(id);
+    }
+    run.skip(
+        format!("{what} {}", p.user_name(DOMAIN)),
+        "GET",
+        "/Users/{id}".into(),
+        "skipped: the user was never provisioned (its lookup or create failed above)".into(),
+    );
+    None
+}
+
+async fn read_user(run: &mut Run<'_>, id: &str, p: &Person, why: &str) -> Option<Value> {
+    let sent = run
+        .step(Request {
+            name: format!("read {} before {why}", p.user_name(DOMAIN)),
+            method: "GET",
+            path: format!("/Users/{id}"),
+            body: None,
+            expect: Expect::Read { id: id.to_owned() },
+            hint: None,
+        })
+        .await?;
+    if sent.passed { sent.json } else { None }
+}
+
+/// GET then PUT (`aiw`, and every profile update): the whole object read back, changed.
+async fn get_then_put(
+    run: &mut Run<'_>,
+    id: &str,
+    p: &Person,
+    what: &str,
+    updated: bool,
+    active: Option<bool>,
+) -> Option<Sent> {
+    let Some(read) = read_user(run, id, p, what).await else {
+        run.skip(
+            format!("{what} {}", p.user_name(DOMAIN)),
+            "PUT",
+            format!("/Users/{id}"),
+            "skipped: okta reads the user before it puts it back, and the read failed".into(),
+        );
+        return None;
+    };
+    let want_active = active.or_else(|| read.get("active").and_then(Value::as_bool));
+    let promoted = if what == "update" && p.promote {
+        " (promoted to Admin)"
+    } else {
+        ""
+    };
+    run.step(Request {
+        name: format!("{what} {}{promoted}", p.user_name(DOMAIN)),
+        method: "PUT",
+        path: format!("/Users/{id}"),
+        body: Some(pushed_profile(&read, p, updated, active)),
+        expect: Expect::UserWrite {
+            active: want_active,
+            allow_no_content: false,
+        },
+        hint: Some(PUT_HINT),
+    })
+    .await
+}
+
+/// Run the scenario.
+pub async fn run(run: &mut Run<'_>, pop: &Population, dialect: Dialect) {
+    run.phase("test connector configuration");
+    let first = run
+        .step(Request {
+            name: "test api credentials (count=2)".into(),
+            method: "GET",
+            path: "/Users?startIndex=1&count=2".into(),
+            body: None,
+            expect: Expect::List,
+            hint: Some("okta sends startIndex and count without attributes or a filter"),
+        })
+        .await;
+    if let Some(s) = first
+        && matches!(s.status, Some(401 | 403))
+    {
+        run.abort(format!(
+            "the connector test got {}: the token was refused, every later request would be too (check --token)",
+            s.status.unwrap_or_default()
+        ));
+    }
+    run.step(Request {
+        name: "test api credentials: groups (count=100)".into(),
+        method: "GET",
+        path: "/Groups?startIndex=1&count=100".into(),
+        body: None,
+        expect: Expect::List,
+        hint: None,
+    })
+    .await;
+
+    run.phase("assign users");
+    let mut ids: Vec<Option<String>> = vec![None; pop.people.len()];
+    for p in &pop.people {
+        if run.stopped() {
+            return;
+        }
+        ids[p.index] = assign(run, p).await;
+    }
+
+    run.phase("duplicate check");
+    if let Some(p) = pop.people.first() {
+        if ids[p.index].is_some() {
+            run.step(Request {
+                name: format!("create {} again (must conflict)", p.user_name(DOMAIN)),
+                method: "POST",
+                path: "/Users".into(),
+                body: Some(create_body(p)),
+                expect: Expect::Conflict,
+                hint: None,
+            })
+            .await;
+        } else {
+            run.skip(
+                format!("create {} again (must conflict)", p.user_name(DOMAIN)),
+                "POST",
+                "/Users".into(),
+                "skipped: the first user was never provisioned".into(),
+            );
+        }
+    }
+
+    run.phase("profile updates");
+    for p in pop.people.iter().filter(|p| p.update) {
+        if run.stopped() {
+            return;
+        }
+        let Some(id) = user_id(run, &ids, p, "update") else {
+            continue;
+        };
+        get_then_put(run, &id, p, "update", true, None).await;
+    }
+
+    run.phase("deactivate");
+    for p in pop.people.iter().filter(|p| p.deactivate) {
+        set_active(run, &ids, p, dialect, false).await;
+    }
+    run.phase("reactivate");
+    for p in pop.people.iter().filter(|p| p.reactivate) {
+        set_active(run, &ids, p, dialect, true).await;
+    }
+
+    run.phase("push groups");
+    for (g, name) in pop.group_names().iter().enumerate() {
+        if run.stopped() {
+            return;
+        }
+        push_group(run, pop, g, name, &ids, dialect).await;
+    }
+}
+
+async fn set_active(
+    run: &mut Run<'_>,
+    ids: &[Option<String>],
+    p: &Person,
+    dialect: Dialect,
+    active: bool,
+) {
+    let what = if active { "reactivate" } else { "deactivate" };
+    let Some(id) = user_id(run, ids, p, what) else {
+        return;
+    };
+    match dialect {
+        Dialect::Oin => {
+            run.step(Request {
+                name: format!("{what} {}", p.user_name(DOMAIN)),
+                method: "PATCH",
+                path: format!("/Users/{id}"),
+                body: Some(json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": active}}]})),
+                expect: Expect::UserWrite {
+                    active: Some(active),
+                    allow_no_content: true,
+                },
+                hint: Some(PATHLESS_HINT),
+            })
+            .await;
+        }
+        _ => {
+            get_then_put(run, &id, p, what, p.update, Some(active)).await;
+        }
+    }
+}
+
+/// Lookup, then create (or push the profile to the match). The server id when provisioned.
+async fn assign(run: &mut Run<'_>, p: &Person) -> Option<String> {
+    let user_name = p.user_name(DOMAIN);
+    let lookup = run
+        .step(Request {
+            name: format!("match {user_name}"),
+            method: "GET",
+            path: format!(
+                "/Users?{}&startIndex=1&count=100",
+                okta_filter("userName", &user_name)
+            ),
+            body: None,
+            expect: Expect::Lookup {
+                attr: "userName",
+                value: user_name.clone(),
+            },
+            hint: None,
+        })
+        .await?;
+    match lookup.found {
+        None => {
+            run.skip(
+                format!("create {user_name}"),
+                "POST",
+                "/Users".into(),
+                "skipped: the match lookup failed, so okta does not know whether the user exists"
+                    .into(),
+            );
+            None
+        }
+        Some(Found::Nothing) => {
+            let sent = run
+                .step(Request {
+                    name: format!("create {user_name}"),
+                    method: "POST",
+                    path: "/Users".into(),
+                    body: Some(create_body(p)),
+                    expect: Expect::Create,
+                    hint: Some(CREATE_HINT),
+                })
+                .await?;
+            if sent.passed { sent.id() } else { None }
+        }
+        Some(Found::One(id, read)) => {
+            let sent = run
+                .step(Request {
+                    name: format!("push profile to matched {user_name}"),
+                    method: "PUT",
+                    path: format!("/Users/{id}"),
+                    body: Some(pushed_profile(&read, p, false, Some(true))),
+                    expect: Expect::UserWrite {
+                        active: Some(true),
+                        allow_no_content: false,
+                    },
+                    hint: Some(PUT_HINT),
+                })
+                .await?;
+            sent.passed.then_some(id)
+        }
+    }
+}
+
+fn member(ids: &[Option<String>], p: &Person) -> Option<Value> {
+    ids[p.index]
+        .as_ref()
+        .map(|id| json!({"value": id, "display": p.user_name(DOMAIN)}))
+}
+
+async fn push_group(
+    run: &mut Run<'_>,
+    pop: &Population,
+    g: usize,
+    name: &str,
+    ids: &[Option<String>],
+    dialect: Dialect,
+) -> Option<()> {
+    let lookup = run
+        .step(Request {
+            name: format!("match group {name}"),
+            method: "GET",
+            path: format!(
+                "/Groups?{}&startIndex=1&count=100",
+                okta_filter("displayName", name)
+            ),
+            body: None,
+            expect: Expect::Lookup {
+                attr: "displayName",
+                value: name.to_owned(),
+            },
+            hint: None,
+        })
+        .await?;
+    let gid = match lookup.found {
+        None => {
+            run.skip(
+                format!("push group {name}"),
+                "POST",
+                "/Groups".into(),
+                "skipped: the group lookup failed".into(),
+            );
+            return None;
+        }
+        Some(Found::One(id, _)) => id,
+        Some(Found::Nothing) => {
+            let sent = run
+                .step(Request {
+                    name: format!("push group {name}"),
+                    method: "POST",
+                    path: "/Groups".into(),
+                    body: Some(
+                        json!({"schemas": [CORE_GROUP], "displayName": name, "members": []}),
+                    ),
+                    expect: Expect::Create,
+                    hint: None,
+                })
+                .await?;
+            if !sent.passed {
+                return None;
+            }
+            sent.id()?
+        }
+    };
+    let joining: Vec<&Person> = pop
+        .members_of(g)
+        .filter(|p| ids[p.index].is_some())
+        .collect();
+    let all: Vec<Value> = joining.iter().filter_map(|p| member(ids, p)).collect();
+    let body = match dialect {
+        Dialect::Oin => json!({"schemas": [PATCH_OP], "Operations": [
+            {"op": "replace", "value": {"id": gid, "displayName": name}},
+            {"op": "add", "path": "members", "value": all},
+        ]}),
+        _ => json!({"schemas": [CORE_GROUP], "id": gid, "displayName": name, "members": all}),
+    };
+    run.step(Request {
+        name: format!("add {} member(s) to {name}", joining.len()),
+        method: if dialect == Dialect::Oin {
+            "PATCH"
+        } else {
+            "PUT"
+        },
+        path: format!("/Groups/{gid}"),
+        body: Some(body),
+        expect: Expect::GroupWrite,
+        hint: Some(if dialect == Dialect::Oin {
+            GROUP_PATCH_HINT
+        } else {
+            PUT_HINT
+        }),
+    })
+    .await?;
+    let leaving: Vec<&Person> = joining
+        .iter()
+        .copied()
+        .filter(|p| p.hard_delete())
+        .collect();
+    if leaving.is_empty() {
+        return Some(());
+    }
+    let body = match dialect {
+        Dialect::Oin => {
+            let mut ops = vec![json!({"op": "replace", "value": {"id": gid, "displayName": name}})];
+            ops.extend(
+                leaving.iter().filter_map(|p| ids[p.index].as_ref()).map(
+                    |id| json!({"op": "remove", "path": format!("members[value eq \"{id}\"]")}),
+                ),
+            );
+            json!({"schemas": [PATCH_OP], "Operations": ops})
+        }
+        _ => {
+            let staying: Vec<Value> = joining
+                .iter()
+                .filter(|p| !p.hard_delete())
+                .filter_map(|p| member(ids, p))
+                .collect();
+            json!({"schemas": [CORE_GROUP], "id": gid, "displayName": name, "members": staying})
+        }
+    };
+    run.step(Request {
+        name: format!(
+            "remove {} deprovisioned member(s) from {name}",
+            leaving.len()
+        ),
+        method: if dialect == Dialect::Oin {
+            "PATCH"
+        } else {
+            "PUT"
+        },
+        path: format!("/Groups/{gid}"),
+        body: Some(body),
+        expect: Expect::GroupWrite,
+        hint: Some(if dialect == Dialect::Oin {
+            GROUP_PATCH_HINT
+        } else {
+            PUT_HINT
+        }),
+    })
+    .await?;
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulate::{RoleMix, RoleValue};
+
+    #[test]
+    fn the_create_body_has_a_password_and_top_level_custom_attributes() {
+        let pop = Population::generate(10, 1, RoleMix::default());
+        let p = pop
+            .people
+            .iter()
+            .find(|p| matches!(p.role, RoleValue::Invalid(_)))
+            .unwrap();
+        let b = create_body(p);
+        assert_eq!(b["password"], p.password.as_str());
+        assert_eq!(b["groups"], json!([]));
+        assert_eq!(b["role"], p.role.sent().unwrap());
+        assert_eq!(b["email"], b["userName"]);
+        assert_eq!(b["externalId"], p.okta_id.as_str());
+        let none = pop
+            .people
+            .iter()
+            .find(|p| p.role == RoleValue::Missing)
+            .unwrap();
+        assert!(create_body(none).get("role").is_none());
+    }
+
+    #[test]
+    fn a_pushed_profile_echoes_what_was_read_and_overwrites_the_mapped_attributes() {
+        let pop = Population::generate(30, 2, RoleMix::default());
+        let p = pop.people.iter().find(|p| p.promote).unwrap();
+        let read = json!({"schemas": [CORE_USER], "id": "42", "userName": "x", "active": true,
+            "meta": {"resourceType": "User"}, "groups": [], "nickName": "kept", "name": {"middleName": "M"}});
+        let b = pushed_profile(&read, p, true, None);
+        assert_eq!(b["id"], "42");
+        assert_eq!(b["meta"]["resourceType"], "User");
+        assert_eq!(b["nickName"], "kept");
+        assert_eq!(b["name"]["middleName"], "M");
+        assert_eq!(b["name"]["familyName"], p.updated_family_name.as_str());
+        assert_eq!(b["role"], "Admin");
+        assert_eq!(b["active"], true);
+        assert_eq!(pushed_profile(&read, p, true, Some(false))["active"], false);
+    }
+}
