@@ -1,7 +1,8 @@
 //! `GET /api/events`: the engine's [`EngineEvent`]s as Server-Sent Events.
 //!
 //! One SSE message per event: `event:` is the event's `type` (`exchange.recorded`,
-//! `resource.changed`, `endpoint.changed`, `reset`, `resync`) and `data:` the event as JSON (the
+//! `resource.changed`, `endpoint.changed`, `mapping.changed`, `simulation.progress`,
+//! `simulation.finished`, `reset`, `resync`) and `data:` the event as JSON (the
 //! generated `EngineEvent` TypeScript type). The stream opens with a `: connected` comment, so a
 //! client knows it is subscribed; keep-alive comments follow every 15 s of silence.
 //!

@@ -165,7 +165,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
         None => ctrl_c.await,
     }
     .context("could not listen for ctrl-c")?;
-    eprintln!("stopping: finishing in-flight requests");
+    eprintln!(
+        "stopping: finishing in-flight requests (at most {} s; press Ctrl-C again to quit now)",
+        scimlab_engine::SHUTDOWN_GRACE.as_secs()
+    );
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("second ctrl-c: quitting without waiting");
+            std::process::exit(130);
+        }
+    });
     engine
         .shutdown()
         .await
