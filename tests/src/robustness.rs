@@ -195,3 +195,40 @@ async fn a_patch_adding_twenty_thousand_members_is_applied_whole() {
     assert_eq!(list[0]["value"], "member-10000");
     assert_eq!(engine.create_user("after@example.com").await.len(), 36);
 }
+
+/// A client that stalls mid-body cannot hold a graceful shutdown hostage: after the grace
+/// period it is cut off and the engine stops (everything captured so far is kept).
+#[tokio::test]
+async fn a_stalled_upload_does_not_hang_shutdown() {
+    use tokio::io::AsyncWriteExt;
+    let engine =
+        TestEngine::start_with(|c| c.shutdown_grace = std::time::Duration::from_secs(1)).await;
+    engine.create_user("before@example.com").await;
+    let addr = engine
+        .base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{{\"use",
+        engine.key
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(15), engine.stop()).await;
+    let dir = stopped.expect("shutdown hung on a stalled client");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    drop(sock);
+    let store = scimlab_engine::store::Store::open(&dir.path().join("scimlab.db"))
+        .await
+        .unwrap();
+    let mut conn = store.read.acquire().await.unwrap();
+    let n = scimlab_engine::store::exchanges::count(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "the create before the stall was captured");
+}

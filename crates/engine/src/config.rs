@@ -41,6 +41,8 @@ pub struct EngineConfig {
     pub capture_body_cap: usize,
     /// Number of captured exchanges kept; the oldest are dropped first.
     pub retention: i64,
+    /// How long a graceful shutdown waits for in-flight requests before cutting clients off.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl EngineConfig {
@@ -58,6 +60,7 @@ impl EngineConfig {
             admin_token: None,
             capture_body_cap: crate::capture::DEFAULT_BODY_CAP,
             retention: crate::capture::DEFAULT_RETENTION,
+            shutdown_grace: crate::SHUTDOWN_GRACE,
         }
     }
 }
@@ -80,6 +83,7 @@ impl std::fmt::Debug for EngineConfig {
             )
             .field("capture_body_cap", &self.capture_body_cap)
             .field("retention", &self.retention)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish()
     }
 }

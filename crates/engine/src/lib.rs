@@ -112,6 +112,7 @@ pub struct EngineHandle {
     shutdown: watch::Sender<bool>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
     writer: JoinHandle<()>,
+    shutdown_grace: std::time::Duration,
 }
 
 async fn wait_for(mut rx: watch::Receiver<bool>) {
@@ -221,6 +222,7 @@ impl Engine {
             shutdown,
             servers,
             writer,
+            shutdown_grace: config.shutdown_grace,
         })
     }
 }
@@ -262,15 +264,14 @@ impl EngineHandle {
         let mut result = Ok(());
         // In-flight requests get a grace period; a client that stalls past it (a half-sent
         // body, a connection held open) is cut off so the process can exit.
-        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        let grace = self.shutdown_grace;
+        let deadline = tokio::time::Instant::now() + grace;
         for mut task in self.servers {
             let r = match tokio::time::timeout_at(deadline, &mut task).await {
                 Ok(joined) => joined.unwrap_or_else(|e| Err(std::io::Error::other(e))),
                 Err(_) => {
                     task.abort();
-                    tracing::warn!(
-                        "a client was still connected after {SHUTDOWN_GRACE:?}; cut off"
-                    );
+                    tracing::warn!("a client was still connected after {grace:?}; cut off");
                     Ok(())
                 }
             };
@@ -280,10 +281,7 @@ impl EngineHandle {
         }
         // The routers (and with them every capture sender) are gone: the writer drains and ends.
         let mut writer = self.writer;
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut writer)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(grace, &mut writer).await.is_err() {
             // Only a connection cut off above can still hold a capture sender; everything
             // queued has been written by now.
             writer.abort();

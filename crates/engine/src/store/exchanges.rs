@@ -125,9 +125,8 @@ pub async fn list(conn: &mut Conn, q: &ExchangeQuery) -> Result<Vec<ExchangeSumm
         args.push(Arg::Text(m.to_ascii_uppercase()));
     }
     if let Some(c) = q.status_class {
-        sql.push_str(" AND status >= ? AND status < ?");
-        args.push(Arg::Int(i64::from(c) * 100));
-        args.push(Arg::Int(i64::from(c) * 100 + 100));
+        sql.push_str(" AND status_class = ?");
+        args.push(Arg::Int(i64::from(c)));
     }
     if let Some(i) = q.idp {
         sql.push_str(" AND idp = ?");
