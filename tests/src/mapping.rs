@@ -81,6 +81,14 @@ async fn every_role_case_gets_the_right_effective_role_and_status() {
     assert_eq!(summary.body["byRole"]["admin"], 1);
     assert_eq!(summary.body["byRole"]["member"], 5);
     assert_eq!(summary.body["byStatus"]["invalid"], 3);
+    // The summary is cached, and the cache follows the data.
+    assert_eq!(e.admin_get("/api/roles").await.body, summary.body);
+    entra_user(&e, "late@contoso.com", Some(json!("Admin"))).await;
+    e.wait_for_exchanges("operation=create", cases.len() + 1)
+        .await;
+    let again = e.admin_get("/api/roles").await;
+    assert_eq!(again.body["total"], 7);
+    assert_eq!(again.body["byRole"]["admin"], 2);
 }
 
 #[tokio::test]

@@ -194,6 +194,7 @@ impl Engine {
             strict: config.strict,
             shutdown: rx.clone(),
             simulations: Default::default(),
+            roles_cache: Default::default(),
         };
         let scim_app = scim_api::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let admin_app =

@@ -196,9 +196,54 @@ pub async fn all_results(state: &AdminState) -> AdminResult<Vec<MappingResult>> 
     Ok(results::evaluate_users(&mut conn, &profile, &users).await?)
 }
 
+/// The cached role summary, keyed by what it was computed from.
+pub type RolesCache = std::sync::Arc<std::sync::Mutex<Option<(String, RoleSummary)>>>;
+
+/// What a role summary depends on: the profile in force, the users (count and newest write),
+/// saved profiles and the capture log's attribution (newest exchange id, count).
+async fn roles_key(conn: &mut Conn) -> AdminResult<String> {
+    let profile = results::active_profile(conn).await?;
+    let (users, newest): (i64, Option<String>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(last_modified) FROM resources WHERE kind = 'User'")
+            .fetch_one(&mut *conn)
+            .await?;
+    let (exchanges, last_exchange): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(id) FROM exchanges")
+            .fetch_one(&mut *conn)
+            .await?;
+    let saved: (i64, Option<String>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(updated) FROM mapping_profiles")
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(format!(
+        "{}|{users}|{newest:?}|{exchanges}|{last_exchange:?}|{saved:?}",
+        profile.id()
+    ))
+}
+
 /// `GET /api/roles`: users per effective role and per role status, for the whole endpoint.
+/// Computed over every user, then served from a cache until a user, the capture log or the
+/// profiles change.
 pub async fn roles(State(state): State<AdminState>) -> AdminResult<Json<RoleSummary>> {
-    Ok(Json(mapping::summarise(&all_results(&state).await?)))
+    let key = {
+        let mut conn = state.store.read.acquire().await?;
+        roles_key(&mut conn).await?
+    };
+    if let Some((cached_key, summary)) = state
+        .roles_cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        && *cached_key == key
+    {
+        return Ok(Json(summary.clone()));
+    }
+    let summary = mapping::summarise(&all_results(&state).await?);
+    *state
+        .roles_cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((key, summary.clone()));
+    Ok(Json(summary))
 }
 
 fn changed_fields(

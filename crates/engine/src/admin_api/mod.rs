@@ -58,6 +58,9 @@ pub struct AdminState {
     pub shutdown: watch::Receiver<bool>,
     /// The IdP simulator runs started from this API (in memory, per launch).
     pub simulations: simulations::SimulationRegistry,
+    /// The last `/api/roles` summary and the state it was computed from (see
+    /// `mapping::roles`): mapping every user is linear in users, the summary is asked often.
+    pub roles_cache: mapping::RolesCache,
 }
 
 /// The admin router (without binding a socket). Serve it with
