@@ -167,18 +167,27 @@ async fn okta_aiw_dialect_is_green_and_maps_the_population() {
     assert_all_green(&r);
     assert_eq!(r.summary.dialect.as_deref(), Some("aiw"));
     assert_mapping_matches(&e, &r, "okta").await;
-    assert!(
-        r.steps
-            .iter()
-            .any(|s| s.method == "POST" && s.status == Some(409)),
-        "duplicate check ran"
-    );
+    // Okta looks up before it creates and never re-creates a user to test uniqueness.
+    let user_creates = r
+        .steps
+        .iter()
+        .filter(|s| s.method == "POST" && s.path == "/Users")
+        .count();
+    assert_eq!(user_creates, r.population.len(), "one create per person");
     assert!(
         r.steps
             .iter()
             .all(|s| s.method != "DELETE" || s.path.starts_with("/Groups")),
         "okta never deletes users"
     );
+    // aiw: profile updates are GET then PUT.
+    let updates: Vec<_> = r
+        .steps
+        .iter()
+        .filter(|s| s.phase == "profile updates")
+        .collect();
+    assert!(updates.iter().any(|s| s.method == "PUT"), "{updates:?}");
+    assert!(updates.iter().all(|s| s.method != "PATCH"), "{updates:?}");
 }
 
 #[tokio::test]
@@ -191,6 +200,40 @@ async fn okta_oin_dialect_is_green_and_maps_the_population() {
         .wait_for_exchanges("idp=okta&operation=deactivate", 1)
         .await;
     assert_eq!(deact[0]["method"], "PATCH");
+    // oin: profile updates are path-less PATCHes, never a GET-then-PUT.
+    let updates: Vec<_> = r
+        .steps
+        .iter()
+        .filter(|s| s.phase == "profile updates")
+        .collect();
+    assert!(!updates.is_empty());
+    assert!(
+        updates
+            .iter()
+            .all(|s| s.method == "PATCH" && s.status == Some(200)),
+        "{updates:?}"
+    );
+    assert!(
+        r.steps
+            .iter()
+            .all(|s| s.method != "PUT" || s.path.starts_with("/Groups")),
+        "oin never PUTs a user"
+    );
+    let patches = e
+        .wait_for_exchanges("idp=okta&operation=update", updates.len())
+        .await;
+    assert!(
+        patches.iter().all(|x| x["method"] == "PATCH"),
+        "{patches:?}"
+    );
+    assert!(
+        patches.iter().all(|x| x["quirks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q == "okta.pathless-value")),
+        "{patches:?}"
+    );
 }
 
 #[tokio::test]
@@ -405,11 +448,12 @@ mod remote {
     #[tokio::test]
     async fn a_well_behaved_remote_app_passes_both_idps() {
         let s = scim_app().await;
+        // The mock has no uniqueness, and needs none: okta never re-creates a user.
         let r = simulate_remote(&s, &options(Scenario::Okta, 4)).await;
-        // The mock has no uniqueness: only the duplicate check can fail.
-        let f = failures(&r);
-        assert_eq!(f.len(), 1, "{f:?}");
-        assert!(why(f[0]).contains("okta requires 409"), "{}", why(f[0]));
+        assert_all_green(&r);
+        let mut oin = options(Scenario::Okta, 4);
+        oin.dialect = Some(Dialect::Oin);
+        assert_all_green(&simulate_remote(&s, &oin).await);
         let r = simulate_remote(&s, &options(Scenario::Entra, 4)).await;
         assert_all_green(&r);
         // The IdPs' headers went out: Okta's documented User-Agent, the bearer token.
@@ -498,6 +542,61 @@ mod remote {
                 .iter()
                 .any(|s| s.name.starts_with("create ") && s.status == Some(201))
         );
+    }
+
+    #[tokio::test]
+    async fn a_users_only_app_without_groups_passes_okta_and_import() {
+        for status in [404u16, 501] {
+            // A users-only app: /Groups (and everything under it) answers `status`.
+            let s = &scim_app().await;
+            Mock::given(path_regex(r"^/scim/v2/Groups"))
+                .respond_with(scim_error(status, None, "no such endpoint"))
+                .with_priority(1)
+                .mount(s)
+                .await;
+            for dialect in [Dialect::Aiw, Dialect::Oin] {
+                let mut o = options(Scenario::Okta, 4);
+                o.dialect = Some(dialect);
+                let r = simulate_remote(s, &o).await;
+                assert_all_green(&r);
+                let probe = r
+                    .steps
+                    .iter()
+                    .find(|x| x.path == "/Groups?startIndex=1&count=100")
+                    .unwrap();
+                assert_eq!(probe.status, Some(status));
+                assert!(
+                    why(probe).contains("the app has no /Groups: group push skipped"),
+                    "{}",
+                    why(probe)
+                );
+                assert_eq!(
+                    r.steps
+                        .iter()
+                        .filter(|x| x.path.starts_with("/Groups"))
+                        .count(),
+                    1,
+                    "only the connector test touches /Groups: {:?}",
+                    r.steps
+                );
+                assert!(!r.steps.iter().any(|x| x.phase == "push groups"));
+            }
+            let r = simulate_remote(s, &options(Scenario::Import, 1)).await;
+            assert_all_green(&r);
+            let groups: Vec<_> = r
+                .steps
+                .iter()
+                .filter(|x| x.phase == "import groups")
+                .collect();
+            assert_eq!(groups.len(), 1, "{groups:?}");
+            assert_eq!(groups[0].status, Some(status));
+            assert!(
+                why(groups[0]).contains("the app has no /Groups"),
+                "{}",
+                why(groups[0])
+            );
+            assert!(r.steps.iter().any(|x| x.phase == "import users"));
+        }
     }
 
     #[tokio::test]
@@ -600,7 +699,7 @@ mod remote {
         let creates: Vec<_> = r
             .steps
             .iter()
-            .filter(|s| s.name.starts_with("create ") && !s.name.ends_with("(must conflict)"))
+            .filter(|s| s.name.starts_with("create "))
             .collect();
         assert_eq!(creates.len(), 3);
         for c in creates {

@@ -60,6 +60,15 @@ pub enum EngineEvent {
         /// The outcome, counts and the first failures.
         summary: SimulationSummary,
     },
+    /// A simulation could not run at all (no step was sent); `GET /api/simulations/{id}`
+    /// holds the same error.
+    #[serde(rename = "simulation.failed")]
+    SimulationFailed {
+        /// The run's id.
+        id: String,
+        /// What went wrong and how to fix it.
+        error: String,
+    },
     /// All users, groups and exchanges were deleted.
     #[serde(rename = "reset")]
     Reset,

@@ -43,7 +43,15 @@ id: string,
 /**
  * The outcome, counts and the first failures.
  */
-summary: SimulationSummary, } | { "type": "reset" } | { "type": "resync", 
+summary: SimulationSummary, } | { "type": "simulation.failed", 
+/**
+ * The run's id.
+ */
+id: string, 
+/**
+ * What went wrong and how to fix it.
+ */
+error: string, } | { "type": "reset" } | { "type": "resync", 
 /**
  * How many events were skipped.
  */

@@ -229,6 +229,10 @@ pub async fn start(
                     s.state = SimulationState::Finished;
                     s.error = Some(e.to_string());
                 });
+                events.publish(EngineEvent::SimulationFailed {
+                    id: run_id,
+                    error: e.to_string(),
+                });
             }
         }
     });

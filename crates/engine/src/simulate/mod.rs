@@ -86,7 +86,7 @@ pub enum Scenario {
     /// Entra ID provisioning cycles: probe, match, create, update, soft delete, reactivation,
     /// hard delete, groups.
     Entra,
-    /// Okta: connector test, match, create, duplicate check, updates, (de)activation, push groups.
+    /// Okta: connector test, match, create, updates, (de)activation, push groups.
     Okta,
     /// Okta's import: paging through every user and group with `count=100` (read-only).
     Import,
@@ -209,7 +209,7 @@ pub enum SimError {
     #[error("invalid number of users {0}: use 1 to {MAX_USERS}")]
     Users(usize),
     /// Rate not a positive number.
-    #[error("invalid rate {0}: use requests per second above 0, or 0 for no limit")]
+    #[error("invalid rate {0}: use at least 0.001 requests per second, or 0 for no limit")]
     Rate(f64),
     /// Timeout zero.
     #[error("invalid timeout: use at least 1 second")]
@@ -271,7 +271,9 @@ impl SimOptions {
         if self.scenario != Scenario::Import && !(1..=MAX_USERS).contains(&self.users) {
             return Err(SimError::Users(self.users));
         }
-        if !(self.rate >= 0.0 && self.rate.is_finite()) {
+        // 0 means no limit; anything else must be a rate a clock can space (at least one
+        // request every 1000 s).
+        if !(self.rate == 0.0 || (self.rate >= 0.001 && self.rate.is_finite())) {
             return Err(SimError::Rate(self.rate));
         }
         if self.timeout < Duration::from_secs(1) {
@@ -509,6 +511,26 @@ pub(crate) fn okta_filter(attr: &str, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_a_clock_cannot_space_are_refused() {
+        for bad in [1e-20, -1.0, f64::NAN, f64::INFINITY] {
+            let e = SimError::Rate(bad).to_string();
+            assert!(e.contains("0.001"), "{e}");
+            let opts = SimOptions {
+                rate: bad,
+                ..SimOptions::new(Scenario::Entra)
+            };
+            assert!(opts.validate().is_err(), "{bad}");
+        }
+        for good in [0.0, 0.001, 10.0] {
+            let opts = SimOptions {
+                rate: good,
+                ..SimOptions::new(Scenario::Entra)
+            };
+            assert!(opts.validate().is_ok(), "{good}");
+        }
+    }
 
     #[test]
     fn targets_parse_and_bad_ones_say_how_to_fix_them() {

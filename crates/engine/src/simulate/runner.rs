@@ -230,6 +230,9 @@ pub struct Request<'a> {
     pub hint: Option<&'static str>,
 }
 
+/// The longest pause a `Retry-After` can cause, whatever `--max-retry-wait` says.
+const MAX_PAUSE: Duration = Duration::from_secs(3600);
+
 /// A run in progress: the client, the pacing, the results so far.
 pub struct Run<'a> {
     client: reqwest::Client,
@@ -566,7 +569,11 @@ impl<'a> Run<'a> {
                             retries += 1;
                             waited += d;
                             self.waited += d;
-                            self.limiter.pause_until(Instant::now() + d);
+                            self.limiter.pause_until(
+                                Instant::now()
+                                    .checked_add(d)
+                                    .unwrap_or_else(|| Instant::now() + MAX_PAUSE),
+                            );
                         }
                         RetryDecision::GiveUp(why) => {
                             give_up = Some(why);
@@ -578,6 +585,12 @@ impl<'a> Run<'a> {
             }
         };
         self.transport_failures = 0;
+        // An endpoint may echo the request (Authorization included) in an error body; the
+        // explanations quote bodies, so the token never reaches the table, --json or events.
+        let mut raw = raw;
+        if !self.target.token.is_empty() && raw.text.contains(&self.target.token) {
+            raw.text = raw.text.replace(&self.target.token, "[redacted token]");
+        }
         let json: Option<Value> = serde_json::from_str(&raw.text).ok();
         let answer = Answer {
             status: raw.status,

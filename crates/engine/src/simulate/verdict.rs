@@ -59,6 +59,13 @@ pub enum Expect {
     /// A list call (Okta's `count=2` connector test, an import page): `200` with a
     /// ListResponse whose numbers are integers.
     List,
+    /// A list call on an endpoint the app may not have (Okta's `/Groups` connector test, the
+    /// first group import page): like [`Expect::List`], but a `404` or `501` passes with
+    /// `absent` as the note (the app has no such endpoint; the IdP skips what needs it).
+    OptionalList {
+        /// The note on a `404` / `501`.
+        absent: &'static str,
+    },
     /// A match lookup `<attr> eq "<value>"`: `200` with a ListResponse of zero or one resource
     /// whose `attr` equals `value` (Okta also takes `404` as no match).
     Lookup {
@@ -101,6 +108,9 @@ impl Expect {
         match self {
             Self::EmptyList => "200 with an empty ListResponse".into(),
             Self::List => "200 with a ListResponse".into(),
+            Self::OptionalList { .. } => {
+                "200 with a ListResponse (or 404/501: no such endpoint)".into()
+            }
             Self::Lookup { .. } => "200 with a ListResponse of 0 or 1 match".into(),
             Self::Create => "201 with the created resource and its id".into(),
             Self::Conflict => "409 conflict (uniqueness)".into(),
@@ -306,7 +316,10 @@ pub fn judge(judge: Judge, expect: &Expect, a: &Answer<'_>, hint: Option<&str>) 
     let ct = content_type_note(judge, a);
     let j = match expect {
         Expect::EmptyList => judge_empty_list(judge, expect, a, hint),
-        Expect::List => match (a.status, a.json) {
+        Expect::OptionalList { absent } if matches!(a.status, 404 | 501) => {
+            Judgement::pass_with(format!("{absent} (got {})", a.status))
+        }
+        Expect::List | Expect::OptionalList { .. } => match (a.status, a.json) {
             (200, Some(v)) => match list_resources(judge, v) {
                 Ok(_) => Judgement::pass(),
                 Err(e) => Judgement::fail(e),
@@ -374,6 +387,12 @@ pub fn judge(judge: Judge, expect: &Expect, a: &Answer<'_>, hint: Option<&str>) 
                     Some(Value::Bool(got)) if got != want => Judgement::fail(format!(
                         "200 but the user came back with active {got} after the write set it to {want}"
                     )),
+                    Some(Value::String(s)) => Judgement::fail(format!(
+                        "200 but 'active' came back as the string \"{s}\", not a json boolean: the app stored what the idp sent instead of a boolean (entra sends \"False\"; okta re-reads and compares booleans)"
+                    )),
+                    Some(other) if !other.is_boolean() && !other.is_null() => Judgement::fail(
+                        format!("200 but 'active' came back as {other}, not a json boolean"),
+                    ),
                     _ => Judgement::pass(),
                 },
                 (None, _) if !a.text.trim().is_empty() => {
@@ -670,6 +689,25 @@ mod tests {
             "{why}"
         );
         assert!(why.contains("the string \"False\""), "{why}");
+    }
+
+    #[test]
+    fn a_user_stored_with_a_string_active_fails() {
+        let write = Expect::UserWrite {
+            active: Some(false),
+            allow_no_content: true,
+        };
+        for stored in [json!("False"), json!("True"), json!(0)] {
+            let v = json!({"id": "1", "active": stored});
+            let j = judge(Judge::Entra, &write, &answer(200, &v), None);
+            assert_eq!(j.verdict, Verdict::Fail, "{v}");
+            assert!(j.explanation.unwrap().contains("not a json boolean"));
+        }
+        let v = json!({"id": "1", "active": false});
+        assert_eq!(
+            judge(Judge::Entra, &write, &answer(200, &v), None).verdict,
+            Verdict::Pass
+        );
     }
 
     #[test]
