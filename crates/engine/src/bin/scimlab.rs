@@ -139,8 +139,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     );
     println!();
     println!("  Tenant URL / SCIM connector base URL:  {url}");
+    // The binary's own path, so the hint works when it runs from `make serve` (not on PATH).
+    let me = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "scimlab".to_owned());
     println!(
-        "  Secret Token / API token:              run `scimlab token show --db {}`",
+        "  Secret Token / API token:              run `{me} token show --db {}`",
         db_path.display()
     );
     println!(
