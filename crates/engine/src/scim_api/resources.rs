@@ -334,10 +334,12 @@ pub async fn patch(
     let mut full = current.attributes.clone();
     full.insert("id".into(), Value::String(current.id.clone()));
     if kind == ResourceKind::Group {
-        full.insert(
-            "members".into(),
-            Value::Array(members::of_group(&mut tx, current.pk).await?),
-        );
+        // `before` was rendered with the members just now: reuse them, don't read them twice.
+        let current_members = before
+            .get("members")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new()));
+        full.insert("members".into(), current_members);
     }
     ctx.with_quirks(|qk| patch::apply_patch(&mut full, &ops, kind, qk))?;
     full.remove("id");
