@@ -27,28 +27,6 @@ const PARAMS: [&str; 8] = [
     "q",
 ];
 
-/// Every operation kind, in the order the docs list them.
-const OPERATIONS: [OperationKind; 16] = [
-    OperationKind::ConnectionProbe,
-    OperationKind::MatchLookup,
-    OperationKind::Create,
-    OperationKind::Update,
-    OperationKind::Deactivate,
-    OperationKind::Reactivate,
-    OperationKind::Delete,
-    OperationKind::Read,
-    OperationKind::GroupCreate,
-    OperationKind::GroupUpdate,
-    OperationKind::GroupMembership,
-    OperationKind::GroupDelete,
-    OperationKind::ImportPage,
-    OperationKind::Search,
-    OperationKind::Discovery,
-    OperationKind::Rejected,
-];
-
-const IDPS: [Idp; 3] = [Idp::Entra, Idp::Okta, Idp::Other];
-
 fn one_of<T: Copy>(
     name: &str,
     value: &str,
@@ -101,12 +79,12 @@ pub(super) fn parse_query(raw: Option<&str>) -> AdminResult<ExchangeQuery> {
                 };
                 q.status_class = Some(class);
             }
-            "idp" => q.idp = Some(one_of("idp", &value, &IDPS, Idp::as_str)?),
+            "idp" => q.idp = Some(one_of("idp", &value, &Idp::ALL, Idp::as_str)?),
             "operation" => {
                 q.operation = Some(one_of(
                     "operation",
                     &value,
-                    &OPERATIONS,
+                    &OperationKind::ALL,
                     OperationKind::as_str,
                 )?);
             }
@@ -172,7 +150,7 @@ pub async fn get_one(
 mod tests {
     use super::*;
 
-    /// Position of `k` in [`OPERATIONS`]. The match is exhaustive, so a new variant fails to compile
+    /// Position of `k` in [`OperationKind::ALL`]. The match is exhaustive, so a new variant fails to compile
     /// here until it is listed (and the unit test checks the list agrees).
     const fn operation_index(k: OperationKind) -> usize {
         match k {
@@ -197,7 +175,7 @@ mod tests {
 
     #[test]
     fn the_operation_list_is_complete_and_in_step_with_the_stored_spelling() {
-        for (i, k) in OPERATIONS.iter().enumerate() {
+        for (i, k) in OperationKind::ALL.iter().enumerate() {
             assert_eq!(operation_index(*k), i);
             assert_eq!(OperationKind::parse(k.as_str()), *k);
         }

@@ -21,6 +21,9 @@ pub enum Idp {
 }
 
 impl Idp {
+    /// Every IdP value.
+    pub const ALL: [Idp; 3] = [Idp::Entra, Idp::Okta, Idp::Other];
+
     /// The stored spelling (`entra`, `okta`, `other`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -99,27 +102,30 @@ impl OperationKind {
             Self::Rejected => "rejected",
         }
     }
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [OperationKind; 16] = [
+        OperationKind::ConnectionProbe,
+        OperationKind::MatchLookup,
+        OperationKind::Create,
+        OperationKind::Update,
+        OperationKind::Deactivate,
+        OperationKind::Reactivate,
+        OperationKind::Delete,
+        OperationKind::Read,
+        OperationKind::GroupCreate,
+        OperationKind::GroupUpdate,
+        OperationKind::GroupMembership,
+        OperationKind::GroupDelete,
+        OperationKind::ImportPage,
+        OperationKind::Search,
+        OperationKind::Discovery,
+        OperationKind::Rejected,
+    ];
+
     /// Parse the stored spelling; unknown text is `Rejected`.
     pub fn parse(s: &str) -> Self {
-        const ALL: [OperationKind; 16] = [
-            OperationKind::ConnectionProbe,
-            OperationKind::MatchLookup,
-            OperationKind::Create,
-            OperationKind::Update,
-            OperationKind::Deactivate,
-            OperationKind::Reactivate,
-            OperationKind::Delete,
-            OperationKind::Read,
-            OperationKind::GroupCreate,
-            OperationKind::GroupUpdate,
-            OperationKind::GroupMembership,
-            OperationKind::GroupDelete,
-            OperationKind::ImportPage,
-            OperationKind::Search,
-            OperationKind::Discovery,
-            OperationKind::Rejected,
-        ];
-        ALL.into_iter()
+        Self::ALL
+            .into_iter()
             .find(|k| k.as_str() == s)
             .unwrap_or(Self::Rejected)
     }
