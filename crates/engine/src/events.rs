@@ -72,6 +72,12 @@ pub enum EngineEvent {
     /// All users, groups and exchanges were deleted.
     #[serde(rename = "reset")]
     Reset,
+    /// The runtime settings changed (`PUT /api/settings`): strict mode or retention.
+    #[serde(rename = "settings.changed")]
+    SettingsChanged {
+        /// The settings now in force.
+        settings: crate::admin_api::model::EngineSettings,
+    },
     /// The receiver fell behind and missed events: reload everything.
     #[serde(rename = "resync")]
     Resync {

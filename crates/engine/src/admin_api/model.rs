@@ -4,7 +4,7 @@
 
 use crate::capture::model::ExchangeSummary;
 use crate::mapping::{MappingProfile, MappingResult, TargetField};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
@@ -196,4 +196,43 @@ pub struct DeletedCounts {
     /// Captured exchanges deleted.
     #[ts(type = "number")]
     pub exchanges: i64,
+}
+
+/// `GET /api/settings`, `PUT /api/settings`: the engine's settings. `strict` and `retention`
+/// change at once through the API; the addresses and limits are fixed for a launch
+/// (`scimlab serve` flags, or the desktop app's Settings, which restarts the engine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineSettings {
+    /// Whether the SCIM listener answers in strict RFC mode (else tolerant: IdP quirks are
+    /// accepted and labelled).
+    pub strict: bool,
+    /// Number of captured exchanges kept; the oldest are dropped first.
+    #[ts(type = "number")]
+    pub retention: i64,
+    /// The address the SCIM listener is bound to.
+    pub scim_addr: String,
+    /// The address the admin listener is bound to (loopback).
+    pub admin_addr: String,
+    /// Largest SCIM request body accepted, in bytes.
+    #[ts(type = "number")]
+    pub body_limit: u64,
+    /// Largest body stored per captured exchange, in bytes.
+    #[ts(type = "number")]
+    pub capture_body_cap: u64,
+    /// The SQLite database file.
+    pub db_path: String,
+}
+
+/// `PUT /api/settings` body: the settings that apply at once. Absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsUpdate {
+    /// Strict RFC mode on or off.
+    #[ts(optional)]
+    pub strict: Option<bool>,
+    /// Number of captured exchanges to keep (1 to 10 000 000); lowering it drops the oldest
+    /// at the next capture.
+    #[ts(optional, type = "number")]
+    pub retention: Option<i64>,
 }

@@ -4,8 +4,9 @@
 //! `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`.
 
 use super::model::{
-    ChooseProfile, DeletedCounts, EndpointInfo, ErrorBody, ExchangePage, Health, ProfileList,
-    ResetResult, ResourceDetail, ResourcePage, RevealedKey, RoleChange, RotatedKey, TimelineEntry,
+    ChooseProfile, DeletedCounts, EndpointInfo, EngineSettings, ErrorBody, ExchangePage, Health,
+    ProfileList, ResetResult, ResourceDetail, ResourcePage, RevealedKey, RoleChange, RotatedKey,
+    SettingsUpdate, TimelineEntry,
 };
 use super::simulations::{SimulationStarted, SimulationState, SimulationStatus, StartSimulation};
 use crate::capture::model::{
@@ -56,6 +57,8 @@ fn expected() -> BTreeMap<String, String> {
     render::<ResourcePage>(&cfg, &mut out);
     render::<ResourceDetail>(&cfg, &mut out);
     render::<ResetResult>(&cfg, &mut out);
+    render::<EngineSettings>(&cfg, &mut out);
+    render::<SettingsUpdate>(&cfg, &mut out);
     render::<DeletedCounts>(&cfg, &mut out);
     render::<RoleChange>(&cfg, &mut out);
     render::<TimelineEntry>(&cfg, &mut out);

@@ -1,0 +1,97 @@
+//! The app frame: the engine connection, the sidebar, the live-link indicator, and the screen
+//! the hash route names. Screens live in `views/`.
+
+import { EngineProvider, useEngine } from "./state/engine";
+import { ToastProvider } from "./state/toasts";
+import { href, useRoute, type Screen } from "./state/route";
+import { ConnectView } from "./views/Connect";
+import { TrafficView } from "./views/Traffic";
+import { UsersView } from "./views/Users";
+import { RolesView } from "./views/Roles";
+import { ChecklistView } from "./views/Checklist";
+import { SettingsView } from "./views/Settings";
+import { StartupProblemView } from "./views/StartupProblem";
+
+const NAV: { screen: Screen; label: string; key: string }[] = [
+  { screen: "connect", label: "Connect", key: "1" },
+  { screen: "traffic", label: "Traffic", key: "2" },
+  { screen: "users", label: "Users", key: "3" },
+  { screen: "roles", label: "Roles", key: "4" },
+  { screen: "checklist", label: "Checklist", key: "5" },
+  { screen: "settings", label: "Settings", key: "6" },
+];
+
+function LinkState() {
+  const { stream } = useEngine();
+  const label = stream === "live" ? "live" : stream === "closed" ? "disconnected" : "reconnecting…";
+  return (
+    <div className={`link link-${stream}`} role="status" aria-live="polite" title="the live event stream from the engine">
+      <span className="dot" /> {label}
+    </div>
+  );
+}
+
+function Frame() {
+  const route = useRoute();
+  const { ready, problem, generation } = useEngine();
+  let body;
+  if (problem) body = <StartupProblemView problem={problem} />;
+  else if (!ready) body = <div className="loading">starting the engine…</div>;
+  else {
+    const props = { param: route.param, params: route.params };
+    body = (
+      <div key={generation} className="screen">
+        {route.screen === "connect" && <ConnectView {...props} />}
+        {route.screen === "traffic" && <TrafficView {...props} />}
+        {route.screen === "users" && <UsersView {...props} />}
+        {route.screen === "roles" && <RolesView {...props} />}
+        {route.screen === "checklist" && <ChecklistView {...props} />}
+        {route.screen === "settings" && <SettingsView {...props} />}
+      </div>
+    );
+  }
+  return (
+    <div className="app">
+      <nav className="sidebar" aria-label="screens">
+        <div className="brand">
+          <img src="/favicon.svg" alt="" width={22} height={22} /> ScimLab
+        </div>
+        {NAV.map((n) => (
+          <a
+            key={n.screen}
+            href={href(n.screen)}
+            className={route.screen === n.screen ? "active" : ""}
+            aria-current={route.screen === n.screen ? "page" : undefined}
+            title={`${n.label} (Alt+${n.key})`}
+          >
+            {n.label}
+          </a>
+        ))}
+        <div className="spacer" />
+        <LinkState />
+      </nav>
+      <main className="content">{body}</main>
+    </div>
+  );
+}
+
+/** Alt+1…6 switch screens from anywhere. */
+function onGlobalKey(e: KeyboardEvent) {
+  if (!e.altKey || e.ctrlKey || e.metaKey) return;
+  const n = NAV.find((x) => x.key === e.key);
+  if (n) {
+    e.preventDefault();
+    window.location.hash = href(n.screen);
+  }
+}
+if (typeof window !== "undefined") window.addEventListener("keydown", onGlobalKey);
+
+export function App() {
+  return (
+    <ToastProvider>
+      <EngineProvider>
+        <Frame />
+      </EngineProvider>
+    </ToastProvider>
+  );
+}

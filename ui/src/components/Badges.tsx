@@ -1,0 +1,53 @@
+//! Small coloured labels: IdP, HTTP status, role, field/check status, quirk.
+
+import type { CheckStatus, FieldStatus, Idp } from "../generated";
+
+const IDP_LABEL: Record<Idp, string> = { entra: "Entra ID", okta: "Okta", other: "other" };
+
+export function IdpBadge({ idp }: { idp: Idp }) {
+  return <span className={`badge idp-${idp}`}>{IDP_LABEL[idp]}</span>;
+}
+
+export function StatusBadge({ status }: { status: number }) {
+  const cls = status >= 500 ? "bad" : status >= 400 ? "warn" : status >= 300 ? "neutral" : "good";
+  return <span className={`badge status ${cls}`}>{status}</span>;
+}
+
+/** Role as the target app sees it; `invalid` when the field status says so. */
+export function RoleBadge({ role, status }: { role: string; status?: FieldStatus }) {
+  if (status === "invalid" || status === "ambiguous") {
+    return (
+      <span className="badge bad" title={`the role that arrived is ${status}; the user gets ${role}`}>
+        {status} → {role}
+      </span>
+    );
+  }
+  return <span className={`badge role-${role.toLowerCase()}`}>{role}</span>;
+}
+
+const FIELD_CLASS: Record<FieldStatus, string> = {
+  mapped: "good",
+  defaulted: "neutral",
+  missing: "warn",
+  invalid: "bad",
+  ambiguous: "warn",
+};
+
+export function FieldStatusBadge({ status }: { status: FieldStatus }) {
+  return <span className={`badge ${FIELD_CLASS[status]}`}>{status}</span>;
+}
+
+const CHECK_CLASS: Record<CheckStatus, string> = { pass: "good", warn: "warn", fail: "bad", "not-yet-seen": "neutral" };
+const CHECK_LABEL: Record<CheckStatus, string> = { pass: "pass", warn: "warn", fail: "fail", "not-yet-seen": "not yet seen" };
+
+export function CheckBadge({ status }: { status: CheckStatus }) {
+  return <span className={`badge ${CHECK_CLASS[status]}`}>{CHECK_LABEL[status]}</span>;
+}
+
+export function QuirkBadge({ label }: { label: string }) {
+  return (
+    <span className="badge quirk" title={label}>
+      {label}
+    </span>
+  );
+}

@@ -1,0 +1,44 @@
+//! A confirmation dialog for destructive actions (rotate key, reset data). Escape cancels,
+//! the confirm button is focused only after the user reads (no accidental Enter).
+
+import { useEffect, useRef, type ReactNode } from "react";
+
+export function Confirm({
+  title,
+  children,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+  danger = true,
+}: {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  danger?: boolean;
+}) {
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    cancelRef.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onCancel();
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onCancel]);
+  return (
+    <div className="modal-backdrop" onClick={onCancel}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label={title} onClick={(e) => e.stopPropagation()}>
+        <h3>{title}</h3>
+        <div className="modal-body">{children}</div>
+        <div className="modal-actions">
+          <button ref={cancelRef} onClick={onCancel}>
+            Cancel
+          </button>
+          <button className={danger ? "danger" : "primary"} onClick={onConfirm}>
+            {confirmLabel}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+//! A button that copies text and says so ("copied") for a moment.
+
+import { useState } from "react";
+import { useToast } from "../state/toasts";
+
+export async function copyText(text: string): Promise<void> {
+  if (navigator.clipboard?.writeText) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const area = document.createElement("textarea");
+  area.value = text;
+  document.body.appendChild(area);
+  area.select();
+  document.execCommand("copy");
+  area.remove();
+}
+
+export function CopyButton({ text, label = "copy", title }: { text: string | (() => string | Promise<string>); label?: string; title?: string }) {
+  const [done, setDone] = useState(false);
+  const toast = useToast();
+  return (
+    <button
+      className="small"
+      title={title ?? label}
+      onClick={async () => {
+        try {
+          await copyText(typeof text === "function" ? await text() : text);
+          setDone(true);
+          setTimeout(() => setDone(false), 1200);
+        } catch (e) {
+          toast.error(e);
+        }
+      }}
+    >
+      {done ? "copied" : label}
+    </button>
+  );
+}

@@ -1,0 +1,93 @@
+//! The host the UI runs in: the Tauri desktop shell, or a plain browser on the admin listener
+//! (`scimlab serve --ui`). The ONLY module that imports @tauri-apps/*. Everything else asks
+//! `host` for the connection (admin URL + token), for native file saving and for restarting
+//! the engine on other listen settings (desktop only).
+
+import type { EngineSettings } from "../generated";
+
+/** Where the admin API is and how to authenticate to it. */
+export interface Connection {
+  /** Absolute admin base URL (desktop), or "" for same-origin (browser mode). */
+  adminUrl: string;
+  /** The admin token for `Authorization: Bearer` (desktop); null in the browser (cookie). */
+  token: string | null;
+}
+
+/** Why the desktop shell could not start the engine, with a way out. */
+export interface StartupProblem {
+  /** `scim-port-in-use` (offer `suggestedAddr`) or `other`. */
+  kind: "scim-port-in-use" | "other";
+  /** What went wrong, in words. */
+  message: string;
+  /** The address that was asked for. */
+  addr: string | null;
+  /** A free address to offer instead. */
+  suggestedAddr: string | null;
+}
+
+/** What the shell answers to `connection`: a connection, or why there is none. */
+export type ConnectionState = { ok: true; connection: Connection } | { ok: false; problem: StartupProblem };
+
+/** Listen settings the desktop shell applies by restarting the engine (kept for next launch). */
+export interface ListenSettings {
+  scimAddr?: string;
+  strict?: boolean;
+  retention?: number;
+}
+
+/** The host, whichever it is. */
+export interface Host {
+  /** `desktop` inside Tauri, `browser` otherwise. */
+  kind: "desktop" | "browser";
+  /** The admin connection (desktop: through the shell's `connection` command). */
+  connection(): Promise<ConnectionState>;
+  /** Save `contents` to a file the user picks. Resolves to where it went, or null if cancelled. */
+  saveFile(suggestedName: string, contents: string, mime: string): Promise<string | null>;
+  /** Desktop only: restart the engine with these settings; resolves to the new connection. */
+  restartEngine(settings: ListenSettings): Promise<ConnectionState>;
+  /** Desktop only: the file the listen settings are kept in (shown in Settings). */
+  settingsFile(): Promise<string | null>;
+}
+
+/** True inside the Tauri webview. */
+export function isTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}
+
+async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  const core = await import("@tauri-apps/api/core");
+  return core.invoke<T>(cmd, args);
+}
+
+const desktop: Host = {
+  kind: "desktop",
+  connection: () => invoke<ConnectionState>("connection"),
+  saveFile: (suggestedName, contents) => invoke<string | null>("save_file", { suggestedName, contents }),
+  restartEngine: (settings) => invoke<ConnectionState>("restart_engine", { settings }),
+  settingsFile: () => invoke<string | null>("settings_file"),
+};
+
+const browser: Host = {
+  kind: "browser",
+  connection: async () => ({ ok: true, connection: { adminUrl: "", token: null } }),
+  saveFile: async (suggestedName, contents, mime) => {
+    const url = URL.createObjectURL(new Blob([contents], { type: mime }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = suggestedName;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    return suggestedName;
+  },
+  restartEngine: async () => {
+    throw new Error("listen addresses are set when scimlab serve starts: restart it with --scim-addr");
+  },
+  settingsFile: async () => null,
+};
+
+/** The host this UI runs in. */
+export const host: Host = isTauri() ? desktop : browser;
+
+export type { EngineSettings };

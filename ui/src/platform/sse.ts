@@ -1,0 +1,85 @@
+//! The live event stream (`GET /api/events`) read with fetch, not EventSource: fetch can send the
+//! desktop's Bearer token, EventSource cannot. Parses the text/event-stream framing, reconnects
+//! with backoff, and reports the link state so the UI can show "live" / "reconnecting".
+
+import type { EngineEvent } from "../generated";
+import { authHeaders, connection } from "./http";
+
+/** The link state of the stream. */
+export type StreamState = "connecting" | "live" | "reconnecting" | "closed";
+
+/** Split a text/event-stream buffer into complete messages; returns them and the rest. */
+export function parseSse(buffer: string): { events: { event: string; data: string }[]; rest: string } {
+  const events: { event: string; data: string }[] = [];
+  const normalized = buffer.replace(/\r\n?/g, "\n");
+  const blocks = normalized.split("\n\n");
+  const rest = blocks.pop() ?? "";
+  for (const block of blocks) {
+    let event = "message";
+    const data: string[] = [];
+    for (const line of block.split("\n")) {
+      if (line === "" || line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const field = colon === -1 ? line : line.slice(0, colon);
+      let value = colon === -1 ? "" : line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      if (field === "event") event = value;
+      else if (field === "data") data.push(value);
+    }
+    if (data.length > 0) events.push({ event, data: data.join("\n") });
+  }
+  return { events, rest };
+}
+
+/** Subscribe to engine events until the returned function is called. */
+export function subscribe(onEvent: (e: EngineEvent) => void, onState: (s: StreamState) => void): () => void {
+  let stopped = false;
+  let controller: AbortController | null = null;
+  let attempt = 0;
+
+  const run = async () => {
+    while (!stopped) {
+      controller = new AbortController();
+      onState(attempt === 0 ? "connecting" : "reconnecting");
+      try {
+        const resp = await fetch(`${connection().adminUrl}/api/events`, {
+          headers: authHeaders({ Accept: "text/event-stream" }),
+          credentials: "same-origin",
+          signal: controller.signal,
+        });
+        if (!resp.ok || !resp.body) throw new Error(`events answered ${resp.status}`);
+        if (attempt > 0) onEvent({ type: "resync", missed: 0 });
+        attempt = 0;
+        onState("live");
+        const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          const parsed = parseSse(buffer);
+          buffer = parsed.rest;
+          for (const m of parsed.events) {
+            try {
+              onEvent(JSON.parse(m.data) as EngineEvent);
+            } catch {
+              // a malformed message is skipped; the next reload repairs the view
+            }
+          }
+        }
+      } catch {
+        if (stopped) break;
+      }
+      if (stopped) break;
+      attempt += 1;
+      onState("reconnecting");
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
+    }
+    onState("closed");
+  };
+  void run();
+  return () => {
+    stopped = true;
+    controller?.abort();
+  };
+}
