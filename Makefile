@@ -1,20 +1,52 @@
-# ScimLab: the two commands the README promises, and a few helpers.
-#   make serve   run the SCIM endpoint (builds what it needs; database in the OS data dir)
-#   make test    run every test (what CI runs)
-.PHONY: serve test lint fmt bench
+# ScimLab: the two commands the README promises, and the steps they are made of.
+#   make run     build and start the desktop app (installs the system and npm packages it needs)
+#   make serve   headless: the SCIM endpoint, with the UI in a browser at the admin address
+#   make test    every test: Rust, UI unit tests, browser and desktop-window end to end (what CI runs)
+.PHONY: run app serve ui test test-rust test-ui e2e lint fmt bench
 
 SERVE_ARGS ?=
+TAURI := ui/node_modules/.bin/tauri
+XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
 
-serve:
+run: app
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	  echo "no display: run it under a desktop session, or use 'make serve' for the UI in a browser"; exit 1; fi
+	./target/debug/scimlab-desktop
+
+# The desktop binary with ui/dist embedded (tauri build runs the UI build first).
+app:
 	./scripts/ensure-toolchain.sh
-	cargo run --locked -p scimlab-engine --bin scimlab -- serve $(SERVE_ARGS)
+	./scripts/ensure-desktop-deps.sh
+	$(TAURI) build --debug --no-bundle
+
+ui:
+	./scripts/ensure-desktop-deps.sh --ui
+	npm --prefix ui run build
+
+serve: ui
+	./scripts/ensure-toolchain.sh
+	cargo run --locked -p scimlab-engine --bin scimlab -- serve --ui $(SERVE_ARGS)
 
 test:
 	./scripts/ensure-toolchain.sh
+	./scripts/ensure-desktop-deps.sh --test
+	$(MAKE) test-rust test-ui e2e
+
+test-rust:
 	cargo fmt --all -- --check
-	cargo build --locked -p scimlab-engine --bin scimlab   # the CLI tests run the real binary
+	cargo build --locked -p scimlab-engine --bin scimlab   # the CLI and e2e tests run the real binary
 	cargo test --locked --workspace
 	cargo clippy --locked --workspace --all-targets -- -D warnings
+
+test-ui:
+	npm --prefix ui run typecheck
+	npm --prefix ui test
+
+# After test-rust: `cargo test` leaves a dev-server build of the desktop binary; tauri build
+# replaces it with the one that embeds ui/dist, which the desktop test drives.
+e2e:
+	$(TAURI) build --debug --no-bundle
+	cd ui && $(XVFB) node --test --test-concurrency=1 e2e/
 
 lint:
 	cargo clippy --locked --workspace --all-targets -- -D warnings

@@ -13,3 +13,4 @@ mod mapping;
 mod robustness;
 mod simulate;
 mod strict;
+mod ui_api;

@@ -43,6 +43,11 @@ pub struct EngineConfig {
     pub retention: i64,
     /// How long a graceful shutdown waits for in-flight requests before cutting clients off.
     pub shutdown_grace: std::time::Duration,
+    /// Browser origins, besides the admin page itself, allowed to call the admin API (CORS
+    /// and the same-origin check for writes): the desktop webview's `tauri://localhost`.
+    pub admin_allowed_origins: Vec<String>,
+    /// A built UI (`ui/dist`, with `index.html`) to serve at `/` of the admin listener.
+    pub ui_dir: Option<PathBuf>,
 }
 
 impl EngineConfig {
@@ -61,6 +66,8 @@ impl EngineConfig {
             capture_body_cap: crate::capture::DEFAULT_BODY_CAP,
             retention: crate::capture::DEFAULT_RETENTION,
             shutdown_grace: crate::SHUTDOWN_GRACE,
+            admin_allowed_origins: Vec::new(),
+            ui_dir: None,
         }
     }
 }
@@ -84,6 +91,8 @@ impl std::fmt::Debug for EngineConfig {
             .field("capture_body_cap", &self.capture_body_cap)
             .field("retention", &self.retention)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("admin_allowed_origins", &self.admin_allowed_origins)
+            .field("ui_dir", &self.ui_dir)
             .finish()
     }
 }

@@ -12,8 +12,10 @@ pub mod capture;
 pub mod checks;
 pub mod config;
 pub mod events;
+pub mod host;
 pub mod mapping;
 pub mod results;
+pub mod runtime;
 pub mod scim_api;
 pub mod simulate;
 pub mod store;
@@ -22,7 +24,6 @@ pub use config::EngineConfig;
 
 use events::EventBus;
 use scim_api::ScimState;
-use scimlab_scim::Mode;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use store::Store;
@@ -63,6 +64,17 @@ pub enum EngineError {
         /// The address given.
         addr: SocketAddr,
     },
+    /// The SCIM address is taken (another ScimLab, or another program on that port).
+    #[error(
+        "the scim address {addr} is already in use (another scimlab or another program listens there): choose another with --scim-addr / SCIMLAB_SCIM_ADDR{}",
+        suggestion.map(|s| format!(", e.g. {s}")).unwrap_or_default()
+    )]
+    ScimAddrInUse {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// A free address on the same interface, when one was found nearby.
+        suggestion: Option<SocketAddr>,
+    },
     /// A listener could not bind.
     #[error(
         "could not listen on {addr} (choose a free address with --scim-addr / SCIMLAB_SCIM_ADDR or --admin-addr / SCIMLAB_ADMIN_ADDR): {source}"
@@ -89,6 +101,18 @@ pub async fn open_store(path: &std::path::Path) -> Result<Store, EngineError> {
             path: path.display().to_string(),
             source,
         })
+}
+
+/// A free address on `addr`'s interface with a port just above it (up to 200 ports on),
+/// skipping `avoid`; `None` when none is free. Used to offer another SCIM port when the asked
+/// one is taken. The port is free when checked; nothing reserves it.
+pub fn free_addr_near(addr: SocketAddr, avoid: &[u16]) -> Option<SocketAddr> {
+    let start = addr.port().max(1024);
+    (1..=200u16)
+        .filter_map(|d| start.checked_add(d))
+        .filter(|p| !avoid.contains(p))
+        .map(|p| SocketAddr::new(addr.ip(), p))
+        .find(|candidate| std::net::TcpListener::bind(candidate).is_ok())
 }
 
 /// How long a graceful shutdown waits for in-flight requests before cutting clients off.
@@ -159,16 +183,13 @@ impl Engine {
         let key = Arc::new(RwLock::new(key));
         let admin_token = Arc::new(admin_token);
         let events = EventBus::default();
+        let settings = runtime::RuntimeSettings::new(config.strict, config.retention);
         let (sink, writer) =
-            capture::writer::spawn(store.clone(), events.clone(), config.retention);
+            capture::writer::spawn(store.clone(), events.clone(), settings.clone());
         let state = ScimState {
             store: store.clone(),
             key: key.clone(),
-            mode: if config.strict {
-                Mode::Strict
-            } else {
-                Mode::Tolerant
-            },
+            settings: settings.clone(),
             body_limit: config.body_limit,
             capture: capture::Capture::new(sink, config.body_limit, config.capture_body_cap),
         };
@@ -181,7 +202,17 @@ impl Engine {
                 .map_err(|source| EngineError::Bind { addr, source })?;
             Ok::<_, EngineError>((l, local))
         };
-        let (scim_listener, scim_addr) = bind(config.scim_addr).await?;
+        let (scim_listener, scim_addr) = match bind(config.scim_addr).await {
+            Err(EngineError::Bind { addr, source })
+                if source.kind() == std::io::ErrorKind::AddrInUse =>
+            {
+                return Err(EngineError::ScimAddrInUse {
+                    addr,
+                    suggestion: free_addr_near(addr, &[config.admin_addr.port()]),
+                });
+            }
+            other => other?,
+        };
         let (admin_listener, admin_addr) = bind(config.admin_addr).await?;
         let scim_base_url = format!("http://{scim_addr}{}", config::SCIM_BASE_PATH);
         let (shutdown, rx) = watch::channel(false);
@@ -191,7 +222,16 @@ impl Engine {
             key: key.clone(),
             admin_token: admin_token.clone(),
             scim_base_url,
-            strict: config.strict,
+            settings: settings.clone(),
+            fixed: Arc::new(admin_api::FixedSettings {
+                scim_addr,
+                admin_addr,
+                body_limit: config.body_limit,
+                capture_body_cap: config.capture_body_cap,
+                db_path: config.db_path.display().to_string(),
+            }),
+            allowed_origins: Arc::new(config.admin_allowed_origins.clone()),
+            ui_dir: config.ui_dir.clone().map(Arc::new),
             shutdown: rx.clone(),
             simulations: Default::default(),
             roles_cache: Default::default(),

@@ -11,6 +11,7 @@ import type {
   MappingProfile,
   OperationKind,
   ProfileList,
+  QuirkInfo,
   ResetResult,
   ResourceDetail,
   ResourcePage,
@@ -51,6 +52,9 @@ export const api = {
   user: (id: string) => json<ResourceDetail>("GET", `/api/users/${encodeURIComponent(id)}`),
   groups: (startIndex = 1, count = 500) => json<ResourcePage>("GET", `/api/groups${query({ startIndex, count })}`),
   group: (id: string) => json<ResourceDetail>("GET", `/api/groups/${encodeURIComponent(id)}`),
+
+  /** Every quirk label with its plain-words explanation. */
+  quirks: () => json<QuirkInfo[]>("GET", "/api/quirks"),
 
   roles: () => json<RoleSummary>("GET", "/api/roles"),
   checklist: (idp: "entra" | "okta") => json<Checklist>("GET", `/api/checklist${query({ idp })}`),

@@ -3,37 +3,9 @@
 //! `host` for the connection (admin URL + token), for native file saving and for restarting
 //! the engine on other listen settings (desktop only).
 
-import type { EngineSettings } from "../generated";
+import type { Connection, ConnectionState, ListenSettings, StartupProblem } from "../generated";
 
-/** Where the admin API is and how to authenticate to it. */
-export interface Connection {
-  /** Absolute admin base URL (desktop), or "" for same-origin (browser mode). */
-  adminUrl: string;
-  /** The admin token for `Authorization: Bearer` (desktop); null in the browser (cookie). */
-  token: string | null;
-}
-
-/** Why the desktop shell could not start the engine, with a way out. */
-export interface StartupProblem {
-  /** `scim-port-in-use` (offer `suggestedAddr`) or `other`. */
-  kind: "scim-port-in-use" | "other";
-  /** What went wrong, in words. */
-  message: string;
-  /** The address that was asked for. */
-  addr: string | null;
-  /** A free address to offer instead. */
-  suggestedAddr: string | null;
-}
-
-/** What the shell answers to `connection`: a connection, or why there is none. */
-export type ConnectionState = { ok: true; connection: Connection } | { ok: false; problem: StartupProblem };
-
-/** Listen settings the desktop shell applies by restarting the engine (kept for next launch). */
-export interface ListenSettings {
-  scimAddr?: string;
-  strict?: boolean;
-  retention?: number;
-}
+export type { Connection, ConnectionState, ListenSettings, StartupProblem };
 
 /** The host, whichever it is. */
 export interface Host {
@@ -90,4 +62,3 @@ const browser: Host = {
 /** The host this UI runs in. */
 export const host: Host = isTauri() ? desktop : browser;
 
-export type { EngineSettings };

@@ -1,6 +1,189 @@
-//! The Checklist screen (placeholder until built).
-import type { ViewProps } from "./props";
+//! The Checklist screen (`#/checklist/entra`, `#/checklist/okta`): the setup checklist scored
+//! from the captured traffic for one IdP — score, every item with its verdict, what was seen,
+//! the exchanges it rests on, and for warn/fail the fix in the IdP portal's words. Reloads
+//! (debounced 500 ms) as traffic arrives; "Export report" saves the Markdown report.
 
-export function ChecklistView(_props: ViewProps) {
-  return <h2>Checklist</h2>;
+import { useCallback, useEffect, useState } from "react";
+import type { CheckItem, Checklist, EngineEvent } from "../generated";
+import { api, host } from "../platform";
+import { useToast } from "../state/toasts";
+import { href } from "../state/route";
+import { CheckBadge } from "../components/Badges";
+import type { ViewProps } from "./props";
+import { useLiveReload } from "./users/live";
+import "./checklist.css";
+
+type ChecklistIdp = "entra" | "okta";
+const TABS: { idp: ChecklistIdp; label: string }[] = [
+  { idp: "entra", label: "Entra ID" },
+  { idp: "okta", label: "Okta" },
+];
+const EVENTS: EngineEvent["type"][] = ["exchange.recorded", "resource.changed", "mapping.changed", "reset", "resync"];
+
+/** The IdP a route names (`entra` unless it says `okta`). */
+export function idpOf(param: string | null): ChecklistIdp {
+  return param === "okta" ? "okta" : "entra";
+}
+
+/** What traffic fills the items, per IdP (for the not-yet-seen state). */
+const FILLS: Record<ChecklistIdp, [string, string][]> = {
+  entra: [
+    ["Test Connection (Provisioning → Admin Credentials)", "connection test, authorization header"],
+    ["Provisioning a test user (Provision on demand, or the next cycle)", "required attributes, extra attributes, valid roles"],
+    ["Changing a provisioned user's attribute", "profile updates, PATCH dialect"],
+    ["Removing a user's assignment or blocking sign-in", "deactivation"],
+  ],
+  okta: [
+    ["Test Connector Configuration (Provisioning → Integration)", "connection test, authorization header"],
+    ["Assigning a test user to the app", "required attributes, extra and custom attributes, valid roles, password"],
+    ["Changing a provisioned user's profile", "profile updates, update mode (PUT or PATCH)"],
+    ["Unassigning a user from the app", "deactivation"],
+  ],
+};
+
+/** One checklist item (exported for tests). */
+export function CheckItemView({ item }: { item: CheckItem }) {
+  return (
+    <li className={`check-item check-${item.status}`} data-testid={`check-${item.id}`} data-status={item.status}>
+      <div className="check-head">
+        <CheckBadge status={item.status} />
+        <strong className="check-title">{item.title}</strong>
+        <span className="mono muted check-id">{item.id}</span>
+      </div>
+      <p className="check-summary">{item.summary}</p>
+      {item.fix && (item.status === "warn" || item.status === "fail") ? (
+        <div className={`check-fix fix-${item.status}`} role="note">
+          <strong>How to fix:</strong> {item.fix}
+        </div>
+      ) : null}
+      {item.evidence.length > 0 ? (
+        <div className="check-evidence">
+          <span className="muted">evidence:</span>
+          {item.evidence.map((id) => (
+            <a key={id} href={href("traffic", id)} className="evidence-link">
+              #{id}
+            </a>
+          ))}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+export function ChecklistView({ param }: ViewProps) {
+  const idp = idpOf(param);
+  const toast = useToast();
+  const [list, setList] = useState<Checklist | null>(null);
+  const [exporting, setExporting] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      const c = await api.checklist(idp);
+      setList(c);
+    } catch (e) {
+      toast.error(e);
+    }
+  }, [idp, toast]);
+
+  useEffect(() => {
+    setList(null);
+    void load();
+  }, [load]);
+
+  useLiveReload(EVENTS, 500, () => void load());
+
+  const exportReport = async () => {
+    setExporting(true);
+    try {
+      const text = await api.checklistReport(idp);
+      const where = await host.saveFile(`scimlab-checklist-${idp}.md`, text, "text/markdown");
+      if (where) toast.info(`checklist report saved to ${where}`);
+    } catch (e) {
+      toast.error(e);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const current = list && list.idp === idp ? list : null;
+  const total = current ? current.items.length : 0;
+  const nothingSeen = current !== null && current.score.notYetSeen === total;
+  // Problems first, so the fixes are what the admin sees first.
+  const order = { fail: 0, warn: 1, "not-yet-seen": 2, pass: 3 } as const;
+  const items = current ? [...current.items].sort((a, b) => order[a.status] - order[b.status]) : [];
+
+  return (
+    <div className="checklist">
+      <div className="row checklist-head">
+        <h2>Setup checklist</h2>
+        <div className="tabs" role="tablist">
+          {TABS.map((t) => (
+            <a key={t.idp} role="tab" aria-selected={t.idp === idp} className={`tab ${t.idp === idp ? "active" : ""}`} href={href("checklist", t.idp)}>
+              {t.label}
+            </a>
+          ))}
+        </div>
+        <div className="grow" />
+        <button onClick={() => void exportReport()} disabled={exporting || !current}>
+          {exporting ? "exporting…" : "Export report"}
+        </button>
+      </div>
+
+      {!current ? (
+        <div className="muted checklist-loading">scoring the traffic…</div>
+      ) : (
+        <>
+          <div className="score" data-testid="checklist-score">
+            <div className="score-tile good">
+              <span className="n">{current.score.pass}</span> pass
+            </div>
+            <div className="score-tile warn">
+              <span className="n">{current.score.warn}</span> warn
+            </div>
+            <div className="score-tile bad">
+              <span className="n">{current.score.fail}</span> fail
+            </div>
+            <div className="score-tile neutral">
+              <span className="n">{current.score.notYetSeen}</span> not yet seen
+            </div>
+            <div className="score-bar" aria-hidden>
+              {(["pass", "warn", "fail", "notYetSeen"] as const).map((k) =>
+                current.score[k] ? <span key={k} className={`seg seg-${k}`} style={{ flex: current.score[k] }} /> : null,
+              )}
+            </div>
+          </div>
+
+          {nothingSeen || current.score.notYetSeen > 0 ? (
+            <div className={`card checklist-fills ${nothingSeen ? "" : "compact"}`}>
+              {nothingSeen ? (
+                <h3>No {idp === "entra" ? "Entra ID" : "Okta"} traffic yet</h3>
+              ) : (
+                <h3>Still to see</h3>
+              )}
+              <p className="muted">
+                Items are scored from the requests {idp === "entra" ? "Entra ID" : "Okta"} sends to the endpoint (see{" "}
+                <a href={href("connect")}>Connect</a>; a simulated cycle there fills them too). What fills which item:
+              </p>
+              <table className="grid compact">
+                <tbody>
+                  {FILLS[idp].map(([what, fills]) => (
+                    <tr key={what}>
+                      <td>{what}</td>
+                      <td className="muted">{fills}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+
+          <ul className="check-list">
+            {items.map((item) => (
+              <CheckItemView key={item.id} item={item} />
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
 }

@@ -1,6 +1,12 @@
-//! The Users screen (placeholder until built).
-import type { ViewProps } from "./props";
+//! The Users screen: `#/users` is the list, `#/users/<id>` the user page. The two live in
+//! `views/users/` (list, page, pure helpers, live reload); this file only routes between them
+//! and loads their stylesheet.
 
-export function UsersView(_props: ViewProps) {
-  return <h2>Users</h2>;
+import type { ViewProps } from "./props";
+import { UserList } from "./users/UserList";
+import { UserPage } from "./users/UserPage";
+import "./users.css";
+
+export function UsersView({ param }: ViewProps) {
+  return param ? <UserPage key={param} id={param} /> : <UserList />;
 }

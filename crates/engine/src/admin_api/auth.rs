@@ -98,7 +98,7 @@ fn login_token(query: Option<&str>) -> Option<String> {
 
 /// The middleware: log in on `/?token=`, then let through only requests with the token.
 pub async fn require_token(State(state): State<AdminState>, req: Request, next: Next) -> Response {
-    if let Err(message) = same_origin_guard(req.method(), req.headers()) {
+    if let Err(message) = same_origin_guard(req.method(), req.headers(), &state.allowed_origins) {
         return forbidden(message);
     }
     let token = state.admin_token.as_str();
@@ -131,7 +131,11 @@ fn is_loopback_host(host: &str) -> bool {
 ///   must come from this very origin. `SameSite=Strict` does not separate ports, so a page on
 ///   another local port (a dev server) could otherwise post a form with the login cookie.
 ///   Scripts send no `Origin` and authenticate with the Bearer token.
-fn same_origin_guard(method: &axum::http::Method, headers: &HeaderMap) -> Result<(), &'static str> {
+fn same_origin_guard(
+    method: &axum::http::Method,
+    headers: &HeaderMap,
+    allowed_origins: &[String],
+) -> Result<(), &'static str> {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -146,6 +150,9 @@ fn same_origin_guard(method: &axum::http::Method, headers: &HeaderMap) -> Result
         return Ok(());
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if allowed_origins.iter().any(|o| o == origin) {
+            return Ok(());
+        }
         let authority = origin.strip_prefix("http://").unwrap_or("");
         if authority.is_empty() || authority != host {
             return Err(
@@ -287,26 +294,41 @@ mod tests {
     fn rebinding_hosts_and_cross_origin_writes_are_refused() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("evil.example:8788"));
-        assert!(same_origin_guard(&axum::http::Method::GET, &h).is_err());
+        assert!(same_origin_guard(&axum::http::Method::GET, &h, &[]).is_err());
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8788"));
-        assert!(same_origin_guard(&axum::http::Method::GET, &h).is_ok());
+        assert!(same_origin_guard(&axum::http::Method::GET, &h, &[]).is_ok());
         h.insert(
             header::ORIGIN,
             HeaderValue::from_static("http://127.0.0.1:5173"),
         );
-        assert!(same_origin_guard(&axum::http::Method::POST, &h).is_err());
-        assert!(same_origin_guard(&axum::http::Method::GET, &h).is_ok());
+        assert!(same_origin_guard(&axum::http::Method::POST, &h, &[]).is_err());
+        assert!(same_origin_guard(&axum::http::Method::GET, &h, &[]).is_ok());
         h.insert(
             header::ORIGIN,
             HeaderValue::from_static("http://127.0.0.1:8788"),
         );
-        assert!(same_origin_guard(&axum::http::Method::DELETE, &h).is_ok());
+        assert!(same_origin_guard(&axum::http::Method::DELETE, &h, &[]).is_ok());
         h.remove(header::ORIGIN);
         assert!(
-            same_origin_guard(&axum::http::Method::POST, &h).is_ok(),
+            same_origin_guard(&axum::http::Method::POST, &h, &[]).is_ok(),
             "scripts send no origin"
         );
         h.insert(header::HOST, HeaderValue::from_static("localhost:8788"));
-        assert!(same_origin_guard(&axum::http::Method::POST, &h).is_ok());
+        assert!(same_origin_guard(&axum::http::Method::POST, &h, &[]).is_ok());
+    }
+
+    #[test]
+    fn the_desktop_webview_origin_may_write_when_allowed() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8788"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("tauri://localhost"),
+        );
+        assert!(same_origin_guard(&axum::http::Method::PUT, &h, &[]).is_err());
+        let allowed = ["tauri://localhost".to_owned()];
+        assert!(same_origin_guard(&axum::http::Method::PUT, &h, &allowed).is_ok());
+        h.insert(header::ORIGIN, HeaderValue::from_static("tauri://evil"));
+        assert!(same_origin_guard(&axum::http::Method::PUT, &h, &allowed).is_err());
     }
 }

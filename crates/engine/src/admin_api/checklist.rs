@@ -22,8 +22,79 @@ pub async fn checklist(
     State(state): State<AdminState>,
     RawQuery(raw): RawQuery,
 ) -> AdminResult<Json<Checklist>> {
+    Ok(Json(compute(&state, raw.as_deref()).await?))
+}
+
+/// `GET /api/checklist/report?idp=entra|okta`: the checklist as a Markdown report to save or
+/// paste into a ticket (redacted like everything else: it names exchange ids, not bodies).
+pub async fn report(
+    State(state): State<AdminState>,
+    RawQuery(raw): RawQuery,
+) -> AdminResult<impl axum::response::IntoResponse> {
+    let checklist = compute(&state, raw.as_deref()).await?;
+    let text = render_report(
+        &checklist,
+        &state.scim_base_url,
+        &chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+    );
+    let name = format!("scimlab-checklist-{}.md", checklist.idp.as_str());
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        text,
+    ))
+}
+
+/// The Markdown of a checklist report.
+pub fn render_report(checklist: &Checklist, tenant_url: &str, when: &str) -> String {
+    use std::fmt::Write as _;
+    let idp = match checklist.idp {
+        Idp::Entra => "Microsoft Entra ID",
+        Idp::Okta => "Okta",
+        Idp::Other => "other",
+    };
+    let s = &checklist.score;
+    let mut out = format!(
+        "# ScimLab setup checklist — {idp}\n\n\
+         - tenant URL: `{tenant_url}`\n- scored: {when}, from the captured traffic\n\
+         - result: {} pass, {} warn, {} fail, {} not yet seen\n\n",
+        s.pass, s.warn, s.fail, s.not_yet_seen
+    );
+    for item in &checklist.items {
+        let status = match item.status {
+            checks::CheckStatus::Pass => "PASS",
+            checks::CheckStatus::Warn => "WARN",
+            checks::CheckStatus::Fail => "FAIL",
+            checks::CheckStatus::NotYetSeen => "NOT YET SEEN",
+        };
+        let _ = write!(
+            out,
+            "## [{status}] {}\n\n`{}` — {}\n\n",
+            item.title, item.id, item.summary
+        );
+        if let Some(fix) = &item.fix {
+            let _ = write!(out, "**Fix:** {fix}\n\n");
+        }
+        if !item.evidence.is_empty() {
+            let ids: Vec<String> = item.evidence.iter().map(|i| format!("#{i}")).collect();
+            let _ = write!(out, "Evidence (exchange ids): {}\n\n", ids.join(", "));
+        }
+    }
+    out
+}
+
+/// Score the checklist named by the `idp` parameter.
+async fn compute(state: &AdminState, raw: Option<&str>) -> AdminResult<Checklist> {
     let mut idp = None;
-    for (_, value) in query_pairs(raw.as_deref(), &["idp"])? {
+    for (_, value) in query_pairs(raw, &["idp"])? {
         idp = match value.as_str() {
             "entra" => Some(Idp::Entra),
             "okta" => Some(Idp::Okta),
@@ -38,7 +109,7 @@ pub async fn checklist(
         idp.ok_or_else(|| AdminError::bad_request("missing idp: use ?idp=entra or ?idp=okta"))?;
     // One list of users, evaluated once: results line up with users even if one is deleted
     // meanwhile.
-    let users = super::mapping::all_users_rendered(&state).await?;
+    let users = super::mapping::all_users_rendered(state).await?;
     let mut conn = state.store.read.acquire().await?;
     let profile = crate::results::active_profile(&mut conn).await?;
     let results = crate::results::evaluate_users(&mut conn, &profile, &users).await?;
@@ -75,9 +146,9 @@ pub async fn checklist(
             })
         })
         .collect();
-    Ok(Json(checks::evaluate(&CheckInput {
+    Ok(checks::evaluate(&CheckInput {
         idp,
         exchanges: &traffic,
         users: &facts,
-    })))
+    }))
 }

@@ -33,7 +33,7 @@ pub async fn health(State(state): State<AdminState>) -> AdminResult<Json<Health>
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         scim_base_url: state.scim_base_url.clone(),
-        strict: state.strict,
+        strict: state.settings.strict(),
         exchanges: count,
     }))
 }
@@ -44,7 +44,7 @@ pub async fn show(State(state): State<AdminState>) -> AdminResult<Json<EndpointI
     Ok(Json(EndpointInfo {
         tenant_url: state.scim_base_url.clone(),
         key_masked: mask_key(&key),
-        strict: state.strict,
+        strict: state.settings.strict(),
     }))
 }
 

@@ -47,14 +47,23 @@ fn one_of<T: Copy>(
 
 /// Turn the raw query string into an [`ExchangeQuery`] (with `limit` as asked, not yet + 1).
 pub(super) fn parse_query(raw: Option<&str>) -> AdminResult<ExchangeQuery> {
+    parse_query_within(raw, DEFAULT_LIMIT, MAX_LIMIT)
+}
+
+/// [`parse_query`] with another default and largest `limit` (the export reads more).
+pub(super) fn parse_query_within(
+    raw: Option<&str>,
+    default_limit: i64,
+    max_limit: i64,
+) -> AdminResult<ExchangeQuery> {
     let mut q = ExchangeQuery {
-        limit: DEFAULT_LIMIT,
+        limit: default_limit,
         ..ExchangeQuery::default()
     };
     for (name, value) in query_pairs(raw, &PARAMS)? {
         match name.as_str() {
             "before" => q.before = Some(int_param("before", &value, 1, i64::MAX)?),
-            "limit" => q.limit = int_param("limit", &value, 1, MAX_LIMIT)?,
+            "limit" => q.limit = int_param("limit", &value, 1, max_limit)?,
             "method" => {
                 let m = value.trim();
                 if m.is_empty() || m.len() > 20 || !m.bytes().all(|b| b.is_ascii_alphabetic()) {

@@ -20,9 +20,12 @@ mod checklist;
 mod data;
 mod endpoint;
 mod exchanges;
+mod export;
 mod mapping;
 pub mod model;
+mod quirks;
 mod resources;
+mod settings;
 pub mod simulations;
 mod sse;
 #[cfg(test)]
@@ -51,8 +54,15 @@ pub struct AdminState {
     pub admin_token: Arc<String>,
     /// The SCIM base URL on the bound address.
     pub scim_base_url: String,
-    /// Whether the SCIM listener runs in strict mode.
-    pub strict: bool,
+    /// Strict mode and retention, changeable through `PUT /api/settings`.
+    pub settings: Arc<crate::runtime::RuntimeSettings>,
+    /// What is fixed for this launch (addresses, limits, database).
+    pub fixed: Arc<FixedSettings>,
+    /// Browser origins besides the admin page itself that may call this API (CORS): the
+    /// desktop shell's webview (`tauri://localhost`). Empty for `scimlab serve`.
+    pub allowed_origins: Arc<Vec<String>>,
+    /// The built UI (`ui/dist`) served at `/`, when given (`scimlab serve --ui`).
+    pub ui_dir: Option<Arc<std::path::PathBuf>>,
     /// Becomes `true` when the engine shuts down. Open event streams end on it: graceful
     /// shutdown waits for every response to finish, and an SSE response otherwise never does.
     pub shutdown: watch::Receiver<bool>,
@@ -61,6 +71,21 @@ pub struct AdminState {
     /// The last `/api/roles` summary and the state it was computed from (see
     /// `mapping::roles`): mapping every user is linear in users, the summary is asked often.
     pub roles_cache: mapping::RolesCache,
+}
+
+/// The settings of a launch that do not change while it runs.
+#[derive(Debug, Clone)]
+pub struct FixedSettings {
+    /// Where the SCIM listener is bound.
+    pub scim_addr: std::net::SocketAddr,
+    /// Where the admin listener is bound.
+    pub admin_addr: std::net::SocketAddr,
+    /// SCIM request body limit, bytes.
+    pub body_limit: usize,
+    /// Captured body cap, bytes.
+    pub capture_body_cap: usize,
+    /// The database file.
+    pub db_path: String,
 }
 
 /// The admin router (without binding a socket). Serve it with
@@ -72,6 +97,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/endpoint/reveal", post(endpoint::reveal))
         .route("/endpoint/rotate", post(endpoint::rotate))
         .route("/exchanges", get(exchanges::list))
+        .route("/exchanges/export", get(export::har))
         .route("/exchanges/{id}", get(exchanges::get_one))
         .route("/users", get(resources::list_users))
         .route("/users/{id}", get(resources::get_user))
@@ -80,6 +106,9 @@ pub fn router(state: AdminState) -> Router {
         .route("/data", delete(data::reset))
         .route("/roles", get(mapping::roles))
         .route("/checklist", get(checklist::checklist))
+        .route("/checklist/report", get(checklist::report))
+        .route("/quirks", get(quirks::list))
+        .route("/settings", get(settings::show).put(settings::update))
         .route("/profiles", get(mapping::list))
         .route("/profiles/active", axum::routing::put(mapping::choose))
         .route(
@@ -91,10 +120,11 @@ pub fn router(state: AdminState) -> Router {
         .route("/simulations", post(simulations::start))
         .route("/simulations/{id}", get(simulations::get_one))
         .route("/events", get(sse::events));
-    Router::new()
-        .route("/", get(ui::index))
+    let origins = state.allowed_origins.clone();
+    let router = Router::new()
+        .route("/", get(ui::root))
         .nest("/api", api)
-        .fallback(not_found)
+        .fallback(ui::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         // Layers wrap the fallbacks too: an unauthenticated caller cannot even probe for routes.
         .layer(axum::middleware::map_response(security_headers))
@@ -102,7 +132,28 @@ pub fn router(state: AdminState) -> Router {
             state.clone(),
             auth::require_token,
         ))
-        .with_state(state)
+        .with_state(state);
+    if origins.is_empty() {
+        return router;
+    }
+    // Outermost, so a preflight (which carries no token) is answered before the token check.
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    router.layer(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(tower_http::cors::AllowOrigin::list(allowed))
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::PUT,
+                axum::http::Method::DELETE,
+            ])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+            .expose_headers([header::CONTENT_DISPOSITION])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 /// Headers on every admin response: nothing here may be cached (the reveal route returns the
@@ -183,7 +234,9 @@ impl IntoResponse for AdminError {
 /// Result alias of admin handlers.
 pub type AdminResult<T> = Result<T, AdminError>;
 
-async fn not_found(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> AdminError {
+pub(crate) async fn not_found(
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> AdminError {
     AdminError::not_found(format!(
         "no admin route at '{}': the routes are listed in docs/admin-api.md (the scim api is on the scim port under /scim/v2)",
         uri.path()

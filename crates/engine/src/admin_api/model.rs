@@ -236,3 +236,15 @@ pub struct SettingsUpdate {
     #[ts(optional, type = "number")]
     pub retention: Option<i64>,
 }
+
+/// `GET /api/quirks`: one IdP quirk ScimLab labels, explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QuirkInfo {
+    /// The stable label, e.g. `entra.string-boolean`.
+    pub label: String,
+    /// One line a person understands.
+    pub summary: String,
+    /// Whether RFC 7644 allows the shape (then strict mode still accepts it, only labelled).
+    pub rfc_allows: bool,
+}

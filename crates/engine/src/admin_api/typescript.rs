@@ -5,8 +5,8 @@
 
 use super::model::{
     ChooseProfile, DeletedCounts, EndpointInfo, EngineSettings, ErrorBody, ExchangePage, Health,
-    ProfileList, ResetResult, ResourceDetail, ResourcePage, RevealedKey, RoleChange, RotatedKey,
-    SettingsUpdate, TimelineEntry,
+    ProfileList, QuirkInfo, ResetResult, ResourceDetail, ResourcePage, RevealedKey, RoleChange,
+    RotatedKey, SettingsUpdate, TimelineEntry,
 };
 use super::simulations::{SimulationStarted, SimulationState, SimulationStatus, StartSimulation};
 use crate::capture::model::{
@@ -59,6 +59,13 @@ fn expected() -> BTreeMap<String, String> {
     render::<ResetResult>(&cfg, &mut out);
     render::<EngineSettings>(&cfg, &mut out);
     render::<SettingsUpdate>(&cfg, &mut out);
+    render::<QuirkInfo>(&cfg, &mut out);
+    // What the desktop shell tells the UI.
+    render::<crate::host::Connection>(&cfg, &mut out);
+    render::<crate::host::ProblemKind>(&cfg, &mut out);
+    render::<crate::host::StartupProblem>(&cfg, &mut out);
+    render::<crate::host::ConnectionState>(&cfg, &mut out);
+    render::<crate::host::ListenSettings>(&cfg, &mut out);
     render::<DeletedCounts>(&cfg, &mut out);
     render::<RoleChange>(&cfg, &mut out);
     render::<TimelineEntry>(&cfg, &mut out);

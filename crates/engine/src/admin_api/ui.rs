@@ -1,9 +1,110 @@
-//! `GET /`: a placeholder page until the real UI is served here (issue 6), and the page a
-//! browser gets when it is not logged in. Plain HTML, no script; nothing secret on either page.
+//! `GET /` and the UI's files: the built UI (`ui/dist`) when the engine was given one
+//! (`scimlab serve --ui`), else a plain placeholder page listing the API; and the page a browser
+//! gets when it is not logged in. Everything here sits behind the admin token like the API.
+//!
+//! Files are served from the one directory only: a request path is split into plain names
+//! (no `..`, no `.`, no backslash, no empty segment) before it is joined, so nothing outside
+//! the UI directory can be read. `index.html` carries a strict Content-Security-Policy: scripts,
+//! styles and connections from this origin only.
 
 use super::AdminState;
-use axum::extract::State;
-use axum::response::Html;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use std::path::{Path, PathBuf};
+
+/// The policy of the served UI: nothing but this origin; no inline script, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                       font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+                       form-action 'self'; frame-ancestors 'none'";
+
+/// The content type for a UI file, by extension.
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "json" | "map" => "application/json",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `dir` joined with the plain names of `uri_path`, or `None` for anything that could leave it.
+pub fn resolve(dir: &Path, uri_path: &str) -> Option<PathBuf> {
+    let mut out = dir.to_path_buf();
+    let trimmed = uri_path.trim_start_matches('/');
+    if trimmed.is_empty() {
+        return None;
+    }
+    for part in trimmed.split('/') {
+        if part.is_empty()
+            || part == "."
+            || part == ".."
+            || part.contains('\\')
+            || part.contains(':')
+        {
+            return None;
+        }
+        out.push(part);
+    }
+    Some(out)
+}
+
+async fn file_response(path: &Path) -> Option<Response> {
+    let bytes = tokio::fs::read(path).await.ok()?;
+    let mut resp = (StatusCode::OK, bytes).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(path)),
+    );
+    if path.extension().is_some_and(|e| e == "html") {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
+    Some(resp)
+}
+
+/// `GET /`: the UI's `index.html`, or the placeholder page without a UI.
+pub async fn root(State(state): State<AdminState>) -> Response {
+    if let Some(dir) = &state.ui_dir {
+        return match file_response(&dir.join("index.html")).await {
+            Some(resp) => resp,
+            None => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(page(
+                    "ScimLab admin",
+                    &format!(
+                        "<h1>The UI is missing</h1><p>No <code>index.html</code> in <code>{}</code>: build it with \
+                         <code>npm --prefix ui ci &amp;&amp; npm --prefix ui run build</code> and restart.</p>",
+                        escape(&dir.display().to_string())
+                    ),
+                )),
+            )
+                .into_response(),
+        };
+    }
+    index(State(state)).await.into_response()
+}
+
+/// Any other path: a UI file when there is a UI and the file exists, else the admin 404.
+pub async fn fallback(State(state): State<AdminState>, OriginalUri(uri): OriginalUri) -> Response {
+    if let Some(dir) = &state.ui_dir
+        && !uri.path().starts_with("/api/")
+        && let Some(path) = resolve(dir, uri.path())
+        && let Some(resp) = file_response(&path).await
+    {
+        return resp;
+    }
+    super::not_found(OriginalUri(uri)).await.into_response()
+}
 
 /// Escape text for HTML element content and attribute values.
 fn escape(s: &str) -> String {
@@ -35,7 +136,7 @@ fn page(title: &str, body: &str) -> String {
 /// `GET /` once logged in.
 pub async fn index(State(state): State<AdminState>) -> Html<String> {
     let tenant = escape(&state.scim_base_url);
-    let mode = if state.strict {
+    let mode = if state.settings.strict() {
         "strict RFC mode"
     } else {
         "tolerant mode"
@@ -91,5 +192,30 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert!(login_page("<b>").contains("&lt;b&gt;"));
+    }
+
+    #[test]
+    fn ui_paths_cannot_leave_the_directory() {
+        let dir = Path::new("/srv/ui");
+        assert_eq!(
+            resolve(dir, "/assets/index-abc.js"),
+            Some(PathBuf::from("/srv/ui/assets/index-abc.js"))
+        );
+        for bad in [
+            "/../etc/passwd",
+            "/assets/../../x",
+            "/./a",
+            "/a//b",
+            "/a\\..\\b",
+            "/",
+            "/c:/x",
+        ] {
+            assert_eq!(resolve(dir, bad), None, "{bad}");
+        }
+        assert_eq!(
+            content_type(Path::new("a.js")),
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(content_type(Path::new("a.bin")), "application/octet-stream");
     }
 }

@@ -65,6 +65,10 @@ struct ServeArgs {
     /// Address of the admin listener (API and UI); loopback only, never tunnel it.
     #[arg(long, env = "SCIMLAB_ADMIN_ADDR", default_value = DEFAULT_ADMIN_ADDR)]
     admin_addr: SocketAddr,
+    /// Serve the ScimLab UI in the browser at the admin address, from DIR (a built `ui/dist`);
+    /// `--ui` alone finds ui/dist of this checkout (from the binary's path, then the current directory).
+    #[arg(long, env = "SCIMLAB_UI_DIR", value_name = "DIR", num_args = 0..=1, default_missing_value = "auto")]
+    ui: Option<PathBuf>,
     /// Use this admin token (at least 16 printable characters) instead of a new random one per launch.
     #[arg(long, env = "SCIMLAB_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -109,6 +113,47 @@ async fn main() -> Result<ExitCode> {
     }
 }
 
+/// The UI directory for `--ui`: the one given, or `ui/dist` beside this checkout. It must hold
+/// a built `index.html`.
+fn find_ui_dir(given: PathBuf) -> Result<PathBuf> {
+    let build_hint =
+        "build it with `npm --prefix ui ci && npm --prefix ui run build` (or `make ui`)";
+    if given.as_os_str() != "auto" {
+        if given.join("index.html").is_file() {
+            return Ok(given);
+        }
+        anyhow::bail!(
+            "no built ui in {}: --ui needs a directory with index.html; {build_hint}",
+            given.display()
+        );
+    }
+    // target/<profile>/scimlab → the checkout's ui/dist; then ./ui/dist.
+    let mut candidates = Vec::new();
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(root) = exe
+            .parent()
+            .and_then(|p| p.parent())
+            .and_then(|p| p.parent())
+    {
+        candidates.push(root.join("ui/dist"));
+    }
+    candidates.push(PathBuf::from("ui/dist"));
+    candidates
+        .iter()
+        .find(|c| c.join("index.html").is_file())
+        .cloned()
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no built ui found (looked in {}): {build_hint}, or pass --ui <dir>",
+                candidates
+                    .iter()
+                    .map(|c| c.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
 async fn serve(args: ServeArgs) -> Result<()> {
     init_tracing();
     let db_path = resolve_db(args.db.db)?;
@@ -121,6 +166,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.admin_token = args.admin_token;
     config.capture_body_cap = args.capture_body_cap;
     config.retention = args.retention;
+    config.ui_dir = args.ui.map(find_ui_dir).transpose()?;
+    let served_ui = config.ui_dir.is_some();
     let engine = Engine::start(config)
         .await
         .context("scimlab could not start")?;
@@ -153,10 +200,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     );
     println!();
     // The only place the admin token is shown: this terminal, the local user's.
-    println!(
-        "  Admin UI / API:                        {}",
-        engine.admin_login_url()
-    );
+    let label = if served_ui {
+        "Admin UI (open in a browser):"
+    } else {
+        "Admin UI / API:"
+    };
+    println!("  {label:<39}{}", engine.admin_login_url());
     println!();
     println!("Entra ID and Okta cannot reach 127.0.0.1: expose the port with a tunnel");
     println!(

@@ -8,7 +8,9 @@
 
 use super::model::Exchange;
 use crate::events::{ChangedResource, EngineEvent, EventBus, latest_per_resource};
+use crate::runtime::RuntimeSettings;
 use crate::store::{Store, exchanges};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -25,7 +27,7 @@ const QUEUE: usize = 8192;
 pub fn spawn(
     store: Store,
     bus: EventBus,
-    retention: i64,
+    settings: Arc<RuntimeSettings>,
 ) -> (mpsc::Sender<Exchange>, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Exchange>(QUEUE);
     let task = tokio::spawn(async move {
@@ -39,7 +41,7 @@ pub fn spawn(
                     Ok(None) | Err(_) => break,
                 }
             }
-            write(&store, &bus, &mut batch, retention).await;
+            write(&store, &bus, &mut batch, settings.retention()).await;
             // Off the request path, on its own connection: keeps the WAL small without a
             // client ever waiting for a checkpoint (connections do not auto-checkpoint).
             store.checkpoint().await;

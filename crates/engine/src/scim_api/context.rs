@@ -127,7 +127,7 @@ pub async fn request_context(
 ) -> Response {
     let ctx = RequestCtx {
         base_url: base_url(req.headers()),
-        mode: state.mode,
+        mode: state.settings.mode(),
         log: Arc::default(),
     };
     ctx.note_all(&super::extract::query_quirks(

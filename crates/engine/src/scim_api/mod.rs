@@ -21,7 +21,7 @@ use crate::store::Store;
 use axum::Router;
 use axum::routing::{any, get, post};
 use response::ApiError;
-use scimlab_scim::{Mode, ResourceKind, ScimError};
+use scimlab_scim::{ResourceKind, ScimError};
 use std::sync::{Arc, RwLock};
 
 /// Shared state of the SCIM listener.
@@ -31,8 +31,8 @@ pub struct ScimState {
     pub store: Store,
     /// The current SCIM API key (behind a lock so it can be rotated while serving).
     pub key: Arc<RwLock<String>>,
-    /// Tolerant or strict.
-    pub mode: Mode,
+    /// Strict or tolerant mode (changeable while serving).
+    pub settings: Arc<crate::runtime::RuntimeSettings>,
     /// Request body limit in bytes.
     pub body_limit: usize,
     /// The capture middleware's state (records every exchange).

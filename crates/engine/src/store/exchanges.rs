@@ -110,11 +110,26 @@ fn json_col<T: serde::de::DeserializeOwned + Default>(row: &SqliteRow, col: &str
 
 /// One page of summaries, newest first, matching `q`.
 pub async fn list(conn: &mut Conn, q: &ExchangeQuery) -> Result<Vec<ExchangeSummary>> {
+    filtered(conn, q, SUMMARY_COLUMNS, summary).await
+}
+
+/// Like [`list`], but whole exchanges (headers, bodies, before/after): for exports.
+pub async fn list_whole(conn: &mut Conn, q: &ExchangeQuery) -> Result<Vec<Exchange>> {
+    filtered(conn, q, "*", whole).await
+}
+
+/// The filtered, newest-first query behind [`list`] and [`list_whole`].
+async fn filtered<T>(
+    conn: &mut Conn,
+    q: &ExchangeQuery,
+    columns: &str,
+    map: fn(&sqlx::sqlite::SqliteRow) -> Result<T>,
+) -> Result<Vec<T>> {
     enum Arg {
         Int(i64),
         Text(String),
     }
-    let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM exchanges WHERE 1 = 1");
+    let mut sql = format!("SELECT {columns} FROM exchanges WHERE 1 = 1");
     let mut args: Vec<Arg> = Vec::new();
     if let Some(b) = q.before {
         sql.push_str(" AND id < ?");
@@ -159,7 +174,7 @@ pub async fn list(conn: &mut Conn, q: &ExchangeQuery) -> Result<Vec<ExchangeSumm
         };
     }
     let rows = query.bind(q.limit).fetch_all(conn).await?;
-    rows.iter().map(summary).collect()
+    rows.iter().map(map).collect()
 }
 
 /// One exchange, whole.

@@ -1,0 +1,96 @@
+//! Settings that change while the engine runs: strict mode and capture retention.
+//!
+//! They are read on every request (mode) and every capture flush (retention), so they are
+//! atomics shared by the SCIM listener, the capture writer and the admin API (`PUT
+//! /api/settings`), not values copied out of `EngineConfig` at start. Changes last for this
+//! launch; `scimlab serve` flags and the desktop app's settings file set them at the next one.
+
+use scimlab_scim::Mode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+/// Smallest retention accepted (keep at least one exchange).
+pub const MIN_RETENTION: i64 = 1;
+/// Largest retention accepted through the admin API.
+pub const MAX_RETENTION: i64 = 10_000_000;
+
+/// The live settings (see the module docs).
+#[derive(Debug)]
+pub struct RuntimeSettings {
+    strict: AtomicBool,
+    retention: AtomicI64,
+}
+
+impl RuntimeSettings {
+    /// Settings starting at `strict` and `retention`.
+    pub fn new(strict: bool, retention: i64) -> Arc<Self> {
+        Arc::new(Self {
+            strict: AtomicBool::new(strict),
+            retention: AtomicI64::new(retention.max(MIN_RETENTION)),
+        })
+    }
+
+    /// Whether the SCIM listener answers in strict RFC mode.
+    pub fn strict(&self) -> bool {
+        self.strict.load(Ordering::Relaxed)
+    }
+
+    /// The SCIM mode for the next request.
+    pub fn mode(&self) -> Mode {
+        if self.strict() {
+            Mode::Strict
+        } else {
+            Mode::Tolerant
+        }
+    }
+
+    /// Switch strict mode on or off (from the next request on).
+    pub fn set_strict(&self, strict: bool) {
+        self.strict.store(strict, Ordering::Relaxed);
+    }
+
+    /// Number of captured exchanges kept.
+    pub fn retention(&self) -> i64 {
+        self.retention.load(Ordering::Relaxed)
+    }
+
+    /// Change the retention (applied at the next capture flush). Out of range is an error
+    /// naming the range.
+    pub fn set_retention(&self, retention: i64) -> Result<(), String> {
+        check_retention(retention)?;
+        self.retention.store(retention, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// `Ok` when `retention` is within range; else the message naming the range.
+pub fn check_retention(retention: i64) -> Result<(), String> {
+    if (MIN_RETENTION..=MAX_RETENTION).contains(&retention) {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid retention {retention}: keep from {MIN_RETENTION} to {MAX_RETENTION} exchanges"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_and_retention_change_in_place() {
+        let s = RuntimeSettings::new(false, 100);
+        assert_eq!(s.mode(), Mode::Tolerant);
+        s.set_strict(true);
+        assert_eq!(s.mode(), Mode::Strict);
+        s.set_retention(5).unwrap();
+        assert_eq!(s.retention(), 5);
+        let e = s.set_retention(0).unwrap_err();
+        assert!(
+            e.contains("invalid retention 0") && e.contains("10000000"),
+            "{e}"
+        );
+        assert_eq!(s.retention(), 5, "a refused value changes nothing");
+    }
+}

@@ -1,0 +1,162 @@
+//! ScimLab's desktop shell (Tauri v2). Glue only: it builds the engine's configuration from the
+//! app data directory, starts the engine in-process, hands the UI the admin URL and token
+//! through one command (`connection`), saves exports through the native dialog, shows in the
+//! tray and the window title whether the endpoint listens, and stops the engine cleanly on quit.
+//! Everything ScimLab knows lives in `scimlab-engine` and the UI.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod engine_slot;
+mod settings;
+
+use engine_slot::EngineSlot;
+use scimlab_engine::host::{ConnectionState, ListenSettings};
+use std::sync::Arc;
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, RunEvent, State};
+use tauri_plugin_dialog::DialogExt;
+
+/// The tray's status line, kept to update its text after a restart.
+struct TrayStatus(MenuItem<tauri::Wry>);
+
+/// `connection`: where the admin API is and the token for it, or why the engine is not running.
+#[tauri::command]
+async fn connection(slot: State<'_, Arc<EngineSlot>>) -> Result<ConnectionState, String> {
+    Ok(slot.state().await)
+}
+
+/// `restart_engine`: apply listen settings (kept in desktop.json when the engine starts).
+#[tauri::command]
+async fn restart_engine(
+    app: AppHandle,
+    slot: State<'_, Arc<EngineSlot>>,
+    settings: ListenSettings,
+) -> Result<ConnectionState, String> {
+    let state = slot.restart(&settings).await;
+    show_status(&app, &slot).await;
+    Ok(state)
+}
+
+/// `save_file`: ask where to save with the native dialog and write `contents` there. Returns
+/// the path, or `None` when the user cancelled.
+#[tauri::command]
+async fn save_file(
+    app: AppHandle,
+    suggested_name: String,
+    contents: String,
+) -> Result<Option<String>, String> {
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_file_name(&suggested_name)
+            .blocking_save_file()
+    })
+    .await
+    .map_err(|e| format!("the save dialog failed: {e}"))?;
+    let Some(path) = picked else {
+        return Ok(None);
+    };
+    let path = path
+        .into_path()
+        .map_err(|e| format!("cannot save there: {e}"))?;
+    std::fs::write(&path, contents)
+        .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// `settings_file`: where the desktop settings are kept (shown in Settings).
+#[tauri::command]
+async fn settings_file(slot: State<'_, Arc<EngineSlot>>) -> Result<Option<String>, String> {
+    Ok(Some(slot.settings_file().display().to_string()))
+}
+
+/// Put the endpoint status in the window title and the tray.
+async fn show_status(app: &AppHandle, slot: &EngineSlot) {
+    let status = slot.status().await;
+    if let Some(w) = app.get_webview_window("main") {
+        let title = match status.port {
+            Some(port) => format!("ScimLab — SCIM endpoint on :{port}"),
+            None => "ScimLab — endpoint not listening".to_owned(),
+        };
+        let _ = w.set_title(&title);
+    }
+    if let Some(tray) = app.try_state::<TrayStatus>() {
+        let _ = tray.0.set_text(&status.line);
+    }
+}
+
+/// The tray: the endpoint status (not clickable), show the window, quit.
+fn build_tray(app: &tauri::App) -> tauri::Result<()> {
+    let status = MenuItem::with_id(app, "status", "Endpoint starting…", false, None::<&str>)?;
+    let show = MenuItem::with_id(app, "show", "Show ScimLab", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit ScimLab", true, None::<&str>)?;
+    let menu = Menu::with_items(app, &[&status, &show, &quit])?;
+    let mut tray = TrayIconBuilder::with_id("scimlab")
+        .tooltip("ScimLab")
+        .menu(&menu)
+        .on_menu_event(|app, event| match event.id.as_ref() {
+            "show" => {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.show();
+                    let _ = w.set_focus();
+                }
+            }
+            "quit" => app.exit(0),
+            _ => {}
+        });
+    if let Some(icon) = app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    tray.build(app)?;
+    app.manage(TrayStatus(status));
+    Ok(())
+}
+
+/// The app data directory: `SCIMLAB_DESKTOP_DATA_DIR` (tests, portable use) or the OS's.
+fn data_dir(app: &tauri::App) -> anyhow::Result<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("SCIMLAB_DESKTOP_DATA_DIR") {
+        return Ok(dir.into());
+    }
+    Ok(app.path().app_data_dir()?)
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(tauri::generate_handler![
+            connection,
+            restart_engine,
+            save_file,
+            settings_file
+        ])
+        .setup(|app| {
+            let dir = data_dir(app)?;
+            std::fs::create_dir_all(&dir)?;
+            let slot = Arc::new(EngineSlot::new(dir));
+            app.manage(slot.clone());
+            // A missing tray host (no StatusNotifier) is not a reason to fail.
+            if let Err(e) = build_tray(app) {
+                tracing::warn!(error = %e, "no tray icon");
+            }
+            let handle = app.handle().clone();
+            tauri::async_runtime::block_on(async move {
+                slot.restart(&ListenSettings::default()).await;
+                show_status(&handle, &slot).await;
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())?;
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            let slot = app.state::<Arc<EngineSlot>>().inner().clone();
+            tauri::async_runtime::block_on(async move { slot.stop().await });
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! The desktop app's own settings file (`<app data>/desktop.json`): the SCIM address, strict
+//! mode and retention to start the engine with. The engine keeps its data in `scimlab.db`
+//! beside it. A missing or unreadable file means defaults (and a warning), never a crash.
+
+use scimlab_engine::host::ListenSettings;
+use std::path::{Path, PathBuf};
+
+/// The settings file in `data_dir`.
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join("desktop.json")
+}
+
+/// Read the settings (defaults when the file is missing or unreadable).
+pub fn load(file: &Path) -> ListenSettings {
+    match std::fs::read_to_string(file) {
+        Ok(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+            tracing::warn!(file = %file.display(), error = %e, "ignoring an unreadable settings file");
+            ListenSettings::default()
+        }),
+        Err(_) => ListenSettings::default(),
+    }
+}
+
+/// `base` with the fields `update` sets.
+pub fn merge(base: &ListenSettings, update: &ListenSettings) -> ListenSettings {
+    ListenSettings {
+        scim_addr: update.scim_addr.clone().or_else(|| base.scim_addr.clone()),
+        strict: update.strict.or(base.strict),
+        retention: update.retention.or(base.retention),
+    }
+}
+
+/// Write the settings (the directory exists: the engine's database lives there).
+pub fn save(file: &Path, settings: &ListenSettings) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(settings).map_err(std::io::Error::other)?;
+    std::fs::write(file, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_a_round_trip_and_merge_field_by_field() {
+        let dir = std::env::temp_dir().join(format!("scimlab-desktop-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = path(&dir);
+        assert_eq!(
+            load(&file),
+            ListenSettings::default(),
+            "missing file: defaults"
+        );
+        let base = ListenSettings {
+            scim_addr: Some("127.0.0.1:9000".into()),
+            strict: Some(true),
+            retention: None,
+        };
+        save(&file, &base).unwrap();
+        assert_eq!(load(&file), base);
+        let merged = merge(
+            &base,
+            &ListenSettings {
+                retention: Some(50),
+                ..ListenSettings::default()
+            },
+        );
+        assert_eq!(merged.scim_addr.as_deref(), Some("127.0.0.1:9000"));
+        assert_eq!(merged.strict, Some(true));
+        assert_eq!(merged.retention, Some(50));
+        std::fs::write(&file, "{not json").unwrap();
+        assert_eq!(
+            load(&file),
+            ListenSettings::default(),
+            "unreadable: defaults"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,114 @@
+// The real desktop window: the built app (`tauri build --debug --no-bundle`, which embeds
+// ui/dist) under Xvfb, driven through tauri-driver and WebKitWebDriver. Asserts that the
+// engine started in-process, the window title carries the SCIM port, the Connect screen shows
+// the tenant URL, a SCIM request flips it to "first request seen", and that a taken SCIM port
+// gives the "use another port" screen instead of a crash. Screenshots in ui/test-results/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { remote } from "webdriverio";
+import { ARTIFACTS, DESKTOP, SCIMLAB, freePort, tempDir, waitFor } from "./harness.mjs";
+
+const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(os.homedir(), ".cargo", "bin", "tauri-driver");
+let driver;
+const dirs = [];
+
+before(async () => {
+  assert.ok(existsSync(DESKTOP), `${DESKTOP} is missing: run \`make app\` (tauri build --debug --no-bundle) first`);
+  assert.ok(existsSync(TAURI_DRIVER), `${TAURI_DRIVER} is missing: cargo install tauri-driver --locked`);
+});
+
+after(async () => {
+  driver?.kill();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Start tauri-driver with `env` (the app inherits it) and open a session on the app. */
+async function launch(env) {
+  driver?.kill();
+  const port = await freePort();
+  const nativePort = await freePort();
+  driver = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  driver.stdout.on("data", (d) => (log += d));
+  driver.stderr.on("data", (d) => (log += d));
+  await waitFor(`tauri-driver on ${port} (${log})`, () =>
+    new Promise((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
+      s.on("error", () => resolve(false));
+    }),
+  );
+  return remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "error",
+    connectionRetryTimeout: 60000,
+    capabilities: { "tauri:options": { application: DESKTOP } },
+  });
+}
+
+const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
+
+test("the desktop window starts the engine and shows the tenant url", async () => {
+  const dir = tempDir("scimlab-desktop-");
+  dirs.push(dir);
+  const scimPort = await freePort();
+  const browser = await launch({ SCIMLAB_DESKTOP_DATA_DIR: dir, SCIMLAB_SCIM_ADDR: `127.0.0.1:${scimPort}` });
+  try {
+    const tenant = await byTestId(browser, "tenant-url");
+    await tenant.waitForExist({ timeout: 30000 });
+    const tenantUrl = `http://127.0.0.1:${scimPort}/scim/v2`;
+    assert.equal((await tenant.getText()).trim(), tenantUrl);
+    const title = await browser.getTitle();
+    assert.match(title, new RegExp(`:${scimPort}`), `window title '${title}' carries the port`);
+    await (await byTestId(browser, "waiting-first-request")).waitForExist({ timeout: 10000 });
+    // The engine really listens: an IdP's connection test reaches it and the screen flips.
+    const key = execFileSync(SCIMLAB, ["token", "show", "--db", path.join(dir, "scimlab.db")]).toString().trim();
+    const r = await fetch(`${tenantUrl}/Users?filter=userName%20eq%20%22probe%40example.com%22`, {
+      headers: { Authorization: `Bearer ${key}`, "User-Agent": "Azure-AD-SCIM/1.0" },
+    });
+    assert.equal(r.status, 200);
+    await (await byTestId(browser, "first-request-seen")).waitForExist({ timeout: 15000 });
+    await new Promise((res) => setTimeout(res, 1000)); // the next frame, before the screenshot
+    await browser.saveScreenshot(path.join(ARTIFACTS, "desktop-connect.png"));
+  } finally {
+    await browser.deleteSession().catch(() => {});
+  }
+});
+
+test("a taken scim port offers another one instead of crashing", async () => {
+  const dir = tempDir("scimlab-desktop-");
+  dirs.push(dir);
+  const blocker = net.createServer();
+  await new Promise((res) => blocker.listen(0, "127.0.0.1", res));
+  const taken = blocker.address().port;
+  const browser = await launch({ SCIMLAB_DESKTOP_DATA_DIR: dir, SCIMLAB_SCIM_ADDR: `127.0.0.1:${taken}` });
+  try {
+    const problem = await browser.$(".startup-problem");
+    await problem.waitForExist({ timeout: 30000 });
+    const text = await problem.getText();
+    assert.match(text, /SCIM port is taken/);
+    assert.match(text, new RegExp(`127\\.0\\.0\\.1:${taken}`));
+    await browser.saveScreenshot(path.join(ARTIFACTS, "desktop-port-taken.png"));
+    // Take the offer: the engine restarts there and the Connect screen shows the new URL.
+    const offer = await browser.$(".startup-problem button[type=submit]");
+    const label = await offer.getText();
+    const suggested = /:(\d+)/.exec(label)?.[1];
+    assert.ok(suggested && suggested !== String(taken), `the button offers another port: '${label}'`);
+    await offer.click();
+    const tenant = await byTestId(browser, "tenant-url");
+    await tenant.waitForExist({ timeout: 30000 });
+    assert.equal((await tenant.getText()).trim(), `http://127.0.0.1:${suggested}/scim/v2`);
+    assert.match(await browser.getTitle(), new RegExp(`:${suggested}`));
+  } finally {
+    await browser.deleteSession().catch(() => {});
+    blocker.close();
+  }
+});

@@ -1,0 +1,107 @@
+// Shared helpers of the end-to-end tests: free loopback ports, the real `scimlab` binary
+// (serve, simulate, token show) on a temp database, bounded waits, screenshot paths.
+// Everything targets 127.0.0.1 and every wait has a deadline.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const REPO = path.resolve(UI_DIR, "..");
+const TARGET = process.env.CARGO_TARGET_DIR ? path.resolve(REPO, process.env.CARGO_TARGET_DIR) : path.join(REPO, "target");
+export const SCIMLAB = path.join(TARGET, "debug", "scimlab");
+export const DESKTOP = path.join(TARGET, "debug", "scimlab-desktop");
+export const ARTIFACTS = path.join(UI_DIR, "test-results");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Poll `check` until it returns a truthy value or `ms` pass. */
+export async function waitFor(what, check, ms = 20000, every = 100) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** A temp directory removed by `cleanup`. */
+export function tempDir(prefix) {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Start `scimlab serve --ui` on free ports with a known admin token. */
+export async function startEngine() {
+  const dir = tempDir("scimlab-e2e-");
+  const scimPort = await freePort();
+  const adminPort = await freePort();
+  const token = "e2e-admin-token-0123456789";
+  const db = path.join(dir, "scimlab.db");
+  const child = spawn(
+    SCIMLAB,
+    ["serve", "--db", db, "--scim-addr", `127.0.0.1:${scimPort}`, "--admin-addr", `127.0.0.1:${adminPort}`, "--ui", path.join(UI_DIR, "dist")],
+    { env: { ...process.env, SCIMLAB_ADMIN_TOKEN: token, RUST_LOG: "warn" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const admin = `http://127.0.0.1:${adminPort}`;
+  await waitFor(`scimlab serve (${output})`, async () => {
+    if (child.exitCode !== null) throw new Error(`scimlab exited ${child.exitCode}: ${output}`);
+    const r = await fetch(`${admin}/api/health`, { headers: { Authorization: `Bearer ${token}` } });
+    return r.ok;
+  });
+  const key = execFileSync(SCIMLAB, ["token", "show", "--db", db]).toString().trim().split(/\s+/).pop();
+  return {
+    dir,
+    db,
+    admin,
+    token,
+    key,
+    scimPort,
+    tenantUrl: `http://127.0.0.1:${scimPort}/scim/v2`,
+    loginUrl: `${admin}/?token=${token}`,
+    api: async (p) => (await fetch(`${admin}${p}`, { headers: { Authorization: `Bearer ${token}` } })).json(),
+    async stop() {
+      child.kill("SIGINT");
+      await waitFor("scimlab to stop", () => child.exitCode !== null, 15000).catch(() => child.kill("SIGKILL"));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Replay an IdP's provisioning at the SCIM port with the simulator (the real binary). */
+export function simulate(engine, scenario, extra = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SCIMLAB, ["simulate", scenario, "--db", engine.db, "--scim-addr", `127.0.0.1:${engine.scimPort}`, ...extra], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      code === 0 ? resolve(out) : reject(new Error(`simulate ${scenario} exited ${code}: ${out}`));
+    });
+  });
+}

@@ -1,0 +1,92 @@
+//! Tests of the Checklist screen: statuses, fixes for warn/fail, evidence links, problem-first order, report export, the not-yet-seen state.
+
+import { describe, expect, it, vi, beforeEach } from "vitest";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import type { Checklist } from "../generated";
+import { ChecklistView, idpOf } from "./Checklist";
+
+const checklist = vi.fn();
+const report = vi.fn();
+const saveFile = vi.fn();
+vi.mock("../platform", async (orig) => {
+  const real = await orig<typeof import("../platform")>();
+  return {
+    ...real,
+    api: { checklist: (idp: string) => checklist(idp), checklistReport: (idp: string) => report(idp) },
+    host: { ...real.host, saveFile: (...a: unknown[]) => saveFile(...a) },
+  };
+});
+
+const list: Checklist = {
+  idp: "okta",
+  score: { pass: 1, warn: 1, fail: 1, notYetSeen: 1 },
+  items: [
+    { id: "auth.header", title: "authorization header accepted", status: "pass", summary: "every request carried the bearer key", evidence: [3, 4], fix: null },
+    { id: "roles.valid", title: "role values valid", status: "fail", summary: "2 users sent an invalid role", evidence: [7], fix: "in okta set the role attribute to Member or Admin" },
+    { id: "okta.update-mode", title: "update mode", status: "warn", summary: "okta sent PUT", evidence: [], fix: "enable PATCH in the app settings" },
+    { id: "lifecycle.deactivation", title: "deactivation", status: "not-yet-seen", summary: "no deactivation from okta yet", evidence: [], fix: null },
+  ],
+};
+
+beforeEach(() => {
+  checklist.mockReset();
+  report.mockReset();
+  saveFile.mockReset();
+});
+
+describe("ChecklistView", () => {
+  it("defaults to entra", () => {
+    expect(idpOf(null)).toBe("entra");
+    expect(idpOf("okta")).toBe("okta");
+    expect(idpOf("bogus")).toBe("entra");
+  });
+
+  it("renders each item's status, fix for warn/fail and evidence links", async () => {
+    checklist.mockResolvedValue(list);
+    render(<ChecklistView param="okta" params={new URLSearchParams()} />);
+    const fail = await screen.findByTestId("check-roles.valid");
+    expect(checklist).toHaveBeenCalledWith("okta");
+    expect(fail.getAttribute("data-status")).toBe("fail");
+    expect(within(fail).getByText("fail").className).toContain("bad");
+    expect(within(fail).getByRole("note").textContent).toContain("in okta set the role attribute to Member or Admin");
+    expect(within(fail).getByRole("link", { name: "#7" }).getAttribute("href")).toBe("#/traffic/7");
+
+    const pass = screen.getByTestId("check-auth.header");
+    expect(pass.getAttribute("data-status")).toBe("pass");
+    expect(within(pass).queryByRole("note")).toBeNull();
+    expect(within(pass).getAllByRole("link").map((a) => a.getAttribute("href"))).toEqual(["#/traffic/3", "#/traffic/4"]);
+
+    expect(within(screen.getByTestId("check-okta.update-mode")).getByRole("note").textContent).toContain("enable PATCH");
+    expect(screen.getByTestId("check-lifecycle.deactivation").getAttribute("data-status")).toBe("not-yet-seen");
+    expect(within(screen.getByTestId("check-lifecycle.deactivation")).getByText("not yet seen")).toBeTruthy();
+
+    // problems come first
+    const order = screen.getAllByRole("listitem").map((li) => li.getAttribute("data-testid")).filter(Boolean);
+    expect(order).toEqual(["check-roles.valid", "check-okta.update-mode", "check-lifecycle.deactivation", "check-auth.header"]);
+
+    expect(screen.getByTestId("checklist-score").textContent).toContain("1 not yet seen");
+    expect(screen.getByRole("tab", { name: "Okta" }).getAttribute("aria-selected")).toBe("true");
+  });
+
+  it("exports the Markdown report through the host", async () => {
+    checklist.mockResolvedValue(list);
+    report.mockResolvedValue("# report");
+    saveFile.mockResolvedValue("/home/me/scimlab-checklist-okta.md");
+    render(<ChecklistView param="okta" params={new URLSearchParams()} />);
+    await screen.findByTestId("check-roles.valid");
+    fireEvent.click(screen.getByRole("button", { name: "Export report" }));
+    await waitFor(() => expect(saveFile).toHaveBeenCalledWith("scimlab-checklist-okta.md", "# report", "text/markdown"));
+    expect(report).toHaveBeenCalledWith("okta");
+  });
+
+  it("explains what fills the items when nothing was seen", async () => {
+    checklist.mockResolvedValue({
+      idp: "entra",
+      score: { pass: 0, warn: 0, fail: 0, notYetSeen: 1 },
+      items: [{ id: "connection.test", title: "connection test", status: "not-yet-seen", summary: "no test yet", evidence: [], fix: null }],
+    } satisfies Checklist);
+    render(<ChecklistView param={null} params={new URLSearchParams()} />);
+    await screen.findByText("No Entra ID traffic yet");
+    expect(screen.getByText(/Test Connection/)).toBeTruthy();
+  });
+});

@@ -1,0 +1,56 @@
+//! Render harness for the Connect and Traffic view tests: the real Engine and Toast providers
+//! around a view, with the fake platform of testPlatform.ts (mock it with vi.mock first), `emit`
+//! to deliver engine events by hand, and a summary factory. Only imported by *.test.tsx files.
+
+import { act, render } from "@testing-library/react";
+import type { ReactNode } from "react";
+import type { EngineEvent, ExchangeSummary } from "../generated";
+import { EngineProvider, useEngine } from "../state/engine";
+import { ToastProvider } from "../state/toasts";
+import { stream } from "./testPlatform";
+
+function Ready({ children }: { children: ReactNode }) {
+  const { ready } = useEngine();
+  return ready ? <>{children}</> : null;
+}
+
+/** Render `ui` inside the providers, once the fake engine is "connected". */
+export function renderWithEngine(ui: ReactNode) {
+  return render(
+    <ToastProvider>
+      <EngineProvider>
+        <Ready>{ui}</Ready>
+      </EngineProvider>
+    </ToastProvider>,
+  );
+}
+
+/** Deliver an engine event as the stream would. */
+export function emit(e: EngineEvent): void {
+  act(() => {
+    if (!stream.listener) throw new Error("no subscriber: the view is not mounted under the engine");
+    stream.listener(e);
+  });
+}
+
+let nextId = 1;
+/** A plausible exchange summary. */
+export function summary(over: Partial<ExchangeSummary> = {}): ExchangeSummary {
+  const id = over.id ?? nextId++;
+  return {
+    id,
+    at: "2026-11-28T17:02:03.123Z",
+    method: "GET",
+    path: "/scim/v2/Users",
+    query: "",
+    status: 200,
+    latencyMs: 1.4,
+    idp: "entra",
+    operation: "connection-probe",
+    resourceType: null,
+    resourceId: null,
+    resourceName: null,
+    quirks: [],
+    ...over,
+  };
+}

@@ -1,0 +1,41 @@
+//! The fake `../platform` for the Connect and Traffic view tests: api calls are vi.fn()s, and
+//! the event stream is driven by hand through `stream.listener`. Kept apart from the render
+//! harness so the mock factory imports nothing that imports the platform (no import cycle).
+
+import { vi } from "vitest";
+import type { EngineEvent } from "../generated";
+
+export type Listener = (e: EngineEvent) => void;
+// on globalThis: the mock factory and the test may see two instances of this module
+const g = globalThis as unknown as { __scimlabStream?: { listener: Listener | null } };
+export const stream: { listener: Listener | null } = (g.__scimlabStream ??= { listener: null });
+
+/** The object `vi.mock("../platform", () => platformMock())` should return. */
+export function platformMock() {
+  return {
+    api: {
+      endpoint: vi.fn(),
+      revealKey: vi.fn(),
+      rotateKey: vi.fn(),
+      exchanges: vi.fn(),
+      exchange: vi.fn(),
+      exportHar: vi.fn(),
+      startSimulation: vi.fn(),
+      quirks: vi.fn(async () => [{ label: "entra.capitalized-op", summary: "Entra capitalises PATCH ops", rfcAllows: false }]),
+    },
+    host: {
+      kind: "browser",
+      connection: vi.fn(async () => ({ ok: true, connection: { adminUrl: "", token: null } })),
+      saveFile: vi.fn(async (name: string) => name),
+    },
+    setConnection: vi.fn(),
+    subscribe: vi.fn((onEvent: Listener, onState: (s: string) => void) => {
+      stream.listener = onEvent;
+      onState("live");
+      return () => {
+        stream.listener = null;
+      };
+    }),
+    ApiError: class ApiError extends Error {},
+  };
+}

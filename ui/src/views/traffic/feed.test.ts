@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import type { ExchangeSummary } from "../../generated";
+import { CAP, feedReducer, INITIAL, type FeedState } from "./feed";
+
+const r = (id: number): ExchangeSummary => ({
+  id, at: "", method: "GET", path: "/", query: "", status: 200, latencyMs: 1, idp: "entra",
+  operation: "read", resourceType: null, resourceId: null, resourceName: null, quirks: [],
+});
+const ids = (s: FeedState) => s.rows.map((x) => x.id);
+const loaded = (list: number[], nextBefore: number | null = null) =>
+  feedReducer(INITIAL, { type: "loaded", page: { items: list.map(r), nextBefore } });
+
+describe("feedReducer", () => {
+  it("prepends live rows newest first and ignores ones already shown", () => {
+    let s = loaded([3, 2, 1]);
+    s = feedReducer(s, { type: "incoming", rows: [r(5), r(4), r(3)], scrolledDown: false });
+    expect(ids(s)).toEqual([5, 4, 3, 2, 1]);
+    expect(s.unseen).toBe(0);
+  });
+
+  it("counts rows that arrive while scrolled down", () => {
+    let s = loaded([1]);
+    s = feedReducer(s, { type: "incoming", rows: [r(3), r(2)], scrolledDown: true });
+    s = feedReducer(s, { type: "incoming", rows: [r(4)], scrolledDown: true });
+    expect(s.unseen).toBe(3);
+    expect(feedReducer(s, { type: "seen" }).unseen).toBe(0);
+  });
+
+  it("holds rows while paused and applies them on resume", () => {
+    let s = feedReducer(loaded([1]), { type: "pause" });
+    s = feedReducer(s, { type: "incoming", rows: [r(2)], scrolledDown: false });
+    s = feedReducer(s, { type: "incoming", rows: [r(4), r(3), r(2)], scrolledDown: false });
+    expect(ids(s)).toEqual([1]);
+    expect(s.pending.map((x) => x.id)).toEqual([4, 3, 2]);
+    s = feedReducer(s, { type: "resume", scrolledDown: false });
+    expect(ids(s)).toEqual([4, 3, 2, 1]);
+    expect(s.pending).toEqual([]);
+    expect(s.paused).toBe(false);
+  });
+
+  it("appends older pages without duplicates", () => {
+    let s = loaded([10, 9], 9);
+    s = feedReducer(s, { type: "more", page: { items: [r(9), r(8), r(7)], nextBefore: 7 } });
+    expect(ids(s)).toEqual([10, 9, 8, 7]);
+    expect(s.nextBefore).toBe(7);
+  });
+
+  it("caps memory at CAP rows, dropping the oldest", () => {
+    const big = Array.from({ length: CAP }, (_, i) => CAP - i); // CAP..1
+    let s = loaded(big, 1);
+    s = feedReducer(s, { type: "incoming", rows: [r(CAP + 2), r(CAP + 1)], scrolledDown: false });
+    expect(s.rows.length).toBe(CAP);
+    expect(s.rows[0].id).toBe(CAP + 2);
+    expect(s.rows[CAP - 1].id).toBe(3);
+    expect(s.capped).toBe(true);
+    expect(s.nextBefore).toBeNull();
+  });
+});

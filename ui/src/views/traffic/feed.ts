@@ -1,0 +1,106 @@
+//! The Traffic screen's row store as a pure reducer: the loaded rows (newest first, capped at
+//! 100 000), the older-page cursor, live rows arriving (prepended, or held while paused), and
+//! the "n new ↑" count for rows that arrived while the user was scrolled down. One dispatch per
+//! engine event keeps a burst of exchanges to one render.
+
+import type { ExchangePage, ExchangeSummary } from "../../generated";
+
+/** Most rows kept in memory. */
+export const CAP = 100_000;
+
+export interface FeedState {
+  rows: ExchangeSummary[];
+  nextBefore: number | null;
+  loading: boolean;
+  loadingMore: boolean;
+  paused: boolean;
+  /** Live rows held while paused, newest first. */
+  pending: ExchangeSummary[];
+  /** Rows prepended while the user was scrolled down (the "n new ↑" pill). */
+  unseen: number;
+  /** Older rows were dropped to stay under CAP. */
+  capped: boolean;
+}
+
+export const INITIAL: FeedState = {
+  rows: [],
+  nextBefore: null,
+  loading: true,
+  loadingMore: false,
+  paused: false,
+  pending: [],
+  unseen: 0,
+  capped: false,
+};
+
+export type FeedAction =
+  | { type: "loading" }
+  | { type: "loaded"; page: ExchangePage }
+  | { type: "load-failed" }
+  | { type: "loading-more" }
+  | { type: "more"; page: ExchangePage }
+  | { type: "incoming"; rows: ExchangeSummary[]; scrolledDown: boolean }
+  | { type: "pause" }
+  | { type: "resume"; scrolledDown: boolean }
+  | { type: "seen" };
+
+function cap(rows: ExchangeSummary[]): { rows: ExchangeSummary[]; dropped: boolean } {
+  return rows.length > CAP ? { rows: rows.slice(0, CAP), dropped: true } : { rows, dropped: false };
+}
+
+/** The newest id known (shown or held). */
+function topId(s: FeedState): number {
+  return Math.max(s.rows[0]?.id ?? 0, s.pending[0]?.id ?? 0);
+}
+
+export function feedReducer(s: FeedState, a: FeedAction): FeedState {
+  switch (a.type) {
+    case "loading":
+      return { ...s, loading: true };
+    case "loaded": {
+      // a reload replaces what was shown; held rows are part of what was reloaded
+      return { ...INITIAL, paused: s.paused, loading: false, rows: a.page.items, nextBefore: a.page.nextBefore };
+    }
+    case "load-failed":
+      return { ...s, loading: false, loadingMore: false };
+    case "loading-more":
+      return { ...s, loadingMore: true };
+    case "more": {
+      const last = s.rows[s.rows.length - 1]?.id ?? Infinity;
+      const older = a.page.items.filter((r) => r.id < last);
+      const { rows, dropped } = cap(s.rows.concat(older));
+      return { ...s, loadingMore: false, rows, nextBefore: dropped ? null : a.page.nextBefore, capped: s.capped || dropped };
+    }
+    case "incoming": {
+      const top = topId(s);
+      const fresh = a.rows.filter((r) => r.id > top);
+      if (fresh.length === 0) return s;
+      if (s.paused) return { ...s, pending: cap(fresh.concat(s.pending)).rows };
+      const { rows, dropped } = cap(fresh.concat(s.rows));
+      return {
+        ...s,
+        rows,
+        nextBefore: dropped ? null : s.nextBefore,
+        capped: s.capped || dropped,
+        unseen: a.scrolledDown ? s.unseen + fresh.length : 0,
+      };
+    }
+    case "pause":
+      return { ...s, paused: true };
+    case "resume": {
+      if (s.pending.length === 0) return { ...s, paused: false };
+      const { rows, dropped } = cap(s.pending.concat(s.rows));
+      return {
+        ...s,
+        paused: false,
+        pending: [],
+        rows,
+        nextBefore: dropped ? null : s.nextBefore,
+        capped: s.capped || dropped,
+        unseen: a.scrolledDown ? s.unseen + s.pending.length : 0,
+      };
+    }
+    case "seen":
+      return s.unseen === 0 ? s : { ...s, unseen: 0 };
+  }
+}

@@ -1,0 +1,113 @@
+//! Hand-rolled row virtualisation for the Traffic table: fixed row height, only the visible
+//! rows plus an overscan in the DOM, so 100 000 exchanges scroll like 100. The math is pure
+//! (`visibleRange`) and unit-tested; `useVirtualRows` wires it to a scroll container.
+
+import { useCallback, useLayoutEffect, useState, type RefObject } from "react";
+
+export interface RangeInput {
+  count: number;
+  rowHeight: number;
+  scrollTop: number;
+  viewportHeight: number;
+  overscan: number;
+}
+
+export interface Range {
+  /** First row index to render (inclusive). */
+  start: number;
+  /** Row index after the last to render (exclusive). */
+  end: number;
+  /** translateY of the first rendered row. */
+  offset: number;
+  /** Height of the whole list. */
+  total: number;
+}
+
+/** The rows to render for a scroll position. */
+export function visibleRange({ count, rowHeight, scrollTop, viewportHeight, overscan }: RangeInput): Range {
+  const total = count * rowHeight;
+  if (count <= 0 || rowHeight <= 0) return { start: 0, end: 0, offset: 0, total: 0 };
+  const maxTop = Math.max(0, total - viewportHeight);
+  const top = Math.min(Math.max(0, scrollTop), maxTop);
+  const first = Math.floor(top / rowHeight);
+  const visible = Math.ceil((top + viewportHeight) / rowHeight) - first;
+  const start = Math.max(0, first - overscan);
+  const end = Math.min(count, first + visible + overscan);
+  return { start, end, offset: start * rowHeight, total };
+}
+
+/** The scrollTop that brings row `index` fully into view (unchanged when it already is). */
+export function scrollTopFor(index: number, rowHeight: number, scrollTop: number, viewportHeight: number): number {
+  const top = index * rowHeight;
+  const bottom = top + rowHeight;
+  if (top < scrollTop) return top;
+  if (bottom > scrollTop + viewportHeight) return Math.max(0, bottom - viewportHeight);
+  return scrollTop;
+}
+
+/** jsdom and hidden containers measure 0: assume a screenful so something renders. */
+const FALLBACK_VIEWPORT = 720;
+
+export interface VirtualRows extends Range {
+  scrollTop: number;
+  viewportHeight: number;
+  /** Scroll so row `index` is visible. */
+  scrollToIndex(index: number): void;
+  /** Re-read the container's scrollTop now (after moving it by code, before the paint). */
+  sync(): void;
+}
+
+/** Track the scroll container `ref` and answer which rows to render. */
+export function useVirtualRows(
+  ref: RefObject<HTMLElement | null>,
+  count: number,
+  rowHeight: number,
+  overscan = 12,
+): VirtualRows {
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewportHeight, setViewportHeight] = useState(FALLBACK_VIEWPORT);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setViewportHeight(el.clientHeight || FALLBACK_VIEWPORT);
+    const onScroll = () => setScrollTop(el.scrollTop);
+    measure();
+    el.addEventListener("scroll", onScroll, { passive: true });
+    let ro: ResizeObserver | null = null;
+    if (typeof ResizeObserver !== "undefined") {
+      ro = new ResizeObserver(measure);
+      ro.observe(el);
+    } else {
+      window.addEventListener("resize", measure);
+    }
+    return () => {
+      el.removeEventListener("scroll", onScroll);
+      if (ro) ro.disconnect();
+      else window.removeEventListener("resize", measure);
+    };
+  }, [ref]);
+
+  const range = visibleRange({ count, rowHeight, scrollTop, viewportHeight, overscan });
+
+  const scrollToIndex = useCallback(
+    (index: number) => {
+      const el = ref.current;
+      if (!el) return;
+      const h = el.clientHeight || FALLBACK_VIEWPORT;
+      const next = scrollTopFor(index, rowHeight, el.scrollTop, h);
+      if (next !== el.scrollTop) {
+        el.scrollTop = next;
+        setScrollTop(next);
+      }
+    },
+    [ref, rowHeight],
+  );
+
+  const sync = useCallback(() => {
+    const el = ref.current;
+    if (el) setScrollTop(el.scrollTop);
+  }, [ref]);
+
+  return { ...range, scrollTop, viewportHeight, scrollToIndex, sync };
+}

@@ -1,0 +1,88 @@
+//! Tests of the user page: effective role, profile explanation, mapping table, role history and timeline from a mocked ResourceDetail; the 404 state.
+
+import { describe, expect, it, vi, beforeEach } from "vitest";
+import { render, screen, within } from "@testing-library/react";
+import type { ExchangeSummary, ResourceDetail } from "../../generated";
+import { ApiError } from "../../platform/http";
+import { mapping, user } from "./fixtures";
+import { UserPage } from "./UserPage";
+
+const getUser = vi.fn();
+vi.mock("../../platform", async (orig) => ({
+  ...(await orig<typeof import("../../platform")>()),
+  api: { user: (...a: unknown[]) => getUser(...a) },
+}));
+
+function exchange(id: number, operation: ExchangeSummary["operation"], method: string, status = 201): ExchangeSummary {
+  return { id, at: "2026-01-02T10:00:00Z", method, path: "/scim/v2/Users", query: "", status, latencyMs: 2, idp: "entra", operation, resourceType: "User", resourceId: "u1", resourceName: "ada@x.test", quirks: [] };
+}
+
+function detail(): ResourceDetail {
+  const before = mapping({ userName: "ada@x.test" });
+  const after = mapping({ userName: "ada@x.test", role: "Admin", roleStatus: "mapped" });
+  after.fields[3] = { ...after.fields[3], path: "urn:ietf:params:scim:schemas:extension:testmail:2.0:User:employeeType", raw: "Admin", explanation: "Admin arrived in employeeType" };
+  return {
+    resource: user("u1", "ada@x.test", { "urn:ietf:params:scim:schemas:extension:testmail:2.0:User": { employeeType: "Admin" } }),
+    exchanges: [],
+    exchangesNextBefore: null,
+    mapping: after,
+    roleHistory: [
+      { from: null, to: "Member", status: "defaulted", raw: null, exchangeId: 11, at: "2026-01-02T10:00:00Z" },
+      { from: "Member", to: "Admin", status: "mapped", raw: '"Admin"', exchangeId: 12, at: "2026-01-02T10:05:00Z" },
+    ],
+    timeline: [
+      { exchange: exchange(11, "create", "POST"), before: null, after: {}, mappingBefore: null, mappingAfter: before, changedFields: ["userName", "displayName", "email", "role"] },
+      { exchange: exchange(12, "update", "PATCH", 200), before: {}, after: {}, mappingBefore: before, mappingAfter: after, changedFields: ["role"] },
+    ],
+  };
+}
+
+beforeEach(() => {
+  getUser.mockReset();
+});
+
+describe("UserPage", () => {
+  it("shows the effective role, the profile and the field-by-field mapping", async () => {
+    getUser.mockResolvedValue(detail());
+    render(<UserPage id="u1" />);
+    const page = await screen.findByTestId("user-page");
+    expect(getUser).toHaveBeenCalledWith("u1");
+    expect(within(page).getByRole("heading", { level: 2 }).textContent).toBe("ada@x.test");
+    expect(screen.getByTestId("user-role").textContent).toContain("Admin");
+    expect(page.textContent).toContain("created by entra, so the entra profile applies");
+
+    const table = screen.getByTestId("mapping-table");
+    const rows = within(table).getAllByRole("row").slice(1);
+    expect(rows.map((r) => r.getAttribute("data-field"))).toEqual(["userName", "displayName", "email", "role"]);
+    const role = rows[3];
+    expect(within(role).getByText("urn:ietf:params:scim:schemas:extension:testmail:2.0:User:employeeType")).toBeTruthy();
+    expect(within(role).getByText('"Admin"')).toBeTruthy(); // raw, as JSON
+    expect(within(role).getByText("mapped").className).toContain("good");
+    expect(within(role).getByText("Admin arrived in employeeType")).toBeTruthy();
+    expect(screen.getByText("name.givenName")).toBeTruthy(); // unmapped
+
+    // role history links to the exchange that changed it
+    const links = screen.getAllByRole("link", { name: "#12" }).map((a) => a.getAttribute("href"));
+    expect(links).toContain("#/traffic/12");
+    // the timeline highlights the changed role
+    const update = page.querySelector('[data-exchange="12"]')!;
+    expect(update.querySelector(".change-chip")!.textContent).toBe("role: Member (defaulted) → Admin");
+  });
+
+  it("shows an invalid role as invalid with the role the user gets", async () => {
+    const d = detail();
+    d.mapping = mapping({ userName: "ada@x.test", roleStatus: "invalid", roleRaw: ["Admin", "Member"] });
+    getUser.mockResolvedValue(d);
+    render(<UserPage id="u1" />);
+    const badge = await screen.findByTestId("user-role");
+    expect(badge.textContent).toBe("invalid → Member");
+    expect(within(screen.getByTestId("mapping-table")).getByText('["Admin","Member"]')).toBeTruthy();
+  });
+
+  it("says a deleted user is gone and links to its traffic", async () => {
+    getUser.mockRejectedValue(new ApiError("no user with id 'u9': it may have been deleted", 404));
+    render(<UserPage id="u9" />);
+    await screen.findByText("This user no longer exists");
+    expect(screen.getByRole("link", { name: /see the traffic/ }).getAttribute("href")).toBe("#/traffic?resource=u9");
+  });
+});

@@ -1,0 +1,295 @@
+//! The user page (`#/users/<id>`): one user as the target app receives it — role, the profile
+//! applied and why, the field-by-field mapping, what no field used, the role history, the
+//! timeline of every exchange that touched it (what changed, before → after), and the stored
+//! SCIM resource. A deleted user (404) points at its traffic instead.
+
+import { useCallback, useEffect, useState } from "react";
+import type { FieldResult, MappingResult, ResourceDetail, TimelineEntry } from "../../generated";
+import { api, ApiError } from "../../platform";
+import { useToast } from "../../state/toasts";
+import { href } from "../../state/route";
+import { FieldStatusBadge, RoleBadge, StatusBadge } from "../../components/Badges";
+import { EmptyState } from "../../components/EmptyState";
+import { Json } from "../../components/Json";
+import { CopyButton } from "../../components/CopyButton";
+import { clock, dateTime, operationLabel } from "../../format";
+import { USER_EVENTS, useLiveReload } from "./live";
+import { ActiveBadge } from "./UserList";
+import { activeOf, fieldOf, rawText } from "./model";
+
+function MappingTable({ mapping }: { mapping: MappingResult }) {
+  return (
+    <table className="grid mapping-table" data-testid="mapping-table">
+      <thead>
+        <tr>
+          <th>target field</th>
+          <th>source path</th>
+          <th>raw value</th>
+          <th>final value</th>
+          <th>status</th>
+          <th>explanation</th>
+        </tr>
+      </thead>
+      <tbody>
+        {mapping.fields.map((f) => (
+          <tr key={f.field} data-field={f.field} className={`status-${f.status}`}>
+            <td>
+              <strong>{f.field}</strong>
+            </td>
+            <td className="mono path">{f.path ?? <span className="muted">nothing arrived</span>}</td>
+            <td className="mono raw">{rawText(f.raw)}</td>
+            <td className="final">{f.value ?? <span className="muted">—</span>}</td>
+            <td>
+              <FieldStatusBadge status={f.status} />
+            </td>
+            <td className="explanation">{f.explanation}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function valueOf(m: MappingResult | null, field: FieldResult["field"]): string {
+  const f = fieldOf(m, field);
+  if (!f) return "—";
+  return `${f.value ?? "—"}${f.status === "mapped" ? "" : ` (${f.status})`}`;
+}
+
+function TimelineItem({ entry }: { entry: TimelineEntry }) {
+  const x = entry.exchange;
+  const changed = new Set(entry.changedFields);
+  const fields = (entry.mappingAfter ?? entry.mappingBefore)?.fields.map((f) => f.field) ?? [];
+  return (
+    <li className="timeline-item" data-exchange={x.id}>
+      <div className="row">
+        <span className="timeline-dot" aria-hidden />
+        <strong>{operationLabel(x.operation)}</strong>
+        <StatusBadge status={x.status} />
+        <span className="mono muted">
+          {x.method} {x.path}
+        </span>
+        <div className="grow" />
+        <span className="muted" title={x.at}>
+          {dateTime(x.at)}
+        </span>
+        <a href={href("traffic", x.id)}>#{x.id}</a>
+      </div>
+      {entry.changedFields.length > 0 ? (
+        <div className="row timeline-changes">
+          {entry.changedFields.map((f) => (
+            <span key={f} className="change-chip">
+              <strong>{f}</strong>: {valueOf(entry.mappingBefore, f)} → {valueOf(entry.mappingAfter, f)}
+            </span>
+          ))}
+        </div>
+      ) : null}
+      {entry.mappingBefore || entry.mappingAfter ? (
+        <details className="timeline-details">
+          <summary className="muted">mapped values before / after</summary>
+          <table className="grid compact">
+            <thead>
+              <tr>
+                <th>field</th>
+                <th>before</th>
+                <th>after</th>
+              </tr>
+            </thead>
+            <tbody>
+              {fields.map((f) => (
+                <tr key={f} className={changed.has(f) ? "changed" : undefined}>
+                  <td>{f}</td>
+                  <td>{entry.mappingBefore ? valueOf(entry.mappingBefore, f) : <span className="muted">did not exist</span>}</td>
+                  <td>{entry.mappingAfter ? valueOf(entry.mappingAfter, f) : <span className="muted">deleted</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      ) : null}
+    </li>
+  );
+}
+
+export function UserPage({ id }: { id: string }) {
+  const toast = useToast();
+  const [detail, setDetail] = useState<ResourceDetail | null>(null);
+  const [gone, setGone] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const d = await api.user(id);
+      setDetail(d);
+      setGone(null);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) setGone(e.message);
+      else toast.error(e);
+    }
+  }, [id, toast]);
+
+  useEffect(() => {
+    setDetail(null);
+    setGone(null);
+    void load();
+  }, [load]);
+
+  useLiveReload(USER_EVENTS, 300, () => void load(), (e) =>
+    e.type === "resource.changed" ? e.changes.some((c) => c.id === id) : true,
+  );
+
+  const back = (
+    <a href={href("users")} className="back-link">
+      ← Users
+    </a>
+  );
+
+  if (gone) {
+    return (
+      <div className="user-page" data-testid="user-page">
+        {back}
+        <EmptyState title="This user no longer exists">
+          <p>It was deleted (by the IdP, or by a reset), or the id is wrong.</p>
+          <p>
+            Its captured exchanges stay in the traffic:{" "}
+            <a href={href("traffic", null, { resource: id })}>see the traffic for {id}</a>.
+          </p>
+          <p className="muted small">{gone}</p>
+        </EmptyState>
+      </div>
+    );
+  }
+  if (!detail) return <div className="muted users-loading">loading user…</div>;
+
+  const r = detail.resource;
+  const m = detail.mapping ?? null;
+  const roleField = fieldOf(m, "role");
+  const userName = fieldOf(m, "userName")?.value ?? (typeof r.userName === "string" ? r.userName : id);
+  const displayName = fieldOf(m, "displayName")?.value;
+  const history = detail.roleHistory ?? [];
+  const timeline = detail.timeline ?? [];
+
+  return (
+    <div className="user-page" data-testid="user-page">
+      {back}
+      <div className="row user-header">
+        <h2>{userName}</h2>
+        {displayName && displayName !== userName ? <span className="muted">{displayName}</span> : null}
+        <ActiveBadge active={activeOf(r)} />
+        <span data-testid="user-role" className="user-role">
+          <RoleBadge role={m?.effectiveRole ?? "Member"} status={roleField?.status} />
+        </span>
+        <div className="grow" />
+        <span className="mono muted small">{id}</span>
+        <CopyButton text={id} label="copy id" />
+        <a href={href("traffic", null, { resource: id })}>all traffic</a>
+      </div>
+
+      {m ? (
+        <section className="card">
+          <h3>How it maps</h3>
+          <p className="profile-line">
+            Profile <strong>{m.appliedProfileId}</strong>
+            {m.profileId !== m.appliedProfileId ? <span className="muted"> (via {m.profileId})</span> : null}:{" "}
+            <span>{m.profileExplanation}</span> <a href={href("settings")}>change the profile</a>
+          </p>
+          <div className="table-scroll">
+            <MappingTable mapping={m} />
+          </div>
+          <h3 className="unmapped-title">Unmapped attributes</h3>
+          {m.unmapped.length === 0 ? (
+            <p className="muted">Every attribute the IdP sent was used by a field.</p>
+          ) : (
+            <>
+              <p className="muted small">Sent by the IdP but read by no field of the profile (harmless unless one should have been):</p>
+              <ul className="unmapped">
+                {m.unmapped.map((p) => (
+                  <li key={p} className="mono">
+                    {p}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </section>
+      ) : null}
+
+      <section className="card">
+        <h3>Role history</h3>
+        {history.length === 0 ? (
+          <p className="muted">No role change recorded.</p>
+        ) : (
+          <table className="grid compact role-history">
+            <thead>
+              <tr>
+                <th>from</th>
+                <th>to</th>
+                <th>status</th>
+                <th>what arrived</th>
+                <th>when</th>
+                <th>exchange</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((h) => (
+                <tr key={`${h.exchangeId}-${h.at}`}>
+                  <td>{h.from ?? <span className="muted">created</span>}</td>
+                  <td>
+                    <strong>{h.to}</strong>
+                  </td>
+                  <td>
+                    <span className={`badge ${h.status === "mapped" ? "good" : h.status === "defaulted" ? "neutral" : h.status === "invalid" ? "bad" : "warn"}`}>
+                      {h.status}
+                    </span>
+                  </td>
+                  <td className="mono">{h.raw ?? <span className="muted">nothing</span>}</td>
+                  <td className="muted" title={h.at}>
+                    {dateTime(h.at)}
+                  </td>
+                  <td>
+                    <a href={href("traffic", h.exchangeId)}>#{h.exchangeId}</a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="card">
+        <div className="row">
+          <h3>Timeline</h3>
+          <span className="muted small">every exchange that touched this user, oldest first</span>
+        </div>
+        {timeline.length === 0 ? (
+          <p className="muted">No exchange recorded for this user.</p>
+        ) : (
+          <ol className="timeline">
+            {timeline.map((t) => (
+              <TimelineItem key={t.exchange.id} entry={t} />
+            ))}
+          </ol>
+        )}
+        {detail.exchangesNextBefore !== null ? (
+          <p className="muted small">
+            Older exchanges: <a href={href("traffic", null, { resource: id })}>in the traffic</a>.
+          </p>
+        ) : null}
+      </section>
+
+      <details className="card stored-resource">
+        <summary>
+          <strong>Stored SCIM resource</strong> <span className="muted small">as the SCIM listener returns it</span>
+        </summary>
+        <div className="row stored-actions">
+          <CopyButton text={() => JSON.stringify(r, null, 2)} label="copy JSON" />
+          <span className="muted small">
+            {typeof (r.meta as Record<string, unknown> | undefined)?.lastModified === "string"
+              ? `last modified ${clock(String((r.meta as Record<string, unknown>).lastModified))}`
+              : null}
+          </span>
+        </div>
+        <Json value={r} />
+      </details>
+    </div>
+  );
+}
