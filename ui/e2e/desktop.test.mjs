@@ -56,18 +56,38 @@ async function launch(env) {
 
 const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
 
+/** Wait until the page title (the shell sets the window's to the same words) names `port`. */
+async function waitForTitle(browser, port) {
+  let last = "";
+  await browser
+    .waitUntil(async () => (last = await browser.getTitle()).includes(port), { timeout: 15000 })
+    .catch(() => assert.fail(`title '${last}' should carry the scim port ${port}`));
+}
+
+/** Wait until the element with `id` shows exactly `text` (it renders before its data loads). */
+async function waitForText(browser, id, text) {
+  // textContent through a script: WebKitWebDriver's getText skips `user-select: all` text.
+  const read = () =>
+    browser.execute((sel) => document.querySelector(sel)?.textContent ?? "", `[data-testid="${id}"]`);
+  let last = "";
+  await browser
+    .waitUntil(async () => (last = String(await read().catch(() => "")).trim()) === text, { timeout: 30000 })
+    .catch(async () => {
+      await browser.saveScreenshot(path.join(ARTIFACTS, `desktop-failed-${id}.png`)).catch(() => {});
+      const body = await (await browser.$("body")).getText().catch((e) => String(e));
+      assert.fail(`[data-testid=${id}] shows '${last}', expected '${text}'; the page says: ${body.slice(0, 400)}`);
+    });
+}
+
 test("the desktop window starts the engine and shows the tenant url", async () => {
   const dir = tempDir("scimlab-desktop-");
   dirs.push(dir);
   const scimPort = await freePort();
   const browser = await launch({ SCIMLAB_DESKTOP_DATA_DIR: dir, SCIMLAB_SCIM_ADDR: `127.0.0.1:${scimPort}` });
   try {
-    const tenant = await byTestId(browser, "tenant-url");
-    await tenant.waitForExist({ timeout: 30000 });
     const tenantUrl = `http://127.0.0.1:${scimPort}/scim/v2`;
-    assert.equal((await tenant.getText()).trim(), tenantUrl);
-    const title = await browser.getTitle();
-    assert.match(title, new RegExp(`:${scimPort}`), `window title '${title}' carries the port`);
+    await waitForText(browser, "tenant-url", tenantUrl);
+    await waitForTitle(browser, `:${scimPort}`);
     await (await byTestId(browser, "waiting-first-request")).waitForExist({ timeout: 10000 });
     // The engine really listens: an IdP's connection test reaches it and the screen flips.
     const key = execFileSync(SCIMLAB, ["token", "show", "--db", path.join(dir, "scimlab.db")]).toString().trim();
@@ -96,6 +116,7 @@ test("a taken scim port offers another one instead of crashing", async () => {
     const text = await problem.getText();
     assert.match(text, /SCIM port is taken/);
     assert.match(text, new RegExp(`127\\.0\\.0\\.1:${taken}`));
+    await new Promise((res) => setTimeout(res, 1000)); // the next frame, before the screenshot
     await browser.saveScreenshot(path.join(ARTIFACTS, "desktop-port-taken.png"));
     // Take the offer: the engine restarts there and the Connect screen shows the new URL.
     const offer = await browser.$(".startup-problem button[type=submit]");
@@ -103,10 +124,8 @@ test("a taken scim port offers another one instead of crashing", async () => {
     const suggested = /:(\d+)/.exec(label)?.[1];
     assert.ok(suggested && suggested !== String(taken), `the button offers another port: '${label}'`);
     await offer.click();
-    const tenant = await byTestId(browser, "tenant-url");
-    await tenant.waitForExist({ timeout: 30000 });
-    assert.equal((await tenant.getText()).trim(), `http://127.0.0.1:${suggested}/scim/v2`);
-    assert.match(await browser.getTitle(), new RegExp(`:${suggested}`));
+    await waitForText(browser, "tenant-url", `http://127.0.0.1:${suggested}/scim/v2`);
+    await waitForTitle(browser, `:${suggested}`);
   } finally {
     await browser.deleteSession().catch(() => {});
     blocker.close();

@@ -1,6 +1,8 @@
 //! The app frame: the engine connection, the sidebar, the live-link indicator, and the screen
 //! the hash route names. Screens live in `views/`.
 
+import { useEffect } from "react";
+import { api } from "./platform";
 import { EngineProvider, useEngine } from "./state/engine";
 import { ToastProvider } from "./state/toasts";
 import { href, useRoute, type Screen } from "./state/route";
@@ -22,18 +24,49 @@ const NAV: { screen: Screen; label: string; key: string }[] = [
 ];
 
 function LinkState() {
-  const { stream } = useEngine();
-  const label = stream === "live" ? "live" : stream === "closed" ? "disconnected" : "reconnecting…";
+  const { stream, problem, ready } = useEngine();
+  const state = problem ? "closed" : !ready ? "connecting" : stream;
+  const label = problem
+    ? "engine not running"
+    : state === "live"
+      ? "live"
+      : state === "closed"
+        ? "disconnected"
+        : state === "connecting"
+          ? "connecting…"
+          : "reconnecting…";
   return (
-    <div className={`link link-${stream}`} role="status" aria-live="polite" title="the live event stream from the engine">
+    <div className={`link link-${state}`} role="status" aria-live="polite" title="the live event stream from the engine">
       <span className="dot" /> {label}
     </div>
   );
 }
 
+/** The document title carries the SCIM port (the desktop shell also sets the window's). */
+function useTitle(ready: boolean, generation: number) {
+  useEffect(() => {
+    if (!ready) {
+      document.title = "ScimLab";
+      return;
+    }
+    let cancelled = false;
+    api
+      .endpoint()
+      .then((e) => {
+        const port = /:(\d+)\//.exec(e.tenantUrl)?.[1];
+        if (!cancelled && port) document.title = `ScimLab — SCIM endpoint on :${port}`;
+      })
+      .catch(() => {});
+    return () => {
+      cancelled = true;
+    };
+  }, [ready, generation]);
+}
+
 function Frame() {
   const route = useRoute();
   const { ready, problem, generation } = useEngine();
+  useTitle(ready, generation);
   let body;
   if (problem) body = <StartupProblemView problem={problem} />;
   else if (!ready) body = <div className="loading">starting the engine…</div>;

@@ -39,8 +39,10 @@ export function UserRowView({ row, selected, onSelect }: { row: UserRow; selecte
       data-id={row.id}
       className={selected ? "selected" : undefined}
       aria-selected={selected}
-      onClick={onSelect}
-      onDoubleClick={() => navigate("users", row.id)}
+      onClick={() => {
+        onSelect?.();
+        navigate("users", row.id);
+      }}
     >
       <td className="users-name">
         <a href={href("users", row.id)}>{row.userName}</a>
