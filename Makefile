@@ -2,7 +2,7 @@
 #   make run     build and start the desktop app (installs the system and npm packages it needs)
 #   make serve   headless: the SCIM endpoint, with the UI in a browser at the admin address
 #   make test    every test: Rust, UI unit tests, browser and desktop-window end to end (what CI runs)
-.PHONY: run app serve ui test test-rust test-ui e2e lint fmt bench
+.PHONY: run app serve ui test test-rust test-ui e2e lint fmt bench bench-ui
 
 SERVE_ARGS ?=
 TAURI := ui/node_modules/.bin/tauri
@@ -59,3 +59,8 @@ bench:
 	./scripts/ensure-toolchain.sh
 	cargo build --locked --release -p scimlab-tests --bin scimlab-bench
 	./scripts/bench.sh
+
+# The Traffic screen at 100 000 exchanges in chromium; writes docs/benchmarks-ui.md.
+bench-ui: ui
+	cargo build --locked -p scimlab-engine --bin scimlab
+	cd ui && node e2e/traffic.bench.mjs

@@ -13,6 +13,7 @@ import { RolesView } from "./views/Roles";
 import { ChecklistView } from "./views/Checklist";
 import { SettingsView } from "./views/Settings";
 import { StartupProblemView } from "./views/StartupProblem";
+import { SimulationWatcher } from "./components/SimulationStatus";
 
 const NAV: { screen: Screen; label: string; key: string }[] = [
   { screen: "connect", label: "Connect", key: "1" },
@@ -85,6 +86,7 @@ function Frame() {
   }
   return (
     <div className="app">
+      {ready ? <SimulationWatcher /> : null}
       <nav className="sidebar" aria-label="screens">
         <div className="brand">
           <img src="/favicon.svg" alt="" width={22} height={22} /> ScimLab

@@ -19,15 +19,45 @@ export function Confirm({
   danger?: boolean;
 }) {
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const dialogRef = useRef<HTMLDivElement>(null);
+  // the latest handler, so an inline onCancel does not re-register (and re-focus) every render
+  const cancel = useRef(onCancel);
+  cancel.current = onCancel;
   useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
     cancelRef.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onCancel();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        cancel.current();
+      } else if (e.key === "Tab" && dialogRef.current) {
+        // keep Tab inside the dialog
+        const items = Array.from(dialogRef.current.querySelectorAll<HTMLElement>("button, [href], input, select, textarea")).filter(
+          (el) => !(el as HTMLButtonElement).disabled,
+        );
+        if (items.length === 0) return;
+        const first = items[0];
+        const last = items[items.length - 1];
+        const inside = dialogRef.current.contains(document.activeElement);
+        if (e.shiftKey && (document.activeElement === first || !inside)) {
+          e.preventDefault();
+          last.focus();
+        } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
+          e.preventDefault();
+          first.focus();
+        }
+      }
+    };
     window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onCancel]);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      // give focus back to what opened the dialog
+      if (before && before.isConnected) before.focus();
+    };
+  }, []);
   return (
     <div className="modal-backdrop" onClick={onCancel}>
-      <div className="modal" role="dialog" aria-modal="true" aria-label={title} onClick={(e) => e.stopPropagation()}>
+      <div ref={dialogRef} className="modal" role="dialog" aria-modal="true" aria-label={title} onClick={(e) => e.stopPropagation()}>
         <h3>{title}</h3>
         <div className="modal-body">{children}</div>
         <div className="modal-actions">

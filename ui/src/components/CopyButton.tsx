@@ -1,6 +1,6 @@
 //! A button that copies text and says so ("copied") for a moment.
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useToast } from "../state/toasts";
 
 export async function copyText(text: string): Promise<void> {
@@ -19,6 +19,13 @@ export async function copyText(text: string): Promise<void> {
 export function CopyButton({ text, label = "copy", title }: { text: string | (() => string | Promise<string>); label?: string; title?: string }) {
   const [done, setDone] = useState(false);
   const toast = useToast();
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   return (
     <button
       className="small"
@@ -27,7 +34,8 @@ export function CopyButton({ text, label = "copy", title }: { text: string | (()
         try {
           await copyText(typeof text === "function" ? await text() : text);
           setDone(true);
-          setTimeout(() => setDone(false), 1200);
+          if (timer.current) clearTimeout(timer.current);
+          timer.current = setTimeout(() => setDone(false), 1200);
         } catch (e) {
           toast.error(e);
         }

@@ -1,7 +1,7 @@
 //! Tests of the Checklist screen: statuses, fixes for warn/fail, evidence links, problem-first order, report export, the not-yet-seen state.
 
 import { describe, expect, it, vi, beforeEach } from "vitest";
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { Checklist } from "../generated";
 import { ChecklistView, idpOf } from "./Checklist";
 
@@ -35,6 +35,17 @@ beforeEach(() => {
 });
 
 describe("ChecklistView", () => {
+  it("keeps the tab's checklist when the other tab's slower answer lands last", async () => {
+    let entra: (c: Checklist) => void = () => {};
+    checklist.mockImplementation((idp: string) => (idp === "entra" ? new Promise((r) => (entra = r)) : Promise.resolve(list)));
+    const { rerender } = render(<ChecklistView param="entra" params={new URLSearchParams()} />);
+    rerender(<ChecklistView param="okta" params={new URLSearchParams()} />);
+    await screen.findByTestId("check-roles.valid");
+    await act(async () => entra({ ...list, idp: "entra" }));
+    expect(screen.getByTestId("check-roles.valid")).toBeTruthy();
+    expect(screen.queryByText("scoring the traffic…")).toBeNull();
+  });
+
   it("defaults to entra", () => {
     expect(idpOf(null)).toBe("entra");
     expect(idpOf("okta")).toBe("okta");

@@ -3,7 +3,7 @@
 //! the exchanges it rests on, and for warn/fail the fix in the IdP portal's words. Reloads
 //! (debounced 500 ms) as traffic arrives; "Export report" saves the Markdown report.
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { CheckItem, Checklist, EngineEvent } from "../generated";
 import { api, host } from "../platform";
 import { useToast } from "../state/toasts";
@@ -76,18 +76,24 @@ export function ChecklistView({ param }: ViewProps) {
   const [list, setList] = useState<Checklist | null>(null);
   const [exporting, setExporting] = useState(false);
 
+  // switching tabs and live reloads overlap: only the newest request's answer is shown
+  const seq = useRef(0);
   const load = useCallback(async () => {
+    const mine = ++seq.current;
     try {
       const c = await api.checklist(idp);
-      setList(c);
+      if (mine === seq.current) setList(c);
     } catch (e) {
-      toast.error(e);
+      if (mine === seq.current) toast.error(e);
     }
   }, [idp, toast]);
 
   useEffect(() => {
     setList(null);
     void load();
+    return () => {
+      seq.current += 1;
+    };
   }, [load]);
 
   useLiveReload(EVENTS, 500, () => void load());
@@ -116,7 +122,7 @@ export function ChecklistView({ param }: ViewProps) {
     <div className="checklist">
       <div className="row checklist-head">
         <h2>Setup checklist</h2>
-        <div className="tabs" role="tablist">
+        <div className="tabs" role="tablist" aria-label="identity provider">
           {TABS.map((t) => (
             <a key={t.idp} role="tab" aria-selected={t.idp === idp} className={`tab ${t.idp === idp ? "active" : ""}`} href={href("checklist", t.idp)}>
               {t.label}

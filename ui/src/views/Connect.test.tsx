@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { api } from "../platform";
 import { emit, renderWithEngine, summary } from "./testHarness";
 import { ConnectView, needsTunnel, portOf, tunnelTenantUrl } from "./Connect";
+import { setRun } from "../state/simulation";
 
 vi.mock("../platform", async () => (await import("./testPlatform")).platformMock());
 
@@ -10,6 +11,7 @@ const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
 
 beforeEach(() => {
   vi.clearAllMocks();
+  setRun(null);
   localStorage.clear();
   m.endpoint.mockResolvedValue({ tenantUrl: "http://127.0.0.1:8799/scim/v2", keyMasked: "…x9Qa", strict: false });
   m.exchanges.mockResolvedValue({ items: [], nextBefore: null });
@@ -98,6 +100,59 @@ describe("ConnectView", () => {
     fireEvent.click(screen.getAllByText("Rotate key").at(-1)!);
     await waitFor(() => expect(screen.getByTestId("scim-key").textContent).toBe("…Zt3w"));
     expect(m.rotateKey).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("ConnectView: key handling, races and the simulator", () => {
+  it("copies the key without putting it in the page", async () => {
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    view();
+    await waitFor(() => expect(screen.getByTestId("scim-key").textContent).toBe("…x9Qa"));
+    fireEvent.click(screen.getByTitle("copy the full key"));
+    await waitFor(() => expect(writeText).toHaveBeenCalledWith("the-whole-secret-key-x9Qa"));
+    expect(screen.getByTestId("scim-key").textContent).toBe("…x9Qa");
+    expect(document.body.textContent).not.toContain("the-whole-secret-key");
+  });
+
+  it("a slow first check answered empty does not undo a live first request", async () => {
+    let answer: (v: unknown) => void = () => {};
+    m.exchanges.mockImplementation(() => new Promise((r) => (answer = r)));
+    view();
+    await screen.findByTestId("waiting-first-request");
+    emit({ type: "exchange.recorded", exchanges: [summary({ id: 5, idp: "okta" })] });
+    expect(screen.getByTestId("first-request-seen")).toBeTruthy();
+    await act(async () => answer({ items: [], nextBefore: null }));
+    expect(screen.getByTestId("first-request-seen").textContent).toContain("Okta");
+    expect(screen.queryByTestId("waiting-first-request")).toBeNull();
+  });
+
+  it("shows a simulated run's progress, keeps it after the first request flips the panel, and toasts the outcome", async () => {
+    m.startSimulation.mockResolvedValue({ id: "run-1" });
+    view();
+    await screen.findByText("Waiting for the first request from your IdP…");
+    fireEvent.click(screen.getByText("Simulate an Entra ID cycle"));
+    await waitFor(() => expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("running"));
+    expect(screen.getByText("Simulate an Okta cycle").hasAttribute("disabled")).toBe(true);
+    emit({ type: "simulation.progress", id: "run-1", scenario: "entra", progress: { phase: "create", done: 4, estimatedTotal: 20, passed: 4, failed: 0, skipped: 0 } });
+    expect(screen.getByTestId("simulation-status").textContent).toContain("4 / ~20 steps");
+    emit({ type: "exchange.recorded", exchanges: [summary({ id: 3 })] });
+    expect(screen.getByTestId("first-request-seen")).toBeTruthy();
+    expect(screen.getByTestId("simulation-status").textContent).toContain("create");
+    emit({
+      type: "simulation.finished",
+      id: "run-1",
+      summary: {
+        scenario: "entra", dialect: "default", target: "x", users: 10, seed: 1, roles: { member: 8, admin: 2, missing: 0, invalid: 0 },
+        outcome: "failed", stopReason: null, steps: 20, passed: 18, failed: 2, skipped: 0, throttled: 0, waitedMs: 0, durationMs: 1500, rate: 0,
+        startedAt: "2026-01-01T00:00:00Z",
+        failures: [{ index: 3, phase: "update", name: "patch", method: "PATCH", path: "/scim/v2/Users/1", status: 400, latencyMs: 1, verdict: "fail", expected: "200", explanation: "bad op", retries: 0, waitedMs: 0 }],
+      },
+    });
+    expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("finished");
+    const alert = screen.getByRole("alert");
+    expect(alert.textContent).toContain("18 passed, 2 failed");
+    expect(alert.textContent).toContain("PATCH /scim/v2/Users/1");
   });
 });
 

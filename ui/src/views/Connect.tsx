@@ -4,7 +4,7 @@
 //! that flips as soon as the IdP's first exchange is captured — so the admin sees the connection
 //! work (or why it did not: a 401 means the pasted key is wrong) without leaving the screen.
 
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { AuthSummary, EndpointInfo, ExchangeSummary } from "../generated";
 import { api } from "../platform";
 import { useEngineEvent } from "../state/engine";
@@ -13,6 +13,7 @@ import { useToast } from "../state/toasts";
 import { CopyButton } from "../components/CopyButton";
 import { Confirm } from "../components/Confirm";
 import { IdpBadge, StatusBadge } from "../components/Badges";
+import { SimulationStatus, useSimulation } from "../components/SimulationStatus";
 import { clock, operationLabel } from "../format";
 import type { ViewProps } from "./props";
 import "./connect.css";
@@ -98,15 +99,25 @@ function FirstRequest({ keyMasked }: { keyMasked: string }) {
   const [seen, setSeen] = useState<Seen | null>(null);
   const [checked, setChecked] = useState(false);
   const [auth, setAuth] = useState<{ id: number; auth: AuthSummary } | null>(null);
-  const [starting, setStarting] = useState(false);
+  const sim = useSimulation();
+  // bumped by every live change: a check answered after one must not undo it
+  const liveChanges = useRef(0);
 
   const check = useCallback(() => {
+    const asked = liveChanges.current;
     api
       .exchanges({}, null, 1)
       .then((page) => {
         setChecked(true);
         const first = page.items[0];
-        setSeen((cur) => (first && (!cur || first.id > cur.summary.id) ? { summary: first, live: false, more: 0 } : first ? cur : null));
+        setSeen((cur) => {
+          if (liveChanges.current !== asked) {
+            // the stream moved on while the check ran: only a newer exchange may replace what it showed
+            return first && (!cur || first.id > cur.summary.id) ? { summary: first, live: false, more: 0 } : cur;
+          }
+          if (!first) return null;
+          return !cur || first.id > cur.summary.id ? { summary: first, live: false, more: 0 } : cur;
+        });
       })
       .catch((e) => {
         setChecked(true);
@@ -118,6 +129,7 @@ function FirstRequest({ keyMasked }: { keyMasked: string }) {
 
   useEngineEvent((e) => {
     if (e.type === "exchange.recorded" && e.exchanges.length > 0) {
+      liveChanges.current += 1;
       const newest = e.exchanges[e.exchanges.length - 1];
       // the panel holds still on the first live success; a refused or older one is replaced,
       // so fixing the key flips it from "refused" to "reached" on the next request
@@ -127,6 +139,7 @@ function FirstRequest({ keyMasked }: { keyMasked: string }) {
         return { ...cur, more: cur.more + e.exchanges.length };
       });
     } else if (e.type === "reset") {
+      liveChanges.current += 1;
       setSeen(null);
       setAuth(null);
     } else if (e.type === "resync") {
@@ -153,18 +166,6 @@ function FirstRequest({ keyMasked }: { keyMasked: string }) {
     };
   }, [seenId]);
 
-  const simulate = async (scenario: "entra" | "okta") => {
-    setStarting(true);
-    try {
-      await api.startSimulation({ scenario, users: 10 });
-      toast.info(`Simulated ${scenario === "entra" ? "Entra ID" : "Okta"} cycle started: watch it arrive here and in Traffic.`);
-    } catch (e) {
-      toast.error(e);
-    } finally {
-      setStarting(false);
-    }
-  };
-
   if (!seen) {
     return (
       <section className="card cx-first cx-waiting" data-testid="waiting-first-request" aria-live="polite">
@@ -182,13 +183,14 @@ function FirstRequest({ keyMasked }: { keyMasked: string }) {
         </div>
         <div className="row cx-sim">
           <span className="muted">No IdP at hand?</span>
-          <button className="small" disabled={starting} onClick={() => simulate("entra")}>
+          <button className="small" disabled={sim.busy} onClick={() => void sim.start("entra")}>
             Simulate an Entra ID cycle
           </button>
-          <button className="small" disabled={starting} onClick={() => simulate("okta")}>
+          <button className="small" disabled={sim.busy} onClick={() => void sim.start("okta")}>
             Simulate an Okta cycle
           </button>
         </div>
+        <SimulationStatus />
       </section>
     );
   }
@@ -214,7 +216,7 @@ function FirstRequest({ keyMasked }: { keyMasked: string }) {
           <div className="row cx-seen-line">
             <IdpBadge idp={s.idp} />
             <b>{operationLabel(s.operation)}</b>
-            <code className="cx-req">
+            <code className="cx-req" title={`${s.method} ${s.path}${s.query ? `?${s.query}` : ""}`}>
               {s.method} {s.path}
               {s.query ? `?${s.query}` : ""}
             </code>
@@ -261,6 +263,7 @@ function FirstRequest({ keyMasked }: { keyMasked: string }) {
           field, save, and test the connection again. Did you rotate the key recently? The IdP still has the old one.
         </div>
       ) : null}
+      <SimulationStatus />
     </section>
   );
 }
@@ -385,15 +388,11 @@ export function ConnectView(_props: ViewProps) {
     }
   }, [tunnel]);
 
-  const fetchKey = useCallback(async () => {
-    const { key } = await api.revealKey();
-    setRevealed(key);
-    return key;
-  }, []);
-
+  // the key is fetched on demand and only kept (and put in the page) while the admin reveals it
   const reveal = async () => {
     try {
-      await fetchKey();
+      const { key } = await api.revealKey();
+      setRevealed(key);
     } catch (e) {
       toast.error(e);
     }
@@ -421,7 +420,8 @@ export function ConnectView(_props: ViewProps) {
   const pasteUrl = tunnelTenant ?? (local ? tenantUrl.replace(/^https?:\/\/[^/]+/, "https://<tunnel-host>") : tenantUrl);
   const keyMasked = endpoint?.keyMasked ?? "…";
   const keyText = revealed ?? keyMasked;
-  const copyKey = useCallback(async () => revealed ?? (await fetchKey()), [revealed, fetchKey]);
+  // copying fetches the key for the clipboard only: it stays masked on screen
+  const copyKey = useCallback(async () => revealed ?? (await api.revealKey()).key, [revealed]);
 
   return (
     <div className="connect">
@@ -435,7 +435,7 @@ export function ConnectView(_props: ViewProps) {
       <section className="card cx-endpoint" aria-label="endpoint">
         <div className="cx-field">
           <span className="cx-field-label">Tenant URL</span>
-          <code className="cx-value cx-big" data-testid="tenant-url" title="Entra: Tenant URL · Okta: SCIM connector base URL">
+          <code className="cx-value cx-big" data-testid="tenant-url" title={`${tenantUrl}\nEntra: Tenant URL · Okta: SCIM connector base URL`}>
             {tenantUrl}
           </code>
           {endpoint ? <CopyButton text={tenantUrl} /> : null}
@@ -505,14 +505,30 @@ export function ConnectView(_props: ViewProps) {
 
       <section className="card cx-howto" aria-label="setup steps">
         <div className="cx-tabs" role="tablist" aria-label="identity provider">
-          <button role="tab" aria-selected={tab === "entra"} className={tab === "entra" ? "active" : ""} onClick={() => setTab("entra")}>
-            Microsoft Entra ID
-          </button>
-          <button role="tab" aria-selected={tab === "okta"} className={tab === "okta" ? "active" : ""} onClick={() => setTab("okta")}>
-            Okta
-          </button>
+          {(["entra", "okta"] as const).map((t) => (
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              id={`cx-tab-${t}`}
+              aria-selected={tab === t}
+              aria-controls="cx-steps-panel"
+              tabIndex={tab === t ? 0 : -1}
+              className={tab === t ? "active" : ""}
+              onClick={() => setTab(t)}
+              onKeyDown={(e) => {
+                if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+                e.preventDefault();
+                const other = t === "entra" ? "okta" : "entra";
+                setTab(other);
+                document.getElementById(`cx-tab-${other}`)?.focus();
+              }}
+            >
+              {t === "entra" ? "Microsoft Entra ID" : "Okta"}
+            </button>
+          ))}
         </div>
-        <div role="tabpanel">
+        <div role="tabpanel" id="cx-steps-panel" aria-labelledby={`cx-tab-${tab}`}>
           {tab === "entra" ? (
             <EntraSteps tenant={pasteUrl} keyText={keyText} copyKey={copyKey} />
           ) : (

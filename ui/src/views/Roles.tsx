@@ -99,7 +99,9 @@ function Behind({ filter, rows }: { filter: RoleFilter; rows: UserRow[] | null }
             const s = mappingSummary(r.mapping);
             return (
               <li key={r.id} data-testid="roles-user">
-                <a href={href("users", r.id)}>{r.userName}</a>
+                <a href={href("users", r.id)} title={r.userName}>
+                  {r.userName}
+                </a>
                 <RoleBadge role={r.role} status={r.roleStatus ?? undefined} />
                 {roleField && roleField.raw !== null && roleField.raw !== undefined ? (
                   <span className="mono muted" title={`what arrived: ${JSON.stringify(roleField.raw)}`}>
@@ -129,21 +131,36 @@ export function RolesView({ params }: ViewProps) {
   const filterRef = useRef(filter);
   filterRef.current = filter;
 
+  // live reloads overlap: only the newest request's answer is shown
+  const summarySeq = useRef(0);
+  const rowsSeq = useRef(0);
   const loadSummary = useCallback(async () => {
+    const mine = ++summarySeq.current;
     try {
-      setSummary(await api.roles());
+      const s = await api.roles();
+      if (mine === summarySeq.current) setSummary(s);
     } catch (e) {
-      toast.error(e);
+      if (mine === summarySeq.current) toast.error(e);
     }
   }, [toast]);
 
   const loadRows = useCallback(async () => {
+    const mine = ++rowsSeq.current;
     try {
-      setRows(await loadAllUsers());
+      const r = await loadAllUsers();
+      if (mine === rowsSeq.current) setRows(r);
     } catch (e) {
-      toast.error(e);
+      if (mine === rowsSeq.current) toast.error(e);
     }
   }, [toast]);
+
+  useEffect(
+    () => () => {
+      summarySeq.current += 1;
+      rowsSeq.current += 1;
+    },
+    [],
+  );
 
   useEffect(() => {
     void loadSummary();
@@ -157,7 +174,10 @@ export function RolesView({ params }: ViewProps) {
   useLiveReload(USER_EVENTS, 300, () => {
     void loadSummary();
     if (filterRef.current) void loadRows();
-    else setRows(null);
+    else {
+      rowsSeq.current += 1;
+      setRows(null);
+    }
   });
 
   if (!summary) return <div className="muted roles-loading">loading roles…</div>;

@@ -185,3 +185,13 @@ describe("SettingsView", () => {
     await waitFor(() => expect(api.reset).toHaveBeenCalledTimes(1));
   });
 });
+
+describe("profile list keyboard", () => {
+  it("opens a profile with Enter from the keyboard", async () => {
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const item = await screen.findByTestId("profile-entra");
+    expect(item.tabIndex).toBe(0);
+    fireEvent.keyDown(item, { key: "Enter" });
+    await screen.findByRole("heading", { level: 4, name: "Entra ID" });
+  });
+});

@@ -348,8 +348,15 @@ function ProfilesSection() {
               aria-selected={!draft && p.id === shown?.id}
               className={`${draft ? (p.id === draft.id ? "selected" : "") : p.id === shown?.id ? "selected" : ""}`}
               data-testid={`profile-${p.id}`}
+              tabIndex={draft ? -1 : 0}
+              aria-disabled={draft ? true : undefined}
               onClick={() => {
                 if (!draft) setViewing(p.id);
+              }}
+              onKeyDown={(e) => {
+                if (draft || (e.key !== "Enter" && e.key !== " ")) return;
+                e.preventDefault();
+                setViewing(p.id);
               }}
             >
               <div className="row">

@@ -3,6 +3,7 @@ import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { api, host } from "../platform";
 import { emit, renderWithEngine, summary } from "./testHarness";
 import { TrafficView } from "./Traffic";
+import { setRun } from "../state/simulation";
 
 vi.mock("../platform", async () => (await import("./testPlatform")).platformMock());
 
@@ -16,6 +17,7 @@ function page(ids: number[], nextBefore: number | null = null) {
 
 beforeEach(() => {
   vi.clearAllMocks();
+  setRun(null);
   window.location.hash = "";
   m.endpoint.mockResolvedValue({ tenantUrl: "http://127.0.0.1:8787/scim/v2", keyMasked: "…abcd", strict: false });
   m.exchanges.mockResolvedValue(page([3, 2, 1]));
@@ -154,5 +156,38 @@ describe("TrafficView", () => {
     await waitFor(() => expect(host.saveFile).toHaveBeenCalledWith("scimlab-traffic.har", '{"log":{}}', "application/json"));
     expect(m.exportHar).toHaveBeenCalledWith({ idp: "okta" });
     await screen.findByText(/HAR saved to scimlab-traffic.har/);
+  });
+
+  it("resizes the detail pane from the keyboard", async () => {
+    m.exchange.mockResolvedValue(null);
+    view("", "2");
+    const sep = await screen.findByRole("separator");
+    const wrap = sep.nextElementSibling as HTMLElement;
+    const before = parseInt(wrap.style.width, 10);
+    fireEvent.keyDown(sep, { key: "ArrowLeft" });
+    expect(parseInt(wrap.style.width, 10)).toBe(before + 40);
+  });
+
+  it("a simulate button shows the run's progress until it ends", async () => {
+    m.exchanges.mockResolvedValue({ items: [], nextBefore: null });
+    m.startSimulation.mockResolvedValue({ id: "r9" });
+    view();
+    fireEvent.click(await screen.findByText("Simulate an Okta cycle"));
+    await waitFor(() => expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("running"));
+    emit({ type: "simulation.failed", id: "r9", error: "cannot reach the SCIM listener" });
+    expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("failed");
+    expect(screen.getByRole("alert").textContent).toContain("cannot reach the SCIM listener");
+  });
+
+  it("a run the engine forgot (404 after a resync) stops showing as running", async () => {
+    m.exchanges.mockResolvedValue({ items: [], nextBefore: null });
+    m.startSimulation.mockResolvedValue({ id: "r10" });
+    m.simulation.mockRejectedValue(Object.assign(new Error("no simulation 'r10'"), { status: 404 }));
+    view();
+    fireEvent.click(await screen.findByText("Simulate an Entra ID cycle"));
+    await waitFor(() => expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("running"));
+    emit({ type: "resync", missed: 3 });
+    await waitFor(() => expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("failed"));
+    expect(m.simulation).toHaveBeenCalledWith("r10");
   });
 });

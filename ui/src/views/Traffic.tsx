@@ -10,6 +10,7 @@ import { useEngineEvent } from "../state/engine";
 import { href } from "../state/route";
 import { useToast } from "../state/toasts";
 import { EmptyState } from "../components/EmptyState";
+import { SimulationStatus, useSimulation } from "../components/SimulationStatus";
 import { IdpBadge, QuirkBadge, StatusBadge } from "../components/Badges";
 import { clock, latency, OPERATIONS, operationLabel } from "../format";
 import { originOf } from "../curl";
@@ -144,9 +145,14 @@ export function TrafficView({ param, params }: ViewProps) {
   const [origin, setOrigin] = useState("http://127.0.0.1:8787");
   const [text, setText] = useState(filters.q);
   const [exporting, setExporting] = useState(false);
-  const [simulating, setSimulating] = useState(false);
+  const sim = useSimulation();
   const [detailWidth, setDetailWidth] = useState(() => {
-    const n = Number(typeof localStorage !== "undefined" ? localStorage.getItem(DETAIL_WIDTH_KEY) : NaN);
+    let n = NaN;
+    try {
+      n = Number(localStorage.getItem(DETAIL_WIDTH_KEY) ?? NaN);
+    } catch {
+      // storage unavailable: the default width
+    }
     return Number.isFinite(n) && n >= 320 ? n : 520;
   });
 
@@ -223,7 +229,9 @@ export function TrafficView({ param, params }: ViewProps) {
             .then((page) => {
               if (my === seq.current) dispatch({ type: "incoming", rows: page.items, scrolledDown: scrolledDown() });
             })
-            .catch((err) => toast.error(err));
+            .catch((err) => {
+              if (my === seq.current) toast.error(err);
+            });
         }, 500);
         return;
       }
@@ -272,7 +280,8 @@ export function TrafficView({ param, params }: ViewProps) {
         if (my === seq.current) dispatch({ type: "more", page });
       })
       .catch((e) => {
-        if (my === seq.current) dispatch({ type: "load-failed" });
+        if (my !== seq.current) return;
+        dispatch({ type: "load-failed" });
         toast.error(e);
       })
       .finally(() => {
@@ -380,18 +389,6 @@ export function TrafficView({ param, params }: ViewProps) {
     }
   };
 
-  const simulate = async (scenario: "entra" | "okta") => {
-    setSimulating(true);
-    try {
-      await api.startSimulation({ scenario, users: 10 });
-      toast.info(`Simulated ${scenario === "entra" ? "Entra ID" : "Okta"} cycle started`);
-    } catch (e) {
-      toast.error(e);
-    } finally {
-      setSimulating(false);
-    }
-  };
-
   const startResize = (e: ReactPointerEvent<HTMLDivElement>) => {
     e.preventDefault();
     const startX = e.clientX;
@@ -429,10 +426,10 @@ export function TrafficView({ param, params }: ViewProps) {
           or let ScimLab play the IdP: run <code>scimlab simulate entra</code>, or
         </p>
         <div className="row tx-empty-actions">
-          <button className="primary" disabled={simulating} onClick={() => simulate("entra")}>
+          <button className="primary" disabled={sim.busy} onClick={() => void sim.start("entra")}>
             Simulate an Entra ID cycle
           </button>
-          <button disabled={simulating} onClick={() => simulate("okta")}>
+          <button disabled={sim.busy} onClick={() => void sim.start("okta")}>
             Simulate an Okta cycle
           </button>
         </div>
@@ -502,6 +499,7 @@ export function TrafficView({ param, params }: ViewProps) {
           </button>
         </div>
       </div>
+      <SimulationStatus />
 
       <div className="tx-main">
         <div
@@ -552,7 +550,26 @@ export function TrafficView({ param, params }: ViewProps) {
         </div>
         {openId !== null ? (
           <>
-            <div className="tx-resizer" role="separator" aria-orientation="vertical" aria-label="resize the detail" onPointerDown={startResize} />
+            <div
+              className="tx-resizer"
+              role="separator"
+              aria-orientation="vertical"
+              aria-label="resize the detail (← / →)"
+              aria-valuenow={Math.round(detailWidth)}
+              tabIndex={0}
+              onPointerDown={startResize}
+              onKeyDown={(e) => {
+                if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+                e.preventDefault();
+                const w = Math.max(320, Math.min(window.innerWidth - 420, detailWidth + (e.key === "ArrowLeft" ? 40 : -40)));
+                setDetailWidth(w);
+                try {
+                  localStorage.setItem(DETAIL_WIDTH_KEY, String(Math.round(w)));
+                } catch {
+                  // not remembered
+                }
+              }}
+            />
             <div className="tx-detail-wrap" style={{ width: detailWidth }}>
               <ExchangeDetail
                 id={openId}

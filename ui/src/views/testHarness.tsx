@@ -8,10 +8,16 @@ import type { EngineEvent, ExchangeSummary } from "../generated";
 import { EngineProvider, useEngine } from "../state/engine";
 import { ToastProvider } from "../state/toasts";
 import { stream } from "./testPlatform";
+import { SimulationWatcher } from "../components/SimulationStatus";
 
 function Ready({ children }: { children: ReactNode }) {
   const { ready } = useEngine();
-  return ready ? <>{children}</> : null;
+  return ready ? (
+    <>
+      <SimulationWatcher />
+      {children}
+    </>
+  ) : null;
 }
 
 /** Render `ui` inside the providers, once the fake engine is "connected". */

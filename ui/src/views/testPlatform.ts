@@ -21,6 +21,7 @@ export function platformMock() {
       exchange: vi.fn(),
       exportHar: vi.fn(),
       startSimulation: vi.fn(),
+      simulation: vi.fn(),
       quirks: vi.fn(async () => [{ label: "entra.capitalized-op", summary: "Entra capitalises PATCH ops", rfcAllows: false }]),
     },
     host: {

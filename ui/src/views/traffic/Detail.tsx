@@ -134,7 +134,7 @@ export function ExchangeDetail({
   return (
     <aside className="tx-detail" data-testid="exchange-detail" aria-label={`exchange ${id}`}>
       <div className="tx-detail-head">
-        <span className="tx-detail-title">
+        <span className="tx-detail-title" title={current ? `${current.method} ${current.path}` : undefined}>
           {current ? (
             <>
               <b>{current.method}</b> <span className="mono">{current.path}</span>
@@ -195,15 +195,9 @@ export function ExchangeDetail({
                   <span className="mono muted">{current.resourceId}</span>
                   <span className="tx-links">
                     {current.resourceType === "User" ? <a href={href("users", current.resourceId)}>open user</a> : null}
-                    <a
-                      href="#"
-                      onClick={(e) => {
-                        e.preventDefault();
-                        onOnlyResource(current.resourceId!);
-                      }}
-                    >
+                    <button type="button" className="link-button" onClick={() => onOnlyResource(current.resourceId!)}>
                       only this resource
-                    </a>
+                    </button>
                   </span>
                 </dd>
               </>

@@ -11,6 +11,20 @@ const loaded = (list: number[], nextBefore: number | null = null) =>
   feedReducer(INITIAL, { type: "loaded", page: { items: list.map(r), nextBefore } });
 
 describe("feedReducer", () => {
+  it("keeps live rows that arrived while a reload ran (the page may predate them)", () => {
+    let s = feedReducer(loaded([3, 2, 1]), { type: "loading" });
+    s = feedReducer(s, { type: "incoming", rows: [r(5), r(4)], scrolledDown: false });
+    s = feedReducer(s, { type: "loaded", page: { items: [r(4), r(3)], nextBefore: null } });
+    expect(ids(s)).toEqual([5, 4, 3]);
+    expect(s.arrived).toEqual([]);
+    // while paused they are held, not lost
+    let p = feedReducer(feedReducer(loaded([1]), { type: "pause" }), { type: "loading" });
+    p = feedReducer(p, { type: "incoming", rows: [r(7)], scrolledDown: false });
+    p = feedReducer(p, { type: "loaded", page: { items: [r(6)], nextBefore: null } });
+    expect(ids(p)).toEqual([6]);
+    expect(p.pending.map((x) => x.id)).toEqual([7]);
+  });
+
   it("prepends live rows newest first and ignores ones already shown", () => {
     let s = loaded([3, 2, 1]);
     s = feedReducer(s, { type: "incoming", rows: [r(5), r(4), r(3)], scrolledDown: false });

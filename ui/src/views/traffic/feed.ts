@@ -20,6 +20,8 @@ export interface FeedState {
   unseen: number;
   /** Older rows were dropped to stay under CAP. */
   capped: boolean;
+  /** Live rows that arrived while a reload ran, newest first: the page may predate them. */
+  arrived: ExchangeSummary[];
 }
 
 export const INITIAL: FeedState = {
@@ -31,6 +33,7 @@ export const INITIAL: FeedState = {
   pending: [],
   unseen: 0,
   capped: false,
+  arrived: [],
 };
 
 export type FeedAction =
@@ -56,10 +59,16 @@ function topId(s: FeedState): number {
 export function feedReducer(s: FeedState, a: FeedAction): FeedState {
   switch (a.type) {
     case "loading":
-      return { ...s, loading: true };
+      return { ...s, loading: true, arrived: [] };
     case "loaded": {
-      // a reload replaces what was shown; held rows are part of what was reloaded
-      return { ...INITIAL, paused: s.paused, loading: false, rows: a.page.items, nextBefore: a.page.nextBefore };
+      // a reload replaces what was shown; held rows are part of what was reloaded, but rows that
+      // arrived live after the server read the page are not in it: keep them
+      const top = a.page.items[0]?.id ?? 0;
+      const later = s.arrived.filter((r) => r.id > top);
+      const base = { ...INITIAL, paused: s.paused, loading: false, nextBefore: a.page.nextBefore };
+      if (s.paused) return { ...base, rows: a.page.items, pending: later };
+      const { rows, dropped } = cap(later.concat(a.page.items));
+      return { ...base, rows, nextBefore: dropped ? null : a.page.nextBefore, capped: dropped };
     }
     case "load-failed":
       return { ...s, loading: false, loadingMore: false };
@@ -72,6 +81,11 @@ export function feedReducer(s: FeedState, a: FeedAction): FeedState {
       return { ...s, loadingMore: false, rows, nextBefore: dropped ? null : a.page.nextBefore, capped: s.capped || dropped };
     }
     case "incoming": {
+      if (s.loading) {
+        const newest = s.arrived[0]?.id ?? 0;
+        const newer = a.rows.filter((r) => r.id > newest);
+        if (newer.length > 0) s = { ...s, arrived: cap(newer.concat(s.arrived)).rows };
+      }
       const top = topId(s);
       const fresh = a.rows.filter((r) => r.id > top);
       if (fresh.length === 0) return s;

@@ -9,6 +9,7 @@ import { useToast } from "../../state/toasts";
 import { href, navigate } from "../../state/route";
 import { RoleBadge } from "../../components/Badges";
 import { EmptyState } from "../../components/EmptyState";
+import { SimulationStatus, useSimulation } from "../../components/SimulationStatus";
 import { clock, dateTime } from "../../format";
 import { USER_EVENTS, useLiveReload } from "./live";
 import { mappingSummary, matches, rowsOf, type UserRow } from "./model";
@@ -44,11 +45,13 @@ export function UserRowView({ row, selected, onSelect }: { row: UserRow; selecte
         navigate("users", row.id);
       }}
     >
-      <td className="users-name">
+      <td className="users-name" title={row.userName}>
         <a href={href("users", row.id)}>{row.userName}</a>
       </td>
-      <td>{row.displayName ?? <span className="muted">—</span>}</td>
-      <td className="mono">{row.email ?? <span className="muted">—</span>}</td>
+      <td title={row.displayName ?? undefined}>{row.displayName ?? <span className="muted">—</span>}</td>
+      <td className="mono" title={row.email ?? undefined}>
+        {row.email ?? <span className="muted">—</span>}
+      </td>
       <td>
         <ActiveBadge active={row.active} />
       </td>
@@ -79,7 +82,7 @@ export function UserList() {
   const [q, setQ] = useState("");
   const [shown, setShown] = useState(RENDER_STEP);
   const [sel, setSel] = useState(0);
-  const [simulating, setSimulating] = useState(false);
+  const sim = useSimulation();
   const tableRef = useRef<HTMLTableSectionElement>(null);
   const pagesRef = useRef(pages);
   pagesRef.current = pages;
@@ -168,23 +171,14 @@ export function UserList() {
               <button
                 key={scenario}
                 className={scenario === "entra" ? "primary" : undefined}
-                disabled={simulating}
-                onClick={async () => {
-                  setSimulating(true);
-                  try {
-                    await api.startSimulation({ scenario, users: 10 });
-                    toast.info(`simulated ${scenario === "entra" ? "Entra ID" : "Okta"} cycle started: users appear as it runs`);
-                  } catch (e) {
-                    toast.error(e);
-                  } finally {
-                    setSimulating(false);
-                  }
-                }}
+                disabled={sim.busy}
+                onClick={() => void sim.start(scenario)}
               >
                 Simulate {scenario === "entra" ? "Entra ID" : "Okta"}
               </button>
             ))}
           </div>
+          <SimulationStatus />
         </EmptyState>
       </div>
     );
@@ -213,6 +207,7 @@ export function UserList() {
           }}
         />
       </div>
+      <SimulationStatus />
       {q && loaded < total ? (
         <div className="muted users-note">
           Searching the {loaded} users loaded of {total}.{" "}

@@ -3,7 +3,7 @@
 //! timeline of every exchange that touched it (what changed, before → after), and the stored
 //! SCIM resource. A deleted user (404) points at its traffic instead.
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { FieldResult, MappingResult, ResourceDetail, TimelineEntry } from "../../generated";
 import { api, ApiError } from "../../platform";
 import { useToast } from "../../state/toasts";
@@ -66,7 +66,7 @@ function TimelineItem({ entry }: { entry: TimelineEntry }) {
         <span className="timeline-dot" aria-hidden />
         <strong>{operationLabel(x.operation)}</strong>
         <StatusBadge status={x.status} />
-        <span className="mono muted">
+        <span className="mono muted" title={`${x.method} ${x.path}${x.query ? `?${x.query}` : ""}`}>
           {x.method} {x.path}
         </span>
         <div className="grow" />
@@ -116,12 +116,17 @@ export function UserPage({ id }: { id: string }) {
   const [detail, setDetail] = useState<ResourceDetail | null>(null);
   const [gone, setGone] = useState<string | null>(null);
 
+  // live reloads overlap: only the newest request's answer is shown
+  const seq = useRef(0);
   const load = useCallback(async () => {
+    const mine = ++seq.current;
     try {
       const d = await api.user(id);
+      if (mine !== seq.current) return;
       setDetail(d);
       setGone(null);
     } catch (e) {
+      if (mine !== seq.current) return;
       if (e instanceof ApiError && e.status === 404) setGone(e.message);
       else toast.error(e);
     }
@@ -131,6 +136,9 @@ export function UserPage({ id }: { id: string }) {
     setDetail(null);
     setGone(null);
     void load();
+    return () => {
+      seq.current += 1; // unmounted or another user: drop answers in flight
+    };
   }, [load]);
 
   useLiveReload(USER_EVENTS, 300, () => void load(), (e) =>
