@@ -14,7 +14,7 @@ want=()
 [ "$mode" = "--ui" ] || want+=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
       libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file)
 if [ "$mode" = "--test" ]; then
-  want+=(xvfb xauth webkit2gtk-driver chromium)
+  want+=(xvfb xauth x11-utils xdotool webkit2gtk-driver chromium)
 fi
 missing=()
 for p in "${want[@]+"${want[@]}"}"; do

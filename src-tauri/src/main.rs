@@ -16,6 +16,9 @@ use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, RunEvent, State};
 use tauri_plugin_dialog::DialogExt;
 
+/// The save dialog's title (the desktop end-to-end test looks for this window).
+const SAVE_DIALOG_TITLE: &str = "Save the ScimLab export";
+
 /// The tray's status line, kept to update its text after a restart.
 struct TrayStatus(MenuItem<tauri::Wry>);
 
@@ -48,6 +51,7 @@ async fn save_file(
     let picked = tauri::async_runtime::spawn_blocking(move || {
         app.dialog()
             .file()
+            .set_title(SAVE_DIALOG_TITLE)
             .set_file_name(&suggested_name)
             .blocking_save_file()
     })

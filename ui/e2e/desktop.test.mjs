@@ -2,11 +2,12 @@
 // ui/dist) under Xvfb, driven through tauri-driver and WebKitWebDriver. Asserts that the
 // engine started in-process, the window title carries the SCIM port, the Connect screen shows
 // the tenant URL, a SCIM request flips it to "first request seen", and that a taken SCIM port
-// gives the "use another port" screen instead of a crash. Screenshots in ui/test-results/.
+// gives the "use another port" screen instead of a crash, and that Export HAR goes through the
+// native save dialog (typed into with xdotool) to a file without secrets. Screenshots in ui/test-results/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -98,6 +99,60 @@ test("the desktop window starts the engine and shows the tenant url", async () =
     await (await byTestId(browser, "first-request-seen")).waitForExist({ timeout: 15000 });
     await new Promise((res) => setTimeout(res, 1000)); // the next frame, before the screenshot
     await browser.saveScreenshot(path.join(ARTIFACTS, "desktop-connect.png"));
+  } finally {
+    await browser.deleteSession().catch(() => {});
+  }
+});
+
+test("export saves a redacted HAR through the native save dialog", async () => {
+  const dir = tempDir("scimlab-desktop-");
+  dirs.push(dir);
+  const scimPort = await freePort();
+  const browser = await launch({ SCIMLAB_DESKTOP_DATA_DIR: dir, SCIMLAB_SCIM_ADDR: `127.0.0.1:${scimPort}` });
+  try {
+    await waitForText(browser, "tenant-url", `http://127.0.0.1:${scimPort}/scim/v2`);
+    // Some traffic to export, with the key in its Authorization header.
+    const key = execFileSync(SCIMLAB, ["token", "show", "--db", path.join(dir, "scimlab.db")]).toString().trim();
+    const tenantUrl = `http://127.0.0.1:${scimPort}/scim/v2`;
+    const created = await fetch(`${tenantUrl}/Users`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/scim+json" },
+      body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "har@example.com", password: "Pa55-word!" }),
+    });
+    assert.equal(created.status, 201);
+    await browser.execute(() => {
+      window.location.hash = "#/traffic";
+    });
+    const exportButton = await browser.$("button=Export HAR");
+    await exportButton.waitForClickable({ timeout: 15000 });
+    await exportButton.click();
+    // The GTK file chooser is a window of its own: find it by the title the shell gives it.
+    const windows = () => execFileSync("xwininfo", ["-root", "-tree"]).toString();
+    await waitFor("the native save dialog", () => windows().includes("Save the ScimLab export"), 15000);
+    await new Promise((res) => setTimeout(res, 1000));
+    execFileSync("import", ["-window", "root", path.join(ARTIFACTS, "desktop-save-dialog.png")]);
+    // Type a path into the dialog's name field (it has the keyboard focus) and press Enter.
+    const target = path.join(dir, "export.har");
+    execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"]);
+    execFileSync("xdotool", ["type", "--delay", "5", target]);
+    execFileSync("xdotool", ["key", "Return"]);
+    await waitFor("the saved export", () => existsSync(target), 15000);
+    await waitFor("the export to be complete", () => {
+      try {
+        return JSON.parse(readFileSync(target, "utf8")).log.entries.length >= 1;
+      } catch {
+        return false;
+      }
+    }, 5000);
+    const har = readFileSync(target, "utf8");
+    assert.match(har, /har@example\.com/);
+    assert.ok(!har.includes(key), "the scim key is not in the export");
+    assert.ok(!har.includes("Pa55-word!"), "the password is not in the export");
+    // The UI says where it went.
+    await browser.waitUntil(
+      async () => String(await browser.execute(() => document.body.textContent ?? "")).includes(target),
+      { timeout: 10000, timeoutMsg: "a toast names the saved file" },
+    );
   } finally {
     await browser.deleteSession().catch(() => {});
   }
