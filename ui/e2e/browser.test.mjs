@@ -67,6 +67,19 @@ test("an entra flow fills the traffic table live, with redacted headers in the d
   await shot("traffic-entra");
 });
 
+test("the theme follows the os: dark and light", async () => {
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  await page.emulateMedia({ colorScheme: "dark" });
+  const dark = await background();
+  assert.notEqual(dark, light, "the dark scheme changes the page");
+  const [r, g, b] = dark.match(/\d+/g).map(Number);
+  assert.ok(r + g + b < 150, `a dark background, got ${dark}`);
+  await shot("traffic-entra-dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  assert.equal(await background(), light);
+});
+
 test("the connect screen flipped to 'first request seen'", async () => {
   await page.goto(`${engine.admin}/#/connect`);
   await page.getByTestId("first-request-seen").waitFor({ timeout: 10000 });

@@ -3,7 +3,7 @@
 //! response (headers and pretty bodies), what it did to the stored resource (a diff), and
 //! "copy as curl" to replay it.
 
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import type { Exchange } from "../../generated";
 import { api } from "../../platform";
 import { href } from "../../state/route";
@@ -80,13 +80,18 @@ function Diff({ before, after }: { before: unknown; after: unknown }) {
   );
 }
 
+/** A quirk summary with its `backticked` parts as code (plain text, never HTML). */
+export function withCode(text: string): ReactNode[] {
+  return text.split("`").map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
+}
+
 function Quirk({ label, info }: { label: string; info: QuirkInfo | undefined }) {
   return (
     <li>
       <QuirkBadge label={label} />{" "}
       {info ? (
         <>
-          <span>{info.summary}</span>{" "}
+          <span>{withCode(info.summary)}</span>{" "}
           <span className={`badge ${info.rfcAllows ? "good" : "warn"}`}>{info.rfcAllows ? "RFC allows it" : "outside RFC 7644"}</span>
         </>
       ) : null}
