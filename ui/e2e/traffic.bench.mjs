@@ -132,9 +132,10 @@ Last run: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.
 |---|---|
 ${rows.map(([a, b]) => `| ${a} | ${b} |`).join("\n")}
 
-Frame times are \`requestAnimationFrame\` intervals (16.7 ms = 60 fps). Headless chromium without a
-GPU paints in software, so a desktop WebKit window is usually faster; the figures show that the
-table's cost does not grow with the number of exchanges (the DOM holds only the visible rows).
+Frame times are \`requestAnimationFrame\` intervals (16.7 ms = 60 fps). Headless chromium paints in software
+here (no GPU); the desktop window (WebKitGTK) was not measured. What the figures show: the
+table's cost does not grow with the number of exchanges — the DOM holds only the visible rows,
+and scrolling through all 100 000 stays at 60 fps.
 `;
   writeFileSync(path.join(REPO, "docs", "benchmarks-ui.md"), md);
   console.log(md);
