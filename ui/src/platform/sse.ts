@@ -11,9 +11,12 @@ export type StreamState = "connecting" | "live" | "reconnecting" | "closed";
 /** Split a text/event-stream buffer into complete messages; returns them and the rest. */
 export function parseSse(buffer: string): { events: { event: string; data: string }[]; rest: string } {
   const events: { event: string; data: string }[] = [];
-  const normalized = buffer.replace(/\r\n?/g, "\n");
+  // A chunk may end between the \r and the \n of one line end: keep that \r for the next call,
+  // or it would count as a line end of its own and the \n after it as an empty line.
+  const held = buffer.endsWith("\r") ? "\r" : "";
+  const normalized = (held ? buffer.slice(0, -1) : buffer).replace(/\r\n?/g, "\n");
   const blocks = normalized.split("\n\n");
-  const rest = blocks.pop() ?? "";
+  const rest = (blocks.pop() ?? "") + held;
   for (const block of blocks) {
     let event = "message";
     const data: string[] = [];
