@@ -31,15 +31,12 @@ fn keep_runtime_settings(handle: &EngineHandle, file: PathBuf) {
         loop {
             match events.recv().await {
                 Ok(scimlab_engine::events::EngineEvent::SettingsChanged { settings }) => {
-                    let kept = crate::settings::merge(
-                        &crate::settings::load(&file),
-                        &ListenSettings {
-                            scim_addr: None,
-                            strict: Some(settings.strict),
-                            retention: Some(settings.retention),
-                        },
-                    );
-                    if let Err(e) = crate::settings::save(&file, &kept) {
+                    let changed = ListenSettings {
+                        scim_addr: None,
+                        strict: Some(settings.strict),
+                        retention: Some(settings.retention),
+                    };
+                    if let Err(e) = crate::settings::update(&file, &changed) {
                         tracing::warn!(file = %file.display(), error = %e, "could not save the settings");
                     }
                 }
@@ -117,13 +114,15 @@ impl EngineSlot {
     /// file (saved only when the engine starts, so a port that fails is not remembered).
     pub async fn restart(&self, update: &ListenSettings) -> ConnectionState {
         let file = self.settings_file();
-        let settings = crate::settings::merge(&crate::settings::load(&file), update);
         let mut running = self.running.lock().await;
         if let Some(old) = running.take()
             && let Err(e) = old.shutdown().await
         {
             tracing::warn!(error = %e, "the previous engine did not stop cleanly");
         }
+        // Read under the lock, once the previous engine stopped: what a restart just before
+        // this one (or the UI at runtime) saved is in the file by now.
+        let settings = crate::settings::merge(&crate::settings::load(&file), update);
         let state = match self.config(&settings, update.scim_addr.as_deref()) {
             Err(message) => ConnectionState::Failed {
                 ok: false,
@@ -137,7 +136,7 @@ impl EngineSlot {
             Ok(config) => match Engine::start(config).await {
                 Ok(handle) => {
                     if *update != ListenSettings::default()
-                        && let Err(e) = crate::settings::save(&file, &settings)
+                        && let Err(e) = crate::settings::update(&file, update)
                     {
                         tracing::warn!(file = %file.display(), error = %e, "could not save the settings");
                     }
@@ -182,5 +181,42 @@ impl EngineSlot {
         {
             tracing::warn!(error = %e, "the engine did not stop cleanly");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_to_back_restarts_keep_both_changes_in_the_settings_file() {
+        let dir = std::env::temp_dir().join(format!("scimlab-desktop-slot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let slot = EngineSlot::new(dir.clone());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let first = ListenSettings {
+                scim_addr: Some("127.0.0.1:0".into()),
+                retention: Some(500),
+                ..ListenSettings::default()
+            };
+            let second = ListenSettings {
+                scim_addr: Some("127.0.0.1:0".into()),
+                strict: Some(true),
+                ..ListenSettings::default()
+            };
+            // The second waits for the first; it must not apply a file it read before then.
+            let (a, b) = tokio::join!(slot.restart(&first), slot.restart(&second));
+            assert!(matches!(a, ConnectionState::Running { .. }), "{a:?}");
+            assert!(matches!(b, ConnectionState::Running { .. }), "{b:?}");
+            let kept = crate::settings::load(&slot.settings_file());
+            assert_eq!(kept.retention, Some(500), "{kept:?}");
+            assert_eq!(kept.strict, Some(true), "{kept:?}");
+            slot.stop().await;
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

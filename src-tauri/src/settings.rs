@@ -1,9 +1,17 @@
 //! The desktop app's own settings file (`<app data>/desktop.json`): the SCIM address, strict
 //! mode and retention to start the engine with. The engine keeps its data in `scimlab.db`
 //! beside it. A missing or unreadable file means defaults (and a warning), never a crash.
+//! Two writers share the file (a restart with new listen settings, and the task keeping what
+//! the UI changed at runtime): each change is a read-merge-write under one lock ([`update`]),
+//! written to a temporary file and renamed over, so neither loses the other's fields and a
+//! crash mid-write leaves the old file.
 
 use scimlab_engine::host::ListenSettings;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Serialises [`update`]s: held only for the read-merge-write, never across an await.
+static FILE_LOCK: Mutex<()> = Mutex::new(());
 
 /// The settings file in `data_dir`.
 pub fn path(data_dir: &Path) -> PathBuf {
@@ -30,10 +38,24 @@ pub fn merge(base: &ListenSettings, update: &ListenSettings) -> ListenSettings {
     }
 }
 
-/// Write the settings (the directory exists: the engine's database lives there).
+/// Write the settings (the directory exists: the engine's database lives there): to a
+/// temporary file beside it, then renamed over it.
 pub fn save(file: &Path, settings: &ListenSettings) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(settings).map_err(std::io::Error::other)?;
-    std::fs::write(file, text)
+    let tmp = file.with_extension("json.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, file)
+}
+
+/// Apply the fields `update` sets to the file as it is now, under the file lock; the
+/// settings written.
+pub fn update(file: &Path, update: &ListenSettings) -> std::io::Result<ListenSettings> {
+    let _guard = FILE_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let merged = merge(&load(file), update);
+    save(file, &merged)?;
+    Ok(merged)
 }
 
 #[cfg(test)]
@@ -74,5 +96,46 @@ mod tests {
             "unreadable: defaults"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn concurrent_updates_keep_each_other_s_fields() {
+        let dir = tempfile_dir("concurrent");
+        let file = path(&dir);
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let file = file.clone();
+                std::thread::spawn(move || {
+                    let u = if i % 2 == 0 {
+                        ListenSettings {
+                            scim_addr: Some("127.0.0.1:9000".into()),
+                            ..ListenSettings::default()
+                        }
+                    } else {
+                        ListenSettings {
+                            retention: Some(77),
+                            ..ListenSettings::default()
+                        }
+                    };
+                    for _ in 0..50 {
+                        update(&file, &u).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let kept = load(&file);
+        assert_eq!(kept.scim_addr.as_deref(), Some("127.0.0.1:9000"));
+        assert_eq!(kept.retention, Some(77));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempfile_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("scimlab-desktop-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 }

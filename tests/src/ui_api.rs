@@ -384,3 +384,30 @@ async fn a_taken_scim_port_is_reported_with_a_free_one() {
     engine.shutdown().await.unwrap();
     drop(blocker);
 }
+
+#[tokio::test]
+async fn a_retention_out_of_range_is_refused_at_start_not_clamped() {
+    // Clamped, a retention of 0 from a hand-edited desktop.json (or the shell's restart command)
+    // would silently drop every captured exchange but one.
+    let dir = tempfile::tempdir().unwrap();
+    for retention in [0, -5, 10_000_001] {
+        let mut config = EngineConfig::new(dir.path().join("scimlab.db"));
+        config.scim_addr = "127.0.0.1:0".parse().unwrap();
+        config.admin_addr = "127.0.0.1:0".parse().unwrap();
+        config.retention = retention;
+        let Err(e) = Engine::start(config).await else {
+            panic!("the engine started with retention {retention}");
+        };
+        assert!(
+            matches!(e, EngineError::InvalidRetention { .. }),
+            "wrong error: {e}"
+        );
+        let message = e.to_string();
+        assert!(
+            message.contains(&format!("invalid retention {retention}"))
+                && message.contains("10000000")
+                && message.contains("--retention"),
+            "{message}"
+        );
+    }
+}

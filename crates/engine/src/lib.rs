@@ -64,6 +64,16 @@ pub enum EngineError {
         /// The address given.
         addr: SocketAddr,
     },
+    /// The retention is out of range (it would otherwise be clamped and drop captured traffic).
+    #[error(
+        "invalid retention {retention}: keep from {} to {} exchanges (--retention / SCIMLAB_RETENTION, or retention in the desktop app's settings)",
+        runtime::MIN_RETENTION,
+        runtime::MAX_RETENTION
+    )]
+    InvalidRetention {
+        /// The retention given.
+        retention: i64,
+    },
     /// The SCIM address is taken (another ScimLab, or another program on that port).
     #[error(
         "the scim address {addr} is already in use (another scimlab or another program listens there): choose another with --scim-addr / SCIMLAB_SCIM_ADDR{}",
@@ -153,6 +163,11 @@ impl Engine {
         if !config.admin_addr.ip().is_loopback() {
             return Err(EngineError::AdminNotLoopback {
                 addr: config.admin_addr,
+            });
+        }
+        if runtime::check_retention(config.retention).is_err() {
+            return Err(EngineError::InvalidRetention {
+                retention: config.retention,
             });
         }
         let store = open_store(&config.db_path).await?;

@@ -3,7 +3,9 @@
 //! gets when it is not logged in. Everything here sits behind the admin token like the API.
 //!
 //! Files are served from the one directory only: a request path is split into plain names
-//! (no `..`, no `.`, no backslash, no empty segment) before it is joined, so nothing outside
+//! (no `..`, no `.`, no backslash, no colon, no empty segment) before it is joined, and the file
+//! it names must still lie inside the directory once symlinks are resolved (a link in `ui/dist`,
+//! or a Windows device name such as `CON`, resolves elsewhere and is a 404), so nothing outside
 //! the UI directory can be read. `index.html` carries a strict Content-Security-Policy: scripts,
 //! styles and connections from this origin only.
 
@@ -55,8 +57,17 @@ pub fn resolve(dir: &Path, uri_path: &str) -> Option<PathBuf> {
     Some(out)
 }
 
-async fn file_response(path: &Path) -> Option<Response> {
-    let bytes = tokio::fs::read(path).await.ok()?;
+/// `path` with symlinks resolved, when that is a file inside `dir` (also resolved).
+async fn contained(dir: &Path, path: &Path) -> Option<PathBuf> {
+    let dir = tokio::fs::canonicalize(dir).await.ok()?;
+    let real = tokio::fs::canonicalize(path).await.ok()?;
+    (real.starts_with(&dir) && tokio::fs::metadata(&real).await.ok()?.is_file()).then_some(real)
+}
+
+/// The file `path` of the UI directory `dir`, or `None` when it is missing or lies outside.
+async fn file_response(dir: &Path, path: &Path) -> Option<Response> {
+    let real = contained(dir, path).await?;
+    let bytes = tokio::fs::read(&real).await.ok()?;
     let mut resp = (StatusCode::OK, bytes).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -75,7 +86,7 @@ async fn file_response(path: &Path) -> Option<Response> {
 /// `GET /`: the UI's `index.html`, or the placeholder page without a UI.
 pub async fn root(State(state): State<AdminState>) -> Response {
     if let Some(dir) = &state.ui_dir {
-        return match file_response(&dir.join("index.html")).await {
+        return match file_response(dir, &dir.join("index.html")).await {
             Some(resp) => resp,
             None => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -99,7 +110,7 @@ pub async fn fallback(State(state): State<AdminState>, OriginalUri(uri): Origina
     if let Some(dir) = &state.ui_dir
         && !uri.path().starts_with("/api/")
         && let Some(path) = resolve(dir, uri.path())
-        && let Some(resp) = file_response(&path).await
+        && let Some(resp) = file_response(dir, &path).await
     {
         return resp;
     }
@@ -217,5 +228,26 @@ mod tests {
             "text/javascript; charset=utf-8"
         );
         assert_eq!(content_type(Path::new("a.bin")), "application/octet-stream");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_symlink_out_of_the_ui_directory_is_not_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let ui = root.path().join("dist");
+        std::fs::create_dir_all(ui.join("assets")).unwrap();
+        std::fs::write(ui.join("assets/app.js"), "ok").unwrap();
+        std::fs::write(root.path().join("secret.txt"), "secret").unwrap();
+        std::os::unix::fs::symlink(root.path().join("secret.txt"), ui.join("leak.txt")).unwrap();
+        std::os::unix::fs::symlink(root.path(), ui.join("up")).unwrap();
+        std::os::unix::fs::symlink(ui.join("assets/app.js"), ui.join("inside.js")).unwrap();
+        for bad in ["/leak.txt", "/up/secret.txt", "/assets", "/missing.js"] {
+            let path = resolve(&ui, bad).unwrap();
+            assert!(file_response(&ui, &path).await.is_none(), "{bad}");
+        }
+        for good in ["/assets/app.js", "/inside.js"] {
+            let path = resolve(&ui, good).unwrap();
+            assert!(file_response(&ui, &path).await.is_some(), "{good}");
+        }
     }
 }

@@ -77,7 +77,7 @@ struct ServeArgs {
     capture_body_cap: usize,
     /// Number of captured exchanges kept; the oldest are dropped first.
     #[arg(long, env = "SCIMLAB_RETENTION", default_value_t = DEFAULT_RETENTION,
-          value_parser = clap::value_parser!(i64).range(1..))]
+          value_parser = clap::value_parser!(i64).range(scimlab_engine::runtime::MIN_RETENTION..=scimlab_engine::runtime::MAX_RETENTION))]
     retention: i64,
 }
 
