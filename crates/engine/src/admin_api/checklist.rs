@@ -53,6 +53,20 @@ pub async fn report(
     ))
 }
 
+/// `text` with Markdown's active characters escaped: summaries quote what the IdP sent
+/// (user names, attribute names), which must not become links, images or HTML in a ticket.
+fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        // Without `[`/`]` no link or image can form; without `<`/`>` no HTML.
+        if matches!(c, '\\' | '`' | '[' | ']' | '<' | '>' | '!') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The Markdown of a checklist report.
 pub fn render_report(checklist: &Checklist, tenant_url: &str, when: &str) -> String {
     use std::fmt::Write as _;
@@ -78,10 +92,12 @@ pub fn render_report(checklist: &Checklist, tenant_url: &str, when: &str) -> Str
         let _ = write!(
             out,
             "## [{status}] {}\n\n`{}` — {}\n\n",
-            item.title, item.id, item.summary
+            md_text(&item.title),
+            item.id,
+            md_text(&item.summary)
         );
         if let Some(fix) = &item.fix {
-            let _ = write!(out, "**Fix:** {fix}\n\n");
+            let _ = write!(out, "**Fix:** {}\n\n", md_text(fix));
         }
         if !item.evidence.is_empty() {
             let ids: Vec<String> = item.evidence.iter().map(|i| format!("#{i}")).collect();
@@ -151,4 +167,39 @@ async fn compute(state: &AdminState, raw: Option<&str>) -> AdminResult<Checklist
         exchanges: &traffic,
         users: &facts,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_idp_sent_cannot_become_markdown_links_or_html() {
+        assert_eq!(
+            md_text("user [x](http://evil) <img src=x> `a`"),
+            "user \\[x\\](http://evil) \\<img src=x\\> \\`a\\`"
+        );
+        let checklist = Checklist {
+            idp: Idp::Okta,
+            items: vec![checks::CheckItem {
+                id: "roles.valid".into(),
+                title: "role values valid".into(),
+                status: checks::CheckStatus::Fail,
+                summary: "got ![i](http://evil/p.png) from bob".into(),
+                evidence: vec![7],
+                fix: Some("set role".into()),
+            }],
+            score: checks::ChecklistScore {
+                pass: 0,
+                warn: 0,
+                fail: 1,
+                not_yet_seen: 0,
+            },
+        };
+        let md = render_report(&checklist, "http://127.0.0.1:8787/scim/v2", "now");
+        assert!(md.contains("\\!\\[i\\](http://evil/p.png)"), "{md}");
+        assert!(!md.contains("![i]("), "{md}");
+        assert!(md.contains("## [FAIL] role values valid"), "{md}");
+        assert!(md.contains("Evidence (exchange ids): #7"), "{md}");
+    }
 }

@@ -15,20 +15,32 @@ use serde_json::{Value, json};
 
 /// Exchanges exported when `limit` is not given, and the most one export holds.
 pub const MAX_EXPORT: i64 = 10_000;
+/// Body bytes one export holds at most: bodies can be up to the capture cap each, and the
+/// document is built in memory. Past it the export stops (newest first) and says so.
+pub const MAX_EXPORT_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// Rows read per query while exporting.
+const PAGE: i64 = 200;
 
 /// `GET /api/exchanges/export`: the filters of `/api/exchanges`, newest `limit` (default and
-/// at most 10 000), written oldest first.
+/// at most 10 000, and at most [`MAX_EXPORT_BODY_BYTES`] of bodies), written oldest first.
 pub async fn har(
     State(state): State<AdminState>,
     RawQuery(raw): RawQuery,
 ) -> AdminResult<impl IntoResponse> {
     let q = parse_query_within(raw.as_deref(), MAX_EXPORT, MAX_EXPORT)?;
     let mut conn = state.store.read.acquire().await?;
-    let mut items = exchanges::list_whole(&mut conn, &q).await?;
+    let (items, cut) = collect(&mut conn, q, MAX_EXPORT_BODY_BYTES).await?;
     drop(conn);
-    items.reverse();
     let origin = origin_of(&state.scim_base_url);
-    let doc = document(&items, &origin);
+    let mut doc = document(&items, &origin);
+    if cut {
+        doc["log"]["comment"] = serde_json::json!(format!(
+            "{} — stopped after the newest {} exchanges: their bodies reached {} MiB; narrow the filters (idp, status, resource, q) or page with before=<oldest id here> for the rest",
+            doc["log"]["comment"].as_str().unwrap_or_default(),
+            items.len(),
+            MAX_EXPORT_BODY_BYTES / (1024 * 1024)
+        ));
+    }
     let body = serde_json::to_string_pretty(&doc).map_err(|e| super::AdminError::internal(&e))?;
     Ok((
         [
@@ -40,6 +52,38 @@ pub async fn har(
         ],
         body,
     ))
+}
+
+/// The newest `q.limit` exchanges matching `q`, read a page at a time and returned oldest first,
+/// stopping before their bodies pass `max_body_bytes`; `true` when it stopped there.
+pub async fn collect(
+    conn: &mut crate::store::Conn,
+    mut q: crate::store::exchanges::ExchangeQuery,
+    max_body_bytes: usize,
+) -> crate::store::Result<(Vec<Exchange>, bool)> {
+    let wanted = usize::try_from(q.limit).unwrap_or(0);
+    let (mut items, mut bytes, mut cut) = (Vec::new(), 0usize, false);
+    'pages: while items.len() < wanted {
+        q.limit = PAGE.min(i64::try_from(wanted - items.len()).unwrap_or(PAGE));
+        let page = exchanges::list_whole(conn, &q).await?;
+        let Some(last) = page.last() else { break };
+        q.before = Some(last.summary.id);
+        let full = page.len() as i64 == q.limit;
+        for e in page {
+            bytes += e.request_body.as_deref().map_or(0, str::len)
+                + e.response_body.as_deref().map_or(0, str::len);
+            if bytes > max_body_bytes {
+                cut = true;
+                break 'pages;
+            }
+            items.push(e);
+        }
+        if !full {
+            break;
+        }
+    }
+    items.reverse();
+    Ok((items, cut))
 }
 
 /// `http://127.0.0.1:8787` of `http://127.0.0.1:8787/scim/v2`.
@@ -148,6 +192,53 @@ fn entry(e: &Exchange, origin: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn exports_page_through_and_stop_at_the_body_budget() {
+        use crate::capture::model::{Idp, OperationKind};
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("x.db"))
+            .await
+            .unwrap();
+        let batch: Vec<Exchange> = (1..=450)
+            .map(|i| {
+                let mut e = crate::checks::testkit::ex(
+                    i,
+                    Idp::Okta,
+                    "POST",
+                    "/scim/v2/Users",
+                    201,
+                    OperationKind::Create,
+                );
+                e.request_body = Some("x".repeat(100));
+                e
+            })
+            .collect();
+        let mut conn = store.write.acquire().await.unwrap();
+        crate::store::exchanges::insert_batch(&mut conn, &batch, 10_000)
+            .await
+            .unwrap();
+        let query = |limit| crate::store::exchanges::ExchangeQuery {
+            limit,
+            ..Default::default()
+        };
+        // More than one page, oldest first, the newest included, none twice.
+        let (items, cut) = collect(&mut conn, query(420), usize::MAX).await.unwrap();
+        assert!(!cut);
+        let ids: Vec<i64> = items.iter().map(|e| e.summary.id).collect();
+        assert_eq!(ids.len(), 420);
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "oldest first, no repeats"
+        );
+        assert_eq!(*ids.last().unwrap(), 450);
+        assert_eq!(ids[0], 31);
+        // A budget of 10 bodies' worth: the newest 10, flagged.
+        let (items, cut) = collect(&mut conn, query(420), 1000).await.unwrap();
+        assert!(cut);
+        assert_eq!(items.len(), 10);
+        assert_eq!(items.last().unwrap().summary.id, 450);
+    }
 
     #[test]
     fn origin_drops_the_base_path() {

@@ -26,7 +26,7 @@ mod dialect;
 mod lifecycle;
 mod roles;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 mod traffic;
 
 pub use traffic::attribute_paths;
