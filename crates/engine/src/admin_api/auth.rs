@@ -99,7 +99,7 @@ fn login_token(query: Option<&str>) -> Option<String> {
 /// The middleware: log in on `/?token=`, then let through only requests with the token.
 pub async fn require_token(State(state): State<AdminState>, req: Request, next: Next) -> Response {
     if let Err(message) = same_origin_guard(req.method(), req.headers(), &state.allowed_origins) {
-        return forbidden(message);
+        return forbidden(&message);
     }
     let token = state.admin_token.as_str();
     let is_root = req.uri().path() == "/";
@@ -135,15 +135,18 @@ fn same_origin_guard(
     method: &axum::http::Method,
     headers: &HeaderMap,
     allowed_origins: &[String],
-) -> Result<(), &'static str> {
+) -> Result<(), String> {
+    // What was sent is named back (cut short; the answer is JSON with nosniff).
+    let shown = |v: &str| v.chars().take(80).collect::<String>();
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !host.is_empty() && !is_loopback_host(host) {
-        return Err(
-            "the admin api answers only to 127.0.0.1 or localhost: open it as http://127.0.0.1:<port>/",
-        );
+        return Err(format!(
+            "host '{}' refused: the admin api answers only to 127.0.0.1 or localhost; open it as http://127.0.0.1:<port>/",
+            shown(host)
+        ));
     }
     let safe = matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS");
     if safe {
@@ -155,9 +158,10 @@ fn same_origin_guard(
         }
         let authority = origin.strip_prefix("http://").unwrap_or("");
         if authority.is_empty() || authority != host {
-            return Err(
-                "cross-origin request refused: state-changing admin requests must come from the admin page itself or carry 'Authorization: Bearer <admin token>' without an Origin",
-            );
+            return Err(format!(
+                "cross-origin request from '{}' refused: state-changing admin requests must come from the admin page itself or carry 'Authorization: Bearer <admin token>' without an Origin",
+                shown(origin)
+            ));
         }
     }
     Ok(())
@@ -294,14 +298,16 @@ mod tests {
     fn rebinding_hosts_and_cross_origin_writes_are_refused() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("evil.example:8788"));
-        assert!(same_origin_guard(&axum::http::Method::GET, &h, &[]).is_err());
+        let refused = same_origin_guard(&axum::http::Method::GET, &h, &[]).unwrap_err();
+        assert!(refused.contains("'evil.example:8788'"), "{refused}");
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8788"));
         assert!(same_origin_guard(&axum::http::Method::GET, &h, &[]).is_ok());
         h.insert(
             header::ORIGIN,
             HeaderValue::from_static("http://127.0.0.1:5173"),
         );
-        assert!(same_origin_guard(&axum::http::Method::POST, &h, &[]).is_err());
+        let refused = same_origin_guard(&axum::http::Method::POST, &h, &[]).unwrap_err();
+        assert!(refused.contains("'http://127.0.0.1:5173'"), "{refused}");
         assert!(same_origin_guard(&axum::http::Method::GET, &h, &[]).is_ok());
         h.insert(
             header::ORIGIN,
