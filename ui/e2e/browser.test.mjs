@@ -37,9 +37,12 @@ const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png
 test("connect shows the tenant url and waits for the first request", async () => {
   await page.goto(engine.loginUrl);
   await page.goto(`${engine.admin}/#/connect`);
-  const tenant = page.getByTestId("tenant-url");
-  await tenant.waitFor({ timeout: 15000 });
-  assert.equal((await tenant.textContent()).trim(), engine.tenantUrl);
+  // The element renders before the endpoint has loaded: wait for its text.
+  await page.waitForFunction(
+    (url) => document.querySelector('[data-testid="tenant-url"]')?.textContent?.trim() === url,
+    engine.tenantUrl,
+    { timeout: 15000 },
+  );
   await page.getByTestId("waiting-first-request").waitFor({ timeout: 10000 });
   assert.ok(!(await page.content()).includes(engine.key), "the scim key is not on the page unrevealed");
   await shot("connect-waiting");

@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { api } from "../platform";
 import { emit, renderWithEngine, summary } from "./testHarness";
-import { ConnectView, needsTunnel, portOf, tunnelTenantUrl } from "./Connect";
+import { ConnectView } from "./Connect";
+import { needsTunnel, portOf, tunnelTenantUrl } from "./connect/tenantUrl";
 import { setRun } from "../state/simulation";
 
 vi.mock("../platform", async () => (await import("./testPlatform")).platformMock());

@@ -4,7 +4,9 @@ import { describe, expect, it, vi, beforeEach } from "vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { EngineSettings, MappingProfile, ProfileList } from "../generated";
 import { ApiError } from "../platform/http";
-import { addSource, badSourceOf, cleaned, duplicate, moveSource, removeSource, setSource, slugify, sourcesOf, SettingsView, validAddr } from "./Settings";
+import { SettingsView } from "./Settings";
+import { addSource, badSourceOf, cleaned, duplicate, moveSource, removeSource, setSource, slugify, sourcesOf } from "./settings/profileEditing";
+import { validAddr } from "./settings/listenAddress";
 
 const api = vi.hoisted(() => ({
   settings: vi.fn(),

@@ -24,7 +24,8 @@ export function StartupProblemView({ problem }: { problem: StartupProblem }) {
   return (
     <div className="startup-problem card" role="alert">
       <h2>{problem.kind === "scim-port-in-use" ? "The SCIM port is taken" : "The engine did not start"}</h2>
-      <p>{problem.message}</p>
+      {/* The engine's message names the CLI flags; the desktop offers a button instead. */}
+      {problem.kind === "scim-port-in-use" && host.kind === "desktop" ? null : <p>{problem.message}</p>}
       {problem.kind === "scim-port-in-use" && (
         <p>
           Another program (perhaps another ScimLab) listens on <code>{problem.addr}</code>. Use another port here; the

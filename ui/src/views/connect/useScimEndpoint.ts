@@ -1,0 +1,92 @@
+//! The SCIM endpoint as the Connect screen holds it: the tenant URL and masked key (reloaded on
+//! settings changes and resyncs, re-masked when the key changes), the full key only while the
+//! admin reveals it, copying the key without showing it, and rotating it behind a confirmation.
+
+import { useCallback, useEffect, useState } from "react";
+import type { EndpointInfo } from "../../generated";
+import { api } from "../../platform";
+import { useEngineEvent } from "../../state/engine";
+import { useToast } from "../../state/toasts";
+
+export interface ScimEndpoint {
+  endpoint: EndpointInfo | null;
+  /** The full key while revealed, else null. */
+  revealed: string | null;
+  reveal: () => Promise<void>;
+  hide: () => void;
+  /** The full key for the clipboard (fetched when not revealed). */
+  copyKey: () => Promise<string>;
+  /** Whether the rotate confirmation is open. */
+  confirmRotate: boolean;
+  askRotate: () => void;
+  cancelRotate: () => void;
+  rotate: () => Promise<void>;
+  /** A rotation is in flight. */
+  busy: boolean;
+}
+
+export function useScimEndpoint(): ScimEndpoint {
+  const toast = useToast();
+  const [endpoint, setEndpoint] = useState<EndpointInfo | null>(null);
+  const [revealed, setRevealed] = useState<string | null>(null);
+  const [confirmRotate, setConfirmRotate] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(() => {
+    api
+      .endpoint()
+      .then(setEndpoint)
+      .catch((e) => toast.error(e));
+  }, [toast]);
+  useEffect(load, [load]);
+
+  useEngineEvent((e) => {
+    if (e.type === "endpoint.changed") {
+      setEndpoint((cur) => (cur ? { ...cur, keyMasked: e.keyMasked } : cur));
+      setRevealed(null);
+    } else if (e.type === "settings.changed" || e.type === "resync") {
+      load();
+    }
+  });
+
+  // the key is fetched on demand and only kept (and put in the page) while the admin reveals it
+  const reveal = async () => {
+    try {
+      const { key } = await api.revealKey();
+      setRevealed(key);
+    } catch (e) {
+      toast.error(e);
+    }
+  };
+
+  const rotate = async () => {
+    setConfirmRotate(false);
+    setBusy(true);
+    try {
+      const r = await api.rotateKey();
+      setEndpoint((cur) => (cur ? { ...cur, keyMasked: r.keyMasked } : cur));
+      setRevealed(null);
+      toast.info(`New key ${r.keyMasked} is active. Paste it into your IdP: the old key now gets 401.`);
+    } catch (e) {
+      toast.error(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  // copying fetches the key for the clipboard only: it stays masked on screen
+  const copyKey = useCallback(async () => revealed ?? (await api.revealKey()).key, [revealed]);
+
+  return {
+    endpoint,
+    revealed,
+    reveal,
+    hide: () => setRevealed(null),
+    copyKey,
+    confirmRotate,
+    askRotate: () => setConfirmRotate(true),
+    cancelRotate: () => setConfirmRotate(false),
+    rotate,
+    busy,
+  };
+}

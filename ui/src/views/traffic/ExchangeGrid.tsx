@@ -1,0 +1,78 @@
+//! The Traffic table as an ARIA grid: the column headers, the scroll area holding only the
+//! visible window of rows (see virtual.ts) or the empty state, "loading older exchanges…", and
+//! the "n new ↑" pill. Keyboard handling, selection and scrolling state belong to the owner.
+
+import type { KeyboardEvent, ReactNode, RefObject } from "react";
+import type { FeedState } from "./feed";
+import type { VirtualRows } from "./virtual";
+import { ExchangeRow } from "./ExchangeRow";
+
+export function ExchangeGrid({
+  feed,
+  virt,
+  gridRef,
+  scrollRef,
+  empty,
+  activeId,
+  openId,
+  activeRowId,
+  onKeyDown,
+  onPick,
+  onNewPill,
+}: {
+  feed: FeedState;
+  virt: VirtualRows;
+  gridRef: RefObject<HTMLDivElement | null>;
+  scrollRef: RefObject<HTMLDivElement | null>;
+  /** Shown instead of the rows when there are none (null while there are rows). */
+  empty: ReactNode;
+  activeId: number | null;
+  openId: number | null;
+  activeRowId: string | undefined;
+  onKeyDown: (e: KeyboardEvent<HTMLDivElement>) => void;
+  onPick: (id: number) => void;
+  onNewPill: () => void;
+}) {
+  const visible = feed.rows.slice(virt.start, virt.end);
+  return (
+    <div
+      className={`tx-grid${openId !== null ? " narrow" : ""}`}
+      role="grid"
+      aria-label="captured exchanges"
+      aria-rowcount={feed.rows.length + 1}
+      aria-activedescendant={activeRowId}
+      tabIndex={0}
+      ref={gridRef}
+      onKeyDown={onKeyDown}
+    >
+      <div className="tx-head" role="row">
+        <span role="columnheader" className="tx-c-time">time</span>
+        <span role="columnheader" className="tx-c-idp">IdP</span>
+        <span role="columnheader" className="tx-c-op">operation</span>
+        <span role="columnheader" className="tx-c-method">method</span>
+        <span role="columnheader" className="tx-c-path">path</span>
+        <span role="columnheader" className="tx-c-status">status</span>
+        <span role="columnheader" className="tx-c-latency">latency</span>
+        <span role="columnheader" className="tx-c-resource">resource</span>
+        <span role="columnheader" className="tx-c-quirks">quirks</span>
+      </div>
+      <div className="tx-scroll" ref={scrollRef} role="rowgroup">
+        {empty ?? (
+          <div className="tx-sizer" style={{ height: virt.total }}>
+            <div className="tx-window" style={{ transform: `translateY(${virt.offset}px)` }}>
+              {visible.map((r) => (
+                <ExchangeRow key={r.id} row={r} active={r.id === activeId} open={r.id === openId} onPick={onPick} />
+              ))}
+            </div>
+          </div>
+        )}
+        {feed.loadingMore ? <div className="tx-more muted">loading older exchanges…</div> : null}
+      </div>
+      {feed.unseen > 0 ? (
+        <button className="tx-new-pill" onClick={onNewPill}>
+          {feed.unseen.toLocaleString()} new ↑
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,111 @@
+//! The Traffic toolbar: the IdP / operation / status / method filters, the resource chip, the
+//! free-text search (typed locally, written to the URL by the owner), clear, the row count,
+//! pause/resume with the held-exchange count, and the HAR export of what the filters match.
+
+import { useState } from "react";
+import type { OperationKind } from "../../generated";
+import { api, host } from "../../platform";
+import { useToast } from "../../state/toasts";
+import { OPERATIONS, operationLabel } from "../../format";
+import { CAP, type FeedState } from "./feed";
+import { IDPS, METHODS, STATUS_CLASSES, toApiFilters, type Filters } from "./filters";
+import { FilterSelect } from "./FilterSelect";
+
+const IDP_LABEL: Record<string, string> = { entra: "Entra ID", okta: "Okta", other: "other" };
+
+export function TrafficToolbar({
+  filters,
+  unfiltered,
+  onFilter,
+  onClearFilters,
+  text,
+  onText,
+  feed,
+  onTogglePause,
+}: {
+  filters: Filters;
+  unfiltered: boolean;
+  onFilter: (patch: Partial<Filters>) => void;
+  onClearFilters: () => void;
+  /** The free text as typed (ahead of the URL). */
+  text: string;
+  onText: (text: string) => void;
+  feed: FeedState;
+  onTogglePause: () => void;
+}) {
+  return (
+    <div className="tx-toolbar" role="toolbar" aria-label="traffic filters">
+      <FilterSelect label="IdP" value={filters.idp} options={IDPS} onChange={(v) => onFilter({ idp: v })} render={(v) => IDP_LABEL[v]} />
+      <FilterSelect<OperationKind> label="Operation" value={filters.operation} options={OPERATIONS} onChange={(v) => onFilter({ operation: v })} render={operationLabel} />
+      <FilterSelect label="Status" value={filters.status} options={STATUS_CLASSES} onChange={(v) => onFilter({ status: v })} />
+      <FilterSelect label="Method" value={(METHODS.includes(filters.method) ? filters.method : "") as string} options={METHODS} onChange={(v) => onFilter({ method: v })} />
+      {filters.resource ? (
+        <span className="tx-chip" title={`only exchanges that touched ${filters.resource}`}>
+          resource <span className="mono">{filters.resource.length > 14 ? `${filters.resource.slice(0, 13)}…` : filters.resource}</span>
+          <button className="ghost small" aria-label="remove the resource filter" onClick={() => onFilter({ resource: "" })}>
+            ×
+          </button>
+        </span>
+      ) : null}
+      <input
+        className="tx-search"
+        type="search"
+        placeholder="search paths and bodies…"
+        aria-label="free text"
+        value={text}
+        onChange={(e) => onText(e.target.value)}
+      />
+      {!unfiltered ? (
+        <button className="ghost small" onClick={onClearFilters}>
+          clear
+        </button>
+      ) : null}
+      <div className="tx-actions">
+        <span className="tx-count muted" aria-live="polite">
+          {feed.rows.length.toLocaleString()}
+          {feed.nextBefore !== null ? "+" : ""} {feed.rows.length === 1 ? "exchange" : "exchanges"}
+          {feed.capped ? ` (newest ${CAP.toLocaleString()})` : ""}
+        </span>
+        <button
+          className={`tx-pause${feed.paused ? " paused" : ""}`}
+          onClick={onTogglePause}
+          aria-pressed={feed.paused}
+          title={feed.paused ? "apply the held exchanges and follow live traffic (Space)" : "hold new exchanges (Space)"}
+        >
+          {feed.paused ? "▶ Resume" : "❚❚ Pause"}
+          {feed.paused && feed.pending.length > 0 ? (
+            <span className="badge warn tx-pending" data-testid="pending-count">
+              {feed.pending.length.toLocaleString()} new
+            </span>
+          ) : null}
+        </button>
+        <ExportHarButton filters={filters} />
+      </div>
+    </div>
+  );
+}
+
+/** Saves the exchanges matching `filters` as a (redacted) HAR file. */
+function ExportHarButton({ filters }: { filters: Filters }) {
+  const toast = useToast();
+  const [exporting, setExporting] = useState(false);
+
+  const exportHar = async () => {
+    setExporting(true);
+    try {
+      const har = await api.exportHar(toApiFilters(filters));
+      const where = await host.saveFile("scimlab-traffic.har", har, "application/json");
+      if (where) toast.info(`HAR saved to ${where}`);
+    } catch (e) {
+      toast.error(e);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  return (
+    <button onClick={exportHar} disabled={exporting} title="the exchanges matching these filters as a HAR file (redacted)">
+      {exporting ? "Exporting…" : "Export HAR"}
+    </button>
+  );
+}
