@@ -60,7 +60,9 @@ bench:
 	cargo build --locked --release -p scimlab-tests --bin scimlab-bench
 	./scripts/bench.sh
 
-# The Traffic screen at 100 000 exchanges in chromium; writes docs/benchmarks-ui.md.
+# The Traffic screen at 100 000 exchanges in chromium and in the desktop window (Xvfb,
+# tauri-driver); writes docs/benchmarks-ui.md.
 bench-ui: ui
 	cargo build --locked -p scimlab-engine --bin scimlab
-	cd ui && node e2e/traffic.bench.mjs
+	$(TAURI) build --debug --no-bundle
+	cd ui && $(XVFB) node e2e/traffic.bench.mjs

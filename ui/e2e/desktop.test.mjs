@@ -6,16 +6,13 @@
 // native save dialog (typed into with xdotool) to a file without secrets. Screenshots in ui/test-results/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { remote } from "webdriverio";
+import { TAURI_DRIVER, launchDesktop, stopDriver } from "./desktop-driver.mjs";
 import { ARTIFACTS, DESKTOP, SCIMLAB, freePort, tempDir, waitFor } from "./harness.mjs";
 
-const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(os.homedir(), ".cargo", "bin", "tauri-driver");
-let driver;
 const dirs = [];
 
 before(async () => {
@@ -24,37 +21,11 @@ before(async () => {
 });
 
 after(async () => {
-  driver?.kill();
+  stopDriver();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** Start tauri-driver with `env` (the app inherits it) and open a session on the app. */
-async function launch(env) {
-  driver?.kill();
-  const port = await freePort();
-  const nativePort = await freePort();
-  driver = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  driver.stdout.on("data", (d) => (log += d));
-  driver.stderr.on("data", (d) => (log += d));
-  await waitFor(`tauri-driver on ${port} (${log})`, () =>
-    new Promise((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
-      s.on("error", () => resolve(false));
-    }),
-  );
-  return remote({
-    hostname: "127.0.0.1",
-    port,
-    logLevel: "error",
-    connectionRetryTimeout: 60000,
-    capabilities: { "tauri:options": { application: DESKTOP } },
-  });
-}
-
+const launch = launchDesktop;
 const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
 
 /** Wait until the page title (the shell sets the window's to the same words) names `port`. */
@@ -131,12 +102,20 @@ test("export saves a redacted HAR through the native save dialog", async () => {
     await waitFor("the native save dialog", () => windows().includes("Save the ScimLab export"), 15000);
     await new Promise((res) => setTimeout(res, 1000));
     execFileSync("import", ["-window", "root", path.join(ARTIFACTS, "desktop-save-dialog.png")]);
-    // Type a path into the dialog's name field (it has the keyboard focus) and press Enter.
+    // Type a path into the dialog's name field and press Enter. Without a window manager the
+    // keyboard follows the pointer, so focus the dialog and put the pointer on it first; retry
+    // while GTK is still realising the dialog.
     const target = path.join(dir, "export.har");
-    execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"]);
-    execFileSync("xdotool", ["type", "--delay", "5", target]);
-    execFileSync("xdotool", ["key", "Return"]);
-    await waitFor("the saved export", () => existsSync(target), 15000);
+    const dialog = execFileSync("xdotool", ["search", "--sync", "--name", "Save the ScimLab export"]).toString().trim().split("\n")[0];
+    for (let attempt = 0; attempt < 4 && !existsSync(target); attempt++) {
+      execFileSync("xdotool", ["windowfocus", "--sync", dialog]);
+      execFileSync("xdotool", ["mousemove", "--window", dialog, "200", "20"]);
+      execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"]);
+      execFileSync("xdotool", ["type", "--delay", "5", target]);
+      execFileSync("xdotool", ["key", "Return"]);
+      await waitFor("the saved export", () => existsSync(target), 5000).catch(() => {});
+    }
+    assert.ok(existsSync(target), `the dialog saved nothing at ${target}`);
     await waitFor("the export to be complete", () => {
       try {
         return JSON.parse(readFileSync(target, "utf8")).log.entries.length >= 1;

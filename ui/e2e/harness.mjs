@@ -105,3 +105,27 @@ export function simulate(engine, scenario, extra = []) {
     });
   });
 }
+
+/** Send `n` SCIM match lookups (what an IdP's match phase sends) with `concurrency` clients;
+ *  answers the seconds it took. Every request is one captured exchange. */
+export async function seedLookups(tenantUrl, key, n, label, concurrency = 16) {
+  let next = 0;
+  const started = Date.now();
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const r = await fetch(`${tenantUrl}/Users?filter=userName%20eq%20%22${label}${i}%40example.com%22`, {
+        headers: { Authorization: `Bearer ${key}`, "User-Agent": "Azure-AD-SCIM/1.0" },
+      });
+      await r.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return (Date.now() - started) / 1000;
+}
+
+/** The p-th percentile of `xs`. */
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+}

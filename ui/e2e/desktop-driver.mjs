@@ -1,0 +1,46 @@
+// Launching the built desktop app under tauri-driver + WebKitWebDriver (shared by the desktop
+// end-to-end test and the Traffic benchmark). The app inherits tauri-driver's environment, so
+// `env` sets SCIMLAB_DESKTOP_DATA_DIR / SCIMLAB_SCIM_ADDR for it.
+import { spawn } from "node:child_process";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { remote } from "webdriverio";
+import { DESKTOP, freePort, waitFor } from "./harness.mjs";
+
+export const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(os.homedir(), ".cargo", "bin", "tauri-driver");
+
+let driver = null;
+
+/** Start tauri-driver with `env` and open a WebDriver session on the app (one at a time). */
+export async function launchDesktop(env) {
+  stopDriver();
+  const port = await freePort();
+  const nativePort = await freePort();
+  driver = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  driver.stdout.on("data", (d) => (log += d));
+  driver.stderr.on("data", (d) => (log += d));
+  await waitFor(`tauri-driver on ${port} (${log})`, () =>
+    new Promise((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
+      s.on("error", () => resolve(false));
+    }),
+  );
+  return remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "error",
+    connectionRetryTimeout: 60000,
+    capabilities: { "tauri:options": { application: DESKTOP } },
+  });
+}
+
+/** Stop tauri-driver (and with it the app). */
+export function stopDriver() {
+  driver?.kill();
+  driver = null;
+}
