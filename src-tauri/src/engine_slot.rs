@@ -68,15 +68,10 @@ impl EngineSlot {
         Self {
             data_dir,
             running: Mutex::new(None),
-            state: Mutex::new(ConnectionState::Failed {
-                ok: false,
-                problem: scimlab_engine::host::StartupProblem {
-                    kind: scimlab_engine::host::ProblemKind::Other,
-                    message: "the engine has not started yet".into(),
-                    addr: None,
-                    suggested_addr: None,
-                },
-            }),
+            state: Mutex::new(ConnectionState::other(
+                "the engine has not started yet",
+                None,
+            )),
         }
     }
 
@@ -99,9 +94,7 @@ impl EngineSlot {
             })?;
         }
         // The admin listener is private to this window: any free loopback port.
-        config.admin_addr = "127.0.0.1:0"
-            .parse()
-            .map_err(|_| "unreachable".to_owned())?;
+        config.admin_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         config.strict = s.strict.unwrap_or(false);
         if let Some(r) = s.retention {
             config.retention = r;
@@ -124,15 +117,7 @@ impl EngineSlot {
         // this one (or the UI at runtime) saved is in the file by now.
         let settings = crate::settings::merge(&crate::settings::load(&file), update);
         let state = match self.config(&settings, update.scim_addr.as_deref()) {
-            Err(message) => ConnectionState::Failed {
-                ok: false,
-                problem: scimlab_engine::host::StartupProblem {
-                    kind: scimlab_engine::host::ProblemKind::Other,
-                    message,
-                    addr: settings.scim_addr.clone(),
-                    suggested_addr: None,
-                },
-            },
+            Err(message) => ConnectionState::other(message, settings.scim_addr.clone()),
             Ok(config) => match Engine::start(config).await {
                 Ok(handle) => {
                     if *update != ListenSettings::default()

@@ -20,6 +20,11 @@ pub const MAX_PAGE_SIZE: usize = 1000;
 /// Base path of the SCIM API.
 pub const SCIM_BASE_PATH: &str = "/scim/v2";
 
+/// The SCIM base URL on a bound address, e.g. `http://127.0.0.1:8787/scim/v2`.
+pub fn scim_base_url(addr: SocketAddr) -> String {
+    format!("http://{addr}{SCIM_BASE_PATH}")
+}
+
 /// Engine configuration.
 #[derive(Clone)]
 pub struct EngineConfig {

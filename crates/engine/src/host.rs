@@ -96,6 +96,19 @@ impl ConnectionState {
         }
     }
 
+    /// A problem of kind `other` with `message` (about `addr`, when one is concerned).
+    pub fn other(message: impl Into<String>, addr: Option<String>) -> Self {
+        Self::Failed {
+            ok: false,
+            problem: StartupProblem {
+                kind: ProblemKind::Other,
+                message: message.into(),
+                addr,
+                suggested_addr: None,
+            },
+        }
+    }
+
     /// The state for a failed start.
     pub fn failed(e: &EngineError) -> Self {
         Self::Failed {

@@ -229,14 +229,12 @@ impl Engine {
             other => other?,
         };
         let (admin_listener, admin_addr) = bind(config.admin_addr).await?;
-        let scim_base_url = format!("http://{scim_addr}{}", config::SCIM_BASE_PATH);
         let (shutdown, rx) = watch::channel(false);
         let admin_state = admin_api::AdminState {
             store: store.clone(),
             events: events.clone(),
             key: key.clone(),
             admin_token: admin_token.clone(),
-            scim_base_url,
             settings: settings.clone(),
             fixed: Arc::new(admin_api::FixedSettings {
                 scim_addr,
@@ -286,7 +284,7 @@ impl Engine {
 impl EngineHandle {
     /// The SCIM base URL on the bound address, e.g. `http://127.0.0.1:8787/scim/v2`.
     pub fn scim_base_url(&self) -> String {
-        format!("http://{}{}", self.scim_addr, config::SCIM_BASE_PATH)
+        config::scim_base_url(self.scim_addr)
     }
 
     /// The admin base URL, e.g. `http://127.0.0.1:8788`.

@@ -22,12 +22,23 @@ pub struct RuntimeSettings {
 }
 
 impl RuntimeSettings {
-    /// Settings starting at `strict` and `retention`.
+    /// Settings starting at `strict` and `retention` (`Engine::start` has checked it).
     pub fn new(strict: bool, retention: i64) -> Arc<Self> {
         Arc::new(Self {
             strict: AtomicBool::new(strict),
-            retention: AtomicI64::new(retention.max(MIN_RETENTION)),
+            retention: AtomicI64::new(retention),
         })
+    }
+
+    /// Apply what is given, after checking all of it: a refused value changes nothing.
+    pub fn apply(&self, strict: Option<bool>, retention: Option<i64>) -> Result<(), String> {
+        if let Some(r) = retention {
+            self.set_retention(r)?;
+        }
+        if let Some(s) = strict {
+            self.set_strict(s);
+        }
+        Ok(())
     }
 
     /// Whether the SCIM listener answers in strict RFC mode.

@@ -34,7 +34,7 @@ pub async fn report(
     let checklist = compute(&state, raw.as_deref()).await?;
     let text = render_report(
         &checklist,
-        &state.scim_base_url,
+        &state.scim_base_url(),
         &chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
     );
     let name = format!("scimlab-checklist-{}.md", checklist.idp.as_str());

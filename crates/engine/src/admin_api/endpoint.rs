@@ -32,7 +32,7 @@ pub async fn health(State(state): State<AdminState>) -> AdminResult<Json<Health>
     Ok(Json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        scim_base_url: state.scim_base_url.clone(),
+        scim_base_url: state.scim_base_url(),
         strict: state.settings.strict(),
         exchanges: count,
     }))
@@ -42,7 +42,7 @@ pub async fn health(State(state): State<AdminState>) -> AdminResult<Json<Health>
 pub async fn show(State(state): State<AdminState>) -> AdminResult<Json<EndpointInfo>> {
     let key = current_key(&state).await?;
     Ok(Json(EndpointInfo {
-        tenant_url: state.scim_base_url.clone(),
+        tenant_url: state.scim_base_url(),
         key_masked: mask_key(&key),
         strict: state.settings.strict(),
     }))

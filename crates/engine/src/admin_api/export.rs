@@ -31,7 +31,7 @@ pub async fn har(
     let mut conn = state.store.read.acquire().await?;
     let (items, cut) = collect(&mut conn, q, MAX_EXPORT_BODY_BYTES).await?;
     drop(conn);
-    let origin = origin_of(&state.scim_base_url);
+    let origin = origin_of(&state.scim_base_url());
     let mut doc = document(&items, &origin);
     if cut {
         doc["log"]["comment"] = serde_json::json!(format!(

@@ -184,14 +184,14 @@ async fn all_users(conn: &mut Conn, base_url: &str) -> AdminResult<Vec<Value>> {
 /// Every stored user, rendered, in creation order.
 pub async fn all_users_rendered(state: &AdminState) -> AdminResult<Vec<Value>> {
     let mut conn = state.store.read.acquire().await?;
-    all_users(&mut conn, &state.scim_base_url).await
+    all_users(&mut conn, &state.scim_base_url()).await
 }
 
 /// Every user's mapping result under the profile in force (same order as
 /// [`all_users_rendered`]).
 pub async fn all_results(state: &AdminState) -> AdminResult<Vec<MappingResult>> {
     let mut conn = state.store.read.acquire().await?;
-    let users = all_users(&mut conn, &state.scim_base_url).await?;
+    let users = all_users(&mut conn, &state.scim_base_url()).await?;
     let profile = results::active_profile(&mut conn).await?;
     Ok(results::evaluate_users(&mut conn, &profile, &users).await?)
 }

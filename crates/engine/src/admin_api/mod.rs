@@ -52,8 +52,6 @@ pub struct AdminState {
     pub key: Arc<RwLock<String>>,
     /// This launch's admin token.
     pub admin_token: Arc<String>,
-    /// The SCIM base URL on the bound address.
-    pub scim_base_url: String,
     /// Strict mode and retention, changeable through `PUT /api/settings`.
     pub settings: Arc<crate::runtime::RuntimeSettings>,
     /// What is fixed for this launch (addresses, limits, database).
@@ -71,6 +69,13 @@ pub struct AdminState {
     /// The last `/api/roles` summary and the state it was computed from (see
     /// `mapping::roles`): mapping every user is linear in users, the summary is asked often.
     pub roles_cache: mapping::RolesCache,
+}
+
+impl AdminState {
+    /// The SCIM base URL on the bound address (what the IdP is given).
+    pub fn scim_base_url(&self) -> String {
+        crate::config::scim_base_url(self.fixed.scim_addr)
+    }
 }
 
 /// The settings of a launch that do not change while it runs.

@@ -81,7 +81,7 @@ async fn list(
         )
         .await?
     };
-    let rendered = render_all(&mut conn, &rows, &state.scim_base_url).await?;
+    let rendered = render_all(&mut conn, &rows, &state.scim_base_url()).await?;
     let mappings = if kind == ResourceKind::User {
         let profile = results::active_profile(&mut conn).await?;
         Some(results::evaluate_users(&mut conn, &profile, &rendered).await?)
@@ -111,10 +111,14 @@ async fn detail(kind: ResourceKind, state: &AdminState, id: &str) -> AdminResult
                 kind.name().to_lowercase()
             )));
         };
-        render_all(&mut conn, std::slice::from_ref(&row), &state.scim_base_url)
-            .await?
-            .pop()
-            .unwrap_or_default()
+        render_all(
+            &mut conn,
+            std::slice::from_ref(&row),
+            &state.scim_base_url(),
+        )
+        .await?
+        .pop()
+        .unwrap_or_default()
     };
     let page = exchange_page(
         state,

@@ -38,19 +38,10 @@ pub async fn update(
             e.body_text().to_lowercase()
         ))
     })?;
-    // Validate everything before changing anything: a refused body changes nothing.
-    if let Some(r) = update.retention {
-        crate::runtime::check_retention(r).map_err(AdminError::bad_request)?;
-    }
-    if let Some(strict) = update.strict {
-        state.settings.set_strict(strict);
-    }
-    if let Some(r) = update.retention {
-        state
-            .settings
-            .set_retention(r)
-            .map_err(AdminError::bad_request)?;
-    }
+    state
+        .settings
+        .apply(update.strict, update.retention)
+        .map_err(AdminError::bad_request)?;
     let settings = current(&state);
     if update.strict.is_some() || update.retention.is_some() {
         tracing::info!(

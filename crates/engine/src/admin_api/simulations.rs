@@ -162,7 +162,7 @@ pub async fn start(
     // The engine's own listener: no rate limit needed.
     options.rate = 0.0;
     let key = current_key(&state).await?;
-    let target = simulate::target(&own_scim_url(&state.scim_base_url), &key)
+    let target = simulate::target(&own_scim_url(&state.scim_base_url()), &key)
         .map_err(|e| AdminError::internal(&e))?;
 
     let id = uuid::Uuid::new_v4().to_string();

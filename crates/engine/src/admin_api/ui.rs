@@ -146,7 +146,7 @@ fn page(title: &str, body: &str) -> String {
 
 /// `GET /` once logged in.
 pub async fn index(State(state): State<AdminState>) -> Html<String> {
-    let tenant = escape(&state.scim_base_url);
+    let tenant = escape(&state.scim_base_url());
     let mode = if state.settings.strict() {
         "strict RFC mode"
     } else {
