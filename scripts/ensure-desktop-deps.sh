@@ -1,34 +1,28 @@
 #!/usr/bin/env bash
 # Make sure a fresh Debian/Ubuntu machine can build and test the desktop app and the UI.
-#   --ui     only Node.js ≥ 20 and the UI's npm packages (npm ci when package-lock.json changed):
-#            enough for `scimlab serve --ui` in a browser
-#   (none)   also the Tauri system packages (WebKitGTK 4.1, GTK 3, librsvg, appindicator)
-#   --test   also what the end-to-end tests drive: Xvfb, WebKitWebDriver, Debian's chromium,
-#            and tauri-driver
-# Installs only what is missing; as non-root it prints the command instead.
+#   --ui       only Node.js ≥ 20 and the UI's npm packages (npm ci when package-lock.json
+#              changed): enough for `scimlab serve --ui` in a browser
+#   (none)     also the Tauri system packages (WebKitGTK 4.1, GTK 3, librsvg, appindicator)
+#   --package  also what `make package` and its test use (dpkg-deb)
+#   --test     also what the tests run: Xvfb, x11-utils, xdotool, ImageMagick, WebKitWebDriver,
+#              Debian's chromium, procps, and tauri-driver (cargo install)
+# Which Debian package provides which program is in scripts/commands.tsv: this script installs
+# the table's rows for the mode's needs (only what is missing; as non-root it prints the command).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/commands.sh
+. scripts/commands.sh
 
 mode="${1:-}"
-want=()
-[ "$mode" = "--ui" ] || want+=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
-      libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev file)
-if [ "$mode" = "--test" ]; then
-  want+=(xvfb xauth x11-utils xdotool webkit2gtk-driver chromium)
-fi
-missing=()
-for p in "${want[@]+"${want[@]}"}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing system packages: ${missing[*]}" >&2
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    echo "missing: ${missing[*]} (install them with: sudo apt-get install --no-install-recommends ${missing[*]})" >&2
-    exit 1
-  fi
+case "$mode" in
+  --ui) needs=() ;;
+  "") needs=(toolchain build) ;;
+  --package) needs=(toolchain build package) ;;
+  --test) needs=(toolchain build test package) ;;
+  *) echo "usage: $0 [--ui|--package|--test]" >&2; exit 2 ;;
+esac
+if [ ${#needs[@]} -gt 0 ]; then
+  install_apt_packages "${needs[@]}"
 fi
 
 if ! command -v npm >/dev/null 2>&1; then
@@ -45,7 +39,15 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
   npm --prefix ui ci --no-audit --no-fund
 fi
 
-if [ "$mode" = "--test" ] && ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
-  echo "installing tauri-driver 2.x (drives the desktop window in the e2e tests)" >&2
-  cargo install tauri-driver --locked --version "^2"
+# Programs from crates.io (tauri-driver): `cargo install` when neither on PATH nor in ~/.cargo/bin.
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+if [ ${#needs[@]} -gt 0 ]; then
+  commands_rows cargo "${needs[@]}" | while IFS=$'\t' read -r cmd crate; do
+    if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/$cmd" ]; then
+      echo "installing $crate (cargo install --locked)" >&2
+      cargo install "$crate" --locked
+    fi
+  done
 fi

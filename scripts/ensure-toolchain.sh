@@ -1,27 +1,21 @@
 #!/usr/bin/env bash
 # Make sure a fresh Debian machine can build ScimLab's engine: a C compiler (SQLite is compiled
-# from source by libsqlite3-sys), make, and the Rust toolchain pinned in rust-toolchain.toml.
+# from source by libsqlite3-sys), pkg-config, and the Rust toolchain pinned in rust-toolchain.toml.
+# The Debian packages come from scripts/commands.tsv (rows needed for `toolchain`, and `rustup`
+# when rustup itself must be fetched).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/commands.sh
+. scripts/commands.sh
 
-need_apt=()
-command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
-command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
-  else
-    echo "missing: ${need_apt[*]} (install them with: sudo apt-get install ${need_apt[*]})" >&2
-    exit 1
-  fi
-fi
+install_apt_packages toolchain
 
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo not found: installing rustup (minimal profile); rust-toolchain.toml pins the version" >&2
-  command -v curl >/dev/null 2>&1 || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq --no-install-recommends curl ca-certificates; }
+  install_apt_packages rustup
   if curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none; then
     export PATH="$HOME/.cargo/bin:$PATH"
   else

@@ -7,7 +7,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { requireCommands } from "./commands.mjs";
 import { ARTIFACTS, simulate, startEngine } from "./harness.mjs";
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 let engine;
 let browser;
@@ -15,9 +18,10 @@ let page;
 const problems = [];
 
 before(async () => {
+  requireCommands(["chromium", CHROMIUM]);
   engine = await startEngine();
   browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });

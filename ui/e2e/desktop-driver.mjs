@@ -1,19 +1,25 @@
 // Launching the built desktop app under tauri-driver + WebKitWebDriver (shared by the desktop
-// end-to-end test and the Traffic benchmark). The app inherits tauri-driver's environment, so
+// end-to-end tests and the Traffic benchmark). The app inherits tauri-driver's environment, so
 // `env` sets SCIMLAB_DESKTOP_DATA_DIR / SCIMLAB_SCIM_ADDR for it.
 import { spawn } from "node:child_process";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { remote } from "webdriverio";
+import { findCommand } from "./commands.mjs";
 import { DESKTOP, freePort, waitFor } from "./harness.mjs";
 
-export const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(os.homedir(), ".cargo", "bin", "tauri-driver");
+export const TAURI_DRIVER =
+  process.env.TAURI_DRIVER ?? findCommand("tauri-driver") ?? path.join(os.homedir(), ".cargo", "bin", "tauri-driver");
+
+/** What the desktop tests run, for `requireCommands` (tauri-driver starts WebKitWebDriver). */
+export const DRIVER_COMMANDS = [["tauri-driver", TAURI_DRIVER], "WebKitWebDriver"];
 
 let driver = null;
 
-/** Start tauri-driver with `env` and open a WebDriver session on the app (one at a time). */
-export async function launchDesktop(env) {
+/** Start tauri-driver with `env` and open a WebDriver session on the app (one at a time);
+ *  `application` is the binary to start (the built one by default). */
+export async function launchDesktop(env, application = DESKTOP) {
   stopDriver();
   const port = await freePort();
   const nativePort = await freePort();
@@ -35,7 +41,7 @@ export async function launchDesktop(env) {
     port,
     logLevel: "error",
     connectionRetryTimeout: 60000,
-    capabilities: { "tauri:options": { application: DESKTOP } },
+    capabilities: { "tauri:options": { application } },
   });
 }
 

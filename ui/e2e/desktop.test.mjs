@@ -10,14 +10,16 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { TAURI_DRIVER, launchDesktop, stopDriver } from "./desktop-driver.mjs";
+import { requireCommands, requireDisplay } from "./commands.mjs";
+import { DRIVER_COMMANDS, launchDesktop, stopDriver } from "./desktop-driver.mjs";
 import { ARTIFACTS, DESKTOP, SCIMLAB, freePort, tempDir, waitFor } from "./harness.mjs";
 
 const dirs = [];
 
 before(async () => {
+  requireDisplay();
+  requireCommands(...DRIVER_COMMANDS, "xwininfo", "xdotool", "import");
   assert.ok(existsSync(DESKTOP), `${DESKTOP} is missing: run \`make app\` (tauri build --debug --no-bundle) first`);
-  assert.ok(existsSync(TAURI_DRIVER), `${TAURI_DRIVER} is missing: cargo install tauri-driver --locked`);
 });
 
 after(async () => {

@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { DESKTOP, REPO, SCIMLAB, freePort, percentile, seedLookups, startEngine, tempDir, waitFor } from "./harness.mjs";
+import { requireCommands } from "./commands.mjs";
 import { TAURI_DRIVER, launchDesktop, stopDriver } from "./desktop-driver.mjs";
 import { scrollThrough, scrollToEnd, startFrames, stopFrames } from "./measure.mjs";
 
@@ -43,9 +44,11 @@ async function measure({ evaluate, pause, settle, openTraffic, tenantUrl, key })
 }
 
 async function chromiumRun() {
+  const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+  requireCommands(["chromium", executablePath]);
   const engine = await startEngine();
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    executablePath,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
