@@ -1,6 +1,7 @@
 //! The flow runner: replays an IdP provisioning flow from a JSON fixture against a real engine.
 //!
-//! A flow file is `{"description": "...", "steps": [step, ...]}`. A step:
+//! A flow file is `{"description": "...", "headers": {...}, "steps": [step, ...]}` (`headers`,
+//! optional, are sent with every step, e.g. the IdP's `User-Agent`). A step:
 //! ```json
 //! {"name": "create", "method": "POST", "path": "/Users", "body": {...},
 //!  "status": 201,
@@ -57,7 +58,18 @@ pub async fn run_flow(engine: &TestEngine, rel: &str) -> HashMap<String, String>
             &vars,
         );
         let body = step.get("body").map(|b| substitute_value(b, &vars));
-        let reply = engine.send(method, &path, body.as_ref()).await;
+        let auth = format!("Bearer {}", engine.key);
+        let mut headers: Vec<(&str, &str)> = vec![("authorization", auth.as_str())];
+        headers.extend(
+            flow["headers"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))),
+        );
+        let reply = engine
+            .send_raw(method, &path, body.as_ref().map(Value::to_string), &headers)
+            .await;
         if let Some(status) = step["status"].as_u64() {
             assert_eq!(
                 u64::from(reply.status.as_u16()),

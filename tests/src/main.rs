@@ -8,6 +8,7 @@ mod cli;
 mod conditional;
 mod errors;
 mod flows;
+mod guide;
 mod listing;
 mod mapping;
 mod robustness;

@@ -117,6 +117,12 @@ quirks! {
     WrongType = "scim.wrong-type", rfc_allows: false;
     /// A body sent with a content type other than JSON (`text/plain`), parsed as JSON anyway.
     OtherContentType = "scim.other-content-type", rfc_allows: false;
+    /// `name` sent as a string (`"name": "Ada Lovelace"`): an Okta Profile Editor attribute named `name` in the core namespace shadows SCIM's complex `name`; stored as sent and read as the display name.
+    StringName = "okta.string-name", rfc_allows: false;
+    /// A core attribute sent with another JSON type than RFC 7643 defines (a string `emails`, an object `displayName`, a list for `userType`): usually an IdP custom attribute named like a core one; stored as sent.
+    ShadowedCoreAttribute = "scim.core-attribute-shadowed", rfc_allows: false;
+    /// A PATCH with an empty `Operations` array (Microsoft's SCIM Validator sends one): nothing to do, answered 200.
+    EmptyOperations = "scim.empty-operations", rfc_allows: false;
 }
 
 impl serde::Serialize for Quirk {

@@ -100,8 +100,10 @@ fn coerce_complex_object(
     Ok(Value::Object(out))
 }
 
-/// Check a simple (non-complex) value against its attribute type. A mismatch is labelled
-/// `scim.wrong-type` and kept as sent; strict mode answers 400 `invalidValue`.
+/// Check a simple (non-complex) value against its attribute type. A scalar of another type is
+/// labelled `scim.wrong-type`, an object or a list `scim.core-attribute-shadowed` (a custom
+/// attribute named like a core one); both are kept as sent, and strict mode answers 400
+/// `invalidValue`.
 fn check_simple_type(def: &AttrDef, path: &str, value: &Value, quirks: &mut Quirks) -> Result<()> {
     let (ok, expected) = match def.ty {
         AttrType::String | AttrType::Reference | AttrType::DateTime => {
@@ -115,9 +117,36 @@ fn check_simple_type(def: &AttrDef, path: &str, value: &Value, quirks: &mut Quir
     if ok || value.is_null() {
         return Ok(());
     }
+    if value.is_object() || value.is_array() {
+        return shadowed(path, expected, value, quirks);
+    }
     quirks.tolerate(Quirk::WrongType, || {
         ScimError::invalid_value(format!(
             "'{path}' must be {expected}, got {} (strict mode)",
+            json_kind(value)
+        ))
+    })
+}
+
+/// Accept a core attribute whose JSON type is not the one RFC 7643 defines, as sent: this is
+/// what a custom IdP attribute named like a core one looks like (Okta's guide-made `name`
+/// string). Labelled `okta.string-name` for a string `name`, `scim.core-attribute-shadowed`
+/// otherwise; strict mode answers 400 `invalidValue` naming the attribute and the fix.
+fn shadowed(path: &str, expected: &str, value: &Value, quirks: &mut Quirks) -> Result<()> {
+    let string_name = path == "name" && value.is_string();
+    let quirk = if string_name {
+        Quirk::StringName
+    } else {
+        Quirk::ShadowedCoreAttribute
+    };
+    quirks.tolerate(quirk, || {
+        let fix = if string_name {
+            "in okta's profile editor give the 'name' attribute a custom external namespace (or another external name), or map the display name to displayName"
+        } else {
+            "a custom attribute should not reuse a core attribute's name: rename it or put it in a custom extension"
+        };
+        ScimError::invalid_value(format!(
+            "'{path}' must be {expected} (rfc 7643), got {} (strict mode): {fix}",
             json_kind(value)
         ))
     })
@@ -179,11 +208,15 @@ pub fn coerce_attr_value(def: &AttrDef, value: Value, quirks: &mut Quirks) -> Re
         let items = match value {
             Value::Array(items) => items,
             Value::Object(_) => vec![value],
-            other => {
+            other if is_structural(def) => {
                 return Err(ScimError::invalid_value(format!(
                     "'{}' must be an array of objects, got {other}",
                     def.name
                 )));
+            }
+            other => {
+                shadowed(def.name, "an array of objects", &other, quirks)?;
+                return Ok(other);
             }
         };
         let mut out = Vec::with_capacity(items.len());
@@ -201,11 +234,15 @@ pub fn coerce_attr_value(def: &AttrDef, value: Value, quirks: &mut Quirks) -> Re
                     m.insert("value".into(), Value::String(s));
                     out.push(Value::Object(m));
                 }
-                other => {
+                other if is_structural(def) => {
                     return Err(ScimError::invalid_value(format!(
                         "'{}' elements must be objects, got {other}",
                         def.name
                     )));
+                }
+                other => {
+                    shadowed(def.name, "an array of objects", &other, quirks)?;
+                    out.push(other);
                 }
             }
         }
@@ -236,11 +273,17 @@ pub fn coerce_attr_value(def: &AttrDef, value: Value, quirks: &mut Quirks) -> Re
                 Some(inner) => coerce_attr_value(def, inner, quirks),
             }
         }
-        other => Err(ScimError::invalid_value(format!(
-            "'{}' must be an object, got {other}",
-            def.name
-        ))),
+        other => {
+            shadowed(def.name, "an object of sub-attributes", &other, quirks)?;
+            Ok(other)
+        }
     }
+}
+
+/// Multi-valued attributes the server itself reads element by element (a group's `members`):
+/// their shape is not an IdP's to choose, so a wrong one stays an error in every mode.
+fn is_structural(def: &AttrDef) -> bool {
+    def.name == "members"
 }
 
 /// The server-owned or secret attributes a client may send but that are never stored.
@@ -875,6 +918,82 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.detail.contains("userName"));
+    }
+
+    /// Issue 10: the vendor guide's Okta setup (Profile Editor attributes `email`, `name`,
+    /// `role` in the core namespace) sends `name` as a string. Tolerant mode stores it as sent.
+    #[test]
+    fn okta_guide_string_name_is_stored_as_sent_and_labelled() {
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ada@example.com", "active": true,
+            "email": "ada@example.com", "name": "Ada Lovelace", "role": "Admin"
+        });
+        let (r, labels) = ingest_user(body.clone());
+        let r = r.unwrap();
+        assert_eq!(r["name"], "Ada Lovelace");
+        assert_eq!(r["email"], "ada@example.com");
+        assert_eq!(r["role"], "Admin");
+        assert!(labels.contains(&"okta.string-name"), "{labels:?}");
+        assert!(
+            !labels.contains(&"scim.core-attribute-shadowed"),
+            "{labels:?}"
+        );
+        let e = ingest(ResourceKind::User, body, &mut Quirks::new(Mode::Strict)).unwrap_err();
+        assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidValue));
+        assert!(
+            e.detail.contains("'name' must be an object")
+                && e.detail.contains("profile editor")
+                && e.detail.contains("external namespace"),
+            "{}",
+            e.detail
+        );
+    }
+
+    #[test]
+    fn core_attributes_of_another_type_are_kept_and_labelled() {
+        for (attr, value) in [
+            ("emails", json!("ada@example.com")),
+            ("emails", json!([{"value": "a@b.c"}, 7])),
+            ("phoneNumbers", json!(12345)),
+            ("displayName", json!({"text": "Ada"})),
+            ("userType", json!(["Admin"])),
+            ("name", json!(["Ada", "Lovelace"])),
+            ("roles", json!(true)),
+        ] {
+            let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                              "userName": "a", attr: value.clone()});
+            let (r, labels) = ingest_user(body.clone());
+            let r = r.unwrap_or_else(|e| panic!("{attr}: {}", e.detail));
+            assert_eq!(r[attr], value, "{attr} not stored as sent");
+            assert!(
+                labels.contains(&"scim.core-attribute-shadowed"),
+                "{attr}: {labels:?}"
+            );
+            let e = ingest(ResourceKind::User, body, &mut Quirks::new(Mode::Strict)).unwrap_err();
+            assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidValue));
+            assert!(e.detail.contains(&format!("'{attr}'")), "{}", e.detail);
+        }
+        // The enterprise manager's own quirks keep their labels.
+        let (r, labels) = ingest_user(json!({"schemas": [], "userName": "a",
+            ENTERPRISE: {"manager": "m-1", "department": {"id": 3}}}));
+        let r = r.unwrap();
+        assert_eq!(r[ENTERPRISE]["department"], json!({"id": 3}));
+        assert!(labels.contains(&"entra.manager-string"), "{labels:?}");
+    }
+
+    #[test]
+    fn group_members_of_the_wrong_shape_stay_an_error() {
+        for members in [json!("u1"), json!([1, 2])] {
+            let e = ingest(
+                ResourceKind::Group,
+                json!({"schemas": [], "displayName": "g", "members": members}),
+                &mut Quirks::new(Mode::Tolerant),
+            )
+            .unwrap_err();
+            assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidValue));
+            assert!(e.detail.contains("'members'"), "{}", e.detail);
+        }
     }
 
     #[test]

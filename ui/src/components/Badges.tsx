@@ -15,7 +15,7 @@ export function StatusBadge({ status }: { status: number }) {
 
 /** Role as the target app sees it; `invalid` when the field status says so. */
 export function RoleBadge({ role, status }: { role: string; status?: FieldStatus }) {
-  if (status === "invalid" || status === "ambiguous") {
+  if (status === "invalid" || status === "ambiguous" || status === "misnamed") {
     return (
       <span className="badge bad" title={`the role that arrived is ${status}; the user gets ${role}`}>
         {status} → {role}
@@ -31,6 +31,7 @@ const FIELD_CLASS: Record<FieldStatus, string> = {
   missing: "warn",
   invalid: "bad",
   ambiguous: "warn",
+  misnamed: "bad",
 };
 
 export function FieldStatusBadge({ status }: { status: FieldStatus }) {

@@ -3,4 +3,4 @@
 /**
  * How a target field was filled for one user.
  */
-export type FieldStatus = "mapped" | "defaulted" | "missing" | "invalid" | "ambiguous";
+export type FieldStatus = "mapped" | "defaulted" | "missing" | "invalid" | "ambiguous" | "misnamed";

@@ -23,4 +23,8 @@ invalid: number,
 /**
  * `ambiguous` results.
  */
-ambiguous: number, };
+ambiguous: number, 
+/**
+ * `misnamed` results.
+ */
+misnamed: number, };

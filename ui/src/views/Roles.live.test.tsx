@@ -13,7 +13,7 @@ vi.mock("../platform", async () => {
 });
 
 const roles = (api as unknown as { roles: ReturnType<typeof vi.fn> }).roles;
-const zero = { mapped: 0, defaulted: 0, missing: 0, invalid: 0, ambiguous: 0 };
+const zero = { mapped: 0, defaulted: 0, missing: 0, invalid: 0, ambiguous: 0, misnamed: 0 };
 const summary = (total: number): RoleSummary => ({
   total,
   byRole: { member: total, admin: 0 },

@@ -13,7 +13,7 @@ vi.mock("../platform", async (orig) => ({
   api: { roles: () => roles(), users: (...a: unknown[]) => users(...a) },
 }));
 
-const zero = { mapped: 0, defaulted: 0, missing: 0, invalid: 0, ambiguous: 0 };
+const zero = { mapped: 0, defaulted: 0, missing: 0, invalid: 0, ambiguous: 0, misnamed: 0 };
 const summary: RoleSummary = {
   total: 4,
   byRole: { member: 3, admin: 1 },

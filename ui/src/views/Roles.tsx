@@ -15,7 +15,7 @@ import { USER_EVENTS, useLiveReload } from "./users/live";
 import { describeFilter, filterRows, mappingSummary, rowsOf, type RoleFilter, type UserRow } from "./users/model";
 import "./roles.css";
 
-const STATUSES: FieldStatus[] = ["mapped", "defaulted", "missing", "invalid", "ambiguous"];
+const STATUSES: FieldStatus[] = ["mapped", "defaulted", "missing", "invalid", "ambiguous", "misnamed"];
 const FIELDS: TargetField[] = ["userName", "displayName", "email", "role"];
 const PAGE = 500;
 const SHOW = 200;
@@ -26,6 +26,7 @@ const STATUS_HINT: Record<FieldStatus, string> = {
   missing: "nothing usable arrived",
   invalid: "a value arrived that is not Member or Admin (or a list): Member, flagged",
   ambiguous: "two sources disagree: the first wins, flagged",
+  misnamed: "sent under a name in another case (Role for role): not read, Member, flagged with the rename",
 };
 
 /** The filter a route's query names, if any. */

@@ -72,7 +72,8 @@ const MAX_QUOTED_CHARS: usize = 120;
 ///    manager as a string, JSON inside a string), the first one in the order the SCIM core
 ///    reported them → Entra. The reason quotes the request where it can (`patch op written
 ///    'Replace' (entra.capitalized-op)`).
-/// 3. **Okta shapes:** `okta.password-sent` (Okta sends a random password on every create);
+/// 3. **Okta shapes:** `okta.string-name` (the vendor guide's Profile Editor `name` in the core
+///    namespace); `okta.password-sent` (Okta sends a random password on every create);
 ///    `okta.pathless-value` whose operation is a lowercase `replace` of `active`
 ///    (`{"op":"replace","value":{"active":false}}`) → Okta.
 /// 4. **Okta's constant connection tests**: `GET /Users?startIndex=1&count=2` and
@@ -90,6 +91,13 @@ pub fn detect_idp(f: &RequestFacts) -> Option<(Idp, String)> {
     }
     if let Some(q) = f.quirks.iter().find(|q| ENTRA_ONLY_QUIRKS.contains(q)) {
         return Some((Idp::Entra, entra_quirk_reason(*q, f.request_json)));
+    }
+    if f.quirks.contains(&Quirk::StringName) {
+        return Some((
+            Idp::Okta,
+            "'name' arrived as a string, as okta sends a profile editor attribute 'name' in the core namespace (okta.string-name)"
+                .to_owned(),
+        ));
     }
     if f.quirks.contains(&Quirk::PasswordSent) {
         return Some((
@@ -170,7 +178,7 @@ pub fn detect_idp(f: &RequestFacts) -> Option<(Idp, String)> {
 ///     `emails[type eq "work"].value eq "…"`);
 ///   - **ImportPage** without a filter; **Search** for any other filter (including one that
 ///     does not parse).
-/// - `POST /Users/.search`, `POST /Groups/.search` → **Search**.
+/// - `POST /Users/.search`, `POST /Groups/.search`, `POST /.search` → **Search**.
 /// - `/ServiceProviderConfig(s)`, `/ResourceTypes[/{name}]`, `/Schemas[/{urn}]` → **Discovery**.
 /// - `POST /Users` → **Create**; `POST /Groups` → **GroupCreate**.
 /// - `GET /Users/{id}`, `GET /Groups/{id}` → **Read**.
@@ -235,8 +243,8 @@ pub fn classify(f: &RequestFacts) -> OperationKind {
 enum Target {
     /// `/Users`, `/Groups`
     Collection(ResourceKind),
-    /// `/Users/.search`, `/Groups/.search`
-    Search(ResourceKind),
+    /// `/Users/.search`, `/Groups/.search`; `None` for `/.search` at the root (both types)
+    Search(Option<ResourceKind>),
     /// `/Users/{id}`, `/Groups/{id}`
     One(ResourceKind),
     /// `/ServiceProviderConfig(s)`, `/ResourceTypes[/x]`, `/Schemas[/x]`
@@ -289,7 +297,8 @@ impl Route {
         };
         match rest {
             [r] if kind(r).is_some() => kind(r).map(Target::Collection),
-            [r, ".search"] => kind(r).map(Target::Search),
+            [".search"] => Some(Target::Search(None)),
+            [r, ".search"] => kind(r).map(|k| Target::Search(Some(k))),
             [r, _id] => kind(r)
                 .map(Target::One)
                 .or_else(|| matches!(*r, "ResourceTypes" | "Schemas").then_some(Target::Discovery)),
@@ -994,6 +1003,11 @@ mod tests {
             ..req("POST", "/scim/v2/Users/.search")
         };
         assert_eq!(classify(&f), OperationKind::Search);
+        let root = RequestFacts {
+            request_json: Some(&body),
+            ..req("POST", "/scim/v2/.search")
+        };
+        assert_eq!(classify(&root), OperationKind::Search);
         assert_eq!(
             classify(&req("GET", "/scim/v2/Users/.search")),
             OperationKind::Rejected
@@ -1195,6 +1209,19 @@ mod tests {
         assert_eq!(who, Idp::Okta);
         assert!(why.contains("okta.password-sent"), "{why}");
         assert!(!why.contains("1mz050nq"));
+        // The vendor guide's Okta create: no password, no user-agent match, `name` a string.
+        let guide = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ada@example.com", "active": true, "email": "ada@example.com",
+            "name": "Ada Lovelace", "role": "Admin"});
+        let g = RequestFacts {
+            status: 201,
+            request_json: Some(&guide),
+            quirks: &[Quirk::StringName, Quirk::UnknownAttribute],
+            ..req("POST", "/scim/v2/Users")
+        };
+        let (who, why) = detect_idp(&g).unwrap();
+        assert_eq!(who, Idp::Okta);
+        assert!(why.contains("okta.string-name"), "{why}");
         let f = RequestFacts {
             user_agent: Some(OKTA_UA),
             ..f
@@ -1753,7 +1780,7 @@ mod tests {
                 assert_eq!(who, Idp::Entra, "{q}");
                 assert!(why.ends_with(&format!("({})", q.label())), "{why}");
                 assert!(why.starts_with(char::is_lowercase), "{why}");
-            } else if *q == Quirk::PasswordSent {
+            } else if *q == Quirk::PasswordSent || *q == Quirk::StringName {
                 assert_eq!(got.map(|g| g.0), Some(Idp::Okta));
             } else {
                 assert_eq!(got, None, "{q} must not claim an idp on its own");

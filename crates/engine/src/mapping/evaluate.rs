@@ -6,8 +6,8 @@
 //! outcome in one line. Locations of everything read feed the "unmapped" list.
 
 use super::profile::{
-    AttrRef, CompiledKind, CompiledProfile, CompiledRules, PathScope, Selector, SourcePath,
-    TargetField,
+    AttrRef, CompiledKind, CompiledProfile, CompiledRules, ENTRA_PROFILE_ID, OKTA_PROFILE_ID,
+    PathScope, Selector, SourcePath, TargetField,
 };
 use super::role::{RoleReading, distinct, list_values, read_role};
 use super::{FieldResult, FieldStatus, MappingResult, Role};
@@ -54,15 +54,47 @@ fn key(k: &str) -> Seg {
     Seg::Key(k.to_owned())
 }
 
+/// How an attribute name is compared with the names a user holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameMatch {
+    /// Exactly as written: what the target app reads (the guide: names are case-sensitive).
+    Exact,
+    /// Equal ignoring case but not exactly: a likely intended source (`Role` for `role`).
+    CaseOnly,
+}
+
+impl NameMatch {
+    fn accepts(self, held: &str, wanted: &str) -> bool {
+        match self {
+            Self::Exact => held == wanted,
+            Self::CaseOnly => held != wanted && held.eq_ignore_ascii_case(wanted),
+        }
+    }
+}
+
+/// The entry of `obj` whose key matches `name` the way `how` says.
+fn get_named<'v>(
+    obj: &'v Map<String, Value>,
+    name: &str,
+    how: NameMatch,
+) -> Option<(&'v String, &'v Value)> {
+    match how {
+        NameMatch::Exact => obj.get_key_value(name),
+        NameMatch::CaseOnly => obj.iter().find(|(k, _)| how.accepts(k, name)),
+    }
+}
+
 /// Every place `r`'s attribute (before selector and sub) is found: (path, location, value).
+/// URNs match case-insensitively (RFC 7643 §2.1); attribute names as `how` says.
 fn attribute_values<'v>(
     user: &'v Map<String, Value>,
     r: &AttrRef,
+    how: NameMatch,
 ) -> Vec<(String, Location, &'v Value)> {
     let mut out = Vec::new();
     match &r.scope {
         PathScope::Top => {
-            if let Some((k, v)) = get_ci(user, &r.name) {
+            if let Some((k, v)) = get_named(user, &r.name, how) {
                 out.push((k.clone(), vec![key(k)], v));
             }
         }
@@ -75,12 +107,12 @@ fn attribute_values<'v>(
                     PathScope::Schema(urn) => (
                         k.eq_ignore_ascii_case(urn),
                         split_urn(k).is_some_and(|(u, a)| {
-                            u.eq_ignore_ascii_case(urn) && a.eq_ignore_ascii_case(&r.name)
+                            u.eq_ignore_ascii_case(urn) && how.accepts(a, &r.name)
                         }),
                     ),
                     _ => (
                         true,
-                        split_urn(k).is_some_and(|(_, a)| a.eq_ignore_ascii_case(&r.name)),
+                        split_urn(k).is_some_and(|(_, a)| how.accepts(a, &r.name)),
                     ),
                 };
                 if flat_ok {
@@ -88,7 +120,7 @@ fn attribute_values<'v>(
                     out.push((k.clone(), vec![key(k)], v));
                 } else if in_scope
                     && let Value::Object(ext) = v
-                    && let Some((ak, av)) = get_ci(ext, &r.name)
+                    && let Some((ak, av)) = get_named(ext, &r.name, how)
                 {
                     out.push((format!("{k}:{ak}"), vec![key(k), key(ak)], av));
                 }
@@ -264,7 +296,7 @@ fn parent(r: &AttrRef) -> AttrPath {
 
 /// Every hit of one attribute reference, in the user's order.
 fn resolve_attr(user: &Map<String, Value>, r: &AttrRef) -> Vec<Hit> {
-    attribute_values(user, r)
+    attribute_values(user, r, NameMatch::Exact)
         .into_iter()
         .filter_map(|(path, loc, v)| select(&path, &loc, v, r))
         .collect()
@@ -302,6 +334,81 @@ fn resolve(user: &Map<String, Value>, source: &SourcePath) -> Vec<Hit> {
                 composite: Some(texts.join(" ")),
             }]
         }
+    }
+}
+
+/// An attribute held under a source's name in another case (`Role` for `role`): not read,
+/// because the target app's names are case-sensitive, but most likely what the admin meant.
+struct Misnamed {
+    /// Where it is, e.g. `Role` or `urn:…:testmail:2.0:User:EmployeeType`.
+    path: String,
+    /// The name the profile reads, e.g. `role`.
+    intended: String,
+    /// What is stored there.
+    raw: Value,
+}
+
+/// The first attribute, in source order, that one of `sources` names in another case.
+fn find_misnamed(user: &Map<String, Value>, sources: &[(String, SourcePath)]) -> Option<Misnamed> {
+    sources.iter().find_map(|(_, source)| {
+        let parts = match source {
+            SourcePath::Attr(r) => std::slice::from_ref(r),
+            SourcePath::Composite(parts) => parts.as_slice(),
+        };
+        parts.iter().find_map(|r| {
+            attribute_values(user, r, NameMatch::CaseOnly)
+                .into_iter()
+                .find(|(_, _, v)| !is_empty(v))
+                .map(|(path, _, v)| Misnamed {
+                    path,
+                    intended: r.name.clone(),
+                    raw: v.clone(),
+                })
+        })
+    })
+}
+
+/// How to rename a misnamed attribute, in the words of the IdP whose profile read it.
+fn rename_fix(profile_id: &str, m: &Misnamed) -> String {
+    let held = m.path.rsplit(':').next().unwrap_or(&m.path);
+    match profile_id {
+        OKTA_PROFILE_ID => format!(
+            "in okta's profile editor, change the attribute's external name from '{held}' to '{}' (names are case-sensitive)",
+            m.intended
+        ),
+        ENTRA_PROFILE_ID => format!(
+            "in entra's attribute mapping (provisioning → mappings → provision microsoft entra id users), edit the mapping and set the target attribute to '{}' instead of '{held}' (names are case-sensitive)",
+            m.intended
+        ),
+        _ => format!(
+            "rename '{held}' to '{}' in the IdP's attribute mapping (names are case-sensitive)",
+            m.intended
+        ),
+    }
+}
+
+/// The result of a field that found nothing under its names but a likely intended source in
+/// another case: `misnamed`, with the value the app really gets (none, or the default role).
+fn misnamed_result(field: TargetField, profile_id: &str, m: Misnamed) -> FieldResult {
+    let label = field.label();
+    let gets = if field == TargetField::Role {
+        format!("the user gets {}, the default", Role::Member.as_str())
+    } else {
+        format!("the app gets no {label}")
+    };
+    FieldResult {
+        field,
+        value: (field == TargetField::Role).then(|| Role::Member.as_str().to_owned()),
+        path: Some(m.path.clone()),
+        raw: Some(m.raw.clone()),
+        status: FieldStatus::Misnamed,
+        explanation: format!(
+            "no {label} arrived under '{}', but {} ({}) looks meant for it; names are case-sensitive, so it is not read and {gets}. fix: {}",
+            m.intended,
+            m.path,
+            json_text(&m.raw),
+            rename_fix(profile_id, &m)
+        ),
     }
 }
 
@@ -456,6 +563,7 @@ fn text_field(
     field: TargetField,
     user: &Map<String, Value>,
     sources: &[(String, SourcePath)],
+    profile_id: &str,
 ) -> FieldOutcome {
     let label = field.label();
     let readings: Vec<(Hit, TextReading)> = collect_hits(user, sources)
@@ -530,13 +638,16 @@ fn text_field(
                 status: FieldStatus::Invalid,
                 explanation: format!("{label} from {} cannot be used: {why}", hit.path),
             },
-            None => FieldResult {
-                field,
-                value: None,
-                path: None,
-                raw: None,
-                status: FieldStatus::Missing,
-                explanation: format!("no {label} arrived (looked at {})", looked_at(sources)),
+            None => match find_misnamed(user, sources) {
+                Some(m) => misnamed_result(field, profile_id, m),
+                None => FieldResult {
+                    field,
+                    value: None,
+                    path: None,
+                    raw: None,
+                    status: FieldStatus::Missing,
+                    explanation: format!("no {label} arrived (looked at {})", looked_at(sources)),
+                },
             },
         },
     };
@@ -547,7 +658,11 @@ fn text_field(
     }
 }
 
-fn role_field(user: &Map<String, Value>, sources: &[(String, SourcePath)]) -> FieldOutcome {
+fn role_field(
+    user: &Map<String, Value>,
+    sources: &[(String, SourcePath)],
+    profile_id: &str,
+) -> FieldOutcome {
     let readings: Vec<(Hit, RoleReading)> = collect_hits(user, sources)
         .into_iter()
         .map(|h| {
@@ -561,6 +676,13 @@ fn role_field(user: &Map<String, Value>, sources: &[(String, SourcePath)]) -> Fi
         .collect();
     let member = Role::Member.as_str();
     let Some(((hit, reading), rest)) = readings.split_first() else {
+        if let Some(m) = find_misnamed(user, sources) {
+            return FieldOutcome {
+                result: misnamed_result(TargetField::Role, profile_id, m),
+                used,
+                role: Some(Role::Member),
+            };
+        }
         return FieldOutcome {
             result: FieldResult {
                 field: TargetField::Role,
@@ -750,8 +872,10 @@ fn evaluate_rules(
     for field in TargetField::ALL {
         let outcome = match rules.fields.iter().find(|(f, _)| *f == field) {
             None => no_rule(field, &rules.id),
-            Some((_, sources)) if field == TargetField::Role => role_field(user, sources),
-            Some((_, sources)) => text_field(field, user, sources),
+            Some((_, sources)) if field == TargetField::Role => {
+                role_field(user, sources, &rules.id)
+            }
+            Some((_, sources)) => text_field(field, user, sources, &rules.id),
         };
         if let Some(r) = outcome.role {
             effective = r;
@@ -877,6 +1001,110 @@ mod tests {
     }
 
     // ---- Entra ----
+
+    /// Issue 10: `employeeType` added as a plain target attribute lands at the top level.
+    #[test]
+    fn entra_top_level_employee_type() {
+        let (role, f) = role_of(
+            &entra_user(json!({"employeeType": "Admin"})),
+            "entra",
+            Idp::Entra,
+        );
+        assert_eq!(role, Role::Admin);
+        assert_eq!(f.status, FieldStatus::Mapped);
+        assert_eq!(f.path.as_deref(), Some("employeeType"));
+        // Top level and an extension that disagree: the first source wins, flagged.
+        let (role, f) = role_of(
+            &entra_user(json!({"employeeType": "Admin", TESTMAIL: {"employeeType": "Member"}})),
+            "entra",
+            Idp::Entra,
+        );
+        assert_eq!((role, f.status), (Role::Admin, FieldStatus::Ambiguous));
+    }
+
+    /// The guide: names are case-sensitive. `EmployeeType` / `Role` are not read; the field is
+    /// `misnamed` and names the attribute and the rename in the IdP's words.
+    #[test]
+    fn names_in_another_case_are_misnamed_with_the_fix() {
+        let (role, f) = role_of(
+            &entra_user(json!({TESTMAIL: {"EmployeeType": "Admin"}})),
+            "entra",
+            Idp::Entra,
+        );
+        assert_eq!(role, Role::Member);
+        assert_eq!(f.status, FieldStatus::Misnamed);
+        assert_eq!(f.value.as_deref(), Some("Member"));
+        assert_eq!(f.path, Some(format!("{TESTMAIL}:EmployeeType")));
+        assert_eq!(f.raw, Some(json!("Admin")));
+        assert!(
+            f.explanation.contains("'employeeType'")
+                && f.explanation.contains("attribute mapping")
+                && f.explanation.contains("gets Member"),
+            "{}",
+            f.explanation
+        );
+        let r = run(
+            "okta",
+            &okta_user(json!({"Role": "Admin", "Email": "x@y.z", "Name": "Ann"})),
+            Idp::Okta,
+        );
+        let f = field(&r, TargetField::Role);
+        assert_eq!(
+            (f.status, f.path.as_deref()),
+            (FieldStatus::Misnamed, Some("Role"))
+        );
+        assert!(
+            f.explanation.contains("profile editor"),
+            "{}",
+            f.explanation
+        );
+        // The display name still has displayName / name.* to fall back on; the email has
+        // emails[primary]; only a field with nothing else is misnamed.
+        let r = run(
+            "okta",
+            &json!({"userName": "u", "Email": "x@y.z", "Name": "Ann"}),
+            Idp::Okta,
+        );
+        for (f, path) in [
+            (TargetField::Email, "Email"),
+            (TargetField::DisplayName, "Name"),
+        ] {
+            let got = field(&r, f);
+            assert_eq!(got.status, FieldStatus::Misnamed, "{got:?}");
+            assert_eq!(got.path.as_deref(), Some(path));
+            assert_eq!(got.value, None);
+        }
+        // A right-case attribute wins over a wrong-case one, which stays unmapped.
+        let r = run(
+            "okta",
+            &json!({"userName": "u", "role": "Admin", "Role": "Member"}),
+            Idp::Okta,
+        );
+        assert_eq!(field(&r, TargetField::Role).status, FieldStatus::Mapped);
+        assert_eq!(r.effective_role, Role::Admin);
+        assert!(r.unmapped.contains(&"Role".to_owned()), "{:?}", r.unmapped);
+    }
+
+    /// Core attribute names in an admin's profile may be written in any case: they are stored
+    /// canonically.
+    #[test]
+    fn profile_paths_to_core_attributes_ignore_case() {
+        let p = MappingProfile {
+            id: "mine".into(),
+            name: "Mine".into(),
+            builtin: false,
+            fields: vec![FieldRule {
+                field: TargetField::DisplayName,
+                sources: vec!["DISPLAYNAME".into()],
+            }],
+        };
+        let r = evaluate(&p.compile().unwrap(), &entra_user(json!({})), Idp::Entra);
+        let f = field(&r, TargetField::DisplayName);
+        assert_eq!(
+            (f.status, f.value.as_deref()),
+            (FieldStatus::Mapped, Some("Jane Doe"))
+        );
+    }
 
     #[test]
     fn entra_custom_extension_without_its_urn_in_schemas() {
@@ -1635,7 +1863,8 @@ mod tests {
                 defaulted: 1,
                 missing: 0,
                 invalid: 1,
-                ambiguous: 1
+                ambiguous: 1,
+                misnamed: 0
             }
         );
         assert_eq!(s.by_field.len(), 4);

@@ -38,8 +38,13 @@
 //! `name.givenName + name.familyName`.
 //!
 //! Reading rules:
-//! - attribute names and URNs match case-insensitively (SCIM names are case-insensitive);
-//!   values (roles in particular) are compared exactly;
+//! - URNs match case-insensitively; attribute names that a schema defines are stored under
+//!   their canonical names (ingest canonicalises them), so a path may spell them in any case;
+//!   every other name (Okta's `role`, `email`, `name`; Entra's `employeeType`) matches exactly,
+//!   because the target app's names are case-sensitive. An attribute that differs only by case
+//!   (`Role`, `EmployeeType`) is not read: when a field finds nothing else, its status is
+//!   `misnamed` and the explanation names that attribute as the likely intended source, with
+//!   the rename in the IdP's own words. Values (roles in particular) are compared exactly;
 //! - `*:` looks in every top-level object whose key starts with `urn:` (Entra does not list its
 //!   custom extension in `schemas`, Okta's custom namespace need not contain `:schemas:`), in
 //!   the order the user holds them; each extension found is a separate source;
@@ -118,16 +123,21 @@ pub enum FieldStatus {
     Invalid,
     /// Two sources disagree; the first source's value was taken.
     Ambiguous,
+    /// Nothing arrived under the names the profile reads, but an attribute named the same in
+    /// another case did (`Role` for `role`): not read, since names are case-sensitive, and
+    /// shown as the likely intended source with the fix.
+    Misnamed,
 }
 
 impl FieldStatus {
     /// Every status, in display order.
-    pub const ALL: [FieldStatus; 5] = [
+    pub const ALL: [FieldStatus; 6] = [
         FieldStatus::Mapped,
         FieldStatus::Defaulted,
         FieldStatus::Missing,
         FieldStatus::Invalid,
         FieldStatus::Ambiguous,
+        FieldStatus::Misnamed,
     ];
 }
 
@@ -192,7 +202,9 @@ mod tests {
         );
         let status = FieldStatus::export_to_string(&cfg).unwrap();
         assert!(
-            status.contains(r#""mapped" | "defaulted" | "missing" | "invalid" | "ambiguous""#),
+            status.contains(
+                r#""mapped" | "defaulted" | "missing" | "invalid" | "ambiguous" | "misnamed""#
+            ),
             "{status}"
         );
         let field = TargetField::export_to_string(&cfg).unwrap();

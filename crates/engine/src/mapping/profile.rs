@@ -110,6 +110,7 @@ pub fn builtin_profiles() -> Vec<MappingProfile> {
                 rule(
                     TargetField::Role,
                     &[
+                        "employeeType",
                         "*:employeeType",
                         "userType",
                         "roles[primary eq true].value",
@@ -519,9 +520,17 @@ fn parse_term(term: &str) -> Result<AttrRef, String> {
             Some(sub.to_owned())
         }
     };
+    // Attributes a schema defines are stored under their canonical names, so a path may spell
+    // them in any case; every other name (Okta's `role`, Entra's `employeeType`) is read
+    // exactly as written, as the target app does.
+    let known = match &scope {
+        PathScope::Top => ResourceKind::User.core_attr(name),
+        PathScope::Schema(urn) => ResourceKind::User.attr(Some(urn), name),
+        PathScope::AnyExtension => None,
+    };
     Ok(AttrRef {
         scope,
-        name: name.to_owned(),
+        name: known.map_or(name, |def| def.name).to_owned(),
         selector,
         sub,
     })
@@ -790,6 +799,7 @@ mod tests {
         assert_eq!(
             role.sources,
             [
+                "employeeType",
                 "*:employeeType",
                 "userType",
                 "roles[primary eq true].value",

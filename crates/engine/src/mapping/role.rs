@@ -221,6 +221,8 @@ pub struct StatusCounts {
     pub invalid: u32,
     /// `ambiguous` results.
     pub ambiguous: u32,
+    /// `misnamed` results.
+    pub misnamed: u32,
 }
 
 impl StatusCounts {
@@ -231,6 +233,7 @@ impl StatusCounts {
             FieldStatus::Missing => &mut self.missing,
             FieldStatus::Invalid => &mut self.invalid,
             FieldStatus::Ambiguous => &mut self.ambiguous,
+            FieldStatus::Misnamed => &mut self.misnamed,
         };
         *slot = slot.saturating_add(1);
     }

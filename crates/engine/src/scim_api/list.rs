@@ -230,6 +230,16 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
         }
     };
 
+    Ok(list_response(total, start_index, page, &p))
+}
+
+/// The ListResponse of one page, projected per `attributes` / `excludedAttributes`.
+fn list_response(
+    total: usize,
+    start_index: i64,
+    page: Vec<Value>,
+    p: &ListParams,
+) -> axum::response::Response {
     let resources: Vec<Value> = page
         .into_iter()
         .map(|r| resource::project(r, &p.attributes, &p.excluded))
@@ -241,5 +251,57 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
         "itemsPerPage": resources.len(),
         "Resources": resources,
     });
-    Ok(scim_json(StatusCode::OK, &body))
+    scim_json(StatusCode::OK, &body)
+}
+
+/// `POST /.search` at the service root (RFC 7644 §3.4.3): one query over Users and Groups.
+///
+/// The filter is parsed once per resource type (each against its own schema); matches are
+/// listed Users first, then Groups, each in creation order, unless `sortBy` orders them all.
+/// Rare in IdP traffic (peer test suites send it), so it takes the simple path: every
+/// candidate is rendered with its groups or members, then filtered, sorted and paged.
+pub async fn run_all(s: &ScimState, ctx: &RequestCtx, p: ListParams) -> ApiResult {
+    let start_index = p.start_index.unwrap_or(1).max(1);
+    let count = p
+        .count
+        .unwrap_or(DEFAULT_PAGE_SIZE as i64)
+        .clamp(0, MAX_PAGE_SIZE as i64);
+    let mut conn = s.store.read.acquire().await?;
+    let mut matched: Vec<Value> = Vec::new();
+    for kind in [ResourceKind::User, ResourceKind::Group] {
+        let filter = match p.filter.as_deref().map(str::trim) {
+            Some(f) if !f.is_empty() => Some(ctx.with_quirks(|q| Filter::parse(f, kind, q))?),
+            _ => None,
+        };
+        let candidates = match filter.as_ref().and_then(|f| index_hint(f, kind)) {
+            Some(hint) => resources::lookup(&mut conn, kind, &hint).await?,
+            None => resources::scan(&mut conn, kind).await?,
+        };
+        let mut related = load_related(&mut conn, kind, &candidates).await?;
+        matched.extend(
+            candidates
+                .iter()
+                .map(|r| render(r, related.remove(&r.id), &ctx.base_url))
+                .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v, kind))),
+        );
+    }
+    if let Some(sort) = &p.sort_by {
+        // A stable sort keeps Users-then-Groups creation order among equal keys.
+        matched.sort_by(|a, b| match (sort_key(a, sort), sort_key(b, sort)) {
+            (Some(x), Some(y)) => {
+                let o = compare_values(&x, &y);
+                if p.descending { o.reverse() } else { o }
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        });
+    }
+    let total = matched.len();
+    let page: Vec<Value> = matched
+        .into_iter()
+        .skip(usize::try_from(start_index - 1).unwrap_or(usize::MAX))
+        .take(usize::try_from(count).unwrap_or(0))
+        .collect();
+    Ok(list_response(total, start_index, page, &p))
 }

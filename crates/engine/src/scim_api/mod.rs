@@ -53,6 +53,7 @@ pub fn router(state: ScimState) -> Router {
             "/ServiceProviderConfigs",
             get(discovery::service_provider_config),
         )
+        .route("/.search", post(resources::search_all))
         .route("/ResourceTypes", get(discovery::resource_types))
         .route("/ResourceTypes/{name}", get(discovery::resource_type_one))
         .route("/Schemas", get(discovery::schemas))

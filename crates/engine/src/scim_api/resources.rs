@@ -331,6 +331,18 @@ pub async fn patch(
     let stamp = now();
     let current = current_for_write(&mut tx, kind, &id, &headers).await?;
     let before = render_current(&mut tx, &current, &ctx).await?;
+    if ops.is_empty() {
+        // An empty `Operations` (tolerated, labelled): nothing changes, no version is spent.
+        tx.rollback().await?;
+        return Ok(respond(
+            StatusCode::OK,
+            &current,
+            before,
+            &ctx,
+            &proj,
+            false,
+        ));
+    }
     let mut full = current.attributes.clone();
     full.insert("id".into(), Value::String(current.id.clone()));
     if kind == ResourceKind::Group {
@@ -409,6 +421,16 @@ pub async fn search(
 ) -> ApiResult {
     let params = search_params(&body, &ctx)?;
     list::run(kind, &s, &ctx, params).await
+}
+
+/// `POST /.search` at the service root (RFC 7644 §3.4.3): Users and Groups in one query.
+pub async fn search_all(
+    State(s): State<ScimState>,
+    ctx: RequestCtx,
+    ScimBody(body): ScimBody,
+) -> ApiResult {
+    let params = search_params(&body, &ctx)?;
+    list::run_all(&s, &ctx, params).await
 }
 
 fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError> {

@@ -97,9 +97,13 @@ pub fn parse_patch(
     let items = match field(obj, "Operations", quirks) {
         Some(Value::Array(items)) if !items.is_empty() => items,
         Some(Value::Array(_)) => {
-            return Err(ScimError::invalid_syntax(
-                "'Operations' is empty: send at least one operation, e.g. {\"op\": \"replace\", \"path\": \"active\", \"value\": false}",
-            ));
+            // Microsoft's SCIM Validator sends one: nothing to do, so nothing changes.
+            quirks.tolerate(Quirk::EmptyOperations, || {
+                ScimError::invalid_syntax(
+                    "'Operations' is empty (strict mode): send at least one operation, e.g. {\"op\": \"replace\", \"path\": \"active\", \"value\": false}",
+                )
+            })?;
+            return Ok(Vec::new());
         }
         Some(other) => {
             return Err(ScimError::invalid_syntax(format!(

@@ -738,8 +738,12 @@ fn envelope_errors() {
     let e = parse_err(&json!({"schemas": [PATCH]}), &mut q);
     assert_eq!(e.scim_type, Some(ScimType::InvalidSyntax));
     assert!(e.detail.contains("'Operations' is missing"), "{}", e.detail);
-    let e = parse_err(&json!({"schemas": [PATCH], "Operations": []}), &mut q);
+    let e = parse_err(
+        &json!({"schemas": [PATCH], "Operations": []}),
+        &mut Quirks::new(Mode::Strict),
+    );
     assert!(e.detail.contains("empty"), "{}", e.detail);
+    assert_eq!(e.scim_type, Some(ScimType::InvalidSyntax));
     let e = parse_err(
         &json!({"schemas": [PATCH], "Operations": {"op": "add"}}),
         &mut q,

@@ -65,7 +65,7 @@ export function rowsOf(page: ResourcePage): UserRow[] {
 }
 
 /** The problem statuses, in the order they are mentioned. */
-const PROBLEMS: FieldStatus[] = ["invalid", "ambiguous", "missing"];
+const PROBLEMS: FieldStatus[] = ["invalid", "misnamed", "ambiguous", "missing"];
 
 /** How the mapping went for one user: `all mapped`, or counts of fields with problems. */
 export function mappingSummary(mapping: MappingResult | null): { text: string; tone: "good" | "warn" | "bad" | "neutral"; title?: string } {
