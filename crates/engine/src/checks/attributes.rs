@@ -1,16 +1,19 @@
 //! What the IdP's creates carry, against the vendor guide: every required attribute
-//! (`attributes.required`), nothing beyond them (`attributes.extra`), and two Okta specifics —
-//! the custom attributes that silently never arrive without an External namespace
-//! (`okta.custom-attributes`) and the password Okta sends on every create (`okta.password`).
+//! (`attributes.required`), nothing beyond the guide's (`attributes.extra`), and two Okta
+//! specifics — the Profile Editor attributes `email`, `name` and `role`, which silently never
+//! arrive without an External namespace and arrive inside an extension with a custom one
+//! (`okta.custom-attributes`), and the password that means Sync Password is on, which the
+//! guide disables (`okta.password`).
 //!
 //! The required attributes follow the target app model: Entra sends `userName`, `displayName`,
 //! `mail` → `emails[type eq "work"].value` and `employeeType` wherever the admin mapped it (any
 //! extension, `userType`, `roles`); Okta sends `userName` and the custom `email`, `name` and
 //! `role`, top level or under any namespace. A path satisfies a requirement when the mapping
-//! profile would read it, so the checks agree with the mapping results.
+//! profile would read it, so the checks agree with the mapping results; the spelling of a name
+//! is `attributes.name-case`'s to judge, so a name in another case is not reported twice.
 
 use super::traffic::{PathParts, count, has_quirk, id_ref, list, written_paths};
-use super::{Check, CheckInput, CheckItem, UserFacts, idp_name};
+use super::{Check, CheckInput, CheckItem, ENTRA_MAPPINGS, UserFacts, idp_name};
 use crate::capture::model::{Exchange, Idp, OperationKind};
 use scimlab_scim::Quirk;
 use std::collections::BTreeSet;
@@ -95,11 +98,88 @@ fn required(idp: Idp) -> &'static [Required] {
     }
 }
 
-/// Paths the IdP sends that are not mappings an admin should remove: `active` carries
-/// deactivation (Entra's IsSoftDeleted mapping, Okta's lifecycle); Okta always sends its own
-/// user id as `externalId` and a random `password`.
+/// One attribute of the guide's configuration, as the `attributes.extra` rule sees it.
+struct GuideAttr {
+    /// The guide's own attribute (any case: `attributes.name-case` judges the spelling).
+    exact: PathTest,
+    /// What else carries the same field of the app (the mapping profile reads it too): the
+    /// guide's only when the exact attribute did not arrive, redundant (extra) when it did.
+    alternate: PathTest,
+}
+
+const ENTRA_GUIDE: &[GuideAttr] = &[
+    GuideAttr {
+        exact: |p| p.is_core("userName") && p.sub.is_none(),
+        alternate: |_| false,
+    },
+    GuideAttr {
+        exact: |p| p.is_core("displayName") && p.sub.is_none(),
+        alternate: |_| false,
+    },
+    GuideAttr {
+        exact: |p| p.is_core("emails") && p.is_typed_or_untyped("work"),
+        alternate: |p| p.is_core("emails"),
+    },
+    GuideAttr {
+        exact: |p| p.is_named("employeeType"),
+        alternate: |p| p.is_core("userType") || p.is_core("roles"),
+    },
+];
+
+const OKTA_GUIDE: &[GuideAttr] = &[
+    GuideAttr {
+        exact: |p| p.is_core("userName") && p.sub.is_none(),
+        alternate: |_| false,
+    },
+    GuideAttr {
+        exact: |p| p.is_named("email") && p.sub.is_none(),
+        alternate: |p| p.is_core("emails"),
+    },
+    GuideAttr {
+        exact: |p| p.is_named("name") && p.sub.is_none(),
+        alternate: |p| p.is_core("name") || p.is_core("displayName"),
+    },
+    GuideAttr {
+        exact: |p| p.is_named("role"),
+        alternate: |p| p.is_core("roles"),
+    },
+];
+
+fn guide(idp: Idp) -> &'static [GuideAttr] {
+    match idp {
+        Idp::Entra => ENTRA_GUIDE,
+        Idp::Okta => OKTA_GUIDE,
+        Idp::Other => &[],
+    }
+}
+
+/// Paths the guide's setup sends besides its attributes: `active` carries deactivation
+/// (Entra's IsSoftDeleted mapping, Okta's lifecycle), `externalId` is Entra's mailNickname
+/// mapping the guide keeps and Okta's own user id, and Okta's `password` is judged by
+/// `okta.password`.
 fn always_sent(idp: Idp, p: &PathParts<'_>) -> bool {
-    p.is_core("active") || idp == Idp::Okta && (p.is_core("externalId") || p.is_named("password"))
+    p.is_core("active") || p.is_core("externalId") || idp == Idp::Okta && p.is_core("password")
+}
+
+/// The paths of `sent` the guide's setup does not produce, in order.
+fn extra_paths(idp: Idp, sent: &[String]) -> Vec<String> {
+    let parts: Vec<PathParts<'_>> = sent.iter().map(|p| PathParts::parse(p)).collect();
+    let attrs = guide(idp);
+    let exact_arrived: Vec<bool> = attrs
+        .iter()
+        .map(|a| parts.iter().any(|p| (a.exact)(p)))
+        .collect();
+    sent.iter()
+        .zip(&parts)
+        .filter(|(_, p)| {
+            !always_sent(idp, p)
+                && !attrs
+                    .iter()
+                    .zip(&exact_arrived)
+                    .any(|(a, arrived)| (a.exact)(p) || (!arrived && (a.alternate)(p)))
+        })
+        .map(|(path, _)| path.clone())
+        .collect()
 }
 
 fn has(user: &UserFacts, req: &Required) -> bool {
@@ -117,9 +197,6 @@ fn creates_of(input: &CheckInput<'_>, users: &[&UserFacts]) -> Vec<i64> {
         .flat_map(|u| input.user_exchanges(&u.id, &[OperationKind::Create]))
         .collect()
 }
-
-/// Where Entra's attribute mappings are edited, as the start of a fix.
-const ENTRA_MAPPINGS: &str = "in the enterprise application open Provisioning → Mappings → Provision Microsoft Entra ID Users and";
 
 const REQUIRED: Check = Check::new(
     "attributes.required",
@@ -191,14 +268,15 @@ pub(super) fn required_attributes(input: &CheckInput<'_>) -> CheckItem {
     REQUIRED.fail(problems.join("; "), creates_of(input, &lacking), fix)
 }
 
-const EXTRA: Check = Check::new(
-    "attributes.extra",
-    "no attributes mapped beyond the required ones",
-);
+const EXTRA: Check = Check::new("attributes.extra", "only the guide's attributes mapped");
 
-/// `attributes.extra`: warn (the guide asks to remove every other mapping) listing each extra
-/// attribute path the IdP's creates carried; pass when there are none; not yet seen before the
-/// IdP creates a user.
+/// `attributes.extra`: warn (the guide removes every other mapping) listing each attribute
+/// path the IdP's creates carried beyond the guide's — Entra: `userName`, `displayName`, the
+/// work email, `employeeType` (plus `active` and `externalId`); Okta: `userName`, `email`,
+/// `name`, `role` (plus `active`, its own `externalId`, and the password `okta.password`
+/// judges). An attribute that stands in for a missing guide attribute (Okta's `emails` when no
+/// `email` arrived) is the guide's; next to it, it is redundant and extra. Pass when there are
+/// none; not yet seen before the IdP creates a user.
 pub(super) fn extra_attributes(input: &CheckInput<'_>) -> CheckItem {
     let users = input.idp_users();
     if users.is_empty() {
@@ -207,46 +285,42 @@ pub(super) fn extra_attributes(input: &CheckInput<'_>) -> CheckItem {
             idp_name(input.idp)
         ));
     }
-    let reqs = required(input.idp);
-    let mut extras: BTreeSet<&str> = BTreeSet::new();
+    let mut extras: BTreeSet<String> = BTreeSet::new();
     let mut carriers: Vec<&UserFacts> = Vec::new();
     for u in &users {
-        let mut any = false;
-        for path in &u.attributes_sent {
-            let p = PathParts::parse(path);
-            if always_sent(input.idp, &p) || reqs.iter().any(|r| (r.provided_by)(&p)) {
-                continue;
-            }
-            extras.insert(path);
-            any = true;
-        }
-        if any {
+        let found = extra_paths(input.idp, &u.attributes_sent);
+        if !found.is_empty() {
             carriers.push(u);
+            extras.extend(found);
         }
     }
     if extras.is_empty() {
         return EXTRA.pass(
             format!(
-                "the {} carried only the required attributes",
-                count(users.len(), "create", "creates")
+                "the {} carried only the guide's attributes ({})",
+                count(users.len(), "create", "creates"),
+                match input.idp {
+                    Idp::Okta => "userName, email, name, role and active",
+                    _ => "userName, displayName, work email, employeeType, active and externalId",
+                }
             ),
             creates_of(input, &users),
         );
     }
-    let extras: Vec<String> = extras.into_iter().map(str::to_owned).collect();
+    let extras: Vec<String> = extras.into_iter().collect();
     let summary = format!(
-        "{} carried {} the guide does not need: {}",
+        "{} carried {} the guide does not map: {}",
         count(carriers.len(), "create", "creates"),
         count(extras.len(), "attribute", "attributes"),
         list(&extras, 12)
     );
     let fix = match input.idp {
         Idp::Okta => format!(
-            "in the okta app open Provisioning → To App → Attribute Mappings and remove the mappings for {} (or remove the attributes in Directory → Profile Editor); the guide keeps only userName, email, name and role",
+            "in the okta app open Provisioning → To App and under Attribute Mappings remove the mappings for {} (or the attributes themselves in Directory → Profile Editor); the guide keeps only userName plus the email, name and role attributes it adds in the Profile Editor",
             list(&extras, 12)
         ),
         _ => format!(
-            "{ENTRA_MAPPINGS} delete the mappings for {}; the guide keeps only userName, displayName, mail and employeeType (plus IsSoftDeleted → active)",
+            "{ENTRA_MAPPINGS} click Delete next to the mappings for {}, then Save; the guide keeps only userName, displayName, mail and employeeType (plus IsSoftDeleted → active, which carries deactivation, and mailNickname → externalId)",
             list(&extras, 12)
         ),
     };
@@ -255,19 +329,48 @@ pub(super) fn extra_attributes(input: &CheckInput<'_>) -> CheckItem {
 
 const CUSTOM: Check = Check::new(
     "okta.custom-attributes",
-    "custom attributes arrive (External namespace set)",
+    "email, name and role arrive (External namespace set)",
 );
 
-/// The Okta custom attributes the guide adds, with what else may carry the same value.
-const OKTA_CUSTOM: &[(&str, PathTest)] = &[
-    ("role", |p| p.is_named("role") || p.is_core("roles")),
-    ("email", |p| p.is_named("email")),
+/// One attribute the guide adds in Okta's Profile Editor.
+struct OktaCustom {
+    /// Its External name in the guide.
+    name: &'static str,
+    /// Whether a path is that attribute (any case and any namespace: the spelling is
+    /// `attributes.name-case`'s, the place is judged here).
+    is: PathTest,
+    /// What the Okta profile reads instead when it never arrives, for the summary.
+    instead: Option<(PathTest, &'static str)>,
+}
+
+const OKTA_CUSTOM: &[OktaCustom] = &[
+    OktaCustom {
+        name: "email",
+        is: |p| p.is_named("email") && p.sub.is_none(),
+        instead: Some((|p| p.is_core("emails"), "the email is read from emails")),
+    },
+    OktaCustom {
+        name: "name",
+        is: |p| p.is_named("name") && p.sub.is_none(),
+        instead: Some((
+            |p| p.is_core("displayName") || p.is_core("name"),
+            "the display name is read from displayName or the name object",
+        )),
+    },
+    OktaCustom {
+        name: "role",
+        is: |p| p.is_named("role"),
+        instead: Some((|p| p.is_core("roles"), "the role is read from roles")),
+    },
 ];
 
-/// `okta.custom-attributes`: warn when Okta created users but a custom attribute (`role`,
-/// `email`) never arrived on any create or update — the usual cause is an attribute without an
-/// External namespace, which Okta silently leaves out; pass when each arrived at least once;
-/// not yet seen before Okta creates a user.
+/// `okta.custom-attributes`: the Profile Editor attributes the guide adds (`email`, `name`,
+/// `role`) and where they arrive. Pass when each arrived on some create or update at the top
+/// level (core namespace, the guide's choice); pass with a note when some arrived inside a
+/// custom extension (the Okta profile reads them anywhere, a strict reading of the guide
+/// expects the top level); warn when some never arrived, fail when none did — Okta silently
+/// leaves out attributes without an External namespace; not yet seen before Okta creates a
+/// user.
 pub(super) fn okta_custom_attributes(input: &CheckInput<'_>) -> CheckItem {
     let users = input.idp_users();
     let creates = input.of_kind(&[OperationKind::Create]);
@@ -285,48 +388,84 @@ pub(super) fn okta_custom_attributes(input: &CheckInput<'_>) -> CheckItem {
         .flat_map(|u| u.attributes_sent.iter().cloned())
         .collect();
     seen_paths.extend(writes.iter().flat_map(|e| written_paths(e)));
-    let role_found = users.iter().any(|u| u.role_raw.is_some());
-    let missing: Vec<String> = OKTA_CUSTOM
-        .iter()
-        .filter(|(name, arrived)| {
-            (*name != "role" || !role_found)
-                && !seen_paths.iter().any(|p| arrived(&PathParts::parse(p)))
-        })
-        .map(|(name, _)| (*name).to_owned())
-        .collect();
+    let parts: Vec<PathParts<'_>> = seen_paths.iter().map(|p| PathParts::parse(p)).collect();
+    let mut missing: Vec<&OktaCustom> = Vec::new();
+    let mut nested: BTreeSet<String> = BTreeSet::new();
+    let mut nested_names: Vec<String> = Vec::new();
+    for attr in OKTA_CUSTOM {
+        let found: Vec<&PathParts<'_>> = parts.iter().filter(|p| (attr.is)(p)).collect();
+        if found.is_empty() {
+            missing.push(attr);
+        } else if found.iter().all(|p| !p.at_top_level()) {
+            nested_names.push(attr.name.to_owned());
+            nested.extend(found.iter().filter_map(|p| p.urn.map(str::to_owned)));
+        }
+    }
     let evidence: Vec<i64> = creates.iter().map(|e| e.summary.id).collect();
     let n = count(users.len().max(creates.len()), "create", "creates");
     if missing.is_empty() {
+        if nested_names.is_empty() {
+            return CUSTOM.pass(
+                format!(
+                    "email, name and role arrived at the top level (External namespace urn:ietf:params:scim:schemas:core:2.0:User, as the guide sets them up), checked over {n} and the updates since"
+                ),
+                evidence,
+            );
+        }
+        let nested: Vec<String> = nested.into_iter().collect();
         return CUSTOM.pass(
-            format!("role and email arrived (checked {n} and the updates since)"),
+            format!(
+                "email, name and role arrived (checked over {n} and the updates since); {} inside {} (a custom External namespace): ScimLab's Okta profile reads them there, while the guide's core namespace sends them at the top level",
+                list(&nested_names, 3),
+                list(&nested, 3)
+            ),
             evidence,
         );
     }
+    let names: Vec<String> = missing.iter().map(|a| a.name.to_owned()).collect();
     let mut summary = format!(
         "{} never arrived in {n} or any update: likely no External namespace",
-        list(&missing, 2)
+        list(&names, 3)
     );
-    if missing.iter().any(|m| m == "email")
-        && seen_paths
-            .iter()
-            .any(|p| PathParts::parse(p).is_core("emails"))
-    {
-        summary.push_str(" (the email is read from emails instead)");
+    let instead: Vec<&str> = missing
+        .iter()
+        .filter_map(|a| a.instead)
+        .filter(|(read, _)| parts.iter().any(|p| read(p)))
+        .map(|(_, note)| note)
+        .collect();
+    if !instead.is_empty() {
+        summary.push_str(&format!(" ({} instead)", instead.join("; ")));
     }
     let fix = format!(
-        "in Directory → Profile Editor open the app's user profile and edit {}: give {} an External name (the attribute's name) and an External namespace (urn:ietf:params:scim:schemas:core:2.0:User to send it at the top level, or your own extension URN), since okta silently leaves out attributes without a namespace, typically ones created before provisioning was enabled; then check the mapping under Provisioning → To App and push the users again",
-        list(&missing, 2),
-        if missing.len() == 1 { "it" } else { "each" }
+        "in Directory → Profile Editor open the app's user profile and edit {}: give {} the External name {} and the External namespace urn:ietf:params:scim:schemas:core:2.0:User (the guide's choice: sent at the top level), since okta silently leaves out attributes without a namespace, typically ones created before provisioning was enabled; then check the mapping under Provisioning → To App → Attribute Mappings (Apply On: Create and Update) and push the users again",
+        list(&names, 3),
+        if names.len() == 1 { "it" } else { "each" },
+        if names.len() == 1 {
+            names[0].clone()
+        } else {
+            "the guide uses (".to_owned() + &list(&names, 3) + ")"
+        },
     );
-    CUSTOM.warn(summary, evidence, fix)
+    if missing.len() == OKTA_CUSTOM.len() {
+        CUSTOM.fail(summary, evidence, fix)
+    } else {
+        CUSTOM.warn(summary, evidence, fix)
+    }
 }
 
-const PASSWORD: Check = Check::new("okta.password", "password handling (informational)");
+const PASSWORD: Check = Check::new("okta.password", "Sync Password off (no password sent)");
 
-/// `okta.password`: informational pass when passwords arrive only on creates (Okta sends a
-/// random one even with Sync Password disabled; ScimLab drops it) or not at all; warn when a
-/// password also arrives on updates (Sync Password is on, the guide turns it off); not yet seen
-/// before Okta creates a user.
+/// Whether a write carried a password (the capture's quirk label, or the attribute itself).
+fn carries_password(ex: &Exchange) -> bool {
+    has_quirk(ex, Quirk::PasswordSent)
+        || written_paths(ex)
+            .iter()
+            .any(|p| PathParts::parse(p).is_core("password"))
+}
+
+/// `okta.password`: the guide disables Sync Password, so a `password` on a create or an update
+/// means it is on: warn, naming the requests (ScimLab drops the password either way); pass
+/// when Okta's creates carry none; not yet seen before Okta creates a user.
 pub(super) fn okta_password(input: &CheckInput<'_>) -> CheckItem {
     let creates = input.of_kind(&[OperationKind::Create]);
     let updates = input.of_kind(&[
@@ -334,39 +473,54 @@ pub(super) fn okta_password(input: &CheckInput<'_>) -> CheckItem {
         OperationKind::Deactivate,
         OperationKind::Reactivate,
     ]);
-    let sent = |e: &&Exchange| has_quirk(e, Quirk::PasswordSent);
-    let on_creates: Vec<&Exchange> = creates.iter().copied().filter(sent).collect();
-    let on_updates: Vec<&Exchange> = updates.iter().copied().filter(sent).collect();
-    if let Some(last) = on_updates.last() {
+    let on_creates: Vec<&Exchange> = creates
+        .iter()
+        .copied()
+        .filter(|e| carries_password(e))
+        .collect();
+    let on_updates: Vec<&Exchange> = updates
+        .iter()
+        .copied()
+        .filter(|e| carries_password(e))
+        .collect();
+    let latest = on_creates
+        .iter()
+        .chain(&on_updates)
+        .max_by_key(|e| e.summary.id);
+    if let Some(last) = latest {
+        let mut carried = Vec::new();
+        if !on_creates.is_empty() {
+            carried.push(format!(
+                "{} of {}",
+                on_creates.len(),
+                count(creates.len(), "create", "creates")
+            ));
+        }
+        if !on_updates.is_empty() {
+            carried.push(count(on_updates.len(), "update", "updates"));
+        }
         return PASSWORD.warn(
             format!(
-                "okta also sent a password on {} (latest {}): Sync Password looks enabled, while the guide disables it; ScimLab dropped it and never stored it",
-                count(on_updates.len(), "update", "updates"),
+                "okta sent a password on {} (latest {}): Sync Password is on, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it",
+                carried.join(" and "),
                 id_ref(last)
             ),
-            on_updates.iter().map(|e| e.summary.id),
-            "in the okta app open Provisioning → To App → Edit and untick Sync Password, then Save",
+            on_creates
+                .iter()
+                .chain(&on_updates)
+                .map(|e| e.summary.id),
+            "in the okta app open Provisioning → To App → Edit, untick Sync Password and Save (the guide disables it: users sign in with SAML, not with a password of the app)",
         );
     }
     if creates.is_empty() {
         return PASSWORD.not_yet_seen("okta has not created a user yet");
     }
-    if on_creates.is_empty() {
-        return PASSWORD.pass(
-            format!(
-                "okta's {} carried no password; nothing to do",
-                count(creates.len(), "create", "creates")
-            ),
-            creates.iter().map(|e| e.summary.id),
-        );
-    }
     PASSWORD.pass(
         format!(
-            "okta sent a password on {} of {}: expected, okta sends a random one on every create even with Sync Password disabled; ScimLab accepted it, dropped it and never stored it",
-            on_creates.len(),
+            "okta's {} carried no password: Sync Password is off, as the guide says",
             count(creates.len(), "create", "creates")
         ),
-        on_creates.iter().map(|e| e.summary.id),
+        creates.iter().map(|e| e.summary.id),
     )
 }
 
@@ -486,64 +640,204 @@ mod tests {
         );
         let item = extra_attributes(&input(Idp::Entra, &exs, &users));
         assert_eq!(item.status, Warn);
+        // externalId is the mailNickname mapping entra keeps: not extra.
         assert_eq!(
             item.summary,
-            "1 create carried 4 attributes the guide does not need: externalId, name.familyName, name.formatted and name.givenName"
+            "1 create carried 3 attributes the guide does not map: name.familyName, name.formatted and name.givenName"
         );
+        let fix = item.fix.unwrap_or_default();
         assert!(
-            item.fix
-                .unwrap_or_default()
-                .contains("delete the mappings for externalId")
+            fix.contains("click Delete next to the mappings for name.familyName")
+                && fix.contains("IsSoftDeleted → active"),
+            "{fix}"
         );
         assert_eq!(item.evidence, vec![3]);
 
-        let clean = json!({"userName": "a", "displayName": "A", "active": true,
-            "emails": [{"type": "work", "value": "a@b.c"}], TESTMAIL_EXT: {"employeeType": "Admin"}});
-        let (exs, users) = entra_one(&clean, Some("Admin"));
+        // The guide's entra setup, employeeType wherever the target attribute puts it.
+        for at in [At::Top, At::Enterprise, At::Custom] {
+            let body = entra_guide_body("ada@contoso.com", Some("Admin"), at);
+            let (exs, users) = entra_one(&body, Some("Admin"));
+            let item = extra_attributes(&input(Idp::Entra, &exs, &users));
+            assert_eq!(item.status, Pass, "{at:?}: {}", item.summary);
+            assert!(
+                item.summary
+                    .starts_with("the 1 create carried only the guide's attributes")
+            );
+        }
+        // Another email next to the work one is an extra mapping.
+        let mut body = entra_guide_body("ada@contoso.com", Some("Admin"), At::Top);
+        body["emails"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"type": "home", "value": "ada@home.example"}));
+        let (exs, users) = entra_one(&body, Some("Admin"));
         let item = extra_attributes(&input(Idp::Entra, &exs, &users));
-        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert_eq!(item.status, Warn);
+        assert!(
+            item.summary.ends_with(": emails[type eq \"home\"].value"),
+            "{}",
+            item.summary
+        );
+    }
 
-        // Okta: externalId, password and active are always sent; locale is a mapping.
-        let body = okta_user_body("t@okta.local", Some("Admin"), true);
+    #[test]
+    fn okta_extras_are_scored_against_the_guide() {
+        // Exactly the guide's create: userName, active, email, name, role.
+        let body = okta_guide_body("ada@okta.local", Some("Admin"));
+        let users = vec![facts(
+            "u1",
+            "ada@okta.local",
+            Idp::Okta,
+            &body,
+            Some("Admin"),
+        )];
+        let item = extra_attributes(&input(Idp::Okta, &[okta_create(3, "u1", &body)], &users));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert_eq!(
+            item.summary,
+            "the 1 create carried only the guide's attributes (userName, email, name, role and active)"
+        );
+        assert_eq!(item.evidence, vec![3]);
+        // Base mappings left on next to the custom ones: emails, the name object's parts,
+        // displayName and locale are extra; externalId and password are not this rule's.
+        let mut body = okta_user_body("t@okta.local", Some("Admin"), true);
+        body["displayName"] = json!("Test User");
+        body["locale"] = json!("en-US");
+        let users = vec![facts("u1", "t@okta.local", Idp::Okta, &body, Some("Admin"))];
+        let item = extra_attributes(&input(Idp::Okta, &[], &users));
+        assert_eq!(item.status, Warn);
+        assert_eq!(
+            item.summary,
+            "1 create carried 2 attributes the guide does not map: emails[type eq \"work\"].value and locale"
+        );
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.starts_with("in the okta app open Provisioning → To App")
+                && fix.contains("Profile Editor"),
+            "{fix}"
+        );
+        // Without the custom email, emails stands in for it (the profile reads it): not extra
+        // here, okta.custom-attributes reports the missing email.
+        let body = okta_user_body("t@okta.local", Some("Admin"), false);
         let users = vec![facts("u1", "t@okta.local", Idp::Okta, &body, Some("Admin"))];
         assert_eq!(
             extra_attributes(&input(Idp::Okta, &[], &users)).status,
             Pass
         );
-        let mut body = body;
-        body["locale"] = json!("en-US");
-        let users = vec![facts("u1", "t@okta.local", Idp::Okta, &body, Some("Admin"))];
+        // With the string name in place, the name object's parts are extra too.
+        let mut body = okta_guide_body("ada@okta.local", Some("Admin"));
+        body[CUSTOM_NS] = json!({"name": "Ada"});
+        body["name"] = json!({"givenName": "Ada", "familyName": "Lovelace"});
+        let users = vec![facts(
+            "u1",
+            "ada@okta.local",
+            Idp::Okta,
+            &body,
+            Some("Admin"),
+        )];
         let item = extra_attributes(&input(Idp::Okta, &[], &users));
         assert_eq!(item.status, Warn);
-        assert!(item.summary.ends_with(": locale"), "{}", item.summary);
         assert!(
-            item.fix
-                .unwrap_or_default()
-                .contains("Provisioning → To App")
+            item.summary
+                .ends_with(": name.familyName and name.givenName"),
+            "{}",
+            item.summary
+        );
+    }
+
+    const CUSTOM_NS: &str = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
+
+    #[test]
+    fn okta_guide_attributes_at_the_top_level_pass() {
+        let body = okta_guide_body("ada@okta.local", Some("Admin"));
+        let exs = vec![okta_create(3, "u1", &body)];
+        let users = vec![facts(
+            "u1",
+            "ada@okta.local",
+            Idp::Okta,
+            &body,
+            Some("Admin"),
+        )];
+        let item = okta_custom_attributes(&input(Idp::Okta, &exs, &users));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert!(
+            item.summary.starts_with("email, name and role arrived at the top level (External namespace urn:ietf:params:scim:schemas:core:2.0:User"),
+            "{}",
+            item.summary
+        );
+        assert_eq!(item.evidence, vec![3]);
+        assert!(item.fix.is_none());
+    }
+
+    #[test]
+    fn okta_guide_attributes_in_a_custom_namespace_pass_with_a_note() {
+        let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ada@okta.local", "active": true,
+            CUSTOM_NS: {"email": "ada@okta.local", "name": "Ada Lovelace", "role": "Admin"}});
+        let exs = vec![okta_create(3, "u1", &body)];
+        let users = vec![facts(
+            "u1",
+            "ada@okta.local",
+            Idp::Okta,
+            &body,
+            Some("Admin"),
+        )];
+        let item = okta_custom_attributes(&input(Idp::Okta, &exs, &users));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert!(
+            item.summary.contains(&format!(
+                "email, name and role inside {CUSTOM_NS} (a custom External namespace): ScimLab's Okta profile reads them there"
+            )),
+            "{}",
+            item.summary
         );
     }
 
     #[test]
     fn okta_custom_attribute_never_arrived_warns() {
         let body = okta_user_body("t@okta.local", None, false);
-        let exs = vec![okta_create(3, "u1", &body)];
-        let users = vec![facts("u1", "t@okta.local", Idp::Okta, &body, None)];
+        let mut with_name = body.clone();
+        with_name["urn:ietf:params:scim:schemas:core:2.0:User"] = json!({"name": "Test User"});
+        let exs = vec![okta_create(3, "u1", &with_name)];
+        let users = vec![facts("u1", "t@okta.local", Idp::Okta, &with_name, None)];
         let item = okta_custom_attributes(&input(Idp::Okta, &exs, &users));
         assert_eq!(item.status, Warn);
         assert_eq!(
             item.summary,
-            "role and email never arrived in 1 create or any update: likely no External namespace (the email is read from emails instead)"
+            "email and role never arrived in 1 create or any update: likely no External namespace (the email is read from emails instead)"
         );
-        assert!(item.fix.unwrap_or_default().contains("External namespace"));
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.contains("give each the External name the guide uses (email and role)")
+                && fix.contains("External namespace urn:ietf:params:scim:schemas:core:2.0:User")
+                && fix.contains("Apply On: Create and Update"),
+            "{fix}"
+        );
         assert_eq!(item.evidence, vec![3]);
     }
 
     #[test]
+    fn okta_no_guide_attribute_at_all_fails() {
+        // The full setup's base mappings only: none of email, name, role arrived.
+        let body = okta_user_body("t@okta.local", None, false);
+        let exs = vec![okta_create(3, "u1", &body)];
+        let users = vec![facts("u1", "t@okta.local", Idp::Okta, &body, None)];
+        let item = okta_custom_attributes(&input(Idp::Okta, &exs, &users));
+        assert_eq!(item.status, Fail);
+        assert!(
+            item.summary.starts_with("email, name and role never arrived in 1 create or any update: likely no External namespace (the email is read from emails; the display name is read from displayName or the name object instead)"),
+            "{}",
+            item.summary
+        );
+        assert!(item.fix.unwrap_or_default().contains("External namespace"));
+    }
+
+    #[test]
     fn okta_custom_attribute_arrived_later_or_nested_passes() {
-        // The admin fixed the namespace: the role arrives on the next PUT, under an extension.
+        // The admin fixed the namespace: role and name arrive on the next PUT, in an extension.
         let body = okta_user_body("t@okta.local", None, true);
         let mut fixed = body.clone();
-        fixed["urn:ietf:params:scim:schemas:extension:acme:2.0:User"] = json!({"role": "Admin"});
+        fixed[CUSTOM_NS] = json!({"role": "Admin", "name": "Test User"});
         let exs = vec![
             okta_create(3, "u1", &body),
             okta_put(5, "u1", OperationKind::Update, &fixed),
@@ -551,6 +845,11 @@ mod tests {
         let users = vec![facts("u1", "t@okta.local", Idp::Okta, &body, None)];
         let item = okta_custom_attributes(&input(Idp::Okta, &exs, &users));
         assert_eq!(item.status, Pass, "{}", item.summary);
+        assert!(
+            item.summary.contains("; name and role inside"),
+            "{}",
+            item.summary
+        );
         assert_eq!(
             okta_custom_attributes(&input(Idp::Okta, &[], &[])).status,
             NotYetSeen
@@ -558,25 +857,46 @@ mod tests {
     }
 
     #[test]
-    fn okta_password_on_creates_is_informational() {
+    fn okta_password_on_a_create_means_sync_password_is_on() {
         let body = okta_user_body("t@okta.local", Some("Admin"), true);
-        let exs = vec![okta_create(3, "u1", &body)];
+        let exs = vec![
+            okta_create(3, "u1", &body),
+            okta_create(4, "u2", &okta_guide_body("g@okta.local", None)),
+        ];
+        let item = okta_password(&input(Idp::Okta, &exs, &[]));
+        assert_eq!(item.status, Warn);
+        assert_eq!(
+            item.summary,
+            "okta sent a password on 1 of 2 creates (latest #3): Sync Password is on, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it"
+        );
+        assert_eq!(item.evidence, vec![3]);
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.starts_with(
+                "in the okta app open Provisioning → To App → Edit, untick Sync Password"
+            ),
+            "{fix}"
+        );
+        // The body alone tells, without the quirk label.
+        let mut bare = okta_create(5, "u3", &body);
+        bare.summary.quirks.clear();
+        assert_eq!(okta_password(&input(Idp::Okta, &[bare], &[])).status, Warn);
+    }
+
+    #[test]
+    fn okta_guide_creates_without_a_password_pass() {
+        let exs = vec![okta_create(
+            3,
+            "u1",
+            &okta_guide_body("g@okta.local", Some("Admin")),
+        )];
         let item = okta_password(&input(Idp::Okta, &exs, &[]));
         assert_eq!(item.status, Pass);
-        assert!(
-            item.summary.contains("even with Sync Password disabled"),
-            "{}",
-            item.summary
+        assert_eq!(
+            item.summary,
+            "okta's 1 create carried no password: Sync Password is off, as the guide says"
         );
-        assert!(item.summary.contains("never stored"), "{}", item.summary);
         assert_eq!(item.evidence, vec![3]);
-
-        let mut no_pw = body;
-        no_pw.as_object_mut().unwrap().remove("password");
-        let item = okta_password(&input(Idp::Okta, &[okta_create(4, "u2", &no_pw)], &[]));
-        assert_eq!(item.status, Pass);
-        assert!(item.summary.contains("no password"), "{}", item.summary);
-
         assert_eq!(
             okta_password(&input(Idp::Okta, &[], &[])).status,
             NotYetSeen
@@ -585,7 +905,7 @@ mod tests {
 
     #[test]
     fn okta_password_on_updates_warns_about_sync_password() {
-        let body = okta_user_body("t@okta.local", Some("Admin"), true);
+        let body = okta_guide_body("t@okta.local", Some("Admin"));
         let push = okta_patch(
             7,
             "u1",
@@ -596,6 +916,12 @@ mod tests {
         let exs = vec![okta_create(3, "u1", &body), push];
         let item = okta_password(&input(Idp::Okta, &exs, &[]));
         assert_eq!(item.status, Warn);
+        assert!(
+            item.summary
+                .starts_with("okta sent a password on 1 update (latest #7)"),
+            "{}",
+            item.summary
+        );
         assert!(
             item.fix
                 .unwrap_or_default()

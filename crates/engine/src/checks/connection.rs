@@ -161,10 +161,10 @@ fn verdict(idp: Idp, ex: &Exchange) -> Verdict {
     if !succeeded(ex) {
         let fix = match idp {
             Idp::Okta => {
-                "the endpoint answered with an error, not okta: read the answer in the exchange, fix the cause (e.g. a ScimLab fault rule), then click Test Connector Configuration again under Provisioning → Integration"
+                "the endpoint answered with an error, not okta: read the answer's detail in the exchange — a 400 naming a quirk is strict mode refusing what okta sends (turn it off under Settings, or run scimlab without --strict), a 5xx is ScimLab's own failure (its log says why) — then click Test Connector Configuration again under Provisioning → Integration"
             }
             _ => {
-                "the endpoint answered with an error, not entra: read the answer in the exchange, fix the cause (e.g. a ScimLab fault rule), then click Test Connection again under Provisioning → Admin Credentials"
+                "the endpoint answered with an error, not entra: read the answer's detail in the exchange — a 400 naming a quirk is strict mode refusing what entra sends (turn it off under Settings, or run scimlab without --strict), a 5xx is ScimLab's own failure (its log says why) — then click Test Connection again under Provisioning → Admin Credentials"
             }
         };
         return Verdict::Failed(format!("got {}", answer(ex)), fix.to_owned());
@@ -181,7 +181,7 @@ fn verdict(idp: Idp, ex: &Exchange) -> Verdict {
 
 /// Entra wants `200` and an empty ListResponse for its random GUID.
 fn entra_answer(status: u16, body: &Value, ex: &Exchange) -> Verdict {
-    let fix = "the endpoint, not entra, answered unexpectedly: entra's Test Connection needs 200 with an empty list for a userName nobody has; check ScimLab's fault rules, then click Test Connection again under Provisioning → Admin Credentials";
+    let fix = "entra's Test Connection needs 200 with an empty list for a userName nobody has: ScimLab answers so unless the filter did not reach it — check that the tunnel forwards the query string unchanged and that the Tenant URL under Provisioning → Admin Credentials ends in /scim/v2 — then click Test Connection again";
     if status != 200 {
         return Verdict::Odd(format!("{status} instead of 200"), fix.to_owned());
     }
@@ -205,7 +205,7 @@ fn entra_answer(status: u16, body: &Value, ex: &Exchange) -> Verdict {
 
 /// Okta wants `200` and integers (not strings) for the paging numbers.
 fn okta_answer(status: u16, body: &Value) -> Verdict {
-    let fix = "the endpoint, not okta, answered unexpectedly: okta's connector test needs 200 with integer totalResults, startIndex and itemsPerPage; check ScimLab's fault rules, then click Test Connector Configuration again under Provisioning → Integration";
+    let fix = "okta's connector test needs 200 with integer totalResults, startIndex and itemsPerPage, which ScimLab always sends: read the answer in the exchange and check that nothing between okta and ScimLab (the tunnel) rewrites the request or the answer, then click Test Connector Configuration again under Provisioning → Integration";
     let not_integers: Vec<String> = ["totalResults", "startIndex", "itemsPerPage"]
         .into_iter()
         .filter(|k| match body.get(*k) {
@@ -378,6 +378,13 @@ mod tests {
     fn server_errors_and_odd_answers() {
         let item = run(Idp::Entra, &[entra_probe(1, 503)]);
         assert_eq!(item.status, Fail);
+        // Advice that is true today: strict mode or ScimLab's own log, no fault rules.
+        let fix = item.fix.clone().unwrap_or_default();
+        assert!(
+            fix.contains("strict mode") && fix.contains("its log"),
+            "{fix}"
+        );
+        assert!(!fix.contains("fault"), "{fix}");
         assert!(
             item.summary.contains("got 503 ('injected failure')"),
             "{}",
@@ -392,7 +399,13 @@ mod tests {
             OperationKind::ConnectionProbe,
         )
         .with_answer(&list_response(1));
-        assert_eq!(run(Idp::Entra, &[odd]).status, Warn);
+        let item = run(Idp::Entra, &[odd]);
+        assert_eq!(item.status, Warn);
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.contains("query string") && !fix.contains("fault"),
+            "{fix}"
+        );
         let strings = ex(
             3,
             Idp::Okta,

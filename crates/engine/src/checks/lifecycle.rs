@@ -1,12 +1,15 @@
 //! The lifecycle rules: profile updates reach the endpoint (`lifecycle.updates`: Entra's PATCH,
-//! Okta's PUT or PATCH) and so do deactivations (`lifecycle.deactivation`: Entra's soft delete
-//! through the `IsSoftDeleted → active` mapping, Okta's "Deactivate Users" under To App).
+//! Okta's PUT or PATCH), so do deactivations (`lifecycle.deactivation`: Entra's soft delete
+//! through the `IsSoftDeleted → active` mapping, Okta's "Deactivate Users" under To App), and
+//! Entra's soft-delete mapping survived the guide's "remove every mapping except userName"
+//! (`entra.active-mapped`: creates and updates without `active` mean no deactivation will ever
+//! arrive).
 //!
-//! Both are judged on the latest such request, because the IdP retries a failure until it
-//! passes (Entra on every cycle, Okta from its Tasks list). When a failure shows a quirk that
-//! Entra's `aadOptscim062020` flag removes, the fix says so.
+//! The first two are judged on the latest such request, because the IdP retries a failure
+//! until it passes (Entra on every cycle, Okta from its Tasks list). When a failure shows a
+//! quirk that Entra's `aadOptscim062020` flag removes, the fix says so.
 
-use super::traffic::{answer, count, has_quirk, id_ref, succeeded};
+use super::traffic::{answer, count, has_quirk, id_ref, succeeded, written_paths};
 use super::{Check, CheckInput, CheckItem, idp_name};
 use crate::capture::model::{Exchange, Idp, OperationKind};
 use scimlab_scim::Quirk;
@@ -57,9 +60,10 @@ pub(super) fn profile_updates(input: &CheckInput<'_>) -> CheckItem {
 const DEACTIVATION: Check = Check::new("lifecycle.deactivation", "deactivation seen");
 
 /// `lifecycle.deactivation`: pass when the latest deactivation succeeded; fail when it failed.
-/// Before any deactivation, Entra gets a warning when the evidence says its soft-delete mapping
-/// is missing (users deleted without being deactivated, or creates that carry no `active`);
-/// otherwise not yet seen, saying how to produce one.
+/// Before any deactivation, Entra gets a warning when users were deleted without being
+/// deactivated (the soft-delete mapping is likely missing); creates that carry no `active` are
+/// `entra.active-mapped`'s failure, and this item stays not yet seen saying so; otherwise not
+/// yet seen, saying how to produce one.
 pub(super) fn deactivation(input: &CheckInput<'_>) -> CheckItem {
     let deactivations = input.of_kind(&[OperationKind::Deactivate]);
     if let Some(&last) = deactivations.last() {
@@ -103,7 +107,6 @@ pub(super) fn deactivation(input: &CheckInput<'_>) -> CheckItem {
             "no deactivation from okta yet: unassign a test user from the app; if nothing arrives, enable Deactivate Users under Provisioning → To App",
         );
     }
-    let soft_delete_fix = "in the enterprise application open Provisioning → Mappings → Provision Microsoft Entra ID Users and add the mapping IsSoftDeleted → active (the custom app default is the expression Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")), and keep Update ticked under Target Object Actions";
     let deletes = input.of_kind(&[OperationKind::Delete]);
     if let Some(last) = deletes.iter().rev().find(|e| succeeded(e)) {
         return DEACTIVATION.warn(
@@ -112,31 +115,186 @@ pub(super) fn deactivation(input: &CheckInput<'_>) -> CheckItem {
                 id_ref(last)
             ),
             deletes.iter().map(|e| e.summary.id),
-            soft_delete_fix,
+            SOFT_DELETE_FIX,
         );
     }
-    let users = input.idp_users();
-    let sends_active = users.iter().any(|u| {
-        u.attributes_sent
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case("active"))
-    });
-    if !users.is_empty() && !sends_active {
-        let creates: Vec<i64> = users
-            .iter()
-            .flat_map(|u| input.user_exchanges(&u.id, &[OperationKind::Create]))
-            .collect();
-        return DEACTIVATION.warn(
-            format!(
-                "entra's {} carried no active attribute: without the IsSoftDeleted → active mapping entra cannot deactivate users",
-                count(users.len(), "create", "creates")
-            ),
-            creates,
-            soft_delete_fix,
+    if active_gap(input).is_some() {
+        // The verdict and its fix are `entra.active-mapped`'s; this item only says why nothing
+        // can arrive, so one slip is not scored twice.
+        return DEACTIVATION.not_yet_seen(
+            "no deactivation from entra yet, and none can arrive: its creates carry no active (see deactivation still mapped, entra.active-mapped)",
         );
     }
     DEACTIVATION.not_yet_seen(
         "no deactivation from entra yet: remove a test user's assignment (Users and groups) or block its sign-in, then use Provision on demand or wait for the next cycle",
+    )
+}
+
+/// How to restore Entra's soft-delete mapping.
+const SOFT_DELETE_FIX: &str = "in the enterprise application open Provisioning → Mappings → Provision Microsoft Entra ID Users and keep or restore the mapping IsSoftDeleted → active: Add New Mapping, Mapping type Expression, Expression Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\") (the custom app's default), Target attribute active; Save, keep Update ticked under Target Object Actions, then use Provision on demand";
+
+const ACTIVE: Check = Check::new(
+    "entra.active-mapped",
+    "deactivation still mapped (IsSoftDeleted → active)",
+);
+
+/// Evidence that Entra's `IsSoftDeleted → active` mapping is gone: the creates and updates
+/// since the latest create that carried no `active`.
+struct ActiveGap {
+    /// Creates without `active` (from the latest run without it).
+    creates: Vec<i64>,
+    /// Updates after the latest such create, none carrying `active`.
+    updates: Vec<i64>,
+    /// How many creates were judged.
+    judged: usize,
+}
+
+/// Whether Entra's creates show the soft-delete mapping missing: the latest create carried no
+/// `active` and no write since did (an `active` on a later write, or a deactivation, shows the
+/// mapping is back). Judged on the captured creates; when none is captured any more, on the
+/// stored users' create attributes.
+fn active_gap(input: &CheckInput<'_>) -> Option<ActiveGap> {
+    let has_active = |paths: &[String]| {
+        paths
+            .iter()
+            .any(|p| super::traffic::PathParts::parse(p).is_core("active"))
+    };
+    let writes: Vec<&Exchange> = input
+        .of_kind(&[
+            OperationKind::Create,
+            OperationKind::Update,
+            OperationKind::Deactivate,
+            OperationKind::Reactivate,
+        ])
+        .into_iter()
+        .filter(|e| succeeded(e))
+        .collect();
+    let creates: Vec<&Exchange> = writes
+        .iter()
+        .copied()
+        .filter(|e| e.summary.operation == OperationKind::Create)
+        .collect();
+    if creates.is_empty() {
+        let users = input.idp_users();
+        return (!users.is_empty() && users.iter().all(|u| !has_active(&u.attributes_sent))).then(
+            || ActiveGap {
+                creates: Vec::new(),
+                updates: Vec::new(),
+                judged: users.len(),
+            },
+        );
+    }
+    let last = creates.last()?;
+    if has_active(&written_paths(last)) {
+        return None;
+    }
+    let after: Vec<&Exchange> = writes
+        .iter()
+        .copied()
+        .filter(|e| e.summary.id > last.summary.id)
+        .collect();
+    if after
+        .iter()
+        .any(|e| e.summary.operation != OperationKind::Update || has_active(&written_paths(e)))
+    {
+        return None;
+    }
+    let run: Vec<i64> = creates
+        .iter()
+        .rev()
+        .take_while(|e| !has_active(&written_paths(e)))
+        .map(|e| e.summary.id)
+        .collect();
+    Some(ActiveGap {
+        creates: run,
+        updates: after
+            .iter()
+            .filter(|e| e.summary.operation == OperationKind::Update)
+            .map(|e| e.summary.id)
+            .collect(),
+        judged: creates.len(),
+    })
+}
+
+/// `entra.active-mapped`: fail when Entra's latest creates (and the updates since) carry no
+/// `active` — the guide's "remove every mapping except userName", taken literally, removes
+/// `IsSoftDeleted → active` too, and then no deactivation ever reaches the app; pass when the
+/// creates carry `active` or a deactivation arrived; not yet seen before Entra creates a user.
+pub(super) fn entra_active_mapped(input: &CheckInput<'_>) -> CheckItem {
+    let creates = input.of_kind(&[OperationKind::Create]);
+    if creates.is_empty() && input.idp_users().is_empty() {
+        return ACTIVE.not_yet_seen(
+            "entra has not created a user yet: its creates show whether IsSoftDeleted → active is still mapped",
+        );
+    }
+    if let Some(gap) = active_gap(input) {
+        let what = if gap.creates.is_empty() {
+            format!(
+                "the {} entra created carried no active",
+                count(gap.judged, "user", "users")
+            )
+        } else {
+            let mut w = format!(
+                "entra's {} carried no active",
+                match gap.creates.len() {
+                    n if n == gap.judged => count(n, "create", "creates"),
+                    1 => "latest create".to_owned(),
+                    n => format!("latest {n} creates"),
+                }
+            );
+            if !gap.updates.is_empty() {
+                w.push_str(&format!(
+                    ", nor did the {} since",
+                    count(gap.updates.len(), "update", "updates")
+                ));
+            }
+            w
+        };
+        return ACTIVE.fail(
+            format!(
+                "{what}: the IsSoftDeleted → active mapping is gone (the guide's \"remove every mapping except userName\", taken literally, removes it too), so no deactivation will ever reach the app — unassigned or blocked users stay active there"
+            ),
+            gap.creates.iter().chain(&gap.updates).copied(),
+            SOFT_DELETE_FIX,
+        );
+    }
+    let deactivated = input
+        .of_kind(&[OperationKind::Deactivate])
+        .into_iter()
+        .filter(|e| succeeded(e))
+        .last();
+    if let Some(d) = deactivated {
+        return ACTIVE.pass(
+            format!(
+                "entra deactivated a user ({}): IsSoftDeleted → active is mapped",
+                id_ref(d)
+            ),
+            [d.summary.id],
+        );
+    }
+    let latest = input
+        .of_kind(&[
+            OperationKind::Create,
+            OperationKind::Update,
+            OperationKind::Reactivate,
+        ])
+        .into_iter()
+        .filter(|e| {
+            succeeded(e)
+                && written_paths(e)
+                    .iter()
+                    .any(|p| super::traffic::PathParts::parse(p).is_core("active"))
+        })
+        .last();
+    ACTIVE.pass(
+        match latest {
+            Some(e) => format!(
+                "entra sends active (latest {}): IsSoftDeleted → active is mapped, so deactivations can arrive",
+                id_ref(e)
+            ),
+            None => "the users entra created carried active: IsSoftDeleted → active is mapped, so deactivations can arrive".to_owned(),
+        },
+        latest.map(|e| e.summary.id),
     )
 }
 
@@ -344,13 +502,128 @@ mod tests {
                 .unwrap_or_default()
                 .contains("IsSoftDeleted → active")
         );
-        // Creates without active.
+        // Creates without active: entra.active-mapped fails; this item only says why nothing
+        // can arrive, without scoring the slip a second time.
         let mut body = entra_user_body("a@x", Some("Admin"));
         body.as_object_mut().unwrap().remove("active");
         let users = vec![facts("u1", "a@x", Idp::Entra, &body, Some("Admin"))];
         let item = deactivation(&input(Idp::Entra, &[entra_create(3, "u1", &body)], &users));
-        assert_eq!(item.status, Warn);
+        assert_eq!(item.status, NotYetSeen);
+        assert!(
+            item.summary.contains("none can arrive")
+                && item.summary.contains("entra.active-mapped"),
+            "{}",
+            item.summary
+        );
+    }
+
+    /// The guide's entra create taken literally: every mapping but userName removed, then
+    /// displayName, mail and employeeType added — `IsSoftDeleted → active` went with the rest.
+    fn literal_create(id: i64, user: &str) -> Exchange {
+        let mut body = entra_guide_body(&format!("{user}@contoso.com"), Some("Admin"), At::Custom);
+        body.as_object_mut().unwrap().remove("active");
+        entra_create(id, user, &body)
+    }
+
+    #[test]
+    fn entra_creates_and_updates_without_active_fail() {
+        let exs = [literal_create(3, "u1"), literal_create(4, "u2"), rename(5)];
+        let item = entra_active_mapped(&input(Idp::Entra, &exs, &[]));
+        assert_eq!(item.status, Fail);
+        assert_eq!(
+            item.summary,
+            "entra's 2 creates carried no active, nor did the 1 update since: the IsSoftDeleted → active mapping is gone (the guide's \"remove every mapping except userName\", taken literally, removes it too), so no deactivation will ever reach the app — unassigned or blocked users stay active there"
+        );
+        assert_eq!(item.evidence, vec![3, 4, 5]);
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.starts_with("in the enterprise application open Provisioning → Mappings → Provision Microsoft Entra ID Users")
+                && fix.contains("keep or restore the mapping IsSoftDeleted → active")
+                && fix.contains("Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")"),
+            "{fix}"
+        );
+        // Judged on the latest run: an earlier create with active does not save it.
+        let ok = entra_create(
+            2,
+            "u0",
+            &entra_guide_body("z@contoso.com", Some("Admin"), At::Top),
+        );
+        let item = entra_active_mapped(&input(Idp::Entra, &[ok, literal_create(3, "u1")], &[]));
+        assert_eq!(item.status, Fail);
+        assert!(
+            item.summary
+                .starts_with("entra's latest create carried no active"),
+            "{}",
+            item.summary
+        );
         assert_eq!(item.evidence, vec![3]);
+        // No create captured any more: the stored users' create attributes tell.
+        let mut body = entra_guide_body("a@contoso.com", Some("Admin"), At::Top);
+        body.as_object_mut().unwrap().remove("active");
+        let users = vec![facts(
+            "u1",
+            "a@contoso.com",
+            Idp::Entra,
+            &body,
+            Some("Admin"),
+        )];
+        let item = entra_active_mapped(&input(Idp::Entra, &[], &users));
+        assert_eq!(item.status, Fail);
+        assert!(
+            item.summary
+                .starts_with("the 1 user entra created carried no active"),
+            "{}",
+            item.summary
+        );
+    }
+
+    #[test]
+    fn entra_active_mapped_passes_on_active_or_a_deactivation() {
+        let create = entra_create(
+            3,
+            "u1",
+            &entra_guide_body("a@contoso.com", Some("Admin"), At::Top),
+        );
+        let item = entra_active_mapped(&input(Idp::Entra, &[create.clone(), rename(4)], &[]));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert_eq!(
+            item.summary,
+            "entra sends active (latest #3): IsSoftDeleted → active is mapped, so deactivations can arrive"
+        );
+        assert_eq!(item.evidence, vec![3]);
+        // The mapping restored after literal creates: the next deactivation shows it.
+        let item = entra_active_mapped(&input(
+            Idp::Entra,
+            &[literal_create(3, "u1"), entra_deactivate(6)],
+            &[],
+        ));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert!(
+            item.summary.starts_with("entra deactivated a user (#6)"),
+            "{}",
+            item.summary
+        );
+        assert_eq!(item.evidence, vec![6]);
+        // Or a later update that carries active again.
+        let back = entra_patch(
+            7,
+            "u1",
+            OperationKind::Update,
+            &json!([{"op": "Replace", "path": "active", "value": "True"}]),
+        );
+        let item = entra_active_mapped(&input(Idp::Entra, &[literal_create(3, "u1"), back], &[]));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert_eq!(item.evidence, vec![7]);
+    }
+
+    #[test]
+    fn entra_active_mapped_not_yet_seen() {
+        let item = entra_active_mapped(&input(Idp::Entra, &[], &[]));
+        assert_eq!(item.status, NotYetSeen);
+        // Okta's creates are not entra's evidence.
+        let body = okta_guide_body("t@okta.local", Some("Admin"));
+        let item = entra_active_mapped(&input(Idp::Entra, &[okta_create(3, "u1", &body)], &[]));
+        assert_eq!(item.status, NotYetSeen);
     }
 
     #[test]

@@ -10,11 +10,16 @@
 //!
 //! Pure on purpose: no I/O, no clock, no store, and no dependency on the mapping module (the
 //! caller turns mapping results into [`UserFacts`]). Every rule is therefore unit-tested from
-//! hand-built Entra ID and Okta exchanges shaped like `shared/reference/idp-traffic.md`.
+//! hand-built Entra ID and Okta exchanges shaped like `shared/reference/idp-traffic.md` and the
+//! target app's guide (`shared/reference/target-app-guide.md`), whose setup — and its usual
+//! slips — the items score: only the guide's attributes, names spelt as the guide spells them,
+//! the role on creates and updates, Okta's Sync Password off and External namespace set,
+//! Entra's soft-delete mapping kept.
 //!
 //! Rules are small `fn(&CheckInput) -> CheckItem`s grouped by file — [`connection`] (Test
 //! Connection), [`auth`] (the Authorization header), [`attributes`] (what creates carry, the
-//! Okta password and custom attributes), [`roles`], [`lifecycle`] (updates, deactivation) and
+//! Okta password and custom attributes), [`names`] (attribute-name case), [`roles`] (role
+//! present and valid), [`lifecycle`] (updates, deactivation, Entra's `active` mapping) and
 //! [`dialect`] (Entra's PATCH dialect, Okta's update mode) — and registered in [`ENTRA_RULES`]
 //! and [`OKTA_RULES`]: adding a rule is one function plus one line. A status is always derived
 //! from evidence: `not-yet-seen` until the traffic a rule judges has happened.
@@ -24,6 +29,7 @@ mod auth;
 mod connection;
 mod dialect;
 mod lifecycle;
+mod names;
 mod roles;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -175,7 +181,10 @@ pub const ENTRA_RULES: &[Rule] = &[
     auth::auth_header,
     attributes::required_attributes,
     attributes::extra_attributes,
+    names::name_case,
+    roles::role_present,
     roles::role_values,
+    lifecycle::entra_active_mapped,
     lifecycle::profile_updates,
     lifecycle::deactivation,
     dialect::entra_patch_dialect,
@@ -187,7 +196,9 @@ pub const OKTA_RULES: &[Rule] = &[
     auth::auth_header,
     attributes::required_attributes,
     attributes::extra_attributes,
+    names::name_case,
     attributes::okta_custom_attributes,
+    roles::role_present,
     roles::role_values,
     attributes::okta_password,
     lifecycle::profile_updates,
@@ -304,6 +315,9 @@ impl Check {
     }
 }
 
+/// Where Entra's attribute mappings are edited, as the start of a fix (continued by a verb).
+pub(crate) const ENTRA_MAPPINGS: &str = "in the enterprise application open Provisioning → Mappings → Provision Microsoft Entra ID Users and";
+
 /// `entra` / `okta` in a sentence.
 pub(crate) fn idp_name(idp: Idp) -> &'static str {
     idp.as_str()
@@ -399,18 +413,22 @@ mod tests {
             ("auth.header", Pass),
             ("attributes.required", Pass),
             ("attributes.extra", Warn),
+            ("attributes.name-case", Pass),
+            ("roles.present", Pass),
             ("roles.valid", Pass),
+            ("entra.active-mapped", Pass),
             ("lifecycle.updates", Pass),
             ("lifecycle.deactivation", Pass),
             ("entra.patch-dialect", Pass),
         ];
+        assert_eq!(list.items.len(), expected.len());
         for (id, status) in expected {
             assert_eq!(status_of(&list, id), status, "{id}: {:?}", list.items);
         }
         assert_eq!(
             list.score,
             ChecklistScore {
-                pass: 7,
+                pass: 10,
                 warn: 1,
                 fail: 0,
                 not_yet_seen: 0
@@ -434,7 +452,8 @@ mod tests {
     }
 
     /// An Okta rehearsal that goes wrong first: the key without HTTP Header mode, then fixed;
-    /// creates without the custom role (no External namespace), AIW PUT updates.
+    /// the base mappings left on next to the custom email (emails is redundant), no custom name
+    /// or role (no External namespace), Sync Password on, AIW PUT updates.
     #[test]
     fn okta_end_to_end() {
         let body = okta_user_body("test.user@okta.local", None, true);
@@ -458,17 +477,139 @@ mod tests {
             ("connection.test", Pass),
             ("auth.header", Pass),
             ("attributes.required", Fail),
-            ("attributes.extra", Pass),
+            ("attributes.extra", Warn),
+            ("attributes.name-case", Pass),
             ("okta.custom-attributes", Warn),
+            ("roles.present", Fail),
             ("roles.valid", NotYetSeen),
-            ("okta.password", Pass),
+            ("okta.password", Warn),
             ("lifecycle.updates", Pass),
             ("lifecycle.deactivation", Pass),
             ("okta.update-mode", Pass),
         ];
+        assert_eq!(list.items.len(), expected.len());
         for (id, status) in expected {
             assert_eq!(status_of(&list, id), status, "{id}: {:?}", list.items);
         }
-        assert_eq!(list.score.fail, 1);
+        assert_eq!(list.score.fail, 2);
+        assert_eq!(list.score.warn, 3);
+    }
+
+    /// The guide's Okta setup followed exactly: only userName mapped plus the Profile Editor's
+    /// email, name and role (core namespace, Create and Update), Sync Password off; an AIW
+    /// app's GET + PUT update and PUT deactivation. Every item passes.
+    #[test]
+    fn okta_guide_end_to_end() {
+        let ada = okta_guide_body("ada@okta.local", Some("Admin"));
+        let bob = okta_guide_body("bob@okta.local", Some("Member"));
+        let mut renamed = ada.clone();
+        renamed["name"] = serde_json::json!("Ada King");
+        let mut off = bob.clone();
+        off["active"] = serde_json::json!(false);
+        let exs = vec![
+            okta_probe(1, 200),
+            okta_match(2, "ada@okta.local"),
+            okta_create(3, "u1", &ada),
+            okta_match(4, "bob@okta.local"),
+            okta_create(5, "u2", &bob),
+            okta_read(6, "u1"),
+            okta_put(7, "u1", OperationKind::Update, &renamed),
+            okta_read(8, "u2"),
+            okta_put(9, "u2", OperationKind::Deactivate, &off),
+        ];
+        let users = vec![
+            facts("u1", "ada@okta.local", Idp::Okta, &ada, Some("Admin")),
+            facts("u2", "bob@okta.local", Idp::Okta, &bob, Some("Member")),
+        ];
+        let list = evaluate(&input(Idp::Okta, &exs, &users));
+        for item in &list.items {
+            assert_eq!(item.status, Pass, "{}: {}", item.id, item.summary);
+        }
+        assert_eq!(list.score.pass as usize, OKTA_RULES.len());
+    }
+
+    /// The guide's Entra setup (employeeType added at the top level), then the same guide taken
+    /// literally — `IsSoftDeleted → active` removed with the rest — with one admin typing the
+    /// target attribute as `EmployeeType`.
+    #[test]
+    fn entra_guide_and_guide_literal_end_to_end() {
+        let ada = entra_guide_body("ada@contoso.com", Some("Admin"), At::Top);
+        let rename = |id| {
+            entra_patch(
+                id,
+                "u1",
+                OperationKind::Update,
+                &serde_json::json!([{"op": "Replace", "path": "displayName", "value": "Ada King"}]),
+            )
+        };
+        let deactivate = entra_patch(
+            5,
+            "u1",
+            OperationKind::Deactivate,
+            &serde_json::json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        );
+        let exs = vec![
+            entra_probe(1, 200),
+            entra_match(2, "ada@contoso.com"),
+            entra_create(3, "u1", &ada),
+            rename(4),
+            deactivate,
+        ];
+        let users = vec![facts(
+            "u1",
+            "ada@contoso.com",
+            Idp::Entra,
+            &ada,
+            Some("Admin"),
+        )];
+        let list = evaluate(&input(Idp::Entra, &exs, &users));
+        for item in &list.items {
+            assert_eq!(item.status, Pass, "{}: {}", item.id, item.summary);
+        }
+
+        let mut ada = entra_guide_body("ada@contoso.com", Some("Admin"), At::Custom);
+        ada.as_object_mut().map(|o| o.remove("active"));
+        let mut bob = entra_guide_body("bob@contoso.com", None, At::Custom);
+        bob.as_object_mut().map(|o| o.remove("active"));
+        bob[TESTMAIL_EXT] = serde_json::json!({"EmployeeType": "Admin"});
+        let exs = vec![
+            entra_probe(1, 200),
+            entra_create(3, "u1", &ada),
+            entra_create(4, "u2", &bob),
+            rename(5),
+        ];
+        let users = vec![
+            facts("u1", "ada@contoso.com", Idp::Entra, &ada, Some("Admin")),
+            facts("u2", "bob@contoso.com", Idp::Entra, &bob, None),
+        ];
+        let list = evaluate(&input(Idp::Entra, &exs, &users));
+        let expected = [
+            ("connection.test", Pass),
+            ("auth.header", Pass),
+            ("attributes.required", Pass),
+            ("attributes.extra", Pass),
+            ("attributes.name-case", Fail),
+            ("roles.present", Pass),
+            ("roles.valid", Pass),
+            ("entra.active-mapped", Fail),
+            ("lifecycle.updates", Pass),
+            ("lifecycle.deactivation", NotYetSeen),
+            ("entra.patch-dialect", Pass),
+        ];
+        for (id, status) in expected {
+            assert_eq!(status_of(&list, id), status, "{id}: {:?}", list.items);
+        }
+        let case = list.items.iter().find(|i| i.id == "attributes.name-case");
+        assert!(
+            case.is_some_and(|i| i.summary.contains("bob@contoso.com") && i.evidence == vec![4]),
+            "{case:?}"
+        );
+        let active = list.items.iter().find(|i| i.id == "entra.active-mapped");
+        assert!(
+            active.is_some_and(|i| i.evidence == vec![3, 4, 5]
+                && i.summary
+                    .contains("no deactivation will ever reach the app")),
+            "{active:?}"
+        );
     }
 }

@@ -1,12 +1,21 @@
-//! The role rule: every role value the IdP sent is one the target app knows — `Member` or
-//! `Admin`, exactly as written. Validity is decided by the mapping (it knows where the role was
-//! read from and how it was normalised); this rule only scores what
+//! The role rules. `roles.valid`: every role value the IdP sent is one the target app knows —
+//! `Member` or `Admin`, exactly as written. Validity is decided by the mapping (it knows where
+//! the role was read from and how it was normalised); this rule only scores what
 //! [`UserFacts::role_raw`](super::UserFacts::role_raw) and
 //! [`UserFacts::role_valid`](super::UserFacts::role_valid) say.
+//!
+//! `roles.present`: the role attribute is sent at all, on creates and on the updates that
+//! replace a user — Entra's `employeeType` (mapped, and marked Required) wherever the admin's
+//! target attribute puts it, Okta's `role` under Apply On *Create and Update*. A user without
+//! one is `Member` in the app, and a full-replace update without one makes an `Admin` a
+//! `Member`.
 
-use super::traffic::{count, list, literal};
-use super::{Check, CheckInput, CheckItem, UserFacts, idp_name};
-use crate::capture::model::{Idp, OperationKind};
+use super::traffic::{
+    ENTERPRISE_USER_URN, PathParts, count, list, literal, request_json, succeeded, written_paths,
+};
+use super::{Check, CheckInput, CheckItem, CheckStatus, ENTRA_MAPPINGS, UserFacts, idp_name};
+use crate::capture::model::{Exchange, Idp, OperationKind};
+use serde_json::Value;
 
 const CHECK: Check = Check::new("roles.valid", "role values valid (Member or Admin)");
 
@@ -69,7 +78,7 @@ pub(super) fn role_values(input: &CheckInput<'_>) -> CheckItem {
         .collect();
     if with_role.is_empty() {
         return CHECK.not_yet_seen(format!(
-            "no role value has arrived yet: {} Member by default (see users created with every required attribute)",
+            "no role value has arrived yet: {} Member by default (see roles.present)",
             count(users.len(), "user is", "users are")
         ));
     }
@@ -93,10 +102,317 @@ pub(super) fn role_values(input: &CheckInput<'_>) -> CheckItem {
     CHECK.pass(summary, with_role.iter().filter_map(|u| last_write(u)))
 }
 
+const ENTRA_PRESENT: Check = Check::new(
+    "roles.present",
+    "employeeType (the role) sent on creates and updates",
+);
+const OKTA_PRESENT: Check = Check::new(
+    "roles.present",
+    "role sent on creates and updates (Apply On: Create and Update)",
+);
+
+/// Whether a path carries the role: the guide's attribute anywhere (any case: the spelling is
+/// `attributes.name-case`'s), or the core attributes the profiles also read it from.
+fn carries_role(idp: Idp, p: &PathParts<'_>) -> bool {
+    let guide = match idp {
+        Idp::Okta => p.is_named("role"),
+        _ => p.is_named("employeeType") || p.is_core("userType"),
+    };
+    guide || p.is_core("roles")
+}
+
+/// Where a role path is, for a summary.
+fn place(p: &PathParts<'_>) -> &'static str {
+    if p.is_core("roles") {
+        "in roles"
+    } else if p.is_core("userType") {
+        "in userType"
+    } else if p.at_top_level() {
+        "at the top level"
+    } else if p
+        .urn
+        .is_some_and(|u| u.eq_ignore_ascii_case(ENTERPRISE_USER_URN))
+    {
+        "in the enterprise extension"
+    } else {
+        "in a custom extension"
+    }
+}
+
+/// What one write did to the user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Sent a role value.
+    Set,
+    /// Replaced the whole user (PUT) without one.
+    Replaced,
+    /// Removed it (a PATCH `remove` of the role's path).
+    Removed,
+}
+
+/// The effect of a successful user write on the role, or `None` when it did not touch it (a
+/// PATCH of other attributes: a partial update says nothing about the role).
+fn effect(idp: Idp, ex: &Exchange) -> Option<Effect> {
+    let role = |path: &str| carries_role(idp, &PathParts::parse(path));
+    if ex.summary.method.eq_ignore_ascii_case("PUT") {
+        return Some(if written_paths(ex).iter().any(|p| role(p)) {
+            Effect::Set
+        } else {
+            Effect::Replaced
+        });
+    }
+    let body = request_json(ex)?;
+    let removed = body
+        .get("Operations")
+        .and_then(Value::as_array)
+        .is_some_and(|ops| {
+            ops.iter().any(|op| {
+                op.get("op")
+                    .and_then(Value::as_str)
+                    .is_some_and(|o| o.eq_ignore_ascii_case("remove"))
+                    && op.get("path").and_then(Value::as_str).is_some_and(role)
+            })
+        });
+    if removed {
+        Some(Effect::Removed)
+    } else if written_paths(ex).iter().any(|p| role(p)) {
+        Some(Effect::Set)
+    } else {
+        None
+    }
+}
+
+/// Where one user's role stands after its create and every update since.
+enum Standing<'a> {
+    /// A role arrived and is still there; `kept` counts the updates that carried it again.
+    Present {
+        place: Option<&'static str>,
+        kept: usize,
+    },
+    /// No role ever arrived.
+    Missing,
+    /// A role arrived, then a write took it away.
+    Dropped(&'a Exchange, Effect),
+}
+
+fn standing<'a>(input: &CheckInput<'a>, u: &UserFacts) -> Standing<'a> {
+    let idp = input.idp;
+    let at = u
+        .attributes_sent
+        .iter()
+        .map(|p| PathParts::parse(p))
+        .find(|p| carries_role(idp, p))
+        .map(|p| place(&p));
+    let mut state = if at.is_some() || u.role_raw.is_some() {
+        Standing::Present { place: at, kept: 0 }
+    } else {
+        Standing::Missing
+    };
+    let writes = input.traffic().filter(|e| {
+        matches!(
+            e.summary.operation,
+            OperationKind::Update | OperationKind::Deactivate | OperationKind::Reactivate
+        ) && succeeded(e)
+            && e.summary.resource_id.as_deref() == Some(u.id.as_str())
+    });
+    for ex in writes {
+        state = match (effect(idp, ex), state) {
+            (Some(Effect::Set), Standing::Present { place, kept }) => Standing::Present {
+                place,
+                kept: kept + 1,
+            },
+            (Some(Effect::Set), _) => Standing::Present {
+                place: None,
+                kept: 1,
+            },
+            (Some(e), Standing::Present { .. }) => Standing::Dropped(ex, e),
+            (_, other) => other,
+        };
+    }
+    state
+}
+
+/// `roles.present`: fail when no create or update of the IdP ever carried the role (every
+/// user is `Member`: Entra's employeeType unmapped or not Required, Okta's role not mapped or
+/// without namespace), or when a full-replace update left out a role the create had (Okta's
+/// Apply On is *Create* only); warn when some users arrived without a role (their value is
+/// empty in the IdP) or an update removed it; pass when every user's role arrived and stayed,
+/// saying where it arrived; not yet seen before the IdP creates a user.
+pub(super) fn role_present(input: &CheckInput<'_>) -> CheckItem {
+    let (check, attr) = match input.idp {
+        Idp::Okta => (OKTA_PRESENT, "role"),
+        _ => (ENTRA_PRESENT, "employeeType"),
+    };
+    let users = input.idp_users();
+    if users.is_empty() {
+        return check.not_yet_seen(format!(
+            "{} has not created a user yet",
+            idp_name(input.idp)
+        ));
+    }
+    let standings: Vec<(&UserFacts, Standing<'_>)> =
+        users.iter().map(|u| (*u, standing(input, u))).collect();
+    let creates = |us: &[&UserFacts]| -> Vec<i64> {
+        us.iter()
+            .flat_map(|u| input.user_exchanges(&u.id, &[OperationKind::Create]))
+            .collect()
+    };
+    let missing: Vec<&UserFacts> = standings
+        .iter()
+        .filter(|(_, s)| matches!(s, Standing::Missing))
+        .map(|(u, _)| *u)
+        .collect();
+    let dropped = |want: fn(Effect) -> bool| -> Vec<(&UserFacts, &Exchange)> {
+        standings
+            .iter()
+            .filter_map(|(u, s)| match s {
+                Standing::Dropped(ex, e) if want(*e) => Some((*u, *ex)),
+                _ => None,
+            })
+            .collect()
+    };
+    let replaced = dropped(|e| e == Effect::Replaced);
+    let removed = dropped(|e| e == Effect::Removed);
+    let named = |us: &[&UserFacts]| -> String {
+        list(
+            &us.iter().map(|u| u.user_name.clone()).collect::<Vec<_>>(),
+            MAX_NAMES,
+        )
+    };
+    let named_at = |ds: &[(&UserFacts, &Exchange)]| -> String {
+        list(
+            &ds.iter()
+                .map(|(u, ex)| format!("{} at #{}", u.user_name, ex.summary.id))
+                .collect::<Vec<_>>(),
+            MAX_NAMES,
+        )
+    };
+    let mut status = CheckStatus::Pass;
+    let mut problems: Vec<String> = Vec::new();
+    let mut fixes: Vec<String> = Vec::new();
+    let mut evidence: Vec<i64> = Vec::new();
+    if missing.len() == users.len() {
+        status = CheckStatus::Fail;
+        problems.push(format!(
+            "{attr} arrived on none of the {} or the updates since: every user is Member by default",
+            count(users.len(), "create", "creates")
+        ));
+        fixes.push(match input.idp {
+            Idp::Okta => "in Directory → Profile Editor make sure the app's user profile has the attribute role with External name role and External namespace urn:ietf:params:scim:schemas:core:2.0:User, map it under Provisioning → To App → Attribute Mappings with Apply On: Create and Update, and give users a role (their profile, or the app assignment under Applications → the app → Assignments); then push the users again".to_owned(),
+            _ => format!("{ENTRA_MAPPINGS} click Add New Mapping: Source attribute employeeType, Target attribute employeeType (at the top level, or urn:ietf:params:scim:schemas:extension:<name>:2.0:User:employeeType added under Show advanced options → Edit attribute list, where you also tick Required), Save; give users an Employee type (Member or Admin), then use Provision on demand"),
+        });
+        evidence.extend(creates(&missing));
+    } else if !missing.is_empty() {
+        status = CheckStatus::Warn;
+        problems.push(format!(
+            "{} of {} arrived without {attr} and {} Member by default: {}",
+            missing.len(),
+            count(users.len(), "user", "users"),
+            if missing.len() == 1 { "is" } else { "are" },
+            named(&missing)
+        ));
+        fixes.push(match input.idp {
+            Idp::Okta => "give those users a role in okta (Member or Admin: on their profile, or on the app assignment under Applications → the app → Assignments → edit), since okta leaves out an empty role; then push them again".to_owned(),
+            _ => format!("their Employee type is empty in entra, which entra leaves out: set it under Users → the user → Properties → Job information, or {ENTRA_MAPPINGS} give the employeeType mapping a Default value if null (Member; it applies on create only) and tick Required for its target attribute (Show advanced options → Edit attribute list); then use Provision on demand"),
+        });
+        evidence.extend(creates(&missing));
+    }
+    if !replaced.is_empty() {
+        status = CheckStatus::Fail;
+        problems.push(format!(
+            "{} replaced {} without the {attr} {} create carried, so {} Member now ({}): {attr} is likely applied on Create only",
+            count(replaced.len(), "update", "updates"),
+            count(replaced.len(), "user", "users"),
+            if replaced.len() == 1 { "its" } else { "their" },
+            if replaced.len() == 1 { "it is" } else { "they are" },
+            named_at(&replaced)
+        ));
+        fixes.push(match input.idp {
+            Idp::Okta => "in the okta app open Provisioning → To App, edit the role mapping under Attribute Mappings and set Apply On to Create and Update, Save; then push the users again (edit their profile) so the next update carries role".to_owned(),
+            _ => format!("{ENTRA_MAPPINGS} Edit the employeeType mapping: set Apply this mapping to Always (not Only during object creation), Save, then use Provision on demand"),
+        });
+        evidence.extend(replaced.iter().map(|(_, ex)| ex.summary.id));
+    }
+    if !removed.is_empty() {
+        if status == CheckStatus::Pass {
+            status = CheckStatus::Warn;
+        }
+        problems.push(format!(
+            "{} removed {attr} from {} ({}), so {} Member now: the value was cleared in {}",
+            count(removed.len(), "update", "updates"),
+            count(removed.len(), "user", "users"),
+            named_at(&removed),
+            if removed.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
+            idp_name(input.idp)
+        ));
+        fixes.push(match input.idp {
+            Idp::Okta => "set the users' role again in okta (their profile, or the app assignment under Applications → the app → Assignments → edit)".to_owned(),
+            _ => "set the users' Employee type again in entra (Users → the user → Properties → Job information; 'Default value if null' applies on create only), then use Provision on demand".to_owned(),
+        });
+        evidence.extend(removed.iter().map(|(_, ex)| ex.summary.id));
+    }
+    if status != CheckStatus::Pass {
+        let summary = problems.join("; ");
+        let fix = fixes.join("; ");
+        return if status == CheckStatus::Fail {
+            check.fail(summary, evidence, fix)
+        } else {
+            check.warn(summary, evidence, fix)
+        };
+    }
+    // Every user has its role: say where it arrived and how often updates carried it again.
+    let mut places: Vec<(&'static str, usize)> = Vec::new();
+    let mut kept_total = 0;
+    for (_, s) in &standings {
+        if let Standing::Present { place, kept } = s {
+            kept_total += kept;
+            if let Some(p) = place {
+                match places.iter_mut().find(|(q, _)| q == p) {
+                    Some((_, n)) => *n += 1,
+                    None => places.push((p, 1)),
+                }
+            }
+        }
+    }
+    let where_ = match places.as_slice() {
+        [] => String::new(),
+        [(p, _)] => format!(", {p}"),
+        many => format!(
+            " ({})",
+            list(
+                &many
+                    .iter()
+                    .map(|(p, n)| format!("{n} {p}"))
+                    .collect::<Vec<_>>(),
+                4
+            )
+        ),
+    };
+    let mut summary = format!(
+        "{attr} arrived for {}{where_}",
+        if users.len() == 1 {
+            "the one user created".to_owned()
+        } else {
+            format!("all {} users created", users.len())
+        }
+    );
+    if kept_total > 0 {
+        summary.push_str(&format!(
+            ", and {} since carried it again",
+            count(kept_total, "update", "updates")
+        ));
+    }
+    check.pass(summary, creates(&users))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::CheckStatus::{Fail, NotYetSeen, Pass};
+    use crate::checks::CheckStatus::{Fail, NotYetSeen, Pass, Warn};
     use crate::checks::testkit::*;
     use serde_json::json;
 
@@ -170,6 +486,216 @@ mod tests {
             item.summary.contains("Member by default"),
             "{}",
             item.summary
+        );
+    }
+
+    // --- roles.present ----------------------------------------------------------------------
+
+    fn okta_users(
+        roles: &[Option<&str>],
+    ) -> (Vec<crate::capture::model::Exchange>, Vec<UserFacts>) {
+        let mut exs = Vec::new();
+        let mut users = Vec::new();
+        for (i, role) in roles.iter().enumerate() {
+            let name = format!("u{i}@okta.local");
+            let body = okta_guide_body(&name, *role);
+            let id = format!("u{i}");
+            exs.push(okta_create(i64::try_from(i).unwrap() + 10, &id, &body));
+            users.push(facts(&id, &name, Idp::Okta, &body, *role));
+        }
+        (exs, users)
+    }
+
+    #[test]
+    fn entra_employee_type_anywhere_passes_saying_where() {
+        let mut exs = Vec::new();
+        let mut users = Vec::new();
+        for (i, at) in [At::Top, At::Enterprise, At::Custom, At::Custom]
+            .into_iter()
+            .enumerate()
+        {
+            let name = format!("u{i}@contoso.com");
+            let body = entra_guide_body(&name, Some("Admin"), at);
+            let id = format!("u{i}");
+            exs.push(entra_create(i64::try_from(i).unwrap() + 10, &id, &body));
+            users.push(facts(&id, &name, Idp::Entra, &body, Some("Admin")));
+        }
+        let item = role_present(&input(Idp::Entra, &exs, &users));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert_eq!(
+            item.title,
+            "employeeType (the role) sent on creates and updates"
+        );
+        assert_eq!(
+            item.summary,
+            "employeeType arrived for all 4 users created (1 at the top level, 1 in the enterprise extension and 2 in a custom extension)"
+        );
+        assert_eq!(item.evidence, vec![10, 11, 12, 13]);
+        assert!(item.fix.is_none());
+    }
+
+    #[test]
+    fn entra_employee_type_never_sent_fails_with_add_new_mapping() {
+        let (exs, users) = entra(&[("a@x", None), ("b@x", None)]);
+        let item = role_present(&input(Idp::Entra, &exs, &users));
+        assert_eq!(item.status, Fail);
+        assert_eq!(
+            item.summary,
+            "employeeType arrived on none of the 2 creates or the updates since: every user is Member by default"
+        );
+        assert_eq!(item.evidence, vec![10, 11]);
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.starts_with("in the enterprise application open Provisioning → Mappings → Provision Microsoft Entra ID Users and click Add New Mapping")
+                && fix.contains("Required"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn entra_some_users_without_employee_type_warn() {
+        let (exs, users) = entra(&[("a@x", Some("Admin")), ("b@x", None)]);
+        let item = role_present(&input(Idp::Entra, &exs, &users));
+        assert_eq!(item.status, Warn);
+        assert_eq!(
+            item.summary,
+            "1 of 2 users arrived without employeeType and is Member by default: b@x"
+        );
+        assert_eq!(item.evidence, vec![11]);
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.contains("Employee type is empty") && fix.contains("Default value if null"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn entra_update_removing_employee_type_warns_and_a_later_set_clears_it() {
+        let (mut exs, users) = entra(&[("a@x", Some("Admin"))]);
+        let ext_path = format!("{TESTMAIL_EXT}:employeeType");
+        exs.push(entra_patch(
+            20,
+            "u0",
+            OperationKind::Update,
+            &json!([{"op": "Remove", "path": ext_path}]),
+        ));
+        let item = role_present(&input(Idp::Entra, &exs, &users));
+        assert_eq!(item.status, Warn);
+        assert_eq!(
+            item.summary,
+            "1 update removed employeeType from 1 user (a@x at #20), so it is Member now: the value was cleared in entra"
+        );
+        assert_eq!(item.evidence, vec![20]);
+        // Entra sends it again after the admin set it: present again, the update counted.
+        exs.push(entra_patch(
+            21,
+            "u0",
+            OperationKind::Update,
+            &json!([{"op": "Add", "path": ext_path, "value": "Admin"}]),
+        ));
+        let item = role_present(&input(Idp::Entra, &exs, &users));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert!(
+            item.summary
+                .ends_with(", and 1 update since carried it again"),
+            "{}",
+            item.summary
+        );
+        // A PATCH of other attributes says nothing about the role.
+        let rename = entra_patch(
+            22,
+            "u0",
+            OperationKind::Update,
+            &json!([{"op": "Replace", "path": "displayName", "value": "A"}]),
+        );
+        let (mut exs, users) = entra(&[("a@x", Some("Admin"))]);
+        exs.push(rename);
+        assert_eq!(role_present(&input(Idp::Entra, &exs, &users)).status, Pass);
+    }
+
+    #[test]
+    fn okta_role_on_creates_and_full_updates_passes() {
+        let (mut exs, users) = okta_users(&[Some("Admin"), Some("Member")]);
+        let body = okta_guide_body("u0@okta.local", Some("Admin"));
+        exs.push(okta_read(20, "u0"));
+        exs.push(okta_put(21, "u0", OperationKind::Update, &body));
+        let item = role_present(&input(Idp::Okta, &exs, &users));
+        assert_eq!(item.status, Pass, "{}", item.summary);
+        assert_eq!(
+            item.title,
+            "role sent on creates and updates (Apply On: Create and Update)"
+        );
+        assert_eq!(
+            item.summary,
+            "role arrived for all 2 users created, at the top level, and 1 update since carried it again"
+        );
+    }
+
+    #[test]
+    fn okta_update_without_role_means_apply_on_create_only() {
+        let (mut exs, users) = okta_users(&[Some("Admin"), Some("Member")]);
+        let without = okta_guide_body("u0@okta.local", None);
+        exs.push(okta_read(20, "u0"));
+        exs.push(okta_put(21, "u0", OperationKind::Update, &without));
+        // A path-less PATCH deactivation (an OIN app) does not replace the user.
+        exs.push(okta_patch(
+            22,
+            "u1",
+            OperationKind::Deactivate,
+            &json!({"active": false}),
+        ));
+        let item = role_present(&input(Idp::Okta, &exs, &users));
+        assert_eq!(item.status, Fail);
+        assert_eq!(
+            item.summary,
+            "1 update replaced 1 user without the role its create carried, so it is Member now (u0@okta.local at #21): role is likely applied on Create only"
+        );
+        assert_eq!(item.evidence, vec![21]);
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.starts_with("in the okta app open Provisioning → To App")
+                && fix.contains("Apply On to Create and Update"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn okta_role_missing_everywhere_fails_and_on_some_warns() {
+        let (exs, users) = okta_users(&[None, None]);
+        let item = role_present(&input(Idp::Okta, &exs, &users));
+        assert_eq!(item.status, Fail);
+        assert!(
+            item.summary
+                .starts_with("role arrived on none of the 2 creates"),
+            "{}",
+            item.summary
+        );
+        let fix = item.fix.unwrap_or_default();
+        assert!(
+            fix.contains("External namespace") && fix.contains("Apply On: Create and Update"),
+            "{fix}"
+        );
+
+        let (exs, users) = okta_users(&[Some("Admin"), None]);
+        let item = role_present(&input(Idp::Okta, &exs, &users));
+        assert_eq!(item.status, Warn);
+        assert_eq!(item.evidence, vec![11]);
+        assert!(item.fix.unwrap_or_default().contains("Assignments"));
+        // A case variant still counts as sent (attributes.name-case judges the spelling).
+        let mut body = okta_guide_body("c@okta.local", None);
+        body["Role"] = json!("Admin");
+        let users = vec![facts("u9", "c@okta.local", Idp::Okta, &body, None)];
+        assert_eq!(role_present(&input(Idp::Okta, &[], &users)).status, Pass);
+    }
+
+    #[test]
+    fn role_present_not_yet_seen_before_a_create() {
+        let item = role_present(&input(Idp::Okta, &[], &[]));
+        assert_eq!(item.status, NotYetSeen);
+        let (exs, users) = entra(&[("a@x", Some("Admin"))]);
+        assert_eq!(
+            role_present(&input(Idp::Okta, &exs, &users)).status,
+            NotYetSeen
         );
     }
 }

@@ -195,6 +195,46 @@ pub fn entra_user_body(user_name: &str, employee_type: Option<&str>) -> Value {
     body
 }
 
+/// Where an Entra admin's employeeType target lands (the guide leaves it to the admin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// `"employeeType": "Admin"` at the top level.
+    Top,
+    /// Inside the enterprise extension (listed in `schemas`).
+    Enterprise,
+    /// Inside the custom `testmail` extension, whose URN entra leaves out of `schemas`.
+    Custom,
+}
+
+/// The enterprise extension URN.
+pub const ENTERPRISE_EXT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// An Entra create body exactly as the guide's setup produces it: `userName`, `active`,
+/// `displayName`, the work email and, when given, `employeeType` where `at` says.
+pub fn entra_guide_body(user_name: &str, employee_type: Option<&str>, at: At) -> Value {
+    let mut body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "active": true,
+        "displayName": "Ada Lovelace",
+        "emails": [{"primary": true, "type": "work", "value": user_name}],
+        "meta": {"resourceType": "User"}
+    });
+    if let Some(t) = employee_type {
+        match at {
+            At::Top => body["employeeType"] = json!(t),
+            At::Enterprise => {
+                if let Some(schemas) = body["schemas"].as_array_mut() {
+                    schemas.push(json!(ENTERPRISE_EXT));
+                }
+                body[ENTERPRISE_EXT] = json!({"employeeType": t});
+            }
+            At::Custom => body[TESTMAIL_EXT] = json!({"employeeType": t}),
+        }
+    }
+    body
+}
+
 /// Entra's create of user `user_id`.
 pub fn entra_create(id: i64, user_id: &str, body: &Value) -> Exchange {
     let name = body.get("userName").and_then(Value::as_str);
@@ -314,6 +354,23 @@ pub fn okta_user_body(user_name: &str, role: Option<&str>, custom_email: bool) -
     if custom_email {
         body["email"] = json!(user_name);
     }
+    if let Some(r) = role {
+        body["role"] = json!(r);
+    }
+    body
+}
+
+/// An Okta create body exactly as the guide's setup produces it: only `userName` mapped, plus
+/// the Profile Editor's `email`, `name` and `role` (strings, core namespace, so at the top
+/// level), no password (Sync Password off); `role` left out when `None`.
+pub fn okta_guide_body(user_name: &str, role: Option<&str>) -> Value {
+    let mut body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "active": true,
+        "email": user_name,
+        "name": "Ada Lovelace"
+    });
     if let Some(r) = role {
         body["role"] = json!(r);
     }

@@ -13,6 +13,10 @@ use serde_json::{Map, Value};
 /// The core User schema URN (an object under it is the core namespace, not an extension).
 pub(crate) const CORE_USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 
+/// The enterprise User extension URN.
+pub(crate) const ENTERPRISE_USER_URN: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
 /// Attributes that are server-owned or part of the message, never an admin's mapping.
 const NOT_ATTRIBUTES: &[&str] = &["schemas", "id", "meta", "groups"];
 
@@ -256,6 +260,8 @@ pub(crate) struct PathParts<'p> {
     pub urn: Option<&'p str>,
     /// The attribute name.
     pub attr: &'p str,
+    /// The value filter between `[` and `]`, when there is one (`type eq "work"`).
+    pub filter: Option<&'p str>,
     /// The sub-attribute, when there is one.
     pub sub: Option<&'p str>,
 }
@@ -273,18 +279,24 @@ impl<'p> PathParts<'p> {
         } else {
             (None, path)
         };
-        let (attr, after) = match rest.find('[') {
+        let (attr, filter, after) = match rest.find('[') {
             Some(i) => {
                 let close = rest[i..].find(']').map_or(rest.len(), |j| i + j + 1);
-                (&rest[..i], &rest[close..])
+                let inner = rest[i + 1..close].trim_end_matches(']');
+                (&rest[..i], Some(inner), &rest[close..])
             }
             None => match rest.find('.') {
-                Some(i) => (&rest[..i], &rest[i..]),
-                None => (rest, ""),
+                Some(i) => (&rest[..i], None, &rest[i..]),
+                None => (rest, None, ""),
             },
         };
         let sub = after.strip_prefix('.').filter(|s| !s.is_empty());
-        Self { urn, attr, sub }
+        Self {
+            urn,
+            attr,
+            filter,
+            sub,
+        }
     }
 
     /// A core attribute (no namespace, or the core User URN) named `name`, any case.
@@ -298,6 +310,27 @@ impl<'p> PathParts<'p> {
     /// An attribute named `name` (any case) in any namespace.
     pub(crate) fn is_named(&self, name: &str) -> bool {
         self.attr.eq_ignore_ascii_case(name)
+    }
+
+    /// An attribute named `name` in any namespace, but spelt in another case (`Role` for
+    /// `role`): the target app reads names case-sensitively, so it never sees this one.
+    pub(crate) fn is_case_variant_of(&self, name: &str) -> bool {
+        self.attr != name && self.attr.eq_ignore_ascii_case(name)
+    }
+
+    /// At the top level of the user: no namespace, or the core User URN.
+    pub(crate) fn at_top_level(&self) -> bool {
+        self.urn
+            .is_none_or(|u| u.eq_ignore_ascii_case(CORE_USER_URN))
+    }
+
+    /// An element of a multi-valued attribute picked by `type eq "<kind>"` (any case), or one
+    /// without a filter (an untyped element).
+    pub(crate) fn is_typed_or_untyped(&self, kind: &str) -> bool {
+        self.filter.is_none_or(|f| {
+            let f = f.to_ascii_lowercase();
+            f.contains("type eq") && f.contains(&format!("\"{}\"", kind.to_ascii_lowercase()))
+        })
     }
 }
 
@@ -402,7 +435,14 @@ mod tests {
         assert_eq!((p.attr, p.sub), ("manager", Some("value")));
         let p = PathParts::parse("emails[type eq \"work\"].value");
         assert_eq!((p.urn, p.attr, p.sub), (None, "emails", Some("value")));
-        assert!(p.is_core("emails"));
+        assert_eq!(p.filter, Some("type eq \"work\""));
+        assert!(p.is_core("emails") && p.is_typed_or_untyped("work"));
+        assert!(!PathParts::parse("emails[type eq \"home\"].value").is_typed_or_untyped("work"));
+        assert!(PathParts::parse("emails.value").is_typed_or_untyped("work"));
+        let p = PathParts::parse("urn:x:custom:2.0:User:EmployeeType");
+        assert!(p.is_case_variant_of("employeeType") && !p.at_top_level());
+        assert!(!PathParts::parse("role").is_case_variant_of("role"));
+        assert!(PathParts::parse("Role").at_top_level());
         let p = PathParts::parse("urn:ietf:params:scim:schemas:core:2.0:User:role");
         assert!(p.is_core("role") && p.is_named("ROLE"));
         let p = PathParts::parse("urn:x:custom:2.0:User:role");
