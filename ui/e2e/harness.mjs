@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const REPO = path.resolve(UI_DIR, "..");
-const TARGET = process.env.CARGO_TARGET_DIR ? path.resolve(REPO, process.env.CARGO_TARGET_DIR) : path.join(REPO, "target");
+export const TARGET = process.env.CARGO_TARGET_DIR ? path.resolve(REPO, process.env.CARGO_TARGET_DIR) : path.join(REPO, "target");
 export const SCIMLAB = path.join(TARGET, "debug", "scimlab");
 export const DESKTOP = path.join(TARGET, "debug", "scimlab-desktop");
 export const ARTIFACTS = path.join(UI_DIR, "test-results");
