@@ -25,6 +25,18 @@ async fn mapping_of(e: &TestEngine, id: &str) -> Value {
     r.body["mapping"].clone()
 }
 
+/// The roles a user had, oldest first, from its role history.
+async fn roles_over_time(e: &TestEngine, id: &str) -> Vec<String> {
+    let r = e.admin_get(&format!("/api/users/{id}")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["roleHistory"]
+        .as_array()
+        .expect("roleHistory")
+        .iter()
+        .map(|h| h["to"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// Failed before the fix: Okta's guide-made `"name": "Ada Lovelace"` was answered
 /// `400 invalidValue 'name' must be an object`, so no user was ever created.
 #[tokio::test]
@@ -60,19 +72,7 @@ async fn okta_guide_create_update_deactivate_reach_the_mapping_and_roles() {
     assert_eq!(field(&grace, "displayName")["value"], "Grace Hopper");
 
     // Ada's role history: Admin on create, then Member on the PUT.
-    let d = e.admin_get(&format!("/api/users/{}", vars["ada"])).await;
-    let history: Vec<&Value> = d.body["roleHistory"]
-        .as_array()
-        .expect("roleHistory")
-        .iter()
-        .map(|h| &h["to"])
-        .collect();
-    assert_eq!(
-        history,
-        [&json!("Admin"), &json!("Member")],
-        "{}",
-        d.body["roleHistory"]
-    );
+    assert_eq!(roles_over_time(&e, &vars["ada"]).await, ["Admin", "Member"]);
 
     // The roles screen counts both users as mapped Members now.
     let roles = e.admin_get("/api/roles").await;
@@ -117,18 +117,9 @@ async fn entra_top_level_employee_type_maps_to_admin() {
     );
     assert_eq!(field(&m, "displayName")["value"], "Alan Turing");
     assert_eq!(field(&m, "email")["value"], "alan@contoso.com");
-    let d = e.admin_get(&format!("/api/users/{}", vars["alan"])).await;
-    let history: Vec<&Value> = d.body["roleHistory"]
-        .as_array()
-        .expect("roleHistory")
-        .iter()
-        .map(|h| &h["to"])
-        .collect();
     assert_eq!(
-        history,
-        [&json!("Admin"), &json!("Member"), &json!("Admin")],
-        "{}",
-        d.text
+        roles_over_time(&e, &vars["alan"]).await,
+        ["Admin", "Member", "Admin"]
     );
 }
 
