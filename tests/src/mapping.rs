@@ -318,7 +318,16 @@ async fn the_okta_checklist_flags_a_missing_custom_role() {
     let c = e.admin_get("/api/checklist?idp=okta").await;
     assert_eq!(c.status, 200, "{}", c.text);
     assert_eq!(item(&c.body, "connection.test")["status"], "pass");
-    assert_eq!(item(&c.body, "okta.password")["status"], "pass");
+    // The guide disables Sync Password: a password on a create means it is on.
+    let password = item(&c.body, "okta.password");
+    assert_eq!(password["status"], "warn", "{password}");
+    assert!(
+        password["fix"]
+            .as_str()
+            .unwrap()
+            .contains("untick Sync Password"),
+        "{password}"
+    );
     let custom = item(&c.body, "okta.custom-attributes");
     assert_eq!(custom["status"], "warn", "{custom}");
     assert!(
