@@ -19,4 +19,8 @@ missing: number,
 /**
  * People sent an invalid role.
  */
-invalid: number, };
+invalid: number, 
+/**
+ * People sent a valid role under a wrong-case attribute name (`Role`, `EmployeeType`).
+ */
+miscased: number, };

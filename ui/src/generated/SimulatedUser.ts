@@ -13,11 +13,16 @@ userName: string,
  */
 roleSent: string | null, 
 /**
+ * Where that value was sent: the attribute as a path (`role`, `Role`, `employeeType`,
+ * `urn:…:enterprise:2.0:User:employeeType`…); `null` when no role was sent.
+ */
+roleAttribute: string | null, 
+/**
  * The role the app should give (`Member` unless `Admin` exactly was sent).
  */
 expectedRole: string, 
 /**
- * How ScimLab's mapping should show it: `mapped`, `defaulted` or `invalid`.
+ * How ScimLab's mapping should show it: `mapped`, `defaulted`, `invalid` or `misnamed`.
  */
 expectedStatus: string, 
 /**

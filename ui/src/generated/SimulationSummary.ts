@@ -16,6 +16,19 @@ scenario: string,
  */
 dialect: string | null, 
 /**
+ * How the IdP was configured: `guide`, `guide-literal` or `full`; `null` for `import`.
+ */
+setup: string | null, 
+/**
+ * Where Entra sent `employeeType`: `top`, `enterprise` or `custom`; `null` for the others.
+ */
+employeeTypeAt: string | null, 
+/**
+ * What the scenario deliberately did not send, and why (e.g. `guide-literal`: no
+ * deactivation ever reaches the app).
+ */
+notes: Array<string>, 
+/**
  * The base URL driven (with its query, e.g. `?aadOptscim062020`).
  */
 target: string, 

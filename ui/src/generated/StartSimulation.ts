@@ -13,6 +13,17 @@ scenario: string,
  */
 dialect?: string, 
 /**
+ * How the IdP is configured: `guide` (the default: exactly what the target app's guide
+ * sets up), `guide-literal` (Entra without the `active` mapping: no deactivation is ever
+ * sent; Okta: as `guide`) or `full` (the IdPs' richer default payloads). Not for `import`.
+ */
+setup?: string, 
+/**
+ * Entra only: where `employeeType` (the role) lands — `top`, `enterprise` or `custom`
+ * (the default: a custom extension not listed in `schemas`).
+ */
+employeeTypeAt?: string, 
+/**
  * Simulated people, 1 to 10 000 (default 10; ignored by `import`).
  */
 users?: number, 

@@ -4,7 +4,8 @@ import { applySimulationEvent, applySimulationStatus, outcomeText, startedRun } 
 
 const progress = (done: number) => ({ phase: "create", done, estimatedTotal: 10, passed: done, failed: 0, skipped: 0 });
 const summary = (over: Partial<SimulationSummary> = {}): SimulationSummary => ({
-  scenario: "okta", dialect: "oin", target: "t", users: 5, seed: 1, roles: { member: 5, admin: 0, missing: 0, invalid: 0 },
+  scenario: "okta", dialect: "oin", setup: "guide", employeeTypeAt: null, notes: [], target: "t", users: 5, seed: 1,
+  roles: { member: 5, admin: 0, missing: 0, invalid: 0, miscased: 0 },
   outcome: "passed", stopReason: null, steps: 10, passed: 10, failed: 0, skipped: 0, throttled: 0, waitedMs: 0, durationMs: 2000,
   rate: 0, startedAt: "", failures: [], ...over,
 });

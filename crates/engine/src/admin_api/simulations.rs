@@ -12,7 +12,9 @@
 use super::endpoint::current_key;
 use super::{AdminError, AdminResult, AdminState};
 use crate::events::EngineEvent;
-use crate::simulate::{self, Dialect, Progress, Scenario, SimOptions, SimulationReport};
+use crate::simulate::{
+    self, Dialect, EmployeeTypeAt, Progress, Scenario, Setup, SimOptions, SimulationReport,
+};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -40,6 +42,17 @@ pub struct StartSimulation {
     #[serde(default)]
     #[ts(optional)]
     pub dialect: Option<String>,
+    /// How the IdP is configured: `guide` (the default: exactly what the target app's guide
+    /// sets up), `guide-literal` (Entra without the `active` mapping: no deactivation is ever
+    /// sent; Okta: as `guide`) or `full` (the IdPs' richer default payloads). Not for `import`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub setup: Option<String>,
+    /// Entra only: where `employeeType` (the role) lands — `top`, `enterprise` or `custom`
+    /// (the default: a custom extension not listed in `schemas`).
+    #[serde(default, rename = "employeeTypeAt")]
+    #[ts(optional)]
+    pub employee_type_at: Option<String>,
     /// Simulated people, 1 to 10 000 (default 10; ignored by `import`).
     #[serde(default)]
     #[ts(optional)]
@@ -136,7 +149,7 @@ pub async fn start(
 ) -> AdminResult<(StatusCode, Json<SimulationStarted>)> {
     let Json(req) = body.map_err(|e| {
         AdminError::bad_request(format!(
-            "the body is not a simulation request ({}): send {{\"scenario\": \"entra\" | \"okta\" | \"import\", \"dialect\"?, \"users\"?, \"seed\"?}}",
+            "the body is not a simulation request ({}): send {{\"scenario\": \"entra\" | \"okta\" | \"import\", \"dialect\"?, \"setup\"?, \"employeeTypeAt\"?, \"users\"?, \"seed\"?}}",
             e.body_text()
         ))
     })?;
@@ -151,6 +164,19 @@ pub async fn start(
         .map(|d| Dialect::parse(scenario, d))
         .transpose()
         .map_err(|e| AdminError::bad_request(e.to_string()))?;
+    let bad = |e: simulate::SimError| AdminError::bad_request(e.to_string());
+    options.setup = req
+        .setup
+        .as_deref()
+        .map(str::parse::<Setup>)
+        .transpose()
+        .map_err(bad)?;
+    options.employee_type_at = req
+        .employee_type_at
+        .as_deref()
+        .map(str::parse::<EmployeeTypeAt>)
+        .transpose()
+        .map_err(bad)?;
     let users = req.users.unwrap_or(simulate::DEFAULT_USERS as u32);
     if !(1..=MAX_USERS).contains(&users) {
         return Err(AdminError::bad_request(format!(
@@ -161,6 +187,7 @@ pub async fn start(
     options.seed = req.seed.unwrap_or(simulate::DEFAULT_SEED);
     // The engine's own listener: no rate limit needed.
     options.rate = 0.0;
+    options.validate().map_err(bad)?;
     let key = current_key(&state).await?;
     let target = simulate::target(&own_scim_url(&state.scim_base_url()), &key)
         .map_err(|e| AdminError::internal(&e))?;

@@ -27,9 +27,24 @@
 //!   [`ENTRA_USER_AGENT`], which says what it is and names Microsoft so ScimLab's capture labels
 //!   it Entra. Okta's is the documented `Okta SCIM Client 1.0.0`. `Accept-Encoding` is not sent
 //!   (the client does not decompress).
-//! - **Role attribute**: Entra sends `employeeType` in the custom extension [`ROLE_EXTENSION`]
-//!   without listing it in `schemas`; Okta sends `role` (and `email`) at the top level. A missing
-//!   role is left out of the body entirely (both IdPs skip null attributes).
+//! - **Setups** ([`Setup`]): what the admin configured in the IdP. `guide` (the default) sends
+//!   exactly what the target app's guide (`shared/reference/target-app-guide.md`) produces —
+//!   Okta: `schemas`, `userName`, `active` and the Profile Editor attributes `email`, `name` (a
+//!   *string*) and `role` at the top level, no password; Entra: `userName`, `active`,
+//!   `displayName`, the work email and `employeeType`. `guide-literal` follows the Entra step
+//!   "remove every mapping except userName" to the letter, which also removes
+//!   `IsSoftDeleted → active`: no `active` anywhere and no soft delete or reactivation is ever
+//!   sent (for Okta it equals `guide`: deactivation is a provisioning action there, not a
+//!   mapping). `full` sends the IdPs' richer default payloads (name objects, enterprise
+//!   extension, password, `meta`, `roles: []`…).
+//! - **Where Entra's `employeeType` lands** ([`EmployeeTypeAt`]): the guide does not say which
+//!   target attribute the admin picks, so all three are simulated: the top level, the
+//!   enterprise extension, or a custom extension (the default, as Entra sends custom
+//!   attributes: [`GUIDE_EXTENSION`] for the guide setups, [`ROLE_EXTENSION`] for `full`,
+//!   without listing it in `schemas`). Updates use the matching path.
+//! - **Role slips** are kept in every setup (see [`population`]): invalid values, a missing
+//!   role, and the role under a wrong-case name (`Role`, `EmployeeType`). A missing role is left
+//!   out of the body entirely (both IdPs skip null attributes).
 
 pub mod entra;
 pub mod import;
@@ -74,8 +89,12 @@ pub const ENTRA_USER_AGENT: &str = concat!(
 );
 /// Okta's documented User-Agent.
 pub const OKTA_USER_AGENT: &str = "Okta SCIM Client 1.0.0";
-/// The custom extension the simulated Entra app sends `employeeType` (the role) in.
+/// The custom extension the simulated Entra app sends `employeeType` (the role) in with
+/// `--setup full`.
 pub const ROLE_EXTENSION: &str = "urn:ietf:params:scim:schemas:extension:ScimLab:2.0:User";
+/// The custom extension an admin following the target app's guide adds `employeeType` to
+/// (`--setup guide --employee-type-at custom`).
+pub const GUIDE_EXTENSION: &str = "urn:ietf:params:scim:schemas:extension:testmail:2.0:User";
 /// Entra's opt-in flag for its RFC-compliant PATCH dialect, as a query on the Tenant URL.
 pub const AAD_FLAG: &str = "aadOptscim062020";
 
@@ -173,6 +192,97 @@ impl Dialect {
     }
 }
 
+/// How the simulated admin configured the IdP's attribute mappings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Setup {
+    /// Exactly what the target app's guide configures (the default).
+    #[default]
+    Guide,
+    /// The guide followed to the letter: Entra's "remove every mapping except userName" also
+    /// removes `IsSoftDeleted → active` (no `active`, no deactivation). Okta: as `guide`.
+    GuideLiteral,
+    /// The IdPs' richer default payloads (what the scenarios sent before the guide setups).
+    Full,
+}
+
+impl Setup {
+    /// Every setup, the default first.
+    pub const ALL: [Setup; 3] = [Self::Guide, Self::GuideLiteral, Self::Full];
+
+    /// `guide`, `guide-literal`, `full`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Guide => "guide",
+            Self::GuideLiteral => "guide-literal",
+            Self::Full => "full",
+        }
+    }
+
+    /// Whether the payloads are the guide's (`guide`, `guide-literal`).
+    pub fn is_guide(self) -> bool {
+        self != Self::Full
+    }
+}
+
+impl fmt::Display for Setup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Setup {
+    type Err = SimError;
+    fn from_str(s: &str) -> Result<Self, SimError> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| SimError::Setup(s.to_owned()))
+    }
+}
+
+/// Where Entra sends `employeeType` (the role): it depends on the target attribute the admin
+/// picks, which the guide does not show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmployeeTypeAt {
+    /// `"employeeType": "Admin"` at the top level of the user (a plain attribute).
+    Top,
+    /// In `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User` (listed in `schemas`).
+    Enterprise,
+    /// In a custom extension, not listed in `schemas` (Entra's custom attribute; the default).
+    #[default]
+    Custom,
+}
+
+impl EmployeeTypeAt {
+    /// Every placement.
+    pub const ALL: [EmployeeTypeAt; 3] = [Self::Top, Self::Enterprise, Self::Custom];
+
+    /// `top`, `enterprise`, `custom`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Top => "top",
+            Self::Enterprise => "enterprise",
+            Self::Custom => "custom",
+        }
+    }
+}
+
+impl fmt::Display for EmployeeTypeAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EmployeeTypeAt {
+    type Err = SimError;
+    fn from_str(s: &str) -> Result<Self, SimError> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| SimError::EmployeeTypeAt(s.to_owned()))
+    }
+}
+
 /// A simulation that cannot start, naming the bad value and the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
@@ -186,6 +296,21 @@ pub enum SimError {
         scenario: Scenario,
         /// What was given.
         given: String,
+    },
+    /// Unknown setup.
+    #[error("unknown setup '{0}': use guide, guide-literal or full")]
+    Setup(String),
+    /// Unknown placement of `employeeType`.
+    #[error("unknown employee type placement '{0}': use top, enterprise or custom")]
+    EmployeeTypeAt(String),
+    /// A setup for a scenario that sends no users.
+    #[error("setup does not apply to import (it only reads): leave it out")]
+    SetupForImport,
+    /// A placement of `employeeType` for a scenario other than Entra.
+    #[error("employee-type-at is for entra: {scenario} does not send employeeType, leave it out")]
+    EmployeeTypeAtNotEntra {
+        /// The scenario.
+        scenario: Scenario,
     },
     /// The dialect contradicts the target URL's `?aadOptscim062020`.
     #[error(
@@ -235,6 +360,10 @@ pub struct SimOptions {
     pub scenario: Scenario,
     /// The dialect (`None`: the scenario's default, or the target URL's flag).
     pub dialect: Option<Dialect>,
+    /// How the IdP is configured (`None`: [`Setup::Guide`]; must be `None` for `import`).
+    pub setup: Option<Setup>,
+    /// Where Entra sends `employeeType` (`None`: [`EmployeeTypeAt::Custom`]; Entra only).
+    pub employee_type_at: Option<EmployeeTypeAt>,
     /// Number of simulated people (ignored by `import`).
     pub users: usize,
     /// Population seed.
@@ -257,6 +386,8 @@ impl SimOptions {
         Self {
             scenario,
             dialect: None,
+            setup: None,
+            employee_type_at: None,
             users: DEFAULT_USERS,
             seed: DEFAULT_SEED,
             roles: RoleMix::default(),
@@ -267,7 +398,9 @@ impl SimOptions {
         }
     }
 
-    fn validate(&self) -> Result<(), SimError> {
+    /// Check the options before a run (the run checks them too): the first bad one, named,
+    /// with the fix.
+    pub fn validate(&self) -> Result<(), SimError> {
         if self.scenario != Scenario::Import && !(1..=MAX_USERS).contains(&self.users) {
             return Err(SimError::Users(self.users));
         }
@@ -279,7 +412,25 @@ impl SimOptions {
         if self.timeout < Duration::from_secs(1) {
             return Err(SimError::Timeout);
         }
+        if self.scenario == Scenario::Import && self.setup.is_some() {
+            return Err(SimError::SetupForImport);
+        }
+        if self.scenario != Scenario::Entra && self.employee_type_at.is_some() {
+            return Err(SimError::EmployeeTypeAtNotEntra {
+                scenario: self.scenario,
+            });
+        }
         Ok(())
+    }
+
+    /// The setup in force (`None` for `import`).
+    pub fn setup_in_force(&self) -> Option<Setup> {
+        (self.scenario != Scenario::Import).then(|| self.setup.unwrap_or_default())
+    }
+
+    /// Where Entra's `employeeType` goes (`None` unless the scenario is Entra).
+    pub fn employee_type_in_force(&self) -> Option<EmployeeTypeAt> {
+        (self.scenario == Scenario::Entra).then(|| self.employee_type_at.unwrap_or_default())
     }
 }
 
@@ -405,8 +556,13 @@ pub async fn run(
         Scenario::Import => Population::generate(0, options.seed, options.roles),
         _ => Population::generate(options.users, options.seed, options.roles),
     };
+    let setup = options.setup_in_force().unwrap_or_default();
+    let entra_setup = entra::Config {
+        setup,
+        employee_type_at: options.employee_type_in_force().unwrap_or_default(),
+    };
     let estimated_total = match (options.scenario, dialect) {
-        (Scenario::Entra, Some(d)) => entra::estimate(&population, d),
+        (Scenario::Entra, Some(d)) => entra::estimate(&population, d, setup),
         (Scenario::Okta, Some(d)) => okta::estimate(&population, d),
         _ => import::estimate(),
     };
@@ -435,12 +591,12 @@ pub async fn run(
     )?;
     let users = match (options.scenario, dialect) {
         (Scenario::Entra, Some(d)) => {
-            entra::run(&mut run, &population, d).await;
-            entra::expected_users(&population)
+            entra::run(&mut run, &population, d, entra_setup).await;
+            entra::expected_users(&population, entra_setup)
         }
         (Scenario::Okta, Some(d)) => {
-            okta::run(&mut run, &population, d).await;
-            okta::expected_users(&population)
+            okta::run(&mut run, &population, d, setup).await;
+            okta::expected_users(&population, setup)
         }
         _ => {
             import::run(&mut run).await;
@@ -463,6 +619,11 @@ pub async fn run(
     let summary = SimulationSummary {
         scenario: options.scenario.as_str().to_owned(),
         dialect: dialect.map(|d| d.as_str().to_owned()),
+        setup: options.setup_in_force().map(|s| s.as_str().to_owned()),
+        employee_type_at: options
+            .employee_type_in_force()
+            .map(|e| e.as_str().to_owned()),
+        notes: std::mem::take(&mut run.notes),
         target: display_target,
         users: population.people.len() as u32,
         seed: options.seed,
@@ -590,6 +751,52 @@ mod tests {
         assert_eq!(
             okta_filter("userName", "a+b@x.com"),
             "filter=userName%20eq%20%22a%2Bb%40x.com%22"
+        );
+    }
+
+    #[test]
+    fn setups_and_placements_parse_and_apply_only_where_they_mean_something() {
+        assert_eq!(
+            "Guide-Literal".parse::<Setup>().unwrap(),
+            Setup::GuideLiteral
+        );
+        assert_eq!(" full".parse::<Setup>().unwrap(), Setup::Full);
+        assert_eq!(
+            "literal".parse::<Setup>().unwrap_err().to_string(),
+            "unknown setup 'literal': use guide, guide-literal or full"
+        );
+        assert_eq!(
+            "TOP".parse::<EmployeeTypeAt>().unwrap(),
+            EmployeeTypeAt::Top
+        );
+        assert!(
+            "core"
+                .parse::<EmployeeTypeAt>()
+                .unwrap_err()
+                .to_string()
+                .contains("use top, enterprise or custom")
+        );
+        // The defaults: guide, and employeeType in a custom extension (Entra only).
+        let entra = SimOptions::new(Scenario::Entra);
+        assert_eq!(entra.setup_in_force(), Some(Setup::Guide));
+        assert_eq!(entra.employee_type_in_force(), Some(EmployeeTypeAt::Custom));
+        let okta = SimOptions::new(Scenario::Okta);
+        assert_eq!(okta.employee_type_in_force(), None);
+        assert_eq!(SimOptions::new(Scenario::Import).setup_in_force(), None);
+        let mut o = SimOptions::new(Scenario::Okta);
+        o.employee_type_at = Some(EmployeeTypeAt::Top);
+        let e = o.validate().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "employee-type-at is for entra: okta does not send employeeType, leave it out"
+        );
+        let mut i = SimOptions::new(Scenario::Import);
+        i.setup = Some(Setup::Full);
+        assert!(
+            i.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("setup does not apply to import")
         );
     }
 

@@ -4,9 +4,14 @@
 //!    `GET /Groups?startIndex=1&count=100` (ListResponses with integer numbers); a `404` or
 //!    `501` on `/Groups` passes with a note: the app has no groups, so group push is skipped;
 //! 2. **assign users** — per person `GET /Users?filter=userName eq "…"&startIndex=1&count=100`
-//!    (an empty list or a 404 means no match), then `POST /Users` with a random `password`,
-//!    `groups: []` and the custom attributes `role` and `email` at the top level; a match gets
-//!    its profile pushed instead (`aiw`: `PUT`; `oin`: path-less `PATCH`);
+//!    (an empty list or a 404 means no match), then `POST /Users`; a match gets its profile
+//!    pushed instead (`aiw`: `PUT`; `oin`: path-less `PATCH`). What the user carries depends
+//!    on the [`Setup`]: `guide` (and `guide-literal`, the same for Okta: deactivation is the
+//!    *Deactivate Users* action, not a mapping) sends only `schemas`, `userName`, `active` and
+//!    the Profile Editor attributes `email`, `name` — a *string*, the display name — and
+//!    `role` at the top level, with Sync Password off; `full` sends Okta's default profile (a
+//!    name object, `emails`, `displayName`, `locale`, `externalId`, `groups: []`, a random
+//!    `password`) plus `email` and `role`;
 //! 3. **profile updates** — dialect `aiw`: `GET /Users/{id}`, then `PUT` of the whole object
 //!    read back (`id`, `meta`, `groups` and all) with the changes; dialect `oin`: a path-less
 //!    `PATCH {"op":"replace","value":{…changed attributes…}}` (promotions change `role`);
@@ -26,7 +31,7 @@ use super::population::{Person, Population, group_count};
 use super::report::SimulatedUser;
 use super::runner::{Request, Run, Sent};
 use super::verdict::{Expect, Found};
-use super::{Dialect, okta_filter};
+use super::{Dialect, Setup, okta_filter};
 use serde_json::{Value, json};
 
 /// The domain of the simulated Okta org's user names.
@@ -37,6 +42,8 @@ const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 const CREATE_HINT: &str = "okta sends a random password, groups: [] and custom attributes (role, email) at the top level: accept them (drop the password, keep or ignore the rest)";
+const GUIDE_CREATE_HINT: &str = "configured as the guide says, okta sends the profile editor attributes email, name and role at the top level, and name as a string (the display name), not scim's name object: accept a string name and store it as sent";
+const GUIDE_WRITE_HINT: &str = "configured as the guide says, okta sends name as a string (the display name) and email and role at the top level: accept them in updates too";
 const PUT_HINT: &str = "okta puts back the whole object it read, including id, meta and groups: accept read-only attributes in a PUT and ignore them";
 const PATHLESS_HINT: &str = "okta deactivates with a path-less patch {\"op\":\"replace\",\"value\":{\"active\":false}}: accept operations without a path";
 const PROFILE_PATCH_HINT: &str = "okta (oin) updates a profile with a path-less patch {\"op\":\"replace\",\"value\":{…}} holding the changed attributes (custom ones like role at the top level): accept operations without a path";
@@ -53,8 +60,9 @@ pub fn estimate(pop: &Population, dialect: Dialect) -> u32 {
     (2 + 2 * n + per_write * (updates + toggles) + 4 * g) as u32
 }
 
-/// What the target app should hold for each person after the scenario.
-pub fn expected_users(pop: &Population) -> Vec<SimulatedUser> {
+/// What the target app should hold for each person after the scenario (every setup sends
+/// the role as `role` at the top level; the same people end active).
+pub fn expected_users(pop: &Population, _setup: Setup) -> Vec<SimulatedUser> {
     pop.people
         .iter()
         .map(|p| {
@@ -62,6 +70,7 @@ pub fn expected_users(pop: &Population) -> Vec<SimulatedUser> {
             SimulatedUser {
                 user_name: p.user_name(DOMAIN),
                 role_sent: role.sent().map(str::to_owned),
+                role_attribute: role.sent().map(|_| role.attribute("role")),
                 expected_role: role.effective().to_owned(),
                 expected_status: role.mapping_status().to_owned(),
                 deleted: false,
@@ -71,10 +80,25 @@ pub fn expected_users(pop: &Population) -> Vec<SimulatedUser> {
         .collect()
 }
 
-/// The create body, as in Okta's SCIM 2.0 reference, plus the vendor guide's custom
-/// attributes at the top level (`role` only when the person has one).
-pub fn create_body(p: &Person) -> Value {
+/// The create body. `guide`: what the guide's Okta configuration sends — `schemas`,
+/// `userName`, `active`, and the Profile Editor attributes `email`, `name` (a string) and
+/// `role` (only when the person has one; under `Role` for the wrong-case slip). `full`: Okta's
+/// SCIM 2.0 reference body plus `email` and `role` at the top level.
+pub fn create_body(p: &Person, setup: Setup) -> Value {
     let user_name = p.user_name(DOMAIN);
+    if setup.is_guide() {
+        let mut body = json!({
+            "schemas": [CORE_USER],
+            "userName": user_name,
+            "active": true,
+            "email": user_name,
+            "name": p.display_name(),
+        });
+        if let (Some(role), Some(obj)) = (p.role.sent(), body.as_object_mut()) {
+            obj.insert(p.role.attribute("role"), json!(role));
+        }
+        return body;
+    }
     let mut body = json!({
         "schemas": [CORE_USER],
         "userName": user_name,
@@ -89,14 +113,22 @@ pub fn create_body(p: &Person) -> Value {
         "email": user_name,
     });
     if let (Some(role), Some(obj)) = (p.role.sent(), body.as_object_mut()) {
-        obj.insert("role".into(), json!(role));
+        obj.insert(p.role.attribute("role"), json!(role));
     }
     body
 }
 
 /// The profile Okta pushes over what it read back: everything read is kept (Okta echoes `id`,
-/// `meta`, `groups` and attributes it never maps), the mapped attributes are overwritten.
-fn pushed_profile(read: &Value, p: &Person, updated: bool, active: Option<bool>) -> Value {
+/// `meta`, `groups` and attributes it never maps), the mapped attributes are overwritten —
+/// `guide`: `userName`, `email`, `name` (a string) and `role`; `full`: also the name object and
+/// `displayName`.
+fn pushed_profile(
+    read: &Value,
+    p: &Person,
+    updated: bool,
+    active: Option<bool>,
+    setup: Setup,
+) -> Value {
     let mut body = match read {
         Value::Object(_) => read.clone(),
         _ => json!({}),
@@ -116,18 +148,23 @@ fn pushed_profile(read: &Value, p: &Person, updated: bool, active: Option<bool>)
     if let Some(obj) = body.as_object_mut() {
         obj.insert("schemas".into(), json!([CORE_USER]));
         obj.insert("userName".into(), json!(user_name));
-        let name = obj.entry("name").or_insert_with(|| json!({}));
-        if let Some(n) = name.as_object_mut() {
-            n.insert("givenName".into(), json!(p.given_name));
-            n.insert("familyName".into(), json!(family));
+        if setup.is_guide() {
+            obj.insert("name".into(), json!(display));
         } else {
-            *name = json!({"givenName": p.given_name, "familyName": family});
+            let name = obj.entry("name").or_insert_with(|| json!({}));
+            if let Some(n) = name.as_object_mut() {
+                n.insert("givenName".into(), json!(p.given_name));
+                n.insert("familyName".into(), json!(family));
+            } else {
+                *name = json!({"givenName": p.given_name, "familyName": family});
+            }
+            obj.insert("displayName".into(), json!(display));
         }
-        obj.insert("displayName".into(), json!(display));
         obj.insert("email".into(), json!(user_name));
+        let key = role.attribute("role");
         match role.sent() {
-            Some(r) => obj.insert("role".into(), json!(r)),
-            None => obj.remove("role"),
+            Some(r) => obj.insert(key, json!(r)),
+            None => obj.remove(&key),
         };
         if let Some(a) = active {
             obj.insert("active".into(), json!(a));
@@ -165,6 +202,15 @@ async fn read_user(run: &mut Run<'_>, id: &str, p: &Person, why: &str) -> Option
     if sent.passed { sent.json } else { None }
 }
 
+/// What to say when a user write is refused.
+fn write_hint(setup: Setup, pathless: bool) -> &'static str {
+    match (setup.is_guide(), pathless) {
+        (true, _) => GUIDE_WRITE_HINT,
+        (false, true) => PROFILE_PATCH_HINT,
+        (false, false) => PUT_HINT,
+    }
+}
+
 /// GET then PUT (`aiw`, and every profile update): the whole object read back, changed.
 async fn get_then_put(
     run: &mut Run<'_>,
@@ -173,6 +219,7 @@ async fn get_then_put(
     what: &str,
     updated: bool,
     active: Option<bool>,
+    setup: Setup,
 ) -> Option<Sent> {
     let Some(read) = read_user(run, id, p, what).await else {
         run.skip(
@@ -193,28 +240,34 @@ async fn get_then_put(
         name: format!("{what} {}{promoted}", p.user_name(DOMAIN)),
         method: "PUT",
         path: format!("/Users/{id}"),
-        body: Some(pushed_profile(&read, p, updated, active)),
+        body: Some(pushed_profile(&read, p, updated, active, setup)),
         expect: Expect::UserWrite {
             active: want_active,
             allow_no_content: false,
         },
-        hint: Some(PUT_HINT),
+        hint: Some(write_hint(setup, false)),
     })
     .await
 }
 
-/// The changed attributes of a profile update, as the `value` of Okta's path-less replace
-/// (`oin`): the name, the display name, and `role` when it is sent (`active` when set).
-pub fn profile_value(p: &Person, updated: bool, active: Option<bool>) -> Value {
+/// The attributes of a profile update, as the `value` of Okta's path-less replace (`oin`):
+/// `guide`: the Profile Editor attributes `name` (a string) and `email`; `full`: the name object
+/// and the display name; both with `role` when it is sent (and `active` when set).
+pub fn profile_value(p: &Person, updated: bool, active: Option<bool>, setup: Setup) -> Value {
     let family = if updated {
         &p.updated_family_name
     } else {
         &p.family_name
     };
-    let mut value = json!({
-        "name": {"givenName": p.given_name, "familyName": family},
-        "displayName": format!("{} {family}", p.given_name),
-    });
+    let display = format!("{} {family}", p.given_name);
+    let mut value = if setup.is_guide() {
+        json!({"name": display, "email": p.user_name(DOMAIN)})
+    } else {
+        json!({
+            "name": {"givenName": p.given_name, "familyName": family},
+            "displayName": display,
+        })
+    };
     let role = if updated {
         p.final_role()
     } else {
@@ -222,7 +275,7 @@ pub fn profile_value(p: &Person, updated: bool, active: Option<bool>) -> Value {
     };
     if let Some(obj) = value.as_object_mut() {
         if let Some(r) = role.sent() {
-            obj.insert("role".into(), json!(r));
+            obj.insert(role.attribute("role"), json!(r));
         }
         if let Some(a) = active {
             obj.insert("active".into(), json!(a));
@@ -240,19 +293,20 @@ async fn patch_profile(
     p: &Person,
     updated: bool,
     active: Option<bool>,
+    setup: Setup,
 ) -> Option<Sent> {
     run.step(Request {
         name,
         method: "PATCH",
         path: format!("/Users/{id}"),
         body: Some(json!({"schemas": [PATCH_OP], "Operations": [
-            {"op": "replace", "value": profile_value(p, updated, active)},
+            {"op": "replace", "value": profile_value(p, updated, active, setup)},
         ]})),
         expect: Expect::UserWrite {
             active,
             allow_no_content: true,
         },
-        hint: Some(PROFILE_PATCH_HINT),
+        hint: Some(write_hint(setup, true)),
     })
     .await
 }
@@ -260,8 +314,14 @@ async fn patch_profile(
 /// The note on a `404` / `501` for the groups connector test.
 pub const NO_GROUPS: &str = "the app has no /Groups: group push skipped";
 
+/// What `guide-literal` means for Okta, said in the report.
+pub const GUIDE_LITERAL_NOTE: &str = "guide-literal is the same as guide for okta: deactivation is the Deactivate Users provisioning action (To App), not an attribute mapping, so disabling every mapping except userName leaves it on";
+
 /// Run the scenario.
-pub async fn run(run: &mut Run<'_>, pop: &Population, dialect: Dialect) {
+pub async fn run(run: &mut Run<'_>, pop: &Population, dialect: Dialect, setup: Setup) {
+    if setup == Setup::GuideLiteral {
+        run.notes.push(GUIDE_LITERAL_NOTE.to_owned());
+    }
     run.phase("test connector configuration");
     let first = run
         .step(Request {
@@ -299,7 +359,7 @@ pub async fn run(run: &mut Run<'_>, pop: &Population, dialect: Dialect) {
         if run.stopped() {
             return;
         }
-        ids[p.index] = assign(run, p, dialect).await;
+        ids[p.index] = assign(run, p, dialect, setup).await;
     }
 
     run.phase("profile updates");
@@ -318,21 +378,21 @@ pub async fn run(run: &mut Run<'_>, pop: &Population, dialect: Dialect) {
                     ""
                 };
                 let name = format!("update {}{promoted}", p.user_name(DOMAIN));
-                patch_profile(run, &id, name, p, true, None).await;
+                patch_profile(run, &id, name, p, true, None, setup).await;
             }
             _ => {
-                get_then_put(run, &id, p, "update", true, None).await;
+                get_then_put(run, &id, p, "update", true, None, setup).await;
             }
         }
     }
 
     run.phase("deactivate");
     for p in pop.people.iter().filter(|p| p.deactivate) {
-        set_active(run, &ids, p, dialect, false).await;
+        set_active(run, &ids, p, dialect, false, setup).await;
     }
     run.phase("reactivate");
     for p in pop.people.iter().filter(|p| p.reactivate) {
-        set_active(run, &ids, p, dialect, true).await;
+        set_active(run, &ids, p, dialect, true, setup).await;
     }
 
     if no_groups {
@@ -357,6 +417,7 @@ async fn set_active(
     p: &Person,
     dialect: Dialect,
     active: bool,
+    setup: Setup,
 ) {
     let what = if active { "reactivate" } else { "deactivate" };
     let Some(id) = user_id(run, ids, p, what) else {
@@ -378,13 +439,13 @@ async fn set_active(
             .await;
         }
         _ => {
-            get_then_put(run, &id, p, what, p.update, Some(active)).await;
+            get_then_put(run, &id, p, what, p.update, Some(active), setup).await;
         }
     }
 }
 
 /// Lookup, then create (or push the profile to the match). The server id when provisioned.
-async fn assign(run: &mut Run<'_>, p: &Person, dialect: Dialect) -> Option<String> {
+async fn assign(run: &mut Run<'_>, p: &Person, dialect: Dialect, setup: Setup) -> Option<String> {
     let user_name = p.user_name(DOMAIN);
     let lookup = run
         .step(Request {
@@ -419,16 +480,20 @@ async fn assign(run: &mut Run<'_>, p: &Person, dialect: Dialect) -> Option<Strin
                     name: format!("create {user_name}"),
                     method: "POST",
                     path: "/Users".into(),
-                    body: Some(create_body(p)),
+                    body: Some(create_body(p, setup)),
                     expect: Expect::Create,
-                    hint: Some(CREATE_HINT),
+                    hint: Some(if setup.is_guide() {
+                        GUIDE_CREATE_HINT
+                    } else {
+                        CREATE_HINT
+                    }),
                 })
                 .await?;
             if sent.passed { sent.id() } else { None }
         }
         Some(Found::One(id, _)) if dialect == Dialect::Oin => {
             let name = format!("push profile to matched {user_name}");
-            let sent = patch_profile(run, &id, name, p, false, Some(true)).await?;
+            let sent = patch_profile(run, &id, name, p, false, Some(true), setup).await?;
             sent.passed.then_some(id)
         }
         Some(Found::One(id, read)) => {
@@ -437,12 +502,12 @@ async fn assign(run: &mut Run<'_>, p: &Person, dialect: Dialect) -> Option<Strin
                     name: format!("push profile to matched {user_name}"),
                     method: "PUT",
                     path: format!("/Users/{id}"),
-                    body: Some(pushed_profile(&read, p, false, Some(true))),
+                    body: Some(pushed_profile(&read, p, false, Some(true), setup)),
                     expect: Expect::UserWrite {
                         active: Some(true),
                         allow_no_content: false,
                     },
-                    hint: Some(PUT_HINT),
+                    hint: Some(write_hint(setup, false)),
                 })
                 .await?;
             sent.passed.then_some(id)
@@ -594,15 +659,106 @@ mod tests {
     use super::*;
     use crate::simulate::{RoleMix, RoleValue};
 
+    fn keys(v: &Value) -> Vec<&str> {
+        let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+
+    fn sorted<'a>(mut k: Vec<&'a str>) -> Vec<&'a str> {
+        k.sort_unstable();
+        k
+    }
+
     #[test]
-    fn the_create_body_has_a_password_and_top_level_custom_attributes() {
+    fn the_guide_create_body_is_exactly_the_guides_attributes_with_a_string_name() {
+        let pop = Population::generate(10, 1, RoleMix::default());
+        for setup in [Setup::Guide, Setup::GuideLiteral] {
+            for p in &pop.people {
+                let b = create_body(p, setup);
+                let mut want = vec!["schemas", "userName", "active", "email", "name"];
+                match p.role {
+                    RoleValue::Missing => {}
+                    RoleValue::Miscased(_) => want.push("Role"),
+                    _ => want.push("role"),
+                }
+                assert_eq!(keys(&b), sorted(want), "{setup}: {b}");
+                assert_eq!(b["schemas"], json!([CORE_USER]));
+                assert_eq!(
+                    b["name"],
+                    p.display_name().as_str(),
+                    "a string, not an object"
+                );
+                assert_eq!(b["email"], b["userName"]);
+                assert_eq!(b["active"], true);
+                if let Some(r) = p.role.sent() {
+                    assert_eq!(b[p.role.attribute("role")], r);
+                }
+            }
+        }
+        let admin = pop
+            .people
+            .iter()
+            .find(|p| p.role == RoleValue::Admin)
+            .unwrap();
+        assert_eq!(
+            keys(&create_body(admin, Setup::Guide)),
+            sorted(vec![
+                "schemas", "userName", "active", "email", "name", "role"
+            ])
+        );
+    }
+
+    #[test]
+    fn guide_updates_carry_the_same_attributes() {
+        let pop = Population::generate(30, 2, RoleMix::default());
+        let p = pop.people.iter().find(|p| p.promote).unwrap();
+        // oin: a path-less replace of the profile editor attributes.
+        let v = profile_value(p, true, None, Setup::Guide);
+        assert_eq!(keys(&v), ["email", "name", "role"]);
+        assert_eq!(v["name"], p.updated_display_name().as_str());
+        assert_eq!(v["role"], "Admin");
+        // aiw: the object read back, with the guide's attributes over it (name stays a string).
+        let read = json!({"schemas": [CORE_USER], "id": "42", "userName": "x", "active": true,
+            "name": "Old Name", "email": "x", "role": "Member", "meta": {"resourceType": "User"}});
+        let b = pushed_profile(&read, p, true, None, Setup::Guide);
+        assert_eq!(
+            keys(&b),
+            [
+                "active", "email", "id", "meta", "name", "role", "schemas", "userName"
+            ]
+        );
+        assert_eq!(b["name"], p.updated_display_name().as_str());
+        assert_eq!(b["role"], "Admin");
+        assert_eq!(
+            pushed_profile(&read, p, true, Some(false), Setup::Guide)["active"],
+            false
+        );
+        // The wrong-case slip keeps its wrong-case name on updates.
+        let pop = Population::generate(10, 1, RoleMix::default());
+        let slip = pop
+            .people
+            .iter()
+            .find(|p| matches!(p.role, RoleValue::Miscased(_)))
+            .unwrap();
+        let v = profile_value(slip, false, None, Setup::Guide);
+        assert_eq!((v.get("role"), &v["Role"]), (None, &json!("Admin")));
+        let b = pushed_profile(&read, slip, false, None, Setup::Guide);
+        assert_eq!(b["Role"], "Admin");
+        let users = expected_users(&pop, Setup::Guide);
+        assert_eq!(users[slip.index].role_attribute.as_deref(), Some("Role"));
+        assert_eq!(users[slip.index].expected_status, "misnamed");
+    }
+
+    #[test]
+    fn the_full_create_body_has_a_password_and_top_level_custom_attributes() {
         let pop = Population::generate(10, 1, RoleMix::default());
         let p = pop
             .people
             .iter()
             .find(|p| matches!(p.role, RoleValue::Invalid(_)))
             .unwrap();
-        let b = create_body(p);
+        let b = create_body(p, Setup::Full);
         assert_eq!(b["password"], p.password.as_str());
         assert_eq!(b["groups"], json!([]));
         assert_eq!(b["role"], p.role.sent().unwrap());
@@ -613,20 +769,42 @@ mod tests {
             .iter()
             .find(|p| p.role == RoleValue::Missing)
             .unwrap();
-        assert!(create_body(none).get("role").is_none());
+        assert!(create_body(none, Setup::Full).get("role").is_none());
+        // Today's shape, unchanged.
+        assert_eq!(
+            keys(&b),
+            sorted(vec![
+                "schemas",
+                "userName",
+                "name",
+                "emails",
+                "displayName",
+                "locale",
+                "externalId",
+                "groups",
+                "password",
+                "active",
+                "email",
+                "role"
+            ])
+        );
+        assert!(b["name"].is_object());
     }
 
     #[test]
     fn an_oin_profile_patch_holds_only_the_changed_attributes() {
         let pop = Population::generate(30, 2, RoleMix::default());
         let p = pop.people.iter().find(|p| p.promote).unwrap();
-        let v = profile_value(p, true, None);
+        let v = profile_value(p, true, None, Setup::Full);
         assert_eq!(v["name"]["familyName"], p.updated_family_name.as_str());
         assert_eq!(v["role"], "Admin");
         for absent in ["id", "meta", "groups", "password", "schemas", "active"] {
             assert!(v.get(absent).is_none(), "{absent} in {v}");
         }
-        assert_eq!(profile_value(p, false, Some(true))["active"], true);
+        assert_eq!(
+            profile_value(p, false, Some(true), Setup::Full)["active"],
+            true
+        );
     }
 
     #[test]
@@ -635,7 +813,7 @@ mod tests {
         let p = pop.people.iter().find(|p| p.promote).unwrap();
         let read = json!({"schemas": [CORE_USER], "id": "42", "userName": "x", "active": true,
             "meta": {"resourceType": "User"}, "groups": [], "nickName": "kept", "name": {"middleName": "M"}});
-        let b = pushed_profile(&read, p, true, None);
+        let b = pushed_profile(&read, p, true, None, Setup::Full);
         assert_eq!(b["id"], "42");
         assert_eq!(b["meta"]["resourceType"], "User");
         assert_eq!(b["nickName"], "kept");
@@ -643,6 +821,9 @@ mod tests {
         assert_eq!(b["name"]["familyName"], p.updated_family_name.as_str());
         assert_eq!(b["role"], "Admin");
         assert_eq!(b["active"], true);
-        assert_eq!(pushed_profile(&read, p, true, Some(false))["active"], false);
+        assert_eq!(
+            pushed_profile(&read, p, true, Some(false), Setup::Full)["active"],
+            false
+        );
     }
 }

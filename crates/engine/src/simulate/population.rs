@@ -6,9 +6,11 @@
 //! so changing the role mix does not rename anyone.
 //!
 //! Roles are allocated by count, not drawn per person, so a population of 10 with the default
-//! mix (member 60, admin 20, missing 10, invalid 10) always has 6 `Member`, 2 `Admin`, one
-//! person without a role and one with an invalid role — the mapping screens always have every
-//! case to show. Lifecycle choices (who is updated, promoted, deactivated, reactivated, and —
+//! mix (member 50, admin 20, missing 10, invalid 10, miscased 10) always has 5 `Member`,
+//! 2 `Admin`, one person without a role, one with an invalid value and one whose role is sent
+//! under its attribute name in the wrong case (`Role`, `EmployeeType`) — the slips of the
+//! target app's guide (`shared/reference/target-app-guide.md`), so the mapping screens always
+//! have every case to show. Lifecycle choices (who is updated, promoted, deactivated, reactivated, and —
 //! for Entra — hard-deleted) are made here too, so the scenarios and the tests agree on them.
 
 use serde::Serialize;
@@ -166,6 +168,10 @@ pub enum RoleValue {
     Missing,
     /// A value the app does not accept (e.g. `admin`, `Owner`).
     Invalid(String),
+    /// A valid value sent under the role attribute's name in the wrong case (`Role` for Okta's
+    /// `role`, `EmployeeType` for Entra's `employeeType`): the guide says names are
+    /// case-sensitive, so the app sees no role and gives the default `Member`.
+    Miscased(String),
 }
 
 impl RoleValue {
@@ -175,7 +181,22 @@ impl RoleValue {
             Self::Member => Some("Member"),
             Self::Admin => Some("Admin"),
             Self::Missing => None,
-            Self::Invalid(v) => Some(v),
+            Self::Invalid(v) | Self::Miscased(v) => Some(v),
+        }
+    }
+
+    /// The attribute name the role is sent under, for an IdP whose role attribute is `name`
+    /// (`role`, `employeeType`): `name` itself, or — for [`RoleValue::Miscased`] — `name` with
+    /// its first letter in upper case (`Role`, `EmployeeType`).
+    pub fn attribute(&self, name: &str) -> String {
+        match self {
+            Self::Miscased(_) => {
+                let mut c = name.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            }
+            _ => name.to_owned(),
         }
     }
 
@@ -187,12 +208,15 @@ impl RoleValue {
         }
     }
 
-    /// The mapping status ScimLab shows for it (`mapped`, `defaulted`, `invalid`).
+    /// The mapping status ScimLab shows for it (`mapped`, `defaulted`, `invalid`, `misnamed`).
+    /// A role under a wrong-case name is not read (names are case-sensitive): `misnamed`, and
+    /// the app gives the default `Member`.
     pub fn mapping_status(&self) -> &'static str {
         match self {
             Self::Member | Self::Admin => "mapped",
             Self::Missing => "defaulted",
             Self::Invalid(_) => "invalid",
+            Self::Miscased(_) => "misnamed",
         }
     }
 }
@@ -208,15 +232,21 @@ pub struct RoleMix {
     pub missing: u32,
     /// Weight of invalid roles.
     pub invalid: u32,
+    /// Weight of roles sent under a wrong-case attribute name (`Role`, `EmployeeType`).
+    pub miscased: u32,
 }
+
+/// The default `--roles`.
+pub const DEFAULT_ROLE_MIX: &str = "member=50,admin=20,missing=10,invalid=10,miscased=10";
 
 impl Default for RoleMix {
     fn default() -> Self {
         Self {
-            member: 60,
+            member: 50,
             admin: 20,
             missing: 10,
             invalid: 10,
+            miscased: 10,
         }
     }
 }
@@ -224,7 +254,7 @@ impl Default for RoleMix {
 /// A `--roles` value that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid role mix '{given}': {why}; use weights like member=60,admin=20,missing=10,invalid=10"
+    "invalid role mix '{given}': {why}; use weights like member=50,admin=20,missing=10,invalid=10,miscased=10"
 )]
 pub struct RoleMixError {
     given: String,
@@ -244,6 +274,7 @@ impl FromStr for RoleMix {
             admin: 0,
             missing: 0,
             invalid: 0,
+            miscased: 0,
         };
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (name, weight) = part
@@ -258,9 +289,10 @@ impl FromStr for RoleMix {
                 "admin" => &mut mix.admin,
                 "missing" => &mut mix.missing,
                 "invalid" => &mut mix.invalid,
+                "miscased" => &mut mix.miscased,
                 other => {
                     return Err(err(format!(
-                        "unknown role kind '{other}' (use member, admin, missing, invalid)"
+                        "unknown role kind '{other}' (use member, admin, missing, invalid, miscased)"
                     )));
                 }
             };
@@ -277,8 +309,8 @@ impl fmt::Display for RoleMix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "member={},admin={},missing={},invalid={}",
-            self.member, self.admin, self.missing, self.invalid
+            "member={},admin={},missing={},invalid={},miscased={}",
+            self.member, self.admin, self.missing, self.invalid, self.miscased
         )
     }
 }
@@ -289,12 +321,20 @@ impl RoleMix {
             + u64::from(self.admin)
             + u64::from(self.missing)
             + u64::from(self.invalid)
+            + u64::from(self.miscased)
     }
 
-    /// How many of `n` people get each kind (member, admin, missing, invalid): proportional,
-    /// rounded by largest remainder so the counts add up to `n` exactly.
-    pub fn counts(&self, n: usize) -> [usize; 4] {
-        let weights = [self.member, self.admin, self.missing, self.invalid].map(u64::from);
+    /// How many of `n` people get each kind (member, admin, missing, invalid, miscased):
+    /// proportional, rounded by largest remainder so the counts add up to `n` exactly.
+    pub fn counts(&self, n: usize) -> [usize; 5] {
+        let weights = [
+            self.member,
+            self.admin,
+            self.missing,
+            self.invalid,
+            self.miscased,
+        ]
+        .map(u64::from);
         let total = self.total().max(1);
         let n64 = n as u64;
         let mut counts = weights.map(|w| (w * n64 / total) as usize);
@@ -318,7 +358,7 @@ impl RoleMix {
         // Every kind with a weight shows up at least once when there are people enough, so a
         // small population still has a missing and an invalid role to show: take one from the
         // largest kind.
-        for i in 0..4 {
+        for i in 0..weights.len() {
             if weights[i] > 0 && counts[i] == 0 {
                 let (largest, &most) = counts
                     .iter()
@@ -421,6 +461,8 @@ pub struct RoleCountsSent {
     pub missing: u32,
     /// People sent an invalid role.
     pub invalid: u32,
+    /// People sent a valid role under a wrong-case attribute name (`Role`, `EmployeeType`).
+    pub miscased: u32,
 }
 
 /// The number of groups simulated for `n` people: one per five people, 1 to 4.
@@ -478,7 +520,7 @@ impl Population {
             })
             .collect();
         // Roles by count, handed out in a shuffled order.
-        let [member, admin, missing, _invalid] = mix.counts(n);
+        let [member, admin, missing, invalid, _miscased] = mix.counts(n);
         let mut order: Vec<usize> = (0..n).collect();
         roles_rng.shuffle(&mut order);
         for (k, &i) in order.iter().enumerate() {
@@ -488,8 +530,11 @@ impl Population {
                 RoleValue::Admin
             } else if k < member + admin + missing {
                 RoleValue::Missing
-            } else {
+            } else if k < member + admin + missing + invalid {
                 RoleValue::Invalid((*roles_rng.pick(INVALID_ROLES)).to_owned())
+            } else {
+                // The slip that costs the most: an intended Admin who ends up a Member.
+                RoleValue::Miscased("Admin".to_owned())
             };
         }
         // Lifecycle: half are updated; a third of the updated Members are promoted; a fifth
@@ -530,6 +575,7 @@ impl Population {
                 RoleValue::Admin => c.admin += 1,
                 RoleValue::Missing => c.missing += 1,
                 RoleValue::Invalid(_) => c.invalid += 1,
+                RoleValue::Miscased(_) => c.miscased += 1,
             }
         }
         c
@@ -586,7 +632,23 @@ mod tests {
     fn the_role_mix_is_allocated_by_count_and_includes_every_kind() {
         let p = Population::generate(10, 1, RoleMix::default());
         let c = p.role_counts();
-        assert_eq!((c.member, c.admin, c.missing, c.invalid), (6, 2, 1, 1));
+        assert_eq!(
+            (c.member, c.admin, c.missing, c.invalid, c.miscased),
+            (5, 2, 1, 1, 1)
+        );
+        let slip = p
+            .people
+            .iter()
+            .find(|x| matches!(x.role, RoleValue::Miscased(_)))
+            .unwrap();
+        assert_eq!(slip.role.sent(), Some("Admin"));
+        assert_eq!(slip.role.attribute("role"), "Role");
+        assert_eq!(slip.role.attribute("employeeType"), "EmployeeType");
+        assert_eq!(RoleValue::Admin.attribute("role"), "role");
+        assert_eq!(
+            (slip.role.effective(), slip.role.mapping_status()),
+            ("Member", "misnamed")
+        );
         let invalid = p
             .people
             .iter()
@@ -598,21 +660,30 @@ mod tests {
         assert!(INVALID_ROLES.contains(&invalid.as_str()));
         assert_eq!(RoleMix::default().counts(7).iter().sum::<usize>(), 7);
         // Small populations still get one of each kind.
-        assert_eq!(RoleMix::default().counts(5), [2, 1, 1, 1]);
-        assert_eq!(RoleMix::default().counts(4), [1, 1, 1, 1]);
-        assert_eq!(RoleMix::default().counts(2), [1, 1, 0, 0]);
-        assert_eq!(RoleMix::default().counts(0), [0, 0, 0, 0]);
+        assert_eq!(RoleMix::default().counts(12), [6, 3, 1, 1, 1]);
+        assert_eq!(RoleMix::default().counts(5), [1, 1, 1, 1, 1]);
+        assert_eq!(RoleMix::default().counts(4), [1, 1, 1, 1, 0]);
+        assert_eq!(RoleMix::default().counts(2), [1, 1, 0, 0, 0]);
+        assert_eq!(RoleMix::default().counts(0), [0, 0, 0, 0, 0]);
         let only_admins: RoleMix = "admin=1".parse().unwrap();
-        assert_eq!(only_admins.counts(5), [0, 5, 0, 0]);
+        assert_eq!(only_admins.counts(5), [0, 5, 0, 0, 0]);
+        assert_eq!(RoleMix::default().to_string(), DEFAULT_ROLE_MIX);
+        assert_eq!(
+            DEFAULT_ROLE_MIX.parse::<RoleMix>().unwrap(),
+            RoleMix::default()
+        );
     }
 
     #[test]
     fn role_mix_parses_and_explains_bad_input() {
         let m: RoleMix = "member=3, admin=1,missing=0,INVALID=2".parse().unwrap();
-        assert_eq!(m.to_string(), "member=3,admin=1,missing=0,invalid=2");
+        assert_eq!(
+            m.to_string(),
+            "member=3,admin=1,missing=0,invalid=2,miscased=0"
+        );
         let e = "member=x".parse::<RoleMix>().unwrap_err().to_string();
         assert!(e.contains("'x' is not a whole number"), "{e}");
-        assert!(e.contains("member=60,admin=20"), "{e}");
+        assert!(e.contains("member=50,admin=20"), "{e}");
         let e = "owner=3".parse::<RoleMix>().unwrap_err().to_string();
         assert!(e.contains("unknown role kind 'owner'"), "{e}");
         let e = "member=0".parse::<RoleMix>().unwrap_err().to_string();

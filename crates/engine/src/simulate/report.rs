@@ -80,6 +80,13 @@ pub struct SimulationSummary {
     pub scenario: String,
     /// The dialect (`default`, `aadOptscim062020`, `aiw`, `oin`); `null` for `import`.
     pub dialect: Option<String>,
+    /// How the IdP was configured: `guide`, `guide-literal` or `full`; `null` for `import`.
+    pub setup: Option<String>,
+    /// Where Entra sent `employeeType`: `top`, `enterprise` or `custom`; `null` for the others.
+    pub employee_type_at: Option<String>,
+    /// What the scenario deliberately did not send, and why (e.g. `guide-literal`: no
+    /// deactivation ever reaches the app).
+    pub notes: Vec<String>,
     /// The base URL driven (with its query, e.g. `?aadOptscim062020`).
     pub target: String,
     /// Simulated people.
@@ -127,9 +134,12 @@ pub struct SimulatedUser {
     pub user_name: String,
     /// The role value last sent; `null` when none was.
     pub role_sent: Option<String>,
+    /// Where that value was sent: the attribute as a path (`role`, `Role`, `employeeType`,
+    /// `urn:…:enterprise:2.0:User:employeeType`…); `null` when no role was sent.
+    pub role_attribute: Option<String>,
     /// The role the app should give (`Member` unless `Admin` exactly was sent).
     pub expected_role: String,
-    /// How ScimLab's mapping should show it: `mapped`, `defaulted` or `invalid`.
+    /// How ScimLab's mapping should show it: `mapped`, `defaulted`, `invalid` or `misnamed`.
     pub expected_status: String,
     /// Whether the scenario deleted it (Entra's hard delete).
     pub deleted: bool,
@@ -204,10 +214,21 @@ pub fn table_row(s: &StepResult) -> String {
 /// The closing summary, several lines.
 pub fn summary_text(s: &SimulationSummary) -> String {
     let mut out = String::new();
-    let dialect = s
-        .dialect
-        .as_deref()
-        .map_or_else(String::new, |d| format!(" ({d})"));
+    let how: Vec<String> = [
+        s.dialect.clone(),
+        s.setup.as_ref().map(|x| format!("setup {x}")),
+        s.employee_type_at
+            .as_ref()
+            .map(|x| format!("employeeType at {x}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let dialect = if how.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", how.join(", "))
+    };
     out.push_str(&format!(
         "{}{dialect} against {}: {} steps, {} passed, {} failed, {} skipped in {:.2} s\n",
         s.scenario,
@@ -220,9 +241,18 @@ pub fn summary_text(s: &SimulationSummary) -> String {
     ));
     if s.users > 0 {
         out.push_str(&format!(
-            "population: {} users, seed {}; roles sent: {} Member, {} Admin, {} missing, {} invalid\n",
-            s.users, s.seed, s.roles.member, s.roles.admin, s.roles.missing, s.roles.invalid
+            "population: {} users, seed {}; roles sent: {} Member, {} Admin, {} missing, {} invalid, {} under a wrong-case name\n",
+            s.users,
+            s.seed,
+            s.roles.member,
+            s.roles.admin,
+            s.roles.missing,
+            s.roles.invalid,
+            s.roles.miscased
         ));
+    }
+    for n in &s.notes {
+        out.push_str(&format!("note: {n}\n"));
     }
     let rate = if s.rate > 0.0 {
         format!("{} requests/s", s.rate)

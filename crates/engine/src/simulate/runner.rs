@@ -258,6 +258,9 @@ pub struct Run<'a> {
     pub throttled: u32,
     /// Total time spent waiting on 429s.
     pub waited: Duration,
+    /// What the scenario chose not to send, and why (e.g. no deactivation in Entra's
+    /// `guide-literal` setup); carried to the summary.
+    pub notes: Vec<String>,
 }
 
 /// Everything [`Run::new`] needs.
@@ -350,6 +353,7 @@ impl<'a> Run<'a> {
             transport_failures: 0,
             throttled: 0,
             waited: Duration::ZERO,
+            notes: Vec::new(),
         })
     }
 

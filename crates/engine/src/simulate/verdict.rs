@@ -765,6 +765,33 @@ mod tests {
     }
 
     #[test]
+    fn a_string_name_in_the_answer_is_never_held_against_the_endpoint() {
+        // Okta's guide setup sends "name" as a string; an app that stores it as sent echoes it.
+        let user = json!({"id": "1", "userName": "a@x", "name": "Ada Lovelace", "active": true});
+        for expect in [
+            Expect::Create,
+            Expect::Read { id: "1".into() },
+            Expect::UserWrite {
+                active: Some(true),
+                allow_no_content: false,
+            },
+        ] {
+            let status = if expect == Expect::Create { 201 } else { 200 };
+            let j = judge(Judge::Okta, &expect, &answer(status, &user), None);
+            assert_eq!(j, Judgement::pass(), "{expect:?}");
+        }
+        let list = json!({"totalResults": 1, "Resources": [user]});
+        let e = Expect::Lookup {
+            attr: "userName",
+            value: "a@x".into(),
+        };
+        assert_eq!(
+            judge(Judge::Okta, &e, &answer(200, &list), None).verdict,
+            Verdict::Pass
+        );
+    }
+
+    #[test]
     fn entra_notes_a_non_scim_content_type_without_failing() {
         let v = empty_list();
         let a = Answer {

@@ -14,9 +14,10 @@ use super::{DbArg, resolve_db};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use scimlab_engine::config::DEFAULT_SCIM_ADDR;
+use scimlab_engine::simulate::population::DEFAULT_ROLE_MIX;
 use scimlab_engine::simulate::{
-    self, DEFAULT_REMOTE_RATE, DEFAULT_SEED, DEFAULT_USERS, Dialect, Outcome, Progress,
-    RetryPolicy, RoleMix, Scenario, SimOptions, StepResult, report,
+    self, DEFAULT_REMOTE_RATE, DEFAULT_SEED, DEFAULT_USERS, Dialect, EmployeeTypeAt, Outcome,
+    Progress, RetryPolicy, RoleMix, Scenario, Setup, SimOptions, StepResult, report,
 };
 use scimlab_engine::{auth, open_store, store};
 use std::io::{IsTerminal, Write};
@@ -45,14 +46,31 @@ pub struct SimulateArgs {
     /// entra: default | aadOptscim062020; okta: aiw | oin [default: default / aiw].
     #[arg(long)]
     dialect: Option<String>,
+    /// How the admin configured the IdP's attribute mappings. guide: exactly what the target
+    /// app's guide sets up (okta: userName, active and the profile editor attributes email,
+    /// name - a string - and role, no password; entra: userName, active, displayName, the work
+    /// email and employeeType). guide-literal: entra's "remove every mapping except userName"
+    /// to the letter, which also removes IsSoftDeleted -> active: no active is sent and no
+    /// deactivation ever is (okta: the same as guide). full: the IdPs' richer default payloads
+    /// (name objects, enterprise extension, password…) [default: guide; not for import].
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["guide", "guide-literal", "full"]))]
+    setup: Option<String>,
+    /// entra only: where employeeType (the role) lands. top: "employeeType" at the top level of
+    /// the user; enterprise: in the enterprise extension; custom: in a custom extension
+    /// (urn:ietf:params:scim:schemas:extension:testmail:2.0:User with the guide setups) not
+    /// listed in schemas, as entra sends custom attributes [default: custom].
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["top", "enterprise", "custom"]))]
+    employee_type_at: Option<String>,
     /// Number of simulated people (ignored by import).
     #[arg(long, default_value_t = DEFAULT_USERS)]
     users: usize,
     /// Seed of the generated people: the same seed gives the same people, roles and choices.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Role mix as weights; missing = no role attribute, invalid = a value other than Member/Admin.
-    #[arg(long, default_value = "member=60,admin=20,missing=10,invalid=10")]
+    /// Role mix as weights; missing = no role attribute, invalid = a value other than
+    /// Member/Admin (admin, Admin , Owner…), miscased = Admin sent under the attribute name in
+    /// the wrong case (Role, EmployeeType).
+    #[arg(long, default_value = DEFAULT_ROLE_MIX)]
     roles: RoleMix,
     /// Most requests per second; 0 = no limit [default: 10 with --target, no limit locally].
     #[arg(long)]
@@ -168,6 +186,12 @@ async fn simulate_cmd(args: SimulateArgs) -> Result<ExitCode> {
         .as_deref()
         .map(|d| Dialect::parse(scenario, d))
         .transpose()?;
+    options.setup = args.setup.as_deref().map(str::parse::<Setup>).transpose()?;
+    options.employee_type_at = args
+        .employee_type_at
+        .as_deref()
+        .map(str::parse::<EmployeeTypeAt>)
+        .transpose()?;
     options.users = args.users;
     options.seed = args.seed;
     options.roles = args.roles;
@@ -177,6 +201,7 @@ async fn simulate_cmd(args: SimulateArgs) -> Result<ExitCode> {
         max_wait: Duration::from_secs(args.max_retry_wait),
         ..RetryPolicy::default()
     };
+    options.validate()?;
     let target = match &args.target {
         Some(url) => {
             let token = args.token.as_deref().context(
@@ -226,10 +251,14 @@ async fn simulate_cmd(args: SimulateArgs) -> Result<ExitCode> {
         label: scenario.to_string(),
     };
     if !args.json {
-        let users = if scenario == Scenario::Import {
-            String::new()
-        } else {
-            format!(", {} users, seed {}", options.users, options.seed)
+        let users = match (options.setup_in_force(), options.employee_type_in_force()) {
+            (None, _) => String::new(),
+            (Some(setup), at) => format!(
+                ", setup {setup}{}, {} users, seed {}",
+                at.map_or_else(String::new, |a| format!(", employeeType at {a}")),
+                options.users,
+                options.seed
+            ),
         };
         println!("simulating {scenario} against {}{users}", target.display());
         println!("{}", report::table_header());
