@@ -1,13 +1,14 @@
 // Launching the built desktop app under tauri-driver + WebKitWebDriver (shared by the desktop
 // end-to-end tests and the Traffic benchmark). The app inherits tauri-driver's environment, so
 // `env` sets SCIMLAB_DESKTOP_DATA_DIR / SCIMLAB_SCIM_ADDR for it.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { remote } from "webdriverio";
 import { findCommand } from "./commands.mjs";
-import { DESKTOP, freePort, waitFor } from "./harness.mjs";
+import { ARTIFACTS, DESKTOP, freePort, waitFor } from "./harness.mjs";
 
 export const TAURI_DRIVER =
   process.env.TAURI_DRIVER ?? findCommand("tauri-driver") ?? path.join(os.homedir(), ".cargo", "bin", "tauri-driver");
@@ -49,4 +50,19 @@ export async function launchDesktop(env, application = DESKTOP) {
 export function stopDriver() {
   driver?.kill();
   driver = null;
+}
+
+/** Wait until the element with `id` shows exactly `text` (it renders before its data loads). */
+export async function waitForText(browser, id, text) {
+  // textContent through a script: WebKitWebDriver's getText skips `user-select: all` text.
+  const read = () =>
+    browser.execute((sel) => document.querySelector(sel)?.textContent ?? "", `[data-testid="${id}"]`);
+  let last = "";
+  await browser
+    .waitUntil(async () => (last = String(await read().catch(() => "")).trim()) === text, { timeout: 30000 })
+    .catch(async () => {
+      await browser.saveScreenshot(path.join(ARTIFACTS, `desktop-failed-${id}.png`)).catch(() => {});
+      const body = await (await browser.$("body")).getText().catch((e) => String(e));
+      assert.fail(`[data-testid=${id}] shows '${last}', expected '${text}'; the page says: ${body.slice(0, 400)}`);
+    });
 }

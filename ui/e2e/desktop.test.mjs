@@ -11,7 +11,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { requireCommands, requireDisplay } from "./commands.mjs";
-import { DRIVER_COMMANDS, launchDesktop, stopDriver } from "./desktop-driver.mjs";
+import { DRIVER_COMMANDS, launchDesktop, stopDriver, waitForText } from "./desktop-driver.mjs";
 import { ARTIFACTS, DESKTOP, SCIMLAB, freePort, tempDir, waitFor } from "./harness.mjs";
 
 const dirs = [];
@@ -36,21 +36,6 @@ async function waitForTitle(browser, port) {
   await browser
     .waitUntil(async () => (last = await browser.getTitle()).includes(port), { timeout: 15000 })
     .catch(() => assert.fail(`title '${last}' should carry the scim port ${port}`));
-}
-
-/** Wait until the element with `id` shows exactly `text` (it renders before its data loads). */
-async function waitForText(browser, id, text) {
-  // textContent through a script: WebKitWebDriver's getText skips `user-select: all` text.
-  const read = () =>
-    browser.execute((sel) => document.querySelector(sel)?.textContent ?? "", `[data-testid="${id}"]`);
-  let last = "";
-  await browser
-    .waitUntil(async () => (last = String(await read().catch(() => "")).trim()) === text, { timeout: 30000 })
-    .catch(async () => {
-      await browser.saveScreenshot(path.join(ARTIFACTS, `desktop-failed-${id}.png`)).catch(() => {});
-      const body = await (await browser.$("body")).getText().catch((e) => String(e));
-      assert.fail(`[data-testid=${id}] shows '${last}', expected '${text}'; the page says: ${body.slice(0, 400)}`);
-    });
 }
 
 test("the desktop window starts the engine and shows the tenant url", async () => {

@@ -12,7 +12,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { requireCommands, requireDisplay } from "./commands.mjs";
-import { DRIVER_COMMANDS, launchDesktop, stopDriver } from "./desktop-driver.mjs";
+import { DRIVER_COMMANDS, launchDesktop, stopDriver, waitForText } from "./desktop-driver.mjs";
 import { ARTIFACTS, REPO, TARGET, freePort, tempDir, waitFor } from "./harness.mjs";
 
 const conf = JSON.parse(readFileSync(path.join(REPO, "src-tauri", "tauri.conf.json"), "utf8"));
@@ -177,15 +177,7 @@ test("the unpacked binary carries the UI: the Connect screen shows its tenant ur
     path.join(root, "usr/bin", BIN),
   );
   try {
-    const tenantUrl = `http://127.0.0.1:${port}/scim/v2`;
-    const read = () => browser.execute(() => document.querySelector('[data-testid="tenant-url"]')?.textContent?.trim() ?? "");
-    let last = "";
-    await browser
-      .waitUntil(async () => (last = String(await read().catch(() => ""))) === tenantUrl, { timeout: 30000 })
-      .catch(async () => {
-        const body = await (await browser.$("body")).getText().catch((e) => String(e));
-        assert.fail(`the tenant url shows '${last}', expected '${tenantUrl}'; the page says: ${body.slice(0, 300)}`);
-      });
+    await waitForText(browser, "tenant-url", `http://127.0.0.1:${port}/scim/v2`);
   } finally {
     await browser.deleteSession().catch(() => {});
     stopDriver();
