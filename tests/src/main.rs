@@ -4,6 +4,7 @@
 
 mod admin;
 mod capture;
+mod checklist;
 mod cli;
 mod conditional;
 mod errors;

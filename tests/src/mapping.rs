@@ -328,8 +328,9 @@ async fn the_okta_checklist_flags_a_missing_custom_role() {
             .contains("untick Sync Password"),
         "{password}"
     );
+    // None of the guide's email, name and role arrived (only the base mappings did).
     let custom = item(&c.body, "okta.custom-attributes");
-    assert_eq!(custom["status"], "warn", "{custom}");
+    assert_eq!(custom["status"], "fail", "{custom}");
     assert!(
         custom["fix"]
             .as_str()
@@ -339,5 +340,6 @@ async fn the_okta_checklist_flags_a_missing_custom_role() {
         "{custom}"
     );
     assert_eq!(item(&c.body, "attributes.required")["status"], "fail");
+    assert_eq!(item(&c.body, "roles.present")["status"], "fail");
     assert!(!c.text.contains("p4ssw0rd-okta"));
 }

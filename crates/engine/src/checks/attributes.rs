@@ -795,8 +795,7 @@ mod tests {
 
     #[test]
     fn okta_custom_attribute_never_arrived_warns() {
-        let body = okta_user_body("t@okta.local", None, false);
-        let mut with_name = body.clone();
+        let mut with_name = okta_user_body("t@okta.local", None, false);
         with_name["urn:ietf:params:scim:schemas:core:2.0:User"] = json!({"name": "Test User"});
         let exs = vec![okta_create(3, "u1", &with_name)];
         let users = vec![facts("u1", "t@okta.local", Idp::Okta, &with_name, None)];

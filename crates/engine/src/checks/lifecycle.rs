@@ -261,8 +261,7 @@ pub(super) fn entra_active_mapped(input: &CheckInput<'_>) -> CheckItem {
     let deactivated = input
         .of_kind(&[OperationKind::Deactivate])
         .into_iter()
-        .filter(|e| succeeded(e))
-        .last();
+        .rfind(|e| succeeded(e));
     if let Some(d) = deactivated {
         return ACTIVE.pass(
             format!(
@@ -279,13 +278,12 @@ pub(super) fn entra_active_mapped(input: &CheckInput<'_>) -> CheckItem {
             OperationKind::Reactivate,
         ])
         .into_iter()
-        .filter(|e| {
+        .rfind(|e| {
             succeeded(e)
                 && written_paths(e)
                     .iter()
                     .any(|p| super::traffic::PathParts::parse(p).is_core("active"))
-        })
-        .last();
+        });
     ACTIVE.pass(
         match latest {
             Some(e) => format!(
@@ -584,7 +582,7 @@ mod tests {
             "u1",
             &entra_guide_body("a@contoso.com", Some("Admin"), At::Top),
         );
-        let item = entra_active_mapped(&input(Idp::Entra, &[create.clone(), rename(4)], &[]));
+        let item = entra_active_mapped(&input(Idp::Entra, &[create, rename(4)], &[]));
         assert_eq!(item.status, Pass, "{}", item.summary);
         assert_eq!(
             item.summary,
