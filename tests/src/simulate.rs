@@ -1,21 +1,30 @@
-//! The IdP simulator end to end: every scenario and dialect against a real engine (every step
-//! green, and the mapping results match the generated population), and against `wiremock`
+//! The IdP simulator end to end: every scenario, dialect and setup against a real engine (every
+//! step green, and the mapping results match the generated population), and against `wiremock`
 //! targets on 127.0.0.1 that misbehave the way real SCIM apps do.
 
 use scimlab_engine::simulate::{
-    self, Dialect, Outcome, Scenario, SimOptions, SimulationReport, Verdict,
+    self, Dialect, EmployeeTypeAt, Outcome, Scenario, Setup, SimOptions, SimulationReport, Verdict,
 };
 use scimlab_tests::TestEngine;
 use serde_json::Value;
 use tokio::sync::watch;
 
+/// Options for a run against the local engine. The scenarios' own tests run `--setup full`
+/// (today's richer payloads); the guide setups have their own tests below.
 fn local_options(scenario: Scenario, dialect: Option<Dialect>, users: usize) -> SimOptions {
     let mut o = SimOptions::new(scenario);
     o.dialect = dialect;
+    o.setup = (scenario != Scenario::Import).then_some(Setup::Full);
     o.users = users;
     o.seed = 7;
     o.rate = 0.0;
     o
+}
+
+async fn run_local(e: &TestEngine, o: &SimOptions) -> SimulationReport {
+    let target = simulate::target(&e.base, &e.key).unwrap();
+    let (_tx, rx) = watch::channel(false);
+    simulate::run(o, target, rx, &mut |_, _| {}).await.unwrap()
 }
 
 async fn simulate_local(
@@ -24,10 +33,21 @@ async fn simulate_local(
     dialect: Option<Dialect>,
     users: usize,
 ) -> SimulationReport {
-    let o = local_options(scenario, dialect, users);
-    let target = simulate::target(&e.base, &e.key).unwrap();
-    let (_tx, rx) = watch::channel(false);
-    simulate::run(&o, target, rx, &mut |_, _| {}).await.unwrap()
+    run_local(e, &local_options(scenario, dialect, users)).await
+}
+
+/// A guide run: `setup` (and, for Entra, where `employeeType` lands) with the default role mix.
+async fn simulate_guide(
+    e: &TestEngine,
+    scenario: Scenario,
+    dialect: Option<Dialect>,
+    setup: Setup,
+    at: Option<EmployeeTypeAt>,
+) -> SimulationReport {
+    let mut o = local_options(scenario, dialect, 12);
+    o.setup = Some(setup);
+    o.employee_type_at = at;
+    run_local(e, &o).await
 }
 
 fn assert_all_green(r: &SimulationReport) {
@@ -86,6 +106,10 @@ async fn assert_mapping_matches(e: &TestEngine, r: &SimulationReport, idp: &str)
             .unwrap_or_else(|| panic!("{} is not on the engine", u.user_name));
         let m = &mappings[i];
         assert_eq!(m["appliedProfileId"], idp, "{}: {m}", u.user_name);
+        if let Some(at) = &u.role_attribute {
+            // The role was read from (or, misnamed, found at) where the simulator sent it.
+            assert_eq!(role_field(m)["path"], at.as_str(), "{}: {m}", u.user_name);
+        }
         assert_eq!(
             m["effectiveRole"],
             u.expected_role.as_str(),
@@ -106,10 +130,15 @@ async fn assert_mapping_matches(e: &TestEngine, r: &SimulationReport, idp: &str)
             "{}: {m}",
             u.user_name
         );
-        assert_eq!(resources[i]["active"], u.active, "{}", u.user_name);
+        if r.summary.setup.as_deref() == Some("guide-literal") && idp == "entra" {
+            // Entra sent no active at all: absent (the app's default) or true, never false.
+            assert_ne!(resources[i]["active"], false, "{}", u.user_name);
+        } else {
+            assert_eq!(resources[i]["active"], u.active, "{}", u.user_name);
+        }
     }
     // Every kind of role shows up, so the mapping screens have something to show.
-    for status in ["mapped", "defaulted", "invalid"] {
+    for status in ["mapped", "defaulted", "invalid", "misnamed"] {
         assert!(
             mappings.iter().any(|m| role_field(m)["status"] == status),
             "no user with a {status} role"
@@ -286,6 +315,169 @@ async fn a_second_run_matches_instead_of_creating() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The guide setups (issue 10): what an admin following the target app's guide configures.
+// ---------------------------------------------------------------------------------------------
+
+/// The engine's stored user `user_name` (its resource as the admin API shows it).
+async fn stored_user(e: &TestEngine, user_name: &str) -> Value {
+    let page = e.admin_get("/api/users?count=500").await;
+    page.body["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["userName"] == user_name)
+        .cloned()
+        .unwrap_or_else(|| panic!("{user_name} is not on the engine"))
+}
+
+#[tokio::test]
+async fn okta_guide_setup_is_green_and_maps_every_valid_role() {
+    for dialect in [Dialect::Aiw, Dialect::Oin] {
+        let e = TestEngine::start().await;
+        let r = simulate_guide(&e, Scenario::Okta, Some(dialect), Setup::Guide, None).await;
+        assert_all_green(&r);
+        assert_eq!(r.summary.setup.as_deref(), Some("guide"));
+        assert_eq!(r.summary.employee_type_at, None);
+        assert!(r.summary.notes.is_empty(), "{:?}", r.summary.notes);
+        assert_mapping_matches(&e, &r, "okta").await;
+        // Valid roles are mapped from the top-level `role`; the display name is the string
+        // `name`, which the engine keeps as sent and labels.
+        let admin = r
+            .population
+            .iter()
+            .find(|u| u.role_sent.as_deref() == Some("Admin") && u.expected_status == "mapped")
+            .unwrap();
+        assert_eq!(admin.role_attribute.as_deref(), Some("role"));
+        let stored = stored_user(&e, &admin.user_name).await;
+        assert!(stored["name"].is_string(), "{stored}");
+        assert_eq!(stored["email"], admin.user_name.as_str(), "{stored}");
+        assert!(stored.get("password").is_none() && stored.get("emails").is_none());
+        let creates = e.wait_for_exchanges("idp=okta&operation=create", 12).await;
+        assert!(
+            creates.iter().all(|x| x["quirks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|q| q == "okta.string-name")),
+            "{creates:?}"
+        );
+        // Deactivation as with the full setup.
+        assert!(
+            r.steps
+                .iter()
+                .any(|s| s.phase == "deactivate" && s.verdict == Verdict::Pass)
+        );
+    }
+}
+
+#[tokio::test]
+async fn okta_guide_literal_is_the_guide_and_says_so() {
+    let e = TestEngine::start().await;
+    let r = simulate_guide(&e, Scenario::Okta, None, Setup::GuideLiteral, None).await;
+    assert_all_green(&r);
+    assert_eq!(r.summary.setup.as_deref(), Some("guide-literal"));
+    assert_eq!(r.summary.notes.len(), 1);
+    assert!(
+        r.summary.notes[0].contains("the same as guide for okta"),
+        "{:?}",
+        r.summary.notes
+    );
+    assert!(r.steps.iter().any(|s| s.phase == "deactivate"));
+    assert_mapping_matches(&e, &r, "okta").await;
+}
+
+#[tokio::test]
+async fn entra_guide_setup_is_green_for_each_employee_type_placement() {
+    for (at, dialect) in [
+        (EmployeeTypeAt::Top, Dialect::Default),
+        (EmployeeTypeAt::Enterprise, Dialect::Default),
+        (EmployeeTypeAt::Custom, Dialect::Default),
+        (EmployeeTypeAt::Top, Dialect::AadOptscim062020),
+    ] {
+        let e = TestEngine::start().await;
+        let r = simulate_guide(&e, Scenario::Entra, Some(dialect), Setup::Guide, Some(at)).await;
+        assert_all_green(&r);
+        assert_eq!(r.summary.setup.as_deref(), Some("guide"));
+        assert_eq!(r.summary.employee_type_at.as_deref(), Some(at.as_str()));
+        // Valid roles are `mapped`, read where the placement put them (asserted per user).
+        assert_mapping_matches(&e, &r, "entra").await;
+        let promoted = r
+            .population
+            .iter()
+            .filter(|u| u.expected_role == "Admin")
+            .count();
+        assert!(promoted >= 3, "{at}: {:?}", r.population);
+        // Soft delete and reactivation were sent.
+        assert!(
+            r.steps
+                .iter()
+                .any(|s| s.phase == "incremental cycle: soft delete" && s.method == "PATCH"),
+            "{at}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn entra_guide_literal_sends_no_active_and_no_deactivation() {
+    let e = TestEngine::start().await;
+    let r = simulate_guide(
+        &e,
+        Scenario::Entra,
+        None,
+        Setup::GuideLiteral,
+        Some(EmployeeTypeAt::Custom),
+    )
+    .await;
+    // Nothing fails and nothing is skipped: the deactivations are not sent at all…
+    assert_all_green(&r);
+    assert!(
+        r.steps.iter().all(|s| !s.phase.contains("soft delete")
+            && !s.phase.contains("reactivation")
+            && !s.name.starts_with("soft delete")
+            && !s.name.starts_with("reactivate")),
+        "{:?}",
+        r.steps.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
+    // …and the report says so, with the fix.
+    assert_eq!(r.summary.notes.len(), 1, "{:?}", r.summary.notes);
+    let note = &r.summary.notes[0];
+    assert!(
+        note.contains("no deactivation ever reaches the app")
+            && note.contains("keep the IsSoftDeleted → active mapping"),
+        "{note}"
+    );
+    // Hard deletes do not depend on that mapping.
+    assert!(r.steps.iter().any(|s| s.method == "DELETE"));
+    // No user ever got an `active` (the wire itself: the remote test below).
+    assert_mapping_matches(&e, &r, "entra").await;
+    for u in r.population.iter().filter(|u| !u.deleted) {
+        let stored = stored_user(&e, &u.user_name).await;
+        assert!(stored.get("active").is_none(), "{stored}");
+    }
+}
+
+#[tokio::test]
+async fn guide_is_the_default_setup() {
+    let e = TestEngine::start().await;
+    let mut o = local_options(Scenario::Okta, None, 4);
+    o.setup = None;
+    let r = run_local(&e, &o).await;
+    assert_all_green(&r);
+    assert_eq!(r.summary.setup.as_deref(), Some("guide"));
+    let mut o = local_options(Scenario::Entra, None, 4);
+    o.setup = None;
+    let r = run_local(&e, &o).await;
+    assert_all_green(&r);
+    assert_eq!(
+        (
+            r.summary.setup.as_deref(),
+            r.summary.employee_type_at.as_deref()
+        ),
+        (Some("guide"), Some("custom"))
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Remote targets that misbehave, on 127.0.0.1 (wiremock).
 // ---------------------------------------------------------------------------------------------
 
@@ -293,6 +485,9 @@ mod remote {
     use super::*;
     use scimlab_engine::simulate::RetryPolicy;
     use serde_json::json;
+    use std::collections::BTreeSet;
+
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
     use wiremock::matchers::{body_string_contains, method, path, path_regex, query_param};
@@ -479,6 +674,251 @@ mod remote {
                 .to_str()
                 .unwrap()
                 .starts_with("application/scim+json")
+        );
+    }
+
+    /// The JSON bodies of the requests `method` the mock received on paths starting `prefix`.
+    async fn bodies(s: &MockServer, method: &str, prefix: &str) -> Vec<Value> {
+        s.received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|q| q.method.as_str() == method && q.url.path().starts_with(prefix))
+            .filter_map(|q| q.body_json::<Value>().ok())
+            .collect()
+    }
+
+    fn keys(v: &Value) -> BTreeSet<String> {
+        v.as_object().unwrap().keys().cloned().collect()
+    }
+
+    fn set(k: &[&str]) -> BTreeSet<String> {
+        k.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[tokio::test]
+    async fn okta_guide_sends_exactly_the_guides_attributes_on_the_wire() {
+        for setup in [Setup::Guide, Setup::GuideLiteral] {
+            for dialect in [Dialect::Aiw, Dialect::Oin] {
+                let s = scim_app().await;
+                let mut o = options(Scenario::Okta, 5);
+                o.setup = Some(setup);
+                o.dialect = Some(dialect);
+                assert_all_green(&simulate_remote(&s, &o).await);
+                let creates = bodies(&s, "POST", USERS).await;
+                assert_eq!(creates.len(), 5);
+                let base = ["schemas", "userName", "active", "email", "name"];
+                let with = |role: &str| {
+                    let mut k = set(&base);
+                    k.insert(role.to_owned());
+                    k
+                };
+                // Every slip of the default mix, one person each.
+                let shapes: Vec<BTreeSet<String>> = creates.iter().map(keys).collect();
+                assert_eq!(
+                    shapes.iter().filter(|k| **k == with("role")).count(),
+                    3,
+                    "Member, Admin, the invalid value: {creates:?}"
+                );
+                assert!(shapes.contains(&with("Role")), "the wrong-case name");
+                assert!(shapes.contains(&set(&base)), "no role");
+                for b in &creates {
+                    assert!(b["name"].is_string(), "{b}");
+                    assert_eq!(b["active"], true);
+                }
+                // Updates carry the same attributes: no password, no name object, no emails.
+                let writes = [
+                    bodies(&s, "PUT", USERS).await,
+                    bodies(&s, "PATCH", USERS).await,
+                ]
+                .concat();
+                assert!(!writes.is_empty());
+                for w in &writes {
+                    let text = w.to_string();
+                    assert!(
+                        !text.contains("password")
+                            && !text.contains("givenName")
+                            && !text.contains("emails")
+                            && !text.contains("displayName"),
+                        "{setup}/{dialect:?}: {w}"
+                    );
+                }
+                let profile = writes
+                    .iter()
+                    .find(|w| w.to_string().contains("\"email\""))
+                    .unwrap();
+                let value = if dialect == Dialect::Oin {
+                    &profile["Operations"][0]["value"]
+                } else {
+                    profile
+                };
+                assert!(value["name"].is_string(), "{profile}");
+                // Deactivation as with the full setup.
+                assert!(
+                    writes
+                        .iter()
+                        .any(|w| w.to_string().contains("\"active\":false")),
+                    "{writes:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn full_setups_keep_todays_shapes_on_the_wire() {
+        let s = scim_app().await;
+        let mut o = options(Scenario::Okta, 5);
+        o.setup = Some(Setup::Full);
+        assert_all_green(&simulate_remote(&s, &o).await);
+        let creates = bodies(&s, "POST", USERS).await;
+        let admin = creates.iter().find(|b| b["role"] == "Admin").unwrap();
+        assert_eq!(
+            keys(admin),
+            set(&[
+                "schemas",
+                "userName",
+                "name",
+                "emails",
+                "displayName",
+                "locale",
+                "externalId",
+                "groups",
+                "password",
+                "active",
+                "email",
+                "role"
+            ])
+        );
+        assert!(admin["name"].is_object());
+        let s = scim_app().await;
+        let mut o = options(Scenario::Entra, 5);
+        o.setup = Some(Setup::Full);
+        assert_all_green(&simulate_remote(&s, &o).await);
+        let creates = bodies(&s, "POST", USERS).await;
+        let ext = simulate::ROLE_EXTENSION;
+        let admin = creates
+            .iter()
+            .find(|b| b[ext]["employeeType"] == "Admin")
+            .unwrap();
+        assert_eq!(
+            keys(admin),
+            set(&[
+                "schemas",
+                "externalId",
+                "userName",
+                "active",
+                "displayName",
+                "emails",
+                "meta",
+                "name",
+                "roles",
+                ENTERPRISE,
+                ext
+            ])
+        );
+    }
+
+    #[tokio::test]
+    async fn entra_guide_sends_exactly_the_guides_attributes_for_each_placement() {
+        let custom = simulate::GUIDE_EXTENSION;
+        for (at, role_key) in [
+            (EmployeeTypeAt::Top, "employeeType"),
+            (EmployeeTypeAt::Enterprise, ENTERPRISE),
+            (EmployeeTypeAt::Custom, custom),
+        ] {
+            let s = scim_app().await;
+            // Enough people for a promotion (only updated Members are promoted).
+            let mut o = options(Scenario::Entra, 30);
+            o.setup = Some(Setup::Guide);
+            o.employee_type_at = Some(at);
+            assert_all_green(&simulate_remote(&s, &o).await);
+            let creates = bodies(&s, "POST", USERS).await;
+            let base = ["schemas", "userName", "active", "displayName", "emails"];
+            let mut with_role = set(&base);
+            with_role.insert(role_key.to_owned());
+            let admin = creates
+                .iter()
+                .find(|b| b.to_string().contains("\"employeeType\":\"Admin\""))
+                .unwrap_or_else(|| panic!("{at}: {creates:?}"));
+            assert_eq!(keys(admin), with_role, "{at}");
+            let listed: Vec<&str> = admin["schemas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            assert_eq!(
+                listed.contains(&ENTERPRISE),
+                at == EmployeeTypeAt::Enterprise
+            );
+            assert!(
+                !listed.contains(&custom),
+                "entra never lists its custom extension"
+            );
+            assert_eq!(
+                admin["emails"][0]["type"], "work",
+                "mail → emails[type eq \"work\"].value"
+            );
+            // The wrong-case name slip: EmployeeType where employeeType would be.
+            assert!(
+                creates
+                    .iter()
+                    .any(|b| b.to_string().contains("\"EmployeeType\":\"Admin\"")),
+                "{at}: {creates:?}"
+            );
+            // Promotions PATCH employeeType at the path where it lives.
+            let want_path = match at {
+                EmployeeTypeAt::Top => "employeeType".to_owned(),
+                EmployeeTypeAt::Enterprise => format!("{ENTERPRISE}:employeeType"),
+                EmployeeTypeAt::Custom => format!("{custom}:employeeType"),
+            };
+            let patches = bodies(&s, "PATCH", USERS).await;
+            assert!(
+                patches.iter().any(|p| p["Operations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|op| op["path"] == want_path.as_str() && op["value"] == "Admin")),
+                "{at}: {patches:?}"
+            );
+            // Deactivation as in the full setup.
+            assert!(
+                patches
+                    .iter()
+                    .any(|p| p["Operations"][0]["path"] == "active")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn entra_guide_literal_never_sends_active() {
+        let s = scim_app().await;
+        let mut o = options(Scenario::Entra, 10);
+        o.setup = Some(Setup::GuideLiteral);
+        let r = simulate_remote(&s, &o).await;
+        assert_all_green(&r);
+        let sent = [
+            bodies(&s, "POST", USERS).await,
+            bodies(&s, "PATCH", USERS).await,
+        ]
+        .concat();
+        assert!(sent.len() > 10);
+        for b in &sent {
+            assert!(!b.to_string().contains("active"), "{b}");
+        }
+        let creates = bodies(&s, "POST", USERS).await;
+        assert!(creates.iter().all(|b| keys(b).is_subset(&set(&[
+            "schemas",
+            "userName",
+            "displayName",
+            "emails",
+            simulate::GUIDE_EXTENSION
+        ]))));
+        assert_eq!(r.summary.notes.len(), 1);
+        assert!(
+            simulate::report::summary_text(&r.summary).contains(
+                "note: guide-literal: the guide's \"remove every mapping except userName\""
+            )
         );
     }
 
@@ -1074,6 +1514,8 @@ mod admin {
         assert_eq!(summary["outcome"], "passed", "{summary}");
         assert_eq!(summary["scenario"], "entra");
         assert_eq!(summary["dialect"], "default");
+        assert_eq!(summary["setup"], "guide", "the default setup");
+        assert_eq!(summary["employeeTypeAt"], "custom", "the default placement");
         assert_eq!(summary["users"], 8);
         assert_eq!(summary["failed"], 0);
         assert!(summary.get("steps").unwrap().as_u64().unwrap() > 20);
@@ -1111,6 +1553,22 @@ mod admin {
             (
                 json!({"scenario": "entra", "user": 3}),
                 "unknown field `user`",
+            ),
+            (
+                json!({"scenario": "entra", "setup": "literal"}),
+                "unknown setup 'literal': use guide, guide-literal or full",
+            ),
+            (
+                json!({"scenario": "entra", "employeeTypeAt": "core"}),
+                "unknown employee type placement 'core': use top, enterprise or custom",
+            ),
+            (
+                json!({"scenario": "okta", "employeeTypeAt": "top"}),
+                "employee-type-at is for entra: okta does not send employeeType",
+            ),
+            (
+                json!({"scenario": "import", "setup": "guide"}),
+                "setup does not apply to import",
             ),
         ];
         for (body, want) in bad {
@@ -1187,9 +1645,51 @@ mod admin {
             "{}",
             roles.text
         );
-        // The default mix of 10: one person without a role, one with an invalid one.
+        // The default mix of 10: one person without a role, one with an invalid one, one with
+        // the role under a wrong-case name (Role).
         assert_eq!(roles.body["byStatus"]["defaulted"], 1, "{}", roles.text);
         assert_eq!(roles.body["byStatus"]["invalid"], 1, "{}", roles.text);
+        assert_eq!(roles.body["byStatus"]["misnamed"], 1, "{}", roles.text);
+        assert_eq!(roles.body["byStatus"]["mapped"], 7, "{}", roles.text);
+    }
+
+    #[tokio::test]
+    async fn the_admin_api_runs_a_chosen_setup_and_placement() {
+        let e = TestEngine::start().await;
+        let r = e
+            .admin_json(
+                "POST",
+                "/api/simulations",
+                &json!({"scenario": "entra", "setup": "guide-literal", "employeeTypeAt": "top", "users": 6}),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{}", r.text);
+        let done = wait_finished(&e, r.body["id"].as_str().unwrap()).await;
+        let summary = &done["report"]["summary"];
+        assert_eq!(summary["outcome"], "passed", "{done}");
+        assert_eq!(summary["setup"], "guide-literal");
+        assert_eq!(summary["employeeTypeAt"], "top");
+        assert!(
+            summary["notes"][0]
+                .as_str()
+                .unwrap()
+                .contains("no deactivation ever reaches the app"),
+            "{summary}"
+        );
+        let steps = done["report"]["steps"].as_array().unwrap();
+        assert!(
+            steps
+                .iter()
+                .all(|s| !s["name"].as_str().unwrap().starts_with("soft delete")),
+            "{steps:?}"
+        );
+        let population = done["report"]["population"].as_array().unwrap();
+        assert!(
+            population
+                .iter()
+                .any(|u| u["roleAttribute"] == "employeeType"),
+            "{population:?}"
+        );
     }
 }
 
@@ -1289,6 +1789,58 @@ mod cli {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn simulate_runs_each_setup_and_says_which() {
+        let e = TestEngine::start().await;
+        let out = scimlab(local_args(
+            &e,
+            &[
+                "entra",
+                "--users",
+                "5",
+                "--setup",
+                "guide-literal",
+                "--employee-type-at",
+                "enterprise",
+            ],
+        ))
+        .await;
+        let stdout = text(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{stdout}\n{}",
+            text(&out.stderr)
+        );
+        assert!(
+            stdout.contains("setup guide-literal, employeeType at enterprise, 5 users"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("note: guide-literal: "), "{stdout}");
+        assert!(!stdout.contains("soft delete "), "{stdout}");
+        let out = scimlab(local_args(
+            &e,
+            &["okta", "--users", "5", "--setup", "full", "--json"],
+        ))
+        .await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["summary"]["setup"], "full");
+        assert_eq!(report["summary"]["employeeTypeAt"], Value::Null);
+        assert_eq!(report["summary"]["roles"]["miscased"], 1);
+        let help = scimlab(vec!["simulate".into(), "--help".into()]).await;
+        let help = text(&help.stdout);
+        for want in [
+            "--setup <SETUP>",
+            "[default: guide; not for import]",
+            "--employee-type-at <EMPLOYEE_TYPE_AT>",
+            "[default: custom]",
+            "miscased",
+        ] {
+            assert!(help.contains(want), "{want}: {help}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn failed_steps_exit_1_with_the_explanation() {
         let s = MockServer::start().await;
         Mock::given(method("GET"))
@@ -1352,7 +1904,7 @@ mod cli {
         let stdout = text(&out.stdout);
         assert!(stdout.contains(&format!("ABORTED: nothing answers at http://{addr}/scim/v2: start the engine with `scimlab serve`")), "{stdout}");
         let db = dir.path().join("none.db").display().to_string();
-        let cases: [(&[&str], &str); 4] = [
+        let cases: [(&[&str], &str); 7] = [
             (
                 &["simulate", "entra", "--db", &db],
                 "no scimlab database at",
@@ -1382,6 +1934,36 @@ mod cli {
             (
                 &["simulate", "entra", "--target", "ftp://x", "--token", "t"],
                 "must start with http:// or https://",
+            ),
+            (
+                &[
+                    "simulate",
+                    "okta",
+                    "--employee-type-at",
+                    "top",
+                    "--token",
+                    "t0ken-123",
+                    "--target",
+                    "http://127.0.0.1:9",
+                ],
+                "employee-type-at is for entra: okta does not send employeeType, leave it out",
+            ),
+            (
+                &[
+                    "simulate",
+                    "import",
+                    "--setup",
+                    "full",
+                    "--token",
+                    "t0ken-123",
+                    "--target",
+                    "http://127.0.0.1:9",
+                ],
+                "setup does not apply to import (it only reads): leave it out",
+            ),
+            (
+                &["simulate", "entra", "--setup", "literal"],
+                "[possible values: guide, guide-literal, full]",
             ),
         ];
         for (args, want) in cases {
