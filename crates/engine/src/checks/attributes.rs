@@ -5,12 +5,13 @@
 //! (`okta.custom-attributes`), and the password that means Sync Password is on, which the
 //! guide disables (`okta.password`).
 //!
-//! The required attributes follow the target app model: Entra sends `userName`, `displayName`,
-//! `mail` → `emails[type eq "work"].value` and `employeeType` wherever the admin mapped it (any
-//! extension, `userType`, `roles`); Okta sends `userName` and the custom `email`, `name` and
-//! `role`, top level or under any namespace. A path satisfies a requirement when the mapping
-//! profile would read it, so the checks agree with the mapping results; the spelling of a name
-//! is `attributes.name-case`'s to judge, so a name in another case is not reported twice.
+//! The required attributes follow the target app model: Entra sends `userName`, `displayName`
+//! and `mail` → `emails[type eq "work"].value`; Okta sends `userName` and the custom `email`
+//! and `name`, top level or under any namespace. The role (Entra's `employeeType`, Okta's
+//! `role`) is `roles.present`'s, so one missing role is one item. A path satisfies a
+//! requirement when the mapping profile would read it, so the checks agree with the mapping
+//! results; the spelling of a name is `attributes.name-case`'s to judge, so a name in another
+//! case is not reported twice.
 
 use super::traffic::{PathParts, count, has_quirk, id_ref, list, written_paths};
 use super::{Check, CheckInput, CheckItem, ENTRA_MAPPINGS, UserFacts, idp_name};
@@ -24,14 +25,13 @@ const MAX_NAMES: usize = 5;
 /// Whether an attribute path provides something.
 type PathTest = fn(&PathParts<'_>) -> bool;
 
-/// One attribute the guide requires.
+/// One attribute the guide requires (the role is `roles.present`'s: a user without one is a
+/// `Member`, which the guide allows).
 struct Required {
     /// How the summary names it.
     name: &'static str,
     /// Whether an attribute path provides it.
     provided_by: PathTest,
-    /// Whether a role found by the mapping (`UserFacts::role_raw`) provides it.
-    is_role: bool,
     /// What to do when it is missing.
     fix: &'static str,
 }
@@ -40,26 +40,17 @@ const ENTRA_REQUIRED: &[Required] = &[
     Required {
         name: "userName",
         provided_by: |p| p.is_core("userName") && p.sub.is_none(),
-        is_role: false,
         fix: "map userPrincipalName → userName (the default, also the matching attribute)",
     },
     Required {
         name: "displayName",
         provided_by: |p| p.is_core("displayName") && p.sub.is_none(),
-        is_role: false,
         fix: "map displayName → displayName",
     },
     Required {
         name: "mail (emails[type eq \"work\"].value)",
         provided_by: |p| p.is_core("emails"),
-        is_role: false,
         fix: "map mail → emails[type eq \"work\"].value; a user whose Email is empty in entra arrives without it",
-    },
-    Required {
-        name: "employeeType (the role)",
-        provided_by: |p| p.is_named("employeeType") || p.is_core("userType") || p.is_core("roles"),
-        is_role: true,
-        fix: "map employeeType → an attribute of your choice, e.g. urn:ietf:params:scim:schemas:extension:<name>:2.0:User:employeeType (add it with Show advanced options → Edit attribute list), userType or roles; a user whose Employee type is empty arrives without it, and 'Default value if null' only applies on create",
     },
 ];
 
@@ -67,26 +58,17 @@ const OKTA_REQUIRED: &[Required] = &[
     Required {
         name: "userName",
         provided_by: |p| p.is_core("userName") && p.sub.is_none(),
-        is_role: false,
         fix: "under Provisioning → Integration set Unique identifier field for users to userName, and keep userName mapped under Provisioning → To App",
     },
     Required {
         name: "email",
         provided_by: |p| p.is_named("email") || p.is_core("emails"),
-        is_role: false,
         fix: "in Directory → Profile Editor open the app's user profile, give email an External name (email) and an External namespace (urn:ietf:params:scim:schemas:core:2.0:User for the top level), then map user.email → email under Provisioning → To App",
     },
     Required {
         name: "name",
         provided_by: |p| p.is_named("name") || p.is_core("displayName"),
-        is_role: false,
         fix: "in Directory → Profile Editor open the app's user profile, give name an External name and an External namespace, then map it (e.g. user.displayName → name) under Provisioning → To App",
-    },
-    Required {
-        name: "role",
-        provided_by: |p| p.is_named("role") || p.is_core("roles"),
-        is_role: true,
-        fix: "in Directory → Profile Editor open the app's user profile, give role an External name (role) and an External namespace (urn:ietf:params:scim:schemas:core:2.0:User for the top level), then give it a value per user or group assignment (Member or Admin)",
     },
 ];
 
@@ -183,11 +165,9 @@ fn extra_paths(idp: Idp, sent: &[String]) -> Vec<String> {
 }
 
 fn has(user: &UserFacts, req: &Required) -> bool {
-    (req.is_role && user.role_raw.is_some())
-        || user
-            .attributes_sent
-            .iter()
-            .any(|p| (req.provided_by)(&PathParts::parse(p)))
+    user.attributes_sent
+        .iter()
+        .any(|p| (req.provided_by)(&PathParts::parse(p)))
 }
 
 /// The create exchanges of `users` (successful ones, by resource id).
@@ -241,7 +221,7 @@ pub(super) fn required_attributes(input: &CheckInput<'_>) -> CheckItem {
         let names: Vec<&str> = required(input.idp).iter().map(|r| r.name).collect();
         return REQUIRED.pass(
             format!(
-                "{} carried {}",
+                "{} carried {}; the role is judged by roles.present",
                 if users.len() == 1 {
                     "the created user".to_owned()
                 } else {
@@ -576,7 +556,7 @@ mod tests {
         assert_eq!(item.status, Fail);
         assert_eq!(
             item.summary,
-            "displayName missing on 1 of 2 users (bob@contoso.com); employeeType (the role) missing on 1 of 2 users (bob@contoso.com)"
+            "displayName missing on 1 of 2 users (bob@contoso.com)"
         );
         assert_eq!(item.evidence, vec![4]);
         let fix = item.fix.unwrap_or_default();
@@ -584,10 +564,7 @@ mod tests {
             fix.starts_with("in the enterprise application open Provisioning → Mappings"),
             "{fix}"
         );
-        assert!(
-            fix.contains("map displayName → displayName") && fix.contains("Edit attribute list"),
-            "{fix}"
-        );
+        assert!(fix.contains("map displayName → displayName"), "{fix}");
         assert!(
             fix.contains("Provision on demand") && !fix.contains("okta"),
             "{fix}"
@@ -614,7 +591,8 @@ mod tests {
         let item = required_attributes(&input(Idp::Okta, &exs, &users));
         assert_eq!(item.status, Pass, "{}", item.summary);
         assert!(
-            item.summary.contains("userName, email, name and role"),
+            item.summary
+                .contains("userName, email and name; the role is judged by roles.present"),
             "{}",
             item.summary
         );
@@ -623,7 +601,8 @@ mod tests {
         let users = vec![facts("u1", "t@okta.local", Idp::Okta, &body, None)];
         let item = required_attributes(&input(Idp::Okta, &[okta_create(3, "u1", &body)], &users));
         assert_eq!(item.status, Fail);
-        assert!(item.summary.contains("email missing") && item.summary.contains("role missing"));
+        assert!(item.summary.contains("email missing") && item.summary.contains("name missing"));
+        assert!(!item.summary.contains("role"), "{}", item.summary);
         let fix = item.fix.unwrap_or_default();
         assert!(fix.starts_with("in Directory → Profile Editor"), "{fix}");
         assert!(
