@@ -29,14 +29,14 @@ export function idpOf(param: string | null): ChecklistIdp {
 const FILLS: Record<ChecklistIdp, [string, string][]> = {
   entra: [
     ["Test Connection (Provisioning → Admin Credentials)", "connection test, authorization header"],
-    ["Provisioning a test user (Provision on demand, or the next cycle)", "required attributes, extra attributes, valid roles"],
+    ["Provisioning a test user (Provision on demand, or the next cycle)", "required and extra attributes, attribute names, role present and valid, active still mapped"],
     ["Changing a provisioned user's attribute", "profile updates, PATCH dialect"],
     ["Removing a user's assignment or blocking sign-in", "deactivation"],
   ],
   okta: [
     ["Test Connector Configuration (Provisioning → Integration)", "connection test, authorization header"],
-    ["Assigning a test user to the app", "required attributes, extra and custom attributes, valid roles, password"],
-    ["Changing a provisioned user's profile", "profile updates, update mode (PUT or PATCH)"],
+    ["Assigning a test user to the app", "required, extra and custom attributes, attribute names, role present and valid, Sync Password"],
+    ["Changing a provisioned user's profile", "profile updates, role kept on updates, update mode (PUT or PATCH)"],
     ["Unassigning a user from the app", "deactivation"],
   ],
 };
