@@ -144,7 +144,8 @@ describe("ConnectView: key handling, races and the simulator", () => {
       type: "simulation.finished",
       id: "run-1",
       summary: {
-        scenario: "entra", dialect: "default", target: "x", users: 10, seed: 1, roles: { member: 8, admin: 2, missing: 0, invalid: 0 },
+        scenario: "entra", dialect: "default", setup: "guide", employeeTypeAt: "custom", notes: [], target: "x", users: 10, seed: 1,
+        roles: { member: 8, admin: 2, missing: 0, invalid: 0, miscased: 0 },
         outcome: "failed", stopReason: null, steps: 20, passed: 18, failed: 2, skipped: 0, throttled: 0, waitedMs: 0, durationMs: 1500, rate: 0,
         startedAt: "2026-01-01T00:00:00Z",
         failures: [{ index: 3, phase: "update", name: "patch", method: "PATCH", path: "/scim/v2/Users/1", status: 400, latencyMs: 1, verdict: "fail", expected: "200", explanation: "bad op", retries: 0, waitedMs: 0 }],
