@@ -479,9 +479,16 @@ pub(super) fn okta_password(input: &CheckInput<'_>) -> CheckItem {
         if !on_updates.is_empty() {
             carried.push(count(on_updates.len(), "update", "updates"));
         }
+        // On updates only a synced password arrives; on creates okta's SCIM reference also has
+        // it send a random one, so the summary says "looks" and the fix covers both.
+        let verdict = if on_updates.is_empty() {
+            "Sync Password looks enabled"
+        } else {
+            "Sync Password is on"
+        };
         return PASSWORD.warn(
             format!(
-                "okta sent a password on {} (latest {}): Sync Password is on, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it",
+                "okta sent a password on {} (latest {}): {verdict}, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it",
                 carried.join(" and "),
                 id_ref(last)
             ),
@@ -489,7 +496,7 @@ pub(super) fn okta_password(input: &CheckInput<'_>) -> CheckItem {
                 .iter()
                 .chain(&on_updates)
                 .map(|e| e.summary.id),
-            "in the okta app open Provisioning → To App → Edit, untick Sync Password and Save (the guide disables it: users sign in with SAML, not with a password of the app)",
+            "in the okta app open Provisioning → To App → Edit, untick Sync Password and Save (the guide disables it: users sign in with SAML, not with a password of the app); if it is already unticked, a password on creates only is the random one okta may still send, which the app should ignore",
         );
     }
     if creates.is_empty() {
@@ -845,7 +852,7 @@ mod tests {
         assert_eq!(item.status, Warn);
         assert_eq!(
             item.summary,
-            "okta sent a password on 1 of 2 creates (latest #3): Sync Password is on, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it"
+            "okta sent a password on 1 of 2 creates (latest #3): Sync Password looks enabled, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it"
         );
         assert_eq!(item.evidence, vec![3]);
         let fix = item.fix.unwrap_or_default();
@@ -896,7 +903,7 @@ mod tests {
         assert_eq!(item.status, Warn);
         assert!(
             item.summary
-                .starts_with("okta sent a password on 1 update (latest #7)"),
+                .starts_with("okta sent a password on 1 update (latest #7): Sync Password is on"),
             "{}",
             item.summary
         );

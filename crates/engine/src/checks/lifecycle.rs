@@ -221,8 +221,11 @@ fn active_gap(input: &CheckInput<'_>) -> Option<ActiveGap> {
 /// `IsSoftDeleted → active` too, and then no deactivation ever reaches the app; pass when the
 /// creates carry `active` or a deactivation arrived; not yet seen before Entra creates a user.
 pub(super) fn entra_active_mapped(input: &CheckInput<'_>) -> CheckItem {
-    let creates = input.of_kind(&[OperationKind::Create]);
-    if creates.is_empty() && input.idp_users().is_empty() {
+    let created = input
+        .of_kind(&[OperationKind::Create])
+        .into_iter()
+        .any(succeeded);
+    if !created && input.idp_users().is_empty() {
         return ACTIVE.not_yet_seen(
             "entra has not created a user yet: its creates show whether IsSoftDeleted → active is still mapped",
         );
@@ -622,6 +625,11 @@ mod tests {
         let body = okta_guide_body("t@okta.local", Some("Admin"));
         let item = entra_active_mapped(&input(Idp::Entra, &[okta_create(3, "u1", &body)], &[]));
         assert_eq!(item.status, NotYetSeen);
+        // A refused create made no user: nothing to judge yet.
+        let mut refused = literal_create(4, "u2");
+        refused.summary.status = 400;
+        let item = entra_active_mapped(&input(Idp::Entra, &[refused], &[]));
+        assert_eq!(item.status, NotYetSeen, "{}", item.summary);
     }
 
     #[test]
