@@ -457,6 +457,32 @@ async fn entra_guide_literal_sends_no_active_and_no_deactivation() {
 }
 
 #[tokio::test]
+async fn a_second_guide_run_matches_and_pushes_the_guides_attributes() {
+    for (scenario, dialect, idp) in [
+        (Scenario::Okta, Dialect::Aiw, "okta"),
+        (Scenario::Okta, Dialect::Oin, "okta"),
+        (Scenario::Entra, Dialect::Default, "entra"),
+        (Scenario::Entra, Dialect::AadOptscim062020, "entra"),
+    ] {
+        let e = TestEngine::start().await;
+        for setup in [Setup::Guide, Setup::GuideLiteral] {
+            let r = simulate_guide(&e, scenario, Some(dialect), setup, None).await;
+            assert_all_green(&r);
+        }
+        let again = simulate_guide(&e, scenario, Some(dialect), Setup::Guide, None).await;
+        assert_all_green(&again);
+        assert!(
+            again
+                .steps
+                .iter()
+                .any(|s| s.name.contains("matched") && s.verdict == Verdict::Pass),
+            "{dialect:?}"
+        );
+        assert_mapping_matches(&e, &again, idp).await;
+    }
+}
+
+#[tokio::test]
 async fn guide_is_the_default_setup() {
     let e = TestEngine::start().await;
     let mut o = local_options(Scenario::Okta, None, 4);
