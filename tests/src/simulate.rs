@@ -1151,6 +1151,24 @@ mod remote {
     }
 
     #[tokio::test]
+    async fn a_strict_engine_refuses_oktas_string_name_and_the_failure_says_why() {
+        let e = TestEngine::strict().await;
+        let mut o = local_options(Scenario::Okta, None, 3);
+        o.setup = Some(Setup::Guide);
+        let r = run_local(&e, &o).await;
+        assert_eq!(r.summary.outcome, Outcome::Failed);
+        let create = r
+            .steps
+            .iter()
+            .find(|s| s.name.starts_with("create ") && s.verdict == Verdict::Fail)
+            .unwrap();
+        assert_eq!(create.status, Some(400));
+        let w = why(create);
+        assert!(w.contains("'name'"), "{w}");
+        assert!(w.contains("accept a string name"), "{w}");
+    }
+
+    #[tokio::test]
     async fn a_create_answer_without_an_id_fails_and_later_steps_are_skipped() {
         let s = scim_app().await;
         Mock::given(method("POST"))
