@@ -186,6 +186,30 @@ async fn attribute_names_in_the_wrong_case_are_misnamed_not_mapped() {
         "{why}"
     );
 
+    // The checklist agrees: the wrong-case name is a failure (with the rename), and no role
+    // value counts as arrived (roles.valid); roles.present leaves the spelling to name-case.
+    let c = e.admin_get("/api/checklist?idp=okta").await;
+    let status = |id: &str| {
+        c.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["id"] == id)
+            .map(|i| i["status"].clone())
+    };
+    assert_eq!(
+        status("attributes.name-case"),
+        Some(json!("fail")),
+        "{}",
+        c.text
+    );
+    assert_eq!(
+        status("roles.valid"),
+        Some(json!("not-yet-seen")),
+        "{}",
+        c.text
+    );
+
     // Entra, custom extension: `EmployeeType`.
     let e = TestEngine::start().await;
     e.get("/Users?filter=userName+eq+%22cf4d78e8-cc4f-4d5d-b8b9-183561c0104a%22")

@@ -156,7 +156,11 @@ async fn compute(state: &AdminState, raw: Option<&str>) -> AdminResult<Checklist
                     .to_owned(),
                 created_by: creators.get(&id).map_or(Idp::Other, |s| Idp::parse(s)),
                 attributes_sent: attribute_paths(create_bodies.get(id.as_str()).unwrap_or(u)),
-                role_raw: role.and_then(|r| r.raw.clone()),
+                // A misnamed role (`Role`) did not arrive for the app: attributes.name-case
+                // reports it, and the role checks must not count it as sent.
+                role_raw: role
+                    .filter(|r| r.status != FieldStatus::Misnamed)
+                    .and_then(|r| r.raw.clone()),
                 role_valid: role.is_none_or(|r| r.status != FieldStatus::Invalid),
                 id,
             })
