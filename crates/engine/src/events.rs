@@ -58,7 +58,8 @@ pub enum EngineEvent {
         /// The run's id.
         id: String,
         /// The outcome, counts and the first failures.
-        summary: SimulationSummary,
+        // Boxed: by far the largest event and a rare one, so the others stay small.
+        summary: Box<SimulationSummary>,
     },
     /// A simulation could not run at all (no step was sent); `GET /api/simulations/{id}`
     /// holds the same error.

@@ -247,7 +247,7 @@ pub async fn start(
                 tracing::info!(id = %run_id, outcome = ?summary.outcome, passed = summary.passed, failed = summary.failed, "simulation finished");
                 events.publish(EngineEvent::SimulationFinished {
                     id: run_id,
-                    summary,
+                    summary: Box::new(summary),
                 });
             }
             Err(e) => {

@@ -396,19 +396,20 @@ fn misnamed_result(field: TargetField, profile_id: &str, m: Misnamed) -> FieldRe
     } else {
         format!("the app gets no {label}")
     };
+    let explanation = format!(
+        "no {label} arrived under '{}', but {} ({}) looks meant for it; names are case-sensitive, so it is not read and {gets}. fix: {}",
+        m.intended,
+        m.path,
+        json_text(&m.raw),
+        rename_fix(profile_id, &m)
+    );
     FieldResult {
         field,
         value: (field == TargetField::Role).then(|| Role::Member.as_str().to_owned()),
-        path: Some(m.path.clone()),
-        raw: Some(m.raw.clone()),
+        path: Some(m.path),
+        raw: Some(m.raw),
         status: FieldStatus::Misnamed,
-        explanation: format!(
-            "no {label} arrived under '{}', but {} ({}) looks meant for it; names are case-sensitive, so it is not read and {gets}. fix: {}",
-            m.intended,
-            m.path,
-            json_text(&m.raw),
-            rename_fix(profile_id, &m)
-        ),
+        explanation,
     }
 }
 
