@@ -10,6 +10,7 @@ pub mod admin_api;
 pub mod auth;
 pub mod capture;
 pub mod checks;
+pub mod client;
 pub mod config;
 pub mod events;
 pub mod host;
