@@ -19,6 +19,9 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 pub const MAX_PAGE_SIZE: usize = 1000;
 /// Base path of the SCIM API.
 pub const SCIM_BASE_PATH: &str = "/scim/v2";
+/// Default time budget of a list request no index can answer (a scan of the resource type):
+/// past it the answer is `503` with `Retry-After`, so such a request stays under a second.
+pub const DEFAULT_SCAN_BUDGET: std::time::Duration = std::time::Duration::from_millis(800);
 
 /// The SCIM base URL on a bound address, e.g. `http://127.0.0.1:8787/scim/v2`.
 pub fn scim_base_url(addr: SocketAddr) -> String {
@@ -53,6 +56,9 @@ pub struct EngineConfig {
     pub admin_allowed_origins: Vec<String>,
     /// A built UI (`ui/dist`, with `index.html`) to serve at `/` of the admin listener.
     pub ui_dir: Option<PathBuf>,
+    /// How long a list request that no index answers may scan before it answers `503` with
+    /// `Retry-After` (see `scim_api/list.rs`).
+    pub scan_budget: std::time::Duration,
 }
 
 impl EngineConfig {
@@ -73,6 +79,7 @@ impl EngineConfig {
             shutdown_grace: crate::SHUTDOWN_GRACE,
             admin_allowed_origins: Vec::new(),
             ui_dir: None,
+            scan_budget: DEFAULT_SCAN_BUDGET,
         }
     }
 }
@@ -98,6 +105,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("admin_allowed_origins", &self.admin_allowed_origins)
             .field("ui_dir", &self.ui_dir)
+            .field("scan_budget", &self.scan_budget)
             .finish()
     }
 }

@@ -208,6 +208,7 @@ impl Engine {
             settings: settings.clone(),
             body_limit: config.body_limit,
             capture: capture::Capture::new(sink, config.body_limit, config.capture_body_cap),
+            scans: scim_api::ScanGate::new(config.scan_budget),
         };
         let bind = |addr: SocketAddr| async move {
             let l = tokio::net::TcpListener::bind(addr)

@@ -13,18 +13,22 @@ use super::ScimState;
 use super::context::RequestCtx;
 use super::extract::ListParams;
 use super::render::render;
-use super::response::{ApiResult, scim_json};
+use super::response::{ApiError, ApiResult, scim_json};
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::store::Conn;
 use crate::store::members;
 use crate::store::resources::{self, IndexHint, SqlOrder, StoredResource};
+use crate::store::scan;
 use axum::http::StatusCode;
 use scimlab_scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use scimlab_scim::schema::LIST_RESPONSE_SCHEMA;
-use scimlab_scim::{ResourceKind, resource};
+use scimlab_scim::{ResourceKind, ScimError, resource};
 use serde_json::{Value, json};
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 fn is_core(path: &AttrPath, kind: ResourceKind) -> bool {
     path.urn
@@ -127,7 +131,7 @@ async fn load_related(
     conn: &mut Conn,
     kind: ResourceKind,
     rows: &[StoredResource],
-) -> Result<HashMap<String, Vec<Value>>, super::response::ApiError> {
+) -> Result<HashMap<String, Vec<Value>>, ApiError> {
     let mut out = HashMap::with_capacity(rows.len());
     match kind {
         ResourceKind::User => {
@@ -145,8 +149,271 @@ async fn load_related(
     Ok(out)
 }
 
+/// Bounds the list requests no index answers (strategy 3): at most one scan at a time per
+/// engine, and each within a time budget counted from the start of the request, waiting for its
+/// turn included. Past the budget the answer is `503` with `Retry-After`, so an unindexed `co`
+/// filter over 100 000 users never holds a reader (or a core) for more than about a second, and
+/// a burst of them queues behind one scan instead of taking every reader from the lookups IdPs
+/// make. A tokio semaphore, not a std mutex: the permit is held across awaits.
+#[derive(Debug)]
+pub struct ScanGate {
+    budget: Duration,
+    one_at_a_time: Semaphore,
+}
+
+impl ScanGate {
+    /// A gate whose scans may run for `budget` each.
+    pub fn new(budget: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            budget,
+            one_at_a_time: Semaphore::new(1),
+        })
+    }
+}
+
+/// Rows read per page of a scan; the budget is checked between pages.
+const SCAN_PAGE: i64 = 500;
+
+/// A scan that ran out of its time budget (or waited past it for its turn): `503`, which
+/// `response.rs` sends with `Retry-After`.
+fn over_budget(budget: Duration, kind: ResourceKind, filter: Option<&str>) -> ApiError {
+    let what = filter.map_or_else(
+        || "this sort order".to_owned(),
+        |f| format!("the filter '{f}'"),
+    );
+    ApiError(ScimError::new(
+        503,
+        None,
+        format!(
+            "{what} needs a scan of every {} that did not finish within the {} ms budget (no index answers it): \
+             filter with eq on id, externalId or {} (alone or and-ed), or retry later",
+            kind.name().to_lowercase(),
+            budget.as_millis(),
+            resources::name_attr(kind),
+        ),
+    ))
+}
+
+/// One resource that matched while a sorted list is collected: what sorting needs, not the row.
+struct Hit {
+    kind: ResourceKind,
+    pk: i64,
+    key: Option<Value>,
+}
+
+/// Collects the matches of a list request in memory bounded by the page, not by the table:
+/// unsorted, only the rows inside the requested window are kept (the rest are counted); sorted,
+/// each match keeps only its sort key and row key, and the page's rows are read again at the end.
+struct Collector<'a> {
+    sort: Option<&'a AttrPath>,
+    descending: bool,
+    offset: usize,
+    count: usize,
+    total: usize,
+    hits: Vec<Hit>,
+    window: Vec<(ResourceKind, StoredResource)>,
+}
+
+impl<'a> Collector<'a> {
+    fn new(p: &'a ListParams, start_index: i64, count: i64) -> Self {
+        Self {
+            sort: p.sort_by.as_ref(),
+            descending: p.descending,
+            offset: usize::try_from(start_index - 1).unwrap_or(usize::MAX),
+            count: usize::try_from(count).unwrap_or(0),
+            total: 0,
+            hits: Vec::new(),
+            window: Vec::new(),
+        }
+    }
+
+    /// A resource matched; `rendered` is what the filter saw.
+    fn offer(&mut self, kind: ResourceKind, row: StoredResource, rendered: &Value) {
+        let position = self.total;
+        self.total += 1;
+        match self.sort {
+            Some(path) => self.hits.push(Hit {
+                kind,
+                pk: row.pk,
+                key: sort_key(rendered, path),
+            }),
+            None => {
+                if position >= self.offset && position - self.offset < self.count {
+                    self.window.push((kind, row));
+                }
+            }
+        }
+    }
+
+    /// The total and the page, rendered with each resource's groups or members.
+    async fn finish(
+        mut self,
+        conn: &mut Conn,
+        base_url: &str,
+    ) -> Result<(usize, Vec<Value>), ApiError> {
+        let total = self.total;
+        let rows: Vec<(ResourceKind, StoredResource)> = if self.sort.is_some() {
+            // A stable sort: equal keys keep the order they were found in (creation order,
+            // Users before Groups for the root search).
+            let descending = self.descending;
+            self.hits.sort_by(|a, b| match (&a.key, &b.key) {
+                (Some(x), Some(y)) => {
+                    let o = compare_values(x, y);
+                    if descending { o.reverse() } else { o }
+                }
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            });
+            let page: Vec<(ResourceKind, i64)> = self
+                .hits
+                .iter()
+                .skip(self.offset)
+                .take(self.count)
+                .map(|h| (h.kind, h.pk))
+                .collect();
+            let mut found: HashMap<(ResourceKind, i64), StoredResource> = HashMap::new();
+            for kind in [ResourceKind::User, ResourceKind::Group] {
+                let pks: Vec<i64> = page
+                    .iter()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, pk)| *pk)
+                    .collect();
+                for r in scan::by_pks(conn, kind, &pks).await? {
+                    found.insert((kind, r.pk), r);
+                }
+            }
+            // A row deleted since it was matched is left out of the page.
+            page.into_iter()
+                .filter_map(|(k, pk)| found.remove(&(k, pk)).map(|r| (k, r)))
+                .collect()
+        } else {
+            self.window
+        };
+        let mut related = HashMap::new();
+        for kind in [ResourceKind::User, ResourceKind::Group] {
+            let of_kind: Vec<StoredResource> = rows
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, r)| r.clone())
+                .collect();
+            if !of_kind.is_empty() {
+                related.extend(load_related(conn, kind, &of_kind).await?);
+            }
+        }
+        let page = rows
+            .iter()
+            .map(|(_, r)| render(r, related.remove(&r.id), base_url))
+            .collect();
+        Ok((total, page))
+    }
+}
+
+/// Feed the resources of `kind` that `filter` matches to `out`: the few rows an index finds,
+/// or (no index) every row, a page at a time, until `deadline`.
+#[allow(clippy::too_many_arguments)]
+async fn collect(
+    conn: &mut Conn,
+    kind: ResourceKind,
+    filter: Option<&Filter>,
+    needs_related: bool,
+    base_url: &str,
+    scan_deadline: Option<Instant>,
+    out: &mut Collector<'_>,
+) -> Result<(), Stop> {
+    let mut evaluate = async |conn: &mut Conn, rows: Vec<StoredResource>| {
+        let mut related = if needs_related {
+            load_related(conn, kind, &rows).await?
+        } else {
+            HashMap::new()
+        };
+        for r in rows {
+            let v = render(&r, related.remove(&r.id), base_url);
+            if filter.is_none_or(|f| f.matches(&v, kind)) {
+                out.offer(kind, r, &v);
+            }
+        }
+        Ok::<(), ApiError>(())
+    };
+    match (filter.and_then(|f| index_hint(f, kind)), scan_deadline) {
+        (Some(hint), _) => {
+            let rows = resources::lookup(conn, kind, &hint).await?;
+            Ok(evaluate(conn, rows).await?)
+        }
+        (None, deadline) => {
+            let mut after = 0;
+            loop {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Err(Stop::OverBudget);
+                }
+                let rows = scan::after(conn, kind, after, SCAN_PAGE).await?;
+                let Some(last) = rows.last() else {
+                    return Ok(());
+                };
+                after = last.pk;
+                evaluate(conn, rows).await?;
+            }
+        }
+    }
+}
+
+/// Why collecting stopped early: the scan's deadline passed (the caller, which knows the filter
+/// and the budget, answers [`over_budget`]), or any other failure.
+enum Stop {
+    OverBudget,
+    Failed(ApiError),
+}
+
+impl From<ApiError> for Stop {
+    fn from(e: ApiError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<crate::store::StoreError> for Stop {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// Whether a list of `kind` under `filter` has to scan (no index, or a sort SQL cannot do).
+fn must_scan(kind: ResourceKind, filter: Option<&Filter>) -> bool {
+    filter.is_none_or(|f| index_hint(f, kind).is_none())
+}
+
+/// Whether evaluating or sorting needs each candidate's groups or members.
+fn needs_related(filter: Option<&Filter>, p: &ListParams) -> bool {
+    filter.is_some_and(mentions_related)
+        || p.sort_by.as_ref().is_some_and(|s| {
+            s.name.eq_ignore_ascii_case("groups") || s.name.eq_ignore_ascii_case("members")
+        })
+}
+
+/// Run `work` (which scans) inside the gate: wait for the one scan slot until the deadline,
+/// and turn a deadline passed anywhere into the `503` naming the budget.
+async fn within_budget<T>(
+    gate: &ScanGate,
+    deadline: Instant,
+    kind: ResourceKind,
+    p: &ListParams,
+    work: impl Future<Output = Result<T, Stop>>,
+) -> Result<T, ApiError> {
+    let over = || over_budget(gate.budget, kind, p.filter.as_deref().map(str::trim));
+    let Ok(Ok(_permit)) =
+        tokio::time::timeout_at(deadline.into(), gate.one_at_a_time.acquire()).await
+    else {
+        return Err(over());
+    };
+    match work.await {
+        Ok(t) => Ok(t),
+        Err(Stop::OverBudget) => Err(over()),
+        Err(Stop::Failed(e)) => Err(e),
+    }
+}
+
 /// Run a list request and build the ListResponse.
 pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListParams) -> ApiResult {
+    let started = Instant::now();
     let filter = match p.filter.as_deref().map(str::trim) {
         Some(f) if !f.is_empty() => Some(ctx.with_quirks(|q| Filter::parse(f, kind, q))?),
         _ => None,
@@ -175,58 +442,40 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
             (usize::try_from(total).unwrap_or(0), page)
         }
         _ => {
-            let candidates = match filter.as_ref().and_then(|f| index_hint(f, kind)) {
-                Some(hint) => resources::lookup(&mut conn, kind, &hint).await?,
-                None => resources::scan(&mut conn, kind).await?,
-            };
-            let needs_related = filter.as_ref().is_some_and(mentions_related)
-                || p.sort_by.as_ref().is_some_and(|s| {
-                    s.name.eq_ignore_ascii_case("groups") || s.name.eq_ignore_ascii_case("members")
-                });
-            let mut related = if needs_related {
-                load_related(&mut conn, kind, &candidates).await?
+            let related = needs_related(filter.as_ref(), &p);
+            let mut out = Collector::new(&p, start_index, count);
+            if must_scan(kind, filter.as_ref()) {
+                let deadline = started + s.scans.budget;
+                within_budget(&s.scans, deadline, kind, &p, async {
+                    collect(
+                        &mut conn,
+                        kind,
+                        filter.as_ref(),
+                        related,
+                        &ctx.base_url,
+                        Some(deadline),
+                        &mut out,
+                    )
+                    .await?;
+                    Ok(out.finish(&mut conn, &ctx.base_url).await?)
+                })
+                .await?
             } else {
-                HashMap::new()
-            };
-            let mut matched: Vec<(&StoredResource, Value)> = candidates
-                .iter()
-                .map(|r| (r, render(r, related.remove(&r.id), &ctx.base_url)))
-                .filter(|(_, v)| filter.as_ref().is_none_or(|f| f.matches(v, kind)))
-                .collect();
-            if let Some(sort) = &p.sort_by {
-                let keys: Vec<Option<Value>> =
-                    matched.iter().map(|(_, v)| sort_key(v, sort)).collect();
-                let mut order: Vec<usize> = (0..matched.len()).collect();
-                order.sort_by(|&a, &b| match (&keys[a], &keys[b]) {
-                    (Some(x), Some(y)) => {
-                        let o = compare_values(x, y);
-                        if p.descending { o.reverse() } else { o }
-                    }
-                    (Some(_), None) => Ordering::Less,
-                    (None, Some(_)) => Ordering::Greater,
-                    (None, None) => Ordering::Equal,
-                });
-                let mut slots: Vec<Option<(&StoredResource, Value)>> =
-                    matched.into_iter().map(Some).collect();
-                matched = order.into_iter().filter_map(|i| slots[i].take()).collect();
+                if let Err(Stop::Failed(e)) = collect(
+                    &mut conn,
+                    kind,
+                    filter.as_ref(),
+                    related,
+                    &ctx.base_url,
+                    None,
+                    &mut out,
+                )
+                .await
+                {
+                    return Err(e);
+                }
+                out.finish(&mut conn, &ctx.base_url).await?
             }
-            let total = matched.len();
-            let page_rows: Vec<(&StoredResource, Value)> = matched
-                .into_iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .take(usize::try_from(count).unwrap_or(0))
-                .collect();
-            let page = if needs_related {
-                page_rows.into_iter().map(|(_, v)| v).collect()
-            } else {
-                let rows: Vec<StoredResource> =
-                    page_rows.iter().map(|(r, _)| (*r).clone()).collect();
-                let mut rel = load_related(&mut conn, kind, &rows).await?;
-                rows.iter()
-                    .map(|r| render(r, rel.remove(&r.id), &ctx.base_url))
-                    .collect()
-            };
-            (total, page)
         }
     };
 
@@ -258,50 +507,51 @@ fn list_response(
 ///
 /// The filter is parsed once per resource type (each against its own schema); matches are
 /// listed Users first, then Groups, each in creation order, unless `sortBy` orders them all.
-/// Rare in IdP traffic (peer test suites send it), so it takes the simple path: every
-/// candidate is rendered with its groups or members, then filtered, sorted and paged.
+/// Rare in IdP traffic (peer test suites send it); it takes the same bounded path as a list
+/// (indexed lookups where the filter allows, else a scan within the budget).
 pub async fn run_all(s: &ScimState, ctx: &RequestCtx, p: ListParams) -> ApiResult {
+    let started = Instant::now();
     let start_index = p.start_index.unwrap_or(1).max(1);
     let count = p
         .count
         .unwrap_or(DEFAULT_PAGE_SIZE as i64)
         .clamp(0, MAX_PAGE_SIZE as i64);
-    let mut conn = s.store.read.acquire().await?;
-    let mut matched: Vec<Value> = Vec::new();
+    let mut filters = Vec::new();
     for kind in [ResourceKind::User, ResourceKind::Group] {
         let filter = match p.filter.as_deref().map(str::trim) {
             Some(f) if !f.is_empty() => Some(ctx.with_quirks(|q| Filter::parse(f, kind, q))?),
             _ => None,
         };
-        let candidates = match filter.as_ref().and_then(|f| index_hint(f, kind)) {
-            Some(hint) => resources::lookup(&mut conn, kind, &hint).await?,
-            None => resources::scan(&mut conn, kind).await?,
-        };
-        let mut related = load_related(&mut conn, kind, &candidates).await?;
-        matched.extend(
-            candidates
-                .iter()
-                .map(|r| render(r, related.remove(&r.id), &ctx.base_url))
-                .filter(|v| filter.as_ref().is_none_or(|f| f.matches(v, kind))),
-        );
+        filters.push((kind, filter));
     }
-    if let Some(sort) = &p.sort_by {
-        // A stable sort keeps Users-then-Groups creation order among equal keys.
-        matched.sort_by(|a, b| match (sort_key(a, sort), sort_key(b, sort)) {
-            (Some(x), Some(y)) => {
-                let o = compare_values(&x, &y);
-                if p.descending { o.reverse() } else { o }
-            }
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        });
-    }
-    let total = matched.len();
-    let page: Vec<Value> = matched
-        .into_iter()
-        .skip(usize::try_from(start_index - 1).unwrap_or(usize::MAX))
-        .take(usize::try_from(count).unwrap_or(0))
-        .collect();
+    let mut conn = s.store.read.acquire().await?;
+    let mut out = Collector::new(&p, start_index, count);
+    let deadline = started + s.scans.budget;
+    let scans = filters.iter().any(|(k, f)| must_scan(*k, f.as_ref()));
+    let work = async {
+        for (kind, filter) in &filters {
+            let related = needs_related(filter.as_ref(), &p);
+            collect(
+                &mut conn,
+                *kind,
+                filter.as_ref(),
+                related,
+                &ctx.base_url,
+                Some(deadline),
+                &mut out,
+            )
+            .await?;
+        }
+        Ok(out.finish(&mut conn, &ctx.base_url).await?)
+    };
+    let (total, page) = if scans {
+        within_budget(&s.scans, deadline, ResourceKind::User, &p, work).await?
+    } else {
+        match work.await {
+            Ok(t) => t,
+            Err(Stop::Failed(e)) => return Err(e),
+            Err(Stop::OverBudget) => unreachable!("only scans have a deadline"),
+        }
+    };
     Ok(list_response(total, start_index, page, &p))
 }

@@ -14,6 +14,7 @@ mod resources;
 pub mod response;
 
 pub use context::{AppliedQuirks, AuthPassed, RequestCtx};
+pub use list::ScanGate;
 pub use render::now;
 
 use crate::config::SCIM_BASE_PATH;
@@ -37,6 +38,8 @@ pub struct ScimState {
     pub body_limit: usize,
     /// The capture middleware's state (records every exchange).
     pub capture: crate::capture::Capture,
+    /// Bounds list requests that no index answers (one scan at a time, within a time budget).
+    pub scans: Arc<ScanGate>,
 }
 
 /// The SCIM router (without binding a socket), for `serve` and for in-process tests.

@@ -2,7 +2,10 @@
 //!
 //! `ApiError` is the third error layer: it wraps `ScimError` (protocol) and `StoreError`
 //! (storage) and renders every failure as an RFC 7644 §3.12 body. 4xx bodies carry their detail;
-//! 5xx bodies say "internal error" and the cause goes to the log, never to the client.
+//! 5xx bodies say "internal error" and the cause goes to the log, never to the client — except
+//! `503`, which says what was busy and comes with `Retry-After`: a store that stays busy past
+//! [`crate::store::BUSY_TIMEOUT`] (the writer held, `SQLITE_BUSY`, a reader pool exhausted) and a
+//! scan over its time budget (`list.rs`) are temporary, and a client should come back, not give up.
 
 use crate::store::StoreError;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -12,6 +15,9 @@ use serde_json::Value;
 
 /// The SCIM media type, sent on every response with a body.
 pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
+
+/// `Retry-After` (seconds) on every `503` of the SCIM listener.
+pub const RETRY_AFTER_SECS: u64 = 2;
 
 /// An error at the HTTP edge of the SCIM listener.
 #[derive(Debug)]
@@ -29,11 +35,36 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { field, value } => Self(ScimError::uniqueness(format!(
                 "{field} '{value}' is already in use (compared case-insensitively): choose another {field} or update the existing resource"
             ))),
+            StoreError::Sqlx(e) if is_busy(&e) => {
+                tracing::warn!(error = %e, "store busy while serving a scim request: 503");
+                Self(ScimError::new(
+                    503,
+                    None,
+                    format!(
+                        "the database is busy (no connection free within {} s): retry after {RETRY_AFTER_SECS} s",
+                        crate::store::BUSY_TIMEOUT.as_secs()
+                    ),
+                ))
+            }
             other => {
                 tracing::error!(error = %other, "store failure while serving a scim request");
                 Self(ScimError::internal())
             }
         }
+    }
+}
+
+/// Whether a database error is temporary contention rather than a fault: no pooled connection
+/// free in time, the pool closing (shutdown), or SQLite's `SQLITE_BUSY` / `SQLITE_LOCKED` (any
+/// extended code of either).
+pub fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i64>().ok())
+            .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+        _ => false,
     }
 }
 
@@ -51,6 +82,10 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"scimlab\""),
             );
+        }
+        if self.0.status == 503 {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
         }
         resp
     }

@@ -11,6 +11,7 @@ pub mod exchanges;
 pub mod mapping;
 pub mod members;
 pub mod resources;
+pub mod scan;
 pub mod settings;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -49,6 +50,11 @@ pub enum StoreError {
 /// Store result alias.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// How long a request waits for a connection (the single writer, or one of the readers) before
+/// the store counts as busy: the SCIM listener then answers `503` with `Retry-After` instead of
+/// keeping the client waiting (sqlx's own default is 30 s).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The two pools over one database file.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -76,6 +82,7 @@ impl Store {
             .pragma("wal_autocheckpoint", "0");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options.clone())
             .await?;
         let maintenance = SqlitePoolOptions::new()
@@ -85,6 +92,7 @@ impl Store {
         sqlx::migrate!("./migrations").run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options.read_only(true))
             .await?;
         Ok(Self {

@@ -71,7 +71,7 @@ fn str_attr<'a>(attrs: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     attrs.get(key).and_then(Value::as_str)
 }
 
-fn row_to_resource(row: &SqliteRow) -> Result<StoredResource> {
+pub(crate) fn row_to_resource(row: &SqliteRow) -> Result<StoredResource> {
     let id: String = row.try_get("id")?;
     let kind_s: String = row.try_get("kind")?;
     let raw: String = row.try_get("attributes")?;
@@ -94,7 +94,7 @@ fn row_to_resource(row: &SqliteRow) -> Result<StoredResource> {
     })
 }
 
-const COLUMNS: &str = "pk, kind, id, attributes, version, created, last_modified";
+pub(crate) const COLUMNS: &str = "pk, kind, id, attributes, version, created, last_modified";
 
 /// Insert a new resource; a taken unique name or id is [`StoreError::Conflict`].
 pub async fn insert(
