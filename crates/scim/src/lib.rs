@@ -6,8 +6,10 @@
 //! unit-tested beside the code and safe to fuzz. The engine (`scimlab-engine`) does the I/O.
 #![warn(missing_docs)]
 
+pub mod depth;
 pub mod error;
 pub mod filter;
+pub mod names;
 pub mod patch;
 pub mod quirks;
 pub mod resource;

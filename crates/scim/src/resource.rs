@@ -14,6 +14,7 @@ use crate::schema::{
     AttrDef, AttrType, ENTERPRISE_USER_SCHEMA, MICROSOFT_GROUP_SCHEMA, Mutability, ResourceKind,
     Returned, looks_like_schema_urn,
 };
+use crate::{depth, names};
 use serde_json::{Map, Value};
 
 /// Coerce a string boolean (`"True"`, `"false"`) to a boolean, recording the quirk.
@@ -46,6 +47,7 @@ fn unwrap_json_in_string(value: Value, attr_name: &str, quirks: &mut Quirks) -> 
         if (t.starts_with('{') || t.starts_with('['))
             && let Ok(parsed) = serde_json::from_str::<Value>(s)
         {
+            check_unwrapped_depth(&parsed, attr_name)?;
             quirks.tolerate(Quirk::JsonInString, || {
                     ScimError::invalid_value(format!(
                         "'{attr_name}' got a json document inside a string (strict mode): send the object itself"
@@ -55,6 +57,15 @@ fn unwrap_json_in_string(value: Value, attr_name: &str, quirks: &mut Quirks) -> 
         }
     }
     Ok(value)
+}
+
+/// A JSON document unwrapped from a string lands inside the resource: refuse it when it alone
+/// nests deeper than [`depth::MAX_DEPTH`] (the whole resource is checked again after ingest).
+fn check_unwrapped_depth(parsed: &Value, attr_name: &str) -> Result<()> {
+    depth::check_resource(
+        parsed,
+        &format!("the json document inside a string in '{attr_name}'"),
+    )
 }
 
 /// Canonicalise and coerce one element of a complex attribute (an object of sub-attributes).
@@ -165,7 +176,10 @@ fn unwrap_json_in_value(
     let parsed = match obj.get(&key) {
         Some(Value::String(s)) if s.trim_start().starts_with('{') => {
             match serde_json::from_str::<Value>(s) {
-                Ok(Value::Object(inner)) => inner,
+                Ok(Value::Object(inner)) => {
+                    check_unwrapped_depth(&Value::Object(inner.clone()), attr_name)?;
+                    inner
+                }
                 _ => return Ok(obj),
             }
         }
@@ -387,30 +401,37 @@ fn qualify_keys(kind: ResourceKind, obj: Map<String, Value>) -> Map<String, Valu
     out
 }
 
-/// Remove every `password` key (any case, any depth) from an object no schema describes.
-/// Returns whether one was removed. Secrets are never stored, whatever the IdP nests them in.
-fn scrub_passwords(value: &mut Value) -> bool {
+/// Whether an attribute name is a password: `password` in any case, or a qualified or dotted
+/// name ending in it (`urn:…:User:password`, `name.password`) — the names capture redaction
+/// treats as passwords too.
+pub fn is_password_key(key: &str) -> bool {
+    let k = key.trim();
+    let tail = k.rsplit([':', '.']).next().unwrap_or(k);
+    tail.eq_ignore_ascii_case("password")
+}
+
+/// Remove every password attribute ([`is_password_key`]) at any depth of `value`: in the
+/// resource, its extensions, complex attributes and their elements. Returns whether one was
+/// removed. Secrets are never stored, whatever the IdP nests them in.
+pub fn drop_passwords(value: &mut Value) -> bool {
     match value {
-        Value::Object(map) => {
-            let keys: Vec<String> = map
-                .keys()
-                .filter(|k| k.eq_ignore_ascii_case("password"))
-                .cloned()
-                .collect();
-            let mut removed = !keys.is_empty();
-            for k in keys {
-                map.remove(&k);
-            }
-            for v in map.values_mut() {
-                removed |= scrub_passwords(v);
-            }
-            removed
-        }
+        Value::Object(map) => drop_passwords_in(map),
         Value::Array(items) => items
             .iter_mut()
-            .fold(false, |acc, v| scrub_passwords(v) | acc),
+            .fold(false, |acc, v| drop_passwords(v) | acc),
         _ => false,
     }
+}
+
+/// [`drop_passwords`] on an object held as its map.
+pub fn drop_passwords_in(map: &mut Map<String, Value>) -> bool {
+    let before = map.len();
+    map.retain(|k, _| !is_password_key(k));
+    let mut removed = map.len() != before;
+    for v in map.values_mut() {
+        removed |= drop_passwords(v);
+    }
+    removed
 }
 
 /// Read the `schemas` array of a request body; `None` when absent.
@@ -476,7 +497,7 @@ pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Ma
     }
 
     let mut out = Map::with_capacity(obj.len() + 1);
-    for (key, mut val) in qualify_keys(kind, obj) {
+    for (key, val) in qualify_keys(kind, obj) {
         if looks_like_schema_urn(&key) {
             if val.is_null() {
                 quirks.note(Quirk::NullAttribute);
@@ -488,9 +509,6 @@ pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Ma
                     let lower = key.to_ascii_lowercase();
                     if lower.contains(":extension:enterprise:") {
                         quirks.note(Quirk::MalformedEnterpriseUrn);
-                    }
-                    if scrub_passwords(&mut val) {
-                        quirks.note(Quirk::PasswordSent);
                     }
                     (key, val)
                 }
@@ -538,9 +556,6 @@ pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Ma
                     continue;
                 }
                 quirks.note(Quirk::UnknownAttribute);
-                if scrub_passwords(&mut val) {
-                    quirks.note(Quirk::PasswordSent);
-                }
                 out.insert(key, val);
             }
         }
@@ -555,18 +570,24 @@ pub fn ingest(kind: ResourceKind, body: Value, quirks: &mut Quirks) -> Result<Ma
         "schemas".into(),
         schemas.into_iter().map(Value::String).collect(),
     );
+    // Passwords anywhere (an extension, a complex attribute, an element): dropped, labelled.
+    if drop_passwords_in(&mut out) {
+        quirks.note(Quirk::PasswordSent);
+    }
     validate_required(kind, &out)?;
+    depth::check_attributes(&out, &format!("the {}", kind.name().to_ascii_lowercase()))?;
     Ok(out)
 }
 
-/// Check the required attribute of `kind` is a non-empty string (after a create, PUT or PATCH).
+/// Check the required attribute of `kind` is a non-empty string without control characters
+/// (after a create, PUT or PATCH: one answer for all three, see [`names::check_name`]).
 pub fn validate_required(kind: ResourceKind, resource: &Map<String, Value>) -> Result<()> {
     let attr = match kind {
         ResourceKind::User => "userName",
         ResourceKind::Group => "displayName",
     };
     match resource.get(attr) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
+        Some(Value::String(s)) if !s.trim().is_empty() => names::check_name(attr, s),
         Some(other) => Err(ScimError::invalid_value(format!(
             "'{attr}' must be a non-empty string, got {other}"
         ))),
@@ -878,6 +899,105 @@ mod tests {
         assert_eq!(r["urn:example:custom:2.0:User"]["role"], "Admin");
         assert!(labels.contains(&"okta.password-sent"));
         assert!(!r["schemas"].to_string().contains(":User:password"));
+    }
+
+    /// Issue 11 §4: the enterprise extension's `password` used to be stored and returned by GET.
+    #[test]
+    fn passwords_in_known_extensions_and_complex_attributes_are_dropped() {
+        let (r, labels) = ingest_user(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+            "userName": "a",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:password": "S1",
+            ENTERPRISE: {"PASSWORD": "S2", "department": "Ops", "manager": {"value": "m", "password": "S3"}},
+            "name": {"givenName": "A", "password": "S4"},
+            "emails": [{"value": "a@b.c", "Password": "S5"}],
+            "roles": [{"value": "{\"value\":\"Admin\",\"password\":\"S6\"}"}],
+            "x": {"name.password": "S7", "urn:x:password": "S8", "passwordHint": "kept"}
+        }));
+        let r = r.unwrap();
+        let text = Value::Object(r.clone()).to_string();
+        for secret in ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8"] {
+            assert!(!text.contains(secret), "{secret} stored: {text}");
+        }
+        assert_eq!(r[ENTERPRISE]["department"], "Ops");
+        assert_eq!(
+            r["x"]["passwordHint"], "kept",
+            "only password names are dropped"
+        );
+        assert!(labels.contains(&"okta.password-sent"));
+    }
+
+    #[test]
+    fn password_names() {
+        for k in [
+            "password",
+            "Password",
+            " PASSWORD ",
+            "urn:ietf:params:scim:schemas:core:2.0:User:password",
+            "name.password",
+        ] {
+            assert!(is_password_key(k), "{k}");
+        }
+        for k in ["passwords", "oldPassword", "passwordHint", "pass"] {
+            assert!(!is_password_key(k), "{k}");
+        }
+    }
+
+    /// `{"a": {"a": … 1}}` with `n` objects.
+    fn nested(n: usize) -> Value {
+        let mut v = json!(1);
+        for _ in 0..n {
+            v = json!({ "a": v });
+        }
+        v
+    }
+
+    /// Issue 11 §3: a create ~126 levels deep was accepted and broke every read.
+    #[test]
+    fn resources_deeper_than_the_limit_are_refused_naming_it() {
+        let limit = crate::depth::MAX_DEPTH;
+        // The resource object is level 1: an attribute may hold `limit - 1` more levels.
+        let ok = json!({"schemas": [], "userName": "a", "deep": nested(limit - 1)});
+        assert!(ingest_user(ok).0.is_ok());
+        for body in [
+            json!({"schemas": [], "userName": "a", "deep": nested(limit)}),
+            json!({"schemas": [], "userName": "a", "deep": nested(120)}),
+            json!({"schemas": [], "userName": "a", ENTERPRISE: {"x": nested(limit - 1)}}),
+            json!({"schemas": [], "userName": "a", "urn:example:ext:2.0:User": {"x": nested(limit - 1)}}),
+            json!({"schemas": [], "userName": "a", "roles": [{"value": nested(limit).to_string()}]}),
+            json!({"schemas": [], "userName": "a", "roles": nested(limit).to_string()}),
+        ] {
+            let e = ingest_user(body.clone()).0.unwrap_err();
+            assert_eq!(e.status, 400, "{body}");
+            assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidValue));
+            assert!(e.detail.contains("32 levels"), "{}", e.detail);
+        }
+    }
+
+    /// Issue 11 §7: one answer for a control character in a name, naming it and its position.
+    #[test]
+    fn control_characters_in_unique_names_are_refused() {
+        let e = ingest_user(json!({"schemas": [], "userName": "ab\u{0}c"}))
+            .0
+            .unwrap_err();
+        assert_eq!(e.scim_type, Some(crate::error::ScimType::InvalidValue));
+        assert!(
+            e.detail.contains("'userName'")
+                && e.detail.contains("U+0000")
+                && e.detail.contains("character 3"),
+            "{}",
+            e.detail
+        );
+        let e = ingest(
+            ResourceKind::Group,
+            json!({"schemas": [], "displayName": "Ops\nTeam"}),
+            &mut Quirks::new(Mode::Tolerant),
+        )
+        .unwrap_err();
+        assert!(e.detail.contains("U+000A"), "{}", e.detail);
+        // Control characters elsewhere are data, stored as sent.
+        let (r, _) = ingest_user(json!({"schemas": [], "userName": "a", "title": "x\ty"}));
+        assert_eq!(r.unwrap()["title"], "x\ty");
     }
 
     #[test]

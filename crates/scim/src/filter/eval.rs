@@ -5,13 +5,15 @@
 //!   qualified with the resource's core schema URN means the top-level attribute;
 //! - on a multi-valued attribute a comparison is true when any value matches; `emails eq "x"`
 //!   (no sub-attribute) compares each element's `value`;
-//! - strings compare case-insensitively unless the schema says `caseExact`; `dateTime`
+//! - strings compare case-insensitively (Unicode-normalised and case-folded, as unique names
+//!   are: see `crate::names`) unless the schema says `caseExact`; `dateTime`
 //!   attributes compare as instants; numbers numerically; booleans only with `eq`/`ne` (a
 //!   stored `"True"` string equals `true`);
 //! - `ne` is the negation of `eq` (so it is true on a missing attribute); `eq null` / `ne null`
 //!   mean not present / present; `pr` means present and not empty.
 
 use super::{AttrPath, CompValue, CompareOp, Filter};
+use crate::names;
 use crate::schema::{AttrDef, AttrType, ResourceKind};
 use chrono::DateTime;
 use serde_json::{Map, Number, Value};
@@ -205,11 +207,14 @@ fn bool_op(op: CompareOp, attr: bool, value: bool) -> bool {
     }
 }
 
+/// Case-insensitive strings compare by their [`names::fold`] (Unicode normalisation plus case
+/// folding), the same key the store's unique index uses: `userName eq "José"` finds the user
+/// whichever normal form either side was sent in, exactly as uniqueness decides.
 fn string_op(op: CompareOp, attr: &str, value: &str, case_exact: bool) -> bool {
     let (a, v) = if case_exact {
         (attr.to_owned(), value.to_owned())
     } else {
-        (attr.to_lowercase(), value.to_lowercase())
+        (names::fold(attr), names::fold(value))
     };
     match op {
         CompareOp::Co => a.contains(&v),
@@ -366,6 +371,27 @@ mod tests {
             (r#"name.familyName eq "JENSEN""#, true),
             (r#"department eq "r&d""#, true),
         ]);
+    }
+
+    /// Issue 11 §7: `eq` agrees with the store's uniqueness: NFC/NFD and the Kelvin sign.
+    #[test]
+    fn case_insensitive_strings_compare_unicode_normalised_and_folded() {
+        let u = json!({"userName": "Jos\u{e9}@example.com", "displayName": "\u{212A}elvin",
+                       "title": "Stra\u{df}e", "externalId": "Jos\u{e9}"});
+        for (input, want) in [
+            ("userName eq \"jose\u{301}@EXAMPLE.com\"", true),
+            ("userName eq \"jos\u{e9}@example.com\"", true),
+            ("userName eq \"jose@example.com\"", false),
+            ("userName sw \"JOSE\u{301}\"", true),
+            ("displayName eq \"kelvin\"", true),
+            ("displayName eq \"KELVIN\"", true),
+            ("title eq \"STRASSE\"", true),
+            // caseExact attributes still compare exactly.
+            ("externalId eq \"Jose\u{301}\"", false),
+            ("externalId eq \"Jos\u{e9}\"", true),
+        ] {
+            assert_eq!(check(User, &u, input), want, "{input}");
+        }
     }
 
     #[test]

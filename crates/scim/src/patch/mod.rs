@@ -27,8 +27,9 @@ mod tests;
 use crate::error::{Result, ScimError, ScimType};
 use crate::filter::{self, PatchPath};
 use crate::quirks::{Mode, Quirk, Quirks};
-use crate::resource::{find_key, json_kind};
+use crate::resource::{self, find_key, json_kind};
 use crate::schema::{PATCH_OP_SCHEMA, ResourceKind};
+use crate::{depth, names};
 use serde_json::{Map, Value};
 
 /// The three PATCH operations (case-insensitive on the wire).
@@ -127,16 +128,40 @@ pub fn parse_patch(
 /// Apply `ops` in order to `resource` (a full stored resource, including `id`, `schemas`, and for
 /// groups `members`), recording quirks. On error `resource` may be partly modified: callers apply
 /// to a copy and discard it on failure (all-or-nothing per RFC 7644 §3.5.2).
+///
+/// Whatever the paths and values, the result holds no password at any depth (a path into an
+/// extension such as `urn:…:enterprise:2.0:User:password`, or a value object carrying one: they
+/// are dropped and labelled `okta.password-sent`), and it nests no deeper than
+/// [`depth::MAX_DEPTH`] (else `400 invalidValue` naming the limit); its unique name holds no
+/// control character ([`names::check_name`], the same answer as on create).
 pub fn apply_patch(
     resource: &mut Map<String, Value>,
     ops: &[PatchOperation],
     kind: ResourceKind,
     quirks: &mut Quirks,
 ) -> Result<()> {
+    // A password stored by an older version goes too, silently: this request did not send it.
+    resource::drop_passwords_in(resource);
     for op in ops {
         apply::apply_operation(resource, op, kind, quirks)?;
     }
-    Ok(())
+    if resource::drop_passwords_in(resource) {
+        quirks.note(Quirk::PasswordSent);
+    }
+    let name_attr = match kind {
+        ResourceKind::User => "userName",
+        ResourceKind::Group => "displayName",
+    };
+    if let Some(Value::String(name)) = resource.get(name_attr) {
+        names::check_name(name_attr, name)?;
+    }
+    depth::check_attributes(
+        resource,
+        &format!(
+            "the {} this patch would produce",
+            kind.name().to_ascii_lowercase()
+        ),
+    )
 }
 
 /// Look up a member of the envelope case-insensitively, labelling a spelling other than the RFC's.
@@ -185,6 +210,9 @@ fn parse_operation(
         }
     };
     let value = field(obj, "value", quirks).cloned();
+    if let Some(v) = &value {
+        depth::check_resource(v, &format!("the 'value' of operation {n}"))?;
+    }
     let verb = op.as_str();
     match (op, &path, &value) {
         (OpKind::Add | OpKind::Replace, _, None) => Err(ScimError::invalid_syntax(format!(

@@ -1048,3 +1048,132 @@ fn never_panics_on_odd_input() {
         ])),
     );
 }
+
+/// Issue 11 §4: a password never lands in the resource, whatever the path or value carries it.
+#[test]
+fn passwords_in_extensions_values_and_elements_are_dropped() {
+    let custom = "urn:ietf:params:scim:schemas:extension:Contoso:2.0:User";
+    for ops in [
+        json!([{"op": "replace", "path": format!("{ENT}:password"), "value": "S1"}]),
+        json!([{"op": "add", "path": format!("{ENT}:PASSWORD"), "value": "S1"}]),
+        json!([{"op": "replace", "path": format!("{custom}:password"), "value": "S1"}]),
+        json!([{"op": "replace", "value": {format!("{ENT}:password"): "S1"}}]),
+        json!([{"op": "replace", "value": {ENT: {"department": "Ops", "Password": "S1"}}}]),
+        json!([{"op": "add", "path": ENT, "value": {"password": "S1"}}]),
+        json!([{"op": "add", "path": custom, "value": {"nested": [{"pAssWord": "S1"}]}}]),
+        json!([{"op": "replace", "path": "name", "value": {"givenName": "A", "password": "S1"}}]),
+        json!([{"op": "add", "path": "emails", "value": [{"value": "x@y", "password": "S1"}]}]),
+        json!([{"op": "replace", "path": "emails[type eq \"work\"].password", "value": "S1"}]),
+        json!([{"op": "replace", "value": {"name.password": "S1"}}]),
+        json!([{"op": "add", "path": "x-custom", "value": {"password": "S1"}}]),
+    ] {
+        let (res, labels) = patch(user(), ResourceKind::User, ops.clone());
+        let text = Value::Object(res).to_string();
+        assert!(!text.contains("S1"), "{ops}: stored {text}");
+        assert!(
+            !text.to_ascii_lowercase().contains("password"),
+            "{ops}: {text}"
+        );
+        assert!(labels.contains(&"okta.password-sent"), "{ops}: {labels:?}");
+    }
+}
+
+#[test]
+fn a_password_stored_by_an_older_version_goes_silently() {
+    let mut old = user();
+    old.insert(
+        ENT.into(),
+        json!({"password": "legacy", "department": "Ops"}),
+    );
+    let (res, labels) = patch(
+        old,
+        ResourceKind::User,
+        json!([{"op": "replace", "path": "title", "value": "Dr"}]),
+    );
+    assert!(!Value::Object(res.clone()).to_string().contains("legacy"));
+    assert_eq!(res[ENT]["department"], "Ops");
+    assert!(!labels.contains(&"okta.password-sent"), "{labels:?}");
+}
+
+/// `{"a": {"a": … 1}}` with `n` objects.
+fn nested(n: usize) -> Value {
+    let mut v = json!(1);
+    for _ in 0..n {
+        v = json!({ "a": v });
+    }
+    v
+}
+
+/// Issue 11 §3: nothing a PATCH produces may be too deep to read back.
+#[test]
+fn values_and_results_deeper_than_the_limit_are_refused_naming_it() {
+    let limit = crate::depth::MAX_DEPTH;
+    // A value that alone crosses the limit: refused while parsing, naming the operation.
+    let e = patch_err(
+        user(),
+        ResourceKind::User,
+        Mode::Tolerant,
+        json!([{"op": "add", "path": "x", "value": nested(limit + 1)}]),
+    );
+    assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
+    assert!(
+        e.detail.contains("operation 1") && e.detail.contains("32 levels"),
+        "{}",
+        e.detail
+    );
+    // A value under the limit that lands too deep (inside an extension): refused after applying.
+    let e = patch_err(
+        user(),
+        ResourceKind::User,
+        Mode::Tolerant,
+        json!([{"op": "add", "path": "urn:example:custom:2.0:User:deep", "value": nested(limit - 1)}]),
+    );
+    assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
+    assert!(
+        e.detail.contains("32 levels") && e.detail.contains("urn:example:custom:2.0:User.deep"),
+        "{}",
+        e.detail
+    );
+    // At the limit it is accepted.
+    let (res, _) = patch(
+        user(),
+        ResourceKind::User,
+        json!([{"op": "add", "path": "x", "value": nested(limit - 1)}]),
+    );
+    assert_eq!(crate::depth::depth_up_to(&Value::Object(res), 64), limit);
+    // JSON in a string is unwrapped, so it counts too.
+    let deep_text = nested(limit + 1).to_string();
+    let e = patch_err(
+        user(),
+        ResourceKind::User,
+        Mode::Tolerant,
+        json!([{"op": "add", "path": "roles", "value": [{"value": deep_text}]}]),
+    );
+    assert!(
+        e.detail.contains("inside a string in 'roles'") && e.detail.contains("32 levels"),
+        "{}",
+        e.detail
+    );
+}
+
+/// Issue 11 §7: the same answer to a control character in a name on PATCH as on create.
+#[test]
+fn control_characters_in_names_are_refused() {
+    for (res, kind, path) in [
+        (user(), ResourceKind::User, "userName"),
+        (group(), ResourceKind::Group, "displayName"),
+    ] {
+        let e = patch_err(
+            res.clone(),
+            kind,
+            Mode::Tolerant,
+            json!([{"op": "replace", "path": path, "value": "bad\u{0}name"}]),
+        );
+        assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
+        assert!(
+            e.detail.contains("U+0000") && e.detail.contains("character 4"),
+            "{}",
+            e.detail
+        );
+    }
+}
