@@ -48,9 +48,13 @@ const KNOWN_SCHEMES: &[&str] = &[
 ///   and an unrecognised first word is not shown (`[unrecognised scheme] …abcd`, scheme
 ///   `other`). The summary describes the first `Authorization` header; `matched` is
 ///   `auth_matched` as given. Without the header, scheme and last4 are `None`.
-/// - `Cookie`, `Set-Cookie`, `Proxy-Authorization`, `X-Api-Key`, `Api-Key`, `X-Auth-Token`, and
-///   any header whose name contains `token`, `secret`, `password`, `passwd`, `apikey`,
-///   `api-key`, `api_key` or `cookie`, become `[redacted]`.
+/// - Every other credential-looking header becomes `[redacted]` ([`is_secret_name`]): names
+///   containing `auth` (`Proxy-Authorization`, `X-Forwarded-Authorization`,
+///   `X-Original-Authorization`, `X-Auth-Token`), `token`, `key` (`X-Api-Key`), `secret`,
+///   `password`/`passwd`/`pwd`, `cookie` (`Cookie`, `Set-Cookie`), `jwt`
+///   (`Cf-Access-Jwt-Assertion`), `session`, `signature`, `credential`, `assertion`, `saml`,
+///   `bearer` or `private`. Harmless names keep their value (`Connection: keep-alive`,
+///   `Keep-Alive`, `User-Agent`, `X-Forwarded-For`, …).
 /// - Other values are kept; non-UTF-8 bytes are replaced (lossy).
 ///
 /// Order is the `HeaderMap`'s: arrival order, with repeated values of one name kept together.
@@ -122,20 +126,12 @@ pub fn redact_json(mut value: Value) -> Value {
     value
 }
 
-/// Query parameter names whose values are secrets (a login URL or a key pasted into a URL).
-const SECRET_PARAMETERS: &[&str] = &[
-    "token",
-    "access_token",
-    "api_key",
-    "apikey",
-    "key",
-    "password",
-    "secret",
-    "client_secret",
-];
-
 /// A raw query string with the values of secret-looking parameters replaced (names and order
-/// kept, the rest byte for byte).
+/// kept, the rest byte for byte): a login URL or a key pasted into the tenant URL. A parameter
+/// is secret by the same rule as a header ([`is_secret_name`]: `token`, `access_token`,
+/// `api_key`, `client_secret`, `password`, `X-Amz-Signature`, `sig`, `code`, …); the parameters
+/// SCIM defines (`filter`, `startIndex`, `count`, `sortBy`, `sortOrder`, `attributes`,
+/// `excludedAttributes`) and Entra's `aadOptscim062020` never are.
 pub fn redact_query(query: &str) -> String {
     if query.is_empty() {
         return String::new();
@@ -149,7 +145,7 @@ pub fn redact_query(query: &str) -> String {
                 .next()
                 .unwrap_or_default()
                 .to_ascii_lowercase();
-            if part.contains('=') && SECRET_PARAMETERS.contains(&decoded.as_str()) {
+            if part.contains('=') && is_secret_name(&decoded) {
                 format!(
                     "{name}={}",
                     REDACTED.replace('[', "%5B").replace(']', "%5D")
@@ -222,14 +218,39 @@ fn known_scheme(word: &str) -> Option<&'static str> {
         .find(|s| s.eq_ignore_ascii_case(word))
 }
 
+/// Parts of a header or query parameter name that mark its value as a credential. Broad on
+/// purpose: a harmless header shown as `[redacted]` costs a little evidence, a credential shown
+/// in clear leaks it to everyone who sees the capture (or an export of it).
+const SECRET_NAME_PARTS: &[&str] = &[
+    "auth",
+    "token",
+    "key",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "cookie",
+    "jwt",
+    "session",
+    "signature",
+    "credential",
+    "assertion",
+    "saml",
+    "bearer",
+    "private",
+];
+
+/// Whole names too short (or too common as parts) to search for inside other names.
+const SECRET_NAMES: &[&str] = &["sig", "code", "pass", "sid", "otp"];
+
+/// Whether a header or query parameter named `name` (any case) carries a credential.
+pub fn is_secret_name(name: &str) -> bool {
+    let name = name.trim().to_ascii_lowercase();
+    SECRET_NAMES.contains(&name.as_str()) || SECRET_NAME_PARTS.iter().any(|p| name.contains(p))
+}
+
 fn is_secret_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    matches!(name.as_str(), "proxy-authorization" | "authentication")
-        || [
-            "token", "secret", "password", "passwd", "apikey", "api-key", "api_key", "cookie",
-        ]
-        .iter()
-        .any(|part| name.contains(part))
+    is_secret_name(name)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -717,6 +738,63 @@ mod tests {
         );
     }
 
+    /// Issue 11 §4: every credential-looking header, while harmless ones stay readable.
+    #[test]
+    fn every_credential_looking_header_is_replaced_and_harmless_ones_kept() {
+        let secret = [
+            "X-Forwarded-Authorization",
+            "X-Original-Authorization",
+            "Proxy-Authorization",
+            "Cf-Access-Jwt-Assertion",
+            "Cf-Access-Client-Secret",
+            "X-Amz-Security-Token",
+            "X-Hub-Signature-256",
+            "X-Functions-Key",
+            "Ocp-Apim-Subscription-Key",
+            "X-Session-Id",
+            "X-Csrf-Token",
+            "Set-Cookie",
+            "X-Client-Credential",
+            "X-Password",
+            "X-SAML-Assertion",
+            "X-Bearer",
+        ];
+        let harmless = [
+            ("connection", "keep-alive"),
+            ("keep-alive", "timeout=5, max=100"),
+            ("user-agent", "Okta SCIM Client 1.0.0"),
+            ("x-forwarded-for", "203.0.113.7"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "abc.trycloudflare.com"),
+            ("cf-connecting-ip", "203.0.113.7"),
+            ("content-type", "application/scim+json"),
+            ("accept-charset", "utf-8"),
+            ("if-match", "W/\"3\""),
+            (
+                "traceparent",
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ),
+            ("client-request-id", "2f1c"),
+        ];
+        let mut pairs: Vec<(&str, &[u8])> = secret
+            .iter()
+            .map(|n| (*n, b"s3cr3t-v4lue-0123456789".as_slice()))
+            .collect();
+        pairs.extend(harmless.iter().map(|(n, v)| (*n, v.as_bytes())));
+        let (out, _) = redact_headers(&headers(&pairs), true);
+        for (name, value) in &out {
+            let is_secret = secret.iter().any(|s| s.eq_ignore_ascii_case(name));
+            if is_secret {
+                assert_eq!(value, REDACTED, "{name}");
+            } else {
+                let want = harmless.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+                assert_eq!(Some(value.as_str()), want, "{name} must stay readable");
+            }
+        }
+        assert_hidden(&format!("{out:?}"), &["s3cr3t"]);
+        assert_eq!(out.len(), secret.len() + harmless.len());
+    }
+
     #[test]
     fn repeated_and_non_utf8_headers() {
         let auth2 = format!("Bearer {KEY}");
@@ -988,6 +1066,25 @@ mod tests {
         assert!(!q.contains("adm1n") && !q.contains("k3y"), "{q}");
         assert!(q.contains("filter=userName%20eq%20%22a%22"), "{q}");
         assert_eq!(redact_query("aadOptscim062020"), "aadOptscim062020");
+        // Every credential-looking parameter name (issue 11 §4), the SCIM ones kept.
+        for name in [
+            "client_secret",
+            "X-Amz-Signature",
+            "X-Amz-Credential",
+            "sig",
+            "code",
+            "jwt",
+            "id_token",
+            "subscription-key",
+            "SessionId",
+            "auth",
+            "pwd",
+        ] {
+            let q = redact_query(&format!("{name}=s3cr3t&count=2"));
+            assert_eq!(q, format!("{name}=%5Bredacted%5D&count=2"), "{name}");
+        }
+        let scim = "filter=userName%20eq%20%22a%22&startIndex=1&count=100&sortBy=userName&sortOrder=descending&attributes=userName&excludedAttributes=members&aadOptscim062020";
+        assert_eq!(redact_query(scim), scim);
     }
 
     #[test]

@@ -98,9 +98,10 @@ impl FromRequest<ScimState> for ScimBody {
 pub struct ListParams {
     /// Raw filter text.
     pub filter: Option<String>,
-    /// 1-based start index (values below 1 are treated as 1).
+    /// 1-based start index (values below 1 are treated as 1; huge values clamped, never an
+    /// error: see [`parse_clamped_int`]).
     pub start_index: Option<i64>,
-    /// Requested page size (negative treated as 0).
+    /// Requested page size (negative treated as 0, above the maximum treated as the maximum).
     pub count: Option<i64>,
     /// Attribute to sort by.
     pub sort_by: Option<AttrPath>,
@@ -121,12 +122,26 @@ pub struct Projection {
     pub excluded: Vec<AttrPath>,
 }
 
-fn parse_int(name: &str, v: &str) -> Result<i64, ScimError> {
-    v.trim().parse::<i64>().map_err(|_| {
-        ScimError::invalid_value(format!(
-            "query parameter {name}='{v}' is not an integer: send a whole number"
-        ))
-    })
+/// Read `startIndex` / `count`: an integer, clamped rather than refused when it does not fit
+/// (`99999999999999999999` → `i64::MAX`, `-99999999999999999999` → `i64::MIN`) or is written
+/// as a number of another form (`1e9` → 1000000000, `2.7` → 2). The list then clamps to its
+/// own range (`startIndex` ≥ 1, `0 ≤ count ≤ 1000`). Only text that is no number is `400`.
+pub fn parse_clamped_int(name: &str, v: &str) -> Result<i64, ScimError> {
+    let t = v.trim();
+    if let Ok(n) = t.parse::<i64>() {
+        return Ok(n);
+    }
+    let numeric = t.bytes().any(|b| b.is_ascii_digit())
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    match t.parse::<f64>() {
+        // `as` saturates: ±1e20 and ±inf (1e999) become i64::MAX / i64::MIN.
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(f) if numeric && !f.is_nan() => Ok(f.trunc() as i64),
+        _ => Err(ScimError::invalid_value(format!(
+            "{name}='{v}' is not an integer: send a whole number"
+        ))),
+    }
 }
 
 /// Parse a comma-separated attribute list.
@@ -159,8 +174,8 @@ impl ListParams {
         for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
             match k.to_ascii_lowercase().as_str() {
                 "filter" => p.filter = Some(v.into_owned()),
-                "startindex" => p.start_index = Some(parse_int("startIndex", &v)?),
-                "count" => p.count = Some(parse_int("count", &v)?),
+                "startindex" => p.start_index = Some(parse_clamped_int("startIndex", &v)?),
+                "count" => p.count = Some(parse_clamped_int("count", &v)?),
                 "sortby" => {
                     p.sort_by =
                         Some(parse_attr_path(v.trim()).map_err(|e| {
@@ -231,5 +246,37 @@ impl Projection {
             }
         }
         Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11 §7: huge and odd paging values are clamped, not errors.
+    #[test]
+    fn paging_values_are_clamped_not_refused() {
+        for (raw, want) in [
+            ("5", 5),
+            (" 7 ", 7),
+            ("-5", -5),
+            ("99999999999999999999", i64::MAX),
+            ("-99999999999999999999", i64::MIN),
+            ("1e9", 1_000_000_000),
+            ("1E999", i64::MAX),
+            ("2.7", 2),
+            ("+3", 3),
+        ] {
+            assert_eq!(parse_clamped_int("count", raw).unwrap(), want, "{raw}");
+        }
+        for raw in ["", "abc", "NaN", "inf", "infinity", "1e", "0x10", "--1"] {
+            let e = parse_clamped_int("count", raw).unwrap_err();
+            assert!(e.detail.contains("count="), "{raw}: {}", e.detail);
+        }
+        let p = ListParams::from_query("startIndex=99999999999999999999&count=1e9").unwrap();
+        assert_eq!(
+            (p.start_index, p.count),
+            (Some(i64::MAX), Some(1_000_000_000))
+        );
     }
 }

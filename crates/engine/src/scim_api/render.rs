@@ -2,7 +2,7 @@
 //! and the weak ETag `version`), a user's `groups` and a group's `members`.
 
 use crate::store::resources::StoredResource;
-use scimlab_scim::ResourceKind;
+use scimlab_scim::{ResourceKind, resource};
 use serde_json::{Map, Value, json};
 
 /// The weak ETag of a stored version.
@@ -17,6 +17,10 @@ pub fn location(base_url: &str, kind: ResourceKind, id: &str) -> String {
 
 /// The full SCIM resource: `schemas`, `id`, stored attributes, `groups`/`members`, `meta`.
 /// `related` is the user's `groups` or the group's `members` (already loaded by the caller).
+///
+/// Never a password: writes drop them before storage and the store's migration 0007 removed
+/// those an older version kept; a row that still holds one (restored from an old backup) is
+/// rendered without it.
 pub fn render(r: &StoredResource, related: Option<Vec<Value>>, base_url: &str) -> Value {
     let mut out = Map::with_capacity(r.attributes.len() + 4);
     if let Some(s) = r.attributes.get("schemas") {
@@ -28,6 +32,7 @@ pub fn render(r: &StoredResource, related: Option<Vec<Value>>, base_url: &str) -
             out.insert(k.clone(), v.clone());
         }
     }
+    resource::drop_passwords_in(&mut out);
     match (r.kind, related) {
         (ResourceKind::User, Some(groups)) if !groups.is_empty() => {
             let groups = groups

@@ -7,7 +7,8 @@
 use super::ScimState;
 use super::context::RequestCtx;
 use super::extract::{
-    ListParams, Projection, RawQuery, ScimBody, parse_attr_list, parse_sort_order,
+    ListParams, Projection, RawQuery, ScimBody, parse_attr_list, parse_clamped_int,
+    parse_sort_order,
 };
 use super::list;
 use super::render::{etag, location, now, render};
@@ -58,10 +59,48 @@ fn etag_matches(header_value: &str, version: i64) -> bool {
         .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == current)
 }
 
+/// The value of a precondition header (`If-Match`, `If-None-Match`), repeated headers joined
+/// as one list. A value that is not ASCII text (ETags always are) is `400`: read as "no header"
+/// it would turn a conditional write into an unconditional one.
+fn precondition(
+    headers: &HeaderMap,
+    name: &header::HeaderName,
+) -> Result<Option<String>, ApiError> {
+    let mut values = Vec::new();
+    for v in headers.get_all(name) {
+        let text = v.to_str().map_err(|_| {
+            ApiError(ScimError::new(
+                400,
+                None,
+                format!(
+                    "the {name} header is not ascii text: send the etag exactly as the server gave it in meta.version or ETag (e.g. W/\"3\"), or no {name} header"
+                ),
+            ))
+        })?;
+        values.push(text);
+    }
+    Ok((!values.is_empty()).then(|| values.join(", ")))
+}
+
+/// A stored row that cannot be read back whole (see `store::resources`): GET and PATCH answer
+/// this instead of working on part of it; PUT (which replaces it) and DELETE go through.
+fn unreadable(r: &StoredResource, problem: &str) -> ApiError {
+    ApiError(ScimError::new(
+        500,
+        None,
+        format!(
+            "stored {} '{}' cannot be read back: {problem}; list pages serve it without what cannot be read — replace it with PUT or DELETE it",
+            r.kind.name().to_ascii_lowercase(),
+            r.id
+        ),
+    ))
+}
+
 fn check_if_match(headers: &HeaderMap, current: &StoredResource) -> Result<(), ApiError> {
-    let Some(v) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+    let Some(v) = precondition(headers, &header::IF_MATCH)? else {
         return Ok(());
     };
+    let v = v.as_str();
     if etag_matches(v, current.version) {
         return Ok(());
     }
@@ -255,14 +294,16 @@ pub async fn get_one(
     headers: HeaderMap,
 ) -> ApiResult {
     let proj = Projection::from_query(&q)?;
+    let if_none_match = precondition(&headers, &header::IF_NONE_MATCH)?;
     let mut conn = s.store.read.acquire().await?;
     let r = resources::get(&mut conn, kind, &id)
         .await?
         .ok_or_else(|| not_found(kind, &id))?;
-    if let Some(v) = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        && etag_matches(v, r.version)
+    if let Some(problem) = &r.unreadable {
+        return Err(unreadable(&r, problem));
+    }
+    if let Some(v) = if_none_match
+        && etag_matches(&v, r.version)
     {
         return Ok(with_change(
             empty_with_etag(StatusCode::NOT_MODIFIED, r.version),
@@ -330,6 +371,9 @@ pub async fn patch(
     let mut tx = s.store.write.begin().await?;
     let stamp = now();
     let current = current_for_write(&mut tx, kind, &id, &headers).await?;
+    if let Some(problem) = &current.unreadable {
+        return Err(unreadable(&current, problem));
+    }
     let before = render_current(&mut tx, &current, &ctx).await?;
     if ops.is_empty() {
         // An empty `Operations` (tolerated, labelled): nothing changes, no version is spent.
@@ -461,15 +505,12 @@ fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError
             ))),
         }
     };
+    // Numbers out of range (or written as 1e9, 2.5) are clamped like the query parameters'.
     let int = |name: &str| -> Result<Option<i64>, ScimError> {
         match get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
-                ScimError::invalid_value(format!("'{name}' must be a whole number, got {n}"))
-            }),
-            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| {
-                ScimError::invalid_value(format!("'{name}' must be a whole number, got '{s}'"))
-            }),
+            Some(Value::Number(n)) => parse_clamped_int(name, &n.to_string()).map(Some),
+            Some(Value::String(s)) => parse_clamped_int(name, s).map(Some),
             Some(other) => Err(ScimError::invalid_value(format!(
                 "'{name}' must be a whole number, got {other}"
             ))),
@@ -509,7 +550,30 @@ fn search_params(body: &Value, ctx: &RequestCtx) -> Result<ListParams, ScimError
 
 #[cfg(test)]
 mod tests {
-    use super::etag_matches;
+    use super::{etag_matches, precondition};
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    /// Issue 11 §7: a non-ascii If-Match is a 400, never "no header" (an unconditional write).
+    #[test]
+    fn preconditions_that_are_not_ascii_are_refused() {
+        let mut h = HeaderMap::new();
+        assert_eq!(precondition(&h, &header::IF_MATCH).unwrap(), None);
+        h.append(header::IF_MATCH, HeaderValue::from_static("W/\"1\""));
+        h.append(header::IF_MATCH, HeaderValue::from_static("W/\"3\""));
+        let joined = precondition(&h, &header::IF_MATCH).unwrap().unwrap();
+        assert!(etag_matches(&joined, 3), "repeated headers are one list");
+        h.append(
+            header::IF_MATCH,
+            HeaderValue::from_bytes(b"W/\"\xff\"").unwrap(),
+        );
+        let e = precondition(&h, &header::IF_MATCH).unwrap_err().0;
+        assert_eq!(e.status, 400);
+        assert!(
+            e.detail.contains("if-match") && e.detail.contains("ascii"),
+            "{}",
+            e.detail
+        );
+    }
 
     #[test]
     fn etags_match_weak_strong_lists_and_star() {

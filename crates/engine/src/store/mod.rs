@@ -90,6 +90,8 @@ impl Store {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&write).await?;
+        // Migration 0007 asks for a pass SQLite cannot do itself (NFC and case folding of names).
+        resources::refold_names(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(BUSY_TIMEOUT)

@@ -3,8 +3,25 @@
 //! Both resource types share one table (`resources`, see `migrations/0001_init.sql`); `kind`
 //! tells them apart. The columns the server looks up by (`id`, folded `userName`/`displayName`,
 //! `externalId`) are derived here from the attributes on every write, so they can never drift.
+//!
+//! **Names.** `name_folded` holds [`fold`] of the unique name — NFC plus Unicode case folding
+//! (`scimlab_scim::names`) — so "José" in NFC and NFD, or `K` and the Kelvin sign, are one name
+//! to the unique index. Databases written before that folded with `to_lowercase`: migration
+//! 0007 marks them, and [`refold_names`] (run by `Store::open` right after the migrations)
+//! recomputes every row once. Two existing rows whose names only now fold alike are both kept:
+//! the older keeps the name, the newer is *parked* under `<folded name>\0dup:<id>` (a warning
+//! names both). Lookups by name find parked rows too, so a filter shows both (the truth an
+//! admin needs to resolve it); a write to the parked row that keeps its name keeps it parked,
+//! and renaming it to a free name un-parks it.
+//!
+//! **Unreadable rows.** A row whose attributes cannot be parsed back (written by an older
+//! version before the nesting limit, or edited by hand) never fails a read: [`row_to_resource`]
+//! keeps every top-level attribute that parses, puts the name back from `name_folded` when it
+//! was lost, logs a warning and says what was lost in [`StoredResource::unreadable`]. List pages
+//! serve such a row with what could be read; the handlers answer a GET or PATCH of it with an
+//! error naming the problem, and let PUT (which replaces it) and DELETE through.
 
-use super::{Conn, Result, StoreError, conflict_or};
+use super::{Conn, Result, conflict_or};
 use scimlab_scim::ResourceKind;
 use serde_json::{Map, Value};
 use sqlx::Row;
@@ -28,6 +45,9 @@ pub struct StoredResource {
     pub created: String,
     /// RFC 3339 time of the last write.
     pub last_modified: String,
+    /// `Some(why)` when the stored attributes could not all be read back: `attributes` then
+    /// holds only what could (see the module docs). `None` for every healthy row.
+    pub unreadable: Option<String>,
 }
 
 /// An indexed lookup the list code can push down instead of scanning.
@@ -62,41 +82,134 @@ pub fn name_attr(kind: ResourceKind) -> &'static str {
     }
 }
 
-/// Case-fold a unique name the way the unique index compares it.
+/// Fold a unique name the way the unique index compares it: NFC plus Unicode case folding
+/// ([`scimlab_scim::names::fold`], shared with the filter evaluator).
 pub fn fold(name: &str) -> String {
-    name.to_lowercase()
+    scimlab_scim::names::fold(name)
+}
+
+/// The `name_folded` of a row parked by [`refold_names`]: the folded name, a NUL (which no
+/// accepted name holds) and the row's id, so it stays unique and sorts right after the name.
+fn parked(folded: &str, id: &str) -> String {
+    format!("{folded}\0dup:{id}")
 }
 
 fn str_attr<'a>(attrs: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     attrs.get(key).and_then(Value::as_str)
 }
 
+/// Read a row. Never fails on the stored JSON: an unreadable row comes back with what could be
+/// read and [`StoredResource::unreadable`] set (see the module docs), and a warning is logged.
 pub(crate) fn row_to_resource(row: &SqliteRow) -> Result<StoredResource> {
     let id: String = row.try_get("id")?;
     let kind_s: String = row.try_get("kind")?;
+    let kind = if kind_s == "Group" {
+        ResourceKind::Group
+    } else {
+        ResourceKind::User
+    };
     let raw: String = row.try_get("attributes")?;
-    let attributes = serde_json::from_str(&raw).map_err(|source| StoreError::Corrupt {
-        id: id.clone(),
-        source,
-    })?;
+    let (mut attributes, unreadable) = read_attributes(&raw);
+    if let Some(problem) = &unreadable {
+        let attr = name_attr(kind);
+        if !attributes.get(attr).is_some_and(Value::is_string) {
+            // Only the folded form survives in a column: better than a user without a name.
+            let folded: String = row.try_get("name_folded")?;
+            let name = folded.split('\0').next().unwrap_or_default().to_owned();
+            attributes.insert(attr.to_owned(), Value::String(name));
+        }
+        if !attributes.get("schemas").is_some_and(Value::is_array) {
+            attributes.insert("schemas".into(), serde_json::json!([kind.schema()]));
+        }
+        tracing::warn!(
+            id = %id,
+            kind = kind.name(),
+            problem = %problem,
+            "a stored resource cannot be read back whole: lists serve what could be read; replace it with PUT or delete it"
+        );
+    }
     Ok(StoredResource {
         pk: row.try_get("pk")?,
-        kind: if kind_s == "Group" {
-            ResourceKind::Group
-        } else {
-            ResourceKind::User
-        },
+        kind,
         id,
         attributes,
         version: row.try_get("version")?,
         created: row.try_get("created")?,
         last_modified: row.try_get("last_modified")?,
+        unreadable,
     })
 }
 
-pub(crate) const COLUMNS: &str = "pk, kind, id, attributes, version, created, last_modified";
+/// Parse stored attributes; on failure keep each top-level attribute that parses on its own
+/// and say which did not (serde_json skips a value it does not build without recursing, so
+/// even one nested past its recursion limit can be stepped over).
+fn read_attributes(raw: &str) -> (Map<String, Value>, Option<String>) {
+    let whole_error = match serde_json::from_str::<Map<String, Value>>(raw) {
+        Ok(attrs) => return (attrs, None),
+        Err(e) => e,
+    };
+    let Ok(TopLevel(entries)) = serde_json::from_str::<TopLevel>(raw) else {
+        return (
+            Map::new(),
+            Some(format!(
+                "its stored attributes are not a json object ({whole_error})"
+            )),
+        );
+    };
+    let mut attrs = Map::with_capacity(entries.len());
+    let mut lost = Vec::new();
+    let mut first_error = None;
+    for (key, value) in entries {
+        match serde_json::from_str::<Value>(value.get()) {
+            Ok(v) => {
+                attrs.insert(key, v);
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+                lost.push(format!("'{key}'"));
+            }
+        }
+    }
+    let why = first_error.map_or_else(|| whole_error.to_string(), |e| e.to_string());
+    (
+        attrs,
+        Some(format!(
+            "stored attribute {} cannot be read back ({why})",
+            lost.join(", ")
+        )),
+    )
+}
 
-/// Insert a new resource; a taken unique name or id is [`StoreError::Conflict`].
+/// A JSON object's members in order, each value left unparsed.
+struct TopLevel(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for TopLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = TopLevel;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a json object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<TopLevel, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(TopLevel(out))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
+pub(crate) const COLUMNS: &str =
+    "pk, kind, id, name_folded, attributes, version, created, last_modified";
+
+/// Insert a new resource; a taken unique name or id is [`super::StoreError::Conflict`].
 pub async fn insert(
     conn: &mut Conn,
     kind: ResourceKind,
@@ -129,10 +242,14 @@ pub async fn insert(
         version: 1,
         created: now.to_owned(),
         last_modified: now.to_owned(),
+        unreadable: None,
     })
 }
 
 /// Replace the attributes of an existing row and bump its version.
+///
+/// `name_folded` is rewritten only when the name's fold changes, so a row parked by
+/// [`refold_names`] stays parked (and writable) while it keeps its name.
 pub async fn update(
     conn: &mut Conn,
     current: &StoredResource,
@@ -141,11 +258,14 @@ pub async fn update(
 ) -> Result<StoredResource> {
     let kind = current.kind;
     let name = str_attr(attributes, name_attr(kind)).unwrap_or_default();
+    let folded = fold(name);
+    let same_name = current.unreadable.is_none()
+        && str_attr(&current.attributes, name_attr(kind)).is_some_and(|n| fold(n) == folded);
     sqlx::query(
-        "UPDATE resources SET name_folded = ?, external_id = ?, display_name = ?, attributes = ?,
-         version = version + 1, last_modified = ? WHERE pk = ?",
+        "UPDATE resources SET name_folded = COALESCE(?, name_folded), external_id = ?,
+         display_name = ?, attributes = ?, version = version + 1, last_modified = ? WHERE pk = ?",
     )
-    .bind(fold(name))
+    .bind((!same_name).then_some(folded))
     .bind(str_attr(attributes, "externalId"))
     .bind(str_attr(attributes, "displayName"))
     .bind(Value::Object(attributes.clone()).to_string())
@@ -158,6 +278,7 @@ pub async fn update(
         attributes: attributes.clone(),
         version: current.version + 1,
         last_modified: now.to_owned(),
+        unreadable: None,
         ..current.clone()
     })
 }
@@ -260,7 +381,21 @@ pub async fn lookup(
 ) -> Result<Vec<StoredResource>> {
     let (column, value) = match hint {
         IndexHint::Id(v) => ("id", v.clone()),
-        IndexHint::Name(v) => ("name_folded", fold(v)),
+        IndexHint::Name(v) => {
+            // The name, and rows parked under it (`<name>\0dup:<id>`): one index range.
+            let folded = fold(v);
+            let rows = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM resources WHERE kind = ?
+                   AND (name_folded = ? OR (name_folded > ? AND name_folded < ?)) ORDER BY pk"
+            ))
+            .bind(kind_str(kind))
+            .bind(&folded)
+            .bind(format!("{folded}\0"))
+            .bind(format!("{folded}\u{1}"))
+            .fetch_all(conn)
+            .await?;
+            return rows.iter().map(row_to_resource).collect();
+        }
         IndexHint::ExternalId(v) => ("external_id", v.clone()),
     };
     let rows = sqlx::query(&format!(
@@ -284,10 +419,149 @@ pub async fn scan(conn: &mut Conn, kind: ResourceKind) -> Result<Vec<StoredResou
     rows.iter().map(row_to_resource).collect()
 }
 
+/// The setting migration 0007 leaves for [`refold_names`].
+const REFOLD_PENDING: &str = "name_fold_pending";
+
+/// What [`refold_names`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RefoldReport {
+    /// Whether the pass ran (migration 0007 had just been applied).
+    pub ran: bool,
+    /// Rows whose `name_folded` changed.
+    pub refolded: usize,
+    /// Rows parked because an older row's name now folds the same: `(parked id, kept id)`.
+    pub parked: Vec<(String, String)>,
+    /// Rows from which a stored `password` was removed.
+    pub passwords_dropped: usize,
+}
+
+/// Recompute `name_folded` of every row with [`fold`], once, after migration 0007 (see the
+/// module docs), and drop any password an earlier version stored. One transaction on the
+/// writer: a crash mid-way leaves the mark, and the next start runs it again.
+///
+/// Collisions (two rows whose names only now fold alike): the older row keeps the name, the
+/// newer is parked under [`parked`] and a warning names both. Nothing is deleted.
+pub async fn refold_names(write: &sqlx::SqlitePool) -> Result<RefoldReport> {
+    let mut tx = write.begin().await?;
+    let pending: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+        .bind(REFOLD_PENDING)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if pending.is_none() {
+        return Ok(RefoldReport::default());
+    }
+    let mut report = RefoldReport {
+        ran: true,
+        ..RefoldReport::default()
+    };
+    // The name from the JSON when SQLite can read it (its JSON parser is not depth-limited like
+    // serde_json's), else the old folded column (lowercase, which folds the same way).
+    let rows = sqlx::query(
+        "SELECT pk, kind, id, name_folded,
+                CASE WHEN json_valid(attributes)
+                      AND json_type(attributes, CASE kind WHEN 'User' THEN '$.userName' ELSE '$.displayName' END) = 'text'
+                     THEN json_extract(attributes, CASE kind WHEN 'User' THEN '$.userName' ELSE '$.displayName' END)
+                END AS name
+         FROM resources ORDER BY pk",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut owner: std::collections::HashMap<(String, String), String> =
+        std::collections::HashMap::with_capacity(rows.len());
+    let mut changes: Vec<(i64, String)> = Vec::new();
+    for row in &rows {
+        let pk: i64 = row.try_get("pk")?;
+        let kind: String = row.try_get("kind")?;
+        let id: String = row.try_get("id")?;
+        let current: String = row.try_get("name_folded")?;
+        let name: Option<String> = row.try_get("name")?;
+        let base = match &name {
+            Some(n) => fold(n),
+            None => fold(current.split('\0').next().unwrap_or_default()),
+        };
+        let target = match owner.entry((kind.clone(), base.clone())) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(id.clone());
+                base
+            }
+            std::collections::hash_map::Entry::Occupied(kept) => {
+                tracing::warn!(
+                    kind = %kind,
+                    parked = %id,
+                    kept = %kept.get(),
+                    "two stored names are now the same name (unicode normalisation and case folding): the older keeps it; rename or delete the newer"
+                );
+                report.parked.push((id.clone(), kept.get().clone()));
+                parked(&base, &id)
+            }
+        };
+        if target != current {
+            changes.push((pk, target));
+        }
+    }
+    // Two steps, so that no intermediate state breaks the unique index: every changed row to
+    // a placeholder no name can be, then each to its new value.
+    for (pk, _) in &changes {
+        sqlx::query("UPDATE resources SET name_folded = ? WHERE pk = ?")
+            .bind(format!("\0refold:{pk}"))
+            .bind(pk)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (pk, target) in &changes {
+        sqlx::query("UPDATE resources SET name_folded = ? WHERE pk = ?")
+            .bind(target)
+            .bind(pk)
+            .execute(&mut *tx)
+            .await?;
+    }
+    report.refolded = changes.len();
+    report.passwords_dropped = drop_stored_passwords(&mut tx).await?;
+    sqlx::query("DELETE FROM settings WHERE key = ?")
+        .bind(REFOLD_PENDING)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(
+        refolded = report.refolded,
+        parked = report.parked.len(),
+        passwords_dropped = report.passwords_dropped,
+        "unique names refolded (nfc and unicode case folding)"
+    );
+    Ok(report)
+}
+
+/// Remove the passwords an earlier version stored (inside an extension, issue 11): rows whose
+/// JSON mentions one are parsed, cleaned and written back (same version: what clients see
+/// does not change, rendering never showed them).
+async fn drop_stored_passwords(conn: &mut Conn) -> Result<usize> {
+    let rows =
+        sqlx::query("SELECT pk, attributes FROM resources WHERE attributes LIKE '%password%'")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut dropped = 0;
+    for row in &rows {
+        let pk: i64 = row.try_get("pk")?;
+        let raw: String = row.try_get("attributes")?;
+        let Ok(mut attrs) = serde_json::from_str::<Map<String, Value>>(&raw) else {
+            continue;
+        };
+        if scimlab_scim::resource::drop_passwords_in(&mut attrs) {
+            sqlx::query("UPDATE resources SET attributes = ? WHERE pk = ?")
+                .bind(Value::Object(attrs).to_string())
+                .bind(pk)
+                .execute(&mut *conn)
+                .await?;
+            dropped += 1;
+        }
+    }
+    Ok(dropped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{Store, StoreError};
     use sqlx::Connection;
     use sqlx::sqlite::SqliteConnectOptions;
 
@@ -403,5 +677,254 @@ mod tests {
                 .any(|d| d.contains("USING") && d.contains("INDEX")),
             "{detail:?}"
         );
+    }
+
+    /// A row as an older version wrote it: `name_folded` lowercased, attributes as given.
+    async fn legacy_row(conn: &mut Conn, kind: &str, id: &str, name: &str, attrs: &str) {
+        sqlx::query(
+            "INSERT INTO resources (kind, id, name_folded, attributes, version, created, last_modified)
+             VALUES (?, ?, ?, ?, 1, 't', 't')",
+        )
+        .bind(kind)
+        .bind(id)
+        .bind(name.to_lowercase())
+        .bind(attrs)
+        .execute(conn)
+        .await
+        .unwrap();
+    }
+
+    fn names_of(rows: &[StoredResource]) -> Vec<String> {
+        rows.iter().map(|r| r.id.clone()).collect()
+    }
+
+    /// Issue 11 §7: NFC/NFD spellings and the Kelvin sign are one name to the unique index.
+    #[tokio::test]
+    async fn unicode_variants_of_a_name_conflict_and_are_found_by_either_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("n.db")).await.unwrap();
+        let mut w = store.write.acquire().await.unwrap();
+        insert(
+            &mut w,
+            ResourceKind::User,
+            "nfc",
+            &user("Jos\u{e9}@example.com"),
+            "t",
+        )
+        .await
+        .unwrap();
+        insert(&mut w, ResourceKind::User, "k", &user("Kelvin"), "t")
+            .await
+            .unwrap();
+        for (id, name) in [
+            ("nfd", "JOSE\u{301}@example.com"),
+            ("kelvin-sign", "\u{212A}ELVIN"),
+        ] {
+            let e = insert(&mut w, ResourceKind::User, id, &user(name), "t")
+                .await
+                .unwrap_err();
+            assert!(matches!(e, StoreError::Conflict { .. }), "{name}: {e:?}");
+        }
+        let found = lookup(
+            &mut w,
+            ResourceKind::User,
+            &IndexHint::Name("jose\u{301}@EXAMPLE.com".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(names_of(&found), ["nfc"]);
+        let found = lookup(
+            &mut w,
+            ResourceKind::User,
+            &IndexHint::Name("\u{212A}elvin".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(names_of(&found), ["k"]);
+    }
+
+    /// Migration 0007 on a database an older version filled: names refolded, a pair that only
+    /// now collides is kept (the newer parked, both found), stored passwords dropped.
+    #[tokio::test]
+    async fn refold_after_migration_0007_parks_new_collisions_and_keeps_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).await.unwrap();
+        let mut w = store.write.acquire().await.unwrap();
+        let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        legacy_row(
+            &mut w,
+            "User",
+            "old-nfc",
+            "Jos\u{e9}",
+            r#"{"userName":"Jos\u00e9"}"#,
+        )
+        .await;
+        legacy_row(
+            &mut w,
+            "User",
+            "new-nfd",
+            "Jose\u{301}",
+            r#"{"userName":"Jose\u0301"}"#,
+        )
+        .await;
+        legacy_row(
+            &mut w,
+            "Group",
+            "g-sharp-s",
+            "Stra\u{df}e",
+            r#"{"displayName":"Stra\u00dfe"}"#,
+        )
+        .await;
+        legacy_row(
+            &mut w,
+            "Group",
+            "g-ss",
+            "STRASSE",
+            r#"{"displayName":"STRASSE"}"#,
+        )
+        .await;
+        let secret =
+            format!(r#"{{"userName":"Pat","{ent}":{{"password":"hunter22","department":"Ops"}}}}"#);
+        legacy_row(&mut w, "User", "pw", "Pat", &secret).await;
+        legacy_row(&mut w, "User", "broken", "Broken\u{e9}", "not json").await;
+        drop(w);
+        // Nothing pending: the pass does nothing.
+        assert!(!refold_names(&store.write).await.unwrap().ran);
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('name_fold_pending', '0007')")
+            .execute(&store.write)
+            .await
+            .unwrap();
+        let report = refold_names(&store.write).await.unwrap();
+        assert!(report.ran);
+        assert_eq!(
+            report.parked,
+            vec![
+                ("new-nfd".to_owned(), "old-nfc".to_owned()),
+                ("g-ss".to_owned(), "g-sharp-s".to_owned())
+            ]
+        );
+        assert_eq!(report.passwords_dropped, 1);
+        assert!(!refold_names(&store.write).await.unwrap().ran, "runs once");
+
+        let mut w = store.write.acquire().await.unwrap();
+        assert_eq!(
+            count(&mut w, ResourceKind::User).await.unwrap(),
+            4,
+            "no row lost"
+        );
+        let both = lookup(
+            &mut w,
+            ResourceKind::User,
+            &IndexHint::Name("JOS\u{c9}".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(names_of(&both), ["old-nfc", "new-nfd"]);
+        let groups = lookup(
+            &mut w,
+            ResourceKind::Group,
+            &IndexHint::Name("strasse".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(names_of(&groups), ["g-sharp-s", "g-ss"]);
+        // The unreadable row kept a name from its old folded column, refolded.
+        let broken = lookup(
+            &mut w,
+            ResourceKind::User,
+            &IndexHint::Name("BROKEN\u{c9}".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(names_of(&broken), ["broken"]);
+        let pw = get(&mut w, ResourceKind::User, "pw")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !Value::Object(pw.attributes.clone())
+                .to_string()
+                .contains("hunter22")
+        );
+        assert_eq!(pw.attributes[ent]["department"], "Ops");
+
+        // The parked row stays writable under its name; a third spelling is still refused.
+        let parked_row = get(&mut w, ResourceKind::User, "new-nfd")
+            .await
+            .unwrap()
+            .unwrap();
+        let mut attrs = parked_row.attributes.clone();
+        attrs.insert("title".into(), Value::String("Dr".into()));
+        update(&mut w, &parked_row, &attrs, "t2").await.unwrap();
+        let e = insert(&mut w, ResourceKind::User, "third", &user("jos\u{e9}"), "t")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
+        // Renamed to a free name, it leaves the parking spot.
+        let parked_row = get(&mut w, ResourceKind::User, "new-nfd")
+            .await
+            .unwrap()
+            .unwrap();
+        update(&mut w, &parked_row, &user("josefine"), "t3")
+            .await
+            .unwrap();
+        let found = lookup(
+            &mut w,
+            ResourceKind::User,
+            &IndexHint::Name("Josefine".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(names_of(&found), ["new-nfd"]);
+    }
+
+    /// Issue 11 §3: a row too deep (or not json at all) reads back with what could be read.
+    #[tokio::test]
+    async fn unreadable_rows_read_back_partly_and_say_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("d.db")).await.unwrap();
+        let mut w = store.write.acquire().await.unwrap();
+        let deep = format!(
+            r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"Deep","deep":{}1{},"title":"kept"}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        legacy_row(&mut w, "User", "deep", "Deep", &deep).await;
+        legacy_row(&mut w, "User", "junk", "Junk", "{not json").await;
+        insert(&mut w, ResourceKind::User, "fine", &user("Fine"), "t")
+            .await
+            .unwrap();
+        let rows = page(&mut w, ResourceKind::User, SqlOrder::Created, false, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(names_of(&rows), ["deep", "junk", "fine"]);
+        let deep = &rows[0];
+        assert_eq!(deep.attributes["userName"], "Deep");
+        assert_eq!(deep.attributes["title"], "kept");
+        assert!(deep.attributes.get("deep").is_none());
+        let why = deep.unreadable.as_deref().unwrap();
+        assert!(
+            why.contains("'deep'") && why.contains("recursion limit"),
+            "{why}"
+        );
+        let junk = &rows[1];
+        assert_eq!(
+            junk.attributes["userName"], "junk",
+            "the folded name, better than none"
+        );
+        assert!(
+            junk.unreadable
+                .as_deref()
+                .unwrap()
+                .contains("not a json object")
+        );
+        assert!(rows[2].unreadable.is_none());
+        // PUT replaces it whole: readable again.
+        update(&mut w, deep, &user("Deep"), "t2").await.unwrap();
+        let again = get(&mut w, ResourceKind::User, "deep")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(again.unreadable.is_none());
     }
 }
