@@ -10,6 +10,7 @@ mod conditional;
 mod errors;
 mod flows;
 mod guide;
+mod input_safety;
 mod listing;
 mod mapping;
 mod robustness;

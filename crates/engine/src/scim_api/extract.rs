@@ -86,6 +86,14 @@ impl FromRequest<ScimState> for ScimBody {
             )));
         }
         serde_json::from_slice(&bytes).map(ScimBody).map_err(|e| {
+            // Deeper than serde_json's recursion limit (128): the same answer as a resource
+            // past the nesting limit, not "invalid json".
+            if e.to_string().contains("recursion limit exceeded") {
+                let limit = scimlab_scim::depth::MAX_DEPTH;
+                return ApiError(ScimError::invalid_value(format!(
+                    "the request body nests json more than {limit} levels deep (past the parser's own limit of 128, {e}): the limit is {limit} levels of objects and arrays; flatten it"
+                )));
+            }
             ApiError(ScimError::invalid_syntax(format!(
                 "the request body is not valid json ({e}): send a json object"
             )))
@@ -123,9 +131,10 @@ pub struct Projection {
 }
 
 /// Read `startIndex` / `count`: an integer, clamped rather than refused when it does not fit
-/// (`99999999999999999999` → `i64::MAX`, `-99999999999999999999` → `i64::MIN`) or is written
-/// as a number of another form (`1e9` → 1000000000, `2.7` → 2). The list then clamps to its
-/// own range (`startIndex` ≥ 1, `0 ≤ count ≤ 1000`). Only text that is no number is `400`.
+/// (`99999999999999999999` → `i64::MAX`, `-99999999999999999999` → `i64::MIN`, `1e999` →
+/// `i64::MAX`) or is written in another notation (`1e9` → 1000000000, `2.0` → 2). The list
+/// then clamps to its own range (`startIndex` ≥ 1, `0 ≤ count ≤ 1000`). Only what is no whole
+/// number (`ten`, `1.5`) is `400 invalidValue`.
 pub fn parse_clamped_int(name: &str, v: &str) -> Result<i64, ScimError> {
     let t = v.trim();
     if let Ok(n) = t.parse::<i64>() {
@@ -137,7 +146,7 @@ pub fn parse_clamped_int(name: &str, v: &str) -> Result<i64, ScimError> {
     match t.parse::<f64>() {
         // `as` saturates: ±1e20 and ±inf (1e999) become i64::MAX / i64::MIN.
         #[allow(clippy::cast_possible_truncation)]
-        Ok(f) if numeric && !f.is_nan() => Ok(f.trunc() as i64),
+        Ok(f) if numeric && (f.is_infinite() || f.fract() == 0.0) => Ok(f as i64),
         _ => Err(ScimError::invalid_value(format!(
             "{name}='{v}' is not an integer: send a whole number"
         ))),
@@ -264,12 +273,15 @@ mod tests {
             ("-99999999999999999999", i64::MIN),
             ("1e9", 1_000_000_000),
             ("1E999", i64::MAX),
-            ("2.7", 2),
+            ("2.0", 2),
+            ("99999999999999999999.5", i64::MAX),
             ("+3", 3),
         ] {
             assert_eq!(parse_clamped_int("count", raw).unwrap(), want, "{raw}");
         }
-        for raw in ["", "abc", "NaN", "inf", "infinity", "1e", "0x10", "--1"] {
+        for raw in [
+            "", "abc", "NaN", "inf", "infinity", "1e", "0x10", "--1", "1.5", "1e-5",
+        ] {
             let e = parse_clamped_int("count", raw).unwrap_err();
             assert!(e.detail.contains("count="), "{raw}: {}", e.detail);
         }
