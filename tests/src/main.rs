@@ -11,6 +11,7 @@ mod errors;
 mod flows;
 mod guide;
 mod input_safety;
+mod limits;
 mod listing;
 mod mapping;
 mod robustness;

@@ -23,6 +23,24 @@ pub const SCIM_BASE_PATH: &str = "/scim/v2";
 /// past it the answer is `503` with `Retry-After`, so such a request stays under a second.
 pub const DEFAULT_SCAN_BUDGET: std::time::Duration = std::time::Duration::from_millis(800);
 
+/// Default time for a request's head (request line and headers) to arrive, on both listeners.
+pub const DEFAULT_HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Longest header read timeout accepted: a slow client holds a connection at most this long.
+pub const MAX_HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Default time a kept-alive connection may idle between requests (and a request may go
+/// without reading or writing a byte), on both listeners: longer than the 90 s tunnel agents
+/// (cloudflared, Go's HTTP client) keep idle connections, so they close first.
+pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+/// Default cap on connections open at once on the SCIM listener.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Default cap per client on the SCIM listener: connections open per peer address and
+/// requests in flight per client (the tunnel's forwarded address for a loopback peer).
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 64;
+/// Default cap on a request's head (request line and headers), in bytes, on both listeners.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 32 * 1024;
+/// Default cap on connections open at once on the admin listener (a UI and a few scripts).
+pub const DEFAULT_ADMIN_MAX_CONNECTIONS: usize = 64;
+
 /// The SCIM base URL on a bound address, e.g. `http://127.0.0.1:8787/scim/v2`.
 pub fn scim_base_url(addr: SocketAddr) -> String {
     format!("http://{addr}{SCIM_BASE_PATH}")
@@ -59,6 +77,21 @@ pub struct EngineConfig {
     /// How long a list request that no index answers may scan before it answers `503` with
     /// `Retry-After` (see `scim_api/list.rs`).
     pub scan_budget: std::time::Duration,
+    /// Time for a request's head to arrive (from accept, or from the first byte of the next
+    /// request on a kept-alive connection); at most [`MAX_HEADER_READ_TIMEOUT`]. Both listeners.
+    pub header_read_timeout: std::time::Duration,
+    /// Time a kept-alive connection may idle, or a request go without a byte read or written,
+    /// before it is closed. Both listeners.
+    pub idle_timeout: std::time::Duration,
+    /// Connections open at once on the SCIM listener; more are answered `503` and closed.
+    pub max_connections: usize,
+    /// Per client on the SCIM listener: connections open per peer address (loopback peers,
+    /// i.e. tunnel agents, exempt) and requests in flight per client; more get `503`.
+    pub max_connections_per_client: usize,
+    /// Largest request head (request line and headers) in bytes; more gets `431`. Both listeners.
+    pub max_header_bytes: usize,
+    /// Connections open at once on the admin listener.
+    pub admin_max_connections: usize,
 }
 
 impl EngineConfig {
@@ -80,6 +113,12 @@ impl EngineConfig {
             admin_allowed_origins: Vec::new(),
             ui_dir: None,
             scan_budget: DEFAULT_SCAN_BUDGET,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_client: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            admin_max_connections: DEFAULT_ADMIN_MAX_CONNECTIONS,
         }
     }
 }
@@ -106,6 +145,15 @@ impl std::fmt::Debug for EngineConfig {
             .field("admin_allowed_origins", &self.admin_allowed_origins)
             .field("ui_dir", &self.ui_dir)
             .field("scan_budget", &self.scan_budget)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
+            .field("max_header_bytes", &self.max_header_bytes)
+            .field("admin_max_connections", &self.admin_max_connections)
             .finish()
     }
 }

@@ -14,6 +14,7 @@ pub mod client;
 pub mod config;
 pub mod events;
 pub mod host;
+pub mod listen;
 pub mod mapping;
 pub mod results;
 pub mod runtime;
@@ -86,6 +87,20 @@ pub enum EngineError {
         /// A free address on the same interface, when one was found nearby.
         suggestion: Option<SocketAddr>,
     },
+    /// A connection limit is out of range.
+    #[error("invalid {what} {value}: {expected} ({flag} / {env})")]
+    InvalidLimit {
+        /// The limit, in words.
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// The range accepted.
+        expected: &'static str,
+        /// The `scimlab serve` flag that sets it.
+        flag: &'static str,
+        /// The environment variable that sets it.
+        env: &'static str,
+    },
     /// A listener could not bind.
     #[error(
         "could not listen on {addr} (choose a free address with --scim-addr / SCIMLAB_SCIM_ADDR or --admin-addr / SCIMLAB_ADMIN_ADDR): {source}"
@@ -98,13 +113,20 @@ pub enum EngineError {
     },
 }
 
-/// Open the store at `path`, creating its directory.
+/// Open the store at `path`, creating its directory (and any missing parent) `0700` on Unix:
+/// it holds the SCIM key and people's data. An existing directory keeps its mode.
 pub async fn open_store(path: &std::path::Path) -> Result<Store, EngineError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| EngineError::CreateDir {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .map_err(|source| EngineError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
     }
     Store::open(path)
         .await
@@ -150,12 +172,68 @@ pub struct EngineHandle {
     shutdown_grace: std::time::Duration,
 }
 
-async fn wait_for(mut rx: watch::Receiver<bool>) {
-    while !*rx.borrow() {
-        if rx.changed().await.is_err() {
-            return;
+/// The connection limits in `config`, checked; what is wrong names its flag and variable.
+fn check_limits(config: &EngineConfig) -> Result<(), EngineError> {
+    let invalid = |what, value: String, expected, flag, env| EngineError::InvalidLimit {
+        what,
+        value,
+        expected,
+        flag,
+        env,
+    };
+    let t = config.header_read_timeout;
+    if t.is_zero() || t > config::MAX_HEADER_READ_TIMEOUT {
+        return Err(invalid(
+            "header read timeout",
+            format!("{t:?}"),
+            "from 1 to 30 seconds",
+            "--header-read-timeout",
+            "SCIMLAB_HEADER_READ_TIMEOUT",
+        ));
+    }
+    if config.idle_timeout.is_zero() {
+        return Err(invalid(
+            "idle timeout",
+            format!("{:?}", config.idle_timeout),
+            "at least 1 second",
+            "--idle-timeout",
+            "SCIMLAB_IDLE_TIMEOUT",
+        ));
+    }
+    for (n, what, flag, env) in [
+        (
+            config.max_connections,
+            "connection limit",
+            "--max-connections",
+            "SCIMLAB_MAX_CONNECTIONS",
+        ),
+        (
+            config.max_connections_per_client,
+            "per-client connection limit",
+            "--max-connections-per-client",
+            "SCIMLAB_MAX_CONNECTIONS_PER_CLIENT",
+        ),
+        (
+            config.admin_max_connections,
+            "admin connection limit",
+            "EngineConfig::admin_max_connections",
+            "no variable",
+        ),
+    ] {
+        if n == 0 {
+            return Err(invalid(what, n.to_string(), "at least 1", flag, env));
         }
     }
+    if !(1024..=256 * 1024).contains(&config.max_header_bytes) {
+        return Err(invalid(
+            "header size limit",
+            config.max_header_bytes.to_string(),
+            "from 1024 to 262144 bytes",
+            "--max-header-bytes",
+            "SCIMLAB_MAX_HEADER_BYTES",
+        ));
+    }
+    Ok(())
 }
 
 impl Engine {
@@ -171,6 +249,7 @@ impl Engine {
                 retention: config.retention,
             });
         }
+        check_limits(&config)?;
         let store = open_store(&config.db_path).await?;
         let key = {
             let mut conn = store
@@ -251,21 +330,37 @@ impl Engine {
             simulations: Default::default(),
             roles_cache: Default::default(),
         };
-        let scim_app = scim_api::router(state).into_make_service_with_connect_info::<SocketAddr>();
-        let admin_app =
-            admin_api::router(admin_state).into_make_service_with_connect_info::<SocketAddr>();
-        let rx2 = rx.clone();
+        // Each listener has its own connection budget, so a flood of the SCIM port (which a
+        // tunnel exposes) leaves the admin listener reachable.
+        let scim_limits = listen::Limits {
+            name: "scim",
+            header_read_timeout: config.header_read_timeout,
+            idle_timeout: config.idle_timeout,
+            max_connections: config.max_connections,
+            per_client: Some(config.max_connections_per_client),
+            max_header_bytes: config.max_header_bytes,
+            error_style: listen::ErrorStyle::Scim,
+        };
+        let admin_limits = listen::Limits {
+            name: "admin",
+            max_connections: config.admin_max_connections,
+            per_client: None,
+            error_style: listen::ErrorStyle::Admin,
+            ..scim_limits
+        };
         let servers = vec![
-            tokio::spawn(async move {
-                axum::serve(scim_listener, scim_app)
-                    .with_graceful_shutdown(wait_for(rx))
-                    .await
-            }),
-            tokio::spawn(async move {
-                axum::serve(admin_listener, admin_app)
-                    .with_graceful_shutdown(wait_for(rx2))
-                    .await
-            }),
+            tokio::spawn(listen::serve(
+                scim_listener,
+                scim_api::router(state),
+                scim_limits,
+                rx.clone(),
+            )),
+            tokio::spawn(listen::serve(
+                admin_listener,
+                admin_api::router(admin_state),
+                admin_limits,
+                rx,
+            )),
         ];
         tracing::info!(%scim_addr, %admin_addr, strict = config.strict, "scimlab engine started");
         Ok(EngineHandle {

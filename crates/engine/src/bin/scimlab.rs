@@ -1,4 +1,4 @@
-//! `scimlab`: the headless command line. `serve` runs the SCIM endpoint and the admin listener until Ctrl-C;
+//! `scimlab`: the headless command line. `serve` runs the SCIM endpoint and the admin listener until Ctrl-C or SIGTERM;
 //! `token show|rotate` manage the SCIM API key; `simulate` replays Entra ID or Okta provisioning
 //! against a SCIM endpoint (the local one by default). The only place that uses `anyhow`.
 
@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use scimlab_engine::capture::{DEFAULT_BODY_CAP, DEFAULT_RETENTION};
 use scimlab_engine::config::{
-    DEFAULT_ADMIN_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_SCIM_ADDR, default_db_path,
+    DEFAULT_ADMIN_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_SCIM_ADDR, default_db_path,
 };
 use scimlab_engine::{Engine, EngineConfig, auth, open_store};
 use std::net::SocketAddr;
@@ -26,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the SCIM endpoint and the private admin listener until Ctrl-C.
+    /// Run the SCIM endpoint and the private admin listener until Ctrl-C or SIGTERM.
     Serve(ServeArgs),
     /// Show or rotate the SCIM API key.
     Token {
@@ -62,6 +64,34 @@ struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "SCIMLAB_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Seconds a request's head (request line and headers) may take to arrive; slower
+    /// connections are closed. Both listeners.
+    #[arg(long, env = "SCIMLAB_HEADER_READ_TIMEOUT", value_name = "SECS",
+          default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=30))]
+    header_read_timeout: u64,
+    /// Seconds a kept-alive connection may idle between requests (or a request go without a
+    /// byte read or written) before it is closed. Both listeners.
+    #[arg(long, env = "SCIMLAB_IDLE_TIMEOUT", value_name = "SECS",
+          default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout: u64,
+    /// Connections open at once on the SCIM listener; more are answered 503 with Retry-After.
+    #[arg(long, env = "SCIMLAB_MAX_CONNECTIONS", value_name = "N",
+          default_value_t = DEFAULT_MAX_CONNECTIONS as u32,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_connections: u32,
+    /// Per client on the SCIM listener: connections open per address and requests in flight
+    /// (behind a tunnel, per forwarded client address); more get 503 with Retry-After.
+    #[arg(long, env = "SCIMLAB_MAX_CONNECTIONS_PER_CLIENT", value_name = "N",
+          default_value_t = DEFAULT_MAX_CONNECTIONS_PER_CLIENT as u32,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_connections_per_client: u32,
+    /// Largest request head (request line and headers), in bytes; more gets 431. Both listeners.
+    #[arg(long, env = "SCIMLAB_MAX_HEADER_BYTES", value_name = "BYTES",
+          default_value_t = DEFAULT_MAX_HEADER_BYTES as u32,
+          value_parser = clap::value_parser!(u32).range(1024..=262_144))]
+    max_header_bytes: u32,
     /// Address of the admin listener (API and UI); loopback only, never tunnel it.
     #[arg(long, env = "SCIMLAB_ADMIN_ADDR", default_value = DEFAULT_ADMIN_ADDR)]
     admin_addr: SocketAddr,
@@ -162,6 +192,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.scim_token = args.token;
     config.strict = args.strict;
     config.body_limit = args.body_limit;
+    config.header_read_timeout = std::time::Duration::from_secs(args.header_read_timeout);
+    config.idle_timeout = std::time::Duration::from_secs(args.idle_timeout);
+    config.max_connections = args.max_connections as usize;
+    config.max_connections_per_client = args.max_connections_per_client as usize;
+    config.max_header_bytes = args.max_header_bytes as usize;
     config.admin_addr = args.admin_addr;
     config.admin_token = args.admin_token;
     config.capture_body_cap = args.capture_body_cap;
@@ -171,10 +206,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let engine = Engine::start(config)
         .await
         .context("scimlab could not start")?;
-    // Listen for Ctrl-C before the banner says to press it: the handler is installed on the
-    // first poll, and a SIGINT that arrived before it would kill the process without a clean stop.
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
-    let early = futures_util::FutureExt::now_or_never(ctrl_c.as_mut());
+    // Listen for Ctrl-C and SIGTERM before the banner says to press it: a signal that arrived
+    // before its handler would kill the process without a clean stop.
+    let mut signals = StopSignals::install().context("could not listen for ctrl-c or sigterm")?;
     let url = engine.scim_base_url();
     println!(
         "ScimLab SCIM endpoint is running{}",
@@ -213,26 +247,61 @@ async fn serve(args: ServeArgs) -> Result<()> {
         engine.scim_addr.port()
     );
     println!("Press Ctrl-C to stop.");
-    match early {
-        Some(r) => r,
-        None => ctrl_c.await,
-    }
-    .context("could not listen for ctrl-c")?;
+    let why = signals.next().await;
     eprintln!(
-        "stopping: finishing in-flight requests (at most {} s; press Ctrl-C again to quit now)",
+        "stopping ({why}): finishing in-flight requests (at most {} s; press Ctrl-C again to quit now)",
         scimlab_engine::SHUTDOWN_GRACE.as_secs()
     );
-    tokio::spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("second ctrl-c: quitting without waiting");
-            std::process::exit(130);
-        }
+    tokio::spawn(async move {
+        let again = signals.next().await;
+        eprintln!("second {again}: quitting without waiting");
+        std::process::exit(130);
     });
     engine
         .shutdown()
         .await
         .context("the scim listener failed while stopping")?;
     Ok(())
+}
+
+/// The signals that stop `serve` gracefully: Ctrl-C (SIGINT) and, on Unix, SIGTERM (what
+/// `kill`, systemd and container runtimes send). Handlers are installed by [`Self::install`].
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// The next stop signal, named for the log.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "ctrl-c",
+                _ = self.terminate.recv() => "sigterm",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "ctrl-c"
+        }
+    }
 }
 
 async fn token(action: TokenAction) -> Result<()> {

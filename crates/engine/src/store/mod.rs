@@ -69,6 +69,8 @@ pub struct Store {
 impl Store {
     /// Open (creating when missing) the database at `path`, apply migrations, and return pools.
     pub async fn open(path: &Path) -> Result<Self> {
+        #[cfg(unix)]
+        restrict_files(path).map_err(sqlx::Error::Io)?;
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
@@ -122,6 +124,47 @@ impl Store {
         self.maintenance.close().await;
         self.write.close().await;
     }
+}
+
+/// The database's files, private to their owner (they hold the SCIM key and people's data):
+/// create the database file `0600` before SQLite does (it would use `0644` less the umask), and
+/// take group and other access from an existing one and its `-wal`/`-shm`. SQLite creates the
+/// `-wal` and `-shm` files with the database file's mode, so they are `0600` too. A file this
+/// user does not own keeps its mode (with a warning).
+#[cfg(unix)]
+fn restrict_files(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            let private = std::fs::Permissions::from_mode(mode & 0o700);
+            match std::fs::set_permissions(&file, private) {
+                Ok(()) => {
+                    tracing::info!(file = %file.display(), "made the database file private to its owner (mode 0600)");
+                }
+                Err(e) => {
+                    tracing::warn!(file = %file.display(), error = %e, "could not make the database file private to its owner");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Map a unique-index violation to [`StoreError::Conflict`], anything else to `Sqlx`.
