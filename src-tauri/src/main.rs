@@ -141,7 +141,8 @@ fn main() -> anyhow::Result<()> {
         ])
         .setup(|app| {
             let dir = data_dir(app)?;
-            std::fs::create_dir_all(&dir)?;
+            // 0700: it holds the database (the SCIM key, people's data) and desktop.json.
+            scimlab_engine::create_private_dir(&dir)?;
             let slot = Arc::new(EngineSlot::new(dir));
             app.manage(slot.clone());
             // A missing tray host (no StatusNotifier) is not a reason to fail.

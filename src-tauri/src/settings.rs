@@ -4,7 +4,7 @@
 //! Two writers share the file (a restart with new listen settings, and the task keeping what
 //! the UI changed at runtime): each change is a read-merge-write under one lock ([`update`]),
 //! written to a temporary file and renamed over, so neither loses the other's fields and a
-//! crash mid-write leaves the old file.
+//! crash mid-write leaves the old file. The file is `0600` on Unix, like the database beside it.
 
 use scimlab_engine::host::ListenSettings;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,13 @@ pub fn merge(base: &ListenSettings, update: &ListenSettings) -> ListenSettings {
 pub fn save(file: &Path, settings: &ListenSettings) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(settings).map_err(std::io::Error::other)?;
     let tmp = file.with_extension("json.tmp");
-    std::fs::write(&tmp, text)?;
+    // A leftover temporary file would keep its mode: start afresh, readable by this user only.
+    let _ = std::fs::remove_file(&tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(&tmp)?, text.as_bytes())?;
     std::fs::rename(&tmp, file)
 }
 
@@ -129,6 +135,20 @@ mod tests {
         let kept = load(&file);
         assert_eq!(kept.scim_addr.as_deref(), Some("127.0.0.1:9000"));
         assert_eq!(kept.retention, Some(77));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_settings_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile_dir("mode");
+        let file = path(&dir);
+        // Even over a leftover temporary file that others could read.
+        std::fs::write(file.with_extension("json.tmp"), "{}").unwrap();
+        update(&file, &ListenSettings::default()).unwrap();
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

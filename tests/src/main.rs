@@ -7,6 +7,7 @@ mod capture;
 mod checklist;
 mod cli;
 mod conditional;
+mod durability;
 mod errors;
 mod flows;
 mod guide;

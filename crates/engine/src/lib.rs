@@ -113,20 +113,23 @@ pub enum EngineError {
     },
 }
 
-/// Open the store at `path`, creating its directory (and any missing parent) `0700` on Unix:
-/// it holds the SCIM key and people's data. An existing directory keeps its mode.
+/// Create `dir` and any missing parent `0700` on Unix (readable by this user only): ScimLab's
+/// data directories hold the SCIM key and people's data. An existing directory keeps its mode.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Open the store at `path`, creating its directory with [`create_private_dir`].
 pub async fn open_store(path: &std::path::Path) -> Result<Store, EngineError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(dir)
-            .map_err(|source| EngineError::CreateDir {
-                path: dir.display().to_string(),
-                source,
-            })?;
+        create_private_dir(dir).map_err(|source| EngineError::CreateDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
     }
     Store::open(path)
         .await
