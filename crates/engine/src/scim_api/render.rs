@@ -68,3 +68,38 @@ pub fn render(r: &StoredResource, related: Option<Vec<Value>>, base_url: &str) -
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11 §4: a row an older version wrote with a password never renders it.
+    #[test]
+    fn a_stored_password_is_never_rendered() {
+        let attrs = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "a",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"password": "legacy", "department": "Ops"}
+        });
+        let Value::Object(attributes) = attrs else {
+            unreachable!()
+        };
+        let r = StoredResource {
+            pk: 1,
+            id: "u1".into(),
+            kind: ResourceKind::User,
+            attributes,
+            version: 2,
+            created: "t".into(),
+            last_modified: "t".into(),
+            unreadable: None,
+        };
+        let out = render(&r, None, "http://h/scim/v2");
+        assert!(!out.to_string().contains("legacy"), "{out}");
+        assert_eq!(
+            out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
+            "Ops"
+        );
+        assert_eq!(out["meta"]["version"], "W/\"2\"");
+    }
+}
