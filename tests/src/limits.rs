@@ -185,11 +185,16 @@ async fn over_the_connection_cap_a_new_connection_gets_503_with_retry_after_at_o
 }
 
 /// Start an authenticated create whose body never completes: a request in flight on its own
-/// connection, as the client `forwarded_for` behind a tunnel.
+/// connection, as the client `forwarded_for` behind a tunnel ("": a local program).
 async fn stalled_create(e: &TestEngine, forwarded_for: &str) -> TcpStream {
     let mut s = TcpStream::connect(scim_addr(e)).await.unwrap();
+    let forwarded = if forwarded_for.is_empty() {
+        String::new()
+    } else {
+        format!("X-Forwarded-For: {forwarded_for}\r\n")
+    };
     let head = format!(
-        "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nX-Forwarded-For: {forwarded_for}\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{{\"schemas\":",
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n{forwarded}Content-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{{\"schemas\":",
         e.key
     );
     s.write_all(head.as_bytes()).await.unwrap();
@@ -234,6 +239,19 @@ async fn a_client_over_its_share_of_requests_gets_503_and_other_clients_do_not()
         let r = fetch(&http, "GET", &url, None, &headers).await;
         assert_eq!(r.status, 200, "{other:?} is another client: {r:?}");
     }
+    // A program on this machine (loopback, no forwarded client) is only under the connection cap.
+    let local = vec![
+        stalled_create(&e, "").await,
+        stalled_create(&e, "").await,
+        stalled_create(&e, "").await,
+    ];
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let r = fetch(&http, "GET", &url, None, &[("authorization", &auth)]).await;
+    assert_eq!(
+        r.status, 200,
+        "a local client is not capped per client: {r:?}"
+    );
+    drop(local);
     drop(stalled);
     eventually(
         "the client's requests are served once its stalled ones end",

@@ -86,7 +86,8 @@ pub struct EngineConfig {
     /// Connections open at once on the SCIM listener; more are answered `503` and closed.
     pub max_connections: usize,
     /// Per client on the SCIM listener: connections open per peer address (loopback peers,
-    /// i.e. tunnel agents, exempt) and requests in flight per client; more get `503`.
+    /// i.e. tunnel agents, exempt) and requests in flight per client (the forwarded client of
+    /// a loopback peer; local programs naming none exempt); more get `503`.
     pub max_connections_per_client: usize,
     /// Largest request head (request line and headers) in bytes; more gets `431`. Both listeners.
     pub max_header_bytes: usize,

@@ -16,7 +16,9 @@
 //! - **connection caps**: at most [`Limits::max_connections`] open at once on this listener and,
 //!   when set, [`Limits::per_client`] per client — open connections per peer address (except
 //!   loopback peers, which are a tunnel agent carrying every client at once) and requests in
-//!   flight per [`client_of`] (the tunnel's forwarded address for a loopback peer). Over a cap a
+//!   flight per [`client_of`] (the tunnel's forwarded address for a loopback peer; a loopback
+//!   peer that names no forwarded client is a program on this machine — the simulator, a
+//!   script — and only the connection cap applies to it). Over a cap a
 //!   new connection gets a canned `503` with `Retry-After` and closes, a request gets the same
 //!   `503`; past [`MAX_REJECTING`] connections being turned away at once the rest are closed
 //!   unanswered. Nothing over a cap waits.
@@ -634,19 +636,18 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         });
         let busy = BusyGuard(self.state.clone());
         let limits = &self.shared.limits;
+        let client = client_of(self.peer.ip().to_canonical(), req.headers());
+        let local = client.ip.is_loopback() && !client.forwarded;
         let in_flight = match limits.per_client {
-            Some(limit) => {
-                let client = client_of(self.peer.ip().to_canonical(), req.headers());
-                match self.shared.requests.try_add(client.ip, limit) {
-                    Some(slot) => Some(slot),
-                    None => {
-                        self.shared.note_refusal(Refusal::ClientRequests);
-                        let resp = limits.response(Refusal::ClientRequests);
-                        return Box::pin(async move { Ok(hold_until_sent(resp, busy)) });
-                    }
+            Some(limit) if !local => match self.shared.requests.try_add(client.ip, limit) {
+                Some(slot) => Some(slot),
+                None => {
+                    self.shared.note_refusal(Refusal::ClientRequests);
+                    let resp = limits.response(Refusal::ClientRequests);
+                    return Box::pin(async move { Ok(hold_until_sent(resp, busy)) });
                 }
-            }
-            None => None,
+            },
+            _ => None,
         };
         let router = self.shared.router.clone();
         let mut req = req.map(Body::new);
