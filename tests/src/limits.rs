@@ -480,3 +480,52 @@ async fn the_admin_listener_answers_health_fast_while_the_scim_port_is_flooded()
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_stop_finishes_requests_in_flight_and_does_not_wait_for_a_trickled_head() {
+    let e = TestEngine::start_with(|c| c.header_read_timeout = Duration::from_secs(30)).await;
+    let addr = scim_addr(&e);
+    // A head that never completes: without a request in flight, it must not hold the stop up.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // A create in flight: its head is in, its body arrives after the stop began.
+    let body = format!(
+        "{:<1000}",
+        r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"in-flight@example.com"}"#
+    );
+    let mut busy = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\n\r\n",
+        e.key,
+        body.len()
+    );
+    busy.write_all(head.as_bytes()).await.unwrap();
+    busy.write_all(&body.as_bytes()[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let stop = tokio::spawn(e.stop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    busy.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let (answer, _) = read_until_closed(&mut busy, Duration::from_secs(5)).await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 201"),
+        "the request in flight finished: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    let (_, closed) = read_until_closed(&mut slow, Duration::from_secs(5)).await;
+    assert!(closed.is_some(), "the trickling connection was closed");
+    let dir = stop.await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "stopped in {:?} (the header timeout is 30 s)",
+        started.elapsed()
+    );
+    // The create is stored.
+    let e = TestEngine::start_in(dir, |_| {}).await;
+    let r = e
+        .get("/Users?filter=userName%20eq%20%22in-flight@example.com%22")
+        .await;
+    assert_eq!(r.body["totalResults"], 1, "{r:?}");
+}

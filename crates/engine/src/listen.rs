@@ -26,7 +26,8 @@
 //!   lines; more gets hyper's `431` and the connection closes.
 //!
 //! Graceful shutdown is `axum::serve`'s: stop accepting, let in-flight requests finish (their
-//! connections close after the response), close idle connections at once. Connections are tasks
+//! connections close after the response), close idle connections at once; and a connection
+//! whose request's head is still arriving gets [`STOP_HEAD_GRACE`], not its header timeout. Connections are tasks
 //! of a [`JoinSet`] owned by the serving task, so aborting that task (the engine does after its
 //! grace period) cuts every connection off and drops their router clones with it.
 //!
@@ -71,6 +72,9 @@ const REJECT_TIME: Duration = Duration::from_secs(1);
 /// first (an HTTP client takes an answer to a request it has not sent as an error), then what
 /// follows, so that closing does not reset the connection before the client has read the answer.
 const REJECT_DRAIN: usize = 64 * 1024;
+/// After shutdown began, how long a connection with no request in flight may still take to
+/// send one (an idle one is closed by hyper at once).
+const STOP_HEAD_GRACE: Duration = Duration::from_secs(1);
 /// Least time between two warnings that a listener turned connections away.
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
@@ -461,6 +465,13 @@ impl ConnState {
         }
     }
 
+    fn busy(&self) -> bool {
+        matches!(
+            *self.phase.lock().unwrap_or_else(PoisonError::into_inner),
+            Phase::Busy { .. }
+        )
+    }
+
     fn on_read(&self) {
         let mut phase = self.phase.lock().unwrap_or_else(PoisonError::into_inner);
         match &mut *phase {
@@ -578,9 +589,18 @@ async fn serve_connection(
         .max_header_size(shared.limits.max_header_bytes);
     let mut conn = std::pin::pin!(builder.serve_connection(io, service));
     let mut stop = std::pin::pin!(wait_for(shutdown));
-    let mut stopping = false;
+    // When shutdown began: from then on a connection with no request in flight (a head still
+    // trickling in, or idle) gets at most STOP_HEAD_GRACE more, so it cannot hold the stop up.
+    let mut stopping: Option<Instant> = None;
+    let deadline = |stopping: Option<Instant>| {
+        let d = state.deadline(&shared.limits);
+        match stopping {
+            Some(at) if !state.busy() => d.min(at + STOP_HEAD_GRACE),
+            _ => d,
+        }
+    };
     loop {
-        let deadline = state.deadline(&shared.limits);
+        let until = deadline(stopping);
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(e) = result {
@@ -588,12 +608,12 @@ async fn serve_connection(
                 }
                 return;
             }
-            () = &mut stop, if !stopping => {
-                stopping = true;
+            () = &mut stop, if stopping.is_none() => {
+                stopping = Some(Instant::now());
                 conn.as_mut().graceful_shutdown();
             }
-            () = tokio::time::sleep_until(deadline) => {
-                if state.deadline(&shared.limits) <= Instant::now() {
+            () = tokio::time::sleep_until(until) => {
+                if deadline(stopping) <= Instant::now() {
                     let phase = *state.phase.lock().unwrap_or_else(PoisonError::into_inner);
                     tracing::debug!(listener = shared.limits.name, %peer, ?phase, "closing a connection past its timeout");
                     return;
