@@ -58,7 +58,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-/// Most header lines a request may carry (hyper's default; more gets `431`).
+/// Most header lines a request may carry: hyper's default, left as it is (more gets `431`).
 pub const MAX_HEADERS: usize = 100;
 /// Most connections turned away with a `503` at once on one listener; past it, connections
 /// over a cap are closed without an answer (each answer takes a task for up to a second).
@@ -585,7 +585,7 @@ async fn serve_connection(
         .keep_alive(true)
         // Timeouts are this module's (a header timeout independent of the idle timeout).
         .header_read_timeout(None)
-        .max_headers(MAX_HEADERS)
+        // MAX_HEADERS is hyper's default; setting it would move header parsing to the heap.
         .max_header_size(shared.limits.max_header_bytes);
     let mut conn = std::pin::pin!(builder.serve_connection(io, service));
     let mut stop = std::pin::pin!(wait_for(shutdown));
