@@ -15,6 +15,7 @@ mod input_safety;
 mod limits;
 mod listing;
 mod mapping;
+mod rejection;
 mod robustness;
 mod simulate;
 mod strict;

@@ -67,6 +67,9 @@ pub struct EngineConfig {
     pub capture_body_cap: usize,
     /// Number of captured exchanges kept; the oldest are dropped first.
     pub retention: i64,
+    /// Number of folds of rejected requests (no valid SCIM key) kept, apart from `retention`:
+    /// the oldest folds are dropped first, never an authenticated exchange.
+    pub rejected_retention: i64,
     /// How long a graceful shutdown waits for in-flight requests before cutting clients off.
     pub shutdown_grace: std::time::Duration,
     /// Browser origins, besides the admin page itself, allowed to call the admin API (CORS
@@ -110,6 +113,7 @@ impl EngineConfig {
             admin_token: None,
             capture_body_cap: crate::capture::DEFAULT_BODY_CAP,
             retention: crate::capture::DEFAULT_RETENTION,
+            rejected_retention: crate::capture::DEFAULT_REJECTED_RETENTION,
             shutdown_grace: crate::SHUTDOWN_GRACE,
             admin_allowed_origins: Vec::new(),
             ui_dir: None,
@@ -142,6 +146,7 @@ impl std::fmt::Debug for EngineConfig {
             )
             .field("capture_body_cap", &self.capture_body_cap)
             .field("retention", &self.retention)
+            .field("rejected_retention", &self.rejected_retention)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("admin_allowed_origins", &self.admin_allowed_origins)
             .field("ui_dir", &self.ui_dir)

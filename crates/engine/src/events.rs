@@ -18,7 +18,8 @@ pub enum EngineEvent {
     /// Exchanges written to the store, oldest first (one flush of the capture writer).
     #[serde(rename = "exchange.recorded")]
     ExchangeRecorded {
-        /// The new exchanges.
+        /// The new exchanges, then the folds of rejected requests that grew (an id already
+        /// announced, with a larger `foldCount` and a later `lastAt`: replace it).
         exchanges: Vec<ExchangeSummary>,
     },
     /// Users or groups created, changed or deleted through the SCIM listener: one event per

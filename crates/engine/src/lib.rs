@@ -282,8 +282,12 @@ impl Engine {
         let admin_token = Arc::new(admin_token);
         let events = EventBus::default();
         let settings = runtime::RuntimeSettings::new(config.strict, config.retention);
-        let (sink, writer) =
-            capture::writer::spawn(store.clone(), events.clone(), settings.clone());
+        let (sink, writer) = capture::writer::spawn(
+            store.clone(),
+            events.clone(),
+            settings.clone(),
+            config.rejected_retention,
+        );
         let state = ScimState {
             store: store.clone(),
             key: key.clone(),

@@ -10,7 +10,8 @@ import type { SimulationSummary } from "./SimulationSummary";
  */
 export type EngineEvent = { "type": "exchange.recorded", 
 /**
- * The new exchanges.
+ * The new exchanges, then the folds of rejected requests that grew (an id already
+ * announced, with a larger `foldCount` and a later `lastAt`: replace it).
  */
 exchanges: Array<ExchangeSummary>, } | { "type": "resource.changed", 
 /**

@@ -8,7 +8,8 @@ import type { OperationKind } from "./OperationKind";
  */
 export type Exchange = { 
 /**
- * The peer address (the tunnel's, when tunnelled).
+ * The peer address; behind a tunnel (a loopback peer naming the client in a header) the
+ * client it names, as `203.0.113.7 via 127.0.0.1:53412`.
  */
 clientAddr: string | null, 
 /**
@@ -102,4 +103,15 @@ resourceName: string | null,
 /**
  * Quirk labels the request relied on.
  */
-quirks: Array<string>, };
+quirks: Array<string>, 
+/**
+ * Set on a *fold* of rejected requests (sent without a valid SCIM key: a 401, or a 404/405
+ * without the key): how many requests from one client, with one User-Agent, refused for one
+ * reason, this exchange stands for. The first of them is the one stored (cut to a few KiB);
+ * `at` is its time. Absent on an authenticated exchange.
+ */
+foldCount?: number, 
+/**
+ * On a fold: when its latest request arrived (RFC 3339, UTC, milliseconds).
+ */
+lastAt?: string, };

@@ -41,6 +41,18 @@ describe("TrafficView", () => {
     expect(rowIds()).toEqual([6, 4, 3, 2, 1]);
   });
 
+  it("shows ×n on a fold of rejected requests and updates it when the fold grows", async () => {
+    view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    const fold = (n: number) => summary({ id: 4, status: 401, operation: "rejected", foldCount: n, lastAt: "2025-06-01T10:00:09.000Z" });
+    emit({ type: "exchange.recorded", exchanges: [fold(1)] });
+    expect(rowIds()).toEqual([4, 3, 2, 1]);
+    expect(screen.queryByTestId("fold-count")).toBeNull();
+    emit({ type: "exchange.recorded", exchanges: [fold(50)] });
+    expect(rowIds()).toEqual([4, 3, 2, 1]);
+    expect(screen.getByTestId("fold-count").textContent).toBe("×50");
+  });
+
   it("holds live rows while paused and applies them on resume", async () => {
     view();
     await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));

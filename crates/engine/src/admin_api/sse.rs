@@ -122,8 +122,9 @@ impl Feed {
                 }
             }
         }
-        self.queue
-            .push_back(EngineEvent::ExchangeRecorded { exchanges: batch });
+        self.queue.push_back(EngineEvent::ExchangeRecorded {
+            exchanges: latest_per_exchange(batch),
+        });
         if !changes.is_empty() {
             self.queue.push_back(EngineEvent::ResourceChanged {
                 changes: latest_per_resource(changes),
@@ -131,6 +132,26 @@ impl Feed {
         }
         self.queue.extend(closing);
     }
+}
+
+/// A fold of rejected requests announced more than once in one window (it grew meanwhile) is
+/// sent once, as it is now, where it first appeared; everything else as it came.
+fn latest_per_exchange(batch: Vec<ExchangeSummary>) -> Vec<ExchangeSummary> {
+    if !batch.iter().any(ExchangeSummary::is_fold) {
+        return batch;
+    }
+    let mut at = std::collections::HashMap::new();
+    let mut out: Vec<ExchangeSummary> = Vec::with_capacity(batch.len());
+    for s in batch {
+        match at.get(&s.id) {
+            Some(&i) => out[i] = s,
+            None => {
+                at.insert(s.id, out.len());
+                out.push(s);
+            }
+        }
+    }
+    out
 }
 
 /// One SSE message for `event` (`event:` its type, `data:` its JSON).
@@ -188,6 +209,8 @@ mod tests {
             resource_id: None,
             resource_name: None,
             quirks: vec![],
+            fold_count: None,
+            last_at: None,
         }
     }
 
@@ -246,6 +269,30 @@ mod tests {
             "a reset closes the window"
         );
         assert_eq!(ids(&feed.next().await.unwrap()), vec![4]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fold_that_grew_within_a_window_is_sent_once_as_it_is_now() {
+        let bus = EventBus::new(64);
+        let (_tx, shutdown) = watch::channel(false);
+        let mut feed = Feed::new(bus.subscribe(), shutdown);
+        let fold = |n: u32| ExchangeSummary {
+            status: 401,
+            fold_count: Some(n),
+            ..summary(2)
+        };
+        bus.publish(EngineEvent::ExchangeRecorded {
+            exchanges: vec![summary(1), fold(1)],
+        });
+        bus.publish(EngineEvent::ExchangeRecorded {
+            exchanges: vec![summary(3), fold(40)],
+        });
+        let Some(EngineEvent::ExchangeRecorded { exchanges }) = feed.next().await else {
+            panic!("one merged message")
+        };
+        let shown: Vec<(i64, Option<u32>)> =
+            exchanges.iter().map(|x| (x.id, x.fold_count)).collect();
+        assert_eq!(shown, [(1, None), (2, Some(40)), (3, None)]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use scimlab_engine::capture::{DEFAULT_BODY_CAP, DEFAULT_RETENTION};
+use scimlab_engine::capture::{DEFAULT_BODY_CAP, DEFAULT_REJECTED_RETENTION, DEFAULT_RETENTION};
 use scimlab_engine::config::{
     DEFAULT_ADMIN_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_HEADER_BYTES,
@@ -109,6 +109,11 @@ struct ServeArgs {
     #[arg(long, env = "SCIMLAB_RETENTION", default_value_t = DEFAULT_RETENTION,
           value_parser = clap::value_parser!(i64).range(scimlab_engine::runtime::MIN_RETENTION..=scimlab_engine::runtime::MAX_RETENTION))]
     retention: i64,
+    /// Number of folds of rejected requests (sent without a valid SCIM key; repeats from one
+    /// client counted into one) kept apart from --retention; the oldest are dropped first.
+    #[arg(long, env = "SCIMLAB_REJECTED_RETENTION", default_value_t = DEFAULT_REJECTED_RETENTION,
+          value_parser = clap::value_parser!(i64).range(scimlab_engine::runtime::MIN_RETENTION..=scimlab_engine::runtime::MAX_RETENTION))]
+    rejected_retention: i64,
 }
 
 #[derive(Subcommand)]
@@ -201,6 +206,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.admin_token = args.admin_token;
     config.capture_body_cap = args.capture_body_cap;
     config.retention = args.retention;
+    config.rejected_retention = args.rejected_retention;
     config.ui_dir = args.ui.map(find_ui_dir).transpose()?;
     let served_ui = config.ui_dir.is_some();
     let engine = Engine::start(config)

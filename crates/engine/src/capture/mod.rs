@@ -2,19 +2,30 @@
 //!
 //! [`record`] is the outermost middleware of the SCIM router, so it sees every request,
 //! including the ones refused before a handler runs (401, 404, 405, 413, malformed JSON) and a
-//! handler's panic (already turned into a 500). It buffers both bodies (the request body up to the
-//! configured limit; larger ones are answered 413 here), redacts secrets *before* anything leaves
-//! the request ([`redact`]), works out the IdP and the kind of operation ([`classify`]), and hands
-//! the finished [`model::Exchange`] to the batched [`writer`]. Storage happens off the request
-//! path.
+//! handler's panic (already turned into a 500). It checks the SCIM key *first*, before a byte of
+//! the body is read, and then takes one of two paths:
+//!
+//! - **authenticated** (the key matched): it buffers both bodies (the request body up to the
+//!   configured limit; larger ones are answered 413 here), redacts secrets *before* anything
+//!   leaves the request ([`redact`]), works out the IdP and the kind of operation
+//!   ([`classify`]), and hands the finished [`model::Exchange`] to the batched [`writer`];
+//! - **rejected** (no valid key): the answer (401, or the 404/405 of a path or method that does
+//!   not exist) is decided without the body, and the request is captured cheaply and folded
+//!   ([`rejected`], [`fold`]): no body buffered, no JSON parsed, at most a few KiB of headers and
+//!   body kept, repeats only counted. What a stranger on the internet can cost is bounded.
+//!
+//! Storage happens off the request path.
 
 pub mod classify;
+pub mod fold;
 pub mod model;
 pub mod redact;
+pub mod rejected;
 pub mod writer;
 
-use crate::scim_api::AppliedQuirks;
+use crate::client::{ClientId, client_of};
 use crate::scim_api::response::ApiError;
+use crate::scim_api::{AppliedQuirks, KeyChecked, ScimState};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
@@ -24,10 +35,9 @@ use model::{Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange};
 use scimlab_scim::ScimError;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::sync::mpsc;
 
 /// How long a client may take to send its request body (a stalled upload would otherwise hold
 /// a connection, and a graceful shutdown, forever).
@@ -42,22 +52,75 @@ fn is_length_limit(e: &axum::Error) -> bool {
 pub const DEFAULT_BODY_CAP: usize = 256 * 1024;
 /// Default number of exchanges kept; older ones are dropped first.
 pub const DEFAULT_RETENTION: i64 = 100_000;
+/// Default number of folds of rejected requests kept; older ones are dropped first (never an
+/// authenticated exchange).
+pub const DEFAULT_REJECTED_RETENTION: i64 = writer::DEFAULT_REJECTED_RETENTION;
+/// Most clients (address and User-Agent) whose IdP is remembered for inheritance.
+pub const MAX_IDP_CLIENTS: usize = 4096;
 
 /// Shared state of the capture middleware.
 #[derive(Clone)]
 pub struct Capture {
-    sink: mpsc::Sender<Exchange>,
+    sink: writer::Sink,
     body_limit: usize,
     body_cap: usize,
-    /// Last IdP identified per client address: a request without evidence of its own (a GET
-    /// by id) inherits it, with that reason given.
-    recent: Arc<Mutex<HashMap<(IpAddr, String), Idp>>>,
+    /// Last IdP identified per client and User-Agent: a request without evidence of its own (a
+    /// GET by id) inherits it, with that reason given.
+    recent: Arc<Mutex<IdpCache>>,
 }
+
+/// The last IdP seen per client (see [`crate::client`]) and User-Agent (cut to
+/// [`fold::MAX_USER_AGENT`] bytes), at most [`MAX_IDP_CLIENTS`] of them; when full, the least
+/// recently confirmed quarter is forgotten. Only authenticated traffic teaches it, so a flood
+/// of rejected requests can neither fill it nor push Entra out.
+#[derive(Debug, Default)]
+pub struct IdpCache {
+    map: HashMap<(IpAddr, Box<str>), (Idp, u64)>,
+    tick: u64,
+}
+
+impl IdpCache {
+    fn key(client: IpAddr, user_agent: &str) -> (IpAddr, Box<str>) {
+        (client, fold::cut(user_agent, fold::MAX_USER_AGENT).into())
+    }
+
+    /// Remember that `client` with `user_agent` is `idp`.
+    pub fn learn(&mut self, client: IpAddr, user_agent: &str, idp: Idp) {
+        self.tick += 1;
+        if self.map.len() >= MAX_IDP_CLIENTS
+            && !self.map.contains_key(&Self::key(client, user_agent))
+        {
+            let mut ticks: Vec<u64> = self.map.values().map(|v| v.1).collect();
+            let quarter = ticks.len() / 4;
+            let (_, &mut cutoff, _) = ticks.select_nth_unstable(quarter);
+            self.map.retain(|_, v| v.1 > cutoff);
+        }
+        self.map
+            .insert(Self::key(client, user_agent), (idp, self.tick));
+    }
+
+    /// The IdP last seen from `client` with `user_agent`.
+    pub fn get(&self, client: IpAddr, user_agent: &str) -> Option<Idp> {
+        self.map.get(&Self::key(client, user_agent)).map(|v| v.0)
+    }
+
+    /// Number of clients remembered.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether none is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+const NO_EVIDENCE: &str = "no user-agent or request shape specific to entra id or okta";
 
 impl Capture {
     /// Capture into `sink`, refusing request bodies over `body_limit`, storing at most
     /// `body_cap` bytes of each body.
-    pub fn new(sink: mpsc::Sender<Exchange>, body_limit: usize, body_cap: usize) -> Self {
+    pub fn new(sink: writer::Sink, body_limit: usize, body_cap: usize) -> Self {
         Self {
             sink,
             body_limit,
@@ -67,104 +130,112 @@ impl Capture {
     }
 
     /// Behind a tunnel every request comes from the tunnel's address, so the inheritance is
-    /// keyed by address *and* User-Agent: Entra's traffic never inherits Okta's, or the reverse.
+    /// keyed by client *and* User-Agent: Entra's traffic never inherits Okta's, or the reverse.
+    /// `learn`: whether evidence is remembered (authenticated traffic only).
     fn idp_for(
         &self,
-        client: Option<(IpAddr, String)>,
+        client: IpAddr,
+        user_agent: &str,
         evidence: Option<(Idp, String)>,
+        learn: bool,
     ) -> (Idp, String) {
         let mut recent = self
             .recent
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match (evidence, client) {
-            (Some((idp, reason)), Some(key)) => {
-                if recent.len() > 4096 {
-                    recent.clear();
+        match evidence {
+            Some((idp, reason)) => {
+                if learn {
+                    recent.learn(client, user_agent, idp);
                 }
-                recent.insert(key, idp);
                 (idp, reason)
             }
-            (Some(found), None) => found,
-            (None, Some(key)) => match recent.get(&key) {
-                Some(&idp) => (
+            None => match recent.get(client, user_agent) {
+                Some(idp) => (
                     idp,
                     format!(
-                        "same client address ({}) and user-agent as earlier {} traffic",
-                        key.0,
+                        "same client address ({client}) and user-agent as earlier {} traffic",
                         idp.as_str()
                     ),
                 ),
-                None => (
-                    Idp::Other,
-                    "no user-agent or request shape specific to entra id or okta".into(),
-                ),
+                None => (Idp::Other, NO_EVIDENCE.into()),
             },
-            (None, None) => (
-                Idp::Other,
-                "no user-agent or request shape specific to entra id or okta".into(),
-            ),
         }
     }
 }
 
-fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
-}
-
-/// `("User", id, userName)` when a list under `/Users` (or `/Groups`) returned exactly one
-/// resource: the match lookup belongs on that resource's timeline.
-fn single_result(
-    body: Option<&Value>,
-    path: &str,
-) -> Option<(&'static str, String, Option<String>)> {
-    let rest = path.strip_prefix(crate::config::SCIM_BASE_PATH)?;
-    let (kind, name_attr) = match rest.trim_end_matches('/') {
-        "/Users" | "/Users/.search" => ("User", "userName"),
-        "/Groups" | "/Groups/.search" => ("Group", "displayName"),
-        _ => return None,
-    };
-    let body = body?;
-    if body.get("totalResults").and_then(Value::as_u64) != Some(1) {
-        return None;
-    }
-    let only = body.get("Resources")?.as_array()?.first()?;
-    let id = only.get("id")?.as_str()?.to_owned();
-    let name = only
-        .get(name_attr)
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    Some((kind, id, name))
-}
-
-/// `("User", id)` for `/scim/v2/Users/{id}`, `("Group", id)` for `/scim/v2/Groups/{id}`.
-fn resource_in_path(path: &str) -> Option<(&'static str, &str)> {
-    let rest = path.strip_prefix(crate::config::SCIM_BASE_PATH)?;
-    let (kind, id) = if let Some(id) = rest.strip_prefix("/Users/") {
-        ("User", id)
+/// The client address as stored: the peer, or `client via peer` when a tunnel named the client.
+fn client_label(peer: Option<SocketAddr>, client: ClientId) -> Option<String> {
+    let peer = peer?;
+    Some(if client.forwarded {
+        format!("{} via {peer}", client.ip)
     } else {
-        ("Group", rest.strip_prefix("/Groups/")?)
-    };
-    let id = id.trim_end_matches('/');
-    (!id.is_empty() && !id.contains('/') && id != ".search").then_some((kind, id))
+        peer.to_string()
+    })
 }
 
 /// The capture middleware (see the module docs).
-pub async fn record(State(capture): State<Capture>, req: Request, next: Next) -> Response {
+pub async fn record(State(state): State<ScimState>, mut req: Request, next: Next) -> Response {
     let at = crate::scim_api::now();
     let started = Instant::now();
-    let client = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
+    let client = client_of(
+        peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.ip()),
+        req.headers(),
+    );
+    // Before any byte of the body: the key decides which path the request takes, and the
+    // router's `authenticate` reuses the outcome instead of checking twice.
+    let outcome = crate::scim_api::check_key(&state, req.headers()).await;
+    req.extensions_mut().insert(KeyChecked(outcome));
+    let seen = Seen {
+        at,
+        started,
+        peer,
+        client,
+    };
+    match outcome {
+        Ok(_) => authenticated(&state.capture, seen, req, next).await,
+        Err(failure) => rejected::answer(&state.capture, seen, failure, req, next).await,
+    }
+}
+
+/// What the capture layer knows of a request before reading it.
+#[derive(Debug, Clone)]
+pub(crate) struct Seen {
+    /// Arrival time (RFC 3339).
+    at: String,
+    /// Arrival instant, for the latency.
+    started: Instant,
+    /// The TCP peer.
+    peer: Option<SocketAddr>,
+    /// The client (see [`crate::client`]).
+    client: ClientId,
+}
+
+fn user_agent(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The path of a request that passed authentication: captured whole (bodies up to the cap).
+async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) -> Response {
+    let Seen {
+        at,
+        started,
+        peer,
+        client,
+    } = seen;
+    // This client has the key now: a later rejection of it is news, not a repeat.
+    capture
+        .sink
+        .folds()
+        .lock()
+        .end_client(client.ip, user_agent(req.headers()));
     let (parts, body) = req.into_parts();
     let declared_too_large = parts
         .headers
@@ -245,15 +316,14 @@ pub async fn record(State(capture): State<Capture>, req: Request, next: Next) ->
         change: change.as_ref(),
     };
     let operation: OperationKind = classify::classify(&facts);
-    let client_key = client.map(|c| (c.ip(), user_agent.unwrap_or("").to_owned()));
-    let (idp, idp_reason) = capture.idp_for(client_key, classify::detect_idp(&facts));
-    // Accepted only when the request reached authentication and passed it (a 413 or a 404
-    // answered before authentication proves nothing about the key).
-    let auth_ok = rparts
-        .extensions
-        .remove::<crate::scim_api::AuthPassed>()
-        .is_some();
-    let (request_headers, auth) = redact::redact_headers(&parts.headers, auth_ok);
+    let (idp, idp_reason) = capture.idp_for(
+        client.ip,
+        user_agent.unwrap_or(""),
+        classify::detect_idp(&facts),
+        true,
+    );
+    // The key was checked before anything else, so even a 404 or a 413 says it matched.
+    let (request_headers, auth) = redact::redact_headers(&parts.headers, true);
     let (request_body, request_truncated) = redact::redact_body(&request_bytes, capture.body_cap);
     let (response_body, response_truncated) =
         redact::redact_body(&response_bytes, capture.body_cap);
@@ -293,8 +363,10 @@ pub async fn record(State(capture): State<Capture>, req: Request, next: Next) ->
             resource_id,
             resource_name,
             quirks: quirks.iter().map(|q| q.label().to_owned()).collect(),
+            fold_count: None,
+            last_at: None,
         },
-        client_addr: client.map(|c| c.to_string()),
+        client_addr: client_label(peer, client),
         idp_reason,
         request_headers,
         request_body,
@@ -306,8 +378,90 @@ pub async fn record(State(capture): State<Capture>, req: Request, next: Next) ->
         before,
         after,
     };
-    if capture.sink.send(exchange).await.is_err() {
+    if !capture.sink.exchange(exchange).await {
         tracing::warn!("capture writer stopped; an exchange was not recorded");
     }
     Response::from_parts(rparts, Body::from(response_bytes))
+}
+
+fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `("User", id, userName)` when a list under `/Users` (or `/Groups`) returned exactly one
+/// resource: the match lookup belongs on that resource's timeline.
+fn single_result(
+    body: Option<&Value>,
+    path: &str,
+) -> Option<(&'static str, String, Option<String>)> {
+    let rest = path.strip_prefix(crate::config::SCIM_BASE_PATH)?;
+    let (kind, name_attr) = match rest.trim_end_matches('/') {
+        "/Users" | "/Users/.search" => ("User", "userName"),
+        "/Groups" | "/Groups/.search" => ("Group", "displayName"),
+        _ => return None,
+    };
+    let body = body?;
+    if body.get("totalResults").and_then(Value::as_u64) != Some(1) {
+        return None;
+    }
+    let only = body.get("Resources")?.as_array()?.first()?;
+    let id = only.get("id")?.as_str()?.to_owned();
+    let name = only
+        .get(name_attr)
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Some((kind, id, name))
+}
+
+/// `("User", id)` for `/scim/v2/Users/{id}`, `("Group", id)` for `/scim/v2/Groups/{id}`.
+fn resource_in_path(path: &str) -> Option<(&'static str, &str)> {
+    let rest = path.strip_prefix(crate::config::SCIM_BASE_PATH)?;
+    let (kind, id) = if let Some(id) = rest.strip_prefix("/Users/") {
+        ("User", id)
+    } else {
+        ("Group", rest.strip_prefix("/Groups/")?)
+    };
+    let id = id.trim_end_matches('/');
+    (!id.is_empty() && !id.contains('/') && id != ".search").then_some((kind, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_idp_cache_is_bounded_in_entries_and_key_size() {
+        let mut c = IdpCache::default();
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let long = "Azure".repeat(10_000);
+        c.learn(ip, &long, Idp::Entra);
+        assert!(c.map.keys().all(|k| k.1.len() <= fold::MAX_USER_AGENT));
+        assert_eq!(
+            c.get(ip, &long),
+            Some(Idp::Entra),
+            "looked up by the same cut"
+        );
+        for i in 0..(MAX_IDP_CLIENTS * 3) {
+            c.learn(ip, &format!("agent {i}"), Idp::Okta);
+            if i % 500 == 0 {
+                c.learn(ip, &long, Idp::Entra);
+            }
+            assert!(c.len() <= MAX_IDP_CLIENTS);
+        }
+        assert_eq!(
+            c.get(ip, &long),
+            Some(Idp::Entra),
+            "a client seen often stays"
+        );
+        let other: IpAddr = "198.51.100.1".parse().unwrap();
+        assert_eq!(c.get(other, &long), None, "keyed by the client too");
+    }
 }

@@ -193,6 +193,24 @@ pub struct ExchangeSummary {
     pub resource_name: Option<String>,
     /// Quirk labels the request relied on.
     pub quirks: Vec<String>,
+    /// Set on a *fold* of rejected requests (sent without a valid SCIM key: a 401, or a 404/405
+    /// without the key): how many requests from one client, with one User-Agent, refused for one
+    /// reason, this exchange stands for. The first of them is the one stored (cut to a few KiB);
+    /// `at` is its time. Absent on an authenticated exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub fold_count: Option<u32>,
+    /// On a fold: when its latest request arrived (RFC 3339, UTC, milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub last_at: Option<String>,
+}
+
+impl ExchangeSummary {
+    /// Whether this exchange is a fold of rejected requests (see [`Self::fold_count`]).
+    pub fn is_fold(&self) -> bool {
+        self.fold_count.is_some()
+    }
 }
 
 /// One exchange, whole and redacted.
@@ -202,7 +220,8 @@ pub struct Exchange {
     /// The listed fields.
     #[serde(flatten)]
     pub summary: ExchangeSummary,
-    /// The peer address (the tunnel's, when tunnelled).
+    /// The peer address; behind a tunnel (a loopback peer naming the client in a header) the
+    /// client it names, as `203.0.113.7 via 127.0.0.1:53412`.
     pub client_addr: Option<String>,
     /// Why the IdP was detected as it was, in words.
     pub idp_reason: String,

@@ -5,14 +5,24 @@
 //! events. The channel is bounded (back-pressure rather than unbounded memory if the disk
 //! stalls). On shutdown the senders are dropped, the task drains what is queued, writes it, and
 //! ends; `Engine` awaits it, so a clean shutdown loses nothing.
+//!
+//! Rejected requests arrive differently (see [`super::fold`]): the first of each fold comes
+//! through the channel like any exchange (but never waits for room: when the queue is full it
+//! is not captured, and the writer logs how many were not), and later ones only bump a count in
+//! the shared fold table and wake the writer, which adds the counts to the stored folds in its
+//! next batch. A batch that fails to store (a locked or full disk) is retried with backoff, a
+//! bounded number of times, before it is given up with an error in the log.
 
-use super::model::Exchange;
+use super::fold::{FoldKey, Folds, Pending};
+use super::model::{Exchange, ExchangeSummary};
 use crate::events::{ChangedResource, EngineEvent, EventBus, latest_per_resource};
 use crate::runtime::RuntimeSettings;
-use crate::store::{Store, exchanges};
+use crate::store::{Store, StoreError, exchanges};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::task::JoinHandle;
 
 /// Largest batch written in one transaction (small enough that a SCIM write waiting for the
@@ -22,78 +32,431 @@ const MAX_BATCH: usize = 128;
 const BATCH_WINDOW: Duration = Duration::from_millis(50);
 /// Exchanges queued before senders wait.
 const QUEUE: usize = 8192;
+/// Waits between attempts to store a batch that failed (about 4 s in all); after the last
+/// one the batch is given up.
+const RETRY_BACKOFF: [Duration; 5] = [
+    Duration::from_millis(100),
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
+/// Default number of folds of rejected requests kept (see `EngineConfig::rejected_retention`).
+pub const DEFAULT_REJECTED_RETENTION: i64 = 10_000;
 
-/// Start the writer task. Returns the sender the capture layer uses and the task handle.
+/// What the capture layer hands the writer.
+#[derive(Debug)]
+pub enum Captured {
+    /// An authenticated exchange, captured whole.
+    Exchange(Box<Exchange>),
+    /// The first request of a new fold of rejected requests (its summary has `fold_count`).
+    FoldStart {
+        /// The fold's key in the table.
+        key: FoldKey,
+        /// The fold's identity in the table.
+        fold: u64,
+        /// The request, cut and redacted.
+        exchange: Box<Exchange>,
+    },
+}
+
+/// The capture layer's end of the writer: the queue and the fold table.
+#[derive(Clone, Debug)]
+pub struct Sink {
+    tx: mpsc::Sender<Captured>,
+    folds: Arc<Folds>,
+}
+
+impl Sink {
+    /// Queue an authenticated exchange, waiting for room (back-pressure). `false` when the
+    /// writer has stopped.
+    pub async fn exchange(&self, exchange: Exchange) -> bool {
+        self.tx
+            .send(Captured::Exchange(Box::new(exchange)))
+            .await
+            .is_ok()
+    }
+
+    /// Queue the first request of fold `fold` (room reserved with `Folds::reserve_first`),
+    /// never waiting: when the queue is full the fold is forgotten and the request counted as
+    /// not captured.
+    pub fn fold_start(&self, key: FoldKey, fold: u64, exchange: Exchange) {
+        let msg = Captured::FoldStart {
+            key,
+            fold,
+            exchange: Box::new(exchange),
+        };
+        if let Err(TrySendError::Full(m) | TrySendError::Closed(m)) = self.tx.try_send(msg) {
+            self.folds.release_first();
+            self.folds.note_dropped();
+            if let Captured::FoldStart { key, fold, .. } = m {
+                self.folds.lock().forget(&key, fold);
+            }
+        }
+    }
+
+    /// The fold table shared with the writer.
+    pub fn folds(&self) -> &Folds {
+        &self.folds
+    }
+}
+
+/// Start the writer task, keeping `settings.retention()` authenticated exchanges and
+/// `rejected_retention` folds of rejected requests. Returns the capture layer's end and the
+/// task handle.
 pub fn spawn(
     store: Store,
     bus: EventBus,
     settings: Arc<RuntimeSettings>,
-) -> (mpsc::Sender<Exchange>, JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::channel::<Exchange>(QUEUE);
+    rejected_retention: i64,
+) -> (Sink, JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<Captured>(QUEUE);
+    let folds = Arc::new(Folds::default());
+    let sink = Sink {
+        tx,
+        folds: folds.clone(),
+    };
     let task = tokio::spawn(async move {
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        while let Some(first) = rx.recv().await {
-            batch.push(first);
-            let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-            while batch.len() < MAX_BATCH {
-                match tokio::time::timeout_at(deadline, rx.recv()).await {
-                    Ok(Some(e)) => batch.push(e),
-                    Ok(None) | Err(_) => break,
+        let mut batch = Batch::default();
+        let mut open = true;
+        while open {
+            // A queued exchange, or counts added to folds.
+            tokio::select! {
+                biased;
+                m = rx.recv() => match m {
+                    Some(m) => batch.push(m, &folds),
+                    None => open = false,
+                },
+                () = folds.wake.notified() => {}
+            }
+            if open {
+                let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+                while batch.len() < MAX_BATCH {
+                    match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(m)) => batch.push(m, &folds),
+                        Ok(None) => {
+                            open = false;
+                            break;
+                        }
+                        Err(_) => break,
+                    }
                 }
             }
-            write(&store, &bus, &mut batch, settings.retention()).await;
+            let retention = Retention {
+                exchanges: settings.retention(),
+                folds: rejected_retention.max(1),
+            };
+            write(&store, &bus, &folds, &mut batch, retention).await;
             // Off the request path, on its own connection: keeps the WAL small without a
             // client ever waiting for a checkpoint (connections do not auto-checkpoint).
             store.checkpoint().await;
         }
     });
-    (tx, task)
+    (sink, task)
 }
 
-async fn write(store: &Store, bus: &EventBus, batch: &mut Vec<Exchange>, retention: i64) {
-    let result = async {
-        let mut tx = store.write.begin().await?;
-        let ids = exchanges::insert_batch(&mut tx, batch, retention).await?;
-        let stored: Vec<(i64, &Exchange)> = ids.iter().copied().zip(batch.iter()).collect();
-        crate::results::record_role_changes(&mut tx, &stored).await?;
-        tx.commit().await?;
-        Ok::<_, crate::store::StoreError>(ids)
+/// How many rows of each class are kept.
+#[derive(Debug, Clone, Copy)]
+struct Retention {
+    exchanges: i64,
+    folds: i64,
+}
+
+/// The exchanges of one batch, and for each first request of a fold its key.
+#[derive(Default)]
+struct Batch {
+    exchanges: Vec<Exchange>,
+    fold_of: Vec<Option<(FoldKey, u64)>>,
+}
+
+impl Batch {
+    fn push(&mut self, m: Captured, folds: &Folds) {
+        match m {
+            Captured::Exchange(e) => {
+                self.exchanges.push(*e);
+                self.fold_of.push(None);
+            }
+            Captured::FoldStart {
+                key,
+                fold,
+                exchange,
+            } => {
+                folds.release_first();
+                self.exchanges.push(*exchange);
+                self.fold_of.push(Some((key, fold)));
+            }
+        }
     }
-    .await;
-    match result {
-        Ok(ids) => {
-            let mut summaries = Vec::with_capacity(batch.len());
-            let mut changes = Vec::new();
-            for (e, id) in batch.drain(..).zip(ids) {
-                let mut s = e.summary;
-                s.id = id;
-                if let (Some(rt), Some(rid), true) = (
-                    &s.resource_type,
-                    &s.resource_id,
-                    e.before.is_some() || e.after.is_some(),
-                ) {
-                    changes.push(ChangedResource {
-                        resource_type: rt.clone(),
-                        id: rid.clone(),
-                        name: s.resource_name.clone(),
-                        deleted: e.after.is_none(),
-                        exchange_id: id,
-                    });
+
+    fn len(&self) -> usize {
+        self.exchanges.len()
+    }
+}
+
+/// What one committed attempt produced.
+struct Written {
+    ids: Vec<i64>,
+    /// Folds whose counts were added, as they are now.
+    grown: Vec<ExchangeSummary>,
+    /// Folds whose row is gone (retention, reset): forget them.
+    gone: Vec<(FoldKey, u64)>,
+}
+
+/// One transaction: insert the batch, note where new folds were stored, add the waiting counts
+/// to stored folds, apply both retentions, record role changes.
+async fn attempt(
+    store: &Store,
+    folds: &Folds,
+    batch: &Batch,
+    taken: &mut Vec<Pending>,
+    retention: Retention,
+) -> Result<Written, StoreError> {
+    let mut tx = store.write.begin().await?;
+    let ids = exchanges::insert_batch(&mut tx, &batch.exchanges, retention.exchanges).await?;
+    {
+        let mut table = folds.lock();
+        for (id, fold) in ids.iter().zip(&batch.fold_of) {
+            if let Some((key, fold)) = fold {
+                table.stored(key, *fold, *id);
+            }
+        }
+        taken.extend(table.take_pending());
+    }
+    let mut grown = Vec::new();
+    let mut gone = Vec::new();
+    for (key, fold, row, more, last_at) in taken.iter() {
+        match exchanges::add_to_fold(&mut tx, *row, *more, last_at).await? {
+            Some(summary) => grown.push(summary),
+            None => gone.push((key.clone(), *fold)),
+        }
+    }
+    if batch.fold_of.iter().any(Option::is_some) {
+        exchanges::prune_folds(&mut tx, retention.folds).await?;
+    }
+    let stored: Vec<(i64, &Exchange)> = ids.iter().copied().zip(&batch.exchanges).collect();
+    crate::results::record_role_changes(&mut tx, &stored).await?;
+    tx.commit().await?;
+    Ok(Written { ids, grown, gone })
+}
+
+async fn write(
+    store: &Store,
+    bus: &EventBus,
+    folds: &Folds,
+    batch: &mut Batch,
+    retention: Retention,
+) {
+    let dropped = folds.dropped.swap(0, Ordering::Relaxed);
+    if dropped > 0 {
+        tracing::warn!(
+            dropped,
+            "rejected requests not captured: too many new folds were waiting to be written"
+        );
+    }
+    let mut taken = Vec::new();
+    let mut backoff = RETRY_BACKOFF.iter();
+    let written = loop {
+        match attempt(store, folds, batch, &mut taken, retention).await {
+            Ok(w) => break Some(w),
+            Err(e) => {
+                // Nothing of the attempt was committed: give the counts back for the next one.
+                folds.lock().restore(std::mem::take(&mut taken));
+                if let Some(wait) = backoff.next() {
+                    tracing::warn!(error = %e, exchanges = batch.len(), retry_in = ?wait, "could not store captured exchanges; retrying");
+                    tokio::time::sleep(*wait).await;
+                } else {
+                    tracing::error!(error = %e, lost = batch.len(), "could not store captured exchanges; gave up after retrying");
+                    break None;
                 }
-                summaries.push(s);
             }
-            bus.publish(EngineEvent::ExchangeRecorded {
-                exchanges: summaries,
+        }
+    };
+    let Some(Written { ids, grown, gone }) = written else {
+        let mut table = folds.lock();
+        for (key, fold) in batch.fold_of.drain(..).flatten() {
+            table.forget(&key, fold);
+        }
+        batch.exchanges.clear();
+        return;
+    };
+    {
+        let mut table = folds.lock();
+        for (key, fold) in &gone {
+            table.forget(key, *fold);
+        }
+    }
+    batch.fold_of.clear();
+    let mut summaries = Vec::with_capacity(batch.len() + grown.len());
+    let mut changes = Vec::new();
+    for (e, id) in batch.exchanges.drain(..).zip(ids) {
+        let mut s = e.summary;
+        s.id = id;
+        if let (Some(rt), Some(rid), true) = (
+            &s.resource_type,
+            &s.resource_id,
+            e.before.is_some() || e.after.is_some(),
+        ) {
+            changes.push(ChangedResource {
+                resource_type: rt.clone(),
+                id: rid.clone(),
+                name: s.resource_name.clone(),
+                deleted: e.after.is_none(),
+                exchange_id: id,
             });
-            if !changes.is_empty() {
-                bus.publish(EngineEvent::ResourceChanged {
-                    changes: latest_per_resource(changes),
-                });
-            }
         }
-        Err(e) => {
-            tracing::error!(error = %e, lost = batch.len(), "could not store captured exchanges");
-            batch.clear();
+        summaries.push(s);
+    }
+    // A fold stored and grown in this batch is announced once, as it is now.
+    for g in grown {
+        match summaries.iter_mut().find(|s| s.id == g.id) {
+            Some(s) => *s = g,
+            None => summaries.push(g),
         }
+    }
+    if !summaries.is_empty() {
+        bus.publish(EngineEvent::ExchangeRecorded {
+            exchanges: summaries,
+        });
+    }
+    if !changes.is_empty() {
+        bus.publish(EngineEvent::ResourceChanged {
+            changes: latest_per_resource(changes),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::fold::{Hit, Reason};
+    use crate::capture::model::{Idp, OperationKind};
+    use crate::store::exchanges::ExchangeQuery;
+
+    fn exchange(path: &str, fold: bool) -> Exchange {
+        let at = crate::scim_api::now();
+        Exchange {
+            summary: ExchangeSummary {
+                id: 0,
+                at: at.clone(),
+                method: "GET".into(),
+                path: path.into(),
+                query: String::new(),
+                status: if fold { 401 } else { 200 },
+                latency_ms: 1.0,
+                idp: Idp::Other,
+                operation: if fold {
+                    OperationKind::Rejected
+                } else {
+                    OperationKind::ImportPage
+                },
+                resource_type: None,
+                resource_id: None,
+                resource_name: None,
+                quirks: vec![],
+                fold_count: fold.then_some(1),
+                last_at: fold.then_some(at),
+            },
+            client_addr: None,
+            idp_reason: String::new(),
+            request_headers: vec![],
+            request_body: None,
+            request_truncated: false,
+            response_headers: vec![],
+            response_body: None,
+            response_truncated: false,
+            auth: Default::default(),
+            before: None,
+            after: None,
+        }
+    }
+
+    async fn all(store: &Store) -> Vec<ExchangeSummary> {
+        let mut conn = store.read.acquire().await.unwrap();
+        let mut v = exchanges::list(
+            &mut conn,
+            &ExchangeQuery {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        v.reverse();
+        v
+    }
+
+    async fn set_read_only(store: &Store, on: bool) {
+        let mut conn = store.write.acquire().await.unwrap();
+        sqlx::query(if on {
+            "PRAGMA query_only = ON"
+        } else {
+            "PRAGMA query_only = OFF"
+        })
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_fails_to_store_is_retried_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("w.db")).await.unwrap();
+        let bus = EventBus::default();
+        let (sink, task) = spawn(store.clone(), bus, RuntimeSettings::new(false, 100), 10);
+        // The writer's connection refuses writes: every attempt fails until it is lifted.
+        set_read_only(&store, true).await;
+        assert!(sink.exchange(exchange("/scim/v2/Users", false)).await);
+        let key = FoldKey::new("203.0.113.9".parse().unwrap(), "curl", Reason::WrongKey);
+        let Hit::New(fold) = sink.folds().lock().hit(key.clone(), "t") else {
+            panic!()
+        };
+        assert!(sink.folds().reserve_first());
+        sink.fold_start(key.clone(), fold, exchange("/scim/v2/Users", true));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(all(&store).await.is_empty(), "nothing could be stored yet");
+        // Two more rejections counted while the store is failing.
+        for _ in 0..2 {
+            assert_eq!(sink.folds().lock().hit(key.clone(), "t9"), Hit::Counted);
+            sink.folds().wake.notify_one();
+        }
+        set_read_only(&store, false).await;
+        drop(sink);
+        task.await.unwrap();
+        let stored = all(&store).await;
+        assert_eq!(stored.len(), 2, "{stored:?}");
+        assert_eq!(stored[0].fold_count, None);
+        assert_eq!(stored[1].fold_count, Some(3), "{stored:?}");
+        assert_eq!(stored[1].last_at.as_deref(), Some("t9"));
+    }
+
+    #[tokio::test]
+    async fn folds_have_their_own_retention_and_never_evict_exchanges() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.db")).await.unwrap();
+        let (sink, task) = spawn(
+            store.clone(),
+            EventBus::default(),
+            RuntimeSettings::new(false, 3),
+            2,
+        );
+        for i in 0..5 {
+            assert!(sink.exchange(exchange(&format!("/a{i}"), false)).await);
+        }
+        for i in 0..20 {
+            let key = FoldKey::new(
+                "203.0.113.9".parse().unwrap(),
+                &format!("agent {i}"),
+                Reason::MissingKey,
+            );
+            let Hit::New(fold) = sink.folds().lock().hit(key.clone(), "t") else {
+                panic!()
+            };
+            assert!(sink.folds().reserve_first());
+            sink.fold_start(key, fold, exchange(&format!("/r{i}"), true));
+        }
+        drop(sink);
+        task.await.unwrap();
+        let paths: Vec<String> = all(&store).await.into_iter().map(|s| s.path).collect();
+        assert_eq!(paths, ["/a2", "/a3", "/a4", "/r18", "/r19"]);
     }
 }

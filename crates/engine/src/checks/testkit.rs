@@ -87,6 +87,8 @@ pub fn ex(
             resource_id: None,
             resource_name: None,
             quirks: Vec::new(),
+            fold_count: None,
+            last_at: None,
         },
         client_addr: Some("203.0.113.7:50123".into()),
         idp_reason: String::new(),

@@ -2,7 +2,7 @@
 
 use super::ScimState;
 use super::response::{ApiError, scim_json};
-use crate::auth;
+use crate::auth::{self, AuthFailure};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -160,15 +160,24 @@ pub async fn request_context(
     resp
 }
 
-/// Authentication of every `/scim/v2` route: Bearer or bare SCIM API key, constant-time compare.
-pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Next) -> Response {
-    let header = req
-        .headers()
+/// The outcome of checking a request's SCIM key, decided once, before its body is read, by the
+/// capture layer (which must know it to choose between whole and cheap capture) and reused by
+/// [`authenticate`].
+#[derive(Clone, Copy, Debug)]
+pub struct KeyChecked(pub Result<Option<Quirk>, AuthFailure>);
+
+/// Check the `Authorization` header of a request against the SCIM API key: Bearer or bare key,
+/// constant-time compare. `Ok` carries the quirk used (a bare key).
+pub async fn check_key(
+    state: &ScimState,
+    headers: &HeaderMap,
+) -> Result<Option<Quirk>, AuthFailure> {
+    let header = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
     // The key is read from the store on every request, so a `scimlab token rotate` in another
     // process takes effect at once (a primary-key lookup on a pooled read connection).
-    let outcome = match reload_key(&state).await {
+    match reload_key(state).await {
         Some(stored) => {
             let outcome = auth::check(header, &stored);
             *state
@@ -185,6 +194,15 @@ pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Ne
                 .clone();
             auth::check(header, &cached)
         }
+    }
+}
+
+/// Authentication of every `/scim/v2` route: the [`KeyChecked`] outcome the capture layer
+/// attached (checked here when the router runs without it), a SCIM 401 when it failed.
+pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Next) -> Response {
+    let outcome = match req.extensions().get::<KeyChecked>() {
+        Some(checked) => checked.0,
+        None => check_key(&state, req.headers()).await,
     };
     match outcome {
         Ok(quirk) => {

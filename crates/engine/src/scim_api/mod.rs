@@ -13,7 +13,7 @@ pub(crate) mod render;
 mod resources;
 pub mod response;
 
-pub use context::{AppliedQuirks, AuthPassed, RequestCtx};
+pub use context::{AppliedQuirks, AuthPassed, KeyChecked, RequestCtx, check_key};
 pub use list::ScanGate;
 pub use render::now;
 
@@ -90,7 +90,7 @@ pub fn router(state: ScimState) -> Router {
             context::panic_response,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state.capture.clone(),
+            state.clone(),
             crate::capture::record,
         ))
         .with_state(state)

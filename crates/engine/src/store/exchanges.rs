@@ -3,6 +3,12 @@
 //! Rows arrive already redacted (see `capture::redact`). Inserts come from the capture writer in
 //! batches, one transaction each; retention deletes the oldest rows past the configured maximum in
 //! the same transaction, so the table never grows without bound.
+//!
+//! Two classes of rows share the table (and one id sequence, so the admin API pages them
+//! together): authenticated exchanges, and *folds* of rejected requests (`rejected = 1`: one row
+//! per client, User-Agent and reason, with `fold_count` and `last_at` growing as the same
+//! rejection repeats). Each class has its own retention, applied within its class only, so a
+//! flood of rejected requests can never evict an authenticated exchange.
 
 use super::{Conn, Result};
 use crate::capture::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
@@ -31,59 +37,122 @@ pub struct ExchangeQuery {
     pub text: Option<String>,
 }
 
-/// Insert a batch of exchanges in one transaction and apply retention. Returns the new ids, in
-/// order.
+/// Insert a batch of exchanges (authenticated ones and the first request of new folds, told
+/// apart by [`ExchangeSummary::fold_count`]) and apply the retention of authenticated exchanges
+/// (`retention` rows kept) when one was inserted; folds are pruned by [`prune_folds`]. Run it in
+/// a transaction. Returns the new ids, in order.
 pub async fn insert_batch(conn: &mut Conn, batch: &[Exchange], retention: i64) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(batch.len());
     for e in batch {
-        let s = &e.summary;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO exchanges (at, method, path, query, status, latency_ms, client_addr, idp, idp_reason,
-               operation, quirks, resource_type, resource_id, resource_name, request_headers, request_body,
-               request_truncated, response_headers, response_body, response_truncated, auth, before, after)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&s.at)
-        .bind(&s.method)
-        .bind(&s.path)
-        .bind(&s.query)
-        .bind(i64::from(s.status))
-        .bind(s.latency_ms)
-        .bind(&e.client_addr)
-        .bind(s.idp.as_str())
-        .bind(&e.idp_reason)
-        .bind(s.operation.as_str())
-        .bind(serde_json::to_string(&s.quirks).unwrap_or_else(|_| "[]".into()))
-        .bind(&s.resource_type)
-        .bind(&s.resource_id)
-        .bind(&s.resource_name)
-        .bind(serde_json::to_string(&e.request_headers).unwrap_or_else(|_| "[]".into()))
-        .bind(&e.request_body)
-        .bind(e.request_truncated)
-        .bind(serde_json::to_string(&e.response_headers).unwrap_or_else(|_| "[]".into()))
-        .bind(&e.response_body)
-        .bind(e.response_truncated)
-        .bind(serde_json::to_string(&e.auth).unwrap_or_else(|_| "{}".into()))
-        .bind(e.before.as_ref().map(Value::to_string))
-        .bind(e.after.as_ref().map(Value::to_string))
-        .fetch_one(&mut *conn)
-        .await?;
-        ids.push(id);
+        ids.push(insert_one(conn, e).await?);
     }
-    if let Some(&last) = ids.last() {
-        sqlx::query("DELETE FROM exchanges WHERE id <= ?")
-            .bind(last - retention)
-            .execute(&mut *conn)
-            .await?;
+    if batch.iter().any(|e| !e.summary.is_fold()) {
+        prune(conn, false, retention).await?;
     }
     Ok(ids)
 }
 
-const SUMMARY_COLUMNS: &str = "id, at, method, path, query, status, latency_ms, idp, operation, quirks, resource_type, resource_id, resource_name";
+async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
+    let s = &e.summary;
+    let fold = s
+        .fold_count
+        .map(|n| (i64::from(n.max(1)), s.last_at.as_ref().unwrap_or(&s.at)));
+    Ok(sqlx::query_scalar(
+        "INSERT INTO exchanges (at, method, path, query, status, latency_ms, client_addr, idp, idp_reason,
+           operation, quirks, resource_type, resource_id, resource_name, request_headers, request_body,
+           request_truncated, response_headers, response_body, response_truncated, auth, before, after,
+           rejected, fold_count, last_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&s.at)
+    .bind(&s.method)
+    .bind(&s.path)
+    .bind(&s.query)
+    .bind(i64::from(s.status))
+    .bind(s.latency_ms)
+    .bind(&e.client_addr)
+    .bind(s.idp.as_str())
+    .bind(&e.idp_reason)
+    .bind(s.operation.as_str())
+    .bind(serde_json::to_string(&s.quirks).unwrap_or_else(|_| "[]".into()))
+    .bind(&s.resource_type)
+    .bind(&s.resource_id)
+    .bind(&s.resource_name)
+    .bind(serde_json::to_string(&e.request_headers).unwrap_or_else(|_| "[]".into()))
+    .bind(&e.request_body)
+    .bind(e.request_truncated)
+    .bind(serde_json::to_string(&e.response_headers).unwrap_or_else(|_| "[]".into()))
+    .bind(&e.response_body)
+    .bind(e.response_truncated)
+    .bind(serde_json::to_string(&e.auth).unwrap_or_else(|_| "{}".into()))
+    .bind(e.before.as_ref().map(Value::to_string))
+    .bind(e.after.as_ref().map(Value::to_string))
+    .bind(fold.is_some())
+    .bind(fold.map_or(1, |f| f.0))
+    .bind(fold.map(|f| f.1))
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Keep the newest `keep` rows of one class (folds or authenticated exchanges), deleting the
+/// older ones of that class only. Two index seeks when the class cannot hold more than `keep`
+/// rows (the usual case), else a walk of `keep` index entries (about 3 ms for 100 000).
+async fn prune(conn: &mut Conn, rejected: bool, keep: i64) -> Result<u64> {
+    let (oldest, newest): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT MIN(id), MAX(id) FROM exchanges WHERE rejected = ?")
+            .bind(rejected)
+            .fetch_one(&mut *conn)
+            .await?;
+    let (Some(oldest), Some(newest)) = (oldest, newest) else {
+        return Ok(0);
+    };
+    if newest - oldest < keep {
+        return Ok(0);
+    }
+    let done = sqlx::query(
+        "DELETE FROM exchanges WHERE rejected = ?1 AND id <= (
+           SELECT id FROM exchanges WHERE rejected = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    )
+    .bind(rejected)
+    .bind(keep)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Keep the newest `keep` folds of rejected requests (authenticated exchanges are untouched).
+/// Returns how many folds were deleted.
+pub async fn prune_folds(conn: &mut Conn, keep: i64) -> Result<u64> {
+    prune(conn, true, keep).await
+}
+
+/// Count `more` requests into fold `id`, the latest at `last_at`. Returns the fold's summary as
+/// it is now, or `None` when the row is gone (retention or a reset deleted it).
+pub async fn add_to_fold(
+    conn: &mut Conn,
+    id: i64,
+    more: u32,
+    last_at: &str,
+) -> Result<Option<ExchangeSummary>> {
+    let row = sqlx::query(&format!(
+        "UPDATE exchanges SET fold_count = fold_count + ?, last_at = max(coalesce(last_at, at), ?)
+         WHERE id = ? AND rejected = 1 RETURNING {SUMMARY_COLUMNS}"
+    ))
+    .bind(i64::from(more))
+    .bind(last_at)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(summary).transpose()
+}
+
+const SUMMARY_COLUMNS: &str = "id, at, method, path, query, status, latency_ms, idp, operation, quirks, resource_type, resource_id, resource_name, rejected, fold_count, last_at";
 
 fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
     let quirks: String = row.try_get("quirks")?;
     let status: i64 = row.try_get("status")?;
+    let fold: bool = row.try_get("rejected")?;
+    let fold_count: i64 = row.try_get("fold_count")?;
     Ok(ExchangeSummary {
         id: row.try_get("id")?,
         at: row.try_get("at")?,
@@ -98,6 +167,8 @@ fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
         resource_id: row.try_get("resource_id")?,
         resource_name: row.try_get("resource_name")?,
         quirks: serde_json::from_str(&quirks).unwrap_or_default(),
+        fold_count: fold.then(|| u32::try_from(fold_count).unwrap_or(u32::MAX)),
+        last_at: if fold { row.try_get("last_at")? } else { None },
     })
 }
 

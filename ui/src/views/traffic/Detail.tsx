@@ -165,7 +165,12 @@ export function ExchangeDetail({
             <span className="muted">{dateTime(current.at)}</span>
             <span className="muted">{latency(current.latencyMs)}</span>
             <span className="muted">#{current.id}</span>
-            {current.clientAddr ? <span className="muted" title="client address (the tunnel's when tunnelled)">from {current.clientAddr}</span> : null}
+            {current.foldCount !== undefined ? (
+              <span className="muted" data-testid="fold-summary" title="requests without a valid key are folded by client, user-agent and reason; the first is the one shown">
+                ×{current.foldCount} refused alike, last {current.lastAt ? dateTime(current.lastAt) : "?"}
+              </span>
+            ) : null}
+            {current.clientAddr ? <span className="muted" title="client address (behind a tunnel: the client it names, via the tunnel's address)">from {current.clientAddr}</span> : null}
           </div>
           {current.query ? (
             <div className="tx-query mono" title="query string">

@@ -1,10 +1,11 @@
-//! One row of the Traffic table: time, IdP, operation, method, path, status, latency, resource
-//! and the first two quirks (+n more). Memoised: with 100 000 rows only changed rows re-render.
+//! One row of the Traffic table: time, IdP, operation, method, path, status (and ×n for a fold
+//! of rejected requests), latency, resource and the first two quirks (+n more). Memoised: with
+//! 100 000 rows only changed rows re-render.
 
 import { memo } from "react";
 import type { ExchangeSummary } from "../../generated";
 import { IdpBadge, QuirkBadge, StatusBadge } from "../../components/Badges";
-import { clock, latency, operationLabel } from "../../format";
+import { clock, dateTime, latency, operationLabel } from "../../format";
 
 /** A row's height in pixels: the virtualisation math relies on it (`.tx-row` in traffic.css). */
 export const ROW_HEIGHT = 30;
@@ -49,6 +50,15 @@ export const ExchangeRow = memo(function ExchangeRow({
       </span>
       <span role="gridcell" className="tx-c-status">
         <StatusBadge status={row.status} />
+        {row.foldCount !== undefined && row.foldCount > 1 ? (
+          <span
+            className="badge neutral tx-fold"
+            data-testid="fold-count"
+            title={`${row.foldCount} requests refused alike (same client, user-agent and reason), the first kept; last at ${row.lastAt ? dateTime(row.lastAt) : "?"}`}
+          >
+            ×{row.foldCount}
+          </span>
+        ) : null}
       </span>
       <span role="gridcell" className="tx-c-latency mono">
         {latency(row.latencyMs)}

@@ -32,6 +32,20 @@ describe("feedReducer", () => {
     expect(s.unseen).toBe(0);
   });
 
+  it("replaces a fold of rejected requests that grew, in place", () => {
+    const fold = (n: number): ExchangeSummary => ({ ...r(2), status: 401, foldCount: n, lastAt: `t${n}` });
+    let s = feedReducer(loaded([3, 2]), { type: "incoming", rows: [fold(1)], scrolledDown: false });
+    expect(s.rows[1].foldCount).toBe(1);
+    s = feedReducer(s, { type: "incoming", rows: [r(4), fold(7)], scrolledDown: false });
+    expect(ids(s)).toEqual([4, 3, 2]);
+    expect(s.rows[2].foldCount).toBe(7);
+    expect(s.rows[2].lastAt).toBe("t7");
+    // held rows too, while paused
+    let p = feedReducer(feedReducer(loaded([2]), { type: "pause" }), { type: "incoming", rows: [fold(1)], scrolledDown: false });
+    p = feedReducer(p, { type: "incoming", rows: [fold(9)], scrolledDown: false });
+    expect(p.rows[0].foldCount).toBe(9);
+  });
+
   it("counts rows that arrive while scrolled down", () => {
     let s = loaded([1]);
     s = feedReducer(s, { type: "incoming", rows: [r(3), r(2)], scrolledDown: true });

@@ -1,7 +1,8 @@
 //! The Traffic screen's row store as a pure reducer: the loaded rows (newest first, capped at
 //! 100 000), the older-page cursor, live rows arriving (prepended, or held while paused), and
 //! the "n new ↑" count for rows that arrived while the user was scrolled down. One dispatch per
-//! engine event keeps a burst of exchanges to one render.
+//! engine event keeps a burst of exchanges to one render. A fold of rejected requests that grew
+//! (same id, a larger `foldCount`) replaces its row in place.
 
 import type { ExchangePage, ExchangeSummary } from "../../generated";
 
@@ -51,6 +52,18 @@ function cap(rows: ExchangeSummary[]): { rows: ExchangeSummary[]; dropped: boole
   return rows.length > CAP ? { rows: rows.slice(0, CAP), dropped: true } : { rows, dropped: false };
 }
 
+/** `rows` with the folds in `grown` replaced by their new state (the same array when none is there). */
+function regrow(rows: ExchangeSummary[], grown: Map<number, ExchangeSummary>): ExchangeSummary[] {
+  let changed = false;
+  const out = rows.map((r) => {
+    const g = grown.get(r.id);
+    if (g === undefined) return r;
+    changed = true;
+    return g;
+  });
+  return changed ? out : rows;
+}
+
 /** The newest id known (shown or held). */
 function topId(s: FeedState): number {
   return Math.max(s.rows[0]?.id ?? 0, s.pending[0]?.id ?? 0);
@@ -87,6 +100,8 @@ export function feedReducer(s: FeedState, a: FeedAction): FeedState {
         if (newer.length > 0) s = { ...s, arrived: cap(newer.concat(s.arrived)).rows };
       }
       const top = topId(s);
+      const grown = new Map(a.rows.filter((r) => r.id <= top && r.foldCount !== undefined).map((r) => [r.id, r]));
+      if (grown.size > 0) s = { ...s, rows: regrow(s.rows, grown), pending: regrow(s.pending, grown) };
       const fresh = a.rows.filter((r) => r.id > top);
       if (fresh.length === 0) return s;
       if (s.paused) return { ...s, pending: cap(fresh.concat(s.pending)).rows };
