@@ -185,6 +185,8 @@ fn entry(e: &Exchange, origin: &str) -> Value {
             "resourceName": s.resource_name,
             "requestTruncated": e.request_truncated,
             "responseTruncated": e.response_truncated,
+            "foldCount": s.fold_count,
+            "lastAt": s.last_at,
         },
     })
 }
