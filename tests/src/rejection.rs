@@ -331,6 +331,24 @@ async fn a_success_ends_a_fold_so_a_later_refusal_is_the_latest_evidence() {
 }
 
 #[tokio::test]
+async fn after_a_reset_the_next_rejection_is_captured_again() {
+    let e = TestEngine::start().await;
+    let wrong = || e.send_raw("GET", "/Users", None, &[("authorization", WRONG)]);
+    assert_eq!(wrong().await.status, 401);
+    assert_eq!(wrong().await.status, 401);
+    wait_for_rejections(&e, |l| l.first().is_some_and(|x| fold_count(x) == 2)).await;
+    assert_eq!(e.admin_send("DELETE", "/api/data").await.status, 200);
+    // The fold's row is gone with the reset: the next rejection starts a new one (the writer
+    // hears of the reset on the event bus; give it the moment that takes).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(wrong().await.status, 401);
+    let listed = wait_for_rejections(&e, |l| l.len() == 1).await;
+    assert_eq!(fold_count(&listed[0]), 1, "{listed:?}");
+    assert_eq!(wrong().await.status, 401);
+    wait_for_rejections(&e, |l| l.len() == 1 && fold_count(&l[0]) == 2).await;
+}
+
+#[tokio::test]
 async fn a_rejected_flood_beyond_its_retention_never_evicts_an_authenticated_exchange() {
     let e = TestEngine::start_with(|c| {
         c.retention = 30;

@@ -188,6 +188,12 @@ impl FoldTable {
         }
     }
 
+    /// Forget every fold (a reset deleted their rows).
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.retired.clear();
+    }
+
     /// Forget fold `fold` (its first request could not be queued, or its row is gone).
     pub fn forget(&mut self, key: &FoldKey, fold: u64) {
         if self.slots.get(key).is_some_and(|s| s.fold == fold) {

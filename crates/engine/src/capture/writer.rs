@@ -21,8 +21,8 @@ use crate::store::{Store, StoreError, exchanges};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
 /// Largest batch written in one transaction (small enough that a SCIM write waiting for the
@@ -116,6 +116,9 @@ pub fn spawn(
         tx,
         folds: folds.clone(),
     };
+    // A reset deletes every stored fold: the table starts afresh with it, so the next
+    // rejection is captured as the first of a new fold rather than counted into a deleted row.
+    let mut events = Some(bus.subscribe());
     let task = tokio::spawn(async move {
         let mut batch = Batch::default();
         let mut open = true;
@@ -128,6 +131,14 @@ pub fn spawn(
                     None => open = false,
                 },
                 () = folds.wake.notified() => {}
+                e = next_event(&mut events) => {
+                    match e {
+                        Ok(EngineEvent::Reset) => folds.lock().clear(),
+                        Err(broadcast::error::RecvError::Closed) => events = None,
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    }
+                    continue;
+                }
             }
             if open {
                 let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
@@ -153,6 +164,16 @@ pub fn spawn(
         }
     });
     (sink, task)
+}
+
+/// The next event of the bus, or never once it closed.
+async fn next_event(
+    events: &mut Option<broadcast::Receiver<EngineEvent>>,
+) -> Result<EngineEvent, broadcast::error::RecvError> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// How many rows of each class are kept.
