@@ -121,7 +121,7 @@ pub(super) fn auth_header(input: &CheckInput<'_>) -> CheckItem {
             .collect();
         let summary = format!(
             "{} refused with 401, the latest ({}) because {}",
-            count(streak.len(), "request was", "requests were"),
+            count(requests(&streak), "request was", "requests were"),
             id_ref(last),
             problem.describe()
         );
@@ -155,7 +155,7 @@ pub(super) fn auth_header(input: &CheckInput<'_>) -> CheckItem {
         summary.push_str(&format!(
             "; {} refused before it was fixed (the latest, {}: {reason})",
             count(
-                refused.len(),
+                requests(&refused),
                 "earlier request was",
                 "earlier requests were"
             ),
@@ -164,6 +164,14 @@ pub(super) fn auth_header(input: &CheckInput<'_>) -> CheckItem {
         evidence.push(prev.summary.id);
     }
     CHECK.pass(summary, evidence)
+}
+
+/// How many requests `exchanges` stand for: a fold of rejected requests counts each of them.
+fn requests(exchanges: &[&Exchange]) -> usize {
+    exchanges
+        .iter()
+        .map(|e| e.summary.fold_count.map_or(1, |n| n as usize))
+        .sum()
 }
 
 fn last4(ex: Option<&Exchange>) -> String {
@@ -229,6 +237,16 @@ mod tests {
         assert!(
             item.summary
                 .starts_with("2 requests were refused with 401, the latest (#4)"),
+            "{}",
+            item.summary
+        );
+        // A fold of rejected requests counts every request it stands for.
+        let mut folded = okta_refused(5, Some("Bearer"));
+        folded.summary.fold_count = Some(50);
+        let item = run(Idp::Okta, &[okta_refused(3, Some("Bearer")), folded]);
+        assert!(
+            item.summary
+                .starts_with("51 requests were refused with 401, the latest (#5)"),
             "{}",
             item.summary
         );
