@@ -3,8 +3,10 @@
 #   make serve   headless: the SCIM endpoint, with the UI in a browser at the admin address
 #   make test    every test: Rust, UI unit tests, browser and desktop-window end to end (what CI runs)
 #   make package the installable app: a .deb and an .rpm (debug build; PROFILE=release for a release one)
+#   make fuzz    the property tests of the scim crate, long (PROPTEST_CASES=20000; make test runs 64)
+#   make soak    a few minutes of hostile traffic at a release engine while Entra simulations run
 # Every program these targets run, and its Debian package, is listed in scripts/commands.tsv.
-.PHONY: run app serve ui test test-rust test-ui e2e package lint fmt bench bench-ui
+.PHONY: run app serve ui test test-rust test-ui e2e package lint fmt bench bench-ui fuzz soak
 
 SERVE_ARGS ?=
 TAURI := ui/node_modules/.bin/tauri
@@ -80,3 +82,20 @@ bench-ui: ui
 	cargo build --locked -p scimlab-engine --bin scimlab
 	$(TAURI) build --debug --no-bundle
 	cd ui && $(XVFB) node e2e/traffic.bench.mjs
+
+# The property tests of crates/scim (tests/proptest_scim.rs) with many cases, in release mode
+# (20 000 cases of each property: under a minute on 2 cores; PROPTEST_CASES to change). The
+# ignored property names a bug it found; `cargo test -p scimlab-scim --test proptest_scim --
+# --ignored` runs it.
+PROPTEST_CASES ?= 20000
+fuzz:
+	./scripts/ensure-toolchain.sh
+	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --locked --release -p scimlab-scim --test proptest_scim
+
+# Floods a release `scimlab serve` (loopback, temp database) with rejected and hostile requests
+# while `scimlab simulate entra` runs against it; writes docs/soak.md. SOAK_SECONDS (default 180).
+soak:
+	./scripts/ensure-toolchain.sh
+	cargo build --locked --release -p scimlab-engine --bin scimlab
+	cargo build --locked --release -p scimlab-tests --bin scimlab-soak
+	./target/release/scimlab-soak --scimlab target/release/scimlab --out docs/soak.md

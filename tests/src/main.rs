@@ -3,6 +3,7 @@
 //! SQLite file, driven over HTTP. Modules group tests by what they prove.
 
 mod admin;
+mod bounded;
 mod capture;
 mod checklist;
 mod cli;

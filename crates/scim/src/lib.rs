@@ -9,6 +9,7 @@
 pub mod depth;
 pub mod error;
 pub mod filter;
+pub mod limits;
 pub mod names;
 pub mod patch;
 pub mod quirks;

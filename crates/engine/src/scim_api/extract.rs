@@ -155,6 +155,7 @@ pub fn parse_clamped_int(name: &str, v: &str) -> Result<i64, ScimError> {
 
 /// Parse a comma-separated attribute list.
 pub fn parse_attr_list(name: &str, v: &str) -> Result<Vec<AttrPath>, ScimError> {
+    scimlab_scim::limits::check_attribute_list(name, v)?;
     v.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())

@@ -60,17 +60,21 @@ pub fn index_hint(f: &Filter, kind: ResourceKind) -> Option<IndexHint> {
     }
 }
 
-/// Whether evaluating `f` needs a user's `groups` or a group's `members`.
-fn mentions_related(f: &Filter) -> bool {
-    let related = |p: &AttrPath| {
-        p.name.eq_ignore_ascii_case("groups") || p.name.eq_ignore_ascii_case("members")
-    };
+/// A user's `groups` and a group's `members`: not stored with the resource (`group_members`).
+const RELATED: [&str; 2] = ["groups", "members"];
+/// Attributes the server adds when it renders a resource: `id`, `meta`, and the related ones.
+const SERVER_OWNED: [&str; 4] = ["id", "meta", "groups", "members"];
+
+/// Whether `f` refers to any of `names` (top-level attribute names, any case; inside a value
+/// filter the paths are relative to the element, so only the outer path counts).
+fn mentions(f: &Filter, names: &[&str]) -> bool {
+    let named = |p: &AttrPath| names.iter().any(|n| p.name.eq_ignore_ascii_case(n));
     match f {
-        Filter::And(a, b) | Filter::Or(a, b) => mentions_related(a) || mentions_related(b),
-        Filter::Not(a) => mentions_related(a),
+        Filter::And(a, b) | Filter::Or(a, b) => mentions(a, names) || mentions(b, names),
+        Filter::Not(a) => mentions(a, names),
         Filter::Present(p)
         | Filter::Compare { path: p, .. }
-        | Filter::ValuePath { path: p, .. } => related(p),
+        | Filter::ValuePath { path: p, .. } => named(p),
     }
 }
 
@@ -211,7 +215,8 @@ struct Collector<'a> {
     count: usize,
     total: usize,
     hits: Vec<Hit>,
-    window: Vec<(ResourceKind, StoredResource)>,
+    /// Unsorted: the matches inside the window, with their row when it was read whole.
+    window: Vec<(ResourceKind, i64, Option<StoredResource>)>,
 }
 
 impl<'a> Collector<'a> {
@@ -227,21 +232,25 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// A resource matched; `rendered` is what the filter saw.
-    fn offer(&mut self, kind: ResourceKind, row: StoredResource, rendered: &Value) {
-        let position = self.total;
+    /// A resource matched: count it, and when sorting keep its key (from `seen`, what the
+    /// filter saw). Call [`Self::offer_row`] with the row next.
+    fn offer_key(&mut self, kind: ResourceKind, pk: i64, seen: &Value) {
         self.total += 1;
-        match self.sort {
-            Some(path) => self.hits.push(Hit {
+        if let Some(path) = self.sort {
+            self.hits.push(Hit {
                 kind,
-                pk: row.pk,
-                key: sort_key(rendered, path),
-            }),
-            None => {
-                if position >= self.offset && position - self.offset < self.count {
-                    self.window.push((kind, row));
-                }
-            }
+                pk,
+                key: sort_key(seen, path),
+            });
+        }
+    }
+
+    /// The match just counted: kept when unsorted and inside the requested window (its row, if
+    /// it was read whole; else it is read again by key at the end).
+    fn offer_row(&mut self, kind: ResourceKind, pk: i64, row: Option<StoredResource>) {
+        let position = self.total - 1;
+        if self.sort.is_none() && position >= self.offset && position - self.offset < self.count {
+            self.window.push((kind, pk, row));
         }
     }
 
@@ -252,7 +261,7 @@ impl<'a> Collector<'a> {
         base_url: &str,
     ) -> Result<(usize, Vec<Value>), ApiError> {
         let total = self.total;
-        let rows: Vec<(ResourceKind, StoredResource)> = if self.sort.is_some() {
+        let page: Vec<(ResourceKind, i64, Option<StoredResource>)> = if self.sort.is_some() {
             // A stable sort: equal keys keep the order they were found in (creation order,
             // Users before Groups for the root search).
             let descending = self.descending;
@@ -265,31 +274,32 @@ impl<'a> Collector<'a> {
                 (None, Some(_)) => Ordering::Greater,
                 (None, None) => Ordering::Equal,
             });
-            let page: Vec<(ResourceKind, i64)> = self
-                .hits
+            self.hits
                 .iter()
                 .skip(self.offset)
                 .take(self.count)
-                .map(|h| (h.kind, h.pk))
-                .collect();
-            let mut found: HashMap<(ResourceKind, i64), StoredResource> = HashMap::new();
-            for kind in [ResourceKind::User, ResourceKind::Group] {
-                let pks: Vec<i64> = page
-                    .iter()
-                    .filter(|(k, _)| *k == kind)
-                    .map(|(_, pk)| *pk)
-                    .collect();
-                for r in scan::by_pks(conn, kind, &pks).await? {
-                    found.insert((kind, r.pk), r);
-                }
-            }
-            // A row deleted since it was matched is left out of the page.
-            page.into_iter()
-                .filter_map(|(k, pk)| found.remove(&(k, pk)).map(|r| (k, r)))
+                .map(|h| (h.kind, h.pk, None))
                 .collect()
         } else {
             self.window
         };
+        // Read the page's rows that were not kept whole, by key.
+        let mut found: HashMap<(ResourceKind, i64), StoredResource> = HashMap::new();
+        for kind in [ResourceKind::User, ResourceKind::Group] {
+            let pks: Vec<i64> = page
+                .iter()
+                .filter(|(k, _, row)| *k == kind && row.is_none())
+                .map(|(_, pk, _)| *pk)
+                .collect();
+            for r in scan::by_pks(conn, kind, &pks).await? {
+                found.insert((kind, r.pk), r);
+            }
+        }
+        // A row deleted since it was matched is left out of the page.
+        let rows: Vec<(ResourceKind, StoredResource)> = page
+            .into_iter()
+            .filter_map(|(k, pk, row)| row.or_else(|| found.remove(&(k, pk))).map(|r| (k, r)))
+            .collect();
         let mut related = HashMap::new();
         for kind in [ResourceKind::User, ResourceKind::Group] {
             let of_kind: Vec<StoredResource> = rows
@@ -311,50 +321,97 @@ impl<'a> Collector<'a> {
 
 /// Feed the resources of `kind` that `filter` matches to `out`: the few rows an index finds,
 /// or (no index) every row, a page at a time, until `deadline`.
-#[allow(clippy::too_many_arguments)]
 async fn collect(
     conn: &mut Conn,
     kind: ResourceKind,
     filter: Option<&Filter>,
-    needs_related: bool,
+    view: View,
     base_url: &str,
     scan_deadline: Option<Instant>,
     out: &mut Collector<'_>,
 ) -> Result<(), Stop> {
-    let mut evaluate = async |conn: &mut Conn, rows: Vec<StoredResource>| {
-        let mut related = if needs_related {
-            load_related(conn, kind, &rows).await?
+    if let Some(hint) = filter.and_then(|f| index_hint(f, kind)) {
+        let rows = resources::lookup(conn, kind, &hint).await?;
+        return Ok(evaluate(conn, kind, filter, view, base_url, rows, out).await?);
+    }
+    let mut after = 0;
+    loop {
+        if scan_deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Stop::OverBudget);
+        }
+        if let View::Stored = view {
+            // Only keys and attributes are read and parsed; the page's few rows are read whole
+            // at the end.
+            let page = scan::attributes_after(conn, kind, after, SCAN_PAGE).await?;
+            let Some(last) = page.last else {
+                return Ok(());
+            };
+            after = last;
+            for (pk, attributes) in page.rows {
+                let Some(attributes) = attributes else {
+                    // An unreadable row: read it whole, which keeps what can be read (as
+                    // every list does), and evaluate that.
+                    let whole = scan::by_pks(conn, kind, &[pk]).await?;
+                    evaluate(conn, kind, filter, view, base_url, whole, out).await?;
+                    continue;
+                };
+                let v = Value::Object(attributes);
+                if filter.is_none_or(|f| f.matches(&v, kind)) {
+                    out.offer_key(kind, pk, &v);
+                    out.offer_row(kind, pk, None);
+                }
+            }
         } else {
-            HashMap::new()
-        };
-        for r in rows {
-            let v = render(&r, related.remove(&r.id), base_url);
-            if filter.is_none_or(|f| f.matches(&v, kind)) {
-                out.offer(kind, r, &v);
+            let rows = scan::after(conn, kind, after, SCAN_PAGE).await?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = last.pk;
+            evaluate(conn, kind, filter, view, base_url, rows, out).await?;
+        }
+    }
+}
+
+/// Evaluate whole rows (an index's candidates, or a page of a scan that needs rendering).
+async fn evaluate(
+    conn: &mut Conn,
+    kind: ResourceKind,
+    filter: Option<&Filter>,
+    view: View,
+    base_url: &str,
+    rows: Vec<StoredResource>,
+    out: &mut Collector<'_>,
+) -> Result<(), ApiError> {
+    match view {
+        View::Stored => {
+            for mut r in rows {
+                let v = Value::Object(std::mem::take(&mut r.attributes));
+                if filter.is_none_or(|f| f.matches(&v, kind)) {
+                    out.offer_key(kind, r.pk, &v);
+                    let Value::Object(attributes) = v else {
+                        unreachable!("built as an object above")
+                    };
+                    r.attributes = attributes;
+                    out.offer_row(kind, r.pk, Some(r));
+                }
             }
         }
-        Ok::<(), ApiError>(())
-    };
-    match (filter.and_then(|f| index_hint(f, kind)), scan_deadline) {
-        (Some(hint), _) => {
-            let rows = resources::lookup(conn, kind, &hint).await?;
-            Ok(evaluate(conn, rows).await?)
-        }
-        (None, deadline) => {
-            let mut after = 0;
-            loop {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    return Err(Stop::OverBudget);
+        View::Rendered { related } => {
+            let mut related = if related {
+                load_related(conn, kind, &rows).await?
+            } else {
+                HashMap::new()
+            };
+            for r in rows {
+                let v = render(&r, related.remove(&r.id), base_url);
+                if filter.is_none_or(|f| f.matches(&v, kind)) {
+                    out.offer_key(kind, r.pk, &v);
+                    out.offer_row(kind, r.pk, Some(r));
                 }
-                let rows = scan::after(conn, kind, after, SCAN_PAGE).await?;
-                let Some(last) = rows.last() else {
-                    return Ok(());
-                };
-                after = last.pk;
-                evaluate(conn, rows).await?;
             }
         }
     }
+    Ok(())
 }
 
 /// Why collecting stopped early: the scan's deadline passed (the caller, which knows the filter
@@ -381,12 +438,37 @@ fn must_scan(kind: ResourceKind, filter: Option<&Filter>) -> bool {
     filter.is_none_or(|f| index_hint(f, kind).is_none())
 }
 
-/// Whether evaluating or sorting needs each candidate's groups or members.
-fn needs_related(filter: Option<&Filter>, p: &ListParams) -> bool {
-    filter.is_some_and(mentions_related)
-        || p.sort_by.as_ref().is_some_and(|s| {
-            s.name.eq_ignore_ascii_case("groups") || s.name.eq_ignore_ascii_case("members")
-        })
+/// Whether filtering or sorting refers to any of `names`.
+fn needs(filter: Option<&Filter>, p: &ListParams, names: &[&str]) -> bool {
+    filter.is_some_and(|f| mentions(f, names))
+        || p.sort_by
+            .as_ref()
+            .is_some_and(|s| names.iter().any(|n| s.name.eq_ignore_ascii_case(n)))
+}
+
+/// What a filter and a sort key are evaluated against while collecting.
+#[derive(Clone, Copy)]
+enum View {
+    /// The stored attributes alone, moved into a `Value` and back (no copy): enough when
+    /// neither the filter nor the sort refers to an attribute the server adds.
+    Stored,
+    /// The resource as rendered (`id`, `meta`; with `groups`/`members` when `related`).
+    Rendered {
+        /// Load each candidate's groups or members first.
+        related: bool,
+    },
+}
+
+impl View {
+    fn of(filter: Option<&Filter>, p: &ListParams) -> Self {
+        if needs(filter, p, &SERVER_OWNED) {
+            Self::Rendered {
+                related: needs(filter, p, &RELATED),
+            }
+        } else {
+            Self::Stored
+        }
+    }
 }
 
 /// Run `work` (which scans) inside the gate: wait for the one scan slot until the deadline,
@@ -442,7 +524,7 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
             (usize::try_from(total).unwrap_or(0), page)
         }
         _ => {
-            let related = needs_related(filter.as_ref(), &p);
+            let view = View::of(filter.as_ref(), &p);
             let mut out = Collector::new(&p, start_index, count);
             if must_scan(kind, filter.as_ref()) {
                 let deadline = started + s.scans.budget;
@@ -451,7 +533,7 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
                         &mut conn,
                         kind,
                         filter.as_ref(),
-                        related,
+                        view,
                         &ctx.base_url,
                         Some(deadline),
                         &mut out,
@@ -465,7 +547,7 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
                     &mut conn,
                     kind,
                     filter.as_ref(),
-                    related,
+                    view,
                     &ctx.base_url,
                     None,
                     &mut out,
@@ -530,12 +612,12 @@ pub async fn run_all(s: &ScimState, ctx: &RequestCtx, p: ListParams) -> ApiResul
     let scans = filters.iter().any(|(k, f)| must_scan(*k, f.as_ref()));
     let work = async {
         for (kind, filter) in &filters {
-            let related = needs_related(filter.as_ref(), &p);
+            let view = View::of(filter.as_ref(), &p);
             collect(
                 &mut conn,
                 *kind,
                 filter.as_ref(),
-                related,
+                view,
                 &ctx.base_url,
                 Some(deadline),
                 &mut out,

@@ -367,6 +367,7 @@ pub async fn patch(
     ScimBody(body): ScimBody,
 ) -> ApiResult {
     let proj = Projection::from_query(&q)?;
+    scimlab_scim::limits::check_patch(&body)?;
     let ops = ctx.with_quirks(|qk| patch::parse_patch(&body, kind, qk))?;
     let mut tx = s.store.write.begin().await?;
     let stamp = now();
