@@ -374,29 +374,35 @@ fn qualify_keys(kind: ResourceKind, obj: Map<String, Value>) -> Map<String, Valu
             }
         }
     }
-    let mut out = Map::with_capacity(obj.len());
-    for (key, val) in obj {
+    /// One key of the body, or of a core URN object inside it: the keys inside that object
+    /// meet the same rules as top-level ones, so what a GET returns reads back the same.
+    fn place(kind: ResourceKind, out: &mut Map<String, Value>, key: String, val: Value) {
         if key.eq_ignore_ascii_case(kind.schema()) {
-            if let Value::Object(inner) = val {
-                for (k, v) in inner {
-                    put(&mut out, None, k, v);
+            match val {
+                Value::Object(inner) => {
+                    for (k, v) in inner {
+                        place(kind, out, k, v);
+                    }
                 }
-            } else {
-                put(&mut out, None, key, val);
+                val => put(out, None, key, val),
             }
-            continue;
+            return;
         }
         if let Some((urn, attr)) = crate::schema::split_urn(&key) {
             if urn.eq_ignore_ascii_case(kind.schema()) {
-                put(&mut out, None, attr.to_owned(), val);
-                continue;
+                put(out, None, attr.to_owned(), val);
+                return;
             }
             if let Some((ext, _)) = kind.extension(urn) {
-                put(&mut out, Some(ext), attr.to_owned(), val);
-                continue;
+                put(out, Some(ext), attr.to_owned(), val);
+                return;
             }
         }
-        put(&mut out, None, key, val);
+        put(out, None, key, val);
+    }
+    let mut out = Map::with_capacity(obj.len());
+    for (key, val) in obj {
+        place(kind, &mut out, key, val);
     }
     out
 }

@@ -382,15 +382,16 @@ pub async fn lookup(
     let (column, value) = match hint {
         IndexHint::Id(v) => ("id", v.clone()),
         IndexHint::Name(v) => {
-            // The name, and rows parked under it (`<name>\0dup:<id>`): one index range.
+            // The name, and rows parked under it (`<name>\0dup:<id>`): one range of the
+            // (kind, name_folded) index, [name, name + U+0001). An `OR` of the equality and the
+            // range made SQLite walk the (kind, pk) index instead: 38 ms at 100 000 users.
             let folded = fold(v);
             let rows = sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM resources WHERE kind = ?
-                   AND (name_folded = ? OR (name_folded > ? AND name_folded < ?)) ORDER BY pk"
+                "SELECT {COLUMNS} FROM resources INDEXED BY resources_kind_name WHERE kind = ?
+                   AND name_folded >= ? AND name_folded < ? ORDER BY pk"
             ))
             .bind(kind_str(kind))
             .bind(&folded)
-            .bind(format!("{folded}\0"))
             .bind(format!("{folded}\u{1}"))
             .fetch_all(conn)
             .await?;
