@@ -126,6 +126,16 @@ fn bad_flags_fail_with_a_message_naming_the_fix() {
     ]);
     assert!(!ok);
     assert!(err.contains("at least 16"), "{err}");
+    // The scan budget is a flag too: zero is refused by name, before anything starts.
+    let (_, err, ok) = run(&[
+        "serve",
+        "--db",
+        db.to_str().unwrap(),
+        "--scan-budget-ms",
+        "0",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("--scan-budget-ms"), "{err}");
 }
 
 #[test]

@@ -114,6 +114,11 @@ struct ServeArgs {
     #[arg(long, env = "SCIMLAB_REJECTED_RETENTION", default_value_t = DEFAULT_REJECTED_RETENTION,
           value_parser = clap::value_parser!(i64).range(scimlab_engine::runtime::MIN_RETENTION..=scimlab_engine::runtime::MAX_RETENTION))]
     rejected_retention: i64,
+    /// Time an unindexed filter scan (or an in-memory sort) may take, in milliseconds,
+    /// waiting included; past it the answer is 503 with Retry-After.
+    #[arg(long, env = "SCIMLAB_SCAN_BUDGET_MS", default_value_t = scimlab_engine::config::DEFAULT_SCAN_BUDGET.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    scan_budget_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -207,6 +212,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.capture_body_cap = args.capture_body_cap;
     config.retention = args.retention;
     config.rejected_retention = args.rejected_retention;
+    config.scan_budget = std::time::Duration::from_millis(args.scan_budget_ms);
     config.ui_dir = args.ui.map(find_ui_dir).transpose()?;
     let served_ui = config.ui_dir.is_some();
     let engine = Engine::start(config)
