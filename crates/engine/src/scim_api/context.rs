@@ -147,17 +147,45 @@ pub async fn request_context(
         resp.headers_mut().insert("x-scimlab-quirks", v);
     }
     // One line per exchange; never headers or bodies (they may carry the key or a password).
-    tracing::info!(
-        target: "scimlab::scim",
-        %method,
-        path,
-        status = resp.status().as_u16(),
-        ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
-        quirks = labels,
-        "scim request"
-    );
+    // Refused requests (no valid key) are at most one line a second, saying how many were
+    // left out: a flood through a tunnel must not become a flood on stderr.
+    let status = resp.status().as_u16();
+    let left_out = if status == 401 {
+        rejected_log_slot()
+    } else {
+        Some(0)
+    };
+    if let Some(left_out) = left_out {
+        tracing::info!(
+            target: "scimlab::scim",
+            %method,
+            path,
+            status,
+            ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+            quirks = labels,
+            left_out,
+            "scim request"
+        );
+    }
     resp.extensions_mut().insert(AppliedQuirks(quirks));
     resp
+}
+
+/// Whether a refused request may be logged now (at most one a second): `Some(n)` with the
+/// number of refused requests left out since the last line, `None` to stay quiet.
+fn rejected_log_slot() -> Option<u64> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST_SECOND: AtomicU64 = AtomicU64::new(0);
+    static LEFT_OUT: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if LAST_SECOND.swap(now, Ordering::Relaxed) == now {
+        LEFT_OUT.fetch_add(1, Ordering::Relaxed);
+        None
+    } else {
+        Some(LEFT_OUT.swap(0, Ordering::Relaxed))
+    }
 }
 
 /// The outcome of checking a request's SCIM key, decided once, before its body is read, by the
@@ -238,4 +266,23 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
         StatusCode::INTERNAL_SERVER_ERROR,
         &ScimError::internal().to_body(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rejected_log_slot;
+
+    #[test]
+    fn refused_requests_are_logged_at_most_once_a_second() {
+        // 1 000 calls take far less than a second: at most two can fall on a new second.
+        let logged: Vec<u64> = (0..1000).filter_map(|_| rejected_log_slot()).collect();
+        assert!(logged.len() <= 2, "{logged:?}");
+        // A new second logs again, saying how many were left out since the last line.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let left_out = rejected_log_slot().expect("a new second logs");
+        assert!(
+            left_out > 0,
+            "the calls after the last logged one were left out"
+        );
+    }
 }
