@@ -1050,21 +1050,7 @@ async fn strict_mode_shows_in_health_and_endpoint() {
     assert_eq!(e.admin_get("/api/endpoint").await.body["strict"], true);
 }
 
-fn scimlab_bin() -> std::path::PathBuf {
-    // target/debug/deps/integration-<hash> → target/debug/scimlab
-    let exe = std::env::current_exe().expect("test exe");
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .join("scimlab");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p scimlab-engine --bin scimlab` (make test does)",
-        bin.display()
-    );
-    bin
-}
+use scimlab_tests::scimlab_bin;
 
 /// `scimlab serve` prints the admin login URL (the only place the token is shown); opening it
 /// logs in; the token is never in the log. A non-loopback admin address is refused.

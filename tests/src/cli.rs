@@ -2,24 +2,9 @@
 //! running engine accepts the new key at once; `serve` prints the tenant URL and stops on SIGINT.
 
 use scimlab_tests::TestEngine;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-fn scimlab_bin() -> PathBuf {
-    // target/debug/deps/integration-<hash> → target/debug/scimlab
-    let exe = std::env::current_exe().expect("test exe");
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .join("scimlab");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p scimlab-engine` (make test does)",
-        bin.display()
-    );
-    bin
-}
+use scimlab_tests::scimlab_bin;
 
 fn run(args: &[&str]) -> (String, String, bool) {
     let out = Command::new(scimlab_bin())

@@ -8,28 +8,14 @@ use scimlab_engine::store::exchanges::{self, ExchangeQuery};
 use scimlab_tests::TestEngine;
 use serde_json::json;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A SCIM key of our own for the spawned binary (16+ printable characters).
 const KEY: &str = "durability-test-key-0123456789";
 
-fn scimlab_bin() -> PathBuf {
-    // target/debug/deps/integration-<hash> → target/debug/scimlab
-    let exe = std::env::current_exe().expect("test exe");
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .join("scimlab");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p scimlab-engine` (make test does)",
-        bin.display()
-    );
-    bin
-}
+use scimlab_tests::scimlab_bin;
 
 /// `scimlab serve` on `db` with free ports; the child and its SCIM base URL, once it listens.
 fn spawn_serve(db: &Path) -> (Child, String) {

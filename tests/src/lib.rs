@@ -340,6 +340,23 @@ impl TestEngine {
     }
 }
 
+/// The `scimlab` binary beside this test binary (`target/debug/deps/integration-<hash>` →
+/// `target/debug/scimlab`), for tests that run the real CLI.
+pub fn scimlab_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .join("scimlab");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p scimlab-engine --bin scimlab` (make test does)",
+        bin.display()
+    );
+    bin
+}
+
 /// Path of a fixture file under `tests/fixtures/`.
 pub fn fixture_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

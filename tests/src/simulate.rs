@@ -1744,27 +1744,12 @@ mod admin {
 mod cli {
     use super::*;
     use serde_json::json;
-    use std::path::PathBuf;
     use std::process::{Command, Output, Stdio};
     use std::time::Duration;
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    fn scimlab_bin() -> PathBuf {
-        // target/debug/deps/integration-<hash> → target/debug/scimlab
-        let exe = std::env::current_exe().expect("test exe");
-        let bin = exe
-            .parent()
-            .and_then(|d| d.parent())
-            .expect("target dir")
-            .join("scimlab");
-        assert!(
-            bin.exists(),
-            "{} is missing: run `cargo build -p scimlab-engine --bin scimlab` (make test does)",
-            bin.display()
-        );
-        bin
-    }
+    use scimlab_tests::scimlab_bin;
 
     /// Run `scimlab <args>` off the runtime (the engine or mock it talks to runs on it).
     async fn scimlab(args: Vec<String>) -> Output {
