@@ -1,32 +1,11 @@
 //! Capture, checked at the store: every exchange on the SCIM listener is recorded — rejected
 //! ones too — redacted, classified, and none is lost on a clean shutdown.
 
-use scimlab_engine::capture::model::{ExchangeSummary, Idp, OperationKind};
-use scimlab_engine::store::Store;
-use scimlab_engine::store::exchanges::{self, ExchangeQuery};
+use scimlab_engine::capture::model::{Idp, OperationKind};
+use scimlab_engine::store::exchanges;
 use scimlab_tests::TestEngine;
 use scimlab_tests::flow::run_flow;
 use serde_json::json;
-
-/// Stop the engine (which flushes the capture writer) and read every exchange, oldest first.
-async fn stop_and_read(engine: TestEngine) -> (Vec<ExchangeSummary>, Store, tempfile::TempDir) {
-    let db = engine.db_path();
-    let dir = engine.stop().await;
-    let store = Store::open(&db).await.unwrap();
-    let mut conn = store.read.acquire().await.unwrap();
-    let mut all = exchanges::list(
-        &mut conn,
-        &ExchangeQuery {
-            limit: 100_000,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    all.reverse();
-    drop(conn);
-    (all, store, dir)
-}
 
 #[tokio::test]
 async fn a_clean_shutdown_loses_no_exchange() {
@@ -37,7 +16,7 @@ async fn a_clean_shutdown_loses_no_exchange() {
             .await;
         assert_eq!(r.status, 200);
     }
-    let (all, _, _dir) = stop_and_read(engine).await;
+    let (all, _, _dir) = engine.stop_and_read().await;
     assert_eq!(
         all.len(),
         300,
@@ -82,7 +61,7 @@ async fn rejected_requests_are_recorded_with_what_went_wrong() {
         .await;
     assert_eq!(big.status, 413);
     assert_eq!(engine.delete("/Users").await.status, 405);
-    let (all, store, _dir) = stop_and_read(engine).await;
+    let (all, store, _dir) = engine.stop_and_read().await;
     let statuses: Vec<u16> = all.iter().map(|e| e.status).collect();
     assert_eq!(statuses, vec![401, 404, 400, 413, 405]);
     assert!(
@@ -115,7 +94,7 @@ async fn large_bodies_are_stored_truncated_and_say_so() {
         .post("/Users", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "big@example.com", "note": "é".repeat(5000)}))
         .await;
     assert_eq!(r.status, 201);
-    let (all, store, _dir) = stop_and_read(engine).await;
+    let (all, store, _dir) = engine.stop_and_read().await;
     let mut conn = store.read.acquire().await.unwrap();
     let e = exchanges::get(&mut conn, all[0].id).await.unwrap().unwrap();
     assert!(e.request_truncated && e.response_truncated);
@@ -131,7 +110,7 @@ async fn large_bodies_are_stored_truncated_and_say_so() {
 async fn entra_and_okta_flows_are_attributed_and_classified() {
     let engine = TestEngine::start().await;
     run_flow(&engine, "scim/entra-user-lifecycle.json").await;
-    let (all, _, _dir) = stop_and_read(engine).await;
+    let (all, _, _dir) = engine.stop_and_read().await;
     let ops: Vec<OperationKind> = all.iter().map(|e| e.operation).collect();
     assert_eq!(ops[0], OperationKind::ConnectionProbe);
     assert_eq!(ops[1], OperationKind::MatchLookup);
@@ -158,7 +137,7 @@ async fn entra_and_okta_flows_are_attributed_and_classified() {
 
     let engine = TestEngine::start().await;
     run_flow(&engine, "scim/okta-user-lifecycle.json").await;
-    let (all, _, _dir) = stop_and_read(engine).await;
+    let (all, _, _dir) = engine.stop_and_read().await;
     assert_eq!(all[0].operation, OperationKind::ConnectionProbe);
     assert_eq!(all[0].idp, Idp::Okta, "okta's count=2 probe");
     let create = all
@@ -189,7 +168,7 @@ async fn a_write_records_the_resource_before_and_after() {
         .patch(&format!("/Users/{id}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "nope"}]}))
         .await;
     assert_eq!(failed.status, 400);
-    let (all, store, _dir) = stop_and_read(engine).await;
+    let (all, store, _dir) = engine.stop_and_read().await;
     let mut conn = store.read.acquire().await.unwrap();
     let patch = exchanges::get(&mut conn, all[1].id).await.unwrap().unwrap();
     assert_eq!(patch.summary.operation, OperationKind::Deactivate);
@@ -229,7 +208,7 @@ async fn traffic_behind_one_address_is_not_mixed_up_between_idps() {
         )
         .await;
     assert_eq!(create.status, 201);
-    let (all, _, _dir) = stop_and_read(engine).await;
+    let (all, _, _dir) = engine.stop_and_read().await;
     assert_eq!(all[0].idp, Idp::Okta);
     assert_ne!(
         all[1].idp,
@@ -250,7 +229,7 @@ async fn secrets_in_query_strings_and_stored_resources_are_redacted() {
             "name": {"givenName": "N", "password": "n3sted-secret"}, "password": "t0p-secret", "password ": null}))
         .await;
     assert_eq!(created.status, 201);
-    let (all, store, _dir) = stop_and_read(engine).await;
+    let (all, store, _dir) = engine.stop_and_read().await;
     let mut conn = store.read.acquire().await.unwrap();
     for e in &all {
         let whole = exchanges::get(&mut conn, e.id).await.unwrap().unwrap();
@@ -279,7 +258,7 @@ async fn a_lookup_that_finds_one_resource_is_linked_to_it() {
         .get("/Users?filter=userName%20eq%20%22found%40example.com%22")
         .await;
     assert_eq!(r.body["totalResults"], 1);
-    let (all, _, _dir) = stop_and_read(engine).await;
+    let (all, _, _dir) = engine.stop_and_read().await;
     assert_eq!(all[1].operation, OperationKind::MatchLookup);
     assert_eq!(all[1].resource_id.as_deref(), Some(id.as_str()));
     assert_eq!(all[1].resource_name.as_deref(), Some("found@example.com"));

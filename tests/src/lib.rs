@@ -327,6 +327,36 @@ impl TestEngine {
         }
     }
 
+    /// Stop the engine (which flushes the capture writer) and read every stored exchange,
+    /// oldest first, with the reopened store and the kept temp directory.
+    pub async fn stop_and_read(
+        self,
+    ) -> (
+        Vec<scimlab_engine::capture::model::ExchangeSummary>,
+        scimlab_engine::store::Store,
+        tempfile::TempDir,
+    ) {
+        use scimlab_engine::store::exchanges::{self, ExchangeQuery};
+        let db = self.db_path();
+        let dir = self.stop().await;
+        let store = scimlab_engine::store::Store::open(&db)
+            .await
+            .expect("the stopped engine's store opens");
+        let mut conn = store.read.acquire().await.expect("a read connection");
+        let mut all = exchanges::list(
+            &mut conn,
+            &ExchangeQuery {
+                limit: 100_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("exchanges read");
+        all.reverse();
+        drop(conn);
+        (all, store, dir)
+    }
+
     /// Create a user with `userName` and return its id.
     pub async fn create_user(&self, user_name: &str) -> String {
         let r = self

@@ -3,10 +3,7 @@
 //! client, User-Agent and reason), kept under its own retention, and never evicts an
 //! authenticated exchange.
 
-use scimlab_engine::capture::model::ExchangeSummary;
 use scimlab_engine::capture::rejected::REJECTED_CUT;
-use scimlab_engine::store::Store;
-use scimlab_engine::store::exchanges::{self, ExchangeQuery};
 use scimlab_tests::{TestEngine, WAIT};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -63,25 +60,6 @@ async fn read_answer(tcp: &mut tokio::net::TcpStream) -> Vec<u8> {
         );
         answer.extend_from_slice(&buf[..n]);
     }
-}
-
-/// Stop the engine and read every stored exchange, oldest first.
-async fn stop_and_read(engine: TestEngine) -> (Vec<ExchangeSummary>, tempfile::TempDir) {
-    let db = engine.db_path();
-    let dir = engine.stop().await;
-    let store = Store::open(&db).await.unwrap();
-    let mut conn = store.read.acquire().await.unwrap();
-    let mut all = exchanges::list(
-        &mut conn,
-        &ExchangeQuery {
-            limit: 100_000,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    all.reverse();
-    (all, dir)
 }
 
 #[tokio::test]
@@ -373,7 +351,7 @@ async fn a_rejected_flood_beyond_its_retention_never_evicts_an_authenticated_exc
     for i in 0..10 {
         assert_eq!(e.get(&format!("/Users?after={i}")).await.status, 200);
     }
-    let (all, _dir) = stop_and_read(e).await;
+    let (all, _, _dir) = e.stop_and_read().await;
     let (folds, kept): (Vec<_>, Vec<_>) = all.iter().partition(|s| s.is_fold());
     assert_eq!(
         kept.len(),
