@@ -1,6 +1,7 @@
-//! Formatting shared by the views: times, latencies, operation names.
+//! Formatting shared by the views: times, latencies, operation names, IdP names as their
+//! makers write them, and the one way numbers are written.
 
-import type { OperationKind } from "./generated";
+import type { Idp, OperationKind } from "./generated";
 
 /** `17:02:03.123` in local time. */
 export function clock(at: string): string {
@@ -8,6 +9,14 @@ export function clock(at: string): string {
   if (Number.isNaN(d.getTime())) return at;
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** `17:02:03` in local time, from a date or epoch milliseconds. */
+export function timeOfDay(at: Date | number): string {
+  const d = typeof at === "number" ? new Date(at) : at;
+  if (Number.isNaN(d.getTime())) return "--:--:--";
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 /** `2026-11-28 17:02:03` in local time. */
@@ -48,4 +57,20 @@ export const OPERATIONS = Object.keys(OPERATION_LABEL) as OperationKind[];
 /** The operation in the admin's words. */
 export function operationLabel(op: OperationKind): string {
   return OPERATION_LABEL[op] ?? op;
+}
+
+const IDP_NAME: Record<Idp, string> = { entra: "Entra ID", okta: "Okta", other: "another client" };
+
+/**
+ * The IdP in a sentence, as its maker writes it: `Entra ID`, `Okta`, or `another client` for
+ * anything else (a script, an unrecognised IdP). Never lowercase a product name in text.
+ */
+export function idpName(idp: Idp | string | null | undefined): string {
+  return IDP_NAME[idp as Idp] ?? "another client";
+}
+
+/** A count the one way the UI writes numbers: `5,450`, `12`, `1,000,000` (no decimals). */
+export function count(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  return Math.round(n).toLocaleString("en-US");
 }
