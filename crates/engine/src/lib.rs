@@ -12,6 +12,7 @@ pub mod capture;
 pub mod checks;
 pub mod client;
 pub mod config;
+pub mod diagnosis;
 pub mod events;
 pub mod host;
 pub mod listen;
@@ -21,6 +22,7 @@ pub mod runtime;
 pub mod scim_api;
 pub mod simulate;
 pub mod store;
+pub mod timeline;
 
 pub use config::EngineConfig;
 

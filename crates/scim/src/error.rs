@@ -60,6 +60,9 @@ pub struct ScimError {
     pub scim_type: Option<ScimType>,
     /// Lowercase message naming the bad value and, where possible, the fix.
     pub detail: String,
+    /// In strict mode: the quirk whose refusal this error is (never part of the body; the
+    /// capture records it so a strict 400 names the deviation behind it).
+    pub refused_quirk: Option<crate::Quirk>,
 }
 
 /// The URN of the SCIM error message schema.
@@ -72,7 +75,15 @@ impl ScimError {
             status,
             scim_type,
             detail: detail.into(),
+            refused_quirk: None,
         }
+    }
+
+    /// This error as the strict refusal of `quirk`.
+    #[must_use]
+    pub fn refusing(mut self, quirk: crate::Quirk) -> Self {
+        self.refused_quirk = Some(quirk);
+        self
     }
     /// 400 with the given `scimType`.
     pub fn bad_request(scim_type: ScimType, detail: impl Into<String>) -> Self {

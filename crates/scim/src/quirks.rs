@@ -165,7 +165,7 @@ impl Quirks {
         strict_error: impl FnOnce() -> ScimError,
     ) -> Result<(), ScimError> {
         if self.mode == Mode::Strict && !quirk.rfc_allows() {
-            return Err(strict_error());
+            return Err(strict_error().refusing(quirk));
         }
         self.note(quirk);
         Ok(())

@@ -12,4 +12,14 @@ items: Array<ExchangeSummary>,
 /**
  * Pass as `?before=` for the next (older) page; `null` when this is the last page.
  */
-nextBefore: number | null, };
+nextBefore: number | null, 
+/**
+ * On the first page (no `before`): how many stored exchanges match the filters (a fold of
+ * rejected requests counts once); `null` on later pages.
+ */
+total: number | null, 
+/**
+ * On the first page: how many requests those exchanges stand for (a fold counts each of
+ * its requests); `null` on later pages.
+ */
+requests: number | null, };

@@ -68,4 +68,8 @@ foldCount?: number,
 /**
  * On a fold: when its latest request arrived (RFC 3339, UTC, milliseconds).
  */
-lastAt?: string, };
+lastAt?: string, 
+/**
+ * The quirk a strict answer refused (its label): the deviation behind a strict-mode 400.
+ */
+refusedQuirk?: string, };

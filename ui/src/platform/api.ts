@@ -4,12 +4,13 @@ import type {
   Checklist,
   EndpointInfo,
   EngineSettings,
-  Exchange,
+  ExchangeDetail,
   ExchangePage,
   Health,
   Idp,
   MappingProfile,
   OperationKind,
+  PathCheck,
   ProfileList,
   QuirkInfo,
   ResetResult,
@@ -18,10 +19,12 @@ import type {
   RevealedKey,
   RoleSummary,
   RotatedKey,
+  SeenAttributes,
   SettingsUpdate,
   SimulationStarted,
   SimulationStatus,
   StartSimulation,
+  Timeline,
 } from "../generated";
 import { json, query, request } from "./http";
 
@@ -35,6 +38,16 @@ export interface ExchangeFilters {
   q?: string;
 }
 
+/** The search, filters and order of `GET /api/users` (all optional). */
+export interface UserQuery {
+  /** Text found in any attribute (userName, names, emails…), or the exact SCIM id. */
+  q?: string;
+  idp?: Idp | "";
+  active?: boolean;
+  sort?: "created" | "userName" | "displayName" | "lastModified";
+  order?: "ascending" | "descending";
+}
+
 export const api = {
   health: () => json<Health>("GET", "/api/health"),
   endpoint: () => json<EndpointInfo>("GET", "/api/endpoint"),
@@ -43,12 +56,21 @@ export const api = {
 
   exchanges: (filters: ExchangeFilters, before?: number | null, limit = 200) =>
     json<ExchangePage>("GET", `/api/exchanges${query({ ...filters, before: before ?? undefined, limit })}`),
-  exchange: (id: number) => json<Exchange>("GET", `/api/exchanges/${id}`),
+  /** One exchange, whole, with `diagnosis` (why it failed and the fix) when it failed. */
+  exchange: (id: number) => json<ExchangeDetail>("GET", `/api/exchanges/${id}`),
+  /** Requests per time bucket by outcome, and the IdPs' detected cycles. */
+  timeline: () => json<Timeline>("GET", "/api/timeline"),
   /** The filtered exchanges as a HAR 1.2 document (already redacted), as text. */
   exportHar: async (filters: ExchangeFilters) =>
     (await request("GET", `/api/exchanges/export${query({ ...filters })}`)).text(),
 
-  users: (startIndex = 1, count = 500) => json<ResourcePage>("GET", `/api/users${query({ startIndex, count })}`),
+  /** One page of users, searched, filtered and sorted by the engine; `totalResults` is the
+   *  number matching, `idps` the IdP that created each. */
+  users: (startIndex = 1, count = 500, search: UserQuery = {}) =>
+    json<ResourcePage>(
+      "GET",
+      `/api/users${query({ startIndex, count, ...search, active: search.active === undefined ? undefined : String(search.active) })}`,
+    ),
   user: (id: string) => json<ResourceDetail>("GET", `/api/users/${encodeURIComponent(id)}`),
   groups: (startIndex = 1, count = 500) => json<ResourcePage>("GET", `/api/groups${query({ startIndex, count })}`),
   group: (id: string) => json<ResourceDetail>("GET", `/api/groups/${encodeURIComponent(id)}`),
@@ -63,6 +85,10 @@ export const api = {
     (await request("GET", `/api/checklist/report${query({ idp })}`)).text(),
 
   profiles: () => json<ProfileList>("GET", "/api/profiles"),
+  /** Whether each source path parses (the editor checks as the admin types). */
+  checkPaths: (sources: string[]) => json<PathCheck[]>("POST", "/api/profiles/check", { sources }),
+  /** The attribute paths stored users carry, most common first (suggestions for the editor). */
+  seenAttributes: () => json<SeenAttributes>("GET", "/api/attributes"),
   saveProfile: (profile: MappingProfile) =>
     json<MappingProfile>("PUT", `/api/profiles/${encodeURIComponent(profile.id)}`, profile),
   deleteProfile: (id: string) => json<void>("DELETE", `/api/profiles/${encodeURIComponent(id)}`),

@@ -1,13 +1,15 @@
-//! `GET /api/exchanges` (cursor-paged, filtered, newest first) and `GET /api/exchanges/{id}`.
+//! `GET /api/exchanges` (cursor-paged, filtered, newest first, with the true total),
+//! `GET /api/exchanges/{id}` (with why it failed) and `GET /api/timeline` (the picture).
 //!
 //! Paging is by id, not offset: `?before=<id>` returns exchanges older than `id`, so a page stays
 //! correct while new exchanges arrive at the top and retention drops old ones at the bottom.
 //! Every parameter is validated; a bad or unknown one is a 400 that lists what is allowed.
 
-use super::model::ExchangePage;
+use super::model::{ExchangeDetail, ExchangePage};
 use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
-use crate::capture::model::{Exchange, Idp, OperationKind};
+use crate::capture::model::{Idp, OperationKind};
 use crate::store::exchanges::{self, ExchangeQuery};
+use crate::timeline::Timeline;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 
@@ -117,6 +119,12 @@ pub(super) async fn page(state: &AdminState, mut q: ExchangeQuery) -> AdminResul
     let limit = q.limit;
     q.limit = limit + 1;
     let mut conn = state.store.read.acquire().await?;
+    let (total, requests) = if q.before.is_none() {
+        let (t, r) = exchanges::count_matching(&mut conn, &q).await?;
+        (Some(t), Some(r))
+    } else {
+        (None, None)
+    };
     let mut items = exchanges::list(&mut conn, &q).await?;
     let more = items.len() as i64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -125,7 +133,12 @@ pub(super) async fn page(state: &AdminState, mut q: ExchangeQuery) -> AdminResul
     } else {
         None
     };
-    Ok(ExchangePage { items, next_before })
+    Ok(ExchangePage {
+        items,
+        next_before,
+        total,
+        requests,
+    })
 }
 
 /// `GET /api/exchanges`.
@@ -137,22 +150,42 @@ pub async fn list(
     Ok(Json(page(&state, q).await?))
 }
 
-/// `GET /api/exchanges/{id}`: the whole (redacted) exchange.
+/// `GET /api/exchanges/{id}`: the whole (redacted) exchange, with its diagnosis when it failed.
 pub async fn get_one(
     State(state): State<AdminState>,
     Path(id): Path<String>,
-) -> AdminResult<Json<Exchange>> {
+) -> AdminResult<Json<ExchangeDetail>> {
     let n = id.parse::<i64>().map_err(|_| {
         AdminError::bad_request(format!(
             "invalid exchange id '{id}': use the numeric id from /api/exchanges"
         ))
     })?;
     let mut conn = state.store.read.acquire().await?;
-    exchanges::get(&mut conn, n).await?.map(Json).ok_or_else(|| {
+    exchanges::get(&mut conn, n)
+        .await?
+        .map(|exchange| {
+            Json(ExchangeDetail {
+                diagnosis: crate::diagnosis::diagnose(&exchange),
+                exchange,
+            })
+        })
+        .ok_or_else(|| {
         AdminError::not_found(format!(
             "no exchange {n}: it may have been dropped by retention or a reset; list them with /api/exchanges"
         ))
     })
+}
+
+/// Most exchanges the timeline reads (the newest ones).
+pub const TIMELINE_EXCHANGES: i64 = 100_000;
+
+/// `GET /api/timeline`: requests per time bucket by outcome, and the IdPs' cycles, over the
+/// newest [`TIMELINE_EXCHANGES`] exchanges.
+pub async fn timeline(State(state): State<AdminState>) -> AdminResult<Json<Timeline>> {
+    let mut conn = state.store.read.acquire().await?;
+    let rows = exchanges::outlines(&mut conn, TIMELINE_EXCHANGES).await?;
+    drop(conn);
+    Ok(Json(crate::timeline::build(&rows)))
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //! choosing another profile re-evaluates every user at once; a `mapping.changed` event tells the
 //! UI to reload.
 
-use super::model::{ChooseProfile, ProfileList, RoleChange, TimelineEntry};
+use super::model::{
+    CheckPaths, ChooseProfile, PathCheck, ProfileList, RoleChange, SeenAttributes, SeenPath,
+    TimelineEntry,
+};
 use super::{AdminError, AdminResult, AdminState};
 use crate::events::EngineEvent;
 use crate::mapping::{
@@ -47,6 +50,65 @@ pub async fn get_one(
                 "no mapping profile '{id}': list them with GET /api/profiles"
             ))
         })
+}
+
+/// Users read for `GET /api/attributes` (the newest ones).
+pub const SEEN_USERS: i64 = 2_000;
+
+/// `POST /api/profiles/check`: whether each source path parses, with the parser's message
+/// (the editor checks as the admin types, not only on save).
+pub async fn check_paths(
+    body: Result<Json<CheckPaths>, axum::extract::rejection::JsonRejection>,
+) -> AdminResult<Json<Vec<PathCheck>>> {
+    let Json(body) = body.map_err(|e| {
+        AdminError::bad_request(format!(
+            "send {{\"sources\": [\"<source path>\", …]}} ({})",
+            e.body_text()
+        ))
+    })?;
+    Ok(Json(
+        body.sources
+            .into_iter()
+            .take(256)
+            .map(|path| PathCheck {
+                error: mapping::SourcePath::parse(&path).err().map(|e| e.message),
+                path,
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /api/attributes`: the attribute paths the newest [`SEEN_USERS`] users carry.
+pub async fn seen_attributes(State(state): State<AdminState>) -> AdminResult<Json<SeenAttributes>> {
+    let mut conn = state.store.read.acquire().await?;
+    let rows = stored::page(
+        &mut conn,
+        ResourceKind::User,
+        SqlOrder::Created,
+        true,
+        0,
+        SEEN_USERS,
+    )
+    .await?;
+    drop(conn);
+    let mut counts: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for r in &rows {
+        let mut paths = crate::checks::attribute_paths(&Value::Object(r.attributes.clone()));
+        paths.sort();
+        paths.dedup();
+        for p in paths {
+            *counts.entry(p).or_default() += 1;
+        }
+    }
+    let mut paths: Vec<SeenPath> = counts
+        .into_iter()
+        .map(|(path, users)| SeenPath { path, users })
+        .collect();
+    paths.sort_by(|a, b| b.users.cmp(&a.users).then_with(|| a.path.cmp(&b.path)));
+    Ok(Json(SeenAttributes {
+        users: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+        paths,
+    }))
 }
 
 /// `PUT /api/profiles/{id}`: save (create or replace) an admin profile. The body is a

@@ -104,6 +104,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/exchanges", get(exchanges::list))
         .route("/exchanges/export", get(export::har))
         .route("/exchanges/{id}", get(exchanges::get_one))
+        .route("/timeline", get(exchanges::timeline))
         .route("/users", get(resources::list_users))
         .route("/users/{id}", get(resources::get_user))
         .route("/groups", get(resources::list_groups))
@@ -115,6 +116,8 @@ pub fn router(state: AdminState) -> Router {
         .route("/quirks", get(quirks::list))
         .route("/settings", get(settings::show).put(settings::update))
         .route("/profiles", get(mapping::list))
+        .route("/profiles/check", post(mapping::check_paths))
+        .route("/attributes", get(mapping::seen_attributes))
         .route("/profiles/active", axum::routing::put(mapping::choose))
         .route(
             "/profiles/{id}",

@@ -2,7 +2,7 @@
 //! generated into `ui/src/generated/` with the exchange and event types (a test fails on drift).
 //! JSON is camelCase; ids and counts are JSON numbers (`number` in TypeScript).
 
-use crate::capture::model::ExchangeSummary;
+use crate::capture::model::{Exchange, ExchangeSummary, Idp};
 use crate::mapping::{MappingProfile, MappingResult, TargetField};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -69,13 +69,32 @@ pub struct ExchangePage {
     /// Pass as `?before=` for the next (older) page; `null` when this is the last page.
     #[ts(type = "number | null")]
     pub next_before: Option<i64>,
+    /// On the first page (no `before`): how many stored exchanges match the filters (a fold of
+    /// rejected requests counts once); `null` on later pages.
+    #[ts(type = "number | null")]
+    pub total: Option<i64>,
+    /// On the first page: how many requests those exchanges stand for (a fold counts each of
+    /// its requests); `null` on later pages.
+    #[ts(type = "number | null")]
+    pub requests: Option<i64>,
+}
+
+/// `GET /api/exchanges/{id}`: the whole (redacted) exchange, and why it failed.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeDetail {
+    /// The exchange.
+    #[serde(flatten)]
+    pub exchange: Exchange,
+    /// Present when it failed (status 400 or more): the cause, the SCIM error and the fix.
+    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
 }
 
 /// `GET /api/users`, `GET /api/groups`: one page of stored resources, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourcePage {
-    /// Number of stored resources of this type.
+    /// Number of stored resources of this type (users: matching the filters given).
     #[ts(type = "number")]
     pub total_results: i64,
     /// 1-based index of the first resource of this page.
@@ -92,6 +111,10 @@ pub struct ResourcePage {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub mappings: Option<Vec<MappingResult>>,
+    /// Users only: the IdP that created each resource (same index), from the capture log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub idps: Option<Vec<Idp>>,
 }
 
 /// `GET /api/users/{id}`, `GET /api/groups/{id}`: a resource and the exchanges that touched it.
@@ -175,6 +198,42 @@ pub struct ProfileList {
 pub struct ChooseProfile {
     /// The profile to put in force.
     pub id: String,
+}
+
+/// `POST /api/profiles/check` body: source paths to check as the admin types them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, TS)]
+pub struct CheckPaths {
+    /// The source path expressions, as written.
+    pub sources: Vec<String>,
+}
+
+/// One checked source path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PathCheck {
+    /// The expression as written.
+    pub path: String,
+    /// `null` when it parses; else what is wrong and how to write it.
+    pub error: Option<String>,
+}
+
+/// One attribute path seen on stored users (`GET /api/attributes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SeenPath {
+    /// The path, spelt as a source path (`emails[type eq "work"].value`,
+    /// `urn:…:User:employeeType`).
+    pub path: String,
+    /// Users (of those read) with a value there.
+    pub users: u32,
+}
+
+/// `GET /api/attributes`: the attribute paths the stored users carry, most common first, to
+/// suggest source paths in the profile editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SeenAttributes {
+    /// Users read (the newest ones, at most [`super::mapping::SEEN_USERS`]).
+    pub users: u32,
+    /// The paths, most users first, then alphabetically.
+    pub paths: Vec<SeenPath>,
 }
 
 /// `DELETE /api/data`: what the reset deleted.

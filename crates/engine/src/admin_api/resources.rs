@@ -1,4 +1,5 @@
-//! `GET /api/users`, `GET /api/groups` (offset-paged, newest first) and `GET /api/users/{id}`,
+//! `GET /api/users` (searched, filtered and sorted in SQL: `q`, `idp`, `active`, `sort`, `order`,
+//! with the true total), `GET /api/groups` (offset-paged, newest first) and `GET /api/users/{id}`,
 //! `GET /api/groups/{id}` (the resource and the exchanges that touched it, newest first).
 //!
 //! Resources are rendered exactly as the SCIM listener renders them (`id`, `meta` with the
@@ -7,10 +8,11 @@
 use super::exchanges::page as exchange_page;
 use super::model::{ResourceDetail, ResourcePage};
 use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
+use crate::capture::model::Idp;
 use crate::results;
 use crate::scim_api::render::render;
 use crate::store::exchanges::ExchangeQuery;
-use crate::store::resources::{self, SqlOrder, StoredResource};
+use crate::store::resources::{self, SqlOrder, StoredResource, UserSearch, UserSort};
 use crate::store::{Conn, members};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -52,11 +54,101 @@ async fn render_all(
     Ok(out)
 }
 
-async fn list(
-    kind: ResourceKind,
-    state: &AdminState,
-    raw: Option<&str>,
-) -> AdminResult<ResourcePage> {
+/// Query parameters of `GET /api/users`.
+const USER_PARAMS: [&str; 7] = ["startIndex", "count", "q", "idp", "active", "sort", "order"];
+
+fn user_search(raw: Option<&str>) -> AdminResult<(i64, UserSearch)> {
+    let mut start_index = 1;
+    let mut q = UserSearch {
+        limit: DEFAULT_COUNT,
+        descending: true,
+        ..UserSearch::default()
+    };
+    let mut order: Option<bool> = None;
+    for (name, value) in query_pairs(raw, &USER_PARAMS)? {
+        let v = value.trim();
+        match name.as_str() {
+            "startIndex" => start_index = int_param("startIndex", &value, 1, i64::MAX)?,
+            "count" => q.limit = int_param("count", &value, 0, MAX_COUNT)?,
+            "q" => q.text = Some(v.to_owned()).filter(|t| !t.is_empty()),
+            "idp" => {
+                q.idp = Some(
+                    Idp::ALL
+                        .into_iter()
+                        .find(|i| i.as_str().eq_ignore_ascii_case(v))
+                        .ok_or_else(|| {
+                            AdminError::bad_request(format!(
+                                "invalid idp '{value}': use entra, okta or other"
+                            ))
+                        })?,
+                );
+            }
+            "active" => {
+                q.active = Some(match v.to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(AdminError::bad_request(format!(
+                            "invalid active '{value}': use true or false"
+                        )));
+                    }
+                });
+            }
+            "sort" => {
+                q.sort = match v {
+                    "created" => UserSort::Created,
+                    "userName" => UserSort::UserName,
+                    "displayName" => UserSort::DisplayName,
+                    "lastModified" => UserSort::LastModified,
+                    _ => {
+                        return Err(AdminError::bad_request(format!(
+                            "invalid sort '{value}': use created, userName, displayName or lastModified"
+                        )));
+                    }
+                };
+            }
+            // `order` is the only remaining name query_pairs lets through.
+            _ => {
+                order = Some(match v {
+                    "ascending" | "asc" => false,
+                    "descending" | "desc" => true,
+                    _ => {
+                        return Err(AdminError::bad_request(format!(
+                            "invalid order '{value}': use ascending or descending"
+                        )));
+                    }
+                });
+            }
+        }
+    }
+    // Newest first by default; names A→Z by default.
+    q.descending = order.unwrap_or(q.sort == UserSort::Created || q.sort == UserSort::LastModified);
+    q.offset = start_index - 1;
+    Ok((start_index, q))
+}
+
+/// `GET /api/users`: filtered in SQL (text, IdP, active), sorted, paged, with the true total.
+async fn list_users_page(state: &AdminState, raw: Option<&str>) -> AdminResult<ResourcePage> {
+    let (start_index, q) = user_search(raw)?;
+    let mut conn = state.store.read.acquire().await?;
+    let (total_results, found) = resources::search_users(&mut conn, &q).await?;
+    let (rows, idps): (Vec<StoredResource>, Vec<Idp>) = found.into_iter().unzip();
+    let rendered = render_all(&mut conn, &rows, &state.scim_base_url()).await?;
+    let profile = results::active_profile(&mut conn).await?;
+    let mappings = results::evaluate_users(&mut conn, &profile, &rendered).await?;
+    Ok(ResourcePage {
+        total_results,
+        start_index,
+        items_per_page: rendered.len() as i64,
+        resources: rendered,
+        mappings: Some(mappings),
+        idps: Some(idps),
+    })
+}
+
+/// `GET /api/groups`: newest first, offset-paged.
+async fn list_groups_page(state: &AdminState, raw: Option<&str>) -> AdminResult<ResourcePage> {
+    let kind = ResourceKind::Group;
     let mut start_index = 1;
     let mut count = DEFAULT_COUNT;
     for (name, value) in query_pairs(raw, &["startIndex", "count"])? {
@@ -82,18 +174,13 @@ async fn list(
         .await?
     };
     let rendered = render_all(&mut conn, &rows, &state.scim_base_url()).await?;
-    let mappings = if kind == ResourceKind::User {
-        let profile = results::active_profile(&mut conn).await?;
-        Some(results::evaluate_users(&mut conn, &profile, &rendered).await?)
-    } else {
-        None
-    };
     Ok(ResourcePage {
         total_results,
         start_index,
         items_per_page: rendered.len() as i64,
         resources: rendered,
-        mappings,
+        mappings: None,
+        idps: None,
     })
 }
 
@@ -150,9 +237,7 @@ pub async fn list_users(
     State(state): State<AdminState>,
     RawQuery(raw): RawQuery,
 ) -> AdminResult<Json<ResourcePage>> {
-    Ok(Json(
-        list(ResourceKind::User, &state, raw.as_deref()).await?,
-    ))
+    Ok(Json(list_users_page(&state, raw.as_deref()).await?))
 }
 
 /// `GET /api/groups`.
@@ -160,9 +245,7 @@ pub async fn list_groups(
     State(state): State<AdminState>,
     RawQuery(raw): RawQuery,
 ) -> AdminResult<Json<ResourcePage>> {
-    Ok(Json(
-        list(ResourceKind::Group, &state, raw.as_deref()).await?,
-    ))
+    Ok(Json(list_groups_page(&state, raw.as_deref()).await?))
 }
 
 /// `GET /api/users/{id}`.

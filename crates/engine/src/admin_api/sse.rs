@@ -211,6 +211,7 @@ mod tests {
             quirks: vec![],
             fold_count: None,
             last_at: None,
+            refused_quirk: None,
         }
     }
 

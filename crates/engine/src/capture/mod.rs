@@ -31,7 +31,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use model::{Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange};
+use model::{AuthOutcome, Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange};
 use scimlab_scim::ScimError;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -294,6 +294,10 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         .unwrap_or_default()
         .0;
     let change = rparts.extensions.remove::<ResourceChange>();
+    let refused_quirk = rparts
+        .extensions
+        .remove::<crate::scim_api::response::RefusedQuirk>()
+        .map(|r| r.0.label().to_owned());
     let status = rparts.status.as_u16();
     let request_json: Option<Value> = serde_json::from_slice(&request_bytes).ok();
     let response_json: Option<Value> = serde_json::from_slice(&response_bytes).ok();
@@ -323,7 +327,7 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         true,
     );
     // The key was checked before anything else, so even a 404 or a 413 says it matched.
-    let (request_headers, auth) = redact::redact_headers(&parts.headers, true);
+    let (request_headers, auth) = redact::redact_headers(&parts.headers, AuthOutcome::Matched);
     let (request_body, request_truncated) = redact::redact_body(&request_bytes, capture.body_cap);
     let (response_body, response_truncated) =
         redact::redact_body(&response_bytes, capture.body_cap);
@@ -365,6 +369,7 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
             quirks: quirks.iter().map(|q| q.label().to_owned()).collect(),
             fold_count: None,
             last_at: None,
+            refused_quirk,
         },
         client_addr: client_label(peer, client),
         idp_reason,

@@ -139,8 +139,65 @@ pub struct AuthSummary {
     pub scheme: Option<String>,
     /// The last 4 characters of the credential (never more).
     pub last4: Option<String>,
-    /// Whether the credential was accepted.
+    /// Whether the credential was this endpoint's key (it is checked on every request, first).
     pub matched: bool,
+    /// What the key had to do with the answer: checked and accepted, refused for one of three
+    /// reasons, or not the reason at all (the route was refused first). Rows stored before this
+    /// field existed read as [`AuthOutcome::from_legacy`] says.
+    #[serde(default)]
+    pub outcome: AuthOutcome,
+}
+
+impl AuthSummary {
+    /// Fill [`Self::outcome`] on a row stored before it existed, from `matched` and the status.
+    pub fn upgrade(&mut self, status: u16) {
+        if self.outcome == AuthOutcome::Unknown {
+            self.outcome = AuthOutcome::from_legacy(self.matched, self.scheme.as_deref(), status);
+        }
+    }
+}
+
+/// What decided an exchange's authentication, in the words the UI and the checklist use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthOutcome {
+    /// The key sent is this endpoint's key.
+    Matched,
+    /// A key was sent, and it is not this endpoint's key (answered 401).
+    WrongKey,
+    /// No `Authorization` header (answered 401).
+    MissingHeader,
+    /// An `Authorization` header with a scheme other than Bearer (answered 401).
+    WrongScheme,
+    /// The route was refused before the key mattered (wrong base path, unknown endpoint,
+    /// method): the answer says nothing about the key.
+    NotChecked,
+    /// Only while reading a row stored before outcomes were recorded; never served.
+    #[default]
+    Unknown,
+}
+
+impl AuthOutcome {
+    /// The outcome of a row stored before outcomes were recorded: a matched key is `matched`; a
+    /// 401 is the refusal its scheme implies; any other refused answer (404, 405) came from
+    /// the route, not the key.
+    pub fn from_legacy(matched: bool, scheme: Option<&str>, status: u16) -> Self {
+        match (matched, status, scheme) {
+            (true, _, _) => Self::Matched,
+            (false, 401, None) => Self::MissingHeader,
+            (false, 401, Some("Bearer" | "bare")) => Self::WrongKey,
+            (false, 401, Some(_)) => Self::WrongScheme,
+            _ => Self::NotChecked,
+        }
+    }
+
+    /// Whether the key (or its header) is the reason the request was refused.
+    pub fn blames_key(self) -> bool {
+        matches!(
+            self,
+            Self::WrongKey | Self::MissingHeader | Self::WrongScheme
+        )
+    }
 }
 
 /// The resource a handler touched, attached to its response for the capture layer.
@@ -204,6 +261,10 @@ pub struct ExchangeSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub last_at: Option<String>,
+    /// The quirk a strict answer refused (its label): the deviation behind a strict-mode 400.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub refused_quirk: Option<String>,
 }
 
 impl ExchangeSummary {

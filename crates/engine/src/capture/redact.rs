@@ -7,7 +7,7 @@
 //! nothing secret reaches the database, the logs, the admin API or an export. Pure functions, no
 //! I/O; the unit tests below assert that a secret never survives.
 
-use super::model::AuthSummary;
+use super::model::{AuthOutcome, AuthSummary};
 use axum::http::HeaderMap;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -46,8 +46,8 @@ const KNOWN_SCHEMES: &[&str] = &[
 ///   and the last 4 characters of the credential; a key sent without a scheme becomes `…abcd`
 ///   with scheme `bare`. A credential shorter than 12 characters shows no characters (`Bearer …`),
 ///   and an unrecognised first word is not shown (`[unrecognised scheme] …abcd`, scheme
-///   `other`). The summary describes the first `Authorization` header; `matched` is
-///   `auth_matched` as given. Without the header, scheme and last4 are `None`.
+///   `other`). The summary describes the first `Authorization` header; `outcome` is
+///   as given (`matched` when it is [`AuthOutcome::Matched`]). Without the header, scheme and last4 are `None`.
 /// - Every other credential-looking header becomes `[redacted]` ([`is_secret_name`]): names
 ///   containing `auth` (`Proxy-Authorization`, `X-Forwarded-Authorization`,
 ///   `X-Original-Authorization`, `X-Auth-Token`), `token`, `key` (`X-Api-Key`), `secret`,
@@ -60,13 +60,14 @@ const KNOWN_SCHEMES: &[&str] = &[
 /// Order is the `HeaderMap`'s: arrival order, with repeated values of one name kept together.
 pub fn redact_headers(
     headers: &HeaderMap,
-    auth_matched: bool,
+    outcome: AuthOutcome,
 ) -> (Vec<(String, String)>, AuthSummary) {
     let mut out = Vec::with_capacity(headers.len());
     let mut summary = AuthSummary {
         scheme: None,
         last4: None,
-        matched: auth_matched,
+        matched: outcome == AuthOutcome::Matched,
+        outcome,
     };
     let mut summarised = false;
     for (name, value) in headers {
@@ -620,7 +621,7 @@ mod tests {
             ("authorization", auth.as_bytes()),
             ("content-type", b"application/scim+json"),
         ]);
-        let (out, summary) = redact_headers(&h, true);
+        let (out, summary) = redact_headers(&h, AuthOutcome::Matched);
         assert_eq!(
             out,
             vec![
@@ -638,7 +639,8 @@ mod tests {
             AuthSummary {
                 scheme: Some("Bearer".into()),
                 last4: Some("rS9x".into()),
-                matched: true
+                matched: true,
+                outcome: AuthOutcome::Matched,
             }
         );
         assert_hidden(&format!("{out:?}{summary:?}"), &[KEY, &KEY[..39]]);
@@ -647,7 +649,7 @@ mod tests {
     #[test]
     fn bare_key_and_scheme_spelling() {
         let h = headers(&[("authorization", KEY.as_bytes())]);
-        let (out, summary) = redact_headers(&h, false);
+        let (out, summary) = redact_headers(&h, AuthOutcome::WrongKey);
         assert_eq!(out[0].1, "…rS9x");
         assert_eq!(summary.scheme.as_deref(), Some("bare"));
         assert_eq!(summary.last4.as_deref(), Some("rS9x"));
@@ -655,14 +657,17 @@ mod tests {
         assert_hidden(&out[0].1, &[&KEY[..39]]);
 
         let auth = format!("  bearer   {KEY}  ");
-        let (out, summary) = redact_headers(&headers(&[("authorization", auth.as_bytes())]), true);
+        let (out, summary) = redact_headers(
+            &headers(&[("authorization", auth.as_bytes())]),
+            AuthOutcome::Matched,
+        );
         assert_eq!(out[0].1, "Bearer …rS9x");
         assert_eq!(summary.scheme.as_deref(), Some("Bearer"));
 
         // Basic: base64 of user:password, reduced the same way.
         let (out, summary) = redact_headers(
             &headers(&[("authorization", b"Basic YWRtaW46aHVudGVyMjIyMg==")]),
-            false,
+            AuthOutcome::WrongScheme,
         );
         assert_eq!(out[0].1, "Basic …Mg==");
         assert_eq!(summary.scheme.as_deref(), Some("Basic"));
@@ -678,15 +683,19 @@ mod tests {
             ("Bearer", "Bearer", "Bearer"),
             ("", "", "bare"),
         ] {
-            let (out, summary) =
-                redact_headers(&headers(&[("authorization", value.as_bytes())]), false);
+            let (out, summary) = redact_headers(
+                &headers(&[("authorization", value.as_bytes())]),
+                AuthOutcome::WrongKey,
+            );
             assert_eq!(out[0].1, shown, "{value}");
             assert_eq!(summary.scheme.as_deref(), Some(scheme), "{value}");
             assert_eq!(summary.last4, None, "{value}");
         }
         // Exactly 12 characters is enough to show 4.
-        let (out, summary) =
-            redact_headers(&headers(&[("authorization", b"Bearer 123456789012")]), true);
+        let (out, summary) = redact_headers(
+            &headers(&[("authorization", b"Bearer 123456789012")]),
+            AuthOutcome::Matched,
+        );
         assert_eq!(out[0].1, "Bearer …9012");
         assert_eq!(summary.last4.as_deref(), Some("9012"));
     }
@@ -696,7 +705,7 @@ mod tests {
         // An admin pasted two secrets separated by a space: the first is not a scheme.
         let (out, summary) = redact_headers(
             &headers(&[("authorization", b"s3cr3tPart0ne restOfTheSecretValue")]),
-            true,
+            AuthOutcome::Matched,
         );
         assert_eq!(out[0].1, "[unrecognised scheme] …alue");
         assert_eq!(summary.scheme.as_deref(), Some("other"));
@@ -706,7 +715,10 @@ mod tests {
     #[test]
     fn last_four_counts_characters_not_bytes() {
         let value = "Bearer ключключключключ€€€€";
-        let (out, summary) = redact_headers(&headers(&[("authorization", value.as_bytes())]), true);
+        let (out, summary) = redact_headers(
+            &headers(&[("authorization", value.as_bytes())]),
+            AuthOutcome::Matched,
+        );
         assert_eq!(summary.last4.as_deref(), Some("€€€€"));
         assert_eq!(out[0].1, "Bearer …€€€€");
     }
@@ -723,7 +735,7 @@ mod tests {
             ("x-client-secret", b"clientsecret5"),
             ("accept", b"application/scim+json"),
         ]);
-        let (out, summary) = redact_headers(&h, true);
+        let (out, summary) = redact_headers(&h, AuthOutcome::Matched);
         assert_eq!(summary.scheme, None, "no authorization header");
         assert_eq!(summary.last4, None);
         for (name, value) in &out[..7] {
@@ -781,7 +793,7 @@ mod tests {
             .map(|n| (*n, b"s3cr3t-v4lue-0123456789".as_slice()))
             .collect();
         pairs.extend(harmless.iter().map(|(n, v)| (*n, v.as_bytes())));
-        let (out, _) = redact_headers(&headers(&pairs), true);
+        let (out, _) = redact_headers(&headers(&pairs), AuthOutcome::Matched);
         for (name, value) in &out {
             let is_secret = secret.iter().any(|s| s.eq_ignore_ascii_case(name));
             if is_secret {
@@ -803,7 +815,7 @@ mod tests {
             ("x-note", b"caf\xe9"),
             ("authorization", auth2.as_bytes()),
         ]);
-        let (out, summary) = redact_headers(&h, true);
+        let (out, summary) = redact_headers(&h, AuthOutcome::Matched);
         // The summary describes the first header; both are reduced.
         assert_eq!(summary.last4.as_deref(), Some("1234"));
         let auths: Vec<&str> = out

@@ -19,7 +19,7 @@
 //!   parsed beyond those few KiB.
 
 use super::fold::{FoldKey, Hit, Reason};
-use super::model::{Exchange, ExchangeSummary};
+use super::model::{AuthOutcome, Exchange, ExchangeSummary};
 use super::{Capture, Seen, classify, client_label, header_pairs, redact, user_agent};
 use crate::auth::AuthFailure;
 use crate::scim_api::AppliedQuirks;
@@ -97,6 +97,13 @@ pub(super) async fn answer(
         405 => Reason::MethodNotAllowed,
         _ => Reason::Other,
     };
+    // A 404 or 405 was decided by the route before the key mattered: the key is not the reason.
+    let outcome = match reason {
+        Reason::MissingKey => AuthOutcome::MissingHeader,
+        Reason::WrongScheme => AuthOutcome::WrongScheme,
+        Reason::WrongKey => AuthOutcome::WrongKey,
+        _ => AuthOutcome::NotChecked,
+    };
     let key = FoldKey::new(seen.client.ip, user_agent(&parts.headers), reason);
     let folds = capture.sink.folds();
     let hit = folds.lock().hit(key.clone(), &seen.at);
@@ -115,6 +122,7 @@ pub(super) async fn answer(
                 seen,
                 latency_ms,
                 status: rparts.status.as_u16(),
+                outcome,
                 quirks: quirks.iter().map(|q| q.label().to_owned()).collect(),
                 response_headers: header_pairs(&rparts.headers),
                 answer: answer.clone(),
@@ -180,6 +188,7 @@ struct First {
     seen: Seen,
     latency_ms: f64,
     status: u16,
+    outcome: AuthOutcome,
     quirks: Vec<String>,
     response_headers: Vec<(String, String)>,
     answer: Bytes,
@@ -222,7 +231,7 @@ impl First {
             classify::detect_idp(&facts),
             false,
         );
-        let (headers, auth) = redact::redact_headers(&parts.headers, false);
+        let (headers, auth) = redact::redact_headers(&parts.headers, self.outcome);
         let (request_body, cut_body) = redact::redact_body(prefix, REJECTED_CUT);
         let (response_body, response_truncated) = redact::redact_body(&self.answer, REJECTED_CUT);
         Exchange {
@@ -242,6 +251,7 @@ impl First {
                 quirks: self.quirks.clone(),
                 fold_count: Some(1),
                 last_at: Some(self.seen.at.clone()),
+                refused_quirk: None,
             },
             client_addr: client_label(self.seen.peer, self.seen.client),
             idp_reason,

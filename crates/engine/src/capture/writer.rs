@@ -376,6 +376,7 @@ mod tests {
                 quirks: vec![],
                 fold_count: fold.then_some(1),
                 last_at: fold.then_some(at),
+                refused_quirk: None,
             },
             client_addr: None,
             idp_reason: String::new(),

@@ -4,7 +4,9 @@
 
 use super::{CheckInput, UserFacts, attribute_paths};
 use crate::auth::AuthFailure;
-use crate::capture::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
+use crate::capture::model::{
+    AuthOutcome, AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind,
+};
 use scimlab_scim::Quirk;
 use serde_json::{Value, json};
 
@@ -56,6 +58,7 @@ impl Build for Exchange {
             scheme: scheme.map(str::to_owned),
             last4: scheme.map(|_| "x9Qa".to_owned()),
             matched,
+            outcome: AuthOutcome::from_legacy(matched, scheme, self.summary.status),
         };
         self
     }
@@ -89,6 +92,7 @@ pub fn ex(
             quirks: Vec::new(),
             fold_count: None,
             last_at: None,
+            refused_quirk: None,
         },
         client_addr: Some("203.0.113.7:50123".into()),
         idp_reason: String::new(),
@@ -102,6 +106,7 @@ pub fn ex(
             scheme: Some("Bearer".into()),
             last4: Some("x9Qa".into()),
             matched: status != 401,
+            outcome: AuthOutcome::from_legacy(status != 401, Some("Bearer"), status),
         },
         before: None,
         after: None,

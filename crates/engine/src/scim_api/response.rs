@@ -74,9 +74,16 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+/// Response extension: the quirk a strict answer refused, for the capture layer.
+#[derive(Debug, Clone, Copy)]
+pub struct RefusedQuirk(pub scimlab_scim::Quirk);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut resp = scim_json(status(self.0.status), &self.0.to_body());
+        if let Some(quirk) = self.0.refused_quirk {
+            resp.extensions_mut().insert(RefusedQuirk(quirk));
+        }
         if self.0.status == 401 {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -61,8 +61,8 @@ async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
         "INSERT INTO exchanges (at, method, path, query, status, latency_ms, client_addr, idp, idp_reason,
            operation, quirks, resource_type, resource_id, resource_name, request_headers, request_body,
            request_truncated, response_headers, response_body, response_truncated, auth, before, after,
-           rejected, fold_count, last_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+           rejected, fold_count, last_at, refused_quirk)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&s.at)
     .bind(&s.method)
@@ -90,6 +90,7 @@ async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
     .bind(fold.is_some())
     .bind(fold.map_or(1, |f| f.0))
     .bind(fold.map(|f| f.1))
+    .bind(&s.refused_quirk)
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -146,7 +147,7 @@ pub async fn add_to_fold(
     row.as_ref().map(summary).transpose()
 }
 
-const SUMMARY_COLUMNS: &str = "id, at, method, path, query, status, latency_ms, idp, operation, quirks, resource_type, resource_id, resource_name, rejected, fold_count, last_at";
+const SUMMARY_COLUMNS: &str = "id, at, method, path, query, status, latency_ms, idp, operation, quirks, resource_type, resource_id, resource_name, rejected, fold_count, last_at, refused_quirk";
 
 fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
     let quirks: String = row.try_get("quirks")?;
@@ -169,6 +170,7 @@ fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
         quirks: serde_json::from_str(&quirks).unwrap_or_default(),
         fold_count: fold.then(|| u32::try_from(fold_count).unwrap_or(u32::MAX)),
         last_at: if fold { row.try_get("last_at")? } else { None },
+        refused_quirk: row.try_get("refused_quirk")?,
     })
 }
 
@@ -189,23 +191,16 @@ pub async fn list_whole(conn: &mut Conn, q: &ExchangeQuery) -> Result<Vec<Exchan
     filtered(conn, q, "*", whole).await
 }
 
-/// The filtered, newest-first query behind [`list`] and [`list_whole`].
-async fn filtered<T>(
-    conn: &mut Conn,
-    q: &ExchangeQuery,
-    columns: &str,
-    map: fn(&sqlx::sqlite::SqliteRow) -> Result<T>,
-) -> Result<Vec<T>> {
-    enum Arg {
-        Int(i64),
-        Text(String),
-    }
-    let mut sql = format!("SELECT {columns} FROM exchanges WHERE 1 = 1");
+/// A bound argument of a filtered query.
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// The `WHERE` clause (and its arguments) of `q`'s filters; `before` and `limit` excluded.
+fn where_clause(q: &ExchangeQuery) -> (String, Vec<Arg>) {
+    let mut sql = String::from(" WHERE 1 = 1");
     let mut args: Vec<Arg> = Vec::new();
-    if let Some(b) = q.before {
-        sql.push_str(" AND id < ?");
-        args.push(Arg::Int(b));
-    }
     if let Some(m) = &q.method {
         sql.push_str(" AND method = ?");
         args.push(Arg::Text(m.to_ascii_uppercase()));
@@ -236,16 +231,56 @@ async fn filtered<T>(
             args.push(Arg::Text(t.to_owned()));
         }
     }
-    sql.push_str(" ORDER BY id DESC LIMIT ?");
-    let mut query = sqlx::query(&sql);
+    (sql, args)
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
     for a in args {
         query = match a {
             Arg::Int(v) => query.bind(v),
             Arg::Text(v) => query.bind(v),
         };
     }
-    let rows = query.bind(q.limit).fetch_all(conn).await?;
+    query
+}
+
+/// The filtered, newest-first query behind [`list`] and [`list_whole`].
+async fn filtered<T>(
+    conn: &mut Conn,
+    q: &ExchangeQuery,
+    columns: &str,
+    map: fn(&sqlx::sqlite::SqliteRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    let (mut clause, mut args) = where_clause(q);
+    if let Some(b) = q.before {
+        clause.push_str(" AND id < ?");
+        args.push(Arg::Int(b));
+    }
+    let sql = format!("SELECT {columns} FROM exchanges{clause} ORDER BY id DESC LIMIT ?");
+    let rows = bind_all(sqlx::query(&sql), args)
+        .bind(q.limit)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(map).collect()
+}
+
+/// How many stored rows match `q`'s filters (`before` and `limit` ignored), and how many
+/// requests they stand for (a fold of rejected requests is one row, `fold_count` requests).
+pub async fn count_matching(conn: &mut Conn, q: &ExchangeQuery) -> Result<(i64, i64)> {
+    let (clause, args) = where_clause(q);
+    let sql = format!("SELECT COUNT(*), COALESCE(SUM(fold_count), 0) FROM exchanges{clause}");
+    let query = sqlx::query_as::<_, (i64, i64)>(&sql);
+    let mut query = query;
+    for a in args {
+        query = match a {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+        };
+    }
+    Ok(query.fetch_one(conn).await?)
 }
 
 /// One exchange, whole.
@@ -270,8 +305,11 @@ pub async fn recent_whole(conn: &mut Conn, idp: Idp, limit: i64) -> Result<Vec<E
 }
 
 fn whole(row: &SqliteRow) -> Result<Exchange> {
+    let summary = summary(row)?;
+    let mut auth = json_col::<AuthSummary>(row, "auth")?;
+    auth.upgrade(summary.status);
     Ok(Exchange {
-        summary: summary(row)?,
+        summary,
         client_addr: row.try_get("client_addr")?,
         idp_reason: row.try_get("idp_reason")?,
         request_headers: json_col(row, "request_headers")?,
@@ -280,7 +318,7 @@ fn whole(row: &SqliteRow) -> Result<Exchange> {
         response_headers: json_col(row, "response_headers")?,
         response_body: row.try_get("response_body")?,
         response_truncated: row.try_get("response_truncated")?,
-        auth: json_col::<AuthSummary>(row, "auth")?,
+        auth,
         before: json_col::<Option<Value>>(row, "before")?,
         after: json_col::<Option<Value>>(row, "after")?,
     })
@@ -297,4 +335,32 @@ pub async fn count(conn: &mut Conn) -> Result<i64> {
 pub async fn clear(conn: &mut Conn) -> Result<()> {
     sqlx::query("DELETE FROM exchanges").execute(conn).await?;
     Ok(())
+}
+
+/// The newest `limit` exchanges as the timeline reads them (no headers or bodies).
+pub async fn outlines(conn: &mut Conn, limit: i64) -> Result<Vec<crate::timeline::Outline>> {
+    let rows = sqlx::query(
+        "SELECT id, at, idp, operation, status, fold_count, rejected FROM exchanges
+         ORDER BY id DESC LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let at: String = row.try_get("at")?;
+        let Ok(at) = chrono::DateTime::parse_from_rfc3339(&at) else {
+            continue;
+        };
+        out.push(crate::timeline::Outline {
+            id: row.try_get("id")?,
+            at: at.with_timezone(&chrono::Utc),
+            idp: Idp::parse(&row.try_get::<String, _>("idp")?),
+            operation: OperationKind::parse(&row.try_get::<String, _>("operation")?),
+            status: u16::try_from(row.try_get::<i64, _>("status")?).unwrap_or(0),
+            requests: row.try_get("fold_count")?,
+            rejected: row.try_get("rejected")?,
+        });
+    }
+    Ok(out)
 }

@@ -373,6 +373,112 @@ pub async fn page(
     rows.iter().map(row_to_resource).collect()
 }
 
+/// The IdP that created a user row `r`, in SQL: the IdP of its successful create exchange, else
+/// of the latest exchange that touched it (retention may have dropped the create), else `other`.
+/// `+operation` / `+status` keep SQLite on the `(resource_id, id)` index.
+const CREATOR_SQL: &str = "COALESCE(
+    (SELECT e.idp FROM exchanges e WHERE e.resource_id = r.id AND +e.operation = 'create' AND +e.status = 201 ORDER BY e.id LIMIT 1),
+    (SELECT e.idp FROM exchanges e WHERE e.resource_id = r.id AND e.idp != 'other' ORDER BY e.id DESC LIMIT 1),
+    'other')";
+
+/// Orders of the admin's user list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserSort {
+    /// Creation order.
+    #[default]
+    Created,
+    /// userName (case-insensitive).
+    UserName,
+    /// displayName (case-insensitive; userName where there is none).
+    DisplayName,
+    /// Time of the last write.
+    LastModified,
+}
+
+/// The admin's user list query: text, IdP and active filters, an order, a page.
+#[derive(Debug, Clone, Default)]
+pub struct UserSearch {
+    /// Case-insensitive text found in any stored attribute (userName, names, emails…), or the
+    /// exact SCIM id.
+    pub text: Option<String>,
+    /// Only users this IdP created (see [`CREATOR_SQL`]).
+    pub idp: Option<crate::capture::model::Idp>,
+    /// Only active (`true`) or inactive (`false`) users; a user without `active` is active.
+    pub active: Option<bool>,
+    /// The order.
+    pub sort: UserSort,
+    /// Descending.
+    pub descending: bool,
+    /// Rows skipped.
+    pub offset: i64,
+    /// Rows returned.
+    pub limit: i64,
+}
+
+/// One page of users matching `q`, each with the IdP that created it, and how many match in
+/// all. Every filter is evaluated in SQL, so the total is true at any size.
+pub async fn search_users(
+    conn: &mut Conn,
+    q: &UserSearch,
+) -> Result<(i64, Vec<(StoredResource, crate::capture::model::Idp)>)> {
+    let mut clause = String::from("r.kind = 'User'");
+    let mut args: Vec<String> = Vec::new();
+    if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        clause.push_str(" AND (r.id = ? OR instr(lower(r.attributes), lower(?)) > 0)");
+        args.push(t.to_owned());
+        args.push(t.to_owned());
+    }
+    if let Some(idp) = q.idp {
+        clause.push_str(&format!(" AND {CREATOR_SQL} = ?"));
+        args.push(idp.as_str().to_owned());
+    }
+    // `active` as stored: a JSON boolean, or the string an IdP sent ("False").
+    const ACTIVE: &str = "COALESCE(lower(CAST(json_extract(r.attributes, '$.active') AS TEXT)) NOT IN ('0', 'false'), 1)";
+    match q.active {
+        Some(true) => clause.push_str(&format!(" AND {ACTIVE}")),
+        Some(false) => clause.push_str(&format!(" AND NOT {ACTIVE}")),
+        None => {}
+    }
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    let order = match q.sort {
+        UserSort::Created => format!("r.pk {dir}"),
+        UserSort::UserName => format!("r.name_folded {dir}, r.pk"),
+        UserSort::DisplayName => {
+            format!("lower(COALESCE(r.display_name, r.name_folded)) {dir}, r.pk")
+        }
+        UserSort::LastModified => format!("r.last_modified {dir}, r.pk {dir}"),
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM resources r WHERE {clause}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for a in &args {
+        count = count.bind(a);
+    }
+    let total = count.fetch_one(&mut *conn).await?;
+    let cols = COLUMNS
+        .split(',')
+        .map(|c| format!("r.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let page_sql = format!(
+        "SELECT {cols}, {CREATOR_SQL} AS creator FROM resources r WHERE {clause}
+         ORDER BY {order} LIMIT ? OFFSET ?"
+    );
+    let mut page = sqlx::query(&page_sql);
+    for a in &args {
+        page = page.bind(a);
+    }
+    let rows = page.bind(q.limit).bind(q.offset).fetch_all(conn).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let creator: String = row.try_get("creator")?;
+        out.push((
+            row_to_resource(row)?,
+            crate::capture::model::Idp::parse(&creator),
+        ));
+    }
+    Ok((total, out))
+}
+
 /// Resources matching an indexed lookup, in creation order.
 pub async fn lookup(
     conn: &mut Conn,

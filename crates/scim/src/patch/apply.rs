@@ -78,7 +78,7 @@ fn pathless(
         None => return Err(missing_value(op)),
     };
     if op == OpKind::Remove && quirks.mode() == Mode::Strict {
-        return Err(no_path_remove());
+        return Err(no_path_remove().refusing(Quirk::PathlessValue));
     }
     quirks.note(Quirk::PathlessValue);
     for (key, val) in obj {
@@ -270,7 +270,8 @@ fn read_only(shown: &str, quirks: &mut Quirks) -> Result<()> {
     if quirks.mode() == Mode::Strict {
         return Err(ScimError::mutability(format!(
             "'{shown}' is read-only (strict mode): remove it from the patch"
-        )));
+        ))
+        .refusing(Quirk::PutEchoesReadOnly));
     }
     quirks.note(Quirk::PutEchoesReadOnly);
     Ok(())

@@ -8,19 +8,19 @@ const r = (id: number): ExchangeSummary => ({
 });
 const ids = (s: FeedState) => s.rows.map((x) => x.id);
 const loaded = (list: number[], nextBefore: number | null = null) =>
-  feedReducer(INITIAL, { type: "loaded", page: { items: list.map(r), nextBefore } });
+  feedReducer(INITIAL, { type: "loaded", page: { items: list.map(r), nextBefore, total: null, requests: null } });
 
 describe("feedReducer", () => {
   it("keeps live rows that arrived while a reload ran (the page may predate them)", () => {
     let s = feedReducer(loaded([3, 2, 1]), { type: "loading" });
     s = feedReducer(s, { type: "incoming", rows: [r(5), r(4)], scrolledDown: false });
-    s = feedReducer(s, { type: "loaded", page: { items: [r(4), r(3)], nextBefore: null } });
+    s = feedReducer(s, { type: "loaded", page: { items: [r(4), r(3)], nextBefore: null, total: null, requests: null } });
     expect(ids(s)).toEqual([5, 4, 3]);
     expect(s.arrived).toEqual([]);
     // while paused they are held, not lost
     let p = feedReducer(feedReducer(loaded([1]), { type: "pause" }), { type: "loading" });
     p = feedReducer(p, { type: "incoming", rows: [r(7)], scrolledDown: false });
-    p = feedReducer(p, { type: "loaded", page: { items: [r(6)], nextBefore: null } });
+    p = feedReducer(p, { type: "loaded", page: { items: [r(6)], nextBefore: null, total: null, requests: null } });
     expect(ids(p)).toEqual([6]);
     expect(p.pending.map((x) => x.id)).toEqual([7]);
   });
@@ -68,7 +68,7 @@ describe("feedReducer", () => {
 
   it("appends older pages without duplicates", () => {
     let s = loaded([10, 9], 9);
-    s = feedReducer(s, { type: "more", page: { items: [r(9), r(8), r(7)], nextBefore: 7 } });
+    s = feedReducer(s, { type: "more", page: { items: [r(9), r(8), r(7)], nextBefore: 7, total: null, requests: null } });
     expect(ids(s)).toEqual([10, 9, 8, 7]);
     expect(s.nextBefore).toBe(7);
   });

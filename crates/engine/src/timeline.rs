@@ -1,0 +1,392 @@
+//! The picture of provisioning: requests per time bucket by outcome, and the IdP's cycles.
+//!
+//! Owns the detection of cycles from captured traffic, so Traffic can say "cycle at 14:02 — 37
+//! creates, 3 updates, 2 failed" instead of showing 42 rows. Pure: it reads [`Outline`] rows
+//! (id, time, IdP, operation, status, fold count: what the store keeps per exchange) and no I/O.
+//!
+//! A *cycle* is a run of one IdP's requests with no pause longer than [`CYCLE_GAP_SECS`]
+//! between two of them. Entra ID's provisioning service works in cycles (an initial one, then an
+//! incremental one about every 40 minutes, each a burst of match lookups and writes), Okta pushes
+//! each change as it happens (a burst per push); either way the burst is what the admin thinks of
+//! as "what the IdP just did". A run made only of connection probes is the IdP's connection test.
+
+use crate::capture::model::{Idp, OperationKind};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// Longest pause inside one cycle (seconds). Entra sends a cycle's requests back to back
+/// (a few per second per user); Okta a push's within seconds.
+pub const CYCLE_GAP_SECS: i64 = 90;
+/// Most buckets a timeline has (the bucket width grows to keep within it).
+pub const MAX_BUCKETS: i64 = 120;
+/// Bucket widths tried, in minutes, smallest first.
+const WIDTHS: [i64; 10] = [1, 2, 5, 10, 15, 30, 60, 120, 360, 1440];
+
+/// What the timeline reads of one stored exchange.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outline {
+    /// Exchange id.
+    pub id: i64,
+    /// Arrival time.
+    pub at: DateTime<Utc>,
+    /// Detected IdP.
+    pub idp: Idp,
+    /// Operation kind.
+    pub operation: OperationKind,
+    /// Status answered.
+    pub status: u16,
+    /// Requests this row stands for (a fold of rejected requests: more than one).
+    pub requests: i64,
+    /// Whether it is a fold of requests refused for want of a valid key.
+    pub rejected: bool,
+}
+
+/// Requests of one time bucket, by outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineBucket {
+    /// Start of the bucket (RFC 3339, UTC).
+    pub at: String,
+    /// Answered 2xx or 3xx.
+    pub ok: u32,
+    /// Answered 4xx with the key accepted (invalid requests, strict refusals, conflicts…).
+    pub client_error: u32,
+    /// Answered 5xx.
+    pub server_error: u32,
+    /// Refused for want of a valid key, or at a wrong URL without one (401, 404, 405).
+    pub refused: u32,
+}
+
+/// What a detected cycle was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum CycleKind {
+    /// An Entra ID provisioning cycle (initial, incremental or on demand).
+    Cycle,
+    /// An Okta push (a create, a profile push, a deactivation…).
+    Push,
+    /// Only connection probes: the IdP's connection test.
+    ConnectionTest,
+    /// A burst of requests from another client.
+    Burst,
+}
+
+/// Requests of one operation within a cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationCount {
+    /// The operation.
+    pub operation: OperationKind,
+    /// Requests of it.
+    pub count: u32,
+    /// Of which failed (status 400 or more).
+    pub failed: u32,
+}
+
+/// One detected cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Cycle {
+    /// Whose.
+    pub idp: Idp,
+    /// What it was.
+    pub kind: CycleKind,
+    /// First request (RFC 3339, UTC).
+    pub start: String,
+    /// Last request (RFC 3339, UTC).
+    pub end: String,
+    /// Requests in it.
+    pub requests: u32,
+    /// Of which failed (status 400 or more).
+    pub failed: u32,
+    /// Per operation, most requests first.
+    pub operations: Vec<OperationCount>,
+    /// Id of its first exchange.
+    #[ts(type = "number")]
+    pub first_id: i64,
+    /// Id of its last exchange.
+    #[ts(type = "number")]
+    pub last_id: i64,
+    /// In words, e.g. "37 creates, 3 updates, 2 failed".
+    pub summary: String,
+}
+
+/// `GET /api/timeline`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Timeline {
+    /// Width of each bucket, in minutes.
+    pub bucket_minutes: u32,
+    /// Consecutive buckets from the first exchange to the last (empty ones included).
+    pub buckets: Vec<TimelineBucket>,
+    /// Detected cycles, oldest first.
+    pub cycles: Vec<Cycle>,
+    /// Exchanges read (the newest ones, when there were more than the read limit).
+    pub exchanges: u32,
+}
+
+/// Build the timeline of `rows` (any order).
+pub fn build(rows: &[Outline]) -> Timeline {
+    let mut rows: Vec<&Outline> = rows.iter().collect();
+    rows.sort_by_key(|r| (r.at, r.id));
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Timeline {
+            bucket_minutes: 1,
+            ..Timeline::default()
+        };
+    };
+    let span_minutes = (last.at - first.at).num_minutes() + 1;
+    let width = WIDTHS
+        .into_iter()
+        .find(|w| span_minutes / w < MAX_BUCKETS)
+        .unwrap_or(1440);
+    let step = Duration::minutes(width);
+    let start = first.at.duration_trunc(step).unwrap_or(first.at);
+    let count = usize::try_from((last.at - start).num_minutes() / width + 1).unwrap_or(1);
+    let mut buckets: Vec<TimelineBucket> = (0..count)
+        .map(|i| TimelineBucket {
+            at: rfc3339(start + step * i32::try_from(i).unwrap_or(0)),
+            ..TimelineBucket::default()
+        })
+        .collect();
+    for r in &rows {
+        let i = usize::try_from((r.at - start).num_minutes() / width).unwrap_or(0);
+        let Some(b) = buckets.get_mut(i.min(count - 1)) else {
+            continue;
+        };
+        let n = u32::try_from(r.requests.max(1)).unwrap_or(u32::MAX);
+        let slot = if r.rejected || r.status == 401 {
+            &mut b.refused
+        } else if r.status >= 500 {
+            &mut b.server_error
+        } else if r.status >= 400 {
+            &mut b.client_error
+        } else {
+            &mut b.ok
+        };
+        *slot = slot.saturating_add(n);
+    }
+    Timeline {
+        bucket_minutes: u32::try_from(width).unwrap_or(1),
+        buckets,
+        cycles: cycles(&rows),
+        exchanges: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Runs of one IdP's authenticated requests without a pause over [`CYCLE_GAP_SECS`] (rows in
+/// time order). Refused folds are not part of any cycle: they are not the IdP's provisioning.
+fn cycles(rows: &[&Outline]) -> Vec<Cycle> {
+    let mut open: BTreeMap<&'static str, Vec<&Outline>> = BTreeMap::new();
+    let mut done: Vec<Vec<&Outline>> = Vec::new();
+    for r in rows.iter().filter(|r| !r.rejected) {
+        let run = open.entry(r.idp.as_str()).or_default();
+        if run
+            .last()
+            .is_some_and(|prev| (r.at - prev.at).num_seconds() > CYCLE_GAP_SECS)
+        {
+            done.push(std::mem::take(run));
+        }
+        run.push(r);
+    }
+    done.extend(open.into_values().filter(|r| !r.is_empty()));
+    let mut out: Vec<Cycle> = done.iter().map(|run| cycle(run)).collect();
+    out.sort_by(|a, b| a.start.cmp(&b.start).then(a.first_id.cmp(&b.first_id)));
+    out
+}
+
+fn cycle(run: &[&Outline]) -> Cycle {
+    let mut ops: Vec<OperationCount> = Vec::new();
+    for r in run {
+        let failed = u32::from(r.status >= 400);
+        match ops.iter_mut().find(|o| o.operation == r.operation) {
+            Some(o) => {
+                o.count += 1;
+                o.failed += failed;
+            }
+            None => ops.push(OperationCount {
+                operation: r.operation,
+                count: 1,
+                failed,
+            }),
+        }
+    }
+    ops.sort_by(|a, b| b.count.cmp(&a.count));
+    let idp = run[0].idp;
+    let only_probes = ops.iter().all(|o| {
+        matches!(
+            o.operation,
+            OperationKind::ConnectionProbe | OperationKind::Discovery
+        )
+    });
+    let kind = match idp {
+        _ if only_probes => CycleKind::ConnectionTest,
+        Idp::Entra => CycleKind::Cycle,
+        Idp::Okta => CycleKind::Push,
+        Idp::Other => CycleKind::Burst,
+    };
+    let failed: u32 = ops.iter().map(|o| o.failed).sum();
+    let mut words: Vec<String> = ops
+        .iter()
+        .map(|o| plural(o.count, noun(o.operation)))
+        .collect();
+    if failed > 0 {
+        words.push(format!("{failed} failed"));
+    }
+    Cycle {
+        idp,
+        kind,
+        start: rfc3339(run[0].at),
+        end: rfc3339(run[run.len() - 1].at),
+        requests: u32::try_from(run.len()).unwrap_or(u32::MAX),
+        failed,
+        operations: ops,
+        first_id: run[0].id,
+        last_id: run[run.len() - 1].id,
+        summary: words.join(", "),
+    }
+}
+
+/// The operation as a countable noun (singular, plural).
+fn noun(op: OperationKind) -> (&'static str, &'static str) {
+    match op {
+        OperationKind::ConnectionProbe => ("connection test", "connection tests"),
+        OperationKind::MatchLookup => ("match lookup", "match lookups"),
+        OperationKind::Create => ("create", "creates"),
+        OperationKind::Update => ("update", "updates"),
+        OperationKind::Deactivate => ("deactivation", "deactivations"),
+        OperationKind::Reactivate => ("reactivation", "reactivations"),
+        OperationKind::Delete => ("delete", "deletes"),
+        OperationKind::Read => ("read", "reads"),
+        OperationKind::GroupCreate => ("group create", "group creates"),
+        OperationKind::GroupUpdate => ("group update", "group updates"),
+        OperationKind::GroupMembership => ("membership change", "membership changes"),
+        OperationKind::GroupDelete => ("group delete", "group deletes"),
+        OperationKind::ImportPage => ("import page", "import pages"),
+        OperationKind::Search => ("search", "searches"),
+        OperationKind::Discovery => ("discovery request", "discovery requests"),
+        OperationKind::Rejected => ("refused request", "refused requests"),
+    }
+}
+
+fn plural(n: u32, (one, many): (&str, &str)) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(base: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
+        base + Duration::seconds(secs)
+    }
+
+    fn row(id: i64, t: DateTime<Utc>, idp: Idp, op: OperationKind, status: u16) -> Outline {
+        Outline {
+            id,
+            at: t,
+            idp,
+            operation: op,
+            status,
+            requests: 1,
+            rejected: false,
+        }
+    }
+
+    fn base() -> DateTime<Utc> {
+        "2026-12-06T14:00:00Z".parse().unwrap()
+    }
+
+    /// Entra's sequence (idp-traffic.md): Test Connection, then an initial cycle of lookups and
+    /// creates a minute later, then an incremental cycle 40 minutes on with updates and one
+    /// failing create; interleaved with an Okta push between the two.
+    fn recorded() -> Vec<Outline> {
+        use OperationKind::*;
+        let b = base();
+        let mut rows = vec![row(1, at(b, 0), Idp::Entra, ConnectionProbe, 200)];
+        let mut id = 2;
+        let mut t = 120;
+        for _ in 0..5 {
+            rows.push(row(id, at(b, t), Idp::Entra, MatchLookup, 200));
+            rows.push(row(id + 1, at(b, t + 1), Idp::Entra, Create, 201));
+            id += 2;
+            t += 2;
+        }
+        // An Okta push at 14:20: lookup, create, read.
+        for (i, op) in [MatchLookup, Create, Read].into_iter().enumerate() {
+            rows.push(row(id, at(b, 1200 + i as i64), Idp::Okta, op, 200));
+            id += 1;
+        }
+        // Entra's incremental cycle at 14:42.
+        t = 2520;
+        for _ in 0..3 {
+            rows.push(row(id, at(b, t), Idp::Entra, Update, 200));
+            id += 1;
+            t += 1;
+        }
+        rows.push(row(id, at(b, t), Idp::Entra, Create, 400));
+        // A flood of refused requests (a fold) in between.
+        rows.push(Outline {
+            requests: 40,
+            rejected: true,
+            ..row(id + 1, at(b, 1800), Idp::Other, Rejected, 401)
+        });
+        rows
+    }
+
+    #[test]
+    fn entra_and_okta_cycles_are_told_apart_and_summarised() {
+        let t = build(&recorded());
+        let kinds: Vec<(Idp, CycleKind)> = t.cycles.iter().map(|c| (c.idp, c.kind)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Idp::Entra, CycleKind::ConnectionTest),
+                (Idp::Entra, CycleKind::Cycle),
+                (Idp::Okta, CycleKind::Push),
+                (Idp::Entra, CycleKind::Cycle),
+            ]
+        );
+        assert_eq!(t.cycles[1].summary, "5 match lookups, 5 creates");
+        assert_eq!(t.cycles[1].start, "2026-12-06T14:02:00.000Z");
+        assert_eq!(t.cycles[3].summary, "3 updates, 1 create, 1 failed");
+        assert_eq!(t.cycles[3].failed, 1);
+        assert_eq!(t.cycles[2].summary, "1 match lookup, 1 create, 1 read");
+    }
+
+    #[test]
+    fn buckets_cover_the_span_by_outcome_and_widen_for_long_spans() {
+        let t = build(&recorded());
+        // 14:00 to 14:42: one-minute buckets, dense.
+        assert_eq!(t.bucket_minutes, 1);
+        assert_eq!(t.buckets.len(), 43);
+        let sum = |f: fn(&TimelineBucket) -> u32| t.buckets.iter().map(f).sum::<u32>();
+        assert_eq!(sum(|b| b.ok), 1 + 10 + 3 + 3);
+        assert_eq!(sum(|b| b.client_error), 1);
+        assert_eq!(sum(|b| b.refused), 40);
+        assert_eq!(t.buckets[30].refused, 40);
+        // A day of traffic fits in at most MAX_BUCKETS buckets.
+        let b = base();
+        let day: Vec<Outline> = (0..200)
+            .map(|i| row(i, at(b, i * 430), Idp::Entra, OperationKind::Update, 200))
+            .collect();
+        let t = build(&day);
+        assert!(t.buckets.len() as i64 <= MAX_BUCKETS, "{}", t.buckets.len());
+        assert_eq!(t.bucket_minutes, 15);
+        assert_eq!(t.buckets.iter().map(|b| b.ok).sum::<u32>(), 200);
+        // Each request 430 s apart: no two share a cycle.
+        assert_eq!(t.cycles.len(), 200);
+    }
+
+    #[test]
+    fn nothing_captured_is_an_empty_timeline() {
+        let t = build(&[]);
+        assert!(t.buckets.is_empty() && t.cycles.is_empty());
+    }
+}
