@@ -1,7 +1,9 @@
-//! The app frame: the engine connection, the sidebar, the live-link indicator, and the screen
-//! the hash route names. Screens live in `views/`.
+//! The app frame: the engine connection, the sidebar (screens, presentation mode, the live-link
+//! indicator), the engine banner, and the screen the hash route names — marked stale while the
+//! engine does not answer, and focused when the admin switches to it (so ↑/↓ work at once).
+//! Screens live in `views/`.
 
-import { useEffect } from "react";
+import { useEffect, useRef, type RefObject } from "react";
 import { api } from "./platform";
 import { EngineProvider, useEngine } from "./state/engine";
 import { ToastProvider } from "./state/toasts";
@@ -14,6 +16,8 @@ import { ChecklistView } from "./views/Checklist";
 import { SettingsView } from "./views/Settings";
 import { StartupProblemView } from "./views/StartupProblem";
 import { SimulationWatcher } from "./components/SimulationStatus";
+import { EngineBanner } from "./components/EngineBanner";
+import { usePresentation } from "./state/presentation";
 
 const NAV: { screen: Screen; label: string; key: string }[] = [
   { screen: "connect", label: "Connect", key: "1" },
@@ -25,11 +29,13 @@ const NAV: { screen: Screen; label: string; key: string }[] = [
 ];
 
 function LinkState() {
-  const { stream, problem, ready } = useEngine();
-  const state = problem ? "closed" : !ready ? "connecting" : stream;
+  const { stream, problem, ready, down } = useEngine();
+  const state = problem || down ? "closed" : !ready ? "connecting" : stream;
   const label = problem
     ? "engine not running"
-    : state === "live"
+    : down
+      ? "engine not answering"
+      : state === "live"
       ? "live"
       : state === "closed"
         ? "disconnected"
@@ -41,6 +47,79 @@ function LinkState() {
       <span className="dot" /> {label}
     </div>
   );
+}
+
+/** The presentation-mode switch in the sidebar (see state/presentation.ts). */
+function PresentationSwitch() {
+  const [on, setOn] = usePresentation();
+  return (
+    <button
+      type="button"
+      role="switch"
+      aria-checked={on}
+      className={`presentation-switch${on ? " on" : ""}`}
+      title="for a shared screen: larger type, stronger colours, the SCIM key never revealed, internal ids hidden"
+      onClick={() => setOn(!on)}
+    >
+      <span className="switch-track" aria-hidden="true">
+        <span className="switch-thumb" />
+      </span>
+      Presentation mode
+    </button>
+  );
+}
+
+/** Where focus goes in a screen, best first; the screen itself when none is there. */
+const FOCUS_TARGETS = ["[data-autofocus]", '[role="grid"][tabindex]', '[role="listbox"][tabindex]', "h2"];
+
+/** The element of `root` focus should land on, and its rank in FOCUS_TARGETS. */
+export function focusTarget(root: HTMLElement): { el: HTMLElement; rank: number } {
+  for (let rank = 0; rank < FOCUS_TARGETS.length; rank++) {
+    const el = root.querySelector<HTMLElement>(FOCUS_TARGETS[rank]);
+    if (el && !el.closest("[hidden], [inert]") && !(el as HTMLButtonElement).disabled) {
+      if (!el.hasAttribute("tabindex") && !el.matches("a[href], button, input, select, textarea")) el.tabIndex = -1;
+      return { el, rank };
+    }
+  }
+  return { el: root, rank: FOCUS_TARGETS.length };
+}
+
+/**
+ * Move focus into the screen when the admin switches to it (Alt+1…6, a sidebar click, a link):
+ * to its `[data-autofocus]` element, else its list, else its heading, else the screen. A list
+ * rendered a moment later takes the focus over while the admin has not moved it. After a
+ * remount (the engine came back) focus returns only if it was lost.
+ */
+function useScreenFocus(screen: Screen, generation: number, ref: RefObject<HTMLDivElement | null>, scroller: RefObject<HTMLElement | null>) {
+  const last = useRef<{ screen: Screen; generation: number } | null>(null);
+  useEffect(() => {
+    const root = ref.current;
+    if (!root) return;
+    const before = last.current;
+    last.current = { screen, generation };
+    const active = document.activeElement;
+    const lost = !active || active === document.body || !active.isConnected;
+    if (before && before.screen === screen && before.generation === generation) return;
+    if ((!before || before.screen === screen) && !lost) return;
+    if (before && before.screen !== screen && scroller.current) scroller.current.scrollTop = 0;
+    let target = focusTarget(root);
+    target.el.focus({ preventScroll: true });
+    const watcher = new MutationObserver(() => {
+      const now = document.activeElement;
+      if (now !== target.el && now !== document.body && now !== null) return watcher.disconnect();
+      const better = focusTarget(root);
+      if (better.rank < target.rank || !target.el.isConnected) {
+        target = better;
+        better.el.focus({ preventScroll: true });
+      }
+    });
+    watcher.observe(root, { childList: true, subtree: true });
+    const stop = setTimeout(() => watcher.disconnect(), 2000);
+    return () => {
+      watcher.disconnect();
+      clearTimeout(stop);
+    };
+  }, [screen, generation, ref, scroller]);
 }
 
 /** The document title carries the SCIM port (the desktop shell also sets the window's). */
@@ -66,15 +145,25 @@ function useTitle(ready: boolean, generation: number) {
 
 function Frame() {
   const route = useRoute();
-  const { ready, problem, generation } = useEngine();
+  const { ready, problem, generation, down } = useEngine();
   useTitle(ready, generation);
+  const screenRef = useRef<HTMLDivElement>(null);
+  const contentRef = useRef<HTMLElement>(null);
+  useScreenFocus(route.screen, generation, screenRef, contentRef);
   let body;
   if (problem) body = <StartupProblemView problem={problem} />;
   else if (!ready) body = <div className="loading">starting the engine…</div>;
   else {
     const props = { param: route.param, params: route.params };
     body = (
-      <div key={generation} className="screen">
+      <div
+        key={generation}
+        ref={screenRef}
+        className={`screen${down ? " stale" : ""}`}
+        data-stale={down ? "true" : undefined}
+        data-screen={route.screen}
+        tabIndex={-1}
+      >
         {route.screen === "connect" && <ConnectView {...props} />}
         {route.screen === "traffic" && <TrafficView {...props} />}
         {route.screen === "users" && <UsersView {...props} />}
@@ -103,9 +192,13 @@ function Frame() {
           </a>
         ))}
         <div className="spacer" />
+        <PresentationSwitch />
         <LinkState />
       </nav>
-      <main className="content">{body}</main>
+      <main className="content" ref={contentRef}>
+        {ready ? <EngineBanner /> : null}
+        {body}
+      </main>
     </div>
   );
 }

@@ -1,10 +1,19 @@
 //! The engine connection as React state: connects through the host, opens the event stream
 //! once, and fans events out to the views that listen (`useEngineEvent`). Views reload on
 //! `reset` / `resync` themselves; this provider only delivers.
+//!
+//! It also knows whether the engine answers. When the stream drops or an admin call cannot
+//! reach the engine, it asks `/api/health`; if that fails too the engine is `down` (views
+//! disable their actions, the frame shows a banner and marks the data stale) and health is
+//! polled with backoff (1 s, 2 s, 3 s, then every 5 s) until it answers. Then the views are
+//! remounted (`generation`), the stream reopened, and one `resync` sent once it is live.
+//! `useReportError()` is how views report a failed call: "cannot reach the engine" goes to
+//! the banner, anything else to a toast.
 
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import type { EngineEvent } from "../generated";
-import { host, setConnection, subscribe, type ConnectionState, type StartupProblem, type StreamState } from "../platform";
+import { api, host, setConnection, subscribe, type ConnectionState, type StartupProblem, type StreamState } from "../platform";
+import { useToast } from "./toasts";
 
 type Listener = (e: EngineEvent) => void;
 
@@ -13,11 +22,19 @@ interface EngineCtx {
   problem: StartupProblem | null;
   ready: boolean;
   stream: StreamState;
-  /** Bumped on reconnect to a new engine (desktop restart): views reload. */
+  /** Bumped on reconnect to a new engine (desktop restart, or after the engine answered again): views reload. */
   generation: number;
+  /** The engine does not answer: actions are disabled and what is on screen may be stale. */
+  down: boolean;
+  /** When contact was lost (epoch ms) while `down`, else null. */
+  lostAt: number | null;
   listen(l: Listener): () => void;
   /** Apply a new connection (after a desktop engine restart). */
   apply(state: ConnectionState): void;
+  /** Report a failed admin call; true when it means the engine cannot be reached (the banner says so: do not toast it). */
+  noteFailure(e: unknown): boolean;
+  /** Ask the engine's health now (the banner's "retry now"). */
+  retry(): void;
 }
 
 const Ctx = createContext<EngineCtx>({
@@ -25,8 +42,12 @@ const Ctx = createContext<EngineCtx>({
   ready: false,
   stream: "connecting",
   generation: 0,
+  down: false,
+  lostAt: null,
   listen: () => () => {},
   apply: () => {},
+  noteFailure: () => false,
+  retry: () => {},
 });
 
 export function useEngine(): EngineCtx {
@@ -41,14 +62,107 @@ export function useEngineEvent(handler: Listener): void {
   useEffect(() => listen((e) => ref.current(e)), [listen]);
 }
 
+/** Whether a failed call got no answer at all (the engine is not running or not reachable). */
+export function isUnreachable(e: unknown): boolean {
+  if (e instanceof TypeError) return true;
+  return typeof e === "object" && e !== null && (e as { status?: unknown }).status === 0;
+}
+
+/** The pause before health probe number `attempt` (0-based) while the engine is down. */
+export function probeDelay(attempt: number): number {
+  return [1000, 2000, 3000][attempt] ?? 5000;
+}
+
+/** A failed call's handler: unreachable → the engine banner; anything else → an error toast. */
+export function useReportError(): (e: unknown) => void {
+  const { noteFailure } = useEngine();
+  const toast = useToast();
+  return useCallback((e: unknown) => {
+    if (!noteFailure(e)) toast.error(e);
+  }, [noteFailure, toast]);
+}
+
 export function EngineProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<ConnectionState | null>(null);
   const [stream, setStream] = useState<StreamState>("connecting");
   const [generation, setGeneration] = useState(0);
+  const [lostAt, setLostAt] = useState<number | null>(null);
   const listeners = useRef(new Set<Listener>());
+  const emit = useCallback((e: EngineEvent) => listeners.current.forEach((l) => l(e)), []);
+
+  // the health watch: plain mutable state, so the stream callback and views can poke it
+  const watch = useRef({
+    down: false,
+    checking: false,
+    attempt: 0,
+    since: 0,
+    timer: null as ReturnType<typeof setTimeout> | null,
+    resyncOnLive: false,
+    alive: true,
+  });
+
+  const recovered = useCallback(() => {
+    const w = watch.current;
+    w.attempt = 0;
+    if (!w.down) return;
+    w.down = false;
+    w.resyncOnLive = true;
+    setLostAt(null);
+    setGeneration((g) => g + 1);
+  }, []);
+
+  const check = useCallback(() => {
+    const w = watch.current;
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = null;
+    if (w.checking || !w.alive) return;
+    w.checking = true;
+    api.health().then(
+      () => {
+        w.checking = false;
+        if (w.alive) recovered();
+      },
+      (e: unknown) => {
+        w.checking = false;
+        if (!w.alive) return;
+        // any answer (a 401 after a token change, a 500) means the engine runs: views say the rest
+        if (!isUnreachable(e)) return recovered();
+        if (!w.down) {
+          w.down = true;
+          setLostAt(w.since);
+        }
+        w.timer = setTimeout(check, probeDelay(w.attempt));
+        w.attempt += 1;
+      },
+    );
+  }, [recovered]);
+
+  /** Something suggests the engine is gone: confirm with a health probe (once at a time). */
+  const suspect = useCallback(() => {
+    const w = watch.current;
+    if (w.down || w.checking || w.timer) return;
+    w.since = Date.now();
+    check();
+  }, [check]);
+
+  useEffect(() => {
+    const w = watch.current;
+    w.alive = true;
+    return () => {
+      w.alive = false;
+      if (w.timer) clearTimeout(w.timer);
+      w.timer = null;
+    };
+  }, []);
 
   const apply = useCallback((s: ConnectionState) => {
     if (s.ok) setConnection(s.connection);
+    const w = watch.current;
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = null;
+    w.down = false;
+    w.attempt = 0;
+    setLostAt(null);
     setState(s);
     setGeneration((g) => g + 1);
   }, []);
@@ -67,11 +181,30 @@ export function EngineProvider({ children }: { children: ReactNode }) {
   const ready = state?.ok === true;
   useEffect(() => {
     if (!ready) return;
-    return subscribe(
-      (e) => listeners.current.forEach((l) => l(e)),
-      setStream,
+    let current = true;
+    const unsubscribe = subscribe(
+      (e) => current && emit(e),
+      (s) => {
+        // a stream being closed reports "closed" after the next one opened: ignore it
+        if (!current) return;
+        setStream(s);
+        const w = watch.current;
+        if (s === "reconnecting") suspect();
+        else if (s === "live") {
+          if (w.down) check();
+          else if (w.resyncOnLive) {
+            w.resyncOnLive = false;
+            // events were lost while the engine was away (a run it forgot, for one)
+            emit({ type: "resync", missed: 0 });
+          }
+        }
+      },
     );
-  }, [ready, generation]);
+    return () => {
+      current = false;
+      unsubscribe();
+    };
+  }, [ready, generation, emit, suspect, check]);
 
   const listen = useCallback((l: Listener) => {
     listeners.current.add(l);
@@ -80,13 +213,31 @@ export function EngineProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
+  const noteFailure = useCallback(
+    (e: unknown) => {
+      if (!isUnreachable(e)) return false;
+      suspect();
+      return true;
+    },
+    [suspect],
+  );
+
+  const retry = useCallback(() => {
+    const w = watch.current;
+    if (!w.checking) check();
+  }, [check]);
+
   const value: EngineCtx = {
     problem: state && !state.ok ? state.problem : null,
     ready,
     stream,
     generation,
+    down: lostAt !== null,
+    lostAt,
     listen,
     apply,
+    noteFailure,
+    retry,
   };
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
