@@ -18,6 +18,7 @@ mod listing;
 mod mapping;
 mod rejection;
 mod robustness;
+mod share;
 mod simulate;
 mod strict;
 mod ui_api;

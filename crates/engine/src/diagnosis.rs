@@ -114,7 +114,7 @@ const ENDPOINTS: &[&str] = &[
 
 /// The base path the client used: what comes before the first SCIM endpoint name in `path`
 /// (`/scim/Users/123` → `/scim`), or `None` when no endpoint name is in it.
-fn base_used(path: &str) -> Option<&str> {
+pub(crate) fn base_used(path: &str) -> Option<&str> {
     let segments: Vec<(usize, &str)> = path
         .match_indices('/')
         .map(|(i, _)| i)

@@ -50,7 +50,7 @@ const ENTRA_REQUIRED: &[Required] = &[
     Required {
         name: "mail (emails[type eq \"work\"].value)",
         provided_by: |p| p.is_core("emails"),
-        fix: "map mail → emails[type eq \"work\"].value; a user whose Email is empty in entra arrives without it",
+        fix: "map mail → emails[type eq \"work\"].value; a user whose Email is empty in Entra ID arrives without it",
     },
 ];
 
@@ -296,7 +296,7 @@ pub(super) fn extra_attributes(input: &CheckInput<'_>) -> CheckItem {
     );
     let fix = match input.idp {
         Idp::Okta => format!(
-            "in the okta app open Provisioning → To App and under Attribute Mappings remove the mappings for {} (or the attributes themselves in Directory → Profile Editor); the guide keeps only userName plus the email, name and role attributes it adds in the Profile Editor",
+            "in the Okta app open Provisioning → To App and under Attribute Mappings remove the mappings for {} (or the attributes themselves in Directory → Profile Editor); the guide keeps only userName plus the email, name and role attributes it adds in the Profile Editor",
             list(&extras, 12)
         ),
         _ => format!(
@@ -355,7 +355,7 @@ pub(super) fn okta_custom_attributes(input: &CheckInput<'_>) -> CheckItem {
     let users = input.idp_users();
     let creates = input.of_kind(&[OperationKind::Create]);
     if users.is_empty() && creates.is_empty() {
-        return CUSTOM.not_yet_seen("okta has not created a user yet");
+        return CUSTOM.not_yet_seen("Okta has not created a user yet");
     }
     let writes: Vec<&Exchange> = input.of_kind(&[
         OperationKind::Create,
@@ -417,7 +417,7 @@ pub(super) fn okta_custom_attributes(input: &CheckInput<'_>) -> CheckItem {
         summary.push_str(&format!(" ({} instead)", instead.join("; ")));
     }
     let fix = format!(
-        "in Directory → Profile Editor open the app's user profile and edit {}: give {} the External name {} and the External namespace urn:ietf:params:scim:schemas:core:2.0:User (the guide's choice: sent at the top level), since okta silently leaves out attributes without a namespace, typically ones created before provisioning was enabled; then check the mapping under Provisioning → To App → Attribute Mappings (Apply On: Create and Update) and push the users again",
+        "in Directory → Profile Editor open the app's user profile and edit {}: give {} the External name {} and the External namespace urn:ietf:params:scim:schemas:core:2.0:User (the guide's choice: sent at the top level), since Okta silently leaves out attributes without a namespace, typically ones created before provisioning was enabled; then check the mapping under Provisioning → To App → Attribute Mappings (Apply On: Create and Update) and push the users again",
         list(&names, 3),
         if names.len() == 1 { "it" } else { "each" },
         if names.len() == 1 {
@@ -488,7 +488,7 @@ pub(super) fn okta_password(input: &CheckInput<'_>) -> CheckItem {
         };
         return PASSWORD.warn(
             format!(
-                "okta sent a password on {} (latest {}): {verdict}, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it",
+                "Okta sent a password on {} (latest {}): {verdict}, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it",
                 carried.join(" and "),
                 id_ref(last)
             ),
@@ -496,15 +496,15 @@ pub(super) fn okta_password(input: &CheckInput<'_>) -> CheckItem {
                 .iter()
                 .chain(&on_updates)
                 .map(|e| e.summary.id),
-            "in the okta app open Provisioning → To App → Edit, untick Sync Password and Save (the guide disables it: users sign in with SAML, not with a password of the app); if it is already unticked, a password on creates only is the random one okta may still send, which the app should ignore",
+            "in the Okta app open Provisioning → To App → Edit, untick Sync Password and Save (the guide disables it: users sign in with SAML, not with a password of the app); if it is already unticked, a password on creates only is the random one Okta may still send, which the app should ignore",
         );
     }
     if creates.is_empty() {
-        return PASSWORD.not_yet_seen("okta has not created a user yet");
+        return PASSWORD.not_yet_seen("Okta has not created a user yet");
     }
     PASSWORD.pass(
         format!(
-            "okta's {} carried no password: Sync Password is off, as the guide says",
+            "Okta's {} carried no password: Sync Password is off, as the guide says",
             count(creates.len(), "create", "creates")
         ),
         creates.iter().map(|e| e.summary.id),
@@ -573,7 +573,7 @@ mod tests {
         );
         assert!(fix.contains("map displayName → displayName"), "{fix}");
         assert!(
-            fix.contains("Provision on demand") && !fix.contains("okta"),
+            fix.contains("Provision on demand") && !fix.contains("Okta"),
             "{fix}"
         );
     }
@@ -613,7 +613,7 @@ mod tests {
         let fix = item.fix.unwrap_or_default();
         assert!(fix.starts_with("in Directory → Profile Editor"), "{fix}");
         assert!(
-            fix.contains("External namespace") && !fix.contains("entra"),
+            fix.contains("External namespace") && !fix.contains("Entra ID"),
             "{fix}"
         );
     }
@@ -698,7 +698,7 @@ mod tests {
         );
         let fix = item.fix.unwrap_or_default();
         assert!(
-            fix.starts_with("in the okta app open Provisioning → To App")
+            fix.starts_with("in the Okta app open Provisioning → To App")
                 && fix.contains("Profile Editor"),
             "{fix}"
         );
@@ -852,13 +852,13 @@ mod tests {
         assert_eq!(item.status, Warn);
         assert_eq!(
             item.summary,
-            "okta sent a password on 1 of 2 creates (latest #3): Sync Password looks enabled, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it"
+            "Okta sent a password on 1 of 2 creates (latest #3): Sync Password looks enabled, while the guide disables it; ScimLab dropped it and never stored it, but a real app would set it"
         );
         assert_eq!(item.evidence, vec![3]);
         let fix = item.fix.unwrap_or_default();
         assert!(
             fix.starts_with(
-                "in the okta app open Provisioning → To App → Edit, untick Sync Password"
+                "in the Okta app open Provisioning → To App → Edit, untick Sync Password"
             ),
             "{fix}"
         );
@@ -879,7 +879,7 @@ mod tests {
         assert_eq!(item.status, Pass);
         assert_eq!(
             item.summary,
-            "okta's 1 create carried no password: Sync Password is off, as the guide says"
+            "Okta's 1 create carried no password: Sync Password is off, as the guide says"
         );
         assert_eq!(item.evidence, vec![3]);
         assert_eq!(
@@ -903,7 +903,7 @@ mod tests {
         assert_eq!(item.status, Warn);
         assert!(
             item.summary
-                .starts_with("okta sent a password on 1 update (latest #7): Sync Password is on"),
+                .starts_with("Okta sent a password on 1 update (latest #7): Sync Password is on"),
             "{}",
             item.summary
         );

@@ -75,22 +75,22 @@ impl Problem {
     pub(super) fn fix(&self, idp: Idp) -> String {
         let text = match (idp, self) {
             (Idp::Okta, Self::Missing) => {
-                "in the okta app open Provisioning → Integration → Edit, set Authentication Mode to HTTP Header and paste the key printed by `scimlab token show` into Authorization, then click Test Connector Configuration and Save"
+                "in the Okta app open Provisioning → Integration → Edit, set Authentication Mode to HTTP Header and paste the key printed by `scimlab token show` into Authorization, then click Test Connector Configuration and Save"
             }
             (Idp::Okta, Self::WrongScheme(_)) => {
-                "Authentication Mode is probably Basic Auth: in the okta app open Provisioning → Integration → Edit, switch Authentication Mode to HTTP Header and paste the key printed by `scimlab token show` into Authorization (with or without 'Bearer '), then click Test Connector Configuration and Save"
+                "Authentication Mode is probably Basic Auth: in the Okta app open Provisioning → Integration → Edit, switch Authentication Mode to HTTP Header and paste the key printed by `scimlab token show` into Authorization (with or without 'Bearer '), then click Test Connector Configuration and Save"
             }
             (Idp::Okta, Self::WrongKey(_)) => {
-                "in the okta app open Provisioning → Integration → Edit and paste the key printed by `scimlab token show` into Authorization (with or without 'Bearer '), then click Test Connector Configuration and Save; OAuth 2.0 mode sends okta's own token, so use HTTP Header, and remember `scimlab token rotate` replaces the key"
+                "in the Okta app open Provisioning → Integration → Edit and paste the key printed by `scimlab token show` into Authorization (with or without 'Bearer '), then click Test Connector Configuration and Save; OAuth 2.0 mode sends Okta's own token, so use HTTP Header, and remember `scimlab token rotate` replaces the key"
             }
             (_, Self::Missing) => {
-                "in the enterprise application open Provisioning → Admin Credentials, paste the key printed by `scimlab token show` into Secret Token without 'Bearer ' (entra adds it), click Test Connection, then Save"
+                "in the enterprise application open Provisioning → Admin Credentials, paste the key printed by `scimlab token show` into Secret Token without 'Bearer ' (Entra ID adds it), click Test Connection, then Save"
             }
             (_, Self::WrongScheme(_)) => {
-                "entra always sends 'Authorization: Bearer <Secret Token>', so something between entra and ScimLab rewrote the header or the request did not come from the provisioning job: check the tunnel, then paste the key printed by `scimlab token show` into Provisioning → Admin Credentials → Secret Token and click Test Connection"
+                "Entra ID always sends 'Authorization: Bearer <Secret Token>', so something between Entra ID and ScimLab rewrote the header or the request did not come from the provisioning job: check the tunnel, then paste the key printed by `scimlab token show` into Provisioning → Admin Credentials → Secret Token and click Test Connection"
             }
             (_, Self::WrongKey(_)) => {
-                "in the enterprise application open Provisioning → Admin Credentials and paste the key printed by `scimlab token show` into Secret Token without 'Bearer ' (entra adds it, and 'Bearer Bearer …' is refused), then click Test Connection and Save; a blank Secret Token makes entra send its own token, refused the same way, and `scimlab token rotate` replaces the key"
+                "in the enterprise application open Provisioning → Admin Credentials and paste the key printed by `scimlab token show` into Secret Token without 'Bearer ' (Entra ID adds it, and 'Bearer Bearer …' is refused), then click Test Connection and Save; a blank Secret Token makes Entra ID send its own token, refused the same way, and `scimlab token rotate` replaces the key"
             }
         };
         text.to_owned()

@@ -28,10 +28,10 @@ pub(super) fn test_connection(input: &CheckInput<'_>) -> CheckItem {
     let Some(&last) = probes.last() else {
         return CHECK.not_yet_seen(match input.idp {
             Idp::Okta => {
-                "no connector test from okta yet: in the okta app open Provisioning → Integration and click Test Connector Configuration"
+                "no connector test from Okta yet: in the Okta app open Provisioning → Integration and click Test Connector Configuration"
             }
             _ => {
-                "no test connection from entra yet: in the enterprise application open Provisioning → Admin Credentials and click Test Connection"
+                "no test connection from Entra ID yet: in the enterprise application open Provisioning → Admin Credentials and click Test Connection"
             }
         });
     };
@@ -161,10 +161,10 @@ fn verdict(idp: Idp, ex: &Exchange) -> Verdict {
     if !succeeded(ex) {
         let fix = match idp {
             Idp::Okta => {
-                "the endpoint answered with an error, not okta: read the answer's detail in the exchange — a 400 naming a quirk is strict mode refusing what okta sends (turn it off under Settings, or run scimlab without --strict), a 5xx is ScimLab's own failure (its log says why) — then click Test Connector Configuration again under Provisioning → Integration"
+                "the endpoint answered with an error, not Okta: read the answer's detail in the exchange — a 400 naming a quirk is strict mode refusing what Okta sends (turn it off under Settings, or run scimlab without --strict), a 5xx is ScimLab's own failure (its log says why) — then click Test Connector Configuration again under Provisioning → Integration"
             }
             _ => {
-                "the endpoint answered with an error, not entra: read the answer's detail in the exchange — a 400 naming a quirk is strict mode refusing what entra sends (turn it off under Settings, or run scimlab without --strict), a 5xx is ScimLab's own failure (its log says why) — then click Test Connection again under Provisioning → Admin Credentials"
+                "the endpoint answered with an error, not Entra ID: read the answer's detail in the exchange — a 400 naming a quirk is strict mode refusing what Entra ID sends (turn it off under Settings, or run scimlab without --strict), a 5xx is ScimLab's own failure (its log says why) — then click Test Connection again under Provisioning → Admin Credentials"
             }
         };
         return Verdict::Failed(format!("got {}", answer(ex)), fix.to_owned());
@@ -181,12 +181,12 @@ fn verdict(idp: Idp, ex: &Exchange) -> Verdict {
 
 /// Entra wants `200` and an empty ListResponse for its random GUID.
 fn entra_answer(status: u16, body: &Value, ex: &Exchange) -> Verdict {
-    let fix = "entra's Test Connection needs 200 with an empty list for a userName nobody has: ScimLab answers so unless the filter did not reach it — check that the tunnel forwards the query string unchanged and that the Tenant URL under Provisioning → Admin Credentials ends in /scim/v2 — then click Test Connection again";
+    let fix = "Entra ID's Test Connection needs 200 with an empty list for a userName nobody has: ScimLab answers so unless the filter did not reach it — check that the tunnel forwards the query string unchanged and that the Tenant URL under Provisioning → Admin Credentials ends in /scim/v2 — then click Test Connection again";
     if status != 200 {
         return Verdict::Odd(format!("{status} instead of 200"), fix.to_owned());
     }
     match body.get("totalResults").and_then(Value::as_u64) {
-        Some(0) => Verdict::Ok("200 with an empty list, as entra expects".to_owned()),
+        Some(0) => Verdict::Ok("200 with an empty list, as Entra ID expects".to_owned()),
         Some(n) => Verdict::Odd(
             format!("200 with {n} users for a random guid (the filter was not applied)"),
             fix.to_owned(),
@@ -205,7 +205,7 @@ fn entra_answer(status: u16, body: &Value, ex: &Exchange) -> Verdict {
 
 /// Okta wants `200` and integers (not strings) for the paging numbers.
 fn okta_answer(status: u16, body: &Value) -> Verdict {
-    let fix = "okta's connector test needs 200 with integer totalResults, startIndex and itemsPerPage, which ScimLab always sends: read the answer in the exchange and check that nothing between okta and ScimLab (the tunnel) rewrites the request or the answer, then click Test Connector Configuration again under Provisioning → Integration";
+    let fix = "Okta's connector test needs 200 with integer totalResults, startIndex and itemsPerPage, which ScimLab always sends: read the answer in the exchange and check that nothing between Okta and ScimLab (the tunnel) rewrites the request or the answer, then click Test Connector Configuration again under Provisioning → Integration";
     let not_integers: Vec<String> = ["totalResults", "startIndex", "itemsPerPage"]
         .into_iter()
         .filter(|k| match body.get(*k) {
@@ -237,14 +237,14 @@ fn okta_answer(status: u16, body: &Value) -> Verdict {
         return Verdict::Odd(format!("{status} instead of 200"), fix.to_owned());
     }
     Verdict::Ok(format!(
-        "200 with integer paging numbers ({n} users listed), as okta expects"
+        "200 with integer paging numbers ({n} users listed), as Okta expects"
     ))
 }
 
 fn base_url_fix(idp: Idp) -> String {
     match idp {
         Idp::Okta => format!(
-            "in the okta app open Provisioning → Integration → Edit and set SCIM connector base URL to the tunnel's https address followed by {SCIM_BASE_PATH} (e.g. https://<tunnel-host>{SCIM_BASE_PATH}), then click Test Connector Configuration"
+            "in the Okta app open Provisioning → Integration → Edit and set SCIM connector base URL to the tunnel's https address followed by {SCIM_BASE_PATH} (e.g. https://<tunnel-host>{SCIM_BASE_PATH}), then click Test Connector Configuration"
         ),
         _ => format!(
             "in the enterprise application open Provisioning → Admin Credentials and set Tenant URL to the tunnel's https address followed by {SCIM_BASE_PATH} (e.g. https://<tunnel-host>{SCIM_BASE_PATH}), then click Test Connection"

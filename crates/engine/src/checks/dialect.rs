@@ -8,7 +8,7 @@
 //! mixes shapes in a way that means the admin is testing something other than what production
 //! will see.
 
-use super::traffic::{count, has_quirk, id_ref, request_json};
+use super::traffic::{answer, count, has_quirk, id_ref, request_json};
 use super::{Check, CheckInput, CheckItem};
 use crate::capture::model::{Exchange, OperationKind};
 use scimlab_scim::Quirk;
@@ -71,11 +71,14 @@ pub(super) fn entra_patch_dialect(input: &CheckInput<'_>) -> CheckItem {
         .filter_map(|e| dialect_of(e).map(|d| (e, d)))
         .collect();
     let flag_seen = input.traffic().any(flag_in_url);
+    if let Some(item) = refused(ENTRA, patches.iter().map(|(e, _)| *e), "patch", "patches") {
+        return item;
+    }
     if patches.is_empty() {
         return ENTRA.not_yet_seen(if flag_seen {
-            "no patch from entra yet; the Tenant URL carries ?aadOptscim062020, so the scheduled cycle should send lowercase ops and real booleans"
+            "no patch from Entra ID yet; the Tenant URL carries ?aadOptscim062020, so the scheduled cycle should send lowercase ops and real booleans"
         } else {
-            "no patch from entra yet: entra patches a user when a mapped attribute changes or the user is deactivated"
+            "no patch from Entra ID yet: Entra ID patches a user when a mapped attribute changes or the user is deactivated"
         });
     }
     let default: Vec<&Exchange> = pick(&patches, Dialect::Default);
@@ -112,7 +115,7 @@ pub(super) fn entra_patch_dialect(input: &CheckInput<'_>) -> CheckItem {
         ),
         (Some(d), None) => ENTRA.pass(
             format!(
-                "entra's default dialect: {} with capitalised ops and \"True\"/\"False\" strings (latest {}); ScimLab accepts it, a strict app may not — append ?aadOptscim062020 to the Tenant URL under Provisioning → Admin Credentials for the RFC-like dialect",
+                "Entra ID's default dialect: {} with capitalised ops and \"True\"/\"False\" strings (latest {}); ScimLab accepts it, a strict app may not — append ?aadOptscim062020 to the Tenant URL under Provisioning → Admin Credentials for the RFC-like dialect",
                 count(default.len(), "patch", "patches"),
                 id_ref(d)
             ),
@@ -126,8 +129,55 @@ pub(super) fn entra_patch_dialect(input: &CheckInput<'_>) -> CheckItem {
             ),
             [f.summary.id],
         ),
-        (None, None) => ENTRA.not_yet_seen("no patch from entra yet"),
+        (None, None) => ENTRA.not_yet_seen("no patch from Entra ID yet"),
     }
+}
+
+/// A failing item when some of `sent` were refused (status 400 or more): the verdict rests on
+/// the answers actually given (strict mode's 400s, faults), never on what tolerant mode would
+/// have accepted.
+fn refused<'a>(
+    check: Check,
+    sent: impl Iterator<Item = &'a Exchange>,
+    one: &str,
+    many: &str,
+) -> Option<CheckItem> {
+    let sent: Vec<&Exchange> = sent.collect();
+    let failed: Vec<&Exchange> = sent
+        .iter()
+        .copied()
+        .filter(|e| e.summary.status >= 400)
+        .collect();
+    let latest = *failed.last()?;
+    let quirks: Vec<String> = failed
+        .iter()
+        .filter_map(|e| e.summary.refused_quirk.clone())
+        .fold(Vec::new(), |mut acc, q| {
+            if !acc.contains(&q) {
+                acc.push(q);
+            }
+            acc
+        });
+    let why = if quirks.is_empty() {
+        answer(latest)
+    } else {
+        format!("strict mode refused {}", quirks.join(", "))
+    };
+    Some(
+        check.fail(
+            format!(
+                "{} of {} {} refused (latest {}): {why}",
+                failed.len(),
+                sent.len(),
+                if sent.len() == 1 { one } else { many },
+                id_ref(latest)
+            ),
+            failed.iter().map(|e| e.summary.id),
+            crate::diagnosis::diagnose(latest)
+                .map(|d| d.fix)
+                .unwrap_or_else(|| "read the answer's detail in the exchange".to_owned()),
+        ),
+    )
 }
 
 fn pick<'a>(all: &[(&'a Exchange, Dialect)], want: Dialect) -> Vec<&'a Exchange> {
@@ -155,8 +205,11 @@ pub(super) fn okta_update_mode(input: &CheckInput<'_>) -> CheckItem {
     ]);
     if writes.is_empty() {
         return OKTA.not_yet_seen(
-            "okta has not updated or deactivated a user yet: change a provisioned user's profile in okta",
+            "Okta has not updated or deactivated a user yet: change a provisioned user's profile in Okta",
         );
+    }
+    if let Some(item) = refused(OKTA, writes.iter().copied(), "write", "writes") {
+        return item;
     }
     let is = |e: &&Exchange, m: &str| e.summary.method.eq_ignore_ascii_case(m);
     let updates: Vec<&Exchange> = writes
@@ -172,23 +225,23 @@ pub(super) fn okta_update_mode(input: &CheckInput<'_>) -> CheckItem {
     if put_updates > 0 && patch_updates > 0 {
         return OKTA.warn(
             format!(
-                "profile updates arrived both as PUT ({put_updates}) and as PATCH ({patch_updates}): the app's update mode changed, or two okta apps provision into this endpoint"
+                "profile updates arrived both as PUT ({put_updates}) and as PATCH ({patch_updates}): the app's update mode changed, or two Okta apps provision into this endpoint"
             ),
             evidence,
-            "in okta check Applications for a second app whose SCIM connector base URL points here and keep one; an App Integration Wizard app always sends PUT, an OIN template sends PATCH unless Okta support switched it to PUT",
+            "in Okta check Applications for a second app whose SCIM connector base URL points here and keep one; an App Integration Wizard app always sends PUT, an OIN template sends PATCH unless Okta support switched it to PUT",
         );
     }
     let summary = match (puts, patches) {
         (_, 0) => format!(
-            "okta writes users with PUT full replace ({}): an App Integration Wizard app, which reads each user (GET) and sends it back whole; it cannot be switched to PATCH",
+            "Okta writes users with PUT full replace ({}): an App Integration Wizard app, which reads each user (GET) and sends it back whole; it cannot be switched to PATCH",
             count(puts, "request", "requests")
         ),
         (0, _) => format!(
-            "okta writes users with PATCH ({}): an OIN SCIM template app (App Integration Wizard apps always use PUT)",
+            "Okta writes users with PATCH ({}): an OIN SCIM template app (App Integration Wizard apps always use PUT)",
             count(patches, "request", "requests")
         ),
         _ => format!(
-            "okta sends profile updates with PUT full replace and (de)activation with PATCH ({} and {}): an OIN SCIM template app as okta's SCIM 2.0 reference describes it",
+            "Okta sends profile updates with PUT full replace and (de)activation with PATCH ({} and {}): an OIN SCIM template app as Okta's SCIM 2.0 reference describes it",
             count(puts, "put", "puts"),
             count(patches, "patch", "patches")
         ),
@@ -200,7 +253,7 @@ pub(super) fn okta_update_mode(input: &CheckInput<'_>) -> CheckItem {
 mod tests {
     use super::*;
     use crate::capture::model::Idp;
-    use crate::checks::CheckStatus::{NotYetSeen, Pass, Warn};
+    use crate::checks::CheckStatus::{self, NotYetSeen, Pass, Warn};
     use crate::checks::testkit::*;
     use serde_json::json;
 
@@ -237,7 +290,8 @@ mod tests {
         let item = run(&[default_patch(4)]);
         assert_eq!(item.status, Pass);
         assert!(
-            item.summary.starts_with("entra's default dialect: 1 patch"),
+            item.summary
+                .starts_with("Entra ID's default dialect: 1 patch"),
             "{}",
             item.summary
         );
@@ -342,7 +396,7 @@ mod tests {
         );
         let item = okta_update_mode(&input(Idp::Okta, &[off], &[]));
         assert!(
-            item.summary.starts_with("okta writes users with PATCH"),
+            item.summary.starts_with("Okta writes users with PATCH"),
             "{}",
             item.summary
         );
@@ -356,5 +410,28 @@ mod tests {
             okta_update_mode(&input(Idp::Okta, &[], &[])).status,
             NotYetSeen
         );
+    }
+
+    #[test]
+    fn strict_refusals_fail_the_dialect_instead_of_saying_scimlab_accepts_it() {
+        let mut refused = default_patch(5);
+        refused.summary.status = 400;
+        refused.summary.refused_quirk = Some(Quirk::CapitalizedOp.label().to_owned());
+        let exchanges = [default_patch(4), refused];
+        let users = Vec::new();
+        let item = entra_patch_dialect(&CheckInput {
+            idp: Idp::Entra,
+            exchanges: &exchanges,
+            users: &users,
+        });
+        assert_eq!(item.status, CheckStatus::Fail, "{item:?}");
+        assert!(
+            item.summary
+                .starts_with("1 of 2 patches refused (latest #5): strict mode refused"),
+            "{}",
+            item.summary
+        );
+        assert!(!item.summary.contains("ScimLab accepts it"));
+        assert_eq!(item.evidence, vec![5]);
     }
 }

@@ -23,10 +23,10 @@ pub(super) fn profile_updates(input: &CheckInput<'_>) -> CheckItem {
     let Some(&last) = updates.last() else {
         return UPDATES.not_yet_seen(match input.idp {
             Idp::Okta => {
-                "no profile update from okta yet: check Update User Attributes is enabled under Provisioning → To App, then change a provisioned user's profile"
+                "no profile update from Okta yet: check Update User Attributes is enabled under Provisioning → To App, then change a provisioned user's profile"
             }
             _ => {
-                "no profile update from entra yet: change a mapped attribute of a provisioned user (e.g. Display name), then use Provision on demand or wait for the next cycle (about 40 minutes)"
+                "no profile update from Entra ID yet: change a mapped attribute of a provisioned user (e.g. Display name), then use Provision on demand or wait for the next cycle (about 40 minutes)"
             }
         });
     };
@@ -84,7 +84,7 @@ pub(super) fn deactivation(input: &CheckInput<'_>) -> CheckItem {
         let ok = deactivations.iter().filter(|e| succeeded(e)).count();
         let shape = match input.idp {
             Idp::Entra if has_quirk(last, Quirk::StringBoolean) => {
-                ", active sent as the string \"False\" (entra's default dialect)"
+                ", active sent as the string \"False\" (Entra ID's default dialect)"
             }
             Idp::Entra => ", active sent as a boolean",
             _ if last.summary.method.eq_ignore_ascii_case("PUT") => {
@@ -104,14 +104,14 @@ pub(super) fn deactivation(input: &CheckInput<'_>) -> CheckItem {
     }
     if input.idp == Idp::Okta {
         return DEACTIVATION.not_yet_seen(
-            "no deactivation from okta yet: unassign a test user from the app; if nothing arrives, enable Deactivate Users under Provisioning → To App",
+            "no deactivation from Okta yet: unassign a test user from the app; if nothing arrives, enable Deactivate Users under Provisioning → To App",
         );
     }
     let deletes = input.of_kind(&[OperationKind::Delete]);
     if let Some(last) = deletes.iter().rev().find(|e| succeeded(e)) {
         return DEACTIVATION.warn(
             format!(
-                "entra deleted users ({}) without deactivating them first: the IsSoftDeleted → active mapping is likely missing",
+                "Entra ID deleted users ({}) without deactivating them first: the IsSoftDeleted → active mapping is likely missing",
                 id_ref(last)
             ),
             deletes.iter().map(|e| e.summary.id),
@@ -122,11 +122,11 @@ pub(super) fn deactivation(input: &CheckInput<'_>) -> CheckItem {
         // The verdict and its fix are `entra.active-mapped`'s; this item only says why nothing
         // can arrive, so one slip is not scored twice.
         return DEACTIVATION.not_yet_seen(
-            "no deactivation from entra yet, and none can arrive: its creates carry no active (see deactivation still mapped, entra.active-mapped)",
+            "no deactivation from Entra ID yet, and none can arrive: its creates carry no active (see deactivation still mapped, entra.active-mapped)",
         );
     }
     DEACTIVATION.not_yet_seen(
-        "no deactivation from entra yet: remove a test user's assignment (Users and groups) or block its sign-in, then use Provision on demand or wait for the next cycle",
+        "no deactivation from Entra ID yet: remove a test user's assignment (Users and groups) or block its sign-in, then use Provision on demand or wait for the next cycle",
     )
 }
 
@@ -227,18 +227,18 @@ pub(super) fn entra_active_mapped(input: &CheckInput<'_>) -> CheckItem {
         .any(succeeded);
     if !created && input.idp_users().is_empty() {
         return ACTIVE.not_yet_seen(
-            "entra has not created a user yet: its creates show whether IsSoftDeleted → active is still mapped",
+            "Entra ID has not created a user yet: its creates show whether IsSoftDeleted → active is still mapped",
         );
     }
     if let Some(gap) = active_gap(input) {
         let what = if gap.creates.is_empty() {
             format!(
-                "the {} entra created carried no active",
+                "the {} Entra ID created carried no active",
                 count(gap.judged, "user", "users")
             )
         } else {
             let mut w = format!(
-                "entra's {} carried no active",
+                "Entra ID's {} carried no active",
                 match gap.creates.len() {
                     n if n == gap.judged => count(n, "create", "creates"),
                     1 => "latest create".to_owned(),
@@ -268,7 +268,7 @@ pub(super) fn entra_active_mapped(input: &CheckInput<'_>) -> CheckItem {
     if let Some(d) = deactivated {
         return ACTIVE.pass(
             format!(
-                "entra deactivated a user ({}): IsSoftDeleted → active is mapped",
+                "Entra ID deactivated a user ({}): IsSoftDeleted → active is mapped",
                 id_ref(d)
             ),
             [d.summary.id],
@@ -290,10 +290,10 @@ pub(super) fn entra_active_mapped(input: &CheckInput<'_>) -> CheckItem {
     ACTIVE.pass(
         match latest {
             Some(e) => format!(
-                "entra sends active (latest {}): IsSoftDeleted → active is mapped, so deactivations can arrive",
+                "Entra ID sends active (latest {}): IsSoftDeleted → active is mapped, so deactivations can arrive",
                 id_ref(e)
             ),
-            None => "the users entra created carried active: IsSoftDeleted → active is mapped, so deactivations can arrive".to_owned(),
+            None => "the users Entra ID created carried active: IsSoftDeleted → active is mapped, so deactivations can arrive".to_owned(),
         },
         latest.map(|e| e.summary.id),
     )
@@ -326,14 +326,14 @@ fn failure_fix(idp: Idp, ex: &Exchange, what: &str) -> String {
         .find(|q| has_quirk(ex, *q));
     match (idp, dialect) {
         (Idp::Entra, Some(q)) => format!(
-            "the {what} relied on {} and was refused (ScimLab in strict mode, as a strict app would): either the production app must accept entra's default dialect, or append ?aadOptscim062020 to the Tenant URL under Provisioning → Admin Credentials so entra sends lowercase ops and real booleans (Provision on demand ignores the flag)",
+            "the {what} relied on {} and was refused (ScimLab in strict mode, as a strict app would): either the production app must accept Entra ID's default dialect, or append ?aadOptscim062020 to the Tenant URL under Provisioning → Admin Credentials so Entra ID sends lowercase ops and real booleans (Provision on demand ignores the flag)",
             q.label()
         ),
         (Idp::Okta, _) => format!(
-            "read the endpoint's answer in the exchange and fix its cause; okta lists the failed {what} under Dashboard → Tasks, where you retry it once fixed"
+            "read the endpoint's answer in the exchange and fix its cause; Okta lists the failed {what} under Dashboard → Tasks, where you retry it once fixed"
         ),
         _ => format!(
-            "read the endpoint's answer in the exchange and fix its cause; entra shows the same error under Monitor → Provisioning logs and retries the {what} on every cycle, or use Provision on demand to retry now"
+            "read the endpoint's answer in the exchange and fix its cause; Entra ID shows the same error under Monitor → Provisioning logs and retries the {what} on every cycle, or use Provision on demand to retry now"
         ),
     }
 }
@@ -384,7 +384,7 @@ mod tests {
         assert_eq!(item.status, Pass, "{}", item.summary);
         assert_eq!(
             item.summary,
-            "1 profile update from entra applied (latest #4, by PATCH)"
+            "1 profile update from Entra ID applied (latest #4, by PATCH)"
         );
         assert_eq!(item.evidence, vec![4]);
 
@@ -533,7 +533,7 @@ mod tests {
         assert_eq!(item.status, Fail);
         assert_eq!(
             item.summary,
-            "entra's 2 creates carried no active, nor did the 1 update since: the IsSoftDeleted → active mapping is gone (the guide's \"remove every mapping except userName\", taken literally, removes it too), so no deactivation will ever reach the app — unassigned or blocked users stay active there"
+            "Entra ID's 2 creates carried no active, nor did the 1 update since: the IsSoftDeleted → active mapping is gone (the guide's \"remove every mapping except userName\", taken literally, removes it too), so no deactivation will ever reach the app — unassigned or blocked users stay active there"
         );
         assert_eq!(item.evidence, vec![3, 4, 5]);
         let fix = item.fix.unwrap_or_default();
@@ -553,7 +553,7 @@ mod tests {
         assert_eq!(item.status, Fail);
         assert!(
             item.summary
-                .starts_with("entra's latest create carried no active"),
+                .starts_with("Entra ID's latest create carried no active"),
             "{}",
             item.summary
         );
@@ -572,7 +572,7 @@ mod tests {
         assert_eq!(item.status, Fail);
         assert!(
             item.summary
-                .starts_with("the 1 user entra created carried no active"),
+                .starts_with("the 1 user Entra ID created carried no active"),
             "{}",
             item.summary
         );
@@ -589,7 +589,7 @@ mod tests {
         assert_eq!(item.status, Pass, "{}", item.summary);
         assert_eq!(
             item.summary,
-            "entra sends active (latest #3): IsSoftDeleted → active is mapped, so deactivations can arrive"
+            "Entra ID sends active (latest #3): IsSoftDeleted → active is mapped, so deactivations can arrive"
         );
         assert_eq!(item.evidence, vec![3]);
         // The mapping restored after literal creates: the next deactivation shows it.
@@ -600,7 +600,7 @@ mod tests {
         ));
         assert_eq!(item.status, Pass, "{}", item.summary);
         assert!(
-            item.summary.starts_with("entra deactivated a user (#6)"),
+            item.summary.starts_with("Entra ID deactivated a user (#6)"),
             "{}",
             item.summary
         );

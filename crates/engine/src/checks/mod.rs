@@ -24,6 +24,7 @@
 //! and [`OKTA_RULES`]: adding a rule is one function plus one line. A status is always derived
 //! from evidence: `not-yet-seen` until the traffic a rule judges has happened.
 
+mod answers;
 mod attributes;
 mod auth;
 mod connection;
@@ -179,6 +180,7 @@ pub type Rule = fn(&CheckInput<'_>) -> CheckItem;
 pub const ENTRA_RULES: &[Rule] = &[
     connection::test_connection,
     auth::auth_header,
+    answers::answered_ok,
     attributes::required_attributes,
     attributes::extra_attributes,
     names::name_case,
@@ -194,6 +196,7 @@ pub const ENTRA_RULES: &[Rule] = &[
 pub const OKTA_RULES: &[Rule] = &[
     connection::test_connection,
     auth::auth_header,
+    answers::answered_ok,
     attributes::required_attributes,
     attributes::extra_attributes,
     names::name_case,
@@ -318,9 +321,13 @@ impl Check {
 /// Where Entra's attribute mappings are edited, as the start of a fix (continued by a verb).
 pub(crate) const ENTRA_MAPPINGS: &str = "in the enterprise application open Provisioning → Mappings → Provision Microsoft Entra ID Users and";
 
-/// `entra` / `okta` in a sentence.
+/// The IdP in a sentence, as its maker writes it: `Entra ID`, `Okta`.
 pub(crate) fn idp_name(idp: Idp) -> &'static str {
-    idp.as_str()
+    match idp {
+        Idp::Entra => "Entra ID",
+        Idp::Okta => "Okta",
+        Idp::Other => "another client",
+    }
 }
 
 #[cfg(test)]
@@ -348,8 +355,10 @@ mod tests {
             assert_eq!(ids.len(), rules(idp).len(), "duplicate ids for {idp:?}");
             for item in &list.items {
                 assert_eq!(item.status, NotYetSeen, "{}: {}", item.id, item.summary);
+                // Lowercase, but an IdP's name is spelt as its maker writes it.
                 assert!(
-                    item.summary.starts_with(char::is_lowercase),
+                    item.summary.starts_with(char::is_lowercase)
+                        || item.summary.starts_with(idp_name(idp)),
                     "{}",
                     item.summary
                 );
@@ -411,6 +420,7 @@ mod tests {
         let expected = [
             ("connection.test", Pass),
             ("auth.header", Pass),
+            ("answers.ok", Pass),
             ("attributes.required", Pass),
             ("attributes.extra", Warn),
             ("attributes.name-case", Pass),
@@ -428,7 +438,7 @@ mod tests {
         assert_eq!(
             list.score,
             ChecklistScore {
-                pass: 10,
+                pass: 11,
                 warn: 1,
                 fail: 0,
                 not_yet_seen: 0
@@ -439,7 +449,7 @@ mod tests {
         for item in &list.items {
             assert!(
                 item.evidence.iter().all(|id| *id != 6),
-                "{} cites okta's exchange",
+                "{} cites Okta's exchange",
                 item.id
             );
             assert_eq!(
@@ -476,6 +486,7 @@ mod tests {
         let expected = [
             ("connection.test", Pass),
             ("auth.header", Pass),
+            ("answers.ok", Pass),
             ("attributes.required", Pass),
             ("attributes.extra", Warn),
             ("attributes.name-case", Pass),
@@ -586,6 +597,7 @@ mod tests {
         let expected = [
             ("connection.test", Pass),
             ("auth.header", Pass),
+            ("answers.ok", Pass),
             ("attributes.required", Pass),
             ("attributes.extra", Pass),
             ("attributes.name-case", Fail),

@@ -331,7 +331,7 @@ mod tests {
                 && fix.contains("Edit attribute list"),
             "{fix}"
         );
-        assert!(!fix.contains("okta"), "{fix}");
+        assert!(!fix.contains("Okta"), "{fix}");
         // On a PATCH path too; okta's guide names are not entra's.
         let patch = entra_patch(
             5,

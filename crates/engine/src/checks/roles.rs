@@ -54,10 +54,10 @@ pub(super) fn role_values(input: &CheckInput<'_>) -> CheckItem {
             .collect();
         let fix = match input.idp {
             Idp::Okta => {
-                "in okta set the role attribute to exactly Member or Admin (case matters): on the user's profile, or on the app assignment of the user or its group (Applications → the app → Assignments → edit); one value per user"
+                "in Okta set the role attribute to exactly Member or Admin (case matters): on the user's profile, or on the app assignment of the user or its group (Applications → the app → Assignments → edit); one value per user"
             }
             _ => {
-                "in entra set the user's Employee type to exactly Member or Admin (case matters, one value), or make the employeeType mapping under Provisioning → Mappings → Provision Microsoft Entra ID Users an expression that only yields those two values; then Provision on demand"
+                "in Entra ID set the user's Employee type to exactly Member or Admin (case matters, one value), or make the employeeType mapping under Provisioning → Mappings → Provision Microsoft Entra ID Users an expression that only yields those two values; then Provision on demand"
             }
         };
         return CHECK.fail(
@@ -78,7 +78,7 @@ pub(super) fn role_values(input: &CheckInput<'_>) -> CheckItem {
         .collect();
     if with_role.is_empty() {
         return CHECK.not_yet_seen(format!(
-            "no role value has arrived yet: {} Member by default (see roles.present)",
+            "no role value has arrived yet: {} defaulted to Member (see roles.present)",
             count(users.len(), "user is", "users are")
         ));
     }
@@ -94,9 +94,8 @@ pub(super) fn role_values(input: &CheckInput<'_>) -> CheckItem {
     let defaulted = users.len() - with_role.len();
     if defaulted > 0 {
         summary.push_str(&format!(
-            "; {} arrived without a role and {} Member by default",
-            count(defaulted, "user", "users"),
-            if defaulted == 1 { "is" } else { "are" }
+            "; {} arrived without a role: defaulted to Member",
+            count(defaulted, "user", "users")
         ));
     }
     CHECK.pass(summary, with_role.iter().filter_map(|u| last_write(u)))
@@ -294,7 +293,7 @@ pub(super) fn role_present(input: &CheckInput<'_>) -> CheckItem {
     if missing.len() == users.len() {
         status = CheckStatus::Fail;
         problems.push(format!(
-            "{attr} arrived on none of the {} or the updates since: every user is Member by default",
+            "{attr} arrived on none of the {} or the updates since: every user is defaulted to Member",
             count(users.len(), "create", "creates")
         ));
         fixes.push(match input.idp {
@@ -305,15 +304,15 @@ pub(super) fn role_present(input: &CheckInput<'_>) -> CheckItem {
     } else if !missing.is_empty() {
         status = CheckStatus::Warn;
         problems.push(format!(
-            "{} of {} arrived without {attr} and {} Member by default: {}",
+            "{} of the {} {} created arrived without {attr}: defaulted to Member ({})",
             missing.len(),
             count(users.len(), "user", "users"),
-            if missing.len() == 1 { "is" } else { "are" },
+            idp_name(input.idp),
             named(&missing)
         ));
         fixes.push(match input.idp {
-            Idp::Okta => "give those users a role in okta (Member or Admin: on their profile, or on the app assignment under Applications → the app → Assignments → edit), since okta leaves out an empty role; then push them again".to_owned(),
-            _ => format!("their Employee type is empty in entra, which entra leaves out: set it under Users → the user → Properties → Job information, or {ENTRA_MAPPINGS} give the employeeType mapping a Default value if null (Member; it applies on create only) and tick Required for its target attribute (Show advanced options → Edit attribute list); then use Provision on demand"),
+            Idp::Okta => "give those users a role in Okta (Member or Admin: on their profile, or on the app assignment under Applications → the app → Assignments → edit), since Okta leaves out an empty role; then push them again".to_owned(),
+            _ => format!("their Employee type is empty in Entra ID, which Entra ID leaves out: set it under Users → the user → Properties → Job information, or {ENTRA_MAPPINGS} give the employeeType mapping a Default value if null (Member; it applies on create only) and tick Required for its target attribute (Show advanced options → Edit attribute list); then use Provision on demand"),
         });
         evidence.extend(creates(&missing));
     }
@@ -328,7 +327,7 @@ pub(super) fn role_present(input: &CheckInput<'_>) -> CheckItem {
             named_at(&replaced)
         ));
         fixes.push(match input.idp {
-            Idp::Okta => "in the okta app open Provisioning → To App, edit the role mapping under Attribute Mappings and set Apply On to Create and Update, Save; then push the users again (edit their profile) so the next update carries role".to_owned(),
+            Idp::Okta => "in the Okta app open Provisioning → To App, edit the role mapping under Attribute Mappings and set Apply On to Create and Update, Save; then push the users again (edit their profile) so the next update carries role".to_owned(),
             _ => format!("{ENTRA_MAPPINGS} Edit the employeeType mapping: set Apply this mapping to Always (not Only during object creation), Save, then use Provision on demand"),
         });
         evidence.extend(replaced.iter().map(|(_, ex)| ex.summary.id));
@@ -350,8 +349,8 @@ pub(super) fn role_present(input: &CheckInput<'_>) -> CheckItem {
             idp_name(input.idp)
         ));
         fixes.push(match input.idp {
-            Idp::Okta => "set the users' role again in okta (their profile, or the app assignment under Applications → the app → Assignments → edit)".to_owned(),
-            _ => "set the users' Employee type again in entra (Users → the user → Properties → Job information; 'Default value if null' applies on create only), then use Provision on demand".to_owned(),
+            Idp::Okta => "set the users' role again in Okta (their profile, or the app assignment under Applications → the app → Assignments → edit)".to_owned(),
+            _ => "set the users' Employee type again in Entra ID (Users → the user → Properties → Job information; 'Default value if null' applies on create only), then use Provision on demand".to_owned(),
         });
         evidence.extend(removed.iter().map(|(_, ex)| ex.summary.id));
     }
@@ -441,7 +440,7 @@ mod tests {
         assert_eq!(item.status, Pass);
         assert_eq!(
             item.summary,
-            "every role that arrived is valid: 1 Admin, 1 Member; 1 user arrived without a role and is Member by default"
+            "every role that arrived is valid: 1 Admin, 1 Member; 1 user arrived without a role: defaulted to Member"
         );
         assert_eq!(item.evidence, vec![10, 11]);
     }
@@ -483,7 +482,7 @@ mod tests {
         let item = role_values(&input(Idp::Entra, &exs, &users));
         assert_eq!(item.status, NotYetSeen);
         assert!(
-            item.summary.contains("Member by default"),
+            item.summary.contains("defaulted to Member"),
             "{}",
             item.summary
         );
@@ -541,7 +540,7 @@ mod tests {
         assert_eq!(item.status, Fail);
         assert_eq!(
             item.summary,
-            "employeeType arrived on none of the 2 creates or the updates since: every user is Member by default"
+            "employeeType arrived on none of the 2 creates or the updates since: every user is defaulted to Member"
         );
         assert_eq!(item.evidence, vec![10, 11]);
         let fix = item.fix.unwrap_or_default();
@@ -559,7 +558,7 @@ mod tests {
         assert_eq!(item.status, Warn);
         assert_eq!(
             item.summary,
-            "1 of 2 users arrived without employeeType and is Member by default: b@x"
+            "1 of the 2 users Entra ID created arrived without employeeType: defaulted to Member (b@x)"
         );
         assert_eq!(item.evidence, vec![11]);
         let fix = item.fix.unwrap_or_default();
@@ -583,7 +582,7 @@ mod tests {
         assert_eq!(item.status, Warn);
         assert_eq!(
             item.summary,
-            "1 update removed employeeType from 1 user (a@x at #20), so it is Member now: the value was cleared in entra"
+            "1 update removed employeeType from 1 user (a@x at #20), so it is Member now: the value was cleared in Entra ID"
         );
         assert_eq!(item.evidence, vec![20]);
         // Entra sends it again after the admin set it: present again, the update counted.
@@ -653,7 +652,7 @@ mod tests {
         assert_eq!(item.evidence, vec![21]);
         let fix = item.fix.unwrap_or_default();
         assert!(
-            fix.starts_with("in the okta app open Provisioning → To App")
+            fix.starts_with("in the Okta app open Provisioning → To App")
                 && fix.contains("Apply On to Create and Update"),
             "{fix}"
         );

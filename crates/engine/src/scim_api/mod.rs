@@ -119,10 +119,13 @@ fn resource_routes(kind: ResourceKind) -> Router<ScimState> {
 
 async fn not_found(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> ApiError {
     let path = uri.path();
-    let hint = if path.starts_with(SCIM_BASE_PATH) {
-        "the scim endpoints are /Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas"
-    } else {
-        "the scim base url is http://<host>/scim/v2"
+    let hint = match crate::diagnosis::base_used(path) {
+        Some(base) if base != SCIM_BASE_PATH => format!(
+            "the tenant url must end in {SCIM_BASE_PATH} — yours ends in {}",
+            if base.is_empty() { "the host name" } else { base }
+        ),
+        _ if path.starts_with(SCIM_BASE_PATH) => "the scim endpoints are /Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas".to_owned(),
+        _ => format!("the scim base url is http://<host>{SCIM_BASE_PATH}"),
     };
     ApiError(ScimError::not_found(format!(
         "no scim endpoint at '{path}': {hint}"
