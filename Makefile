@@ -6,7 +6,7 @@
 #   make fuzz    the property tests of the scim crate, long (PROPTEST_CASES=20000; make test runs 64)
 #   make soak    a few minutes of hostile traffic at a release engine while Entra simulations run
 # Every program these targets run, and its Debian package, is listed in scripts/commands.tsv.
-.PHONY: run app serve ui test test-rust test-ui e2e package lint fmt bench bench-ui fuzz soak
+.PHONY: run app serve ui test test-rust test-ui e2e package lint fmt bench bench-ui fuzz soak screenshots
 
 SERVE_ARGS ?=
 TAURI := ui/node_modules/.bin/tauri
@@ -78,6 +78,13 @@ bench:
 
 # The Traffic screen at 100 000 exchanges in chromium and in the desktop window (Xvfb,
 # tauri-driver); writes docs/benchmarks-ui.md.
+# The README's screenshots (assets/): the real UI at 1024×576 CSS pixels, device scale 1.25 (a
+# 1280×720 screen at 125 %), after Entra ID and Okta simulations; light, dark and presentation mode.
+screenshots: ui
+	./scripts/ensure-desktop-deps.sh --test
+	cargo build --locked -p scimlab-engine --bin scimlab
+	cd ui && node e2e/screenshots.mjs
+
 bench-ui: ui
 	cargo build --locked -p scimlab-engine --bin scimlab
 	$(TAURI) build --debug --no-bundle
