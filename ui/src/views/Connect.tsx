@@ -1,14 +1,19 @@
 //! The Connect screen: everything an admin pastes into Entra ID or Okta (tenant URL, SCIM key
 //! with reveal / copy / rotate), step-by-step setup for both IdPs with the real values filled in,
-//! the tunnel commands for the real SCIM port, and a live "waiting for the first request" panel
-//! that flips as soon as the IdP's first exchange is captured — so the admin sees the connection
-//! work (or why it did not: a 401 means the pasted key is wrong) without leaving the screen.
-//! The parts live in `views/connect/`; this file derives the URL to paste and composes them.
+//! the tunnel commands for the real SCIM port, a live "waiting for the first request" panel
+//! that flips as soon as the IdP's first exchange is captured, and the last failure pinned with
+//! the engine's diagnosis (the key blamed only when it was the reason) until a request succeeds
+//! — so the admin sees the connection work, or why it did not, without leaving the screen.
+//! Simulate ▾ in the header plays an IdP when none is at hand. The parts live in
+//! `views/connect/`; this file derives the URL to paste and composes them.
 
 import { useMemo } from "react";
 import type { ViewProps } from "./props";
 import { EndpointCard, RotateKeyConfirm } from "./connect/EndpointCard";
 import { FirstRequestPanel } from "./connect/FirstRequestPanel";
+import { LastFailureCard } from "./connect/LastFailureCard";
+import { useLastFailure } from "./connect/useLastFailure";
+import { SimulateMenu } from "../components/SimulateMenu";
 import { IdpInstructions } from "./connect/IdpInstructions";
 import { needsTunnel, portOf, tunnelTenantUrl } from "./connect/tenantUrl";
 import { TunnelCard, useRememberedTunnel } from "./connect/TunnelCard";
@@ -19,6 +24,7 @@ export function ConnectView(_props: ViewProps) {
   const scim = useScimEndpoint();
   const [tunnel, setTunnel] = useRememberedTunnel();
   const { endpoint } = scim;
+  const lastFailure = useLastFailure();
 
   const tenantUrl = endpoint?.tenantUrl ?? "";
   const port = useMemo(() => portOf(tenantUrl), [tenantUrl]);
@@ -26,19 +32,23 @@ export function ConnectView(_props: ViewProps) {
   const tunnelTenant = tunnelTenantUrl(tunnel, tenantUrl);
   const pasteUrl = tunnelTenant ?? (local ? tenantUrl.replace(/^https?:\/\/[^/]+/, "https://<tunnel-host>") : tenantUrl);
   const keyMasked = endpoint?.keyMasked ?? "…";
-  const keyText = scim.revealed ?? keyMasked;
+  const keyText = (!scim.presenting && scim.revealed) || keyMasked;
 
   return (
     <div className="connect">
       <header className="cx-header">
-        <h2>Connect your IdP</h2>
+        <div className="row">
+          <h2 className="grow">Connect your IdP</h2>
+          <SimulateMenu />
+        </div>
         <p className="muted">
           Point Microsoft Entra ID or Okta provisioning at this endpoint. Every request shows up live in Traffic.
         </p>
       </header>
 
       <EndpointCard scim={scim} tenantUrl={tenantUrl} keyText={keyText} local={local} />
-      <FirstRequestPanel keyMasked={keyMasked} />
+      <FirstRequestPanel />
+      <LastFailureCard state={lastFailure} detail={lastFailure.detail} keyMasked={keyMasked} />
       <TunnelCard port={port} tunnel={tunnel} onTunnel={setTunnel} tunnelTenant={tunnelTenant} />
       <IdpInstructions tenant={pasteUrl} keyText={keyText} copyKey={scim.copyKey} />
 

@@ -1,14 +1,17 @@
 //! The endpoint card at the top of the Connect screen: the tenant URL (with copy and the strict
 //! badge), the SCIM key masked or revealed (reveal/hide, copy the full key, rotate), and a note
-//! when the address is local so a cloud IdP needs a tunnel. `RotateKeyConfirm` is the dialog
-//! the Rotate button opens.
+//! when the address is local so a cloud IdP needs a tunnel. In presentation mode there is no
+//! Reveal (copy still works); while the engine does not answer, Reveal and Rotate are disabled.
+//! `RotateKeyConfirm` is the dialog the Rotate button opens.
 
 import { CopyButton } from "../../components/CopyButton";
 import { Confirm } from "../../components/Confirm";
+import { useEngine } from "../../state/engine";
 import type { ScimEndpoint } from "./useScimEndpoint";
 
 export function EndpointCard({ scim, tenantUrl, keyText, local }: { scim: ScimEndpoint; tenantUrl: string; keyText: string; local: boolean }) {
-  const { endpoint, revealed } = scim;
+  const { endpoint, revealed, presenting } = scim;
+  const { down } = useEngine();
   return (
     <section className="card cx-endpoint" aria-label="endpoint">
       <div className="cx-field">
@@ -28,17 +31,26 @@ export function EndpointCard({ scim, tenantUrl, keyText, local }: { scim: ScimEn
         <code className={`cx-value cx-big ${revealed ? "cx-revealed" : ""}`} data-testid="scim-key">
           {keyText}
         </code>
-        {revealed ? (
+        {presenting ? (
+          <span className="muted cx-presenting" title="presentation mode never shows the key; copy still works">
+            hidden while presenting
+          </span>
+        ) : revealed ? (
           <button className="small" onClick={scim.hide}>
             Hide
           </button>
         ) : (
-          <button className="small" onClick={scim.reveal} disabled={!endpoint}>
+          <button className="small" onClick={scim.reveal} disabled={!endpoint || down}>
             Reveal
           </button>
         )}
         <CopyButton text={scim.copyKey} title="copy the full key" />
-        <button className="small cx-rotate" onClick={scim.askRotate} disabled={!endpoint || scim.busy}>
+        <button
+          className="small cx-rotate"
+          onClick={scim.askRotate}
+          disabled={!endpoint || scim.busy || down}
+          title={down ? "the ScimLab engine is not answering" : undefined}
+        >
           Rotate key
         </button>
       </div>

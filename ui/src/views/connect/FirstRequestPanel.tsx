@@ -1,16 +1,17 @@
-//! The live "first request" panel: while nothing has arrived, what to press in the IdP (and
-//! buttons to simulate one); once an exchange lands, who sent what, whether the key matched,
-//! a link into Traffic, and — when the key was refused — how to fix it.
+//! The live "first request" panel: while nothing has arrived, what to press in the IdP (and that
+//! Simulate ▾ in the header plays one); once an exchange lands, who sent what, what the key had
+//! to do with the answer (its outcome, never guessed from the status) and a link into Traffic.
+//! Why a request failed and how to fix it is the Last failure card's (LastFailureCard.tsx).
 
 import { IdpBadge, StatusBadge } from "../../components/Badges";
-import { SimulationStatus, useSimulation } from "../../components/SimulationStatus";
-import { clock, operationLabel } from "../../format";
+import { SimulationStatus } from "../../components/SimulationStatus";
+import { clock, count, operationLabel } from "../../format";
 import { href } from "../../state/route";
+import { authBadge, seenHeadline } from "./failureWords";
 import { useFirstExchange } from "./useFirstExchange";
 
-export function FirstRequestPanel({ keyMasked }: { keyMasked: string }) {
+export function FirstRequestPanel() {
   const { seen, checked, auth } = useFirstExchange();
-  const sim = useSimulation();
 
   if (!seen) {
     return (
@@ -28,13 +29,9 @@ export function FirstRequestPanel({ keyMasked }: { keyMasked: string }) {
           </div>
         </div>
         <div className="row cx-sim">
-          <span className="muted">No IdP at hand?</span>
-          <button className="small" disabled={sim.busy} onClick={() => void sim.start("entra")}>
-            Simulate an Entra ID cycle
-          </button>
-          <button className="small" disabled={sim.busy} onClick={() => void sim.start("okta")}>
-            Simulate an Okta cycle
-          </button>
+          <span className="muted">
+            No IdP at hand? <b>Simulate ▾</b> at the top of this screen plays Entra ID or Okta against this endpoint.
+          </span>
         </div>
         <SimulationStatus />
       </section>
@@ -43,22 +40,16 @@ export function FirstRequestPanel({ keyMasked }: { keyMasked: string }) {
 
   const s = seen.summary;
   const authInfo = auth && auth.id === s.id ? auth.auth : null;
-  const refused = s.status === 401 || (authInfo !== null && !authInfo.matched);
-  const idpWords = s.idp === "entra" ? "Microsoft Entra ID" : s.idp === "okta" ? "Okta" : "an unrecognised client";
+  const failed = s.status >= 400;
+  const badge = authInfo ? authBadge(authInfo) : null;
   return (
-    <section className={`card cx-first cx-seen ${refused ? "cx-refused" : ""}`} data-testid="first-request-seen" aria-live="polite">
+    <section className={`card cx-first cx-seen ${failed ? "cx-refused" : ""}`} data-testid="first-request-seen" aria-live="polite">
       <div className="cx-first-head">
-        <span className={`cx-check ${refused ? "bad" : "good"}`} aria-hidden="true">
-          {refused ? "!" : "✓"}
+        <span className={`cx-check ${failed ? "bad" : "good"}`} aria-hidden="true">
+          {failed ? "!" : "✓"}
         </span>
         <div className="grow">
-          <h3>
-            {refused
-              ? `${idpWords} reached ScimLab, but the key was refused`
-              : seen.live
-                ? `${idpWords} reached ScimLab`
-                : `Traffic is arriving — latest from ${idpWords}`}
-          </h3>
+          <h3>{seenHeadline(s, authInfo, seen.live)}</h3>
           <div className="row cx-seen-line">
             <IdpBadge idp={s.idp} />
             <b>{operationLabel(s.operation)}</b>
@@ -70,19 +61,8 @@ export function FirstRequestPanel({ keyMasked }: { keyMasked: string }) {
             <span className="muted">{clock(s.at)}</span>
           </div>
           <div className="cx-auth">
-            {authInfo === null ? (
-              <span className="muted">{s.status === 401 ? "auth: refused" : "auth: checking…"}</span>
-            ) : authInfo.matched ? (
-              <span className="badge good">
-                key matched ({authInfo.scheme ?? "no scheme"} …{authInfo.last4})
-              </span>
-            ) : (
-              <span className="badge bad">
-                {authInfo.scheme === null
-                  ? "no Authorization header sent"
-                  : `key did not match (${authInfo.scheme}${authInfo.last4 ? ` …${authInfo.last4}` : ""})`}
-              </span>
-            )}
+            {badge ? <span className={`badge ${badge.tone}`}>{badge.text}</span> : <span className="muted">auth: checking…</span>}
+            {failed ? <span className="muted"> · why it failed: see Last failure below</span> : null}
           </div>
         </div>
         <div className="cx-open-wrap">
@@ -91,24 +71,11 @@ export function FirstRequestPanel({ keyMasked }: { keyMasked: string }) {
           </a>
           {seen.more > 0 ? (
             <a className="cx-more" href={href("traffic")}>
-              +{seen.more.toLocaleString()} more since
+              +{count(seen.more)} more since
             </a>
           ) : null}
         </div>
       </div>
-      {refused ? (
-        <div className="cx-fix">
-          <b>How to fix it:</b> the key your IdP sent is not ScimLab's current key (it ends in{" "}
-          <code>{keyMasked}</code>
-          {authInfo?.last4 ? (
-            <>
-              ; the IdP sent one ending in <code>…{authInfo.last4}</code>
-            </>
-          ) : null}
-          ). Copy the key above and paste it into Entra's <b>Secret Token</b> or Okta's <b>Authorization</b> (Bearer)
-          field, save, and test the connection again. Did you rotate the key recently? The IdP still has the old one.
-        </div>
-      ) : null}
       <SimulationStatus />
     </section>
   );

@@ -1,19 +1,20 @@
 //! What the "first request" panel follows: the latest exchange (checked once on open and on
 //! resync, then taken from the live stream), how many arrived after it, and — once the stream
-//! settles for a moment — its auth details. A check answered after a live change never undoes
-//! it; a reset clears everything.
+//! settles for a moment — its auth details (the key's outcome). The panel holds still on the
+//! first live success; a failed exchange is replaced by the next one. A check answered after a
+//! live change never undoes it; a reset clears everything. (The failure itself stays pinned in
+//! the Last failure card: useLastFailure.)
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { AuthSummary, ExchangeSummary } from "../../generated";
 import { api } from "../../platform";
-import { useEngineEvent } from "../../state/engine";
-import { useToast } from "../../state/toasts";
+import { useEngineEvent, useReportError } from "../../state/engine";
 
 /** The exchange the panel shows; `more` counts the ones that arrived after it. */
 export type Seen = { summary: ExchangeSummary; live: boolean; more: number };
 
 export function useFirstExchange(): { seen: Seen | null; checked: boolean; auth: { id: number; auth: AuthSummary } | null } {
-  const toast = useToast();
+  const report = useReportError();
   const [seen, setSeen] = useState<Seen | null>(null);
   const [checked, setChecked] = useState(false);
   const [auth, setAuth] = useState<{ id: number; auth: AuthSummary } | null>(null);
@@ -38,9 +39,9 @@ export function useFirstExchange(): { seen: Seen | null; checked: boolean; auth:
       })
       .catch((e) => {
         setChecked(true);
-        toast.error(e);
+        report(e);
       });
-  }, [toast]);
+  }, [report]);
 
   useEffect(check, [check]);
 
@@ -48,11 +49,12 @@ export function useFirstExchange(): { seen: Seen | null; checked: boolean; auth:
     if (e.type === "exchange.recorded" && e.exchanges.length > 0) {
       liveChanges.current += 1;
       const newest = e.exchanges[e.exchanges.length - 1];
-      // the panel holds still on the first live success; a refused or older one is replaced,
-      // so fixing the key flips it from "refused" to "reached" on the next request
+      // the panel holds still on the first live success; a failed or older one is replaced,
+      // so fixing the key or the URL flips it to "reached" on the next request
       setSeen((cur) => {
-        if (cur && newest.id <= cur.summary.id) return cur;
-        if (!cur || !cur.live || cur.summary.status === 401) return { summary: newest, live: true, more: 0 };
+        if (cur && newest.id < cur.summary.id) return cur;
+        if (cur && newest.id === cur.summary.id) return { ...cur, summary: newest }; // a fold that grew
+        if (!cur || !cur.live || cur.summary.status >= 400) return { summary: newest, live: true, more: 0 };
         return { ...cur, more: cur.more + e.exchanges.length };
       });
     } else if (e.type === "reset") {

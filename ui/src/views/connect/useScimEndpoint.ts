@@ -1,11 +1,14 @@
 //! The SCIM endpoint as the Connect screen holds it: the tenant URL and masked key (reloaded on
 //! settings changes and resyncs, re-masked when the key changes), the full key only while the
-//! admin reveals it, copying the key without showing it, and rotating it behind a confirmation.
+//! admin reveals it (never in presentation mode: turning it on hides a revealed key), copying
+//! the key without showing it, and rotating it behind a confirmation. A call that cannot reach
+//! the engine goes to the engine banner, not a toast.
 
 import { useCallback, useEffect, useState } from "react";
 import type { EndpointInfo } from "../../generated";
 import { api } from "../../platform";
-import { useEngineEvent } from "../../state/engine";
+import { useEngineEvent, useReportError } from "../../state/engine";
+import { usePresentation } from "../../state/presentation";
 import { useToast } from "../../state/toasts";
 
 export interface ScimEndpoint {
@@ -23,10 +26,14 @@ export interface ScimEndpoint {
   rotate: () => Promise<void>;
   /** A rotation is in flight. */
   busy: boolean;
+  /** Presentation mode: the key is never shown, only copied. */
+  presenting: boolean;
 }
 
 export function useScimEndpoint(): ScimEndpoint {
   const toast = useToast();
+  const report = useReportError();
+  const [presenting] = usePresentation();
   const [endpoint, setEndpoint] = useState<EndpointInfo | null>(null);
   const [revealed, setRevealed] = useState<string | null>(null);
   const [confirmRotate, setConfirmRotate] = useState(false);
@@ -36,9 +43,14 @@ export function useScimEndpoint(): ScimEndpoint {
     api
       .endpoint()
       .then(setEndpoint)
-      .catch((e) => toast.error(e));
-  }, [toast]);
+      .catch(report);
+  }, [report]);
   useEffect(load, [load]);
+
+  // a shared screen never shows the key: presentation mode hides one that was revealed
+  useEffect(() => {
+    if (presenting) setRevealed(null);
+  }, [presenting]);
 
   useEngineEvent((e) => {
     if (e.type === "endpoint.changed") {
@@ -51,11 +63,12 @@ export function useScimEndpoint(): ScimEndpoint {
 
   // the key is fetched on demand and only kept (and put in the page) while the admin reveals it
   const reveal = async () => {
+    if (presenting) return;
     try {
       const { key } = await api.revealKey();
       setRevealed(key);
     } catch (e) {
-      toast.error(e);
+      report(e);
     }
   };
 
@@ -68,7 +81,7 @@ export function useScimEndpoint(): ScimEndpoint {
       setRevealed(null);
       toast.info(`New key ${r.keyMasked} is active. Paste it into your IdP: the old key now gets 401.`);
     } catch (e) {
-      toast.error(e);
+      report(e);
     } finally {
       setBusy(false);
     }
@@ -88,5 +101,6 @@ export function useScimEndpoint(): ScimEndpoint {
     cancelRotate: () => setConfirmRotate(false),
     rotate,
     busy,
+    presenting,
   };
 }
