@@ -217,7 +217,7 @@ fn cycle(run: &[&Outline]) -> Cycle {
             }),
         }
     }
-    ops.sort_by(|a, b| b.count.cmp(&a.count));
+    ops.sort_by_key(|o| std::cmp::Reverse(o.count));
     let idp = run[0].idp;
     let only_probes = ops.iter().all(|o| {
         matches!(

@@ -112,10 +112,10 @@ pub(super) fn answered_ok(input: &CheckInput<'_>) -> CheckItem {
         .collect();
     let mut fixes: Vec<String> = Vec::new();
     for (_, _, f) in &failing {
-        if let Some(d) = diagnose(f[f.len() - 1]) {
-            if !fixes.contains(&d.fix) {
-                fixes.push(d.fix);
-            }
+        if let Some(d) = diagnose(f[f.len() - 1])
+            && !fixes.contains(&d.fix)
+        {
+            fixes.push(d.fix);
         }
     }
     let evidence = failing
