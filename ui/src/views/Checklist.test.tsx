@@ -90,6 +90,18 @@ describe("ChecklistView", () => {
     expect(report).toHaveBeenCalledWith("okta");
   });
 
+  it("has Simulate ▾ in its header and marks check ids as internal (hidden when presenting)", async () => {
+    checklist.mockResolvedValue(list);
+    render(<ChecklistView param="okta" params={new URLSearchParams()} />);
+    const item = await screen.findByTestId("check-roles.valid");
+    const head = document.querySelector(".checklist-head") as HTMLElement;
+    const menu = within(head).getByRole("button", { name: "Simulate ▾" });
+    expect(menu.getAttribute("aria-haspopup")).toBe("menu");
+    fireEvent.click(menu);
+    expect(within(head).getAllByRole("menuitem")).toHaveLength(4);
+    expect(within(item).getByText("roles.valid").classList.contains("internal-id")).toBe(true);
+  });
+
   it("explains what fills the items when nothing was seen", async () => {
     checklist.mockResolvedValue({
       idp: "entra",

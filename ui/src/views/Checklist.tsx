@@ -1,22 +1,26 @@
 //! The Checklist screen (`#/checklist/entra`, `#/checklist/okta`): the setup checklist scored
 //! from the captured traffic for one IdP — score, every item with its verdict, what was seen,
 //! the exchanges it rests on, and for warn/fail the fix in the IdP portal's words. Reloads
-//! (debounced 500 ms) as traffic arrives; "Export report" saves the Markdown report.
+//! (debounced 500 ms) as traffic arrives; "Export report" saves the Markdown report; Simulate ▾
+//! fills the items without an IdP. Check ids are internal (hidden in presentation mode).
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { CheckItem, Checklist, EngineEvent } from "../generated";
 import { api, host } from "../platform";
 import { useToast } from "../state/toasts";
+import { useEngine, useReportError } from "../state/engine";
 import { href } from "../state/route";
 import { CheckBadge } from "../components/Badges";
+import { SimulateMenu } from "../components/SimulateMenu";
+import { count, idpName } from "../format";
 import type { ViewProps } from "./props";
 import { useLiveReload } from "./users/live";
 import "./checklist.css";
 
 type ChecklistIdp = "entra" | "okta";
 const TABS: { idp: ChecklistIdp; label: string }[] = [
-  { idp: "entra", label: "Entra ID" },
-  { idp: "okta", label: "Okta" },
+  { idp: "entra", label: idpName("entra") },
+  { idp: "okta", label: idpName("okta") },
 ];
 const EVENTS: EngineEvent["type"][] = ["exchange.recorded", "resource.changed", "mapping.changed", "reset", "resync"];
 
@@ -48,7 +52,7 @@ export function CheckItemView({ item }: { item: CheckItem }) {
       <div className="check-head">
         <CheckBadge status={item.status} />
         <strong className="check-title">{item.title}</strong>
-        <span className="mono muted check-id">{item.id}</span>
+        <span className="mono muted check-id internal-id">{item.id}</span>
       </div>
       <p className="check-summary">{item.summary}</p>
       {item.fix && (item.status === "warn" || item.status === "fail") ? (
@@ -73,6 +77,8 @@ export function CheckItemView({ item }: { item: CheckItem }) {
 export function ChecklistView({ param }: ViewProps) {
   const idp = idpOf(param);
   const toast = useToast();
+  const report = useReportError();
+  const { down } = useEngine();
   const [list, setList] = useState<Checklist | null>(null);
   const [exporting, setExporting] = useState(false);
 
@@ -84,9 +90,9 @@ export function ChecklistView({ param }: ViewProps) {
       const c = await api.checklist(idp);
       if (mine === seq.current) setList(c);
     } catch (e) {
-      if (mine === seq.current) toast.error(e);
+      if (mine === seq.current) report(e);
     }
-  }, [idp, toast]);
+  }, [idp, report]);
 
   useEffect(() => {
     setList(null);
@@ -105,7 +111,7 @@ export function ChecklistView({ param }: ViewProps) {
       const where = await host.saveFile(`scimlab-checklist-${idp}.md`, text, "text/markdown");
       if (where) toast.info(`checklist report saved to ${where}`);
     } catch (e) {
-      toast.error(e);
+      report(e);
     } finally {
       setExporting(false);
     }
@@ -130,7 +136,8 @@ export function ChecklistView({ param }: ViewProps) {
           ))}
         </div>
         <div className="grow" />
-        <button onClick={() => void exportReport()} disabled={exporting || !current}>
+        <SimulateMenu />
+        <button onClick={() => void exportReport()} disabled={exporting || !current || down} title={down ? "the ScimLab engine is not answering" : undefined}>
           {exporting ? "exporting…" : "Export report"}
         </button>
       </div>
@@ -141,16 +148,16 @@ export function ChecklistView({ param }: ViewProps) {
         <>
           <div className="score" data-testid="checklist-score">
             <div className="score-tile good">
-              <span className="n">{current.score.pass}</span> pass
+              <span className="n">{count(current.score.pass)}</span> pass
             </div>
             <div className="score-tile warn">
-              <span className="n">{current.score.warn}</span> warn
+              <span className="n">{count(current.score.warn)}</span> warn
             </div>
             <div className="score-tile bad">
-              <span className="n">{current.score.fail}</span> fail
+              <span className="n">{count(current.score.fail)}</span> fail
             </div>
             <div className="score-tile neutral">
-              <span className="n">{current.score.notYetSeen}</span> not yet seen
+              <span className="n">{count(current.score.notYetSeen)}</span> not yet seen
             </div>
             <div className="score-bar" aria-hidden>
               {(["pass", "warn", "fail", "notYetSeen"] as const).map((k) =>
@@ -162,13 +169,13 @@ export function ChecklistView({ param }: ViewProps) {
           {nothingSeen || current.score.notYetSeen > 0 ? (
             <div className={`card checklist-fills ${nothingSeen ? "" : "compact"}`}>
               {nothingSeen ? (
-                <h3>No {idp === "entra" ? "Entra ID" : "Okta"} traffic yet</h3>
+                <h3>No {idpName(idp)} traffic yet</h3>
               ) : (
                 <h3>Still to see</h3>
               )}
               <p className="muted">
-                Items are scored from the requests {idp === "entra" ? "Entra ID" : "Okta"} sends to the endpoint (see{" "}
-                <a href={href("connect")}>Connect</a>; a simulated cycle there fills them too). What fills which item:
+                Items are scored from the requests {idpName(idp)} sends to the endpoint (see{" "}
+                <a href={href("connect")}>Connect</a>; <b>Simulate ▾</b> above fills them too). What fills which item:
               </p>
               <table className="grid compact">
                 <tbody>

@@ -1,8 +1,9 @@
 //! What the Traffic table shows while it has no rows: "loading…", the first-run empty state (go
-//! to Connect, or simulate an Entra ID / Okta cycle), or "no exchange matches these filters".
+//! to Connect, or Simulate ▾ an Entra ID / Okta cycle), or "no exchange matches these filters".
 
 import type { useSimulation } from "../../components/SimulationStatus";
 import { EmptyState } from "../../components/EmptyState";
+import { SimulateMenu } from "../../components/SimulateMenu";
 import { href } from "../../state/route";
 import type { FeedState } from "./feed";
 
@@ -27,12 +28,7 @@ export function EmptyTraffic({
           or let ScimLab play the IdP: run <code>scimlab simulate entra</code>, or
         </p>
         <div className="row tx-empty-actions">
-          <button className="primary" disabled={sim.busy} onClick={() => void sim.start("entra")}>
-            Simulate an Entra ID cycle
-          </button>
-          <button disabled={sim.busy} onClick={() => void sim.start("okta")}>
-            Simulate an Okta cycle
-          </button>
+          <SimulateMenu busy={sim.busy} align="left" primary />
         </div>
         <p className="muted">Requests appear here the moment they arrive.</p>
       </EmptyState>
