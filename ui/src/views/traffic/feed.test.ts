@@ -83,4 +83,27 @@ describe("feedReducer", () => {
     expect(s.capped).toBe(true);
     expect(s.nextBefore).toBeNull();
   });
+
+  it("keeps the true total: the first page's count, plus each newer live row (held ones too)", () => {
+    const page = (items: number[], total: number | null) => ({ items: items.map(r), nextBefore: null, total, requests: total });
+    let s = feedReducer(INITIAL, { type: "loaded", page: page([5450, 5449], 5450) });
+    expect(s.total).toEqual({ total: 5450, top: 5450 });
+    s = feedReducer(s, { type: "incoming", rows: [r(5452), r(5451)], scrolledDown: false });
+    expect(s.total?.total).toBe(5452);
+    // a fold that grew is not a new exchange
+    s = feedReducer(s, { type: "incoming", rows: [{ ...r(5449), status: 401, foldCount: 9 }], scrolledDown: false });
+    expect(s.total?.total).toBe(5452);
+    s = feedReducer(feedReducer(s, { type: "pause" }), { type: "incoming", rows: [r(5453)], scrolledDown: false });
+    expect(s.total?.total).toBe(5453);
+    // a re-queried page (free text) brings its own count
+    s = feedReducer(s, { type: "incoming", rows: [r(5453)], scrolledDown: false, tally: { total: 12, top: 5453 } });
+    expect(s.total?.total).toBe(12);
+    // rows that arrived while a reload ran are added to the reloaded count
+    let t = feedReducer(s, { type: "loading" });
+    t = feedReducer(t, { type: "incoming", rows: [r(6001)], scrolledDown: false });
+    t = feedReducer(t, { type: "loaded", page: page([6000], 6000) });
+    expect(t.total).toEqual({ total: 6001, top: 6001 });
+    // an engine that does not count
+    expect(feedReducer(INITIAL, { type: "loaded", page: page([1], null) }).total).toBeNull();
+  });
 });

@@ -2,9 +2,11 @@
 //! 100 000), the older-page cursor, live rows arriving (prepended, or held while paused), and
 //! the "n new ↑" count for rows that arrived while the user was scrolled down. One dispatch per
 //! engine event keeps a burst of exchanges to one render. A fold of rejected requests that grew
-//! (same id, a larger `foldCount`) replaces its row in place.
+//! (same id, a larger `foldCount`) replaces its row in place. `total` is the true number of
+//! matching exchanges (totals.ts): the first page's count, plus each newer live row.
 
 import type { ExchangePage, ExchangeSummary } from "../../generated";
+import { addLive, tallyOf, type Tally } from "./totals";
 
 /** Most rows kept in memory. */
 export const CAP = 100_000;
@@ -23,6 +25,8 @@ export interface FeedState {
   capped: boolean;
   /** Live rows that arrived while a reload ran, newest first: the page may predate them. */
   arrived: ExchangeSummary[];
+  /** How many stored exchanges match, kept true live; null when the engine did not say. */
+  total: Tally | null;
 }
 
 export const INITIAL: FeedState = {
@@ -35,6 +39,7 @@ export const INITIAL: FeedState = {
   unseen: 0,
   capped: false,
   arrived: [],
+  total: null,
 };
 
 export type FeedAction =
@@ -43,7 +48,8 @@ export type FeedAction =
   | { type: "load-failed" }
   | { type: "loading-more" }
   | { type: "more"; page: ExchangePage }
-  | { type: "incoming"; rows: ExchangeSummary[]; scrolledDown: boolean }
+  /** Live rows (newest first); `tally` when they come with a fresh count (a re-queried page). */
+  | { type: "incoming"; rows: ExchangeSummary[]; scrolledDown: boolean; tally?: Tally | null }
   | { type: "pause" }
   | { type: "resume"; scrolledDown: boolean }
   | { type: "seen" };
@@ -78,7 +84,8 @@ export function feedReducer(s: FeedState, a: FeedAction): FeedState {
       // arrived live after the server read the page are not in it: keep them
       const top = a.page.items[0]?.id ?? 0;
       const later = s.arrived.filter((r) => r.id > top);
-      const base = { ...INITIAL, paused: s.paused, loading: false, nextBefore: a.page.nextBefore };
+      const total = addLive(tallyOf(a.page), later);
+      const base = { ...INITIAL, paused: s.paused, loading: false, nextBefore: a.page.nextBefore, total };
       if (s.paused) return { ...base, rows: a.page.items, pending: later };
       const { rows, dropped } = cap(later.concat(a.page.items));
       return { ...base, rows, nextBefore: dropped ? null : a.page.nextBefore, capped: dropped };
@@ -94,6 +101,8 @@ export function feedReducer(s: FeedState, a: FeedAction): FeedState {
       return { ...s, loadingMore: false, rows, nextBefore: dropped ? null : a.page.nextBefore, capped: s.capped || dropped };
     }
     case "incoming": {
+      const total = a.tally !== undefined ? a.tally : addLive(s.total, a.rows);
+      if (total !== s.total) s = { ...s, total };
       if (s.loading) {
         const newest = s.arrived[0]?.id ?? 0;
         const newer = a.rows.filter((r) => r.id > newest);

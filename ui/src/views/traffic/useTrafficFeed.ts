@@ -2,20 +2,26 @@
 //! (again on filter change, reset and resync), live exchanges that match (a free-text view
 //! re-queries instead, 500 ms after traffic), older pages as the user nears the end, the
 //! scroll position held still when rows are prepended while scrolled down, and the "n new"
-//! pill cleared at the top. A load superseded by a newer one is ignored.
+//! pill cleared at the top. A load superseded by a newer one is ignored. It also keeps the
+//! unfiltered total while filters are set (one 1-row page, then live rows: "312 of 5,450"), and
+//! `reveal(id)` loads older pages until an exchange is in the rows (a cycle picked on the
+//! timeline).
 
-import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, type RefObject } from "react";
+import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState, type RefObject } from "react";
 import type { ExchangeSummary } from "../../generated";
 import { api } from "../../platform";
 import { useEngineEvent } from "../../state/engine";
 import { useToast } from "../../state/toasts";
 import { ROW_HEIGHT } from "./ExchangeRow";
 import { CAP, feedReducer, INITIAL } from "./feed";
-import { matches, toApiFilters, type Filters } from "./filters";
+import { isUnfiltered, matches, toApiFilters, type Filters } from "./filters";
+import { addLive, tallyOf, type Tally } from "./totals";
 import { useVirtualRows } from "./virtual";
 
 /** Rows per page asked of the engine. */
 const PAGE = 500;
+/** Most pages `reveal` loads for one exchange (10 000 rows). */
+const REVEAL_PAGES = 20;
 
 /**
  * `filtersRef` holds the filters in force (read when a load starts); `key` changes whenever
@@ -28,11 +34,26 @@ export function useTrafficFeed(filtersRef: RefObject<Filters>, key: string) {
   const virt = useVirtualRows(scrollRef, feed.rows.length, ROW_HEIGHT);
   const seq = useRef(0);
   const moreInFlight = useRef(false);
+  const feedRef = useRef(feed);
+  feedRef.current = feed;
+  /** The unfiltered total, known only while filters are set. */
+  const [all, setAll] = useState<Tally | null>(null);
 
   const load = useCallback(() => {
     const my = ++seq.current;
     moreInFlight.current = false;
     dispatch({ type: "loading" });
+    setAll(null);
+    if (!isUnfiltered(filtersRef.current)) {
+      api
+        .exchanges({}, null, 1)
+        .then((page) => {
+          if (my === seq.current) setAll(tallyOf(page));
+        })
+        .catch(() => {
+          // the counter then says the filtered total alone
+        });
+    }
     api
       .exchanges(toApiFilters(filtersRef.current), null, PAGE)
       .then((page) => {
@@ -62,6 +83,7 @@ export function useTrafficFeed(filtersRef: RefObject<Filters>, key: string) {
 
   useEngineEvent((e) => {
     if (e.type === "exchange.recorded") {
+      setAll((t) => addLive(t, e.exchanges));
       const f = filtersRef.current;
       if (f.q) {
         if (requery.current) clearTimeout(requery.current);
@@ -70,7 +92,7 @@ export function useTrafficFeed(filtersRef: RefObject<Filters>, key: string) {
           api
             .exchanges(toApiFilters(f), null, PAGE)
             .then((page) => {
-              if (my === seq.current) dispatch({ type: "incoming", rows: page.items, scrolledDown: scrolledDown() });
+              if (my === seq.current) dispatch({ type: "incoming", rows: page.items, scrolledDown: scrolledDown(), tally: tallyOf(page) });
             })
             .catch((err) => {
               if (my === seq.current) toast.error(err);
@@ -144,5 +166,41 @@ export function useTrafficFeed(filtersRef: RefObject<Filters>, key: string) {
     dispatch({ type: "seen" });
   };
 
-  return { feed, virt, scrollRef, togglePause, showNewest };
+  /**
+   * Load older pages until the newest exchange at or before `id` is in the rows (at most
+   * REVEAL_PAGES pages); answers that row's id, or null when no such row matches the filters
+   * (or the view was reloaded meanwhile).
+   */
+  const reveal = useCallback(
+    async (id: number): Promise<number | null> => {
+      const my = seq.current;
+      const found = (rows: { id: number }[]) => rows.find((r) => r.id <= id)?.id ?? null;
+      let rows = feedRef.current.rows;
+      let before = feedRef.current.nextBefore;
+      if (found(rows) !== null || before === null) return found(rows);
+      moreInFlight.current = true;
+      try {
+        for (let n = 0; n < REVEAL_PAGES && before !== null && found(rows) === null && rows.length < CAP; n++) {
+          dispatch({ type: "loading-more" });
+          const page = await api.exchanges(toApiFilters(filtersRef.current), before, PAGE);
+          if (my !== seq.current) return null;
+          dispatch({ type: "more", page });
+          rows = rows.concat(page.items);
+          before = page.nextBefore;
+        }
+      } catch (e) {
+        if (my === seq.current) {
+          dispatch({ type: "load-failed" });
+          toast.error(e);
+        }
+        return null;
+      } finally {
+        if (my === seq.current) moreInFlight.current = false;
+      }
+      return found(rows);
+    },
+    [filtersRef, toast],
+  );
+
+  return { feed, all, virt, scrollRef, togglePause, showNewest, reveal };
 }
