@@ -7,6 +7,6 @@ import { UserList } from "./users/UserList";
 import { UserPage } from "./users/UserPage";
 import "./users.css";
 
-export function UsersView({ param }: ViewProps) {
-  return param ? <UserPage key={param} id={param} /> : <UserList />;
+export function UsersView({ param, params }: ViewProps) {
+  return param ? <UserPage key={param} id={param} /> : <UserList params={params} />;
 }

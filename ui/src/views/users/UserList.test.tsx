@@ -1,10 +1,13 @@
-//! Tests of the Users list: a row with an invalid role, search + keyboard opening, the empty state with its simulate button, paging by 500.
+//! Tests of the Users list: a row (invalid role, IdP badge), the engine doing the search (debounced), IdP/active filters and sorting through the URL, the true total, keyboard opening, the empty result with "clear filters", the empty state with its simulate button, infinite scroll by pages.
 
 import { describe, expect, it, vi, beforeEach } from "vitest";
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { samplePage } from "./fixtures";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import type { ResourcePage } from "../../generated";
+import type { UserQuery } from "../../platform/api";
+import { useRoute } from "../../state/route";
+import { bulkPage, samplePage, totalOnly } from "./fixtures";
 import { rowsOf } from "./model";
-import { UserList, UserRowView } from "./UserList";
+import { PAGE, SEARCH_DEBOUNCE_MS, UserList, UserRowView } from "./UserList";
 
 const users = vi.fn();
 const startSimulation = vi.fn();
@@ -13,13 +16,30 @@ vi.mock("../../platform", async (orig) => ({
   api: { users: (...a: unknown[]) => users(...a), startSimulation: (...a: unknown[]) => startSimulation(...a) },
 }));
 
+/** The list as the app mounts it: its params follow the hash. */
+function Routed() {
+  const route = useRoute();
+  return <UserList params={route.params} />;
+}
+
+const ORDER = { sort: "created", order: "descending" };
+
+/** An engine of 5,000 users: 50 by Okta, one matching "ada", none matching anything else. */
+function engine(_start: number, count: number, q: UserQuery = {}): Promise<ResourcePage> {
+  if (count === 0) return Promise.resolve(totalOnly(5000));
+  if (q.q === "ada") return Promise.resolve({ ...samplePage(), resources: samplePage().resources.slice(0, 1), mappings: samplePage().mappings!.slice(0, 1), idps: ["entra"], totalResults: 1 });
+  if (q.q) return Promise.resolve({ ...totalOnly(0) });
+  if (q.idp === "okta") return Promise.resolve(bulkPage("okta", 50, 50, "okta"));
+  return Promise.resolve(samplePage());
+}
+
 beforeEach(() => {
   users.mockReset();
   window.location.hash = "#/users";
 });
 
 describe("UserRowView", () => {
-  it("shows an invalid role as invalid with the role the user gets, and the mapping problem", () => {
+  it("shows an invalid role as invalid with the role the user gets, the mapping problem and the IdP", () => {
     const row = rowsOf(samplePage())[2];
     render(
       <table>
@@ -33,12 +53,15 @@ describe("UserRowView", () => {
     const badge = within(tr).getByTitle(/the role that arrived is invalid/);
     expect(badge.textContent).toBe("invalid → Member");
     expect(badge.className).toContain("bad");
-    expect(within(tr).getByText("1 invalid").className).toContain("bad");
+    const problem = within(tr).getByText("1 invalid");
+    expect(problem.className).toContain("bad");
+    expect(problem.getAttribute("title")).toContain("role: invalid — a value that is not exactly Member or Admin arrived, so Member");
     expect(within(tr).getByText("inactive")).toBeTruthy();
+    expect(within(tr).getByText("Okta").className).toContain("idp-okta");
     expect(within(tr).getByRole("link", { name: "cy@x.test" }).getAttribute("href")).toBe("#/users/u3");
   });
 
-  it("shows Admin and all mapped for a clean admin", () => {
+  it("shows Admin, all mapped and Entra ID for a clean admin", () => {
     const row = rowsOf(samplePage())[0];
     render(
       <table>
@@ -50,29 +73,104 @@ describe("UserRowView", () => {
     const tr = screen.getByTestId("user-row");
     expect(within(tr).getByText("Admin").className).toContain("role-admin");
     expect(within(tr).getByText("all mapped")).toBeTruthy();
+    expect(within(tr).getByText("Entra ID")).toBeTruthy();
     expect(tr.getAttribute("aria-selected")).toBe("true");
   });
 });
 
 describe("UserList", () => {
-  it("lists users, filters by search and opens the selected one with the keyboard", async () => {
-    users.mockResolvedValue(samplePage());
-    render(<UserList />);
+  it("lists the engine's first page with the true total and opens the selected user with the keyboard", async () => {
+    users.mockImplementation(engine);
+    users.mockImplementationOnce(async () => ({ ...samplePage(), totalResults: 5000 }));
+    render(<Routed />);
     await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(4));
-    expect(users).toHaveBeenCalledWith(1, 500);
+    expect(users).toHaveBeenCalledWith(1, PAGE, ORDER);
+    expect(screen.getByTestId("users-count").textContent).toBe("5,000 users");
 
     const search = screen.getByLabelText("search users");
-    fireEvent.change(search, { target: { value: "x.test" } });
     fireEvent.keyDown(search, { key: "ArrowDown" });
     fireEvent.keyDown(search, { key: "ArrowDown" });
     fireEvent.keyDown(search, { key: "ArrowUp" });
     fireEvent.keyDown(search, { key: "Enter" });
     expect(window.location.hash).toBe("#/users/u2");
+  });
 
-    fireEvent.change(search, { target: { value: "superuser-nobody" } });
-    expect(screen.queryAllByTestId("user-row")).toHaveLength(0);
-    fireEvent.change(search, { target: { value: "ADMIN" } });
+  it("sends the search to the engine after a pause, and says how many of all users match", async () => {
+    users.mockImplementation(engine);
+    render(<Routed />);
+    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(4));
+    users.mockClear();
+
+    fireEvent.change(screen.getByLabelText("search users"), { target: { value: "ad" } });
+    fireEvent.change(screen.getByLabelText("search users"), { target: { value: "ada" } });
+    // not on every key: nothing reached the engine yet, nor 100 ms later
+    expect(users).not.toHaveBeenCalled();
+    await act(() => new Promise((r) => setTimeout(r, 100)));
+    expect(users).not.toHaveBeenCalled();
+    await waitFor(() => expect(window.location.hash).toBe("#/users?q=ada"), { timeout: SEARCH_DEBOUNCE_MS * 4 });
+    await waitFor(() => expect(screen.getByTestId("users-count").textContent).toBe("1 of 5,000 matches"));
+    expect(users).toHaveBeenCalledWith(1, PAGE, { q: "ada", ...ORDER });
+    expect(users).toHaveBeenCalledWith(1, 0); // everyone, for "of 5,000"
+    expect(users.mock.calls.filter((c) => (c[2] as UserQuery | undefined)?.q === "ad")).toHaveLength(0);
     expect(screen.getAllByTestId("user-row").map((r) => r.getAttribute("data-id"))).toEqual(["u1"]);
+  });
+
+  it("filters by IdP and active in the engine, from the URL and back into it", async () => {
+    users.mockImplementation(engine);
+    render(<Routed />);
+    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(4));
+    fireEvent.change(screen.getByLabelText("IdP"), { target: { value: "okta" } });
+    expect(window.location.hash).toBe("#/users?idp=okta");
+    await waitFor(() => expect(screen.getByTestId("users-count").textContent).toBe("50 of 5,000 match"));
+    expect(users).toHaveBeenCalledWith(1, PAGE, { idp: "okta", ...ORDER });
+    expect(screen.getAllByTestId("user-row")).toHaveLength(50);
+
+    fireEvent.change(screen.getByLabelText("active"), { target: { value: "inactive" } });
+    expect(window.location.hash).toBe("#/users?idp=okta&active=inactive");
+    await waitFor(() => expect(users).toHaveBeenCalledWith(1, PAGE, { idp: "okta", active: false, ...ORDER }));
+  });
+
+  it("opens on the filters and order of a shared link", async () => {
+    users.mockImplementation(engine);
+    window.location.hash = "#/users?q=ada&idp=okta&active=active&sort=displayName&order=descending";
+    render(<Routed />);
+    await waitFor(() =>
+      expect(users).toHaveBeenCalledWith(1, PAGE, { q: "ada", idp: "okta", active: true, sort: "displayName", order: "descending" }),
+    );
+    expect((screen.getByLabelText("search users") as HTMLInputElement).value).toBe("ada");
+    expect((screen.getByLabelText("IdP") as HTMLSelectElement).value).toBe("okta");
+    expect((screen.getByLabelText("active") as HTMLSelectElement).value).toBe("active");
+    await waitFor(() => expect(screen.getByRole("columnheader", { name: /display name/ }).getAttribute("aria-sort")).toBe("descending"));
+  });
+
+  it("sorts every user in the engine by the column clicked, reversing on a second click", async () => {
+    users.mockImplementation(engine);
+    render(<Routed />);
+    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(4));
+    expect(screen.getByRole("columnheader", { name: /created/ }).getAttribute("aria-sort")).toBe("descending");
+    fireEvent.click(screen.getByRole("button", { name: /userName/ }));
+    expect(window.location.hash).toBe("#/users?sort=userName");
+    await waitFor(() => expect(users).toHaveBeenCalledWith(1, PAGE, { sort: "userName", order: "ascending" }));
+    await waitFor(() => expect(screen.getByRole("columnheader", { name: /userName/ }).getAttribute("aria-sort")).toBe("ascending"));
+    fireEvent.click(screen.getByRole("button", { name: /userName/ }));
+    expect(window.location.hash).toBe("#/users?sort=userName&order=descending");
+    await waitFor(() => expect(users).toHaveBeenCalledWith(1, PAGE, { sort: "userName", order: "descending" }));
+    fireEvent.click(screen.getByRole("button", { name: /modified/ }));
+    await waitFor(() => expect(users).toHaveBeenCalledWith(1, PAGE, { sort: "lastModified", order: "descending" }));
+  });
+
+  it("says no user matches (not 'no loaded user') and clears the filters", async () => {
+    users.mockImplementation(engine);
+    window.location.hash = "#/users?q=zzz&idp=okta&sort=userName";
+    render(<Routed />);
+    const none = await screen.findByTestId("users-none");
+    expect(none.textContent).toContain("No user matches these filters (search “zzz”, created by Okta)");
+    expect(none.textContent).not.toMatch(/loaded/);
+    expect(screen.getByTestId("users-count").textContent).toBe("0 of 5,000 match");
+    fireEvent.click(within(none).getByRole("button", { name: "Clear filters" }));
+    expect(window.location.hash).toBe("#/users?sort=userName"); // the order stays
+    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(4));
+    expect((screen.getByLabelText("search users") as HTMLInputElement).value).toBe("");
   });
 
   it("explains what to do when there are no users", async () => {
@@ -85,15 +183,35 @@ describe("UserList", () => {
     await waitFor(() => expect(startSimulation).toHaveBeenCalledWith({ scenario: "okta", users: 10 }));
   });
 
-  it("loads the next page of 500 on demand", async () => {
-    const first = samplePage();
-    users.mockResolvedValueOnce({ ...first, totalResults: 900, resources: Array(500).fill(0).map((_, i) => ({ ...first.resources[0], id: `p${i}` })), mappings: Array(500).fill(first.mappings![0]) });
+  it("loads the next page from the engine as the list scrolls to its end", async () => {
+    users.mockImplementation(async (start: number) => (start === 1 ? bulkPage("p", PAGE, 450) : bulkPage(`s${start}-`, PAGE, 450)));
     render(<UserList />);
-    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(500));
-    users.mockResolvedValueOnce({ ...first, totalResults: 900, resources: Array(500).fill(0).map((_, i) => ({ ...first.resources[0], id: `p${i}` })), mappings: Array(500).fill(first.mappings![0]) });
-    users.mockResolvedValueOnce({ ...first, totalResults: 900, startIndex: 501, resources: Array(400).fill(0).map((_, i) => ({ ...first.resources[1], id: `q${i}` })), mappings: Array(400).fill(first.mappings![1]) });
-    fireEvent.click(screen.getByRole("button", { name: "load next 400" }));
-    await waitFor(() => expect(users).toHaveBeenCalledWith(501, 500));
-    await screen.findByText("show 400 more of 900");
+    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(PAGE));
+    expect(screen.getByTestId("users-count").textContent).toBe("450 users");
+    expect(screen.getByText(`${PAGE} of 450 shown; scrolling loads more`)).toBeTruthy();
+
+    const wrap = screen.getByLabelText("users; arrow keys move, Enter opens");
+    Object.defineProperty(wrap, "scrollHeight", { configurable: true, value: 5000 });
+    Object.defineProperty(wrap, "clientHeight", { configurable: true, value: 400 });
+    wrap.scrollTop = 4500;
+    fireEvent.scroll(wrap);
+    await waitFor(() => expect(users).toHaveBeenCalledWith(PAGE + 1, PAGE, ORDER));
+    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(2 * PAGE));
+
+    fireEvent.click(screen.getByRole("button", { name: "load next 50" }));
+    await waitFor(() => expect(users).toHaveBeenCalledWith(2 * PAGE + 1, PAGE, ORDER));
+  });
+
+  it("drops an older query's answer that arrives after a newer one", async () => {
+    let slow: (p: ResourcePage) => void = () => {};
+    users.mockImplementation(engine);
+    users.mockImplementationOnce(() => new Promise((r) => (slow = r)));
+    render(<Routed />);
+    act(() => {
+      window.location.hash = "#/users?idp=okta";
+    });
+    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(50));
+    await act(async () => slow(samplePage()));
+    expect(screen.getAllByTestId("user-row")).toHaveLength(50);
   });
 });

@@ -1,34 +1,59 @@
 //! The Users list (`#/users`): every stored user as the target app receives it (user name,
-//! display name, email, active, role badge, mapping status, times), searched client-side and
-//! loaded in pages of 500 so large tenants stay responsive. Reloads (debounced) on live events;
-//! ↑/↓ and Enter open a user from the keyboard.
+//! display name, email, the IdP that created it, active, role, mapping status, times). The
+//! engine searches, filters (IdP, active) and sorts all of them (useUserPages); the search,
+//! filters and order live in the URL (listQuery.ts) so a list is a shareable link. The header
+//! gives the true total ("5,000 users", "12 of 5,000 match"); more rows load as the list
+//! scrolls; ↑/↓ and Enter open a user from the keyboard.
 
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
-import { api } from "../../platform";
-import { useToast } from "../../state/toasts";
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type UIEvent } from "react";
 import { href, navigate } from "../../state/route";
-import { RoleBadge } from "../../components/Badges";
+import { IdpBadge, RoleBadge } from "../../components/Badges";
 import { EmptyState } from "../../components/EmptyState";
 import { SimulationStatus, useSimulation } from "../../components/SimulationStatus";
-import { clock, dateTime } from "../../format";
-import { USER_EVENTS, useLiveReload } from "./live";
-import { mappingSummary, matches, rowsOf, type UserRow } from "./model";
+import { clock, count, dateTime } from "../../format";
+import {
+  ACTIVE_CHOICES,
+  describeFilters,
+  goToUsers,
+  IDP_CHOICES,
+  isFiltered,
+  queryFromParams,
+  queryKey,
+  rememberList,
+  toggleSort,
+  withoutFilters,
+  type ActiveFilter,
+  type ListQuery,
+  type SortKey,
+} from "./listQuery";
+import { mappingSummary, type UserRow } from "./model";
+import { PAGE, useUserPages } from "./useUserPages";
 
-export const PAGE = 500;
-/** Rows rendered at once; more on demand (rendering 10 000 rows would stall the UI). */
-const RENDER_STEP = 500;
+export { PAGE };
+
+/** Text typed in the search reaches the engine this long after the last key. */
+export const SEARCH_DEBOUNCE_MS = 250;
+/** Rows from the bottom at which scrolling loads the next page. */
+const NEAR_BOTTOM_PX = 240;
 
 /** `17:02:03` today, `Nov 27` earlier (the full time is in the title). */
 export function shortWhen(at: string, now = new Date()): string {
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return at;
   if (d.toDateString() === now.toDateString()) return clock(at).slice(0, 8);
-  return d.toLocaleDateString(undefined, { month: "short", day: "numeric", year: d.getFullYear() === now.getFullYear() ? undefined : "numeric" });
+  return d.toLocaleDateString("en-US", { month: "short", day: "numeric", year: d.getFullYear() === now.getFullYear() ? undefined : "numeric" });
 }
 
 export function ActiveBadge({ active }: { active: boolean | null }) {
   if (active === null) return <span className="muted" title="the IdP did not send active">—</span>;
   return active ? <span className="badge good">active</span> : <span className="badge warn">inactive</span>;
+}
+
+/** "5,000 users", or "12 of 5,000 match" when a filter narrows the list. */
+export function headline(total: number, everyone: number | null, filtered: boolean): string {
+  if (!filtered) return `${count(total)} ${total === 1 ? "user" : "users"}`;
+  const verb = total === 1 ? "matches" : "match";
+  return everyone === null ? `${count(total)} ${verb}` : `${count(total)} of ${count(everyone)} ${verb}`;
 }
 
 /** One row of the list (exported for tests). */
@@ -52,6 +77,7 @@ export function UserRowView({ row, selected, onSelect }: { row: UserRow; selecte
       <td className="mono" title={row.email ?? undefined}>
         {row.email ?? <span className="muted">—</span>}
       </td>
+      <td>{row.idp ? <IdpBadge idp={row.idp} /> : <span className="muted">—</span>}</td>
       <td>
         <ActiveBadge active={row.active} />
       </td>
@@ -73,184 +99,219 @@ export function UserRowView({ row, selected, onSelect }: { row: UserRow; selecte
   );
 }
 
-export function UserList() {
-  const toast = useToast();
-  const [rows, setRows] = useState<UserRow[] | null>(null);
-  const [total, setTotal] = useState(0);
-  const [pages, setPages] = useState(1);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [q, setQ] = useState("");
-  const [shown, setShown] = useState(RENDER_STEP);
-  const [sel, setSel] = useState(0);
-  const sim = useSimulation();
-  const tableRef = useRef<HTMLTableSectionElement>(null);
-  const pagesRef = useRef(pages);
-  pagesRef.current = pages;
-  const seq = useRef(0);
-
-  /** Load pages 1..n again (live reload keeps what was loaded). */
-  const load = useCallback(
-    async (n: number) => {
-      const mine = ++seq.current;
-      try {
-        const all: UserRow[] = [];
-        let totalResults = 0;
-        for (let p = 0; p < n; p++) {
-          const page = await api.users(1 + p * PAGE, PAGE);
-          totalResults = page.totalResults;
-          all.push(...rowsOf(page));
-          if (page.resources.length < PAGE || all.length >= totalResults) break;
-        }
-        if (mine !== seq.current) return;
-        setRows(all);
-        setTotal(totalResults);
-      } catch (e) {
-        if (mine === seq.current) {
-          setRows((r) => r ?? []);
-          toast.error(e);
-        }
-      }
-    },
-    [toast],
+/** A column header that sorts the list by `sort` (the engine sorts every user, not the page). */
+function SortHeader({ label, sort, query }: { label: string; sort: SortKey; query: ListQuery }) {
+  const on = query.sort === sort;
+  return (
+    <th aria-sort={on ? query.order : "none"}>
+      <button
+        type="button"
+        className={`th-sort${on ? " on" : ""}`}
+        title={on ? `sorted ${query.order}; click to reverse` : `sort by ${label}`}
+        onClick={() => goToUsers(toggleSort(query, sort))}
+      >
+        {label}
+        <span aria-hidden className="th-arrow">
+          {on ? (query.order === "ascending" ? "↑" : "↓") : "↕"}
+        </span>
+      </button>
+    </th>
   );
+}
+
+function NoUsersYet() {
+  const sim = useSimulation();
+  return (
+    <div className="users">
+      <h2>Users</h2>
+      <EmptyState title="No users yet">
+        <p>
+          Users appear here as soon as your IdP provisions them: each one shows how its attributes land on the app's
+          userName, displayName, email and role.
+        </p>
+        <p>
+          Point Entra ID or Okta at the SCIM endpoint on the <a href={href("connect")}>Connect</a> screen and start
+          provisioning — or run a simulated cycle to see it work in seconds:
+        </p>
+        <div className="row users-sim">
+          {(["entra", "okta"] as const).map((scenario) => (
+            <button
+              key={scenario}
+              className={scenario === "entra" ? "primary" : undefined}
+              disabled={sim.busy}
+              onClick={() => void sim.start(scenario)}
+            >
+              Simulate {scenario === "entra" ? "Entra ID" : "Okta"}
+            </button>
+          ))}
+        </div>
+        <SimulationStatus />
+      </EmptyState>
+    </div>
+  );
+}
+
+export function UserList({ params = new URLSearchParams() }: { params?: URLSearchParams }) {
+  const paramText = params.toString();
+  const query = useMemo(() => queryFromParams(new URLSearchParams(paramText)), [paramText]);
+  const key = queryKey(query);
+  const { rows, total, everyone, loading, loadingMore, loadMore } = useUserPages(query);
+  const [sel, setSel] = useState(0);
+  const [text, setText] = useState(query.q);
+  const tableRef = useRef<HTMLTableSectionElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const queryRef = useRef(query);
+  queryRef.current = query;
+  const written = useRef(query.q);
 
   useEffect(() => {
-    void load(1);
-  }, [load]);
+    rememberList(queryRef.current);
+  }, [key]);
 
-  useLiveReload(USER_EVENTS, 300, () => void load(pagesRef.current));
+  // a new query starts at the top
+  useEffect(() => {
+    setSel(0);
+    wrapRef.current?.scrollTo?.({ top: 0 });
+  }, [key]);
 
-  const loadMore = async (all = false) => {
-    setLoadingMore(true);
-    const n = all ? Math.max(1, Math.ceil(total / PAGE)) : pages + 1;
-    setPages(n);
-    await load(n);
-    setLoadingMore(false);
-  };
+  // the search box follows the URL (a shared link, "clear filters"), not our own writes
+  useEffect(() => {
+    if (query.q !== written.current) setText(query.q);
+    written.current = query.q;
+  }, [query.q]);
 
-  const filtered = useMemo(() => (rows ?? []).filter((r) => matches(r, q)), [rows, q]);
-  const visible = filtered.slice(0, shown);
-  const selIndex = Math.min(sel, Math.max(0, visible.length - 1));
+  // typed text reaches the URL (and so the engine) after a pause
+  useEffect(() => {
+    if (text === queryRef.current.q) return;
+    const t = setTimeout(() => {
+      written.current = text;
+      goToUsers({ ...queryRef.current, q: text }, true);
+    }, SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [text]);
+
+  const list = rows ?? [];
+  const selIndex = Math.min(sel, Math.max(0, list.length - 1));
 
   useEffect(() => {
     const el = tableRef.current?.querySelectorAll("tr")[selIndex] as HTMLElement | undefined;
     el?.scrollIntoView?.({ block: "nearest" });
   }, [selIndex]);
 
+  const filtered = isFiltered(query);
+  const more = list.length < total;
+
   const onKey = (e: KeyboardEvent) => {
-    if (visible.length === 0) return;
+    const tag = (e.target as HTMLElement).tagName;
+    if (tag === "SELECT" || tag === "BUTTON" || list.length === 0) return;
     if (e.key === "ArrowDown") {
       e.preventDefault();
-      setSel(Math.min(selIndex + 1, visible.length - 1));
+      if (selIndex >= list.length - 1 && more) void loadMore();
+      setSel(Math.min(selIndex + 1, list.length - 1));
     } else if (e.key === "ArrowUp") {
       e.preventDefault();
       setSel(Math.max(selIndex - 1, 0));
-    } else if (e.key === "Enter") {
+    } else if (e.key === "Enter" && (e.target as HTMLElement).tagName !== "A") {
       e.preventDefault();
-      navigate("users", visible[selIndex].id);
+      navigate("users", list[selIndex].id);
     }
   };
 
+  const onScroll = (e: UIEvent<HTMLDivElement>) => {
+    const el = e.currentTarget;
+    if (more && el.scrollTop + el.clientHeight >= el.scrollHeight - NEAR_BOTTOM_PX) void loadMore();
+  };
+
+  const clearFilters = () => {
+    written.current = "";
+    setText("");
+    goToUsers(withoutFilters(query));
+  };
+
   if (rows === null) return <div className="muted users-loading">loading users…</div>;
+  if (!filtered && total === 0 && list.length === 0) return <NoUsersYet />;
 
-  if (rows.length === 0 && total === 0) {
-    return (
-      <div className="users">
-        <h2>Users</h2>
-        <EmptyState title="No users yet">
-          <p>
-            Users appear here as soon as your IdP provisions them: each one shows how its attributes land on the app's
-            userName, displayName, email and role.
-          </p>
-          <p>
-            Point Entra ID or Okta at the SCIM endpoint on the <a href={href("connect")}>Connect</a> screen and start
-            provisioning — or run a simulated cycle to see it work in seconds:
-          </p>
-          <div className="row users-sim">
-            {(["entra", "okta"] as const).map((scenario) => (
-              <button
-                key={scenario}
-                className={scenario === "entra" ? "primary" : undefined}
-                disabled={sim.busy}
-                onClick={() => void sim.start(scenario)}
-              >
-                Simulate {scenario === "entra" ? "Entra ID" : "Okta"}
-              </button>
-            ))}
-          </div>
-          <SimulationStatus />
-        </EmptyState>
-      </div>
-    );
-  }
-
-  const loaded = rows.length;
   return (
     <div className="users" onKeyDown={onKey}>
       <div className="row users-head">
         <h2>Users</h2>
-        <span className="muted">
-          {total} {total === 1 ? "user" : "users"}
-          {loaded < total ? ` · ${loaded} loaded` : ""}
+        <span className="muted users-count" data-testid="users-count" aria-live="polite">
+          {headline(total, everyone, filtered)}
         </span>
+        {loading ? <span className="muted small">searching…</span> : null}
         <div className="grow" />
         <input
           type="search"
           className="users-search"
-          placeholder="Search user name, name, email, role…"
+          placeholder="Search user name, name, email or id…"
           aria-label="search users"
-          value={q}
-          onChange={(e) => {
-            setQ(e.target.value);
-            setSel(0);
-            setShown(RENDER_STEP);
-          }}
+          data-autofocus
+          value={text}
+          onChange={(e) => setText(e.target.value)}
         />
+        <select aria-label="IdP" value={query.idp} onChange={(e) => goToUsers({ ...query, idp: e.target.value as ListQuery["idp"] })}>
+          {IDP_CHOICES.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        <select aria-label="active" value={query.active} onChange={(e) => goToUsers({ ...query, active: e.target.value as ActiveFilter })}>
+          {ACTIVE_CHOICES.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        {filtered ? (
+          <button className="ghost" onClick={clearFilters}>
+            Clear filters
+          </button>
+        ) : null}
       </div>
       <SimulationStatus />
-      {q && loaded < total ? (
-        <div className="muted users-note">
-          Searching the {loaded} users loaded of {total}.{" "}
-          <button className="small" disabled={loadingMore} onClick={() => void loadMore(true)}>
-            load all to search everyone
-          </button>
-        </div>
-      ) : null}
-      <div className="users-table-wrap card" tabIndex={0} aria-label="users; arrow keys move, Enter opens">
+      <div
+        ref={wrapRef}
+        className={`users-table-wrap card${loading ? " stale" : ""}`}
+        tabIndex={0}
+        aria-label="users; arrow keys move, Enter opens"
+        onScroll={onScroll}
+      >
         <table className="grid users-table">
           <thead>
             <tr>
-              <th>userName</th>
-              <th>display name</th>
+              <SortHeader label="userName" sort="userName" query={query} />
+              <SortHeader label="display name" sort="displayName" query={query} />
               <th>email</th>
+              <th>IdP</th>
               <th>active</th>
               <th>role</th>
               <th>mapping</th>
-              <th>created</th>
-              <th>modified</th>
+              <SortHeader label="created" sort="created" query={query} />
+              <SortHeader label="modified" sort="lastModified" query={query} />
             </tr>
           </thead>
           <tbody ref={tableRef}>
-            {visible.map((r, i) => (
+            {list.map((r, i) => (
               <UserRowView key={r.id} row={r} selected={i === selIndex} onSelect={() => setSel(i)} />
             ))}
           </tbody>
         </table>
-        {filtered.length === 0 ? <div className="empty muted">No loaded user matches “{q}”.</div> : null}
+        {list.length === 0 && !loading ? (
+          <div className="empty users-none" data-testid="users-none">
+            <p>No user matches these filters ({describeFilters(query) || "none"}).</p>
+            <button onClick={clearFilters}>Clear filters</button>
+          </div>
+        ) : null}
       </div>
       <div className="row users-foot">
-        {filtered.length > visible.length ? (
-          <button onClick={() => setShown((s) => s + RENDER_STEP)}>
-            show {Math.min(RENDER_STEP, filtered.length - visible.length)} more of {filtered.length}
-          </button>
-        ) : null}
-        {loaded < total ? (
+        {more ? (
           <>
-            <button disabled={loadingMore} onClick={() => void loadMore(false)}>
-              {loadingMore ? "loading…" : `load next ${Math.min(PAGE, total - loaded)}`}
-            </button>
-            <button className="ghost" disabled={loadingMore} onClick={() => void loadMore(true)}>
-              load all {total}
+            <span className="muted">
+              {count(list.length)} of {count(total)} shown; scrolling loads more
+            </span>
+            <button disabled={loadingMore} onClick={() => void loadMore()}>
+              {loadingMore ? "loading…" : `load next ${count(Math.min(PAGE, total - list.length))}`}
             </button>
           </>
         ) : null}

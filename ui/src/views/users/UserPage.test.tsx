@@ -1,7 +1,7 @@
-//! Tests of the user page: effective role, profile explanation, mapping table, role history and timeline from a mocked ResourceDetail; the 404 state.
+//! Tests of the user page: effective role, profile explanation, mapping table (and its cards where the table would not fit), role history in the shared status words and timeline from a mocked ResourceDetail; the SCIM id marked internal; the 404 state.
 
-import { describe, expect, it, vi, beforeEach } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { describe, expect, it, vi, beforeEach, afterEach } from "vitest";
+import { act, render, screen, within } from "@testing-library/react";
 import type { ExchangeSummary, ResourceDetail } from "../../generated";
 import { ApiError } from "../../platform/http";
 import { mapping, user } from "./fixtures";
@@ -41,6 +41,33 @@ beforeEach(() => {
   getUser.mockReset();
 });
 
+/** Lay the page out `width` px wide, with a mapping table `tableWidth` px wide when shown. */
+function layOut(width: number, tableWidth: number) {
+  const observers: (() => void)[] = [];
+  vi.stubGlobal(
+    "ResizeObserver",
+    class {
+      constructor(cb: () => void) {
+        observers.push(cb);
+      }
+      observe() {}
+      disconnect() {}
+    },
+  );
+  vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockImplementation(function (this: HTMLElement) {
+    return this.classList.contains("mapping-wrap") ? width : 0;
+  });
+  vi.spyOn(HTMLElement.prototype, "offsetWidth", "get").mockImplementation(function (this: HTMLElement) {
+    return this.tagName === "TABLE" ? tableWidth : 0;
+  });
+  return observers;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
 describe("UserPage", () => {
   it("shows the effective role, the profile and the field-by-field mapping", async () => {
     getUser.mockResolvedValue(detail());
@@ -58,6 +85,7 @@ describe("UserPage", () => {
     expect(within(role).getByText("urn:ietf:params:scim:schemas:extension:testmail:2.0:User:employeeType")).toBeTruthy();
     expect(within(role).getByText('"Admin"')).toBeTruthy(); // raw, as JSON
     expect(within(role).getByText("mapped").className).toContain("good");
+    expect(within(role).getByText("mapped").getAttribute("title")).toBe("mapped — Member or Admin arrived and was read");
     expect(within(role).getByText("Admin arrived in employeeType")).toBeTruthy();
     expect(screen.getByText("name.givenName")).toBeTruthy(); // unmapped
 
@@ -67,6 +95,41 @@ describe("UserPage", () => {
     // the timeline highlights the changed role
     const update = page.querySelector('[data-exchange="12"]')!;
     expect(update.querySelector(".change-chip")!.textContent).toBe("role: Member (defaulted) → Admin");
+    // the role history speaks the same words
+    const history = page.querySelector(".role-history")!;
+    expect(within(history as HTMLElement).getByText("defaulted").getAttribute("title")).toBe("defaulted — no role arrived, so Member");
+    // the SCIM id is internal (presentation mode hides it)
+    expect(within(page).getByText("u1").closest(".internal-id")).toBeTruthy();
+  });
+
+  it("shows a card per field where the table is narrower than the mapping needs", async () => {
+    layOut(600, 600);
+    getUser.mockResolvedValue(detail());
+    render(<UserPage id="u1" />);
+    const cards = await screen.findByTestId("mapping-cards");
+    expect(screen.queryByTestId("mapping-table")).toBeNull();
+    const items = within(cards).getAllByRole("listitem");
+    expect(items.map((li) => li.getAttribute("data-field"))).toEqual(["userName", "displayName", "email", "role"]);
+    const role = items[3];
+    expect(within(role).getByRole("heading", { level: 4 }).textContent).toBe("role");
+    expect(within(role).getByText("urn:ietf:params:scim:schemas:extension:testmail:2.0:User:employeeType")).toBeTruthy();
+    expect(within(role).getByText('"Admin"')).toBeTruthy();
+    expect(within(role).getByTitle("final value").textContent).toBe("→ Admin");
+    expect(within(role).getByText("mapped").className).toContain("good");
+    expect(within(role).getByText("Admin arrived in employeeType")).toBeTruthy();
+  });
+
+  it("turns the table into cards when it measures wider than its space, and back when there is room", async () => {
+    const observers = layOut(800, 950);
+    getUser.mockResolvedValue(detail());
+    render(<UserPage id="u1" />);
+    await screen.findByTestId("mapping-cards");
+    // the window grows to hold the table
+    vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockImplementation(function (this: HTMLElement) {
+      return this.classList.contains("mapping-wrap") ? 1000 : 0;
+    });
+    act(() => observers.forEach((cb) => cb()));
+    expect(screen.getByTestId("mapping-table")).toBeTruthy();
   });
 
   it("shows an invalid role as invalid with the role the user gets", async () => {
@@ -84,5 +147,6 @@ describe("UserPage", () => {
     render(<UserPage id="u9" />);
     await screen.findByText("This user no longer exists");
     expect(screen.getByRole("link", { name: /see the traffic/ }).getAttribute("href")).toBe("#/traffic?resource=u9");
+    expect(screen.getByText("(u9)", { exact: false }).className).toBe("internal-id");
   });
 });

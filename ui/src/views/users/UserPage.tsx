@@ -1,54 +1,26 @@
 //! The user page (`#/users/<id>`): one user as the target app receives it — role, the profile
-//! applied and why, the field-by-field mapping, what no field used, the role history, the
-//! timeline of every exchange that touched it (what changed, before → after), and the stored
-//! SCIM resource. A deleted user (404) points at its traffic instead.
+//! applied and why, the field-by-field mapping (MappingView: a table, or cards where a table
+//! would break words), what no field used, the role history, the timeline of every exchange
+//! that touched it (what changed, before → after), and the stored SCIM resource. A deleted
+//! user (404) points at its traffic instead. The SCIM id is `.internal-id` (presentation mode
+//! hides it).
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { FieldResult, MappingResult, ResourceDetail, TimelineEntry } from "../../generated";
 import { api, ApiError } from "../../platform";
 import { useToast } from "../../state/toasts";
 import { href } from "../../state/route";
-import { FieldStatusBadge, RoleBadge, StatusBadge } from "../../components/Badges";
+import { RoleBadge, StatusBadge } from "../../components/Badges";
 import { EmptyState } from "../../components/EmptyState";
 import { Json } from "../../components/Json";
 import { CopyButton } from "../../components/CopyButton";
 import { clock, dateTime, operationLabel } from "../../format";
 import { USER_EVENTS, useLiveReload } from "./live";
 import { ActiveBadge } from "./UserList";
-import { activeOf, fieldOf, rawText } from "./model";
-
-function MappingTable({ mapping }: { mapping: MappingResult }) {
-  return (
-    <table className="grid mapping-table" data-testid="mapping-table">
-      <thead>
-        <tr>
-          <th>target field</th>
-          <th>source path</th>
-          <th>raw value</th>
-          <th>final value</th>
-          <th>status</th>
-          <th>explanation</th>
-        </tr>
-      </thead>
-      <tbody>
-        {mapping.fields.map((f) => (
-          <tr key={f.field} data-field={f.field} className={`status-${f.status}`}>
-            <td>
-              <strong>{f.field}</strong>
-            </td>
-            <td className="mono path">{f.path ?? <span className="muted">nothing arrived</span>}</td>
-            <td className="mono raw">{rawText(f.raw)}</td>
-            <td className="final">{f.value ?? <span className="muted">—</span>}</td>
-            <td>
-              <FieldStatusBadge status={f.status} />
-            </td>
-            <td className="explanation">{f.explanation}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
+import { activeOf, fieldOf } from "./model";
+import { lastListHref } from "./listQuery";
+import { MappingView } from "./MappingView";
+import { StatusWord } from "./StatusWord";
 
 function valueOf(m: MappingResult | null, field: FieldResult["field"]): string {
   const f = fieldOf(m, field);
@@ -146,7 +118,7 @@ export function UserPage({ id }: { id: string }) {
   );
 
   const back = (
-    <a href={href("users")} className="back-link">
+    <a href={lastListHref()} className="back-link">
       ← Users
     </a>
   );
@@ -159,7 +131,8 @@ export function UserPage({ id }: { id: string }) {
           <p>It was deleted (by the IdP, or by a reset), or the id is wrong.</p>
           <p>
             Its captured exchanges stay in the traffic:{" "}
-            <a href={href("traffic", null, { resource: id })}>see the traffic for {id}</a>.
+            <a href={href("traffic", null, { resource: id })}>see the traffic of this user</a>
+            <span className="internal-id"> ({id})</span>.
           </p>
           <p className="muted small">{gone}</p>
         </EmptyState>
@@ -180,15 +153,17 @@ export function UserPage({ id }: { id: string }) {
     <div className="user-page" data-testid="user-page">
       {back}
       <div className="row user-header">
-        <h2>{userName}</h2>
+        <h2 className="user-title">{userName}</h2>
         {displayName && displayName !== userName ? <span className="muted">{displayName}</span> : null}
         <ActiveBadge active={activeOf(r)} />
         <span data-testid="user-role" className="user-role">
           <RoleBadge role={m?.effectiveRole ?? "Member"} status={roleField?.status} />
         </span>
         <div className="grow" />
-        <span className="mono muted small">{id}</span>
-        <CopyButton text={id} label="copy id" />
+        <span className="internal-id row user-id">
+          <span className="mono muted small">{id}</span>
+          <CopyButton text={id} label="copy id" />
+        </span>
         <a href={href("traffic", null, { resource: id })}>all traffic</a>
       </div>
 
@@ -200,9 +175,7 @@ export function UserPage({ id }: { id: string }) {
             {m.profileId !== m.appliedProfileId ? <span className="muted"> (via {m.profileId})</span> : null}:{" "}
             <span>{m.profileExplanation}</span> <a href={href("settings")}>change the profile</a>
           </p>
-          <div className="table-scroll">
-            <MappingTable mapping={m} />
-          </div>
+          <MappingView mapping={m} />
           <h3 className="unmapped-title">Unmapped attributes</h3>
           {m.unmapped.length === 0 ? (
             <p className="muted">Every attribute the IdP sent was used by a field.</p>
@@ -245,9 +218,7 @@ export function UserPage({ id }: { id: string }) {
                     <strong>{h.to}</strong>
                   </td>
                   <td>
-                    <span className={`badge ${h.status === "mapped" ? "good" : h.status === "defaulted" ? "neutral" : h.status === "invalid" ? "bad" : "warn"}`}>
-                      {h.status}
-                    </span>
+                    <StatusWord status={h.status} field="role" />
                   </td>
                   <td className="mono">{h.raw ?? <span className="muted">nothing</span>}</td>
                   <td className="muted" title={h.at}>

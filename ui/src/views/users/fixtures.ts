@@ -1,7 +1,7 @@
 //! Test fixtures for the Users/Roles tests: mapping results and users pages shaped like the
 //! admin API's answers (used by *.test.tsx only).
 
-import type { FieldResult, FieldStatus, MappingResult, ResourcePage, Role } from "../../generated";
+import type { FieldResult, FieldStatus, Idp, MappingResult, ResourcePage, Role } from "../../generated";
 
 export function field(f: FieldResult["field"], value: string | null, status: FieldStatus, raw: unknown = value, path: string | null = f): FieldResult {
   return { field: f, value, path, raw, status, explanation: `${f} is ${status}` };
@@ -36,22 +36,40 @@ export function user(id: string, userName: string, extra: Record<string, unknown
   };
 }
 
-export function page(items: [Record<string, unknown>, MappingResult][]): ResourcePage {
+export function page(items: [Record<string, unknown>, MappingResult][], idps?: Idp[]): ResourcePage {
   return {
     totalResults: items.length,
     startIndex: 1,
     itemsPerPage: items.length,
     resources: items.map(([r]) => r),
     mappings: items.map(([, m]) => m),
+    ...(idps ? { idps } : {}),
   };
+}
+
+/** `n` users `<prefix>0@x.test`… (ids `<prefix>0`…) as one page of `total` matching. */
+export function bulkPage(prefix: string, n: number, total: number, idp: Idp = "entra"): ResourcePage {
+  const items: [Record<string, unknown>, MappingResult][] = Array.from({ length: n }, (_, i) => [
+    user(`${prefix}${i}`, `${prefix}${i}@x.test`),
+    mapping({ userName: `${prefix}${i}@x.test` }),
+  ]);
+  return { ...page(items, items.map(() => idp)), totalResults: total };
+}
+
+/** A count-only answer (`count=0`): just the total. */
+export function totalOnly(total: number): ResourcePage {
+  return { totalResults: total, startIndex: 1, itemsPerPage: 0, resources: [], mappings: [], idps: [] };
 }
 
 /** Four users: an Admin, a defaulted Member, an invalid role, a user without email. */
 export function samplePage(): ResourcePage {
-  return page([
-    [user("u1", "ada@x.test"), mapping({ userName: "ada@x.test", role: "Admin", roleStatus: "mapped" })],
-    [user("u2", "bob@x.test"), mapping({ userName: "bob@x.test" })],
-    [user("u3", "cy@x.test", { active: false }), mapping({ userName: "cy@x.test", roleStatus: "invalid", roleRaw: "Superuser" })],
-    [user("u4", "di@x.test"), mapping({ userName: "di@x.test", role: "Member", roleStatus: "mapped", email: null })],
-  ]);
+  return page(
+    [
+      [user("u1", "ada@x.test"), mapping({ userName: "ada@x.test", role: "Admin", roleStatus: "mapped" })],
+      [user("u2", "bob@x.test"), mapping({ userName: "bob@x.test" })],
+      [user("u3", "cy@x.test", { active: false }), mapping({ userName: "cy@x.test", roleStatus: "invalid", roleRaw: "Superuser" })],
+      [user("u4", "di@x.test"), mapping({ userName: "di@x.test", role: "Member", roleStatus: "mapped", email: null })],
+    ],
+    ["entra", "okta", "okta", "other"],
+  );
 }

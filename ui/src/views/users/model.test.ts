@@ -1,7 +1,7 @@
-//! Tests of the Users/Roles pure helpers: rows from a users page, mapping summary, search, and the role/status filter behind Roles' drill-down.
+//! Tests of the Users/Roles pure helpers: rows from a users page (with the IdP that created each), the mapping summary in the shared status words, and the role/status filter behind Roles' drill-down.
 
 import { describe, expect, it } from "vitest";
-import { filterRows, mappingSummary, matches, rowsOf, toRow } from "./model";
+import { filterRows, mappingSummary, rowsOf, toRow } from "./model";
 import { mapping, samplePage, user } from "./fixtures";
 
 describe("rowsOf / toRow", () => {
@@ -12,6 +12,7 @@ describe("rowsOf / toRow", () => {
     expect(rows[2]).toMatchObject({ role: "Member", roleStatus: "invalid", active: false });
     expect(rows[3].email).toBeNull();
     expect(rows[0].created).toBe("2026-01-02T10:00:00Z");
+    expect(rows.map((r) => r.idp)).toEqual(["entra", "okta", "okta", "other"]);
   });
 
   it("falls back to the stored userName without a mapping and reads string active", () => {
@@ -19,6 +20,7 @@ describe("rowsOf / toRow", () => {
     expect(r.userName).toBe("raw-name");
     expect(r.active).toBe(false);
     expect(r.mapping).toBeNull();
+    expect(r.idp).toBeNull();
   });
 });
 
@@ -44,23 +46,15 @@ describe("filterRows (the Roles drill-down)", () => {
 describe("mappingSummary", () => {
   it("says all mapped, noting a defaulted role", () => {
     expect(mappingSummary(mapping({ userName: "a", role: "Admin", roleStatus: "mapped" }))).toEqual({ text: "all mapped", tone: "good" });
-    expect(mappingSummary(mapping({ userName: "a" }))).toMatchObject({ text: "all mapped", title: "no role was sent: Member by default" });
+    expect(mappingSummary(mapping({ userName: "a" }))).toMatchObject({ text: "all mapped", title: "role: defaulted — no role arrived, so Member" });
   });
   it("counts problems, invalid first and bad", () => {
     const m = mapping({ userName: "a", roleStatus: "invalid", roleRaw: "x", email: null });
     expect(mappingSummary(m)).toMatchObject({ text: "1 invalid · 1 missing", tone: "bad" });
-    expect(mappingSummary(m).title).toBe("email: email is missing\nrole: role is invalid");
+    expect(mappingSummary(m).title).toBe(
+      "email: missing — nothing usable arrived, so the field stays empty (email is missing)\n" +
+        "role: invalid — a value that is not exactly Member or Admin arrived, so Member (role is invalid)",
+    );
     expect(mappingSummary(mapping({ userName: "a", email: null })).tone).toBe("warn");
-  });
-});
-
-describe("matches", () => {
-  const rows = rowsOf(samplePage());
-  it("searches user name, email, role and status case-insensitively", () => {
-    expect(rows.filter((r) => matches(r, "ADA")).map((r) => r.id)).toEqual(["u1"]);
-    expect(rows.filter((r) => matches(r, "admin")).map((r) => r.id)).toEqual(["u1"]);
-    expect(rows.filter((r) => matches(r, "invalid")).map((r) => r.id)).toEqual(["u3"]);
-    expect(rows.filter((r) => matches(r, "inactive")).map((r) => r.id)).toEqual(["u3"]);
-    expect(rows.filter((r) => matches(r, "  ")).length).toBe(4);
   });
 });

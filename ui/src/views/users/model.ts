@@ -1,9 +1,13 @@
 //! Pure helpers behind the Users and Roles screens: one row per stored user out of a
-//! `ResourcePage` (values from the mapping result, as the target app receives them), the
-//! mapping-status summary, the client-side search, and the role/status filter Roles uses for
-//! "the users behind a number". No React here so every rule is unit-tested.
+//! `ResourcePage` (values from the mapping result, as the target app receives them, and the
+//! IdP that created it), the mapping-status summary in the shared status words, and the
+//! role/status filter Roles uses for "the users behind a number". Searching, filtering by IdP
+//! or active, and sorting are the engine's (listQuery.ts). No React here so every rule is
+//! unit-tested.
 
-import type { FieldResult, FieldStatus, MappingResult, ResourcePage, Role, TargetField } from "../../generated";
+import type { FieldResult, FieldStatus, Idp, MappingResult, ResourcePage, Role, TargetField } from "../../generated";
+import { count } from "../../format";
+import { PROBLEMS, statusSentence } from "./statusWords";
 
 /** One user as the list shows it. */
 export interface UserRow {
@@ -16,6 +20,8 @@ export interface UserRow {
   role: Role;
   roleStatus: FieldStatus | null;
   mapping: MappingResult | null;
+  /** The IdP that created the user (`null` when the page did not say). */
+  idp: Idp | null;
   created: string | null;
   modified: string | null;
 }
@@ -41,7 +47,7 @@ export function activeOf(resource: Record<string, unknown>): boolean | null {
 }
 
 /** A row out of a stored resource and its mapping result. */
-export function toRow(resource: Record<string, unknown>, mapping: MappingResult | null | undefined): UserRow {
+export function toRow(resource: Record<string, unknown>, mapping: MappingResult | null | undefined, idp: Idp | null = null): UserRow {
   const meta = (resource.meta ?? {}) as Record<string, unknown>;
   const m = mapping ?? null;
   const role = fieldOf(m, "role");
@@ -54,43 +60,35 @@ export function toRow(resource: Record<string, unknown>, mapping: MappingResult 
     role: m?.effectiveRole ?? "Member",
     roleStatus: role?.status ?? null,
     mapping: m,
+    idp,
     created: str(meta.created),
     modified: str(meta.lastModified),
   };
 }
 
-/** Rows of a users page (`mappings` in the same order as `resources`). */
+/** Rows of a users page (`mappings` and `idps` in the same order as `resources`). */
 export function rowsOf(page: ResourcePage): UserRow[] {
-  return page.resources.map((r, i) => toRow(r, page.mappings?.[i]));
+  return page.resources.map((r, i) => toRow(r, page.mappings?.[i], page.idps?.[i] ?? null));
 }
 
-/** The problem statuses, in the order they are mentioned. */
-const PROBLEMS: FieldStatus[] = ["invalid", "misnamed", "ambiguous", "missing"];
-
-/** How the mapping went for one user: `all mapped`, or counts of fields with problems. */
+/** How the mapping went for one user: `all mapped`, or counts of fields with problems, in the
+ *  status words; the title says what each problem means and what the IdP's explanation is. */
 export function mappingSummary(mapping: MappingResult | null): { text: string; tone: "good" | "warn" | "bad" | "neutral"; title?: string } {
   if (!mapping) return { text: "not evaluated", tone: "neutral" };
   const counts = new Map<FieldStatus, number>();
   for (const f of mapping.fields) counts.set(f.status, (counts.get(f.status) ?? 0) + 1);
-  const parts = PROBLEMS.filter((s) => counts.get(s)).map((s) => `${counts.get(s)} ${s}`);
+  const parts = PROBLEMS.filter((s) => counts.get(s)).map((s) => `${count(counts.get(s) ?? 0)} ${s}`);
   if (parts.length === 0) {
-    return counts.get("defaulted")
-      ? { text: "all mapped", tone: "good", title: "no role was sent: Member by default" }
+    const defaulted = mapping.fields.filter((f) => f.status === "defaulted");
+    return defaulted.length
+      ? { text: "all mapped", tone: "good", title: defaulted.map((f) => `${f.field}: ${statusSentence("defaulted", f.field)}`).join("\n") }
       : { text: "all mapped", tone: "good" };
   }
   const title = mapping.fields
     .filter((f) => PROBLEMS.includes(f.status))
-    .map((f) => `${f.field}: ${f.explanation}`)
+    .map((f) => `${f.field}: ${statusSentence(f.status, f.field)} (${f.explanation})`)
     .join("\n");
   return { text: parts.join(" · "), tone: counts.get("invalid") ? "bad" : "warn", title };
-}
-
-/** Whether a row matches the search text (any of its shown values, case-insensitive). */
-export function matches(row: UserRow, q: string): boolean {
-  const needle = q.trim().toLowerCase();
-  if (!needle) return true;
-  const hay = [row.userName, row.displayName, row.email, row.id, row.role, row.roleStatus, row.active === false ? "inactive" : row.active ? "active" : null];
-  return hay.some((v) => v !== null && v !== undefined && v.toLowerCase().includes(needle));
 }
 
 /** The users behind a number on the Roles screen. */
