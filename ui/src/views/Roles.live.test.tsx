@@ -13,6 +13,7 @@ vi.mock("../platform", async () => {
 });
 
 const roles = (api as unknown as { roles: ReturnType<typeof vi.fn> }).roles;
+const users = (api as unknown as { users: ReturnType<typeof vi.fn> }).users;
 const zero = { mapped: 0, defaulted: 0, missing: 0, invalid: 0, ambiguous: 0, misnamed: 0 };
 const summary = (total: number): RoleSummary => ({
   total,
@@ -21,7 +22,11 @@ const summary = (total: number): RoleSummary => ({
   byField: [],
 });
 
-beforeEach(() => roles.mockReset());
+beforeEach(() => {
+  roles.mockReset();
+  users.mockReset();
+  users.mockResolvedValue({ totalResults: 0, startIndex: 1, itemsPerPage: 0, resources: [] });
+});
 
 describe("RolesView live reload", () => {
   it("shows the newest counts when an older load finishes last", async () => {

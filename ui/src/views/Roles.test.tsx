@@ -1,10 +1,11 @@
-//! Tests of the Roles screen: counts as drill-down links, the users behind an invalid-role or Admin count.
+//! Tests of the Roles screen: bars per role and status in the shared status words, counts as drill-down links, IdP/active counts as Users-list links, the users behind an invalid-role or Admin count.
 
 import { describe, expect, it, vi, beforeEach } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import type { RoleSummary } from "../generated";
-import { samplePage } from "./users/fixtures";
-import { filterFromParams, RolesView } from "./Roles";
+import type { UserQuery } from "../platform/api";
+import { samplePage, totalOnly } from "./users/fixtures";
+import { barPercent, filterFromParams, RolesView } from "./Roles";
 
 const roles = vi.fn();
 const users = vi.fn();
@@ -26,9 +27,17 @@ const summary: RoleSummary = {
   ],
 };
 
+/** The engine's counts: 1 by Entra ID, 2 by Okta, 1 other; 3 active, 1 inactive. */
+function engineUsers(_start: number, count: number, q: UserQuery = {}) {
+  if (count > 0) return Promise.resolve(samplePage());
+  const n = q.idp === "entra" ? 1 : q.idp === "okta" ? 2 : q.idp === "other" ? 1 : q.active === true ? 3 : q.active === false ? 1 : 4;
+  return Promise.resolve(totalOnly(n));
+}
+
 beforeEach(() => {
   roles.mockReset();
   users.mockReset();
+  users.mockImplementation(engineUsers);
 });
 
 describe("filterFromParams", () => {
@@ -51,12 +60,49 @@ describe("RolesView", () => {
     expect(screen.getByTestId("count-role-Member").textContent).toBe("3");
     expect(screen.getAllByTestId("count-role-invalid")[0].getAttribute("href")).toBe("#/roles?field=role&status=invalid");
     expect(screen.getByTestId("count-email-missing").textContent).toBe("1");
-    expect(users).not.toHaveBeenCalled();
+    // only counts (count=0) are asked of the engine: no user is loaded
+    await screen.findByTestId("count-idp-okta");
+    expect(users.mock.calls.every((c) => c[1] === 0)).toBe(true);
+  });
+
+  it("draws a bar per role and per status, sized by its share, in the shared status words", async () => {
+    roles.mockResolvedValue(summary);
+    render(<RolesView param={null} params={new URLSearchParams()} />);
+    const member = await screen.findByTestId("bar-role-Member");
+    expect((member.querySelector(".bar-fill") as HTMLElement).style.width).toBe("75%");
+    const defaulted = screen.getByTestId("bar-status-defaulted");
+    expect((defaulted.querySelector(".bar-fill") as HTMLElement).style.width).toBe("25%");
+    expect(defaulted.textContent).toContain("no role arrived, so Member");
+    expect(within(defaulted).getByText("defaulted").getAttribute("title")).toBe("defaulted — no role arrived, so Member");
+    expect((screen.getByTestId("bar-status-ambiguous").querySelector(".bar-fill") as HTMLElement).style.width).toBe("0%");
+    expect(screen.getByTestId("bar-status-invalid").querySelector(".bar-fill")!.className).toContain("tone-bad");
+  });
+
+  it("links the IdP and active counts to the Users list with the same filter", async () => {
+    roles.mockResolvedValue(summary);
+    render(<RolesView param={null} params={new URLSearchParams()} />);
+    const okta = await screen.findByTestId("count-idp-okta");
+    expect(okta.textContent).toBe("2");
+    expect(okta.getAttribute("href")).toBe("#/users?idp=okta");
+    expect(screen.getByTestId("count-idp-entra").getAttribute("href")).toBe("#/users?idp=entra");
+    expect(screen.getByTestId("count-inactive").getAttribute("href")).toBe("#/users?active=inactive");
+    expect(screen.getByTestId("count-active").textContent).toBe("3");
+    expect(users).toHaveBeenCalledWith(1, 0, { idp: "okta" });
+    expect(users).toHaveBeenCalledWith(1, 0, { active: false });
+    expect(screen.getByTestId("roles-total").getAttribute("href")).toBe("#/users");
+  });
+
+  it("writes large counts the one way numbers are written", async () => {
+    roles.mockResolvedValue({ ...summary, total: 5450, byRole: { member: 5000, admin: 450 } });
+    render(<RolesView param={null} params={new URLSearchParams()} />);
+    expect((await screen.findByTestId("count-role-Member")).textContent).toBe("5,000");
+    expect(screen.getByTestId("roles-total").textContent).toBe("5,450 users");
+    expect(barPercent(0, 10)).toBe(0);
+    expect(barPercent(1, 100000)).toBe(1);
   });
 
   it("lists the users behind an invalid-role count", async () => {
     roles.mockResolvedValue(summary);
-    users.mockResolvedValue(samplePage());
     render(<RolesView param={null} params={new URLSearchParams("field=role&status=invalid")} />);
     const behind = await screen.findByTestId("roles-behind");
     await waitFor(() => expect(within(behind).getAllByTestId("roles-user")).toHaveLength(1));
@@ -68,7 +114,6 @@ describe("RolesView", () => {
 
   it("lists the Admins", async () => {
     roles.mockResolvedValue(summary);
-    users.mockResolvedValue(samplePage());
     render(<RolesView param={null} params={new URLSearchParams("role=Admin")} />);
     const behind = await screen.findByTestId("roles-behind");
     await waitFor(() => expect(within(behind).getAllByTestId("roles-user").map((li) => li.querySelector("a")!.textContent)).toEqual(["ada@x.test"]));
