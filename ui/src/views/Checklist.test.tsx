@@ -4,6 +4,7 @@ import { describe, expect, it, vi, beforeEach } from "vitest";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { Checklist } from "../generated";
 import { ChecklistView, idpOf } from "./Checklist";
+import { focusTarget } from "../App";
 
 const checklist = vi.fn();
 const report = vi.fn();
@@ -100,6 +101,30 @@ describe("ChecklistView", () => {
     fireEvent.click(menu);
     expect(within(head).getAllByRole("menuitem")).toHaveLength(4);
     expect(within(item).getByText("roles.valid").classList.contains("internal-id")).toBe(true);
+  });
+
+  it("switched to, it takes the focus on its heading (the app frame's focus target), or on a [data-autofocus] element", async () => {
+    checklist.mockResolvedValue(list);
+    const { container } = render(
+      <div className="screen" tabIndex={-1}>
+        <ChecklistView param="okta" params={new URLSearchParams()} />
+      </div>,
+    );
+    await screen.findByTestId("check-roles.valid");
+    const root = container.firstElementChild as HTMLElement;
+    const heading = focusTarget(root);
+    expect(heading.el.textContent).toBe("Setup checklist");
+    heading.el.focus();
+    expect(document.activeElement).toBe(heading.el);
+    expect(heading.el.tabIndex).toBe(-1);
+    const items = root.querySelector(".check-list") as HTMLElement;
+    items.setAttribute("data-autofocus", "");
+    items.tabIndex = -1;
+    const picked = focusTarget(root);
+    expect(picked.el).toBe(items);
+    expect(picked.rank).toBeLessThan(heading.rank);
+    // a screen with nothing to pick: the screen itself
+    expect(focusTarget(document.createElement("div")).rank).toBe(4);
   });
 
   it("explains what fills the items when nothing was seen", async () => {
