@@ -8,9 +8,13 @@ export function IdpBadge({ idp }: { idp: Idp }) {
   return <span className={`badge idp-${idp}`}>{IDP_LABEL[idp]}</span>;
 }
 
+/** An HTTP status pill. Its class says the status class (`s2xx` … `s5xx`): 4xx red-orange, 5xx
+ *  deep red, apart from the amber of warnings and quirks (colours in views/traffic.css, light
+ *  and dark); `good` / `bad` / `neutral` remain for the shared badge styles. */
 export function StatusBadge({ status }: { status: number }) {
-  const cls = status >= 500 ? "bad" : status >= 400 ? "warn" : status >= 300 ? "neutral" : "good";
-  return <span className={`badge status ${cls}`}>{status}</span>;
+  const cls = status >= 400 ? "bad" : status >= 300 ? "neutral" : "good";
+  const c = Math.floor(status / 100);
+  return <span className={`badge status ${cls} s${c >= 1 && c <= 5 ? c : 5}xx`}>{status}</span>;
 }
 
 /** Role as the target app sees it; `invalid` when the field status says so. */

@@ -1,11 +1,16 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { api, host } from "../platform";
+import type { Cycle, ExchangeDetail, Timeline } from "../generated";
 import { emit, renderWithEngine, summary } from "./testHarness";
 import { TrafficView } from "./Traffic";
 import { setRun } from "../state/simulation";
 
-vi.mock("../platform", async () => (await import("./testPlatform")).platformMock());
+vi.mock("../platform", async () => {
+  const mock = (await import("./testPlatform")).platformMock();
+  // the timeline strip's route (not in the shared fake platform)
+  return { ...mock, api: { ...mock.api, timeline: vi.fn() } };
+});
 
 const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
 
@@ -15,12 +20,16 @@ function page(ids: number[], nextBefore: number | null = null) {
   return { items: ids.map((id) => summary({ id, path: `/scim/v2/Users/u${id}`, resourceName: `user${id}@example.com` })), nextBefore };
 }
 
+const EMPTY_TIMELINE: Timeline = { bucketMinutes: 1, buckets: [], cycles: [], exchanges: 0 };
+
 beforeEach(() => {
   vi.clearAllMocks();
   setRun(null);
   window.location.hash = "";
+  localStorage.clear();
   m.endpoint.mockResolvedValue({ tenantUrl: "http://127.0.0.1:8787/scim/v2", keyMasked: "…abcd", strict: false });
   m.exchanges.mockResolvedValue(page([3, 2, 1]));
+  m.timeline.mockResolvedValue(EMPTY_TIMELINE);
 });
 
 const view = (query = "", param: string | null = null) =>
@@ -184,7 +193,8 @@ describe("TrafficView", () => {
     m.exchanges.mockResolvedValue({ items: [], nextBefore: null });
     m.startSimulation.mockResolvedValue({ id: "r9" });
     view();
-    fireEvent.click(await screen.findByText("Simulate an Okta cycle"));
+    fireEvent.click(await screen.findByRole("button", { name: "Simulate ▾" }));
+    fireEvent.click(screen.getByRole("menuitem", { name: /^Okta — guide setup/ }));
     await waitFor(() => expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("running"));
     emit({ type: "simulation.failed", id: "r9", error: "cannot reach the SCIM listener" });
     expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("failed");
@@ -196,7 +206,8 @@ describe("TrafficView", () => {
     m.startSimulation.mockResolvedValue({ id: "r10" });
     m.simulation.mockRejectedValue(Object.assign(new Error("no simulation 'r10'"), { status: 404 }));
     view();
-    fireEvent.click(await screen.findByText("Simulate an Entra ID cycle"));
+    fireEvent.click(await screen.findByRole("button", { name: "Simulate ▾" }));
+    fireEvent.click(screen.getByRole("menuitem", { name: /^Entra ID — guide setup/ }));
     await waitFor(() => expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("running"));
     emit({ type: "resync", missed: 3 });
     await waitFor(() => expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("failed"));

@@ -1,12 +1,16 @@
 //! The Traffic screen: every exchange the SCIM listener captured, live, in a hand-virtualised
 //! table (100 000 rows scroll smoothly), with filters that live in the URL (shareable links),
-//! pause/resume, keyboard navigation, HAR export and a detail pane (traffic/Detail.tsx). Rows are
-//! kept newest first; live rows never move what the user is looking at when scrolled down.
+//! pause/resume, keyboard navigation, HAR export and a detail pane (traffic/Detail.tsx) that
+//! opens a failure on why it failed. Rows are kept newest first; live rows never move what the
+//! user is looking at when scrolled down. Above the table, a timeline of outcomes and detected
+//! cycles: clicking a cycle scrolls the table to it and marks its rows.
 //! The parts live in `views/traffic/` (rows and loading in useTrafficFeed, the toolbar, the
-//! grid, the detail pane); this file wires the route, selection and keyboard to them.
+//! timeline, the grid, the detail pane); this file wires the route, selection and keyboard to them.
 
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import type { Cycle } from "../generated";
 import { api } from "../platform";
+import { useToast } from "../state/toasts";
 import { SimulationStatus, useSimulation } from "../components/SimulationStatus";
 import { originOf } from "../curl";
 import { ROW_HEIGHT } from "./traffic/ExchangeRow";
@@ -17,6 +21,7 @@ import { TrafficToolbar } from "./traffic/TrafficToolbar";
 import { ExchangeGrid } from "./traffic/ExchangeGrid";
 import { EmptyTraffic } from "./traffic/EmptyTraffic";
 import { DetailPane, useDetailWidth } from "./traffic/DetailPane";
+import { TimelineStrip } from "./traffic/TimelineStrip";
 import type { ViewProps } from "./props";
 import "./traffic.css";
 
@@ -36,7 +41,8 @@ export function TrafficView({ param, params }: ViewProps) {
   const gridRef = useRef<HTMLDivElement>(null);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
-  const { feed, virt, scrollRef, togglePause, showNewest } = useTrafficFeed(filtersRef, key);
+  const { feed, all, virt, scrollRef, togglePause, showNewest, reveal } = useTrafficFeed(filtersRef, key);
+  const toast = useToast();
 
   // keep the row the user picked when the route selects one
   useEffect(() => {
@@ -139,6 +145,43 @@ export function TrafficView({ param, params }: ViewProps) {
     return () => window.removeEventListener("keydown", onDocKey);
   }, [openId, close]);
 
+  // a cycle picked on the timeline: its rows are marked and the table lands on its newest one
+  const [cycle, setCycle] = useState<Cycle | null>(null);
+  const [landOn, setLandOn] = useState<number | null>(null);
+  const pickSeq = useRef(0);
+  useEffect(() => setCycle(null), [key]);
+
+  const showCycle = async (c: Cycle) => {
+    const my = ++pickSeq.current;
+    if (cycle && cycle.firstId === c.firstId && cycle.idp === c.idp) {
+      setCycle(null);
+      return;
+    }
+    setCycle(c);
+    const id = await reveal(c.lastId);
+    if (my !== pickSeq.current) return;
+    if (id === null || id < c.firstId) {
+      toast.info("none of this cycle's exchanges is in the table: clear the filters to see them");
+      return;
+    }
+    setActiveId(id);
+    setLandOn(id);
+  };
+
+  // scroll once the row is rendered in the rows (an older page may just have been added)
+  useLayoutEffect(() => {
+    if (landOn === null) return;
+    const i = feed.rows.findIndex((r) => r.id === landOn);
+    if (i < 0) return;
+    const el = scrollRef.current;
+    if (el) {
+      el.scrollTop = i * ROW_HEIGHT;
+      virt.sync();
+    }
+    setLandOn(null);
+    gridRef.current?.focus({ preventScroll: true });
+  }, [landOn, feed.rows, scrollRef, virt]);
+
   const unfiltered = isUnfiltered(filters);
   const activeRowId = activeIndex >= 0 ? `tx-row-${feed.rows[activeIndex].id}` : undefined;
 
@@ -152,9 +195,11 @@ export function TrafficView({ param, params }: ViewProps) {
         text={text}
         onText={setText}
         feed={feed}
+        all={all}
         onTogglePause={togglePause}
       />
       <SimulationStatus />
+      <TimelineStrip picked={cycle} onCycle={(c) => void showCycle(c)} />
 
       <div className="tx-main">
         <ExchangeGrid
@@ -169,6 +214,7 @@ export function TrafficView({ param, params }: ViewProps) {
           onKeyDown={onKey}
           onPick={open}
           onNewPill={showNewest}
+          cycle={cycle}
         />
         {openId !== null ? (
           <DetailPane

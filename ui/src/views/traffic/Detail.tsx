@@ -1,10 +1,12 @@
-//! The Traffic detail pane: one exchange, whole — what it was and why ScimLab thinks the IdP
-//! sent it, whether the key matched, the quirks it relied on in plain words, request and
-//! response (headers and pretty bodies), what it did to the stored resource (a diff), and
-//! "copy as curl" to replay it.
+//! The Traffic detail pane: one exchange, whole — a failure opens on why it failed (the red
+//! banner of WhyItFailed.tsx, before anything else), then what it was and why ScimLab thinks the
+//! IdP sent it, how the key figured in the answer, the query decoded, the quirks it relied on in
+//! plain words, request and response (headers and pretty bodies), what it did to the stored
+//! resource (a diff), and "copy as curl" to replay it. Internal ids are cut in the middle and
+//! marked `internal-id` (presentation mode hides them).
 
-import { useEffect, useMemo, useState, type ReactNode } from "react";
-import type { Exchange } from "../../generated";
+import { useEffect, useMemo, useState } from "react";
+import type { ExchangeDetail as ExchangeData } from "../../generated";
 import { api } from "../../platform";
 import { href } from "../../state/route";
 import { useToast } from "../../state/toasts";
@@ -15,6 +17,11 @@ import { dateTime, latency, operationLabel } from "../../format";
 import { buildCurl } from "../../curl";
 import { useQuirks, type QuirkInfo } from "../../quirks";
 import { brief, diffJson } from "./jsonDiff";
+import { queryParams, shortId } from "./display";
+import { PathText, withCode } from "./text";
+import { AuthLine, WhyItFailed } from "./WhyItFailed";
+
+export { withCode };
 
 function Headers({ headers, testId }: { headers: Array<[string, string]>; testId: string }) {
   if (headers.length === 0) return <p className="muted tx-none">no headers</p>;
@@ -80,9 +87,21 @@ function Diff({ before, after }: { before: unknown; after: unknown }) {
   );
 }
 
-/** A quirk summary with its `backticked` parts as code (plain text, never HTML). */
-export function withCode(text: string): ReactNode[] {
-  return text.split("`").map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
+/** The query string decoded, one parameter a line (the raw one in the title). */
+function Query({ query }: { query: string }) {
+  const params = queryParams(query);
+  return (
+    <table className="tx-query" title={`?${query}`} data-testid="query-params">
+      <tbody>
+        {params.map((p, i) => (
+          <tr key={i}>
+            <th>{p.name}</th>
+            <td className="mono">{p.value ?? ""}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 function Quirk({ label, info }: { label: string; info: QuirkInfo | undefined }) {
@@ -113,7 +132,7 @@ export function ExchangeDetail({
 }) {
   const toast = useToast();
   const quirks = useQuirks();
-  const [ex, setEx] = useState<Exchange | null>(null);
+  const [ex, setEx] = useState<ExchangeData | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
 
   useEffect(() => {
@@ -142,7 +161,10 @@ export function ExchangeDetail({
         <span className="tx-detail-title" title={current ? `${current.method} ${current.path}` : undefined}>
           {current ? (
             <>
-              <b>{current.method}</b> <span className="mono">{current.path}</span>
+              <b>{current.method}</b>{" "}
+              <span className="mono">
+                <PathText path={current.path} />
+              </span>
             </>
           ) : (
             `exchange #${id}`
@@ -158,13 +180,16 @@ export function ExchangeDetail({
       ) : !current ? (
         <p className="muted tx-none">loading…</p>
       ) : (
-        <div className="tx-detail-body">
+        <div className="tx-detail-body" key={current.id}>
+          {current.status >= 400 ? <WhyItFailed status={current.status} diagnosis={current.diagnosis ?? null} quirks={quirks} /> : null}
           <div className="row tx-summary">
             <StatusBadge status={current.status} />
             <b>{operationLabel(current.operation)}</b>
             <span className="muted">{dateTime(current.at)}</span>
             <span className="muted">{latency(current.latencyMs)}</span>
-            <span className="muted">#{current.id}</span>
+            <span className="muted internal-id" title="exchange id">
+              #{current.id}
+            </span>
             {current.foldCount !== undefined ? (
               <span className="muted" data-testid="fold-summary" title="requests without a valid key are folded by client, user-agent and reason; the first is the one shown">
                 ×{current.foldCount} refused alike, last {current.lastAt ? dateTime(current.lastAt) : "?"}
@@ -172,11 +197,7 @@ export function ExchangeDetail({
             ) : null}
             {current.clientAddr ? <span className="muted" title="client address (behind a tunnel: the client it names, via the tunnel's address)">from {current.clientAddr}</span> : null}
           </div>
-          {current.query ? (
-            <div className="tx-query mono" title="query string">
-              ?{current.query}
-            </div>
-          ) : null}
+          {current.query ? <Query query={current.query} /> : null}
 
           <dl className="tx-facts">
             <dt>IdP</dt>
@@ -185,24 +206,16 @@ export function ExchangeDetail({
             </dd>
             <dt>Auth</dt>
             <dd>
-              {current.auth.scheme === null ? (
-                <span className="badge bad">no Authorization header</span>
-              ) : (
-                <>
-                  <span className="mono">
-                    {current.auth.scheme}
-                    {current.auth.last4 ? ` …${current.auth.last4}` : ""}
-                  </span>{" "}
-                  <span className={`badge ${current.auth.matched ? "good" : "bad"}`}>{current.auth.matched ? "key matched" : "key refused"}</span>
-                </>
-              )}
+              <AuthLine auth={current.auth} />
             </dd>
             {current.resourceId ? (
               <>
                 <dt>Resource</dt>
                 <dd>
                   {current.resourceType ?? "resource"} <b>{current.resourceName ?? ""}</b>{" "}
-                  <span className="mono muted">{current.resourceId}</span>
+                  <span className="mono muted internal-id" title={current.resourceId}>
+                    {shortId(current.resourceId)}
+                  </span>
                   <span className="tx-links">
                     {current.resourceType === "User" ? <a href={href("users", current.resourceId)}>open user</a> : null}
                     <button type="button" className="link-button" onClick={() => onOnlyResource(current.resourceId!)}>

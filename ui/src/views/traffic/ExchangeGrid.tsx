@@ -1,8 +1,11 @@
 //! The Traffic table as an ARIA grid: the column headers, the scroll area holding only the
 //! visible window of rows (see virtual.ts) or the empty state, "loading older exchanges…", and
 //! the "n new ↑" pill. Keyboard handling, selection and scrolling state belong to the owner.
+//! With the detail pane open the table is `compact` (see ExchangeRow); rows of the cycle picked
+//! on the timeline are marked.
 
 import type { KeyboardEvent, ReactNode, RefObject } from "react";
+import type { Cycle } from "../../generated";
 import type { FeedState } from "./feed";
 import type { VirtualRows } from "./virtual";
 import { ExchangeRow } from "./ExchangeRow";
@@ -19,6 +22,7 @@ export function ExchangeGrid({
   onKeyDown,
   onPick,
   onNewPill,
+  cycle,
 }: {
   feed: FeedState;
   virt: VirtualRows;
@@ -32,8 +36,12 @@ export function ExchangeGrid({
   onKeyDown: (e: KeyboardEvent<HTMLDivElement>) => void;
   onPick: (id: number) => void;
   onNewPill: () => void;
+  /** The cycle picked on the timeline (its rows are marked), or null. */
+  cycle: Cycle | null;
 }) {
   const visible = feed.rows.slice(virt.start, virt.end);
+  const compact = openId !== null;
+  const inCycle = (r: { id: number; idp: string }) => cycle !== null && r.id >= cycle.firstId && r.id <= cycle.lastId && r.idp === cycle.idp;
   return (
     <div
       className={`tx-grid${openId !== null ? " narrow" : ""}`}
@@ -49,11 +57,15 @@ export function ExchangeGrid({
         <span role="columnheader" className="tx-c-time">time</span>
         <span role="columnheader" className="tx-c-idp">IdP</span>
         <span role="columnheader" className="tx-c-op">operation</span>
-        <span role="columnheader" className="tx-c-method">method</span>
-        <span role="columnheader" className="tx-c-path">path</span>
+        {compact ? null : <span role="columnheader" className="tx-c-method">method</span>}
+        <span role="columnheader" className="tx-c-path">{compact ? "request" : "path"}</span>
         <span role="columnheader" className="tx-c-status">status</span>
-        <span role="columnheader" className="tx-c-latency">latency</span>
-        <span role="columnheader" className="tx-c-resource">resource</span>
+        {compact ? null : (
+          <>
+            <span role="columnheader" className="tx-c-latency">latency</span>
+            <span role="columnheader" className="tx-c-resource">resource</span>
+          </>
+        )}
         <span role="columnheader" className="tx-c-quirks">quirks</span>
       </div>
       <div className="tx-scroll" ref={scrollRef} role="rowgroup">
@@ -61,7 +73,15 @@ export function ExchangeGrid({
           <div className="tx-sizer" style={{ height: virt.total }}>
             <div className="tx-window" style={{ transform: `translateY(${virt.offset}px)` }}>
               {visible.map((r) => (
-                <ExchangeRow key={r.id} row={r} active={r.id === activeId} open={r.id === openId} onPick={onPick} />
+                <ExchangeRow
+                  key={r.id}
+                  row={r}
+                  active={r.id === activeId}
+                  open={r.id === openId}
+                  compact={compact}
+                  inCycle={inCycle(r)}
+                  onPick={onPick}
+                />
               ))}
             </div>
           </div>

@@ -1,52 +1,96 @@
-//! One row of the Traffic table: time, IdP, operation, method, path, status (and ×n for a fold
-//! of rejected requests), latency, resource and the first two quirks (+n more). Memoised: with
-//! 100 000 rows only changed rows re-render.
+//! One row of the Traffic table: time, IdP, operation, method, path (ids cut in the middle, the
+//! SCIM filter decoded), status (and ×n for a fold of rejected requests), latency, resource and
+//! the quirks as one count badge ("2 quirks", the labels in its title: never a chip cut short).
+//! The row is coloured by its status class (s2xx / s4xx / s5xx) and marked `quirky` when it
+//! relied on a quirk. `compact` (the detail pane is open) merges the method into the path, shows
+//! the IdP short and drops latency and resource; traffic.css hides more columns as the table
+//! narrows, never the status. Memoised: with 100 000 rows only changed rows re-render.
 
 import { memo } from "react";
 import type { ExchangeSummary } from "../../generated";
-import { IdpBadge, QuirkBadge, StatusBadge } from "../../components/Badges";
-import { clock, dateTime, latency, operationLabel } from "../../format";
+import { IdpBadge, StatusBadge } from "../../components/Badges";
+import { clock, dateTime, idpName, latency, operationLabel } from "../../format";
+import { idpShort, queryParams, quirkCount, readableQuery, statusClass } from "./display";
+import { PathText } from "./text";
 
 /** A row's height in pixels: the virtualisation math relies on it (`.tx-row` in traffic.css). */
 export const ROW_HEIGHT = 30;
+
+/** The quirks a row relied on (and the one strict mode refused) as one badge. */
+export function QuirkCount({ quirks, refused }: { quirks: string[]; refused?: string }) {
+  const n = quirks.length + (refused ? 1 : 0);
+  if (n === 0) return null;
+  const lines = [...quirks, ...(refused ? [`refused by strict mode: ${refused}`] : [])];
+  return (
+    <span className={`badge tx-quirk-count${refused ? " refused" : ""}`} title={lines.join("\n")} data-testid="quirk-count">
+      {quirkCount(n)}
+    </span>
+  );
+}
+
+/** The path and query as the cell's title: the whole path, the query decoded. */
+function fullRequest(row: ExchangeSummary): string {
+  const q = queryParams(row.query)
+    .map((p) => (p.value === null ? p.name : `${p.name}=${p.value}`))
+    .join("&");
+  return `${row.method} ${row.path}${q ? `?${q}` : ""}`;
+}
 
 export const ExchangeRow = memo(function ExchangeRow({
   row,
   active,
   open,
+  compact,
+  inCycle,
   onPick,
 }: {
   row: ExchangeSummary;
   active: boolean;
   open: boolean;
+  /** The detail pane is open: fewer, narrower columns. */
+  compact: boolean;
+  /** Part of the cycle picked on the timeline. */
+  inCycle: boolean;
   onPick: (id: number) => void;
 }) {
-  const full = row.query ? `${row.path}?${row.query}` : row.path;
-  const extra = row.quirks.length - 2;
+  const query = readableQuery(row.query);
+  const quirky = row.quirks.length > 0 || row.refusedQuirk !== undefined;
   return (
     <div
       role="row"
       id={`tx-row-${row.id}`}
       aria-selected={active}
-      className={`tx-row${active ? " active" : ""}${open ? " open" : ""}${row.status >= 400 ? " failed" : ""}`}
+      className={`tx-row ${statusClass(row.status)}${quirky ? " quirky" : ""}${active ? " active" : ""}${open ? " open" : ""}${
+        row.status >= 400 ? " failed" : ""
+      }${inCycle ? " in-cycle" : ""}`}
       data-testid="exchange-row"
       data-id={row.id}
       onClick={() => onPick(row.id)}
     >
       <span role="gridcell" className="tx-c-time mono">
-        {clock(row.at)}
+        {compact ? clock(row.at).slice(0, 8) : clock(row.at)}
       </span>
       <span role="gridcell" className="tx-c-idp">
-        <IdpBadge idp={row.idp} />
+        {compact ? (
+          <span className={`badge idp-${row.idp} tx-idp-short`} title={idpName(row.idp)}>
+            {idpShort(row.idp)}
+          </span>
+        ) : (
+          <IdpBadge idp={row.idp} />
+        )}
       </span>
       <span role="gridcell" className="tx-c-op">
         {operationLabel(row.operation)}
       </span>
-      <span role="gridcell" className="tx-c-method mono">
-        {row.method}
-      </span>
-      <span role="gridcell" className="tx-c-path mono" title={full}>
-        {full}
+      {compact ? null : (
+        <span role="gridcell" className="tx-c-method mono">
+          {row.method}
+        </span>
+      )}
+      <span role="gridcell" className="tx-c-path mono" title={fullRequest(row)}>
+        {compact ? <b className="tx-inline-method">{row.method} </b> : null}
+        <PathText path={row.path} elideBase={compact} />
+        {query ? <span className="tx-q"> {query}</span> : null}
       </span>
       <span role="gridcell" className="tx-c-status">
         <StatusBadge status={row.status} />
@@ -60,17 +104,18 @@ export const ExchangeRow = memo(function ExchangeRow({
           </span>
         ) : null}
       </span>
-      <span role="gridcell" className="tx-c-latency mono">
-        {latency(row.latencyMs)}
-      </span>
-      <span role="gridcell" className="tx-c-resource" title={row.resourceName ?? undefined}>
-        {row.resourceName ?? ""}
-      </span>
-      <span role="gridcell" className="tx-c-quirks" title={row.quirks.join("\n") || undefined}>
-        {row.quirks.slice(0, 2).map((q) => (
-          <QuirkBadge key={q} label={q} />
-        ))}
-        {extra > 0 ? <span className="badge neutral">+{extra}</span> : null}
+      {compact ? null : (
+        <>
+          <span role="gridcell" className="tx-c-latency mono">
+            {latency(row.latencyMs)}
+          </span>
+          <span role="gridcell" className="tx-c-resource" title={row.resourceName ?? undefined}>
+            {row.resourceName ?? ""}
+          </span>
+        </>
+      )}
+      <span role="gridcell" className="tx-c-quirks">
+        <QuirkCount quirks={row.quirks} refused={row.refusedQuirk} />
       </span>
     </div>
   );

@@ -1,13 +1,16 @@
 //! The Traffic toolbar: the IdP / operation / status / method filters, the resource chip, the
-//! free-text search (typed locally, written to the URL by the owner), clear, the row count,
-//! pause/resume with the held-exchange count, and the HAR export of what the filters match.
+//! free-text search (typed locally, written to the URL by the owner), clear, the true count
+//! ("5,450 exchanges", "312 of 5,450 exchanges" when filtered: totals.ts), pause/resume with the
+//! held-exchange count, and the HAR export of what the filters match.
 
 import { useState } from "react";
 import type { OperationKind } from "../../generated";
 import { api, host } from "../../platform";
 import { useToast } from "../../state/toasts";
-import { OPERATIONS, operationLabel } from "../../format";
+import { count, OPERATIONS, operationLabel } from "../../format";
 import { CAP, type FeedState } from "./feed";
+import { shortId } from "./display";
+import { counterText, type Tally } from "./totals";
 import { IDPS, METHODS, STATUS_CLASSES, toApiFilters, type Filters } from "./filters";
 import { FilterSelect } from "./FilterSelect";
 
@@ -21,6 +24,7 @@ export function TrafficToolbar({
   text,
   onText,
   feed,
+  all,
   onTogglePause,
 }: {
   filters: Filters;
@@ -31,6 +35,8 @@ export function TrafficToolbar({
   text: string;
   onText: (text: string) => void;
   feed: FeedState;
+  /** The unfiltered total while filters are set (null when unknown). */
+  all: Tally | null;
   onTogglePause: () => void;
 }) {
   return (
@@ -41,7 +47,10 @@ export function TrafficToolbar({
       <FilterSelect label="Method" value={(METHODS.includes(filters.method) ? filters.method : "") as string} options={METHODS} onChange={(v) => onFilter({ method: v })} />
       {filters.resource ? (
         <span className="tx-chip" title={`only exchanges that touched ${filters.resource}`}>
-          resource <span className="mono">{filters.resource.length > 14 ? `${filters.resource.slice(0, 13)}…` : filters.resource}</span>
+          resource{" "}
+          <span className="mono internal-id" title={filters.resource}>
+            {shortId(filters.resource)}
+          </span>
           <button className="ghost small" aria-label="remove the resource filter" onClick={() => onFilter({ resource: "" })}>
             ×
           </button>
@@ -61,10 +70,14 @@ export function TrafficToolbar({
         </button>
       ) : null}
       <div className="tx-actions">
-        <span className="tx-count muted" aria-live="polite">
-          {feed.rows.length.toLocaleString()}
-          {feed.nextBefore !== null ? "+" : ""} {feed.rows.length === 1 ? "exchange" : "exchanges"}
-          {feed.capped ? ` (newest ${CAP.toLocaleString()})` : ""}
+        <span
+          className="tx-count"
+          aria-live="polite"
+          data-testid="exchange-count"
+          title="exchanges stored that match the filters (a fold of refused requests counts once)"
+        >
+          {counterText(feed.total, unfiltered ? null : all, !unfiltered, feed.rows.length, feed.nextBefore !== null)}
+          {feed.capped ? <span className="muted"> (newest {count(CAP)} listed)</span> : null}
         </span>
         <button
           className={`tx-pause${feed.paused ? " paused" : ""}`}
