@@ -1,4 +1,4 @@
-//! Tests of the Settings screen: the profile editor's list operations, strict toggle and retention through the API, desktop restart, profile duplicate/save error, choose, reset.
+//! Tests of the Settings screen: the profile editor's list operations, strict toggle and retention through the API, desktop restart, profile duplicate/save error, paths checked as typed with suggestions from stored users, choosing a profile after a confirmation with Undo, reset.
 
 import { describe, expect, it, vi, beforeEach } from "vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
@@ -7,6 +7,8 @@ import { ApiError } from "../platform/http";
 import { SettingsView } from "./Settings";
 import { addSource, badSourceOf, cleaned, duplicate, moveSource, removeSource, setSource, slugify, sourcesOf } from "./settings/profileEditing";
 import { validAddr } from "./settings/listenAddress";
+import { distinctPaths, suggestionsFor } from "./settings/usePathChecks";
+import { usersWords } from "./settings/ProfileSwitch";
 
 const api = vi.hoisted(() => ({
   settings: vi.fn(),
@@ -16,6 +18,9 @@ const api = vi.hoisted(() => ({
   saveProfile: vi.fn(),
   deleteProfile: vi.fn(),
   reset: vi.fn(),
+  users: vi.fn(),
+  checkPaths: vi.fn(),
+  seenAttributes: vi.fn(),
 }));
 const host = vi.hoisted(() => ({
   kind: "browser" as "browser" | "desktop",
@@ -46,7 +51,27 @@ beforeEach(() => {
   host.settingsFile.mockReset();
   api.settings.mockResolvedValue(settings);
   api.profiles.mockResolvedValue(profiles);
+  api.users.mockResolvedValue({ totalResults: 5000, startIndex: 1, itemsPerPage: 0, resources: [] });
+  api.checkPaths.mockImplementation(async (sources: string[]) =>
+    sources.map((path) => ({ path, error: path.includes("[") && !path.includes("]") ? `the source path '${path}' is not valid: expected ']'` : null })),
+  );
+  api.seenAttributes.mockResolvedValue({
+    users: 3,
+    paths: [
+      { path: "userName", users: 3 },
+      { path: 'emails[type eq "work"].value', users: 2 },
+      { path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeType", users: 1200 },
+    ],
+  });
 });
+
+/** Open the editor on a copy of the Entra ID profile. */
+async function editCopy() {
+  fireEvent.click(await screen.findByTestId("profile-entra"));
+  fireEvent.click(screen.getByRole("button", { name: "Duplicate to edit" }));
+  fireEvent.click(within(screen.getByTestId("dup-form")).getByRole("button", { name: "Continue to edit" }));
+  return screen.getByTestId("profile-editor");
+}
 
 describe("profile list operations", () => {
   it("adds, trims and ignores blank paths", () => {
@@ -144,6 +169,7 @@ describe("SettingsView", () => {
   });
 
   it("duplicates a built-in, edits a source and shows the server's error inline", async () => {
+    api.checkPaths.mockImplementation(async (sources: string[]) => sources.map((path) => ({ path, error: null })));
     api.saveProfile.mockRejectedValueOnce(new ApiError("the role rule of profile 'contoso-roles', source 1: the source path 'roles[' is not valid: expected ']' at 6", 400));
     render(<SettingsView param={null} params={new URLSearchParams()} />);
     fireEvent.click(await screen.findByTestId("profile-entra"));
@@ -167,13 +193,84 @@ describe("SettingsView", () => {
     expect(within(editor).getByLabelText("role source 2").getAttribute("aria-invalid")).toBe("false");
   });
 
-  it("chooses the profile in force", async () => {
-    api.chooseProfile.mockResolvedValue({ ...profiles, active: "entra" });
+  it("flags a bad path under its input as it is typed, and keeps save disabled until it parses", async () => {
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const editor = await editCopy();
+    const save = within(editor).getByRole("button", { name: "Save profile" }) as HTMLButtonElement;
+    // the profile's own paths are checked once on opening
+    await waitFor(() => expect(api.checkPaths).toHaveBeenCalledTimes(1));
+    expect(api.checkPaths.mock.calls[0][0]).toContain("roles[primary eq true].value");
+    fireEvent.change(within(editor).getByLabelText("role source 1"), { target: { value: "roles[primary eq true" } });
+    const error = await within(editor).findByTestId("path-error-role-0");
+    expect(error.textContent).toBe("the source path 'roles[primary eq true' is not valid: expected ']'");
+    const input = within(editor).getByLabelText("role source 1");
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(input.getAttribute("aria-describedby")).toBe("path-error-role-0");
+    expect(save.disabled).toBe(true);
+    expect(api.checkPaths).toHaveBeenCalledWith(["roles[primary eq true"]); // only the new path is asked about
+    fireEvent.change(input, { target: { value: "roles[primary eq true].value" } });
+    await waitFor(() => expect(within(editor).queryByTestId("path-error-role-0")).toBeNull());
+    expect(save.disabled).toBe(false);
+    // a path checked before shows its error at once
+    fireEvent.change(input, { target: { value: "roles[primary eq true" } });
+    expect(within(editor).getByTestId("path-error-role-0")).toBeTruthy();
+    expect(save.disabled).toBe(true);
+  });
+
+  it("checks a path being added and will not add it while it does not parse", async () => {
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const editor = await editCopy();
+    fireEvent.change(within(editor).getByLabelText("new email source"), { target: { value: "emails[" } });
+    await within(editor).findByTestId("path-error-email-new");
+    expect((within(editor).getByRole("button", { name: "add email source" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("suggests the paths stored users carry, with how many carry each", async () => {
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const editor = await editCopy();
+    await waitFor(() => expect(editor.querySelectorAll("datalist option")).toHaveLength(3));
+    expect(editor.querySelector("datalist option")!.getAttribute("label")).toBe("3 users");
+    const add = within(editor).getByLabelText("new role source");
+    expect(add.getAttribute("list")).toBe(editor.querySelector("datalist")!.id);
+    fireEvent.focus(add);
+    fireEvent.change(add, { target: { value: "employee" } });
+    const list = await within(editor).findByTestId("suggestions-role");
+    const item = within(list).getByRole("button", { name: /employeeType/ });
+    expect(item.textContent).toContain("1,200 users");
+    fireEvent.click(item);
+    expect((add as HTMLInputElement).value).toBe("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeType");
+    fireEvent.click(within(editor).getByRole("button", { name: "add role source" }));
+    expect((within(editor).getByLabelText("role source 4") as HTMLInputElement).value).toBe("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeType");
+  });
+
+  it("asks before choosing another profile, saying how many users are re-evaluated, then undoes it", async () => {
+    api.chooseProfile.mockImplementation(async (id: string) => ({ ...profiles, active: id }));
     render(<SettingsView param={null} params={new URLSearchParams()} />);
     fireEvent.click(await screen.findByTestId("profile-entra"));
     fireEvent.click(screen.getByRole("button", { name: "Use this profile" }));
+    const dialog = screen.getByRole("dialog");
+    expect(dialog.getAttribute("aria-label")).toBe("Use the Entra ID profile?");
+    await waitFor(() => expect(within(dialog).getByTestId("switch-count").textContent).toBe("5,000 users are re-evaluated with Entra ID in place of Auto."));
+    expect(api.users).toHaveBeenCalledWith(1, 0);
+    expect(api.chooseProfile).not.toHaveBeenCalled();
+
+    // cancelling changes nothing
+    fireEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(api.chooseProfile).not.toHaveBeenCalled();
+
+    fireEvent.click(screen.getByRole("button", { name: "Use this profile" }));
+    await within(screen.getByRole("dialog")).findByText("5,000 users");
+    fireEvent.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Use Entra ID" }));
     await waitFor(() => expect(api.chooseProfile).toHaveBeenCalledWith("entra"));
     await waitFor(() => expect(within(screen.getByTestId("profile-entra")).getByText("in force")).toBeTruthy());
+    const undo = screen.getByTestId("profile-undo");
+    expect(undo.textContent).toContain("Entra ID is in force: 5,000 users re-evaluated.");
+
+    fireEvent.click(within(undo).getByRole("button", { name: /Undo/ }));
+    await waitFor(() => expect(api.chooseProfile).toHaveBeenLastCalledWith("auto"));
+    await waitFor(() => expect(within(screen.getByTestId("profile-auto")).getByText("in force")).toBeTruthy());
+    expect(screen.queryByTestId("profile-undo")).toBeNull();
   });
 
   it("resets data only after confirming", async () => {
@@ -185,6 +282,23 @@ describe("SettingsView", () => {
     expect(dialog.textContent).toContain("keeps the SCIM key and mapping profiles");
     fireEvent.click(within(dialog).getByRole("button", { name: "Delete everything" }));
     await waitFor(() => expect(api.reset).toHaveBeenCalledTimes(1));
+  });
+});
+
+describe("path checks and switch words", () => {
+  it("asks about each distinct non-blank path once, and suggests unused seen paths matching what is typed", () => {
+    expect(distinctPaths([" userName ", "userName", "", "  ", "emails[0].value"])).toEqual(["userName", "emails[0].value"]);
+    const seen = [
+      { path: "userName", users: 5 },
+      { path: "emails[0].value", users: 4 },
+      { path: "name.givenName", users: 3 },
+    ];
+    expect(suggestionsFor(seen, "", ["userName"]).map((s) => s.path)).toEqual(["emails[0].value", "name.givenName"]);
+    expect(suggestionsFor(seen, "NAME", []).map((s) => s.path)).toEqual(["userName", "name.givenName"]);
+    expect(suggestionsFor(seen, "", [], 1)).toHaveLength(1);
+    expect(usersWords(5000)).toBe("5,000 users");
+    expect(usersWords(1)).toBe("1 user");
+    expect(usersWords(null)).toBe("every user");
   });
 });
 

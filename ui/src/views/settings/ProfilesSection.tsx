@@ -1,8 +1,9 @@
 //! The Settings screen's "Mapping profile" card: loads the profiles (again on mapping changes
 //! and resyncs), and owns what the card is doing — showing a profile, naming a duplicate,
-//! editing a draft, confirming a delete — plus the API calls to choose, save and delete. The
-//! pieces it shows live beside it: ProfilePicker, ProfileView, DuplicateProfileForm,
-//! ProfileEditor.
+//! editing a draft, confirming a delete — plus the API calls to choose, save and delete.
+//! Putting another profile in force re-evaluates every user, so it asks first (saying how many
+//! users) and then offers Undo, which puts the previous profile back. The pieces it shows live
+//! beside it: ProfilePicker, ProfileView, DuplicateProfileForm, ProfileEditor, ProfileSwitch.
 
 import { useState } from "react";
 import type { MappingProfile, ProfileList } from "../../generated";
@@ -16,6 +17,7 @@ import { DuplicateProfileForm, type PendingDuplicate } from "./DuplicateProfileF
 import { ProfileEditor } from "./ProfileEditor";
 import { ProfilePicker } from "./ProfilePicker";
 import { ProfileView } from "./ProfileView";
+import { ConfirmProfileSwitch, UndoProfileSwitch, type PendingSwitch, type DoneSwitch } from "./ProfileSwitch";
 
 export function ProfilesSection() {
   const toast = useToast();
@@ -27,6 +29,8 @@ export function ProfilesSection() {
   const [error, setError] = useState<string | null>(null);
   const [dup, setDup] = useState<PendingDuplicate | null>(null);
   const [deleting, setDeleting] = useState<MappingProfile | null>(null);
+  const [asking, setAsking] = useState<PendingSwitch | null>(null);
+  const [done, setDone] = useState<DoneSwitch | null>(null);
 
   const load = useLoad(api.profiles, setList);
   useEngineEvent((e) => {
@@ -38,10 +42,34 @@ export function ProfilesSection() {
   const shownId = viewing ?? list.active;
   const shown = list.profiles.find((p) => p.id === shownId) ?? list.profiles[0];
 
-  const choose = async (id: string) => {
+  const nameOf = (id: string) => list.profiles.find((p) => p.id === id)?.name ?? id;
+
+  /** Ask before re-evaluating every user; the dialog fills in how many there are. */
+  const ask = (to: MappingProfile) => {
+    setAsking({ to, from: list.active, users: null });
+    api
+      .users(1, 0)
+      .then((page) => setAsking((a) => (a && a.to.id === to.id ? { ...a, users: page.totalResults } : a)))
+      .catch(() => {
+        // the dialog says "every user" without a number
+      });
+  };
+
+  const choose = async (pending: PendingSwitch) => {
+    setAsking(null);
     try {
-      setList(await api.chooseProfile(id));
-      toast.info(`profile ${id} is in force: every user is re-evaluated`);
+      setList(await api.chooseProfile(pending.to.id));
+      setDone({ from: pending.from, to: pending.to.id, users: pending.users });
+    } catch (e) {
+      toast.error(e);
+    }
+  };
+
+  const undo = async (d: DoneSwitch) => {
+    setDone(null);
+    try {
+      setList(await api.chooseProfile(d.from));
+      toast.info(`${nameOf(d.from)} is back in force`);
     } catch (e) {
       toast.error(e);
     }
@@ -89,6 +117,9 @@ export function ProfilesSection() {
         How IdP attributes land on the app's userName, displayName, email and role. <strong>auto</strong> reads users
         Entra created with the Entra rules and users Okta created with the Okta rules.
       </p>
+      {done && list.active === done.to ? (
+        <UndoProfileSwitch done={done} nameOf={nameOf} onUndo={() => void undo(done)} onDismiss={() => setDone(null)} />
+      ) : null}
       <div className="profiles-layout">
         <ProfilePicker list={list} shownId={shown?.id} draft={draft} onShow={setViewing} />
         <div className="profile-detail">
@@ -112,7 +143,7 @@ export function ProfilesSection() {
             <ProfileView
               shown={shown}
               active={list.active}
-              onUse={() => void choose(shown.id)}
+              onUse={() => ask(shown)}
               onDuplicate={() => startDup(shown)}
               onEdit={() => {
                 setIsNew(false);
@@ -136,6 +167,7 @@ export function ProfilesSection() {
           ) : null}
         </div>
       </div>
+      {asking ? <ConfirmProfileSwitch pending={asking} fromName={nameOf(asking.from)} onConfirm={() => void choose(asking)} onCancel={() => setAsking(null)} /> : null}
       {deleting ? (
         <Confirm
           title={`Delete profile ${deleting.name}?`}
