@@ -214,3 +214,336 @@ describe("TrafficView", () => {
     expect(m.simulation).toHaveBeenCalledWith("r10");
   });
 });
+
+/** A whole exchange as `api.exchange` answers, failed or not. */
+function detail(over: Partial<ExchangeDetail> = {}): ExchangeDetail {
+  return {
+    ...summary({ id: 7, method: "PATCH", path: "/scim/v2/Users/794df256-f401-443f-937c-1dfabf7c3ac1", status: 200, operation: "update" }),
+    clientAddr: "127.0.0.1:5555",
+    idpReason: "capitalised PATCH ops are Entra-only",
+    requestHeaders: [["Authorization", "Bearer …abcd"]],
+    requestBody: '{"Operations":[{"op":"Replace","path":"active","value":false}]}',
+    requestTruncated: false,
+    responseHeaders: [["Content-Type", "application/scim+json"]],
+    responseBody: "{}",
+    responseTruncated: false,
+    auth: { scheme: "Bearer", last4: "abcd", matched: true, outcome: "matched" },
+    before: null,
+    after: null,
+    diagnosis: null,
+    ...over,
+  };
+}
+
+const STRICT_400: Partial<ExchangeDetail> = {
+  status: 400,
+  refusedQuirk: "entra.capitalized-op",
+  responseBody: '{"scimType":"invalidSyntax","detail":"op \'Replace\' must be lowercase (strict mode)"}',
+  diagnosis: {
+    cause: "strict-refused",
+    title: "strict mode refused entra.capitalized-op: PATCH `op` written with capitals",
+    status: 400,
+    scimType: "invalidSyntax",
+    detail: "op 'Replace' in operation 1 must be lowercase (strict mode): send \"replace\"",
+    quirk: "entra.capitalized-op",
+    fix: "change the IdP so it stops sending this, or turn strict mode off in Settings",
+  },
+};
+
+const before = (a: Element, b: Element) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+
+describe("failures first", () => {
+  it("opens a failed exchange on a red 'Why it failed' banner, above the headers", async () => {
+    m.exchange.mockResolvedValue(detail(STRICT_400));
+    view("", "7");
+    const banner = await screen.findByTestId("why-failed");
+    const d = screen.getByTestId("exchange-detail");
+    expect(within(banner).getByTestId("why-status").textContent).toBe("400invalidSyntax");
+    expect(within(banner).getByTestId("why-title").textContent).toBe("strict mode refused entra.capitalized-op: PATCH op written with capitals");
+    expect(within(banner).getByTestId("why-title").querySelector("code")?.textContent).toBe("op");
+    expect(within(banner).getByTestId("why-detail").textContent).toContain("op 'Replace' in operation 1 must be lowercase");
+    // the quirk behind it, with its plain-words explanation from api.quirks()
+    const quirk = within(banner).getByTestId("why-quirk");
+    expect(quirk.textContent).toContain("entra.capitalized-op");
+    await waitFor(() => expect(quirk.textContent).toContain("Entra capitalises PATCH ops"));
+    expect(quirk.textContent).toContain("outside RFC 7644");
+    expect(within(banner).getByTestId("why-fix").textContent).toContain("turn strict mode off in Settings");
+    // first in the pane: before the summary, the auth line and the headers
+    const body = d.querySelector(".tx-detail-body")!;
+    expect(body.firstElementChild).toBe(banner);
+    expect(before(banner, screen.getByTestId("request-headers"))).toBe(true);
+    expect(before(banner, screen.getByTestId("auth-line"))).toBe(true);
+  });
+
+  it("shows no banner for a success, and a plain one when the engine gave no diagnosis", async () => {
+    m.exchange.mockResolvedValue(detail());
+    const { unmount } = view("", "7");
+    await screen.findByTestId("request-headers");
+    expect(screen.queryByTestId("why-failed")).toBeNull();
+    unmount();
+    m.exchange.mockResolvedValue(detail({ status: 502, diagnosis: null }));
+    view("", "7");
+    const banner = await screen.findByTestId("why-failed");
+    expect(banner.className).toContain("s5xx");
+    expect(banner.textContent).toContain("the request was answered 502");
+  });
+
+  it.each([
+    ["matched", "Bearer", "key matched"],
+    ["wrong-key", "Bearer", "wrong key"],
+    ["missing-header", null, "missing header: no Authorization header arrived"],
+    ["wrong-scheme", "Basic", "wrong scheme"],
+    ["not-checked", "Bearer", "not checked — the route was refused first"],
+  ] as const)("says the key's outcome (%s) on the Auth line", async (outcome, scheme, words) => {
+    m.exchange.mockResolvedValue(
+      detail({ status: outcome === "matched" ? 200 : outcome === "not-checked" ? 404 : 401, auth: { scheme, last4: scheme ? "abcd" : null, matched: outcome === "matched", outcome } }),
+    );
+    view("", "7");
+    const line = await screen.findByTestId("auth-line");
+    expect(line.textContent).toContain(words);
+    expect(line.textContent).not.toContain("key refused");
+    if (outcome === "not-checked") expect(line.textContent).not.toMatch(/wrong|refused the key|missing/);
+  });
+
+  it("cuts the resource id in the middle and marks it internal, and decodes the query", async () => {
+    m.exchange.mockResolvedValue(
+      detail({
+        method: "GET",
+        path: "/scim/v2/Users",
+        query: "filter=userName%20eq%20%22a%40b%22&excludedAttributes=members",
+        resourceType: "User",
+        resourceId: "2819c223-7f76-453a-919d-41386190a5d0",
+        resourceName: "a@b",
+      }),
+    );
+    view("", "7");
+    const params = await screen.findByTestId("query-params");
+    expect([...params.querySelectorAll("tr")].map((r) => r.textContent)).toEqual(['filteruserName eq "a@b"', "excludedAttributesmembers"]);
+    const id = screen.getByTitle("2819c223-7f76-453a-919d-41386190a5d0", { exact: true });
+    expect(id.textContent).toBe("2819c223…a5d0");
+    expect(id.classList.contains("internal-id")).toBe(true);
+  });
+});
+
+describe("readable rows", () => {
+  const uuid = "794df256-f401-443f-937c-1dfabf7c3ac1";
+  const rows = () => ({
+    items: [
+      summary({ id: 3, method: "PATCH", path: `/scim/v2/Users/${uuid}`, status: 400, operation: "update", refusedQuirk: "entra.capitalized-op" }),
+      summary({ id: 2, method: "GET", path: "/scim/v2/Users", query: "filter=userName+eq+%22ada%40contoso.example%22", operation: "match-lookup", quirks: ["entra.plus-encoded-filter", "okta.some-long-quirk-label"] }),
+      summary({ id: 1, status: 503, operation: "read" }),
+    ],
+    nextBefore: null,
+    total: 3,
+    requests: 3,
+  });
+  const row = (id: number) => document.getElementById(`tx-row-${id}`)!;
+
+  it("colours rows by status class and marks a success that relied on a quirk", async () => {
+    m.exchanges.mockResolvedValue(rows());
+    view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    expect(row(3).className).toMatch(/\bs4xx\b/);
+    expect(row(2).className).toMatch(/\bs2xx\b.*\bquirky\b/);
+    expect(row(1).className).toMatch(/\bs5xx\b/);
+    expect(row(1).querySelector(".badge.status")!.className).toContain("s5xx");
+    expect(row(3).querySelector(".badge.status")!.className).toContain("s4xx");
+  });
+
+  it("shows quirks as one count badge with the labels in its title (no chip to cut)", async () => {
+    m.exchanges.mockResolvedValue(rows());
+    view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    const two = within(row(2)).getByTestId("quirk-count");
+    expect(two.textContent).toBe("2 quirks");
+    expect(two.getAttribute("title")).toBe("entra.plus-encoded-filter\nokta.some-long-quirk-label");
+    expect(row(2).querySelector(".badge.quirk")).toBeNull();
+    const refused = within(row(3)).getByTestId("quirk-count");
+    expect(refused.textContent).toBe("1 quirk");
+    expect(refused.className).toContain("refused");
+    expect(refused.getAttribute("title")).toBe("refused by strict mode: entra.capitalized-op");
+    expect(within(row(1)).queryByTestId("quirk-count")).toBeNull();
+  });
+
+  it("decodes the filter and cuts ids in the middle, the whole request in the title", async () => {
+    m.exchanges.mockResolvedValue(rows());
+    view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    const path2 = row(2).querySelector(".tx-c-path")!;
+    expect(path2.textContent).toBe('/scim/v2/Users userName eq "ada@contoso.example"');
+    expect(path2.getAttribute("title")).toBe('GET /scim/v2/Users?filter=userName eq "ada@contoso.example"');
+    const path3 = row(3).querySelector(".tx-c-path")!;
+    expect(path3.textContent).toBe("/scim/v2/Users/794df256…3ac1");
+    expect(within(path3 as HTMLElement).getByTitle(uuid).textContent).toBe("794df256…3ac1");
+  });
+
+  it("compacts the table while the detail is open: method into the path, the IdP short, status kept", async () => {
+    m.exchanges.mockResolvedValue(rows());
+    m.exchange.mockResolvedValue(detail({ id: 3 }));
+    const { unmount } = view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    const grid = screen.getByRole("grid");
+    expect(grid.className).not.toContain("narrow");
+    expect(row(3).querySelector(".tx-c-method")?.textContent).toBe("PATCH");
+    expect(row(3).querySelector(".tx-c-latency")).not.toBeNull();
+    expect(row(3).querySelector(".tx-c-idp")!.textContent).toBe("Entra ID");
+    unmount();
+
+    view("", "3");
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    expect(screen.getByRole("grid").className).toContain("narrow");
+    const r = row(3);
+    expect(r.querySelector(".tx-c-method")).toBeNull();
+    expect(r.querySelector(".tx-c-latency")).toBeNull();
+    expect(r.querySelector(".tx-c-resource")).toBeNull();
+    expect(r.querySelector(".tx-c-path")!.textContent).toBe("PATCH …/Users/794df256…3ac1");
+    const idp = r.querySelector(".tx-c-idp .badge")!;
+    expect(idp.textContent).toBe("Entra");
+    expect(idp.getAttribute("title")).toBe("Entra ID");
+    expect(r.querySelector(".tx-c-status")!.textContent).toBe("400");
+    const heads = [...within(screen.getByRole("grid")).getAllByRole("columnheader")].map((h) => h.textContent);
+    expect(heads).toEqual(["time", "IdP", "operation", "request", "status", "quirks"]);
+  });
+});
+
+describe("the true count", () => {
+  it("shows the engine's total, not the rows loaded, and keeps it true as rows arrive", async () => {
+    m.exchanges.mockResolvedValue({ ...page([5450, 5449, 5448], 5448), total: 5450, requests: 5460 });
+    view();
+    const counter = await screen.findByTestId("exchange-count");
+    await waitFor(() => expect(counter.textContent).toBe("5,450 exchanges"));
+    emit({ type: "exchange.recorded", exchanges: [summary({ id: 5452 }), summary({ id: 5451 })] });
+    expect(counter.textContent).toBe("5,452 exchanges");
+    // a fold that grew is the same exchange
+    emit({ type: "exchange.recorded", exchanges: [summary({ id: 5449, status: 401, operation: "rejected", foldCount: 4 })] });
+    expect(counter.textContent).toBe("5,452 exchanges");
+  });
+
+  it("says 'n of total' when filtered, both kept true live", async () => {
+    m.exchanges.mockImplementation(async (f: Record<string, string>, _before: number | null, limit: number) =>
+      limit === 1 && Object.keys(f).length === 0
+        ? { items: [summary({ id: 5450 })], nextBefore: 5450, total: 5450, requests: 5450 }
+        : { items: [summary({ id: 5440, status: 404 })], nextBefore: 5440, total: 312, requests: 312 },
+    );
+    view("status=4xx");
+    const counter = await screen.findByTestId("exchange-count");
+    await waitFor(() => expect(counter.textContent).toBe("312 of 5,450 exchanges"));
+    expect(m.exchanges).toHaveBeenCalledWith({}, null, 1);
+    emit({ type: "exchange.recorded", exchanges: [summary({ id: 5451, status: 409 }), summary({ id: 5452, status: 201 })] });
+    expect(counter.textContent).toBe("313 of 5,452 exchanges");
+  });
+
+  it("falls back to the rows loaded with an engine that does not count", async () => {
+    m.exchanges.mockResolvedValue(page([3, 2, 1], 1));
+    view();
+    const counter = await screen.findByTestId("exchange-count");
+    await waitFor(() => expect(counter.textContent).toBe("3+ exchanges"));
+  });
+});
+
+describe("the timeline", () => {
+  const local = (h: number, mi: number, se = 0) => new Date(2026, 10, 28, h, mi, se).toISOString();
+  const entraCycle: Cycle = {
+    idp: "entra",
+    kind: "cycle",
+    start: local(14, 2, 5),
+    end: local(14, 3, 10),
+    requests: 42,
+    failed: 2,
+    operations: [{ operation: "create", count: 37, failed: 2 }],
+    firstId: 2,
+    lastId: 3,
+    summary: "37 creates, 3 updates, 2 failed",
+  };
+  const tl: Timeline = {
+    bucketMinutes: 1,
+    buckets: [
+      { at: local(14, 2), ok: 30, clientError: 2, serverError: 0, refused: 0 },
+      { at: local(14, 3), ok: 10, clientError: 0, serverError: 1, refused: 4 },
+    ],
+    cycles: [entraCycle],
+    exchanges: 47,
+  };
+
+  it("draws a bar per bucket and a cycle with its words on hover, and reloads on traffic at most every 2 s", async () => {
+    m.timeline.mockResolvedValue(tl);
+    m.exchanges.mockResolvedValue({ ...page([5, 4, 3, 2, 1]), total: 5, requests: 5 });
+    view();
+    const strip = await screen.findByTestId("timeline");
+    expect(within(strip).getAllByTestId("timeline-bar")).toHaveLength(2);
+    expect(within(strip).getByTestId("timeline-axis").textContent).toBe("14:02–14:04 · 1-minute bars");
+    expect(strip.textContent).toContain("refused");
+    const c = within(strip).getByTestId("timeline-cycle");
+    expect(c.getAttribute("aria-label")).toBe("Entra ID cycle at 14:02 — 37 creates, 3 updates, 2 failed");
+    fireEvent.mouseEnter(c);
+    expect(within(strip).getByTestId("cycle-tooltip").textContent).toContain("Entra ID cycle at 14:02 — 37 creates, 3 updates, 2 failed");
+    fireEvent.mouseLeave(c);
+    expect(within(strip).queryByTestId("cycle-tooltip")).toBeNull();
+
+    expect(m.timeline).toHaveBeenCalledTimes(1);
+    for (let i = 6; i < 12; i++) emit({ type: "exchange.recorded", exchanges: [summary({ id: i })] });
+    expect(m.timeline).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(m.timeline).toHaveBeenCalledTimes(2), { timeout: 3000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(m.timeline).toHaveBeenCalledTimes(2);
+  });
+
+  it("clicking a cycle lands the table on it and marks its rows; again unmarks", async () => {
+    m.timeline.mockResolvedValue({ ...tl, cycles: [{ ...entraCycle, firstId: 800, lastId: 900 }] });
+    // the first page holds 1000..951; the cycle is on an older page
+    const first = Array.from({ length: 50 }, (_, i) => 1000 - i);
+    const older = Array.from({ length: 200 }, (_, i) => 950 - i);
+    m.exchanges.mockImplementation(async (_f: unknown, before: number | null) =>
+      before === null ? { ...page(first, 951), total: 250, requests: 250 } : { ...page(older, null), total: null, requests: null },
+    );
+    view();
+    await waitFor(() => expect(rowIds()[0]).toBe(1000));
+    fireEvent.click(await screen.findByTestId("timeline-cycle"));
+    await waitFor(() => expect(m.exchanges).toHaveBeenCalledWith({}, 951, 500));
+    const grid = screen.getByRole("grid");
+    await waitFor(() => expect(grid.getAttribute("aria-activedescendant")).toBe("tx-row-900"));
+    const scroller = grid.querySelector(".tx-scroll") as HTMLElement;
+    expect(scroller.scrollTop).toBe(first.length * 30 + 50 * 30);
+    await waitFor(() => expect(document.getElementById("tx-row-900")?.className).toContain("in-cycle"));
+    expect(document.getElementById("tx-row-899")?.className).toContain("in-cycle");
+    expect(document.getElementById("tx-row-901")?.className ?? "").not.toContain("in-cycle");
+    expect(screen.getByTestId("timeline-cycle").getAttribute("class")).toContain("picked");
+    fireEvent.click(screen.getByTestId("timeline-cycle"));
+    await waitFor(() => expect(document.getElementById("tx-row-900")?.className ?? "").not.toContain("in-cycle"));
+  });
+
+  it("says so when none of the cycle's exchanges is in the filtered table", async () => {
+    m.timeline.mockResolvedValue({ ...tl, cycles: [{ ...entraCycle, firstId: 10, lastId: 12 }] });
+    m.exchanges.mockResolvedValue({ ...page([30, 9]), total: 2, requests: 2 });
+    view("status=5xx");
+    await waitFor(() => expect(rowIds()).toEqual([30, 9]));
+    fireEvent.click(await screen.findByTestId("timeline-cycle"));
+    await screen.findByText(/none of this cycle's exchanges is in the table/);
+  });
+
+  it("collapses, remembers it, and stops loading while collapsed", async () => {
+    m.timeline.mockResolvedValue(tl);
+    const { unmount } = view();
+    const toggle = await screen.findByRole("button", { name: /Timeline/ });
+    await screen.findByTestId("timeline-svg");
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    fireEvent.click(toggle);
+    expect(screen.queryByTestId("timeline-svg")).toBeNull();
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    unmount();
+    m.timeline.mockClear();
+    view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    expect(screen.getByRole("button", { name: /Timeline/ }).getAttribute("aria-expanded")).toBe("false");
+    emit({ type: "exchange.recorded", exchanges: [summary({ id: 4 })] });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(m.timeline).not.toHaveBeenCalled();
+  });
+
+  it("draws nothing while there is no traffic", async () => {
+    view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    await waitFor(() => expect(m.timeline).toHaveBeenCalled());
+    expect(screen.queryByTestId("timeline")).toBeNull();
+  });
+});
