@@ -16,7 +16,7 @@ export function EndpointCard({ scim, tenantUrl, keyText, local }: { scim: ScimEn
     <section className="card cx-endpoint" aria-label="endpoint">
       <div className="cx-field">
         <span className="cx-field-label">Tenant URL</span>
-        <code className="cx-value cx-big" data-testid="tenant-url" title={`${tenantUrl}\nEntra: Tenant URL · Okta: SCIM connector base URL`}>
+        <code className="cx-value cx-big" data-testid="tenant-url" title={`${tenantUrl}\nEntra ID: Tenant URL · Okta: SCIM connector base URL`}>
           {tenantUrl}
         </code>
         {endpoint ? <CopyButton text={tenantUrl} /> : null}
@@ -69,7 +69,7 @@ export function RotateKeyConfirm({ keyMasked, onConfirm, onCancel }: { keyMasked
     <Confirm title="Rotate the SCIM key?" confirmLabel="Rotate key" onConfirm={onConfirm} onCancel={onCancel}>
       <p>
         ScimLab makes a new key and the current one ({keyMasked}) stops working at once: your IdP gets{" "}
-        <b>401 Unauthorized</b> on every request until you paste the new key into it (Entra: Secret Token; Okta:
+        <b>401 Unauthorized</b> on every request until you paste the new key into it (Entra ID: Secret Token; Okta:
         Authorization).
       </p>
     </Confirm>

@@ -18,10 +18,10 @@ export function EntraSteps({ tenant, keyText, copyKey }: { tenant: string; keyTe
         Under <b>Admin Credentials</b> fill in:
         <PasteField label="Tenant URL" value={tenant} copy={tenant} />
         <PasteField label="Secret Token" value={keyText} copy={copyKey} />
-        <span className="muted">Paste the key alone: Entra adds “Bearer ” itself.</span>
+        <span className="muted">Paste the key alone: Entra ID adds “Bearer ” itself.</span>
       </li>
       <li>
-        Click <b>Test Connection</b>. Entra sends <code>GET /Users?filter=userName eq "&lt;random guid&gt;"</code> and
+        Click <b>Test Connection</b>. Entra ID sends <code>GET /Users?filter=userName eq "&lt;random guid&gt;"</code> and
         expects <code>200</code> with an empty list — which is what ScimLab answers. Then <b>Save</b>.
       </li>
       <li>
