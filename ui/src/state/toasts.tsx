@@ -1,6 +1,7 @@
 //! Toasts: short messages in a corner that never block the screen. Errors stay until closed
 //! (they name a problem the user should read); confirmations fade after a few seconds.
 
+import { ApiError } from "../platform";
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 
 export interface Toast {
@@ -43,7 +44,14 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     [close],
   );
   const api = useMemo<ToastApi>(
-    () => ({ error: (e) => push("error", messageOf(e)), info: (text) => push("info", text) }),
+    () => ({
+      // An engine that cannot be reached (status 0) is the engine banner's news, not a toast's.
+      error: (e) => {
+        if (e instanceof ApiError && e.status === 0) return;
+        push("error", messageOf(e));
+      },
+      info: (text) => push("info", text),
+    }),
     [push],
   );
   return (
