@@ -285,6 +285,35 @@ async fn main() {
         .await,
     );
 
+    // Issue 12's admin reads: the user list searched and filtered by the engine over every
+    // user (true totals), and the timeline over the newest 100 000 exchanges.
+    for (label, path) in [
+        (
+            "GET /api/users?q=<text>&count=50 (admin search, every user)",
+            "/api/users?q=user077777&count=50",
+        ),
+        (
+            "GET /api/users?idp=entra&count=50 (admin, IdP of every user)",
+            "/api/users?idp=entra&count=50",
+        ),
+        (
+            "GET /api/users?sort=userName&count=50 (admin, sorted)",
+            "/api/users?sort=userName&count=50",
+        ),
+        ("GET /api/timeline (admin, newest 100 000 exchanges)", "/api/timeline"),
+    ] {
+        let e = engine.clone();
+        rows.push(
+            time_sequential(label, 5, move |_| {
+                let e = e.clone();
+                async move {
+                    assert_eq!(e.admin_get(path).await.status, 200);
+                }
+            })
+            .await,
+        );
+    }
+
     let db_bytes = std::fs::metadata(engine.db_path())
         .map(|m| m.len())
         .unwrap_or(0);
