@@ -52,7 +52,7 @@ export function ProfileEditor({
   const [suggestFor, setSuggestFor] = useState<TargetField | null>(null);
   const addInputs = useRef<Partial<Record<TargetField, HTMLInputElement | null>>>({});
   const bad = badSourceOf(error);
-  const seen = useSeenPaths();
+  const { users: seenUsers, paths: seen } = useSeenPaths();
   const onScreen = [...draft.fields.flatMap((f) => f.sources), ...Object.values(adding)];
   const checks = usePathChecks(onScreen);
   return (
@@ -165,7 +165,9 @@ export function ProfileEditor({
               <PathError id={`path-error-${field}-new`} error={pendingError} />
               {suggestions.length > 0 ? (
                 <div className="path-suggestions" data-testid={`suggestions-${field}`}>
-                  <span className="muted small">seen on stored users:</span>
+                  <span className="muted small">
+                    seen on the {count(seenUsers)} {seenUsers === 1 ? "user" : "users"} stored most recently:
+                  </span>
                   <ul aria-label={`suggested ${field} sources`}>
                     {suggestions.map((sug) => (
                       <li key={sug.path}>

@@ -72,12 +72,12 @@ export function UndoProfileSwitch({
 }) {
   return (
     <div className="undo-bar row" role="status" data-testid="profile-undo">
-      <span>
-        <strong>{nameOf(done.to)}</strong> is in force: {usersWords(done.users)} re-evaluated.
+      <span className="grow">
+        <strong>{nameOf(done.to)}</strong> is in force: {usersWords(done.users)} re-evaluated. Before, it was{" "}
+        {nameOf(done.from)}.
       </span>
-      <div className="grow" />
-      <button className="primary" onClick={onUndo}>
-        Undo — back to {nameOf(done.from)}
+      <button className="primary" title={`put ${nameOf(done.from)} back in force`} onClick={onUndo}>
+        Undo
       </button>
       <button className="ghost" aria-label="dismiss" onClick={onDismiss}>
         ×

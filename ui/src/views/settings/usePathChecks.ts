@@ -5,7 +5,7 @@
 //! made leaves the path unchecked: the save still validates.
 
 import { useEffect, useRef, useState } from "react";
-import type { SeenPath } from "../../generated";
+import type { SeenAttributes, SeenPath } from "../../generated";
 import { api } from "../../platform";
 
 /** Typing pauses this long before paths are checked. */
@@ -64,15 +64,16 @@ export function usePathChecks(paths: string[]): PathChecks {
   };
 }
 
-/** The attribute paths stored users carry, most common first (empty until loaded or on error). */
-export function useSeenPaths(): SeenPath[] {
-  const [seen, setSeen] = useState<SeenPath[]>([]);
+/** The attribute paths stored users carry, most common first, and how many users were read
+ *  (none until loaded, or on error). */
+export function useSeenPaths(): SeenAttributes {
+  const [seen, setSeen] = useState<SeenAttributes>({ users: 0, paths: [] });
   useEffect(() => {
     let live = true;
     api
       .seenAttributes()
       .then((s) => {
-        if (live) setSeen(s.paths);
+        if (live) setSeen(s);
       })
       .catch(() => {
         // no suggestions: the editor works without them

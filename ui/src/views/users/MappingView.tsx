@@ -96,8 +96,11 @@ export function MappingCards({ mapping }: { mapping: MappingResult }) {
           <h4 className="mapping-field" data-words>
             {f.field}
           </h4>
-          <div className="mapping-card-path mono" title="source path">
-            <PathText f={f} />
+          <div className="mapping-card-path" title="source path">
+            {f.path ? <span className="muted small">from </span> : null}
+            <span className="mono">
+              <PathText f={f} />
+            </span>
           </div>
           <div className="mapping-card-values">
             <span className="mono raw" data-words title="raw value">

@@ -130,6 +130,21 @@ describe("UserList", () => {
     await waitFor(() => expect(users).toHaveBeenCalledWith(1, PAGE, { idp: "okta", active: false, ...ORDER }));
   });
 
+  it("keeps the header true to the rows on screen while a new filter is on its way", async () => {
+    let okta: (p: ResourcePage) => void = () => {};
+    users.mockImplementation((start: number, count: number, q: UserQuery = {}) =>
+      q.idp === "okta" && count > 0 ? new Promise((r) => (okta = r)) : engine(start, count, q),
+    );
+    render(<Routed />);
+    await waitFor(() => expect(screen.getByTestId("users-count").textContent).toBe("4 users"));
+    fireEvent.change(screen.getByLabelText("IdP"), { target: { value: "okta" } });
+    await waitFor(() => expect(users).toHaveBeenCalledWith(1, PAGE, { idp: "okta", ...ORDER }));
+    expect(screen.getByTestId("users-count").textContent).toBe("4 users"); // not "4 of 5,000 match"
+    expect(screen.getByText("searching…")).toBeTruthy();
+    await act(async () => okta(bulkPage("okta", 50, 50, "okta")));
+    await waitFor(() => expect(screen.getByTestId("users-count").textContent).toBe("50 of 5,000 match"));
+  });
+
   it("opens on the filters and order of a shared link", async () => {
     users.mockImplementation(engine);
     window.location.hash = "#/users?q=ada&idp=okta&active=active&sort=displayName&order=descending";

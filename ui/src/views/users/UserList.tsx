@@ -155,7 +155,8 @@ export function UserList({ params = new URLSearchParams() }: { params?: URLSearc
   const paramText = params.toString();
   const query = useMemo(() => queryFromParams(new URLSearchParams(paramText)), [paramText]);
   const key = queryKey(query);
-  const { rows, total, everyone, loading, loadingMore, loadMore } = useUserPages(query);
+  const pages = useUserPages(query);
+  const { rows, total, everyone, loading, loadingMore, loadMore } = pages;
   const [sel, setSel] = useState(0);
   const [text, setText] = useState(query.q);
   const tableRef = useRef<HTMLTableSectionElement>(null);
@@ -229,17 +230,18 @@ export function UserList({ params = new URLSearchParams() }: { params?: URLSearc
   };
 
   if (rows === null) return <div className="muted users-loading">loading users…</div>;
-  if (!filtered && total === 0 && list.length === 0) return <NoUsersYet />;
+  if (!filtered && !pages.filtered && total === 0 && list.length === 0) return <NoUsersYet />;
 
   return (
     <div className="users" onKeyDown={onKey}>
       <div className="row users-head">
         <h2>Users</h2>
         <span className="muted users-count" data-testid="users-count" aria-live="polite">
-          {headline(total, everyone, filtered)}
+          {headline(total, everyone, pages.filtered)}
         </span>
         {loading ? <span className="muted small">searching…</span> : null}
-        <div className="grow" />
+      </div>
+      <div className="row users-filters" role="search">
         <input
           type="search"
           className="users-search"

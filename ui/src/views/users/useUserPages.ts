@@ -21,6 +21,8 @@ export interface UserPages {
   total: number;
   /** Users in all (equal to `total` when nothing filters); `null` while unknown. */
   everyone: number | null;
+  /** Whether the rows on screen answer a filtered query (a new query's rows may not be in yet). */
+  filtered: boolean;
   /** A new query or a reload is on its way. */
   loading: boolean;
   loadingMore: boolean;
@@ -39,6 +41,7 @@ export function useUserPages(query: ListQuery): UserPages {
   const [rows, setRows] = useState<UserRow[] | null>(null);
   const [total, setTotal] = useState(0);
   const [everyone, setEveryone] = useState<number | null>(null);
+  const [filtered, setFiltered] = useState(false);
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const queryRef = useRef(query);
@@ -73,6 +76,7 @@ export function useUserPages(query: ListQuery): UserPages {
         setRows(found);
         setTotal(matching);
         setEveryone(all);
+        setFiltered(isFiltered(q));
       } catch (e) {
         if (mine === seq.current) {
           setRows((r) => r ?? []);
@@ -118,5 +122,5 @@ export function useUserPages(query: ListQuery): UserPages {
     }
   }, [toast]);
 
-  return { rows, total, everyone, loading, loadingMore, loadMore };
+  return { rows, total, everyone, filtered, loading, loadingMore, loadMore };
 }
