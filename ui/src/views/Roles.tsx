@@ -11,7 +11,7 @@ import type { FieldStatus, Idp, Role, RoleSummary, TargetField } from "../genera
 import { api } from "../platform";
 import { useToast } from "../state/toasts";
 import { href } from "../state/route";
-import { RoleBadge } from "../components/Badges";
+import { RoleWord } from "./users/RoleWord";
 import { EmptyState } from "../components/EmptyState";
 import { count, idpName } from "../format";
 import type { ViewProps } from "./props";
@@ -154,7 +154,7 @@ function Behind({ filter, rows }: { filter: RoleFilter; rows: UserRow[] | null }
                 <a href={href("users", r.id)} title={r.userName}>
                   {r.userName}
                 </a>
-                <RoleBadge role={r.role} status={r.roleStatus ?? undefined} />
+                <RoleWord role={r.role} status={r.roleStatus ?? undefined} />
                 {roleField && roleField.raw !== null && roleField.raw !== undefined ? (
                   <span className="mono muted" title={`what arrived: ${JSON.stringify(roleField.raw)}`}>
                     {JSON.stringify(roleField.raw)}
@@ -270,7 +270,7 @@ export function RolesView({ params }: ViewProps) {
                   <Bar
                     key={role}
                     testId={`bar-role-${role}`}
-                    label={<RoleBadge role={role} />}
+                    label={<RoleWord role={role} />}
                     hint={role === "Admin" ? "sent Admin exactly" : "sent Member, nothing, or something invalid"}
                     n={n}
                     total={s.total}

@@ -50,9 +50,9 @@ describe("UserRowView", () => {
     );
     const tr = screen.getByTestId("user-row");
     expect(tr.getAttribute("data-id")).toBe("u3");
-    const badge = within(tr).getByTitle(/the role that arrived is invalid/);
-    expect(badge.textContent).toBe("invalid → Member");
+    const badge = within(tr).getByText("invalid → Member");
     expect(badge.className).toContain("bad");
+    expect(badge.getAttribute("title")).toBe("invalid — a value that is not exactly Member or Admin arrived, so Member");
     const problem = within(tr).getByText("1 invalid");
     expect(problem.className).toContain("bad");
     expect(problem.getAttribute("title")).toContain("role: invalid — a value that is not exactly Member or Admin arrived, so Member");
@@ -72,9 +72,23 @@ describe("UserRowView", () => {
     );
     const tr = screen.getByTestId("user-row");
     expect(within(tr).getByText("Admin").className).toContain("role-admin");
+    expect(within(tr).getByText("Admin").getAttribute("title")).toBe("mapped — Member or Admin arrived and was read");
     expect(within(tr).getByText("all mapped")).toBeTruthy();
     expect(within(tr).getByText("Entra ID")).toBeTruthy();
     expect(tr.getAttribute("aria-selected")).toBe("true");
+  });
+
+  it("explains a defaulted Member in the shared words", () => {
+    const row = rowsOf(samplePage())[1];
+    render(
+      <table>
+        <tbody>
+          <UserRowView row={row} selected={false} />
+        </tbody>
+      </table>,
+    );
+    const member = within(screen.getByTestId("user-row")).getByText("Member");
+    expect(member.getAttribute("title")).toBe("defaulted — no role arrived, so Member");
   });
 });
 

@@ -7,7 +7,8 @@
 
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type UIEvent } from "react";
 import { href, navigate } from "../../state/route";
-import { IdpBadge, RoleBadge } from "../../components/Badges";
+import { IdpBadge } from "../../components/Badges";
+import { RoleWord } from "./RoleWord";
 import { EmptyState } from "../../components/EmptyState";
 import { SimulationStatus, useSimulation } from "../../components/SimulationStatus";
 import { clock, count, dateTime } from "../../format";
@@ -82,7 +83,7 @@ export function UserRowView({ row, selected, onSelect }: { row: UserRow; selecte
         <ActiveBadge active={row.active} />
       </td>
       <td>
-        <RoleBadge role={row.role} status={row.roleStatus ?? undefined} />
+        <RoleWord role={row.role} status={row.roleStatus ?? undefined} />
       </td>
       <td>
         <span className={`badge ${summary.tone}`} title={summary.title}>

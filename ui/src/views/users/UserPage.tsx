@@ -10,7 +10,8 @@ import type { FieldResult, MappingResult, ResourceDetail, TimelineEntry } from "
 import { api, ApiError } from "../../platform";
 import { useToast } from "../../state/toasts";
 import { href } from "../../state/route";
-import { RoleBadge, StatusBadge } from "../../components/Badges";
+import { StatusBadge } from "../../components/Badges";
+import { RoleWord } from "./RoleWord";
 import { EmptyState } from "../../components/EmptyState";
 import { Json } from "../../components/Json";
 import { CopyButton } from "../../components/CopyButton";
@@ -157,7 +158,7 @@ export function UserPage({ id }: { id: string }) {
         {displayName && displayName !== userName ? <span className="muted">{displayName}</span> : null}
         <ActiveBadge active={activeOf(r)} />
         <span data-testid="user-role" className="user-role">
-          <RoleBadge role={m?.effectiveRole ?? "Member"} status={roleField?.status} />
+          <RoleWord role={m?.effectiveRole ?? "Member"} status={roleField?.status} />
         </span>
         <div className="grow" />
         <span className="internal-id row user-id">
