@@ -275,6 +275,17 @@ describe("failures first", () => {
     expect(before(banner, screen.getByTestId("auth-line"))).toBe(true);
   });
 
+  it("says the quirk's explanation once: beside the quirk, not again in the title", async () => {
+    const diagnosis = { ...STRICT_400.diagnosis!, title: "strict mode refused entra.capitalized-op: Entra capitalises PATCH ops" };
+    m.exchange.mockResolvedValue(detail({ ...STRICT_400, diagnosis }));
+    view("", "7");
+    const quirk = await screen.findByTestId("why-quirk");
+    await waitFor(() => expect(quirk.textContent).toContain("Entra capitalises PATCH ops"));
+    expect(screen.getByTestId("why-title").textContent).toBe("strict mode refused entra.capitalized-op");
+    // the quirk comes right after the title, before the SCIM detail
+    expect(before(quirk, screen.getByTestId("why-detail"))).toBe(true);
+  });
+
   it("shows no banner for a success, and a plain one when the engine gave no diagnosis", async () => {
     m.exchange.mockResolvedValue(detail());
     const { unmount } = view("", "7");
@@ -370,10 +381,12 @@ describe("readable rows", () => {
     view();
     await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
     const path2 = row(2).querySelector(".tx-c-path")!;
-    expect(path2.textContent).toBe('/scim/v2/Users userName eq "ada@contoso.example"');
+    // the method is in the path too (shown by CSS when the method column is not)
+    expect(path2.textContent).toBe('GET /scim/v2/Users userName eq "ada@contoso.example"');
+    expect(path2.querySelector(".tx-inline-method")?.textContent).toBe("GET ");
     expect(path2.getAttribute("title")).toBe('GET /scim/v2/Users?filter=userName eq "ada@contoso.example"');
     const path3 = row(3).querySelector(".tx-c-path")!;
-    expect(path3.textContent).toBe("/scim/v2/Users/794df256…3ac1");
+    expect(path3.textContent).toBe("PATCH /scim/v2/Users/794df256…3ac1");
     expect(within(path3 as HTMLElement).getByTitle(uuid).textContent).toBe("794df256…3ac1");
   });
 
@@ -471,7 +484,7 @@ describe("the timeline", () => {
     view();
     const strip = await screen.findByTestId("timeline");
     expect(within(strip).getAllByTestId("timeline-bar")).toHaveLength(2);
-    expect(within(strip).getByTestId("timeline-axis").textContent).toBe("14:02–14:04 · 1-minute bars");
+    expect(within(strip).getByTestId("timeline-axis").textContent).toBe("14:02–14:04 · 1-min bars");
     expect(strip.textContent).toContain("refused");
     const c = within(strip).getByTestId("timeline-cycle");
     expect(c.getAttribute("aria-label")).toBe("Entra ID cycle at 14:02 — 37 creates, 3 updates, 2 failed");

@@ -4,7 +4,8 @@
 //! The row is coloured by its status class (s2xx / s4xx / s5xx) and marked `quirky` when it
 //! relied on a quirk. `compact` (the detail pane is open) merges the method into the path, shows
 //! the IdP short and drops latency and resource; traffic.css hides more columns as the table
-//! narrows, never the status. Memoised: with 100 000 rows only changed rows re-render.
+//! narrows (the milliseconds, then the method column for the method in the path, …), never the
+//! status. Memoised: with 100 000 rows only changed rows re-render.
 
 import { memo } from "react";
 import type { ExchangeSummary } from "../../generated";
@@ -68,7 +69,8 @@ export const ExchangeRow = memo(function ExchangeRow({
       onClick={() => onPick(row.id)}
     >
       <span role="gridcell" className="tx-c-time mono">
-        {compact ? clock(row.at).slice(0, 8) : clock(row.at)}
+        {clock(row.at).slice(0, 8)}
+        {compact ? null : <span className="tx-ms">{clock(row.at).slice(8)}</span>}
       </span>
       <span role="gridcell" className="tx-c-idp">
         {compact ? (
@@ -88,7 +90,7 @@ export const ExchangeRow = memo(function ExchangeRow({
         </span>
       )}
       <span role="gridcell" className="tx-c-path mono" title={fullRequest(row)}>
-        {compact ? <b className="tx-inline-method">{row.method} </b> : null}
+        <b className="tx-inline-method">{row.method} </b>
         <PathText path={row.path} elideBase={compact} />
         {query ? <span className="tx-q"> {query}</span> : null}
       </span>

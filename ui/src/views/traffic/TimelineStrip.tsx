@@ -4,19 +4,37 @@
 //! or focusing a cycle says what it was ("Entra ID cycle at 14:02 — 37 creates, 3 updates, 2
 //! failed"); clicking it (or Enter) hands it to the owner, which scrolls the table to it (and
 //! unmarks it on a second click).
-//! Collapsible (remembered); at most ~66 px tall so the table keeps a 576 px screen. Data from
+//! Drawn in pixels at the plot's measured width. Collapsible (remembered); at most ~62 px tall
+//! so the table keeps a 576 px screen. Data from
 //! useTimeline.ts, geometry and words from timeline.ts.
 
-import { useId, useMemo, useState, type KeyboardEvent } from "react";
+import { useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type RefObject } from "react";
 import type { Cycle } from "../../generated";
 import { axisLabel, layoutTimeline, OUTCOME_LABEL, type Outcome } from "./timeline";
 import { useTimeline } from "./useTimeline";
 
 const OPEN_KEY = "scimlab.traffic.timeline";
-/** Drawing units of the plot (stretched to the strip's width). */
-const W = 1000;
+/** The plot's height and its cycle caps', in pixels. */
 const H = 44;
 const CAP = 5;
+/** jsdom measures 0: assume a plot this wide. */
+const FALLBACK_WIDTH = 600;
+
+/** The width of `ref`'s element in pixels, followed as it changes. */
+function useWidth(ref: RefObject<HTMLElement | null>, active: boolean): number {
+  const [width, setWidth] = useState(FALLBACK_WIDTH);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setWidth(Math.round(el.clientWidth) || FALLBACK_WIDTH);
+    measure();
+    if (typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref, active]);
+  return width;
+}
 
 function useRememberedOpen(): [boolean, (open: boolean) => void] {
   const [open, setOpen] = useState(() => {
@@ -53,12 +71,18 @@ export function TimelineStrip({
   const timeline = useTimeline(open);
   const [hover, setHover] = useState<number | null>(null);
   const hatch = `tx-hatch-${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
-  const layout = useMemo(() => (timeline ? layoutTimeline(timeline, W, H, CAP) : null), [timeline]);
+  const plotRef = useRef<HTMLDivElement>(null);
+  const hasData = timeline !== null && timeline.buckets.length > 0;
+  const W = useWidth(plotRef, open && hasData);
+  const layout = useMemo(() => (timeline ? layoutTimeline(timeline, W, H, CAP) : null), [timeline, W]);
 
-  if (open && (!timeline || !layout || layout.bars.length === 0)) return null;
+  // loading: hold the strip's place so the table does not jump down under the pointer
+  if (open && timeline === null) return <section className="tx-timeline loading" aria-label="timeline" aria-busy="true" data-testid="timeline" />;
+  if (open && (!layout || layout.bars.length === 0)) return null;
 
   const tip = hover !== null && layout ? layout.cycles[hover] : undefined;
-  const tipAt = tip ? ((tip.x + tip.w / 2) / W) * 100 : 0;
+  // the tooltip slides along its anchor as the anchor slides along the plot: never past an edge
+  const tipAt = tip ? Math.min(100, Math.max(0, ((tip.x + tip.w / 2) / W) * 100)) : 0;
   const key = (cycle: Cycle) => (e: KeyboardEvent) => {
     if (e.key !== "Enter" && e.key !== " ") return;
     e.preventDefault();
@@ -81,7 +105,7 @@ export function TimelineStrip({
           </button>
           {open && timeline && layout ? (
             <span className="tx-tl-axis muted" data-testid="timeline-axis">
-              {axisLabel(timeline, layout)}
+              {axisLabel(timeline)}
             </span>
           ) : null}
         </div>
@@ -101,7 +125,7 @@ export function TimelineStrip({
         ) : null}
       </div>
       {open && layout ? (
-        <div className="tx-tl-plot">
+        <div className="tx-tl-plot" ref={plotRef}>
           <svg
             viewBox={`0 0 ${W} ${H}`}
             preserveAspectRatio="none"
@@ -161,7 +185,7 @@ export function TimelineStrip({
               className="tx-tl-tip"
               role="tooltip"
               data-testid="cycle-tooltip"
-              style={tipAt < 50 ? { left: `${tipAt}%` } : { right: `${100 - tipAt}%` }}
+              style={{ left: `${tipAt}%`, transform: `translateX(-${tipAt}%)` }}
             >
               <b>{tip.label}</b>
               <span className="muted"> · click to show its exchanges</span>

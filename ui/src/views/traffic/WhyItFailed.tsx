@@ -1,13 +1,14 @@
 //! The top of a failed exchange's detail: the red "Why it failed" banner (status and SCIM
-//! `scimType`, the engine's diagnosis in one large sentence, the SCIM `detail`, the quirk behind
-//! it in plain words, and the fix in the IdP's portal terms), and the Auth line's words for how
+//! `scimType`, the engine's diagnosis in one large sentence, the quirk behind it in plain words
+//! — said once: a title ending in the quirk's explanation loses it —, the SCIM `detail`, and the
+//! fix in the IdP's portal terms), and the Auth line's words for how
 //! the key figured in the answer (`auth.outcome`: a route refused first says "not checked", never
 //! that the key was refused).
 
 import type { AuthOutcome, AuthSummary, Diagnosis } from "../../generated";
 import type { QuirkInfo } from "../../quirks";
 import { QuirkBadge } from "../../components/Badges";
-import { statusClass } from "./display";
+import { statusClass, titleWithoutSummary } from "./display";
 import { withCode } from "./text";
 
 export function WhyItFailed({
@@ -34,13 +35,8 @@ export function WhyItFailed({
       </div>
       <div className="tx-why-body">
         <p className="tx-why-title" data-testid="why-title">
-          {diagnosis ? withCode(diagnosis.title) : `the request was answered ${status}`}
+          {diagnosis ? withCode(titleWithoutSummary(diagnosis.title, info?.summary)) : `the request was answered ${status}`}
         </p>
-        {diagnosis?.detail ? (
-          <p className="tx-why-detail" data-testid="why-detail">
-            <span className="tx-why-label">SCIM detail</span> <q>{diagnosis.detail}</q>
-          </p>
-        ) : null}
         {quirk ? (
           <div className="tx-why-quirk" data-testid="why-quirk">
             <span className="tx-why-label">Quirk behind it</span> <QuirkBadge label={quirk} />{" "}
@@ -51,6 +47,11 @@ export function WhyItFailed({
               </>
             ) : null}
           </div>
+        ) : null}
+        {diagnosis?.detail ? (
+          <p className="tx-why-detail" data-testid="why-detail">
+            <span className="tx-why-label">SCIM detail</span> <q>{diagnosis.detail}</q>
+          </p>
         ) : null}
         {diagnosis?.fix ? (
           <p className="tx-why-fix" data-testid="why-fix">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeComponent, idpShort, looksLikeId, pathParts, queryParams, quirkCount, readableQuery, shortId, shortPath, statusClass } from "./display";
+import { decodeComponent, idpShort, titleWithoutSummary, looksLikeId, pathParts, queryParams, quirkCount, readableQuery, shortId, shortPath, statusClass } from "./display";
 
 describe("decoding queries", () => {
   it("decodes a percent-encoded SCIM filter to its bare expression", () => {
@@ -77,5 +77,17 @@ describe("labels", () => {
     expect(idpShort("okta")).toBe("Okta");
     expect(quirkCount(1)).toBe("1 quirk");
     expect(quirkCount(2)).toBe("2 quirks");
+  });
+});
+
+describe("the failure title", () => {
+  const summary = "PATCH `op` written with capitals (`Replace`, `Add`, `Remove`) as Entra ID sends by default.";
+  it("drops the quirk explanation the banner shows beside the quirk", () => {
+    expect(titleWithoutSummary(`strict mode refused entra.capitalized-op: ${summary}`, summary)).toBe("strict mode refused entra.capitalized-op");
+  });
+  it("keeps any other title whole", () => {
+    expect(titleWithoutSummary("the key sent is not this endpoint's SCIM key", summary)).toBe("the key sent is not this endpoint's SCIM key");
+    expect(titleWithoutSummary(`strict mode refused x: ${summary}`, undefined)).toBe(`strict mode refused x: ${summary}`);
+    expect(titleWithoutSummary(summary, summary)).toBe(summary);
   });
 });

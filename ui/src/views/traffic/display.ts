@@ -123,6 +123,15 @@ export function idpShort(idp: Idp): string {
   return IDP_SHORT[idp] ?? "other";
 }
 
+/** A diagnosis title without the quirk's explanation it ends with ("strict mode refused
+ *  entra.capitalized-op: PATCH `op` written…" → "strict mode refused entra.capitalized-op"),
+ *  when the banner shows that explanation beside the quirk anyway; otherwise `title` as is. */
+export function titleWithoutSummary(title: string, summary: string | undefined): string {
+  if (!summary || !title.endsWith(summary) || title.length === summary.length) return title;
+  const rest = title.slice(0, title.length - summary.length).replace(/[\s:—–-]+$/, "");
+  return rest === "" ? title : rest;
+}
+
 /** `1 quirk`, `2 quirks`. */
 export function quirkCount(n: number): string {
   return `${n} ${n === 1 ? "quirk" : "quirks"}`;

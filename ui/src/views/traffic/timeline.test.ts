@@ -49,16 +49,21 @@ describe("cycle words", () => {
     expect(bucketLabel(bucket(14, 2, 40, 2, 1, 3), 1)).toBe("14:02 — 40 ok, 3 refused, 2 4xx, 1 5xx");
     expect(bucketLabel(bucket(14, 0, 0), 5)).toBe("14:00–14:05 — no requests");
     const t = timeline();
-    expect(axisLabel(t, layoutTimeline(t, 300, 40))).toBe("14:02–14:05 · 1-minute bars");
-    expect(axisLabel({ ...t, bucketMinutes: 60 }, layoutTimeline({ ...t, bucketMinutes: 60 }, 300, 40))).toMatch(/1-hour bars$/);
+    expect(axisLabel(t)).toBe("14:02–14:05 · 1-min bars");
+    expect(axisLabel({ ...t, bucketMinutes: 60 })).toMatch(/1-h bars$/);
+    expect(axisLabel({ ...t, buckets: [] })).toBe("");
   });
 });
 
 describe("layout", () => {
   it("stacks each bucket's outcomes, failures at the base, scaled to the busiest bucket", () => {
-    const { bars } = layoutTimeline(timeline(), 300, 45, 5);
+    // 3 buckets on an axis of at least 20 slots, the newest at the right: 600 px gives 30 px a slot
+    const { bars, from, to } = layoutTimeline(timeline(), 600, 45, 5);
     expect(bars).toHaveLength(3);
-    expect(bars.map((b) => Math.round(b.x))).toEqual([1, 101, 201]);
+    expect(bars.map((b) => Math.round(b.x))).toEqual([511, 541, 571]);
+    expect(bars[0].w).toBe(28);
+    expect(to - from).toBe(20 * 60_000);
+    expect(to).toBe(Date.parse(local(14, 5)));
     const [first, empty, busiest] = bars;
     expect(empty.segments).toEqual([]);
     // the busiest bucket fills the plot (40 units under the 5-unit cap band)
@@ -75,16 +80,22 @@ describe("layout", () => {
 
   it("places cycles on the time axis, a short one still wide enough to point at", () => {
     const t = timeline({ cycles: [cycle(), cycle({ start: local(14, 4, 30), end: local(14, 4, 30), idp: "okta" })] });
-    const { cycles } = layoutTimeline(t, 300, 45);
-    // 14:02:05 → 14:03:40 over 14:02–14:05 (180 s across 300 units)
-    expect(cycles[0].x).toBeCloseTo((5 / 180) * 300, 3);
-    expect(cycles[0].w).toBeCloseTo((95 / 180) * 300, 3);
-    expect(cycles[1].w).toBeGreaterThanOrEqual(300 * 0.006 - 1e-9);
+    const { cycles } = layoutTimeline(t, 1200, 45);
+    // 14:02:05 → 14:03:40 on an axis of 20 minutes to 14:05, from 13:45 (1 200 px: 1 px a second)
+    expect(cycles[0].x).toBeCloseTo(17 * 60 + 5, 3);
+    expect(cycles[0].w).toBeCloseTo(95, 3);
+    expect(cycles[1].w).toBe(4);
     expect(cycles[0].label).toContain("Entra ID cycle at 14:02");
   });
 
   it("draws nothing for an empty timeline", () => {
     expect(layoutTimeline(timeline({ buckets: [], cycles: [] }), 300, 45).bars).toEqual([]);
+  });
+
+  it("spreads many buckets over the whole width", () => {
+    const buckets = Array.from({ length: 100 }, (_, i) => bucket(10 + Math.floor(i / 60), i % 60, 1));
+    const { bars } = layoutTimeline(timeline({ buckets, cycles: [] }), 1000, 45);
+    expect(bars[99].x + bars[99].w).toBeCloseTo(1000 - 1, 0);
   });
 });
 

@@ -66,16 +66,24 @@ export function bucketLabel(b: TimelineBucket, bucketMinutes: number): string {
   return `${span} — ${parts.length > 0 ? parts.join(", ") : "no requests"}`;
 }
 
+/** Fewest bucket slots the axis has: a few minutes of traffic are not drawn as one wide block. */
+export const MIN_SLOTS = 20;
+
 /**
- * Bars and cycle bands for a plot `width` × `height` (drawing units; bars fill the height,
- * the top `capHeight` units are left to the cycles' caps).
+ * Bars and cycle bands for a plot `width` × `height` (pixels; bars fill the height, the top
+ * `capHeight` are left to the cycles' caps). The axis ends with the last bucket, the newest
+ * traffic at the right edge, and spans at least MIN_SLOTS buckets (the time before the first
+ * exchange stored is drawn empty: nothing was captured then).
  */
 export function layoutTimeline(t: Timeline, width: number, height: number, capHeight = 5): TimelineLayout {
   const n = t.buckets.length;
   if (n === 0) return { bars: [], cycles: [], from: 0, to: 0 };
-  const from = Date.parse(t.buckets[0].at);
-  const to = Date.parse(t.buckets[n - 1].at) + t.bucketMinutes * 60_000;
-  const slot = width / n;
+  const bucketMs = t.bucketMinutes * 60_000;
+  const slots = Math.max(n, MIN_SLOTS);
+  const to = Date.parse(t.buckets[n - 1].at) + bucketMs;
+  const from = to - slots * bucketMs;
+  const lead = slots - n;
+  const slot = width / slots;
   const gap = slot > 4 ? Math.min(2, slot * 0.15) : 0;
   const plot = height - capHeight;
   const max = Math.max(1, ...t.buckets.map((b) => b.ok + b.clientError + b.serverError + b.refused));
@@ -95,11 +103,11 @@ export function layoutTimeline(t: Timeline, width: number, height: number, capHe
       y -= hs[k];
       segments.push({ outcome: o, y, h: hs[k] });
     });
-    return { x: i * slot + gap / 2, w: Math.max(0.5, slot - gap), total, segments, label: bucketLabel(b, t.bucketMinutes) };
+    return { x: (lead + i) * slot + gap / 2, w: Math.max(0.5, slot - gap), total, segments, label: bucketLabel(b, t.bucketMinutes) };
   });
   const span = Math.max(1, to - from);
   const xOf = (iso: string) => Math.min(width, Math.max(0, ((Date.parse(iso) - from) / span) * width));
-  const minW = width * 0.006;
+  const minW = Math.min(4, width);
   const cycles = t.cycles.map((c) => {
     const x0 = xOf(c.start);
     const x1 = Math.max(xOf(c.end), x0 + minW);
@@ -125,11 +133,14 @@ export function cycleLabel(c: Cycle): string {
   return `${who} at ${at} — ${c.summary}`;
 }
 
-/** The time axis in words: `14:02–14:45 · 1-minute bars`. */
-export function axisLabel(t: Timeline, layout: TimelineLayout): string {
-  if (t.buckets.length === 0) return "";
-  const width = t.bucketMinutes >= 60 && t.bucketMinutes % 60 === 0 ? `${t.bucketMinutes / 60}-hour` : `${t.bucketMinutes}-minute`;
-  return `${hhmm(layout.from)}–${hhmm(layout.to)} · ${width} bars`;
+/** The time the traffic spans and the bar width in words: `14:02–14:45 · 1-min bars`. */
+export function axisLabel(t: Timeline): string {
+  const n = t.buckets.length;
+  if (n === 0) return "";
+  const from = Date.parse(t.buckets[0].at);
+  const to = Date.parse(t.buckets[n - 1].at) + t.bucketMinutes * 60_000;
+  const width = t.bucketMinutes >= 60 && t.bucketMinutes % 60 === 0 ? `${t.bucketMinutes / 60}-h` : `${t.bucketMinutes}-min`;
+  return `${hhmm(from)}–${hhmm(to)} · ${width} bars`;
 }
 
 /** A function that runs `fn` at most once every `ms`: at once when it may, else once at the
