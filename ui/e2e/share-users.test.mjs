@@ -204,6 +204,26 @@ test("at 1024×576 and 125 % the user page's mapping breaks no name, email or fi
   await page.locator(".mapping-wrap").scrollIntoViewIfNeeded();
   await shot("mapping");
 
+  // the check sees a broken word when there is one (a name forced to break anywhere)
+  await page.evaluate(() => {
+    const probe = document.createElement("div");
+    probe.id = "break-probe";
+    probe.style.cssText = "width: 80px; word-break: break-all";
+    probe.innerHTML = "<span data-words>annie.easley35@okta.example</span>";
+    document.querySelector('[data-testid="user-page"]').append(probe);
+  });
+  assert.deepEqual((await brokenWords("#break-probe [data-words]")).broken, ["annie.easley35@okta.example"]);
+  await page.evaluate(() => document.getElementById("break-probe").remove());
+
+  // where the space holds it, the same mapping is a table, and breaks no word either
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await waitFor("the mapping to become a table", async () => (await wrap.getAttribute("data-layout")) === "table", 5000);
+  const wide = await brokenWords('[data-testid="user-page"] [data-words]');
+  assert.ok(wide.words.includes(userName));
+  assert.deepEqual(wide.broken, [], `words broken across lines in the table: ${wide.broken.join(", ")}`);
+  await page.setViewportSize({ width: 1024, height: 576 });
+  await waitFor("the mapping to be cards again", async () => (await wrap.getAttribute("data-layout")) === "cards", 5000);
+
   // the Users list cells never wrap either
   await page.goto(`${engine.admin}/#/users?idp=okta`);
   await page.getByTestId("user-row").first().waitFor();

@@ -134,25 +134,28 @@ export function MappingView({ mapping, layout: forced }: { mapping: MappingResul
   const contentKey = JSON.stringify(mapping.fields);
   const layout = forced ?? layoutFor(width, needs);
 
-  // the space available, followed as the window (or the zoom) changes
-  useLayoutEffect(() => {
-    const wrap = wrapRef.current;
-    if (!wrap || typeof ResizeObserver === "undefined") return;
-    setWidth(wrap.clientWidth);
-    const ro = new ResizeObserver(() => setWidth(wrap.clientWidth));
-    ro.observe(wrap);
-    return () => ro.disconnect();
-  }, []);
-
   // new values: try the table again
   useLayoutEffect(() => setNeeds(null), [contentKey]);
 
-  // the table as laid out: wider than its space means words would not fit, so cards
+  // the space available and, as a table, the width it takes: followed as the window, the zoom
+  // or the type size (presentation mode) change; wider than its space means a word would not
+  // fit, so cards
   useLayoutEffect(() => {
-    const table = tableRef.current;
-    if (layout !== "table" || !table) return;
-    if (overflows(table.offsetWidth, width)) setNeeds(table.offsetWidth);
-  }, [layout, width, contentKey]);
+    const wrap = wrapRef.current;
+    if (!wrap) return;
+    const measure = () => {
+      const w = wrap.clientWidth;
+      setWidth(w);
+      const table = tableRef.current;
+      if (table && overflows(table.offsetWidth, w)) setNeeds(table.offsetWidth);
+    };
+    measure();
+    if (typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(wrap);
+    if (tableRef.current) ro.observe(tableRef.current);
+    return () => ro.disconnect();
+  }, [layout, contentKey]);
 
   return (
     <div ref={wrapRef} className="mapping-wrap" data-layout={layout}>
