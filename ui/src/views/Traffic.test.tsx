@@ -478,11 +478,26 @@ describe("the timeline", () => {
     exchanges: 47,
   };
 
-  it("draws a bar per bucket and a cycle with its words on hover, and reloads on traffic at most every 2 s", async () => {
-    m.timeline.mockResolvedValue(tl);
+  it("draws a bar per bucket and a cycle with its words on hover, and reloads on traffic at most every 2 s", { timeout: 10_000 }, async () => {
+    let answer: (t: Timeline) => void = () => {};
+    const at: number[] = [];
+    m.timeline
+      .mockImplementationOnce(() => {
+        at.push(Date.now());
+        return new Promise<Timeline>((r) => (answer = r));
+      })
+      .mockImplementation(async () => {
+        at.push(Date.now());
+        return tl;
+      });
     m.exchanges.mockResolvedValue({ ...page([5, 4, 3, 2, 1]), total: 5, requests: 5 });
     view();
-    const strip = await screen.findByTestId("timeline");
+    // its place is held while it loads, then it draws
+    expect((await screen.findByTestId("timeline")).getAttribute("aria-busy")).toBe("true");
+    answer(tl);
+    await screen.findByTestId("timeline-svg");
+    const strip = screen.getByTestId("timeline");
+    expect(strip.getAttribute("aria-busy")).toBeNull();
     expect(within(strip).getAllByTestId("timeline-bar")).toHaveLength(2);
     expect(within(strip).getByTestId("timeline-axis").textContent).toBe("14:02–14:04 · 1-min bars");
     expect(strip.textContent).toContain("refused");
@@ -493,12 +508,16 @@ describe("the timeline", () => {
     fireEvent.mouseLeave(c);
     expect(within(strip).queryByTestId("cycle-tooltip")).toBeNull();
 
-    expect(m.timeline).toHaveBeenCalledTimes(1);
+    // bursts of traffic reload it, at most once every 2 s
+    expect(at).toHaveLength(1);
     for (let i = 6; i < 12; i++) emit({ type: "exchange.recorded", exchanges: [summary({ id: i })] });
-    expect(m.timeline).toHaveBeenCalledTimes(1);
-    await waitFor(() => expect(m.timeline).toHaveBeenCalledTimes(2), { timeout: 3000 });
+    await waitFor(() => expect(at).toHaveLength(2), { timeout: 3000 });
+    for (let i = 12; i < 18; i++) emit({ type: "exchange.recorded", exchanges: [summary({ id: i })] });
+    await waitFor(() => expect(at).toHaveLength(3), { timeout: 3000 });
     await new Promise((r) => setTimeout(r, 300));
-    expect(m.timeline).toHaveBeenCalledTimes(2);
+    expect(at).toHaveLength(3);
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(1990);
+    expect(at[2] - at[1]).toBeGreaterThanOrEqual(1990);
   });
 
   it("clicking a cycle lands the table on it and marks its rows; again unmarks", async () => {
