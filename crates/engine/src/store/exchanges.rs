@@ -45,11 +45,28 @@ pub async fn insert_batch(conn: &mut Conn, batch: &[Exchange], retention: i64) -
     let mut ids = Vec::with_capacity(batch.len());
     for e in batch {
         ids.push(insert_one(conn, e).await?);
+        note_creator(conn, e).await?;
     }
     if batch.iter().any(|e| !e.summary.is_fold()) {
         prune(conn, false, retention).await?;
     }
     Ok(ids)
+}
+
+/// A successful create names the IdP that created its resource (`resources.created_by`), once.
+async fn note_creator(conn: &mut Conn, e: &Exchange) -> Result<()> {
+    let s = &e.summary;
+    if s.operation != OperationKind::Create || s.status != 201 {
+        return Ok(());
+    }
+    if let Some(id) = &s.resource_id {
+        sqlx::query("UPDATE resources SET created_by = ? WHERE id = ? AND created_by IS NULL")
+            .bind(s.idp.as_str())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
@@ -269,18 +286,31 @@ async fn filtered<T>(
 
 /// How many stored rows match `q`'s filters (`before` and `limit` ignored), and how many
 /// requests they stand for (a fold of rejected requests is one row, `fold_count` requests).
+///
+/// Two index walks, not a read of every row: `COUNT(*)` from an index, and the folds' extra
+/// requests from the folds alone (at most the rejected retention's rows).
 pub async fn count_matching(conn: &mut Conn, q: &ExchangeQuery) -> Result<(i64, i64)> {
     let (clause, args) = where_clause(q);
-    let sql = format!("SELECT COUNT(*), COALESCE(SUM(fold_count), 0) FROM exchanges{clause}");
-    let query = sqlx::query_as::<_, (i64, i64)>(&sql);
-    let mut query = query;
-    for a in args {
-        query = match a {
-            Arg::Int(v) => query.bind(v),
-            Arg::Text(v) => query.bind(v),
+    let total_sql = format!("SELECT COUNT(*) FROM exchanges{clause}");
+    let mut total = sqlx::query_scalar::<_, i64>(&total_sql);
+    for a in &args {
+        total = match a {
+            Arg::Int(v) => total.bind(*v),
+            Arg::Text(v) => total.bind(v.clone()),
         };
     }
-    Ok(query.fetch_one(conn).await?)
+    let total = total.fetch_one(&mut *conn).await?;
+    let extra_sql =
+        format!("SELECT COALESCE(SUM(fold_count - 1), 0) FROM exchanges{clause} AND rejected = 1");
+    let mut extra = sqlx::query_scalar::<_, i64>(&extra_sql);
+    for a in args {
+        extra = match a {
+            Arg::Int(v) => extra.bind(v),
+            Arg::Text(v) => extra.bind(v),
+        };
+    }
+    let extra = extra.fetch_one(conn).await?;
+    Ok((total, total + extra))
 }
 
 /// One exchange, whole.

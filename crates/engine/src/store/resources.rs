@@ -373,13 +373,9 @@ pub async fn page(
     rows.iter().map(row_to_resource).collect()
 }
 
-/// The IdP that created a user row `r`, in SQL: the IdP of its successful create exchange, else
-/// of the latest exchange that touched it (retention may have dropped the create), else `other`.
-/// `+operation` / `+status` keep SQLite on the `(resource_id, id)` index.
-const CREATOR_SQL: &str = "COALESCE(
-    (SELECT e.idp FROM exchanges e WHERE e.resource_id = r.id AND +e.operation = 'create' AND +e.status = 201 ORDER BY e.id LIMIT 1),
-    (SELECT e.idp FROM exchanges e WHERE e.resource_id = r.id AND e.idp != 'other' ORDER BY e.id DESC LIMIT 1),
-    'other')";
+/// The IdP that created a resource row `r`, in SQL: `resources.created_by`, which the capture
+/// writer sets from the successful create exchange (migration 0009 filled older rows).
+const CREATOR_SQL: &str = "COALESCE(r.created_by, 'other')";
 
 /// Orders of the admin's user list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -429,7 +425,12 @@ pub async fn search_users(
         args.push(t.to_owned());
     }
     if let Some(idp) = q.idp {
-        clause.push_str(&format!(" AND {CREATOR_SQL} = ?"));
+        // `created_by` is NULL where no create was captured: that is `other`.
+        if idp == crate::capture::model::Idp::Other {
+            clause.push_str(" AND (r.created_by IS NULL OR r.created_by = ?)");
+        } else {
+            clause.push_str(" AND r.created_by = ?");
+        }
         args.push(idp.as_str().to_owned());
     }
     // `active` as stored: a JSON boolean, or the string an IdP sent ("False").
@@ -668,6 +669,7 @@ async fn drop_stored_passwords(conn: &mut Conn) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::model::Idp;
     use crate::store::{Store, StoreError};
     use sqlx::Connection;
     use sqlx::sqlite::SqliteConnectOptions;
@@ -848,6 +850,60 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(names_of(&found), ["k"]);
+    }
+
+    /// Migration 0009 on a database an older version filled: each user's `created_by` is the
+    /// IdP of its successful create, else of the latest IdP exchange that touched it, else NULL
+    /// (listed as `other`); the user list filters on it.
+    #[tokio::test]
+    async fn migration_0009_fills_created_by_from_the_capture_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("m.db")).await.unwrap();
+        let mut w = store.write.acquire().await.unwrap();
+        for id in ["by-okta", "touched-by-entra", "unknown"] {
+            legacy_row(&mut w, "User", id, id, &format!(r#"{{"userName":"{id}"}}"#)).await;
+        }
+        for (resource, idp, op, status) in [
+            ("by-okta", "okta", "create", 201),
+            ("by-okta", "entra", "update", 200),
+            ("touched-by-entra", "other", "read", 200),
+            ("touched-by-entra", "entra", "update", 200),
+            ("unknown", "other", "read", 200),
+        ] {
+            sqlx::query(
+                "INSERT INTO exchanges (at, method, path, query, status, latency_ms, idp, idp_reason,
+                   operation, quirks, resource_id, request_headers, request_truncated,
+                   response_headers, response_truncated, auth)
+                 VALUES ('t', 'GET', '/', '', ?, 1, ?, '', ?, '[]', ?, '[]', 0, '[]', 0, '{}')",
+            )
+            .bind(status)
+            .bind(idp)
+            .bind(op)
+            .bind(resource)
+            .execute(&mut *w)
+            .await
+            .unwrap();
+        }
+        let migration = include_str!("../../migrations/0009_created_by_and_outline.sql");
+        let backfill = migration
+            .split(';')
+            .find(|stmt| stmt.trim_start().lines().any(|l| l.starts_with("UPDATE")))
+            .unwrap();
+        sqlx::query(backfill).execute(&mut *w).await.unwrap();
+        let search = |idp| UserSearch {
+            idp: Some(idp),
+            limit: 10,
+            ..UserSearch::default()
+        };
+        for (idp, want) in [
+            (Idp::Okta, vec!["by-okta"]),
+            (Idp::Entra, vec!["touched-by-entra"]),
+            (Idp::Other, vec!["unknown"]),
+        ] {
+            let (total, rows) = search_users(&mut w, &search(idp)).await.unwrap();
+            let ids: Vec<&str> = rows.iter().map(|(r, _)| r.id.as_str()).collect();
+            assert_eq!((total, ids), (want.len() as i64, want), "{idp:?}");
+        }
     }
 
     /// Migration 0007 on a database an older version filled: names refolded, a pair that only
