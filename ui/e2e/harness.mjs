@@ -49,8 +49,9 @@ export function tempDir(prefix) {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Start `scimlab serve --ui` on free ports with a known admin token. */
-export async function startEngine() {
+/** Start `scimlab serve --ui` on free ports with a known admin token; `extraArgs` are added to
+ *  `serve` (e.g. `["--strict"]`). */
+export async function startEngine(extraArgs = []) {
   const dir = tempDir("scimlab-e2e-");
   const scimPort = await freePort();
   const adminPort = await freePort();
@@ -58,7 +59,7 @@ export async function startEngine() {
   const db = path.join(dir, "scimlab.db");
   const child = spawn(
     SCIMLAB,
-    ["serve", "--db", db, "--scim-addr", `127.0.0.1:${scimPort}`, "--admin-addr", `127.0.0.1:${adminPort}`, "--ui", path.join(UI_DIR, "dist")],
+    ["serve", ...extraArgs, "--db", db, "--scim-addr", `127.0.0.1:${scimPort}`, "--admin-addr", `127.0.0.1:${adminPort}`, "--ui", process.env.SCIMLAB_UI_DIST ?? path.join(UI_DIR, "dist")],
     { env: { ...process.env, SCIMLAB_ADMIN_TOKEN: token, RUST_LOG: "warn" }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";

@@ -6,63 +6,18 @@
 // headers while the status column stays on screen; the counter says the engine's true total past
 // the first page; the timeline draws bars and an Entra ID cycle with its words; no quirk chip is
 // cut and SCIM filters read decoded. Screenshots go to ui/test-results/share-traffic-*.png.
-// Its own engine start (the shared harness has no --strict); every wait has a deadline; only
-// 127.0.0.1.
+// Every wait has a deadline; only 127.0.0.1.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { requireCommands } from "./commands.mjs";
-import { ARTIFACTS, SCIMLAB, UI_DIR, freePort, seedLookups, simulate, tempDir, waitFor } from "./harness.mjs";
+import { ARTIFACTS, SCIMLAB, UI_DIR, seedLookups, simulate, startEngine, waitFor } from "./harness.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const TOKEN = "e2e-share-traffic-token-0123456789";
 const UI_DIST = process.env.SCIMLAB_UI_DIST ?? path.join(UI_DIR, "dist");
 const VIEWPORT = { width: 1024, height: 576 };
-
-/** `scimlab serve --strict --ui` on free ports with a known admin token (harness.startEngine plus --strict). */
-async function startStrictEngine() {
-  const dir = tempDir("scimlab-share-traffic-");
-  const scimPort = await freePort();
-  const adminPort = await freePort();
-  const db = path.join(dir, "scimlab.db");
-  const child = spawn(
-    SCIMLAB,
-    ["serve", "--strict", "--db", db, "--scim-addr", `127.0.0.1:${scimPort}`, "--admin-addr", `127.0.0.1:${adminPort}`, "--ui", UI_DIST],
-    { env: { ...process.env, SCIMLAB_ADMIN_TOKEN: TOKEN, RUST_LOG: "warn" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const admin = `http://127.0.0.1:${adminPort}`;
-  await waitFor(`scimlab serve --strict (${output})`, async () => {
-    if (child.exitCode !== null) throw new Error(`scimlab exited ${child.exitCode}: ${output}`);
-    const r = await fetch(`${admin}/api/health`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-    return r.ok;
-  });
-  const key = execFileSync(SCIMLAB, ["token", "show", "--db", db]).toString().trim().split(/\s+/).pop();
-  return {
-    dir,
-    db,
-    admin,
-    key,
-    scimPort,
-    tenantUrl: `http://127.0.0.1:${scimPort}/scim/v2`,
-    api: async (p) => (await fetch(`${admin}${p}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json(),
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGINT");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 15000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 let engine;
 let browser;
@@ -82,7 +37,7 @@ before(async () => {
   requireCommands(["chromium", CHROMIUM]);
   assert.ok(existsSync(SCIMLAB), `${SCIMLAB} is missing: cargo build -p scimlab-engine --bin scimlab`);
   assert.ok(existsSync(path.join(UI_DIST, "index.html")), `${UI_DIST} is missing: npm --prefix ui run build`);
-  engine = await startStrictEngine();
+  engine = await startEngine(["--strict"]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -92,7 +47,7 @@ before(async () => {
   page = await context.newPage();
   page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
   page.on("pageerror", (e) => pageErrors.push(String(e)));
-  await page.goto(`${engine.admin}/?token=${TOKEN}`);
+  await page.goto(engine.loginUrl);
 });
 
 after(async () => {
