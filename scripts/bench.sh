@@ -36,7 +36,7 @@ kept=$(awk '/^## /{keep=1} keep' docs/benchmarks.md 2>/dev/null || true)
   echo "The user list (issue 12) is searched, filtered and sorted in SQL over every user, so its totals are"
   echo "true at any size: the IdP filter and the sorts use indexes (\`resources.created_by\`, migration 0009,"
   echo "instead of probing the capture log per user: 1.2 s before), a text search reads every user's"
-  echo "attributes (~0.3 s at 100 000, ~15 ms at 5 000). The first exchange page counts its true total"
+  echo "attributes (~0.3 s at 100 000, linear in users). The first exchange page counts its true total"
   echo "from indexes (108 ms before the covering index, 0.7 ms without a total). The timeline reads the newest"
   echo "100 000 exchanges from a covering index and detects cycles in Rust (~0.3 s; Traffic asks at most"
   echo "every 2 s while traffic arrives)."

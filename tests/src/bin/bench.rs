@@ -300,7 +300,10 @@ async fn main() {
             "GET /api/users?sort=userName&count=50 (admin, sorted)",
             "/api/users?sort=userName&count=50",
         ),
-        ("GET /api/timeline (admin, newest 100 000 exchanges)", "/api/timeline"),
+        (
+            "GET /api/timeline (admin, newest 100 000 exchanges)",
+            "/api/timeline",
+        ),
     ] {
         let e = engine.clone();
         rows.push(
