@@ -27,7 +27,8 @@ try {
     const page = await context.newPage();
     await page.goto(engine.loginUrl);
     if (presentation) {
-      await page.evaluate(() => localStorage.setItem("scimlab.presentation", "on"));
+      await page.getByRole("switch", { name: "Presentation mode" }).click();
+      await page.waitForFunction(() => document.documentElement.classList.contains("presentation"), null, { timeout: 5000 });
     }
     for (const [name, hash, ready, act] of shots) {
       await page.goto(`${engine.admin}/${hash}`);
@@ -53,7 +54,10 @@ try {
     ["checklist-okta", "#/checklist/okta", '[data-testid="check-connection.test"]'],
   ]);
   await shoot("dark", false, [["user-page", "#/users", '[data-testid="user-row"]', openUser]]);
-  await shoot("light", true, [["connect-presentation", "#/connect", '[data-testid="tenant-url"]']]);
+  const showFailure = async (page) => {
+    await page.getByTestId("last-failure").scrollIntoViewIfNeeded();
+  };
+  await shoot("light", true, [["connect-presentation", "#/connect", '[data-testid="last-failure"]', showFailure]]);
 } finally {
   await browser.close();
   await engine.stop();

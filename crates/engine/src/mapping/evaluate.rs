@@ -904,15 +904,15 @@ pub fn evaluate(profile: &CompiledProfile, user: &Value, creator: Idp) -> Mappin
         CompiledKind::Auto { entra, okta } => match creator {
             Idp::Entra => (
                 entra.as_ref(),
-                "auto: entra id created this user, so the entra id profile was used".to_owned(),
+                "auto: Entra ID created this user, so the Entra ID profile was used".to_owned(),
             ),
             Idp::Okta => (
                 okta.as_ref(),
-                "auto: okta created this user, so the okta profile was used".to_owned(),
+                "auto: Okta created this user, so the Okta profile was used".to_owned(),
             ),
             Idp::Other => (
                 entra.as_ref(),
-                "auto: neither entra id nor okta was recognised as this user's creator, so the entra id profile was used, as it reads the standard scim attributes other clients send".to_owned(),
+                "auto: neither Entra ID nor Okta was recognised as this user's creator, so the Entra ID profile was used, as it reads the standard SCIM attributes other clients send".to_owned(),
             ),
         },
     };
@@ -1724,7 +1724,7 @@ mod tests {
             ("auto", "okta")
         );
         assert_eq!(r.effective_role, Role::Admin);
-        assert!(r.profile_explanation.contains("okta created this user"));
+        assert!(r.profile_explanation.contains("Okta created this user"));
 
         let r = run("auto", &user, Idp::Entra);
         assert_eq!(r.applied_profile_id, "entra");

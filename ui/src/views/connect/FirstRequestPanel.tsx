@@ -9,6 +9,7 @@ import { clock, count, operationLabel } from "../../format";
 import { href } from "../../state/route";
 import { authBadge, seenHeadline } from "./failureWords";
 import { useFirstExchange } from "./useFirstExchange";
+import { readableQuery } from "../traffic/display";
 
 export function FirstRequestPanel() {
   const { seen, checked, auth } = useFirstExchange();
@@ -55,7 +56,7 @@ export function FirstRequestPanel() {
             <b>{operationLabel(s.operation)}</b>
             <code className="cx-req" title={`${s.method} ${s.path}${s.query ? `?${s.query}` : ""}`}>
               {s.method} {s.path}
-              {s.query ? `?${s.query}` : ""}
+              {s.query ? ` ${readableQuery(s.query)}` : ""}
             </code>
             <StatusBadge status={s.status} />
             <span className="muted">{clock(s.at)}</span>

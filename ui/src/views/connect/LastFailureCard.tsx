@@ -9,6 +9,7 @@ import { href } from "../../state/route";
 import { failureWords } from "./failureWords";
 import type { FailureState } from "./useLastFailure";
 import type { ExchangeDetail } from "../../generated";
+import { readableQuery } from "../traffic/display";
 
 export function LastFailureCard({ state, detail, keyMasked }: { state: FailureState; detail: ExchangeDetail | null; keyMasked: string }) {
   const { failure, fixed } = state;
@@ -54,7 +55,7 @@ export function LastFailureCard({ state, detail, keyMasked }: { state: FailureSt
             <IdpBadge idp={failure.idp} />
             <code className="cx-req" title={`${failure.method} ${failure.path}${failure.query ? `?${failure.query}` : ""}`}>
               {failure.method} {failure.path}
-              {failure.query ? `?${failure.query}` : ""}
+              {failure.query ? ` ${readableQuery(failure.query)}` : ""}
             </code>
             <StatusBadge status={failure.status} />
             {folded ? <span className="muted">×{count(folded)} requests</span> : null}
