@@ -1734,7 +1734,7 @@ mod tests {
         let r = run("auto", &user, Idp::Other);
         assert_eq!(r.applied_profile_id, "entra");
         assert!(
-            r.profile_explanation.contains("standard scim attributes"),
+            r.profile_explanation.contains("standard SCIM attributes"),
             "{}",
             r.profile_explanation
         );
