@@ -41,6 +41,7 @@ test:
 
 test-rust:
 	cargo fmt --all -- --check
+	./scripts/check-layering.sh                            # SQL only in store/, no tauri in the engine
 	cargo build --locked -p scimlab-engine --bin scimlab   # the CLI and e2e tests run the real binary
 	cargo test --locked --workspace
 	cargo clippy --locked --workspace --all-targets -- -D warnings

@@ -1,7 +1,7 @@
 //! Capture, checked at the store: every exchange on the SCIM listener is recorded — rejected
 //! ones too — redacted, classified, and none is lost on a clean shutdown.
 
-use scimlab_engine::capture::model::{Idp, OperationKind};
+use scimlab_engine::model::{Idp, OperationKind};
 use scimlab_engine::store::exchanges;
 use scimlab_tests::TestEngine;
 use scimlab_tests::flow::run_flow;

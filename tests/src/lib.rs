@@ -332,7 +332,7 @@ impl TestEngine {
     pub async fn stop_and_read(
         self,
     ) -> (
-        Vec<scimlab_engine::capture::model::ExchangeSummary>,
+        Vec<scimlab_engine::model::ExchangeSummary>,
         scimlab_engine::store::Store,
         tempfile::TempDir,
     ) {

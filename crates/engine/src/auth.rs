@@ -5,9 +5,11 @@
 //! field verbatim); a bare key is accepted and labelled `auth.bare-token`. Error details say what
 //! was wrong without ever echoing the key.
 
-use crate::store::{self, Conn};
+use crate::store::{self, Conn, Store};
+use axum::http::{HeaderMap, header};
 use base64::Engine as _;
 use scimlab_scim::{Quirk, ScimError};
+use std::sync::RwLock;
 use subtle::ConstantTimeEq;
 
 /// The settings key the SCIM API key is stored under.
@@ -118,6 +120,45 @@ pub fn check(header: Option<&str>, key: &str) -> Result<Option<Quirk>, AuthFailu
         Ok(quirk)
     } else {
         Err(AuthFailure::UnknownKey)
+    }
+}
+
+/// Check a request's `Authorization` header against the SCIM API key: Bearer or bare key,
+/// constant-time compare. `Ok` carries the quirk used (a bare key).
+///
+/// The key is read from the store on every request (a primary-key lookup on a pooled read
+/// connection), so a `scimlab token rotate` in another process takes effect at once; `cached`
+/// keeps the last key read, used when the store cannot answer.
+pub async fn check_request(
+    store: &Store,
+    cached: &RwLock<String>,
+    headers: &HeaderMap,
+) -> Result<Option<Quirk>, AuthFailure> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let stored = match store.read.acquire().await {
+        Ok(mut conn) => store::settings::get(&mut conn, KEY_SETTING)
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
+    match stored {
+        Some(stored) => {
+            let outcome = check(header, &stored);
+            *cached
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = stored;
+            outcome
+        }
+        None => {
+            let key = cached
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            check(header, &key)
+        }
     }
 }
 

@@ -1,8 +1,10 @@
-//! `EngineConfig`: everything the engine needs to start, in one typed struct.
+//! `EngineConfig`: everything the engine needs to start, in one typed struct, and every default
+//! and limit of it.
 //!
 //! Layering is defaults → `SCIMLAB_*` environment → CLI flags; the CLI (clap, with `env`) does the
-//! last two, the Tauri shell will build this struct from its app data dir. Secrets (the SCIM key)
-//! are redacted in `Debug` so a config can be logged safely.
+//! last two, the Tauri shell builds this struct from its app data dir. Secrets (the SCIM key)
+//! are redacted in `Debug` so a config can be logged safely. A leaf: it imports nothing of the
+//! crate; the modules that apply a setting import its default from here.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +19,19 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// Largest page a list response returns; a larger `count` is clamped to it.
 pub const MAX_PAGE_SIZE: usize = 1000;
+/// Default cap on each stored body (bytes); larger bodies are stored truncated and say so.
+pub const DEFAULT_BODY_CAP: usize = 256 * 1024;
+/// Default number of authenticated exchanges kept; older ones are dropped first.
+pub const DEFAULT_RETENTION: i64 = 100_000;
+/// Default number of folds of rejected requests kept; older ones are dropped first (never an
+/// authenticated exchange).
+pub const DEFAULT_REJECTED_RETENTION: i64 = 10_000;
+/// Smallest retention accepted (keep at least one exchange).
+pub const MIN_RETENTION: i64 = 1;
+/// Largest retention accepted (flags, the admin API, the desktop settings file).
+pub const MAX_RETENTION: i64 = 10_000_000;
+/// How long a graceful shutdown waits for in-flight requests before cutting clients off.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// Base path of the SCIM API.
 pub const SCIM_BASE_PATH: &str = "/scim/v2";
 /// Default time budget of a list request no index can answer (a scan of the resource type):
@@ -111,10 +126,10 @@ impl EngineConfig {
                 .parse()
                 .expect("default address is valid"),
             admin_token: None,
-            capture_body_cap: crate::capture::DEFAULT_BODY_CAP,
-            retention: crate::capture::DEFAULT_RETENTION,
-            rejected_retention: crate::capture::DEFAULT_REJECTED_RETENTION,
-            shutdown_grace: crate::SHUTDOWN_GRACE,
+            capture_body_cap: DEFAULT_BODY_CAP,
+            retention: DEFAULT_RETENTION,
+            rejected_retention: DEFAULT_REJECTED_RETENTION,
+            shutdown_grace: SHUTDOWN_GRACE,
             admin_allowed_origins: Vec::new(),
             ui_dir: None,
             scan_budget: DEFAULT_SCAN_BUDGET,

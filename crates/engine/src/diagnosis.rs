@@ -8,8 +8,8 @@
 //! else. The key is blamed only when the key decided the answer: a wrong base path sent with a
 //! good key blames the URL.
 
-use crate::capture::model::{AuthOutcome, Exchange, Idp};
 use crate::config::SCIM_BASE_PATH;
+use crate::model::{AuthOutcome, Exchange, Idp};
 use scimlab_scim::Quirk;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -313,8 +313,8 @@ pub fn diagnose(ex: &Exchange) -> Option<Diagnosis> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::model::AuthSummary;
     use crate::checks::testkit;
+    use crate::model::AuthSummary;
 
     fn answered(mut ex: Exchange, path: &str, status: u16, outcome: AuthOutcome) -> Exchange {
         ex.summary.path = path.to_owned();

@@ -5,7 +5,7 @@
 //! burst of a thousand requests a second arrives as a handful of events. A receiver that lags
 //! gets `resync` from the SSE layer, never a panic.
 
-use crate::capture::model::ExchangeSummary;
+use crate::model::ExchangeSummary;
 use crate::simulate::{Progress, SimulationSummary};
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -78,7 +78,7 @@ pub enum EngineEvent {
     #[serde(rename = "settings.changed")]
     SettingsChanged {
         /// The settings now in force.
-        settings: crate::admin_api::model::EngineSettings,
+        settings: crate::runtime::EngineSettings,
     },
     /// The receiver fell behind and missed events: reload everything.
     #[serde(rename = "resync")]

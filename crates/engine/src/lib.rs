@@ -2,7 +2,7 @@
 //!
 //! [`Engine::start`] opens the SQLite store (migrations, WAL), loads or creates the SCIM API key,
 //! binds the SCIM listener and serves until [`EngineHandle::shutdown`]. The headless `scimlab`
-//! binary and (later) the Tauri shell both go through it; tests start it on `127.0.0.1:0`.
+//! binary and the Tauri shell (`src-tauri`) both go through it; tests start it on `127.0.0.1:0`.
 //! This crate never imports Tauri (`cargo tree -p scimlab-engine -i tauri` prints nothing).
 #![warn(missing_docs)]
 
@@ -17,12 +17,14 @@ pub mod events;
 pub mod host;
 pub mod listen;
 pub mod mapping;
+pub mod model;
 pub mod results;
 pub mod runtime;
 pub mod scim_api;
 pub mod simulate;
 pub mod store;
 pub mod timeline;
+pub mod wire;
 
 pub use config::EngineConfig;
 
@@ -153,8 +155,7 @@ pub fn free_addr_near(addr: SocketAddr, avoid: &[u16]) -> Option<SocketAddr> {
         .find(|candidate| std::net::TcpListener::bind(candidate).is_ok())
 }
 
-/// How long a graceful shutdown waits for in-flight requests before cutting clients off.
-pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+pub use config::SHUTDOWN_GRACE;
 
 /// The engine (a namespace for [`Engine::start`]).
 pub struct Engine;
@@ -295,8 +296,14 @@ impl Engine {
             key: key.clone(),
             settings: settings.clone(),
             body_limit: config.body_limit,
-            capture: capture::Capture::new(sink, config.body_limit, config.capture_body_cap),
             scans: scim_api::ScanGate::new(config.scan_budget),
+        };
+        // Capture is the outermost layer of the SCIM listener: it sees every request, including
+        // the ones the router refuses, and hands the router the key's outcome.
+        let capture_state = capture::CaptureState {
+            capture: capture::Capture::new(sink, config.body_limit, config.capture_body_cap),
+            store: store.clone(),
+            key: key.clone(),
         };
         let bind = |addr: SocketAddr| async move {
             let l = tokio::net::TcpListener::bind(addr)
@@ -360,7 +367,10 @@ impl Engine {
         let servers = vec![
             tokio::spawn(listen::serve(
                 scim_listener,
-                scim_api::router(state),
+                scim_api::router(state).layer(axum::middleware::from_fn_with_state(
+                    capture_state,
+                    capture::record,
+                )),
                 scim_limits,
                 rx.clone(),
             )),

@@ -7,11 +7,11 @@
 //! the effective role *under the profile in force at the time*, so it is written when the
 //! exchange is stored.
 
-use crate::capture::model::{Exchange, Idp};
 use crate::mapping::{
     self, CompiledProfile, FieldStatus, MappingProfile, MappingResult, TargetField,
     builtin_profile, builtin_profiles,
 };
+use crate::model::{Exchange, Idp};
 use crate::store::{self, Conn, StoreError};
 use serde_json::Value;
 
@@ -53,25 +53,9 @@ fn auto_profile() -> CompiledProfile {
 
 /// The IdP that created `user_id`, from the capture log (`Other` when unknown).
 pub async fn creator_of(conn: &mut Conn, user_id: &str) -> Result<Idp, StoreError> {
-    let created: Option<String> = sqlx::query_scalar(
-        // `+operation` keeps SQLite on the (resource_id, id) index: the operation index would
-        // walk every create ever captured (seconds at 100 000 exchanges).
-        "SELECT idp FROM exchanges WHERE resource_id = ? AND +operation = 'create' AND +status = 201
-         ORDER BY id LIMIT 1",
-    )
-    .bind(user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(idp) = created {
-        return Ok(Idp::parse(&idp));
-    }
-    let seen: Option<String> = sqlx::query_scalar(
-        "SELECT idp FROM exchanges WHERE resource_id = ? AND idp != 'other' ORDER BY id DESC LIMIT 1",
-    )
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(seen.map_or(Idp::Other, |s| Idp::parse(&s)))
+    Ok(store::mapping::creator_of(conn, user_id)
+        .await?
+        .map_or(Idp::Other, |s| Idp::parse(&s)))
 }
 
 /// Evaluate stored users (rendered SCIM JSON with `id`) under `profile`, creators looked up once.

@@ -6,13 +6,12 @@
 //! launch; `scimlab serve` flags and the desktop app's settings file set them at the next one.
 
 use scimlab_scim::Mode;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use ts_rs::TS;
 
-/// Smallest retention accepted (keep at least one exchange).
-pub const MIN_RETENTION: i64 = 1;
-/// Largest retention accepted through the admin API.
-pub const MAX_RETENTION: i64 = 10_000_000;
+pub use crate::config::{MAX_RETENTION, MIN_RETENTION};
 
 /// The live settings (see the module docs).
 #[derive(Debug)]
@@ -83,6 +82,32 @@ pub fn check_retention(retention: i64) -> Result<(), String> {
             "invalid retention {retention}: keep from {MIN_RETENTION} to {MAX_RETENTION} exchanges"
         ))
     }
+}
+
+/// `GET /api/settings`, `PUT /api/settings`: the engine's settings. `strict` and `retention`
+/// change at once through the API; the addresses and limits are fixed for a launch
+/// (`scimlab serve` flags, or the desktop app's Settings, which restarts the engine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineSettings {
+    /// Whether the SCIM listener answers in strict RFC mode (else tolerant: IdP quirks are
+    /// accepted and labelled).
+    pub strict: bool,
+    /// Number of captured exchanges kept; the oldest are dropped first.
+    #[ts(type = "number")]
+    pub retention: i64,
+    /// The address the SCIM listener is bound to.
+    pub scim_addr: String,
+    /// The address the admin listener is bound to (loopback).
+    pub admin_addr: String,
+    /// Largest SCIM request body accepted, in bytes.
+    #[ts(type = "number")]
+    pub body_limit: u64,
+    /// Largest body stored per captured exchange, in bytes.
+    #[ts(type = "number")]
+    pub capture_body_cap: u64,
+    /// The SQLite database file.
+    pub db_path: String,
 }
 
 #[cfg(test)]

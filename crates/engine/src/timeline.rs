@@ -10,7 +10,7 @@
 //! each change as it happens (a burst per push); either way the burst is what the admin thinks of
 //! as "what the IdP just did". A run made only of connection probes is the IdP's connection test.
 
-use crate::capture::model::{Idp, OperationKind};
+use crate::model::{Idp, OperationKind};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -5,9 +5,9 @@
 //! role value arrived) — and runs `crate::checks`.
 
 use super::{AdminError, AdminResult, AdminState, query_pairs};
-use crate::capture::model::{Idp, OperationKind};
 use crate::checks::{self, CheckInput, Checklist, UserFacts, attribute_paths};
 use crate::mapping::{FieldStatus, TargetField};
+use crate::model::{Idp, OperationKind};
 use crate::store::exchanges;
 use axum::Json;
 use axum::extract::{RawQuery, State};

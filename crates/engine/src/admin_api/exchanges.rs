@@ -7,7 +7,7 @@
 
 use super::model::{ExchangeDetail, ExchangePage};
 use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
-use crate::capture::model::{Idp, OperationKind};
+use crate::model::{Idp, OperationKind};
 use crate::store::exchanges::{self, ExchangeQuery};
 use crate::timeline::Timeline;
 use axum::Json;

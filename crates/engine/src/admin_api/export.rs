@@ -6,7 +6,7 @@
 
 use super::exchanges::parse_query_within;
 use super::{AdminResult, AdminState};
-use crate::capture::model::Exchange;
+use crate::model::Exchange;
 use crate::store::exchanges;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
@@ -197,7 +197,7 @@ mod tests {
 
     #[tokio::test]
     async fn exports_page_through_and_stop_at_the_body_budget() {
-        use crate::capture::model::{Idp, OperationKind};
+        use crate::model::{Idp, OperationKind};
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(&dir.path().join("x.db"))
             .await

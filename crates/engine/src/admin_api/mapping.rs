@@ -141,7 +141,7 @@ pub async fn save(
         .map_err(|e| AdminError::bad_request(e.to_string()))?;
     let json = serde_json::to_string(&profile).map_err(|e| AdminError::internal(&e))?;
     let mut tx = state.store.write.begin().await?;
-    store::mapping::save_profile(&mut tx, &id, &json, &crate::scim_api::now()).await?;
+    store::mapping::save_profile(&mut tx, &id, &json, &crate::wire::now()).await?;
     let active = store::mapping::active_profile(&mut tx).await?;
     tx.commit().await?;
     if active == id {
@@ -265,22 +265,8 @@ pub type RolesCache = std::sync::Arc<std::sync::Mutex<Option<(String, RoleSummar
 /// saved profiles and the capture log's attribution (newest exchange id, count).
 async fn roles_key(conn: &mut Conn) -> AdminResult<String> {
     let profile = results::active_profile(conn).await?;
-    let (users, newest): (i64, Option<String>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(last_modified) FROM resources WHERE kind = 'User'")
-            .fetch_one(&mut *conn)
-            .await?;
-    let (exchanges, last_exchange): (i64, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(id) FROM exchanges")
-            .fetch_one(&mut *conn)
-            .await?;
-    let saved: (i64, Option<String>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(updated) FROM mapping_profiles")
-            .fetch_one(&mut *conn)
-            .await?;
-    Ok(format!(
-        "{}|{users}|{newest:?}|{exchanges}|{last_exchange:?}|{saved:?}",
-        profile.id()
-    ))
+    let inputs = store::mapping::summary_fingerprint(conn).await?;
+    Ok(format!("{}|{inputs}", profile.id()))
 }
 
 /// `GET /api/roles`: users per effective role and per role status, for the whole endpoint.

@@ -1,5 +1,5 @@
-//! The admin listener: a JSON API, a Server-Sent Events stream and (for now) a placeholder page,
-//! for the UI and for scripts. Documented route by route in `docs/admin-api.md`.
+//! The admin listener: a JSON API, a Server-Sent Events stream, and the UI (with `--ui`; else a
+//! page listing the API), for the UI and for scripts. Documented route by route in `docs/admin-api.md`.
 //!
 //! It is a second, private listener: bound to loopback only (`Engine::start` refuses anything
 //! else), with its own port, and every route — the fallback included — sits behind [`auth`]

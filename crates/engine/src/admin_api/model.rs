@@ -2,8 +2,8 @@
 //! generated into `ui/src/generated/` with the exchange and event types (a test fails on drift).
 //! JSON is camelCase; ids and counts are JSON numbers (`number` in TypeScript).
 
-use crate::capture::model::{Exchange, ExchangeSummary, Idp};
 use crate::mapping::{MappingProfile, MappingResult, TargetField};
+use crate::model::{Exchange, ExchangeSummary, Idp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
@@ -257,31 +257,7 @@ pub struct DeletedCounts {
     pub exchanges: i64,
 }
 
-/// `GET /api/settings`, `PUT /api/settings`: the engine's settings. `strict` and `retention`
-/// change at once through the API; the addresses and limits are fixed for a launch
-/// (`scimlab serve` flags, or the desktop app's Settings, which restarts the engine).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct EngineSettings {
-    /// Whether the SCIM listener answers in strict RFC mode (else tolerant: IdP quirks are
-    /// accepted and labelled).
-    pub strict: bool,
-    /// Number of captured exchanges kept; the oldest are dropped first.
-    #[ts(type = "number")]
-    pub retention: i64,
-    /// The address the SCIM listener is bound to.
-    pub scim_addr: String,
-    /// The address the admin listener is bound to (loopback).
-    pub admin_addr: String,
-    /// Largest SCIM request body accepted, in bytes.
-    #[ts(type = "number")]
-    pub body_limit: u64,
-    /// Largest body stored per captured exchange, in bytes.
-    #[ts(type = "number")]
-    pub capture_body_cap: u64,
-    /// The SQLite database file.
-    pub db_path: String,
-}
+pub use crate::runtime::EngineSettings;
 
 /// `PUT /api/settings` body: the settings that apply at once. Absent fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]

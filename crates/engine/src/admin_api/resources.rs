@@ -8,7 +8,7 @@
 use super::exchanges::page as exchange_page;
 use super::model::{ResourceDetail, ResourcePage};
 use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
-use crate::capture::model::Idp;
+use crate::model::Idp;
 use crate::results;
 use crate::scim_api::render::render;
 use crate::store::exchanges::ExchangeQuery;

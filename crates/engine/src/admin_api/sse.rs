@@ -19,8 +19,8 @@
 //! an open event stream.
 
 use super::AdminState;
-use crate::capture::model::ExchangeSummary;
 use crate::events::{ChangedResource, EngineEvent, latest_per_resource};
+use crate::model::ExchangeSummary;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::Stream;
@@ -191,8 +191,8 @@ pub async fn events(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::model::{Idp, OperationKind};
     use crate::events::EventBus;
+    use crate::model::{Idp, OperationKind};
 
     fn summary(id: i64) -> ExchangeSummary {
         ExchangeSummary {

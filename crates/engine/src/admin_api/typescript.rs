@@ -9,12 +9,10 @@ use super::model::{
     RotatedKey, SettingsUpdate, TimelineEntry,
 };
 use super::simulations::{SimulationStarted, SimulationState, SimulationStatus, StartSimulation};
-use crate::capture::model::{
-    AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange,
-};
 use crate::checks;
 use crate::events::EngineEvent;
 use crate::mapping;
+use crate::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange};
 use crate::simulate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,7 +57,7 @@ fn expected() -> BTreeMap<String, String> {
     render::<super::model::PathCheck>(&cfg, &mut out);
     render::<super::model::SeenPath>(&cfg, &mut out);
     render::<super::model::SeenAttributes>(&cfg, &mut out);
-    render::<crate::capture::model::AuthOutcome>(&cfg, &mut out);
+    render::<crate::model::AuthOutcome>(&cfg, &mut out);
     render::<crate::diagnosis::Diagnosis>(&cfg, &mut out);
     render::<crate::diagnosis::FailureCause>(&cfg, &mut out);
     render::<crate::timeline::Timeline>(&cfg, &mut out);

@@ -12,7 +12,7 @@
 //! `scim.*`, `auth.bare-token`, `entra.null-attribute`, `entra.client-sent-meta`, …) are never
 //! used as evidence.
 
-use super::model::{Idp, OperationKind, ResourceChange};
+use crate::model::{Idp, OperationKind, ResourceChange};
 use scimlab_scim::filter::{AttrPath, CompValue, CompareOp, Filter, parse_filter};
 use scimlab_scim::schema::MICROSOFT_GROUP_SCHEMA;
 use scimlab_scim::{Mode, Quirk, Quirks, ResourceKind};

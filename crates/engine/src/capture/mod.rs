@@ -8,30 +8,32 @@
 //! - **authenticated** (the key matched): it buffers both bodies (the request body up to the
 //!   configured limit; larger ones are answered 413 here), redacts secrets *before* anything
 //!   leaves the request ([`redact`]), works out the IdP and the kind of operation
-//!   ([`classify`]), and hands the finished [`model::Exchange`] to the batched [`writer`];
+//!   ([`classify`]), and hands the finished [`crate::model::Exchange`] to the batched [`writer`];
 //! - **rejected** (no valid key): the answer (401, or the 404/405 of a path or method that does
 //!   not exist) is decided without the body, and the request is captured cheaply and folded
 //!   ([`rejected`], [`fold`]): no body buffered, no JSON parsed, at most a few KiB of headers and
 //!   body kept, repeats only counted. What a stranger on the internet can cost is bounded.
 //!
 //! Storage happens off the request path.
+//!
+//! The contract with the handlers is [`crate::wire`] (response extensions, the key's outcome);
+//! this module never imports `scim_api` or `admin_api`.
 
 pub mod classify;
 pub mod fold;
-pub mod model;
 pub mod redact;
 pub mod rejected;
 pub mod writer;
 
 use crate::client::{ClientId, client_of};
-use crate::scim_api::response::ApiError;
-use crate::scim_api::{AppliedQuirks, KeyChecked, ScimState};
+use crate::model::{AuthOutcome, Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange};
+use crate::store::Store;
+use crate::wire::{AppliedQuirks, KeyChecked, RefusedQuirk, error_response};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use model::{AuthOutcome, Exchange, ExchangeSummary, Idp, OperationKind, ResourceChange};
+use axum::response::Response;
 use scimlab_scim::ScimError;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -48,13 +50,7 @@ fn is_length_limit(e: &axum::Error) -> bool {
         || e.to_string().to_ascii_lowercase().contains("length limit")
 }
 
-/// Default cap on each stored body (bytes); larger bodies are stored truncated and say so.
-pub const DEFAULT_BODY_CAP: usize = 256 * 1024;
-/// Default number of exchanges kept; older ones are dropped first.
-pub const DEFAULT_RETENTION: i64 = 100_000;
-/// Default number of folds of rejected requests kept; older ones are dropped first (never an
-/// authenticated exchange).
-pub const DEFAULT_REJECTED_RETENTION: i64 = writer::DEFAULT_REJECTED_RETENTION;
+pub use crate::config::{DEFAULT_BODY_CAP, DEFAULT_REJECTED_RETENTION, DEFAULT_RETENTION};
 /// Most clients (address and User-Agent) whose IdP is remembered for inheritance.
 pub const MAX_IDP_CLIENTS: usize = 4096;
 
@@ -174,9 +170,22 @@ fn client_label(peer: Option<SocketAddr>, client: ClientId) -> Option<String> {
     })
 }
 
-/// The capture middleware (see the module docs).
-pub async fn record(State(state): State<ScimState>, mut req: Request, next: Next) -> Response {
-    let at = crate::scim_api::now();
+/// What the capture middleware needs: where exchanges go, and how to check the SCIM key (the
+/// store, and the last key read from it).
+#[derive(Clone)]
+pub struct CaptureState {
+    /// Where exchanges go, and the capture limits.
+    pub capture: Capture,
+    /// The database the key is read from.
+    pub store: Store,
+    /// The last SCIM API key read (used when the store cannot answer).
+    pub key: Arc<std::sync::RwLock<String>>,
+}
+
+/// The capture middleware (see the module docs), wrapped around the SCIM router by
+/// [`crate::Engine::start`].
+pub async fn record(State(state): State<CaptureState>, mut req: Request, next: Next) -> Response {
+    let at = crate::wire::now();
     let started = Instant::now();
     let peer = req
         .extensions()
@@ -188,7 +197,7 @@ pub async fn record(State(state): State<ScimState>, mut req: Request, next: Next
     );
     // Before any byte of the body: the key decides which path the request takes, and the
     // router's `authenticate` reuses the outcome instead of checking twice.
-    let outcome = crate::scim_api::check_key(&state, req.headers()).await;
+    let outcome = crate::auth::check_request(&state.store, &state.key, req.headers()).await;
     req.extensions_mut().insert(KeyChecked(outcome));
     let seen = Seen {
         at,
@@ -245,12 +254,13 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         .is_some_and(|n| n > capture.body_limit as u64);
     let limit = capture.body_limit;
     let too_large = || {
-        ApiError(ScimError::new(
+        error_response(&ScimError::new(
             413,
             None,
-            format!("request body is larger than the {limit}-byte limit: send a smaller body or raise --body-limit"),
+            format!(
+                "request body is larger than the {limit}-byte limit: send a smaller body or raise --body-limit"
+            ),
         ))
-        .into_response()
     };
     let (request_bytes, response) = if declared_too_large {
         (axum::body::Bytes::new(), too_large())
@@ -263,22 +273,20 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
             Ok(Err(e)) if is_length_limit(&e) => (axum::body::Bytes::new(), too_large()),
             Ok(Err(e)) => (
                 axum::body::Bytes::new(),
-                ApiError(ScimError::invalid_syntax(format!(
+                error_response(&ScimError::invalid_syntax(format!(
                     "could not read the request body ({e}): send the whole body"
-                )))
-                .into_response(),
+                ))),
             ),
             Err(_) => (
                 axum::body::Bytes::new(),
-                ApiError(ScimError::new(
+                error_response(&ScimError::new(
                     408,
                     None,
                     format!(
                         "the request body did not arrive within {} s: send it whole, with a correct content-length",
                         BODY_READ_TIMEOUT.as_secs()
                     ),
-                ))
-                .into_response(),
+                )),
             ),
         }
     };
@@ -296,7 +304,7 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
     let change = rparts.extensions.remove::<ResourceChange>();
     let refused_quirk = rparts
         .extensions
-        .remove::<crate::scim_api::response::RefusedQuirk>()
+        .remove::<RefusedQuirk>()
         .map(|r| r.0.label().to_owned());
     let status = rparts.status.as_u16();
     let request_json: Option<Value> = serde_json::from_slice(&request_bytes).ok();

@@ -7,7 +7,7 @@
 //! nothing secret reaches the database, the logs, the admin API or an export. Pure functions, no
 //! I/O; the unit tests below assert that a secret never survives.
 
-use super::model::{AuthOutcome, AuthSummary};
+use crate::model::{AuthOutcome, AuthSummary};
 use axum::http::HeaderMap;
 use serde_json::Value;
 use std::borrow::Cow;

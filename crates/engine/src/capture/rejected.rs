@@ -19,10 +19,10 @@
 //!   parsed beyond those few KiB.
 
 use super::fold::{FoldKey, Hit, Reason};
-use super::model::{AuthOutcome, Exchange, ExchangeSummary};
 use super::{Capture, Seen, classify, client_label, header_pairs, redact, user_agent};
 use crate::auth::AuthFailure;
-use crate::scim_api::AppliedQuirks;
+use crate::model::{AuthOutcome, Exchange, ExchangeSummary};
+use crate::wire::AppliedQuirks;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::http::request::Parts;

@@ -14,8 +14,8 @@
 //! bounded number of times, before it is given up with an error in the log.
 
 use super::fold::{FoldKey, Folds, Pending};
-use super::model::{Exchange, ExchangeSummary};
 use crate::events::{ChangedResource, EngineEvent, EventBus, latest_per_resource};
+use crate::model::{Exchange, ExchangeSummary};
 use crate::runtime::RuntimeSettings;
 use crate::store::{Store, StoreError, exchanges};
 use std::sync::Arc;
@@ -41,8 +41,7 @@ const RETRY_BACKOFF: [Duration; 5] = [
     Duration::from_secs(1),
     Duration::from_secs(2),
 ];
-/// Default number of folds of rejected requests kept (see `EngineConfig::rejected_retention`).
-pub const DEFAULT_REJECTED_RETENTION: i64 = 10_000;
+pub use crate::config::DEFAULT_REJECTED_RETENTION;
 
 /// What the capture layer hands the writer.
 #[derive(Debug)]
@@ -350,11 +349,11 @@ async fn write(
 mod tests {
     use super::*;
     use crate::capture::fold::{Hit, Reason};
-    use crate::capture::model::{Idp, OperationKind};
+    use crate::model::{Idp, OperationKind};
     use crate::store::exchanges::ExchangeQuery;
 
     fn exchange(path: &str, fold: bool) -> Exchange {
-        let at = crate::scim_api::now();
+        let at = crate::wire::now();
         Exchange {
             summary: ExchangeSummary {
                 id: 0,
@@ -408,15 +407,7 @@ mod tests {
     }
 
     async fn set_read_only(store: &Store, on: bool) {
-        let mut conn = store.write.acquire().await.unwrap();
-        sqlx::query(if on {
-            "PRAGMA query_only = ON"
-        } else {
-            "PRAGMA query_only = OFF"
-        })
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+        crate::store::testing::set_read_only(store, on).await;
     }
 
     #[tokio::test]

@@ -9,8 +9,8 @@
 
 use super::traffic::{count, id_ref, list};
 use super::{Check, CheckInput, CheckItem};
-use crate::capture::model::{Exchange, OperationKind};
 use crate::diagnosis::diagnose;
+use crate::model::{Exchange, OperationKind};
 
 const CHECK: Check = Check::new("answers.ok", "requests answered successfully");
 
@@ -135,7 +135,7 @@ mod tests {
     use super::super::testkit::*;
     use super::super::{CheckStatus, UserFacts};
     use super::*;
-    use crate::capture::model::Idp;
+    use crate::model::Idp;
     use scimlab_scim::Quirk;
     use serde_json::json;
 

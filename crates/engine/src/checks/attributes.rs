@@ -15,7 +15,7 @@
 
 use super::traffic::{PathParts, count, has_quirk, id_ref, list, written_paths};
 use super::{Check, CheckInput, CheckItem, ENTRA_MAPPINGS, UserFacts, idp_name};
-use crate::capture::model::{Exchange, Idp, OperationKind};
+use crate::model::{Exchange, Idp, OperationKind};
 use scimlab_scim::Quirk;
 use std::collections::BTreeSet;
 

@@ -5,12 +5,12 @@
 //!
 //! [`diagnose`] is shared with the Test Connection rule, whose most common failure is exactly
 //! this. It reads the endpoint's own 401 detail first (the server's decision) and falls back to
-//! the captured [`AuthSummary`](crate::capture::model::AuthSummary) scheme; the key itself is
+//! the captured [`AuthSummary`](crate::model::AuthSummary) scheme; the key itself is
 //! never available here, only its last four characters.
 
 use super::traffic::{count, id_ref};
 use super::{Check, CheckInput, CheckItem, idp_name};
-use crate::capture::model::{Exchange, Idp};
+use crate::model::{Exchange, Idp};
 
 const CHECK: Check = Check::new("auth.header", "authorization header accepted");
 
@@ -184,9 +184,9 @@ fn last4(ex: Option<&Exchange>) -> String {
 mod tests {
     use super::*;
     use crate::auth::AuthFailure;
-    use crate::capture::model::OperationKind;
     use crate::checks::CheckStatus::{Fail, NotYetSeen, Pass};
     use crate::checks::testkit::*;
+    use crate::model::OperationKind;
 
     fn run(idp: Idp, exs: &[Exchange]) -> CheckItem {
         auth_header(&input(idp, exs, &[]))

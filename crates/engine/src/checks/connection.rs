@@ -11,8 +11,8 @@
 use super::traffic::{answer, error_detail, id_ref, response_json, succeeded};
 use super::{Check, CheckInput, CheckItem, auth, idp_name};
 use crate::capture::classify::{RequestFacts, classify};
-use crate::capture::model::{Exchange, Idp, OperationKind};
 use crate::config::SCIM_BASE_PATH;
+use crate::model::{Exchange, Idp, OperationKind};
 use serde_json::Value;
 
 const CHECK: Check = Check::new(

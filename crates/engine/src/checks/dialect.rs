@@ -10,7 +10,7 @@
 
 use super::traffic::{answer, count, has_quirk, id_ref, request_json};
 use super::{Check, CheckInput, CheckItem};
-use crate::capture::model::{Exchange, OperationKind};
+use crate::model::{Exchange, OperationKind};
 use scimlab_scim::Quirk;
 use serde_json::Value;
 
@@ -252,9 +252,9 @@ pub(super) fn okta_update_mode(input: &CheckInput<'_>) -> CheckItem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::model::Idp;
     use crate::checks::CheckStatus::{self, NotYetSeen, Pass, Warn};
     use crate::checks::testkit::*;
+    use crate::model::Idp;
     use serde_json::json;
 
     fn default_patch(id: i64) -> Exchange {

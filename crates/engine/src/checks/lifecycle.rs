@@ -11,7 +11,7 @@
 
 use super::traffic::{answer, count, has_quirk, id_ref, succeeded, written_paths};
 use super::{Check, CheckInput, CheckItem, idp_name};
-use crate::capture::model::{Exchange, Idp, OperationKind};
+use crate::model::{Exchange, Idp, OperationKind};
 use scimlab_scim::Quirk;
 
 const UPDATES: Check = Check::new("lifecycle.updates", "profile updates seen");

@@ -38,7 +38,7 @@ mod traffic;
 
 pub use traffic::attribute_paths;
 
-use crate::capture::model::{Exchange, Idp, OperationKind};
+use crate::model::{Exchange, Idp, OperationKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
@@ -110,7 +110,7 @@ pub struct Checklist {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserFacts {
-    /// SCIM id (matches [`crate::capture::model::ExchangeSummary::resource_id`]).
+    /// SCIM id (matches [`crate::model::ExchangeSummary::resource_id`]).
     pub id: String,
     /// The user's userName.
     pub user_name: String,

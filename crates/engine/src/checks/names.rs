@@ -12,7 +12,7 @@
 
 use super::traffic::{PathParts, count, list, request_json, written_paths};
 use super::{Check, CheckInput, CheckItem, idp_name};
-use crate::capture::model::{Exchange, Idp, OperationKind};
+use crate::model::{Exchange, Idp, OperationKind};
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -14,7 +14,7 @@ use super::traffic::{
     ENTERPRISE_USER_URN, PathParts, count, list, literal, request_json, succeeded, written_paths,
 };
 use super::{Check, CheckInput, CheckItem, CheckStatus, ENTRA_MAPPINGS, UserFacts, idp_name};
-use crate::capture::model::{Exchange, Idp, OperationKind};
+use crate::model::{Exchange, Idp, OperationKind};
 use serde_json::Value;
 
 const CHECK: Check = Check::new("roles.valid", "role values valid (Member or Admin)");
@@ -415,9 +415,7 @@ mod tests {
     use crate::checks::testkit::*;
     use serde_json::json;
 
-    fn entra(
-        users: &[(&str, Option<&str>)],
-    ) -> (Vec<crate::capture::model::Exchange>, Vec<UserFacts>) {
+    fn entra(users: &[(&str, Option<&str>)]) -> (Vec<crate::model::Exchange>, Vec<UserFacts>) {
         let mut exs = Vec::new();
         let mut facts_ = Vec::new();
         for (i, (name, role)) in users.iter().enumerate() {
@@ -490,9 +488,7 @@ mod tests {
 
     // --- roles.present ----------------------------------------------------------------------
 
-    fn okta_users(
-        roles: &[Option<&str>],
-    ) -> (Vec<crate::capture::model::Exchange>, Vec<UserFacts>) {
+    fn okta_users(roles: &[Option<&str>]) -> (Vec<crate::model::Exchange>, Vec<UserFacts>) {
         let mut exs = Vec::new();
         let mut users = Vec::new();
         for (i, role) in roles.iter().enumerate() {

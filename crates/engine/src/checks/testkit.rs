@@ -4,9 +4,7 @@
 
 use super::{CheckInput, UserFacts, attribute_paths};
 use crate::auth::AuthFailure;
-use crate::capture::model::{
-    AuthOutcome, AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind,
-};
+use crate::model::{AuthOutcome, AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
 use scimlab_scim::Quirk;
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@
 //! path the caller stores. Everything here is pure and tolerant: a body that is missing,
 //! truncated or not JSON simply yields nothing.
 
-use crate::capture::model::Exchange;
+use crate::model::Exchange;
 use scimlab_scim::Quirk;
 use serde_json::{Map, Value};
 
@@ -337,8 +337,8 @@ impl<'p> PathParts<'p> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::model::{Idp, OperationKind};
     use crate::checks::testkit::{Build, entra_user_body, ex, okta_user_body};
+    use crate::model::{Idp, OperationKind};
     use serde_json::json;
 
     #[test]

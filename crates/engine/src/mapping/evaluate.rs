@@ -11,7 +11,7 @@ use super::profile::{
 };
 use super::role::{RoleReading, distinct, list_values, read_role};
 use super::{FieldResult, FieldStatus, MappingResult, Role};
-use crate::capture::model::Idp;
+use crate::model::Idp;
 use scimlab_scim::ResourceKind;
 use scimlab_scim::filter::AttrPath;
 use scimlab_scim::schema::{USER_SCHEMA, split_urn};

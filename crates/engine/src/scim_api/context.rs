@@ -2,10 +2,10 @@
 
 use super::ScimState;
 use super::response::{ApiError, scim_json};
-use crate::auth::{self, AuthFailure};
+use crate::auth;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use scimlab_scim::{Mode, Quirk, Quirks, ScimError};
@@ -21,13 +21,7 @@ pub struct RequestCtx {
     log: Arc<Mutex<Vec<Quirk>>>,
 }
 
-/// Marks a response whose request passed authentication (for the capture layer's auth summary).
-#[derive(Clone, Copy, Debug)]
-pub struct AuthPassed;
-
-/// The quirks a request used, attached to its response for the capture layer.
-#[derive(Clone, Debug, Default)]
-pub struct AppliedQuirks(pub Vec<Quirk>);
+pub use crate::wire::{AppliedQuirks, AuthPassed, KeyChecked};
 
 impl RequestCtx {
     /// Run protocol code that records quirks (sync: the lock is never held across an await).
@@ -188,49 +182,12 @@ fn rejected_log_slot() -> Option<u64> {
     }
 }
 
-/// The outcome of checking a request's SCIM key, decided once, before its body is read, by the
-/// capture layer (which must know it to choose between whole and cheap capture) and reused by
-/// [`authenticate`].
-#[derive(Clone, Copy, Debug)]
-pub struct KeyChecked(pub Result<Option<Quirk>, AuthFailure>);
-
-/// Check the `Authorization` header of a request against the SCIM API key: Bearer or bare key,
-/// constant-time compare. `Ok` carries the quirk used (a bare key).
-pub async fn check_key(
-    state: &ScimState,
-    headers: &HeaderMap,
-) -> Result<Option<Quirk>, AuthFailure> {
-    let header = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or("\u{0}"));
-    // The key is read from the store on every request, so a `scimlab token rotate` in another
-    // process takes effect at once (a primary-key lookup on a pooled read connection).
-    match reload_key(state).await {
-        Some(stored) => {
-            let outcome = auth::check(header, &stored);
-            *state
-                .key
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = stored;
-            outcome
-        }
-        None => {
-            let cached = state
-                .key
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone();
-            auth::check(header, &cached)
-        }
-    }
-}
-
 /// Authentication of every `/scim/v2` route: the [`KeyChecked`] outcome the capture layer
 /// attached (checked here when the router runs without it), a SCIM 401 when it failed.
 pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Next) -> Response {
     let outcome = match req.extensions().get::<KeyChecked>() {
         Some(checked) => checked.0,
-        None => check_key(&state, req.headers()).await,
+        None => auth::check_request(&state.store, &state.key, req.headers()).await,
     };
     match outcome {
         Ok(quirk) => {
@@ -243,14 +200,6 @@ pub async fn authenticate(State(state): State<ScimState>, req: Request, next: Ne
         }
         Err(failure) => ApiError(failure.to_error()).into_response(),
     }
-}
-
-async fn reload_key(state: &ScimState) -> Option<String> {
-    let mut conn = state.store.read.acquire().await.ok()?;
-    crate::store::settings::get(&mut conn, auth::KEY_SETTING)
-        .await
-        .ok()
-        .flatten()
 }
 
 /// A panic in a handler becomes a SCIM 500, never a dropped connection.

@@ -4,6 +4,10 @@
 //! 401/404/405/413 and a caught panic, is a SCIM error body with `application/scim+json`.
 //! Each request carries a [`RequestCtx`] with the quirks it used; they leave as the
 //! `X-ScimLab-Quirks` response header and as a response extension for the capture layer.
+//!
+//! It knows nothing of capture: what capture reads travels through [`crate::wire`], and
+//! `Engine::start` wraps this router in `capture::record`. May import `wire`, `auth`, `store`,
+//! `runtime`, `config`, `diagnosis`; never `capture` or `admin_api`.
 
 mod context;
 mod discovery;
@@ -13,7 +17,7 @@ pub(crate) mod render;
 mod resources;
 pub mod response;
 
-pub use context::{AppliedQuirks, AuthPassed, KeyChecked, RequestCtx, check_key};
+pub use context::{AppliedQuirks, AuthPassed, KeyChecked, RequestCtx};
 pub use list::ScanGate;
 pub use render::now;
 
@@ -36,8 +40,6 @@ pub struct ScimState {
     pub settings: Arc<crate::runtime::RuntimeSettings>,
     /// Request body limit in bytes.
     pub body_limit: usize,
-    /// The capture middleware's state (records every exchange).
-    pub capture: crate::capture::Capture,
     /// Bounds list requests that no index answers (one scan at a time, within a time budget).
     pub scans: Arc<ScanGate>,
 }
@@ -88,10 +90,6 @@ pub fn router(state: ScimState) -> Router {
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             context::panic_response,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::capture::record,
         ))
         .with_state(state)
 }

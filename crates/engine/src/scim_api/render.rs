@@ -64,10 +64,7 @@ pub fn render(r: &StoredResource, related: Option<Vec<Value>>, base_url: &str) -
     Value::Object(out)
 }
 
-/// Current UTC time as RFC 3339 with milliseconds (`2026-11-28T17:02:03.123Z`).
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
+pub use crate::wire::now;
 
 #[cfg(test)]
 mod tests {

@@ -13,9 +13,9 @@ use super::extract::{
 use super::list;
 use super::render::{etag, location, now, render};
 use super::response::{ApiError, ApiResult, resource_response};
-use crate::capture::model::ResourceChange;
 use crate::store::resources::{self, StoredResource};
 use crate::store::{Conn, members};
+use crate::wire::ResourceChange;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};

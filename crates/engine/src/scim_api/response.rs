@@ -8,16 +8,11 @@
 //! scan over its time budget (`list.rs`) are temporary, and a client should come back, not give up.
 
 use crate::store::StoreError;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+pub use crate::wire::{RETRY_AFTER_SECS, SCIM_CONTENT_TYPE, scim_json};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scimlab_scim::ScimError;
 use serde_json::Value;
-
-/// The SCIM media type, sent on every response with a body.
-pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
-
-/// `Retry-After` (seconds) on every `503` of the SCIM listener.
-pub const RETRY_AFTER_SECS: u64 = 2;
 
 /// An error at the HTTP edge of the SCIM listener.
 #[derive(Debug)]
@@ -74,42 +69,10 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// Response extension: the quirk a strict answer refused, for the capture layer.
-#[derive(Debug, Clone, Copy)]
-pub struct RefusedQuirk(pub scimlab_scim::Quirk);
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut resp = scim_json(status(self.0.status), &self.0.to_body());
-        if let Some(quirk) = self.0.refused_quirk {
-            resp.extensions_mut().insert(RefusedQuirk(quirk));
-        }
-        if self.0.status == 401 {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"scimlab\""),
-            );
-        }
-        if self.0.status == 503 {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
-        }
-        resp
+        crate::wire::error_response(&self.0)
     }
-}
-
-fn status(code: u16) -> StatusCode {
-    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-/// A JSON body with the SCIM content type.
-pub fn scim_json(status: StatusCode, body: &Value) -> Response {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(SCIM_CONTENT_TYPE),
-    );
-    (status, headers, body.to_string()).into_response()
 }
 
 /// A resource response with `ETag` (and `Location` on create).

@@ -11,7 +11,7 @@
 //! flood of rejected requests can never evict an authenticated exchange.
 
 use super::{Conn, Result};
-use crate::capture::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
+use crate::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;

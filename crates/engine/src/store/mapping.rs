@@ -138,3 +138,47 @@ pub async fn creators(conn: &mut Conn) -> Result<std::collections::HashMap<Strin
     out.extend(created.into_iter().map(|(id, idp, _)| (id, idp)));
     Ok(out)
 }
+
+/// What derived mapping summaries depend on, as one comparable fingerprint: the users (count,
+/// newest write), the capture log's attribution (count, newest exchange id) and the saved
+/// profiles (count, newest save). Equal fingerprints mean a cached summary is still right.
+pub async fn summary_fingerprint(conn: &mut Conn) -> Result<String> {
+    let (users, newest): (i64, Option<String>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(last_modified) FROM resources WHERE kind = 'User'")
+            .fetch_one(&mut *conn)
+            .await?;
+    let (exchanges, last_exchange): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(id) FROM exchanges")
+            .fetch_one(&mut *conn)
+            .await?;
+    let saved: (i64, Option<String>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(updated) FROM mapping_profiles")
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(format!(
+        "{users}|{newest:?}|{exchanges}|{last_exchange:?}|{saved:?}"
+    ))
+}
+
+/// The IdP that created `user_id`, from the capture log: the IdP of its successful create
+/// exchange, else of the latest exchange of a known IdP that touched it; `None` when none did.
+pub async fn creator_of(conn: &mut Conn, user_id: &str) -> Result<Option<String>> {
+    let created: Option<String> = sqlx::query_scalar(
+        // `+operation` keeps SQLite on the (resource_id, id) index: the operation index would
+        // walk every create ever captured (seconds at 100 000 exchanges).
+        "SELECT idp FROM exchanges WHERE resource_id = ? AND +operation = 'create' AND +status = 201
+         ORDER BY id LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if created.is_some() {
+        return Ok(created);
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT idp FROM exchanges WHERE resource_id = ? AND idp != 'other' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?)
+}

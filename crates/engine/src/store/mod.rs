@@ -182,3 +182,23 @@ pub(crate) fn conflict_or(err: sqlx::Error, field: &'static str, value: &str) ->
 
 /// A connection type alias used by the store functions.
 pub type Conn = SqliteConnection;
+
+/// Helpers for tests elsewhere in the engine that must make the store misbehave (SQL stays in
+/// `store/`).
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Store;
+
+    /// Make the writer refuse (`on`) or accept writes again, as a full or locked disk would.
+    pub(crate) async fn set_read_only(store: &Store, on: bool) {
+        let mut conn = store.write.acquire().await.unwrap();
+        sqlx::query(if on {
+            "PRAGMA query_only = ON"
+        } else {
+            "PRAGMA query_only = OFF"
+        })
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+}

@@ -398,7 +398,7 @@ pub struct UserSearch {
     /// exact SCIM id.
     pub text: Option<String>,
     /// Only users this IdP created (see [`CREATOR_SQL`]).
-    pub idp: Option<crate::capture::model::Idp>,
+    pub idp: Option<crate::model::Idp>,
     /// Only active (`true`) or inactive (`false`) users; a user without `active` is active.
     pub active: Option<bool>,
     /// The order.
@@ -416,7 +416,7 @@ pub struct UserSearch {
 pub async fn search_users(
     conn: &mut Conn,
     q: &UserSearch,
-) -> Result<(i64, Vec<(StoredResource, crate::capture::model::Idp)>)> {
+) -> Result<(i64, Vec<(StoredResource, crate::model::Idp)>)> {
     let mut clause = String::from("r.kind = 'User'");
     let mut args: Vec<String> = Vec::new();
     if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -426,7 +426,7 @@ pub async fn search_users(
     }
     if let Some(idp) = q.idp {
         // `created_by` is NULL where no create was captured: that is `other`.
-        if idp == crate::capture::model::Idp::Other {
+        if idp == crate::model::Idp::Other {
             clause.push_str(" AND (r.created_by IS NULL OR r.created_by = ?)");
         } else {
             clause.push_str(" AND r.created_by = ?");
@@ -472,10 +472,7 @@ pub async fn search_users(
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let creator: String = row.try_get("creator")?;
-        out.push((
-            row_to_resource(row)?,
-            crate::capture::model::Idp::parse(&creator),
-        ));
+        out.push((row_to_resource(row)?, crate::model::Idp::parse(&creator)));
     }
     Ok((total, out))
 }
@@ -669,7 +666,7 @@ async fn drop_stored_passwords(conn: &mut Conn) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::model::Idp;
+    use crate::model::Idp;
     use crate::store::{Store, StoreError};
     use sqlx::Connection;
     use sqlx::sqlite::SqliteConnectOptions;

@@ -1,4 +1,8 @@
-//! The captured-exchange model: what the capture layer stores and the admin API serves.
+//! The domain model: a captured exchange (summary, whole, the key's outcome, the resource it
+//! touched), the IdP and the operation kinds — what the capture layer stores, the store keeps,
+//! the checklist, mapping, timeline and diagnosis read, and the admin API serves.
+//!
+//! A leaf: it imports nothing of the crate, so every module may depend on it.
 //!
 //! These types cross to the UI, so they derive `ts_rs::TS` and are generated into
 //! `ui/src/generated/` (never edited by hand; a test fails when they drift). Everything here is
