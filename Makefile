@@ -32,7 +32,7 @@ ui:
 
 serve: ui
 	./scripts/ensure-toolchain.sh
-	cargo run --locked -p scimlab-engine --bin scimlab -- serve --ui $(SERVE_ARGS)
+	cargo run --locked -p scimlab-cli --bin scimlab -- serve --ui $(SERVE_ARGS)
 
 test:
 	./scripts/ensure-toolchain.sh
@@ -42,7 +42,7 @@ test:
 test-rust:
 	cargo fmt --all -- --check
 	./scripts/check-layering.sh                            # SQL only in store/, no tauri in the engine
-	cargo build --locked -p scimlab-engine --bin scimlab   # the CLI and e2e tests run the real binary
+	cargo build --locked -p scimlab-cli --bin scimlab   # the CLI and e2e tests run the real binary
 	cargo test --locked --workspace
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 
@@ -83,11 +83,11 @@ bench:
 # 1280×720 screen at 125 %), after Entra ID and Okta simulations; light, dark and presentation mode.
 screenshots: ui
 	./scripts/ensure-desktop-deps.sh --test
-	cargo build --locked -p scimlab-engine --bin scimlab
+	cargo build --locked -p scimlab-cli --bin scimlab
 	cd ui && node e2e/screenshots.mjs
 
 bench-ui: ui
-	cargo build --locked -p scimlab-engine --bin scimlab
+	cargo build --locked -p scimlab-cli --bin scimlab
 	$(TAURI) build --debug --no-bundle
 	cd ui && $(XVFB) node e2e/traffic.bench.mjs
 
@@ -104,6 +104,6 @@ fuzz:
 # while `scimlab simulate entra` runs against it; writes docs/soak.md. SOAK_SECONDS (default 180).
 soak:
 	./scripts/ensure-toolchain.sh
-	cargo build --locked --release -p scimlab-engine --bin scimlab
+	cargo build --locked --release -p scimlab-cli --bin scimlab
 	cargo build --locked --release -p scimlab-tests --bin scimlab-soak
 	./target/release/scimlab-soak --scimlab target/release/scimlab --out docs/soak.md

@@ -2,7 +2,8 @@
 # The engine's layering rules that the compiler does not check (docs/architecture.md):
 #   1. SQL lives in crates/engine/src/store/ only: no sqlx query, query_as, query_scalar or
 #      raw_sql anywhere else in the engine, the desktop shell or the CLI;
-#   2. the engine never depends on Tauri: `cargo tree -p scimlab-engine` has no tauri crate.
+#   2. the engine never depends on Tauri, nor on the CLI's crates (clap, anyhow,
+#      tracing-subscriber: they live in crates/cli), and the desktop app never builds clap.
 # Run by `make test` (test-rust). Prints each offence and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +17,26 @@ if [ -n "$sql" ]; then
   status=1
 fi
 
-if cargo tree --locked -p scimlab-engine -e normal,build --prefix none 2>/dev/null | grep -qE '^tauri(-[a-z-]+)? v'; then
+if ! engine_tree=$(cargo tree --locked -p scimlab-engine -e normal,build --prefix none); then
+  echo "cargo tree -p scimlab-engine failed: cannot check the engine's dependencies"
+  exit 1
+fi
+if ! desktop_tree=$(cargo tree --locked -p scimlab-desktop -e normal --prefix none); then
+  echo "cargo tree -p scimlab-desktop failed: cannot check the desktop app's dependencies"
+  exit 1
+fi
+if grep -qE '^tauri(-[a-z-]+)? v' <<<"$engine_tree"; then
   echo "scimlab-engine depends on tauri (cargo tree -p scimlab-engine -i tauri): the engine must build without the webview"
+  status=1
+fi
+for crate in clap anyhow tracing-subscriber; do
+  if grep -qE "^$crate v" <<<"$engine_tree"; then
+    echo "scimlab-engine depends on $crate: it belongs to the CLI (crates/cli), not the library the desktop app links"
+    status=1
+  fi
+done
+if grep -qE '^clap v' <<<"$desktop_tree"; then
+  echo "the desktop app (scimlab-desktop) builds clap: keep the command line in crates/cli"
   status=1
 fi
 exit $status

@@ -381,7 +381,7 @@ pub fn scimlab_bin() -> PathBuf {
         .join("scimlab");
     assert!(
         bin.exists(),
-        "{} is missing: run `cargo build -p scimlab-engine --bin scimlab` (make test does)",
+        "{} is missing: run `cargo build -p scimlab-cli --bin scimlab` (make test does)",
         bin.display()
     );
     bin

@@ -1738,7 +1738,7 @@ mod admin {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The `scimlab simulate` command (run `cargo build -p scimlab-engine --bin scimlab` first).
+// The `scimlab simulate` command (run `cargo build -p scimlab-cli --bin scimlab` first).
 // ---------------------------------------------------------------------------------------------
 
 mod cli {

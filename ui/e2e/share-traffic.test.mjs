@@ -35,7 +35,7 @@ const formatted = (n) => n.toLocaleString("en-US");
 
 before(async () => {
   requireCommands(["chromium", CHROMIUM]);
-  assert.ok(existsSync(SCIMLAB), `${SCIMLAB} is missing: cargo build -p scimlab-engine --bin scimlab`);
+  assert.ok(existsSync(SCIMLAB), `${SCIMLAB} is missing: cargo build -p scimlab-cli --bin scimlab`);
   assert.ok(existsSync(path.join(UI_DIST, "index.html")), `${UI_DIST} is missing: npm --prefix ui run build`);
   engine = await startEngine(["--strict"]);
   browser = await chromium.launch({

@@ -1,6 +1,7 @@
 //! `scimlab`: the headless command line. `serve` runs the SCIM endpoint and the admin listener until Ctrl-C or SIGTERM;
 //! `token show|rotate` manage the SCIM API key; `simulate` replays Entra ID or Okta provisioning
-//! against a SCIM endpoint (the local one by default). The only place that uses `anyhow`.
+//! against a SCIM endpoint (the local one by default). Its own crate, so the desktop app never
+//! builds clap; the only place that uses `anyhow`.
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -15,7 +16,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[path = "scimlab/simulate_cmd.rs"]
 mod simulate_cmd;
 
 /// ScimLab: a local SCIM 2.0 endpoint to rehearse Entra ID and Okta provisioning.
