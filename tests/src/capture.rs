@@ -128,7 +128,10 @@ async fn entra_and_okta_flows_are_attributed_and_classified() {
         all.len()
     );
     let created = &all[2];
-    assert_eq!(created.resource_type.as_deref(), Some("User"));
+    assert_eq!(
+        created.resource_type,
+        Some(scimlab_scim::ResourceKind::User)
+    );
     assert!(created.resource_id.is_some());
     assert_eq!(
         created.resource_name.as_deref(),

@@ -48,8 +48,8 @@ pub enum EngineEvent {
     SimulationProgress {
         /// The run's id.
         id: String,
-        /// `entra`, `okta` or `import`.
-        scenario: String,
+        /// What is simulated.
+        scenario: crate::simulate::Scenario,
         /// Steps done, passed, failed, and the phase.
         progress: Progress,
     },
@@ -94,7 +94,8 @@ pub enum EngineEvent {
 #[serde(rename_all = "camelCase")]
 pub struct ChangedResource {
     /// `User` or `Group`.
-    pub resource_type: String,
+    #[ts(type = "\"User\" | \"Group\"")]
+    pub resource_type: scimlab_scim::ResourceKind,
     /// SCIM id.
     pub id: String,
     /// userName / displayName.
@@ -109,13 +110,13 @@ pub struct ChangedResource {
 /// Keep the latest change per resource, in order of first appearance.
 pub fn latest_per_resource(changes: Vec<ChangedResource>) -> Vec<ChangedResource> {
     let mut out: Vec<ChangedResource> = Vec::with_capacity(changes.len());
-    let mut at: std::collections::HashMap<(String, String), usize> =
+    let mut at: std::collections::HashMap<(scimlab_scim::ResourceKind, String), usize> =
         std::collections::HashMap::new();
     for c in changes {
-        match at.get(&(c.resource_type.clone(), c.id.clone())) {
+        match at.get(&(c.resource_type, c.id.clone())) {
             Some(&i) => out[i] = c,
             None => {
-                at.insert((c.resource_type.clone(), c.id.clone()), out.len());
+                at.insert((c.resource_type, c.id.clone()), out.len());
                 out.push(c);
             }
         }

@@ -8,6 +8,7 @@
 //! `ui/src/generated/` (never edited by hand; a test fails when they drift). Everything here is
 //! already redacted: no type in this module can hold the SCIM key or a password.
 
+use scimlab_scim::ResourceKind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
@@ -206,11 +207,12 @@ impl AuthOutcome {
 
 /// The resource a handler touched, attached to its response for the capture layer.
 /// `before`/`after` are full rendered resources (never holding a password).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceChange {
     /// `User` or `Group`.
-    pub resource_type: String,
+    #[ts(type = "\"User\" | \"Group\"")]
+    pub resource_type: ResourceKind,
     /// SCIM id.
     pub id: String,
     /// userName (users) or displayName (groups).
@@ -247,7 +249,8 @@ pub struct ExchangeSummary {
     /// What the exchange was in IdP terms.
     pub operation: OperationKind,
     /// `User` / `Group` when a resource was touched.
-    pub resource_type: Option<String>,
+    #[ts(type = "\"User\" | \"Group\" | null")]
+    pub resource_type: Option<ResourceKind>,
     /// SCIM id of the resource touched.
     pub resource_id: Option<String>,
     /// userName / displayName of the resource touched.

@@ -13,6 +13,7 @@ use crate::mapping::{
 };
 use crate::model::{Exchange, Idp};
 use crate::store::{self, Conn, StoreError};
+use scimlab_scim::ResourceKind;
 use serde_json::Value;
 
 /// Every profile: the built-ins, then the admin's saved ones (unreadable saved rows are skipped
@@ -114,11 +115,9 @@ pub async fn record_role_changes(
     let mut profile: Option<CompiledProfile> = None;
     for (exchange_id, e) in stored {
         let s = &e.summary;
-        let (Some("User"), Some(user_id), Some(after)) = (
-            s.resource_type.as_deref(),
-            s.resource_id.as_deref(),
-            e.after.as_ref(),
-        ) else {
+        let (Some(ResourceKind::User), Some(user_id), Some(after)) =
+            (s.resource_type, s.resource_id.as_deref(), e.after.as_ref())
+        else {
             continue;
         };
         if profile.is_none() {

@@ -366,8 +366,9 @@ pub const GROUP_ATTRIBUTES: &[AttrDef] = &[
         .subs(MEMBER_SUBS),
 ];
 
-/// The two resource types ScimLab serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The two resource types ScimLab serves. Serialised as its `meta.resourceType` name (`User`,
+/// `Group`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ResourceKind {
     /// `/Users`
     User,
@@ -381,6 +382,14 @@ impl ResourceKind {
         match self {
             Self::User => "User",
             Self::Group => "Group",
+        }
+    }
+    /// The kind a `meta.resourceType` name stands for (exact spelling), `None` for another name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "User" => Some(Self::User),
+            "Group" => Some(Self::Group),
+            _ => None,
         }
     }
     /// The endpoint below the base URL.

@@ -7,7 +7,7 @@ export type ChangedResource = {
 /**
  * `User` or `Group`.
  */
-resourceType: string, 
+resourceType: "User" | "Group", 
 /**
  * SCIM id.
  */

@@ -3,6 +3,7 @@ import type { ChangedResource } from "./ChangedResource";
 import type { EngineSettings } from "./EngineSettings";
 import type { ExchangeSummary } from "./ExchangeSummary";
 import type { Progress } from "./Progress";
+import type { Scenario } from "./Scenario";
 import type { SimulationSummary } from "./SimulationSummary";
 
 /**
@@ -31,9 +32,9 @@ profileId: string, } | { "type": "simulation.progress",
  */
 id: string, 
 /**
- * `entra`, `okta` or `import`.
+ * What is simulated.
  */
-scenario: string, 
+scenario: Scenario, 
 /**
  * Steps done, passed, failed, and the phase.
  */

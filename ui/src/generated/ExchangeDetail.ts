@@ -96,7 +96,7 @@ operation: OperationKind,
 /**
  * `User` / `Group` when a resource was touched.
  */
-resourceType: string | null, 
+resourceType: "User" | "Group" | null, 
 /**
  * SCIM id of the resource touched.
  */

@@ -8,7 +8,7 @@ export type ResourceChange = {
 /**
  * `User` or `Group`.
  */
-resourceType: string, 
+resourceType: "User" | "Group", 
 /**
  * SCIM id.
  */

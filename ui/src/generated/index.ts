@@ -51,6 +51,7 @@ export type { RoleCounts } from "./RoleCounts";
 export type { RoleCountsSent } from "./RoleCountsSent";
 export type { RoleSummary } from "./RoleSummary";
 export type { RotatedKey } from "./RotatedKey";
+export type { Scenario } from "./Scenario";
 export type { SeenAttributes } from "./SeenAttributes";
 export type { SeenPath } from "./SeenPath";
 export type { SettingsUpdate } from "./SettingsUpdate";

@@ -36,7 +36,9 @@ pub const MAX_USERS: u32 = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct StartSimulation {
-    /// `entra`, `okta` or `import`.
+    /// `entra`, `okta` or `import` (read case-insensitively; anything else is a `400` naming
+    /// the three).
+    #[ts(as = "Scenario")]
     pub scenario: String,
     /// `default` / `aadOptscim062020` (entra), `aiw` / `oin` (okta); omitted: the first.
     #[serde(default)]
@@ -86,8 +88,8 @@ pub enum SimulationState {
 pub struct SimulationStatus {
     /// The run's id.
     pub id: String,
-    /// `entra`, `okta` or `import`.
-    pub scenario: String,
+    /// What is simulated.
+    pub scenario: Scenario,
     /// Running or finished.
     pub state: SimulationState,
     /// How far it got.
@@ -200,7 +202,7 @@ pub async fn start(
         }
         runs.push_back(SimulationStatus {
             id: id.clone(),
-            scenario: scenario.as_str().to_owned(),
+            scenario,
             state: SimulationState::Running,
             progress: empty_progress(),
             report: None,
@@ -231,7 +233,7 @@ pub async fn start(
                 last = Some(tokio::time::Instant::now());
                 events.publish(EngineEvent::SimulationProgress {
                     id: run_id.clone(),
-                    scenario: scenario.as_str().to_owned(),
+                    scenario,
                     progress: p.clone(),
                 });
             }

@@ -223,7 +223,7 @@ mod tests {
 
     fn change(id: &str, exchange_id: i64) -> ChangedResource {
         ChangedResource {
-            resource_type: "User".into(),
+            resource_type: scimlab_scim::ResourceKind::User,
             id: id.into(),
             name: None,
             deleted: false,

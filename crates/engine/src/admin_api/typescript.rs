@@ -98,6 +98,7 @@ fn expected() -> BTreeMap<String, String> {
     render::<checks::CheckStatus>(&cfg, &mut out);
     render::<checks::ChecklistScore>(&cfg, &mut out);
     // The IdP simulator.
+    render::<simulate::Scenario>(&cfg, &mut out);
     render::<StartSimulation>(&cfg, &mut out);
     render::<SimulationStarted>(&cfg, &mut out);
     render::<SimulationState>(&cfg, &mut out);

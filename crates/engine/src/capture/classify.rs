@@ -806,7 +806,7 @@ mod tests {
 
     fn change(before: Option<Value>, after: Option<Value>) -> ResourceChange {
         ResourceChange {
-            resource_type: "User".into(),
+            resource_type: scimlab_scim::ResourceKind::User,
             id: "u1".into(),
             name: Some("alice".into()),
             before,

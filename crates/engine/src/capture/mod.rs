@@ -34,7 +34,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
-use scimlab_scim::ScimError;
+use scimlab_scim::{ResourceKind, ScimError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -354,8 +354,8 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
             resource_in_path(&path),
             single_result(response_json.as_ref(), &path),
         ) {
-            (Some((rt, id)), _) => (Some(rt.to_owned()), Some(id.to_owned()), None, None, None),
-            (None, Some((rt, id, name))) => (Some(rt.to_owned()), Some(id), name, None, None),
+            (Some((rt, id)), _) => (Some(rt), Some(id.to_owned()), None, None, None),
+            (None, Some((rt, id, name))) => (Some(rt), Some(id), name, None, None),
             (None, None) => (None, None, None, None, None),
         },
     };
@@ -409,16 +409,16 @@ fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `("User", id, userName)` when a list under `/Users` (or `/Groups`) returned exactly one
+/// `(User, id, userName)` when a list under `/Users` (or `/Groups`) returned exactly one
 /// resource: the match lookup belongs on that resource's timeline.
 fn single_result(
     body: Option<&Value>,
     path: &str,
-) -> Option<(&'static str, String, Option<String>)> {
+) -> Option<(ResourceKind, String, Option<String>)> {
     let rest = path.strip_prefix(crate::config::SCIM_BASE_PATH)?;
     let (kind, name_attr) = match rest.trim_end_matches('/') {
-        "/Users" | "/Users/.search" => ("User", "userName"),
-        "/Groups" | "/Groups/.search" => ("Group", "displayName"),
+        "/Users" | "/Users/.search" => (ResourceKind::User, "userName"),
+        "/Groups" | "/Groups/.search" => (ResourceKind::Group, "displayName"),
         _ => return None,
     };
     let body = body?;
@@ -434,13 +434,13 @@ fn single_result(
     Some((kind, id, name))
 }
 
-/// `("User", id)` for `/scim/v2/Users/{id}`, `("Group", id)` for `/scim/v2/Groups/{id}`.
-fn resource_in_path(path: &str) -> Option<(&'static str, &str)> {
+/// `(User, id)` for `/scim/v2/Users/{id}`, `(Group, id)` for `/scim/v2/Groups/{id}`.
+fn resource_in_path(path: &str) -> Option<(ResourceKind, &str)> {
     let rest = path.strip_prefix(crate::config::SCIM_BASE_PATH)?;
     let (kind, id) = if let Some(id) = rest.strip_prefix("/Users/") {
-        ("User", id)
+        (ResourceKind::User, id)
     } else {
-        ("Group", rest.strip_prefix("/Groups/")?)
+        (ResourceKind::Group, rest.strip_prefix("/Groups/")?)
     };
     let id = id.trim_end_matches('/');
     (!id.is_empty() && !id.contains('/') && id != ".search").then_some((kind, id))

@@ -312,12 +312,12 @@ async fn write(
         let mut s = e.summary;
         s.id = id;
         if let (Some(rt), Some(rid), true) = (
-            &s.resource_type,
+            s.resource_type,
             &s.resource_id,
             e.before.is_some() || e.after.is_some(),
         ) {
             changes.push(ChangedResource {
-                resource_type: rt.clone(),
+                resource_type: rt,
                 id: rid.clone(),
                 name: s.resource_name.clone(),
                 deleted: e.after.is_none(),

@@ -46,7 +46,7 @@ impl Build for Exchange {
         self
     }
     fn with_user(mut self, id: &str, name: Option<&str>) -> Self {
-        self.summary.resource_type = Some("User".into());
+        self.summary.resource_type = Some(scimlab_scim::ResourceKind::User);
         self.summary.resource_id = Some(id.into());
         self.summary.resource_name = name.map(str::to_owned);
         self

@@ -210,7 +210,7 @@ fn split_members(
 /// What the capture layer learns about the resource a request touched.
 fn change_of(r: &StoredResource, before: Option<Value>, after: Option<Value>) -> ResourceChange {
     ResourceChange {
-        resource_type: r.kind.name().to_owned(),
+        resource_type: r.kind,
         id: r.id.clone(),
         name: r
             .attributes

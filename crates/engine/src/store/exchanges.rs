@@ -12,6 +12,7 @@
 
 use super::{Conn, Result};
 use crate::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
+use scimlab_scim::ResourceKind;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -92,7 +93,7 @@ async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
     .bind(&e.idp_reason)
     .bind(s.operation.as_str())
     .bind(serde_json::to_string(&s.quirks).unwrap_or_else(|_| "[]".into()))
-    .bind(&s.resource_type)
+    .bind(s.resource_type.map(ResourceKind::name))
     .bind(&s.resource_id)
     .bind(&s.resource_name)
     .bind(serde_json::to_string(&e.request_headers).unwrap_or_else(|_| "[]".into()))
@@ -181,7 +182,9 @@ fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
         latency_ms: row.try_get("latency_ms")?,
         idp: Idp::parse(&row.try_get::<String, _>("idp")?),
         operation: OperationKind::parse(&row.try_get::<String, _>("operation")?),
-        resource_type: row.try_get("resource_type")?,
+        resource_type: row
+            .try_get::<Option<String>, _>("resource_type")?
+            .and_then(|n| ResourceKind::from_name(&n)),
         resource_id: row.try_get("resource_id")?,
         resource_name: row.try_get("resource_name")?,
         quirks: serde_json::from_str(&quirks).unwrap_or_default(),
