@@ -615,6 +615,18 @@ pub fn json_kind(v: &Value) -> &'static str {
     }
 }
 
+/// The entry of `obj` for `name`: the exact spelling when present, else the first key equal to
+/// it ignoring ASCII case (SCIM attribute names are case-insensitive; stored spellings are kept).
+pub fn entry_ci<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<(&'a String, &'a Value)> {
+    obj.get_key_value(name)
+        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+}
+
+/// The value of `obj` for `name`, as [`entry_ci`] finds it.
+pub fn get_ci<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    entry_ci(obj, name).map(|(_, v)| v)
+}
+
 /// Find the key of `obj` matching `name` case-insensitively.
 pub fn find_key<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a String> {
     obj.keys().find(|k| k.eq_ignore_ascii_case(name))

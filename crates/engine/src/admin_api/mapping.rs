@@ -17,7 +17,7 @@ use crate::mapping::{
 use crate::results;
 use crate::store::exchanges::{self, ExchangeQuery};
 use crate::store::resources::{self as stored, SqlOrder};
-use crate::store::{self, Conn, members};
+use crate::store::{self, Conn};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -227,20 +227,7 @@ async fn all_users(conn: &mut Conn, base_url: &str) -> AdminResult<Vec<Value>> {
         total.max(1),
     )
     .await?;
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut groups = members::groups_of(conn, &ids).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let related = groups
-                .remove(&r.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(Value::Object)
-                .collect();
-            crate::scim_api::render::render(r, Some(related), base_url)
-        })
-        .collect())
+    super::resources::render_all(conn, &rows, base_url).await
 }
 
 /// Every stored user, rendered, in creation order.

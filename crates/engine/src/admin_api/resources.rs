@@ -26,32 +26,18 @@ pub const MAX_COUNT: i64 = 500;
 /// Exchanges shown with one resource; older ones are paged through `/api/exchanges`.
 pub const DETAIL_EXCHANGES: i64 = 100;
 
-/// Render `rows` with their `groups` (users, one query for the page) or `members` (groups).
-async fn render_all(
+/// Render `rows` with their `groups` (users, one query for the page) or `members` (groups),
+/// as the SCIM listener renders them.
+pub(super) async fn render_all(
     conn: &mut Conn,
     rows: &[StoredResource],
     base_url: &str,
 ) -> AdminResult<Vec<Value>> {
-    let mut groups = if rows.iter().any(|r| r.kind == ResourceKind::User) {
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        members::groups_of(conn, &ids).await?
-    } else {
-        Default::default()
-    };
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let related: Vec<Value> = match r.kind {
-            ResourceKind::User => groups
-                .remove(&r.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(Value::Object)
-                .collect(),
-            ResourceKind::Group => members::of_group(conn, r.pk).await?,
-        };
-        out.push(render(r, Some(related), base_url));
-    }
-    Ok(out)
+    let mut related = members::related(conn, rows).await?;
+    Ok(rows
+        .iter()
+        .map(|r| render(r, Some(related.remove(&r.id).unwrap_or_default()), base_url))
+        .collect())
 }
 
 /// Query parameters of `GET /api/users`.

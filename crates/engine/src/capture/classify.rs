@@ -14,6 +14,7 @@
 
 use crate::model::{Idp, OperationKind, ResourceChange};
 use scimlab_scim::filter::{AttrPath, CompValue, CompareOp, Filter, parse_filter};
+use scimlab_scim::resource::get_ci;
 use scimlab_scim::schema::MICROSOFT_GROUP_SCHEMA;
 use scimlab_scim::{Mode, Quirk, Quirks, ResourceKind};
 use serde_json::{Map, Value};
@@ -470,15 +471,6 @@ fn is_guid(s: &str) -> bool {
 
 // ---------------------------------------------------------------------------------------------
 // Writes
-
-/// Case-insensitive key lookup (exact spelling first).
-fn get_ci<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    map.get(key).or_else(|| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
-}
 
 /// `true`/`false`, also as the strings Entra sends (`"False"`, `"true"`).
 fn boolish(v: &Value) -> Option<bool> {

@@ -14,6 +14,7 @@ use super::{FieldResult, FieldStatus, MappingResult, Role};
 use crate::model::Idp;
 use scimlab_scim::ResourceKind;
 use scimlab_scim::filter::AttrPath;
+use scimlab_scim::resource::entry_ci as get_ci;
 use scimlab_scim::schema::{USER_SCHEMA, split_urn};
 use serde_json::{Map, Value};
 
@@ -39,11 +40,6 @@ struct Hit {
     others: Vec<Value>,
     /// The joined text of a composite source.
     composite: Option<String>,
-}
-
-fn get_ci<'v>(obj: &'v Map<String, Value>, name: &str) -> Option<(&'v String, &'v Value)> {
-    obj.get_key_value(name)
-        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
 }
 
 fn is_urn_key(k: &str) -> bool {

@@ -133,24 +133,9 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
 
 async fn load_related(
     conn: &mut Conn,
-    kind: ResourceKind,
     rows: &[StoredResource],
 ) -> Result<HashMap<String, Vec<Value>>, ApiError> {
-    let mut out = HashMap::with_capacity(rows.len());
-    match kind {
-        ResourceKind::User => {
-            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-            for (id, groups) in members::groups_of(conn, &ids).await? {
-                out.insert(id, groups.into_iter().map(Value::Object).collect());
-            }
-        }
-        ResourceKind::Group => {
-            for r in rows {
-                out.insert(r.id.clone(), members::of_group(conn, r.pk).await?);
-            }
-        }
-    }
-    Ok(out)
+    Ok(members::related(conn, rows).await?)
 }
 
 /// Bounds the list requests no index answers (strategy 3): at most one scan at a time per
@@ -308,7 +293,7 @@ impl<'a> Collector<'a> {
                 .map(|(_, r)| r.clone())
                 .collect();
             if !of_kind.is_empty() {
-                related.extend(load_related(conn, kind, &of_kind).await?);
+                related.extend(load_related(conn, &of_kind).await?);
             }
         }
         let page = rows
@@ -398,7 +383,7 @@ async fn evaluate(
         }
         View::Rendered { related } => {
             let mut related = if related {
-                load_related(conn, kind, &rows).await?
+                load_related(conn, &rows).await?
             } else {
                 HashMap::new()
             };
@@ -516,7 +501,7 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
             } else {
                 resources::page(&mut conn, kind, order, p.descending, offset, count).await?
             };
-            let mut related = load_related(&mut conn, kind, &rows).await?;
+            let mut related = load_related(&mut conn, &rows).await?;
             let page = rows
                 .iter()
                 .map(|r| render(r, related.remove(&r.id), &ctx.base_url))

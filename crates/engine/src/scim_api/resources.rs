@@ -165,16 +165,12 @@ fn empty_with_etag(status: StatusCode, version: i64) -> Response {
 
 /// Load a user's `groups` or a group's `members` for rendering.
 pub async fn related(conn: &mut Conn, r: &StoredResource) -> Result<Option<Vec<Value>>, ApiError> {
-    Ok(Some(match r.kind {
-        ResourceKind::User => members::groups_of(conn, &[r.id.as_str()])
+    Ok(Some(
+        members::related(conn, std::slice::from_ref(r))
             .await?
             .remove(&r.id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(Value::Object)
-            .collect(),
-        ResourceKind::Group => members::of_group(conn, r.pk).await?,
-    }))
+            .unwrap_or_default(),
+    ))
 }
 
 /// Split a group's `members` out of its attributes (they are stored in `group_members`).

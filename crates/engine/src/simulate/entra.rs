@@ -38,11 +38,10 @@ pub const DOMAIN: &str = "contoso.example";
 /// Most members Entra adds in one group PATCH.
 pub const MEMBER_BATCH: usize = 50;
 
-const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const MS_GROUP: &str = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+use scimlab_scim::schema::{
+    ENTERPRISE_USER_SCHEMA as ENTERPRISE, GROUP_SCHEMA as CORE_GROUP,
+    MICROSOFT_GROUP_SCHEMA as MS_GROUP, PATCH_OP_SCHEMA as PATCH_OP, USER_SCHEMA as CORE_USER,
+};
 
 const STRING_BOOL_HINT: &str = "this request sends active as the string \"False\"/\"True\", as entra's default dialect does: accept string booleans, or append ?aadOptscim062020 to the tenant url so entra sends real booleans";
 const CAPITAL_OP_HINT: &str =

@@ -37,9 +37,9 @@ use serde_json::{Value, json};
 /// The domain of the simulated Okta org's user names.
 pub const DOMAIN: &str = "okta.example";
 
-const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+use scimlab_scim::schema::{
+    GROUP_SCHEMA as CORE_GROUP, PATCH_OP_SCHEMA as PATCH_OP, USER_SCHEMA as CORE_USER,
+};
 
 const CREATE_HINT: &str = "okta sends a random password, groups: [] and custom attributes (role, email) at the top level: accept them (drop the password, keep or ignore the rest)";
 const GUIDE_CREATE_HINT: &str = "configured as the guide says, okta sends the profile editor attributes email, name and role at the top level, and name as a string (the display name), not scim's name object: accept a string name and store it as sent";

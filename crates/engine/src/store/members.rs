@@ -128,3 +128,28 @@ pub async fn groups_of(
     }
     Ok(out)
 }
+/// What renders beside each of `rows`: a user's `groups` (one query for all the users), a
+/// group's `members`; keyed by SCIM id. Every row has an entry (empty when it has none).
+pub async fn related(
+    conn: &mut Conn,
+    rows: &[super::resources::StoredResource],
+) -> Result<HashMap<String, Vec<Value>>> {
+    use scimlab_scim::ResourceKind;
+    let mut out: HashMap<String, Vec<Value>> = HashMap::with_capacity(rows.len());
+    let users: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.kind == ResourceKind::User)
+        .map(|r| r.id.as_str())
+        .collect();
+    if !users.is_empty() {
+        let mut groups = groups_of(conn, &users).await?;
+        for id in users {
+            let of = groups.remove(id).unwrap_or_default();
+            out.insert(id.to_owned(), of.into_iter().map(Value::Object).collect());
+        }
+    }
+    for r in rows.iter().filter(|r| r.kind == ResourceKind::Group) {
+        out.insert(r.id.clone(), of_group(conn, r.pk).await?);
+    }
+    Ok(out)
+}

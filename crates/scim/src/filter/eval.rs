@@ -14,9 +14,10 @@
 
 use super::{AttrPath, CompValue, CompareOp, Filter};
 use crate::names;
+use crate::resource::get_ci;
 use crate::schema::{AttrDef, AttrType, ResourceKind};
 use chrono::DateTime;
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 use std::cmp::Ordering;
 
 /// Where paths are resolved: a whole resource, or one element of a multi-valued attribute.
@@ -90,15 +91,6 @@ fn eval(filter: &Filter, node: &Value, scope: Scope) -> bool {
             })
         }
     }
-}
-
-/// Case-insensitive key lookup in a JSON object.
-fn get_ci<'v>(obj: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    obj.get(name).or_else(|| {
-        obj.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
 }
 
 /// The values `path` names in `node` (an array counts as one value) and its definition.

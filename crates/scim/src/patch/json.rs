@@ -2,15 +2,13 @@
 //! position, extension containers, and the `schemas` list.
 
 use super::target::{AttrTarget, Ext};
-use crate::resource::find_key;
+use crate::resource::{entry_ci, find_key};
 use crate::schema::ResourceKind;
 use serde_json::{Map, Value};
 
 /// The key of `map` for `name`: the exact spelling if present, else a case-insensitive match.
 pub(super) fn key_of<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a String> {
-    map.get_key_value(name)
-        .map(|(k, _)| k)
-        .or_else(|| find_key(map, name))
+    entry_ci(map, name).map(|(k, _)| k)
 }
 
 /// The stored value of the target's attribute (read-only lookup).
