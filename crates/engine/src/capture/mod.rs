@@ -21,6 +21,7 @@
 
 pub mod classify;
 pub mod fold;
+pub mod idp;
 pub mod redact;
 pub mod rejected;
 pub mod writer;

@@ -95,6 +95,7 @@
 
 pub mod evaluate;
 pub mod profile;
+mod resolve;
 pub mod role;
 
 pub use evaluate::evaluate;

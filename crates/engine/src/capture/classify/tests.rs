@@ -1,6 +1,8 @@
 //! Tests of `capture/classify.rs`.
 
 use super::*;
+use crate::capture::idp::ENTRA_ONLY_QUIRKS;
+use crate::model::Idp;
 use serde_json::json;
 
 const OKTA_UA: &str = "Okta SCIM Client 1.0.0";
