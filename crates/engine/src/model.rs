@@ -13,9 +13,24 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-/// Which identity provider sent an exchange.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+/// Which identity provider sent an exchange. Its spelling (`entra`, `okta`, `other`) is the same
+/// in JSON, in the store and in the generated TS union (serde and strum derive it).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Idp {
     /// Microsoft Entra ID provisioning service.
     Entra,
@@ -27,29 +42,37 @@ pub enum Idp {
 
 impl Idp {
     /// Every IdP value.
-    pub const ALL: [Idp; 3] = [Idp::Entra, Idp::Okta, Idp::Other];
+    pub const ALL: &'static [Idp] = <Idp as strum::VariantArray>::VARIANTS;
 
     /// The stored spelling (`entra`, `okta`, `other`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Entra => "entra",
-            Self::Okta => "okta",
-            Self::Other => "other",
-        }
+        self.into()
     }
-    /// Parse the stored spelling; unknown text is `Other`.
+    /// Read a stored spelling. Every row this version writes parses; text it does not know (a
+    /// row from a newer version) reads as `Other`, the value that claims nothing.
     pub fn parse(s: &str) -> Self {
-        match s {
-            "entra" => Self::Entra,
-            "okta" => Self::Okta,
-            _ => Self::Other,
-        }
+        s.parse().unwrap_or(Self::Other)
     }
 }
 
-/// What an exchange was, in the IdP's terms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+/// What an exchange was, in the IdP's terms. Spelt in kebab case (`connection-probe`) in JSON, in
+/// the store and in the generated TS union (serde and strum derive it).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum OperationKind {
     /// Entra's random-GUID userName lookup or Okta's `count=2` / `count=100` test call.
     ConnectionProbe,
@@ -88,51 +111,15 @@ pub enum OperationKind {
 impl OperationKind {
     /// The stored spelling, e.g. `connection-probe`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ConnectionProbe => "connection-probe",
-            Self::MatchLookup => "match-lookup",
-            Self::Create => "create",
-            Self::Update => "update",
-            Self::Deactivate => "deactivate",
-            Self::Reactivate => "reactivate",
-            Self::Delete => "delete",
-            Self::Read => "read",
-            Self::GroupCreate => "group-create",
-            Self::GroupUpdate => "group-update",
-            Self::GroupMembership => "group-membership",
-            Self::GroupDelete => "group-delete",
-            Self::ImportPage => "import-page",
-            Self::Search => "search",
-            Self::Discovery => "discovery",
-            Self::Rejected => "rejected",
-        }
+        self.into()
     }
     /// Every kind, in the order the docs list them.
-    pub const ALL: [OperationKind; 16] = [
-        OperationKind::ConnectionProbe,
-        OperationKind::MatchLookup,
-        OperationKind::Create,
-        OperationKind::Update,
-        OperationKind::Deactivate,
-        OperationKind::Reactivate,
-        OperationKind::Delete,
-        OperationKind::Read,
-        OperationKind::GroupCreate,
-        OperationKind::GroupUpdate,
-        OperationKind::GroupMembership,
-        OperationKind::GroupDelete,
-        OperationKind::ImportPage,
-        OperationKind::Search,
-        OperationKind::Discovery,
-        OperationKind::Rejected,
-    ];
+    pub const ALL: &'static [OperationKind] = <OperationKind as strum::VariantArray>::VARIANTS;
 
-    /// Parse the stored spelling; unknown text is `Rejected`.
+    /// Read a stored spelling. Every row this version writes parses; text it does not know (a
+    /// row from a newer version) reads as `Rejected`, the kind that claims nothing.
     pub fn parse(s: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .unwrap_or(Self::Rejected)
+        s.parse().unwrap_or(Self::Rejected)
     }
 }
 
@@ -313,4 +300,29 @@ pub struct Exchange {
     /// The resource after the write, for a diff.
     #[ts(type = "unknown")]
     pub after: Option<Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stored spelling (strum) is the JSON and TS spelling (serde) for every variant, and
+    /// reads back as itself.
+    #[test]
+    fn stored_and_json_spellings_agree() {
+        for idp in Idp::ALL {
+            assert_eq!(
+                serde_json::to_value(idp).unwrap(),
+                Value::from(idp.as_str())
+            );
+            assert_eq!(Idp::parse(idp.as_str()), *idp);
+        }
+        for op in OperationKind::ALL {
+            assert_eq!(serde_json::to_value(op).unwrap(), Value::from(op.as_str()));
+            assert_eq!(OperationKind::parse(op.as_str()), *op);
+        }
+        assert_eq!(OperationKind::ALL.len(), 16);
+        assert_eq!(Idp::parse("azure"), Idp::Other);
+        assert_eq!(OperationKind::parse("bulk"), OperationKind::Rejected);
+    }
 }

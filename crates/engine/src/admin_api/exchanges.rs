@@ -90,12 +90,12 @@ pub(super) fn parse_query_within(
                 };
                 q.status_class = Some(class);
             }
-            "idp" => q.idp = Some(one_of("idp", &value, &Idp::ALL, Idp::as_str)?),
+            "idp" => q.idp = Some(one_of("idp", &value, Idp::ALL, Idp::as_str)?),
             "operation" => {
                 q.operation = Some(one_of(
                     "operation",
                     &value,
-                    &OperationKind::ALL,
+                    OperationKind::ALL,
                     OperationKind::as_str,
                 )?);
             }

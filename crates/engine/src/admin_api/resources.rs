@@ -60,7 +60,8 @@ fn user_search(raw: Option<&str>) -> AdminResult<(i64, UserSearch)> {
             "idp" => {
                 q.idp = Some(
                     Idp::ALL
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .find(|i| i.as_str().eq_ignore_ascii_case(v))
                         .ok_or_else(|| {
                             AdminError::bad_request(format!(

@@ -13,7 +13,20 @@ use ts_rs::TS;
 
 /// A role of the target app.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    TS,
+    strum::IntoStaticStr,
+    strum::EnumString,
 )]
 pub enum Role {
     /// The default role.
@@ -26,19 +39,13 @@ pub enum Role {
 impl Role {
     /// The exact spelling the app accepts (`Member`, `Admin`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Member => "Member",
-            Self::Admin => "Admin",
-        }
+        self.into()
     }
 
-    /// The role written exactly as the app accepts it; anything else is `None`.
+    /// The role written exactly as the app accepts it (case-sensitive, as strum's derived
+    /// parser is); anything else is `None`.
     pub fn parse_exact(s: &str) -> Option<Self> {
-        match s {
-            "Member" => Some(Self::Member),
-            "Admin" => Some(Self::Admin),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 
