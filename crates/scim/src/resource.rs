@@ -617,6 +617,8 @@ pub fn json_kind(v: &Value) -> &'static str {
 
 /// The entry of `obj` for `name`: the exact spelling when present, else the first key equal to
 /// it ignoring ASCII case (SCIM attribute names are case-insensitive; stored spellings are kept).
+/// `unicase` was weighed: attribute names are ASCII by the RFC's grammar, and the standard
+/// library's `eq_ignore_ascii_case` is what we need without a map type of our own.
 pub fn entry_ci<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<(&'a String, &'a Value)> {
     obj.get_key_value(name)
         .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))

@@ -1,6 +1,12 @@
 //! Hand-rolled row virtualisation for the Traffic table: fixed row height, only the visible
 //! rows plus an overscan in the DOM, so 100 000 exchanges scroll like 100. The math is pure
 //! (`visibleRange`) and unit-tested; `useVirtualRows` wires it to a scroll container.
+//!
+//! Weighed against `@tanstack/react-virtual` (issue 13): rows here have one fixed height, the
+//! table scrolls to a row by id and keeps its place while rows arrive at the top; that is about
+//! a hundred lines of arithmetic we test directly, measured at 100 000 rows in
+//! docs/benchmarks-ui.md. The library's dynamic measuring would add a dependency without
+//! removing any of it, so we keep our own.
 
 import { useCallback, useLayoutEffect, useState, type RefObject } from "react";
 
