@@ -4,7 +4,7 @@
 //!
 //! Weighed against the fetch-based SSE clients on npm (issue 13): they parse the same framing,
 //! but our reconnect must resync (`resync` after a gap), hand the host's token on every attempt
-//! and report the link state the engine banner reads; the parser is forty tested lines. Ours
+//! and report the link state the engine banner reads; the parser is about twenty-five tested lines. Ours
 //! stays.
 
 import type { EngineEvent } from "../generated";
