@@ -4,6 +4,8 @@
 //! may send `Authorization: Bearer <key>` or the bare key (Okta's HTTP Header mode may send the
 //! field verbatim); a bare key is accepted and labelled `auth.bare-token`. Error details say what
 //! was wrong without ever echoing the key.
+//!
+//! Imports `store` only (the key lives in `settings`).
 
 use crate::store::{self, Conn, Store};
 use axum::http::{HeaderMap, header};

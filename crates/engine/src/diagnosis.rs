@@ -7,6 +7,8 @@
 //! [`AuthOutcome`], path, the SCIM error body, the quirk a strict answer refused) and nothing
 //! else. The key is blamed only when the key decided the answer: a wrong base path sent with a
 //! good key blames the URL.
+//!
+//! Imports `model` and `config` only.
 
 use crate::config::SCIM_BASE_PATH;
 use crate::model::{AuthOutcome, Exchange, Idp};

@@ -4,6 +4,8 @@
 //! named event. Exchanges are published in batches (one event per capture-writer flush), so a
 //! burst of a thousand requests a second arrives as a handful of events. A receiver that lags
 //! gets `resync` from the SSE layer, never a panic.
+//!
+//! Events carry engine types (`model`, `runtime`, `simulate`), never an admin-API type.
 
 use crate::model::ExchangeSummary;
 use crate::simulate::{Progress, SimulationSummary};

@@ -6,6 +6,8 @@
 //! no migration of stored data. Role history is different: it records what each exchange did to
 //! the effective role *under the profile in force at the time*, so it is written when the
 //! exchange is stored.
+//!
+//! Imports `mapping`, `model` and `store`; no SQL of its own.
 
 use crate::mapping::{
     self, CompiledProfile, FieldStatus, MappingProfile, MappingResult, TargetField,

@@ -4,6 +4,8 @@
 //! atomics shared by the SCIM listener, the capture writer and the admin API (`PUT
 //! /api/settings`), not values copied out of `EngineConfig` at start. Changes last for this
 //! launch; `scimlab serve` flags and the desktop app's settings file set them at the next one.
+//!
+//! Imports `config` only.
 
 use scimlab_scim::Mode;
 use serde::{Deserialize, Serialize};

@@ -9,6 +9,8 @@
 //! incremental one about every 40 minutes, each a burst of match lookups and writes), Okta pushes
 //! each change as it happens (a burst per push); either way the burst is what the admin thinks of
 //! as "what the IdP just did". A run made only of connection probes is the IdP's connection test.
+//!
+//! Imports `model` only.
 
 use crate::model::{Idp, OperationKind};
 use chrono::{DateTime, Duration, DurationRound, Utc};

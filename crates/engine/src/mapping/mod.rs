@@ -92,6 +92,8 @@
 //! - **Results carry what the app receives**: [`FieldResult::value`] is the value the target
 //!   field gets, so an invalid or absent role shows `Member`; [`FieldResult::raw`] shows what
 //!   arrived.
+//!
+//! Pure: imports `model` only (the I/O is `results.rs`).
 
 pub mod evaluate;
 pub mod profile;

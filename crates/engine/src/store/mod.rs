@@ -5,6 +5,9 @@
 //! connection). Every write runs in one transaction on the writer, which serialises
 //! read-modify-write sequences (PATCH, PUT) without `SQLITE_BUSY` upgrades, and makes each write
 //! all-or-nothing. Uniqueness is still enforced by unique indexes, never by check-then-insert.
+//!
+//! The only module with SQL (`scripts/check-layering.sh` fails otherwise). Imports `model` and
+//! `timeline`'s row type; never a listener, `capture` or `admin_api`.
 
 pub mod admin;
 pub mod exchanges;
