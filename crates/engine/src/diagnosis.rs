@@ -225,10 +225,11 @@ pub fn diagnose(ex: &Exchange) -> Option<Diagnosis> {
                         Idp::Other => "the client remembers an id ScimLab no longer has: look the resource up again by userName".to_owned(),
                     },
                 ),
-                _ if base_used(path) != Some(SCIM_BASE_PATH) && base_used(path).is_some() => {
+                _ if let Some(base) = base_used(path)
+                    && base != SCIM_BASE_PATH =>
+                {
                     wrong_base(format!(
-                        "the tenant URL must end in {SCIM_BASE_PATH} — yours ends in {}",
-                        base_used(path).unwrap_or_default()
+                        "the tenant URL must end in {SCIM_BASE_PATH} — yours ends in {base}"
                     ))
                 }
                 _ => (

@@ -116,6 +116,29 @@ impl OperationKind {
     /// Every kind, in the order the docs list them.
     pub const ALL: &'static [OperationKind] = <OperationKind as strum::VariantArray>::VARIANTS;
 
+    /// The operation as a countable noun, singular and plural (`create`, `creates`): how the
+    /// timeline's cycles and the checklist's `answers.ok` count requests.
+    pub fn noun(self) -> (&'static str, &'static str) {
+        match self {
+            Self::ConnectionProbe => ("connection test", "connection tests"),
+            Self::MatchLookup => ("match lookup", "match lookups"),
+            Self::Create => ("create", "creates"),
+            Self::Update => ("update", "updates"),
+            Self::Deactivate => ("deactivation", "deactivations"),
+            Self::Reactivate => ("reactivation", "reactivations"),
+            Self::Delete => ("delete", "deletes"),
+            Self::Read => ("read", "reads"),
+            Self::GroupCreate => ("group create", "group creates"),
+            Self::GroupUpdate => ("group update", "group updates"),
+            Self::GroupMembership => ("membership change", "membership changes"),
+            Self::GroupDelete => ("group delete", "group deletes"),
+            Self::ImportPage => ("import page", "import pages"),
+            Self::Search => ("search", "searches"),
+            Self::Discovery => ("discovery request", "discovery requests"),
+            Self::Rejected => ("refused request", "refused requests"),
+        }
+    }
+
     /// Read a stored spelling. Every row this version writes parses; text it does not know (a
     /// row from a newer version) reads as `Rejected`, the kind that claims nothing.
     pub fn parse(s: &str) -> Self {

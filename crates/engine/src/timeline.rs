@@ -236,7 +236,7 @@ fn cycle(run: &[&Outline]) -> Cycle {
     let failed: u32 = ops.iter().map(|o| o.failed).sum();
     let mut words: Vec<String> = ops
         .iter()
-        .map(|o| plural(o.count, noun(o.operation)))
+        .map(|o| plural(o.count, o.operation.noun()))
         .collect();
     if failed > 0 {
         words.push(format!("{failed} failed"));
@@ -252,28 +252,6 @@ fn cycle(run: &[&Outline]) -> Cycle {
         first_id: run[0].id,
         last_id: run[run.len() - 1].id,
         summary: words.join(", "),
-    }
-}
-
-/// The operation as a countable noun (singular, plural).
-fn noun(op: OperationKind) -> (&'static str, &'static str) {
-    match op {
-        OperationKind::ConnectionProbe => ("connection test", "connection tests"),
-        OperationKind::MatchLookup => ("match lookup", "match lookups"),
-        OperationKind::Create => ("create", "creates"),
-        OperationKind::Update => ("update", "updates"),
-        OperationKind::Deactivate => ("deactivation", "deactivations"),
-        OperationKind::Reactivate => ("reactivation", "reactivations"),
-        OperationKind::Delete => ("delete", "deletes"),
-        OperationKind::Read => ("read", "reads"),
-        OperationKind::GroupCreate => ("group create", "group creates"),
-        OperationKind::GroupUpdate => ("group update", "group updates"),
-        OperationKind::GroupMembership => ("membership change", "membership changes"),
-        OperationKind::GroupDelete => ("group delete", "group deletes"),
-        OperationKind::ImportPage => ("import page", "import pages"),
-        OperationKind::Search => ("search", "searches"),
-        OperationKind::Discovery => ("discovery request", "discovery requests"),
-        OperationKind::Rejected => ("refused request", "refused requests"),
     }
 }
 

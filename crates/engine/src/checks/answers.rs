@@ -27,28 +27,6 @@ const WRITES: &[OperationKind] = &[
     OperationKind::GroupDelete,
 ];
 
-/// The words of an operation in a summary (plural).
-fn words(op: OperationKind) -> &'static str {
-    match op {
-        OperationKind::ConnectionProbe => "connection tests",
-        OperationKind::MatchLookup => "match lookups",
-        OperationKind::Create => "creates",
-        OperationKind::Update => "updates",
-        OperationKind::Deactivate => "deactivations",
-        OperationKind::Reactivate => "reactivations",
-        OperationKind::Delete => "deletes",
-        OperationKind::Read => "reads",
-        OperationKind::GroupCreate => "group creates",
-        OperationKind::GroupUpdate => "group updates",
-        OperationKind::GroupMembership => "group membership changes",
-        OperationKind::GroupDelete => "group deletes",
-        OperationKind::ImportPage => "import pages",
-        OperationKind::Search => "searches",
-        OperationKind::Discovery => "discovery requests",
-        OperationKind::Rejected => "other requests",
-    }
-}
-
 /// `answers.ok` (see the module docs).
 pub(super) fn answered_ok(input: &CheckInput<'_>) -> CheckItem {
     let sent: Vec<&Exchange> = input
@@ -88,7 +66,7 @@ pub(super) fn answered_ok(input: &CheckInput<'_>) -> CheckItem {
                 count(sent.len(), "request", "requests"),
                 list(
                     &ops.iter()
-                        .map(|(op, n, _)| format!("{n} {}", words(*op)))
+                        .map(|(op, n, _)| format!("{n} {}", op.noun().1))
                         .collect::<Vec<_>>(),
                     8
                 )
@@ -104,7 +82,7 @@ pub(super) fn answered_ok(input: &CheckInput<'_>) -> CheckItem {
             format!(
                 "{} of {n} {} failed (latest {} answered {}: {why})",
                 f.len(),
-                words(*op),
+                op.noun().1,
                 id_ref(latest),
                 latest.summary.status
             )
