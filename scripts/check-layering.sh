@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The engine's layering rules that the compiler does not check (docs/architecture.md):
-#   1. SQL lives in crates/engine/src/store/ only: no sqlx query, query_as, query_scalar or
-#      raw_sql anywhere else in the engine, the desktop shell or the CLI;
+#   1. SQL and sqlx live in crates/engine/src/store/ only: no `sqlx` anywhere else in the
+#      engine, the desktop shell or the CLI (they open sessions and call the store's traits);
 #   2. the engine never depends on Tauri, nor on the CLI's crates (clap, anyhow,
 #      tracing-subscriber: they live in crates/cli), and the desktop app never builds clap.
 # Run by `make test` (test-rust). Prints each offence and exits 1.
@@ -9,13 +9,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
 
-sql=$(grep -rnE 'sqlx::(query|query_as|query_scalar|query_with|raw_sql)\b|\bquery_as::<|\bquery_scalar::<' \
-  crates/engine/src src-tauri/src --include='*.rs' | grep -v '^crates/engine/src/store/' || true)
+sql=$(grep -rnE '\bsqlx\b|\bquery_as::<|\bquery_scalar::<' \
+  crates/engine/src crates/cli/src src-tauri/src --include='*.rs' | grep -v '^crates/engine/src/store/' || true)
 if [ -n "$sql" ]; then
-  echo "SQL outside crates/engine/src/store/ (move it behind a store function):"
+  echo "sqlx or SQL outside crates/engine/src/store/ (add a method to a store trait in store/api.rs):"
   echo "$sql"
   status=1
 fi
+for manifest in crates/cli/Cargo.toml src-tauri/Cargo.toml; do
+  if grep -qE '^sqlx\b' "$manifest"; then
+    echo "$manifest depends on sqlx: only the engine's store may"
+    status=1
+  fi
+done
 
 if ! engine_tree=$(cargo tree --locked -p scimlab-engine -e normal,build --prefix none); then
   echo "cargo tree -p scimlab-engine failed: cannot check the engine's dependencies"

@@ -248,7 +248,7 @@ async fn a_busy_store_is_503_with_retry_after_then_serves_again() {
     e.create_user("first@bounded.example").await;
     // Hold the single writer, as a long write would: a write queued behind it gives up after
     // the store's busy timeout with 503, while reads (WAL) go on.
-    let held = e.engine().store.write.acquire().await.unwrap();
+    let held = e.engine().store.write().await.unwrap();
     let started = Instant::now();
     let second = user(1);
     let (write, read) = tokio::join!(e.post("/Users", &second), async {

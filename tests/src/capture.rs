@@ -2,7 +2,7 @@
 //! ones too — redacted, classified, and none is lost on a clean shutdown.
 
 use scimlab_engine::model::{Idp, OperationKind};
-use scimlab_engine::store::exchanges;
+use scimlab_engine::store::prelude::*;
 use scimlab_tests::TestEngine;
 use scimlab_tests::flow::run_flow;
 use serde_json::json;
@@ -68,8 +68,8 @@ async fn rejected_requests_are_recorded_with_what_went_wrong() {
         all.iter().all(|e| e.operation == OperationKind::Rejected),
         "{all:?}"
     );
-    let mut conn = store.read.acquire().await.unwrap();
-    let unauthorized = exchanges::get(&mut conn, all[0].id).await.unwrap().unwrap();
+    let mut conn = store.read().await.unwrap();
+    let unauthorized = conn.exchange(all[0].id).await.unwrap().unwrap();
     assert!(!unauthorized.auth.matched);
     assert_eq!(unauthorized.auth.last4.as_deref(), Some("0000"));
     let auth_header = unauthorized
@@ -78,7 +78,7 @@ async fn rejected_requests_are_recorded_with_what_went_wrong() {
         .find(|(k, _)| k == "authorization")
         .unwrap();
     assert!(!auth_header.1.contains("not-the-key"), "{auth_header:?}");
-    let malformed = exchanges::get(&mut conn, all[2].id).await.unwrap().unwrap();
+    let malformed = conn.exchange(all[2].id).await.unwrap().unwrap();
     assert_eq!(
         malformed.request_body.as_deref(),
         Some("{\"userName\": "),
@@ -95,8 +95,8 @@ async fn large_bodies_are_stored_truncated_and_say_so() {
         .await;
     assert_eq!(r.status, 201);
     let (all, store, _dir) = engine.stop_and_read().await;
-    let mut conn = store.read.acquire().await.unwrap();
-    let e = exchanges::get(&mut conn, all[0].id).await.unwrap().unwrap();
+    let mut conn = store.read().await.unwrap();
+    let e = conn.exchange(all[0].id).await.unwrap().unwrap();
     assert!(e.request_truncated && e.response_truncated);
     assert!(e.request_body.unwrap().len() <= 2048);
     assert_eq!(
@@ -172,8 +172,8 @@ async fn a_write_records_the_resource_before_and_after() {
         .await;
     assert_eq!(failed.status, 400);
     let (all, store, _dir) = engine.stop_and_read().await;
-    let mut conn = store.read.acquire().await.unwrap();
-    let patch = exchanges::get(&mut conn, all[1].id).await.unwrap().unwrap();
+    let mut conn = store.read().await.unwrap();
+    let patch = conn.exchange(all[1].id).await.unwrap().unwrap();
     assert_eq!(patch.summary.operation, OperationKind::Deactivate);
     assert_eq!(patch.before.unwrap()["active"], true);
     assert_eq!(patch.after.unwrap()["active"], false);
@@ -233,9 +233,9 @@ async fn secrets_in_query_strings_and_stored_resources_are_redacted() {
         .await;
     assert_eq!(created.status, 201);
     let (all, store, _dir) = engine.stop_and_read().await;
-    let mut conn = store.read.acquire().await.unwrap();
+    let mut conn = store.read().await.unwrap();
     for e in &all {
-        let whole = exchanges::get(&mut conn, e.id).await.unwrap().unwrap();
+        let whole = conn.exchange(e.id).await.unwrap().unwrap();
         let text = serde_json::to_string(&whole).unwrap();
         for secret in [
             "k3y-in-the-url",

@@ -4,7 +4,8 @@
 //! promise), and the database's directory and files are private to their owner.
 
 use scimlab_engine::store::Store;
-use scimlab_engine::store::exchanges::{self, ExchangeQuery};
+use scimlab_engine::store::exchanges::ExchangeQuery;
+use scimlab_engine::store::prelude::*;
 use scimlab_tests::TestEngine;
 use serde_json::json;
 use std::io::Read;
@@ -93,16 +94,14 @@ async fn create_users(base: &str, prefix: &str, n: usize) {
 /// The exchanges stored in `db` (the engine is stopped), oldest first: their paths and statuses.
 async fn stored_exchanges(db: &Path) -> Vec<(String, u16)> {
     let store = Store::open(db).await.unwrap();
-    let mut conn = store.read.acquire().await.unwrap();
-    let mut all = exchanges::list(
-        &mut conn,
-        &ExchangeQuery {
+    let mut conn = store.read().await.unwrap();
+    let mut all = conn
+        .exchange_summaries(&ExchangeQuery {
             limit: 100_000,
             ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     drop(conn);
     store.close().await;
     all.reverse();

@@ -3,7 +3,7 @@
 //! clear answer.
 
 use scimlab_engine::store::Store;
-use scimlab_engine::store::resources;
+use scimlab_engine::store::prelude::*;
 use scimlab_scim::ResourceKind;
 use scimlab_tests::{TestEngine, assert_scim_error};
 use serde_json::{Value, json};
@@ -97,9 +97,8 @@ async fn an_unreadable_stored_row_does_not_break_a_list_page() {
         unreachable!()
     };
     {
-        let mut w = store.write.acquire().await.unwrap();
-        resources::insert(
-            &mut w,
+        let mut w = store.write().await.unwrap();
+        w.insert_resource(
             ResourceKind::User,
             "broken-1",
             &attrs,
@@ -107,6 +106,7 @@ async fn an_unreadable_stored_row_does_not_break_a_list_page() {
         )
         .await
         .unwrap();
+        w.commit().await.unwrap();
     }
     store.close().await;
     let after = e.create_user("after@example.com").await;

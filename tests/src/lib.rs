@@ -336,22 +336,21 @@ impl TestEngine {
         scimlab_engine::store::Store,
         tempfile::TempDir,
     ) {
-        use scimlab_engine::store::exchanges::{self, ExchangeQuery};
+        use scimlab_engine::store::exchanges::ExchangeQuery;
+        use scimlab_engine::store::prelude::*;
         let db = self.db_path();
         let dir = self.stop().await;
         let store = scimlab_engine::store::Store::open(&db)
             .await
             .expect("the stopped engine's store opens");
-        let mut conn = store.read.acquire().await.expect("a read connection");
-        let mut all = exchanges::list(
-            &mut conn,
-            &ExchangeQuery {
+        let mut conn = store.read().await.expect("a read connection");
+        let mut all = conn
+            .exchange_summaries(&ExchangeQuery {
                 limit: 100_000,
                 ..Default::default()
-            },
-        )
-        .await
-        .expect("exchanges read");
+            })
+            .await
+            .expect("exchanges read");
         all.reverse();
         drop(conn);
         (all, store, dir)

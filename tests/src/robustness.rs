@@ -226,8 +226,8 @@ async fn a_stalled_upload_does_not_hang_shutdown() {
     let store = scimlab_engine::store::Store::open(&dir.path().join("scimlab.db"))
         .await
         .unwrap();
-    let mut conn = store.read.acquire().await.unwrap();
-    let n = scimlab_engine::store::exchanges::count(&mut conn)
+    let mut conn = store.read().await.unwrap();
+    let n = scimlab_engine::store::prelude::ExchangeStore::count_exchanges(&mut *conn)
         .await
         .unwrap();
     assert_eq!(n, 1, "the create before the stall was captured");

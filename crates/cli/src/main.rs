@@ -323,17 +323,18 @@ async fn token(action: TokenAction) -> Result<()> {
     };
     let path = resolve_db(db)?;
     let store = open_store(&path).await?;
-    let mut conn = store
-        .write
-        .acquire()
+    let mut tx = store
+        .write()
         .await
         .context("could not open a database connection")?;
     let key = if rotate {
-        auth::rotate_key(&mut conn).await?
+        auth::rotate_key(&mut tx).await?
     } else {
-        auth::load_or_create_key(&mut conn).await?
+        auth::load_or_create_key(&mut tx).await?
     };
-    drop(conn);
+    tx.commit()
+        .await
+        .context("could not save the scim api key")?;
     store.close().await;
     println!("{key}");
     if rotate {

@@ -19,7 +19,8 @@ use scimlab_engine::simulate::{
     self, DEFAULT_REMOTE_RATE, DEFAULT_SEED, DEFAULT_USERS, Dialect, EmployeeTypeAt, Outcome,
     Progress, RetryPolicy, RoleMix, Scenario, Setup, SimOptions, StepResult, report,
 };
-use scimlab_engine::{auth, open_store, store};
+use scimlab_engine::store::prelude::*;
+use scimlab_engine::{auth, open_store};
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -111,11 +112,11 @@ async fn stored_key(db: &std::path::Path) -> Result<String> {
     }
     let store = open_store(db).await?;
     let mut conn = store
-        .read
-        .acquire()
+        .read()
         .await
         .context("could not open a database connection")?;
-    let key = store::settings::get(&mut conn, auth::KEY_SETTING)
+    let key = conn
+        .setting(auth::KEY_SETTING)
         .await
         .context("could not read the scim api key")?;
     drop(conn);

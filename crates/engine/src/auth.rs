@@ -7,6 +7,7 @@
 //!
 //! Imports `store` only (the key lives in `settings`).
 
+use crate::store::prelude::*;
 use crate::store::{self, Conn, Store};
 use axum::http::{HeaderMap, header};
 use base64::Engine as _;
@@ -55,25 +56,25 @@ pub fn generate_key() -> std::io::Result<String> {
 
 /// The stored key, generating and storing one on first use.
 pub async fn load_or_create_key(conn: &mut Conn) -> Result<String, KeyError> {
-    if let Some(k) = store::settings::get(conn, KEY_SETTING).await? {
+    if let Some(k) = conn.setting(KEY_SETTING).await? {
         return Ok(k);
     }
     let key = generate_key()?;
-    store::settings::set(conn, KEY_SETTING, &key).await?;
+    conn.set_setting(KEY_SETTING, &key).await?;
     Ok(key)
 }
 
 /// Store `key` as the SCIM API key (after validating it).
 pub async fn set_key(conn: &mut Conn, key: &str) -> Result<(), KeyError> {
     validate_key(key)?;
-    store::settings::set(conn, KEY_SETTING, key).await?;
+    conn.set_setting(KEY_SETTING, key).await?;
     Ok(())
 }
 
 /// Replace the key with a new random one and return it.
 pub async fn rotate_key(conn: &mut Conn) -> Result<String, KeyError> {
     let key = generate_key()?;
-    store::settings::set(conn, KEY_SETTING, &key).await?;
+    conn.set_setting(KEY_SETTING, &key).await?;
     Ok(key)
 }
 
@@ -139,11 +140,8 @@ pub async fn check_request(
     let header = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let stored = match store.read.acquire().await {
-        Ok(mut conn) => store::settings::get(&mut conn, KEY_SETTING)
-            .await
-            .ok()
-            .flatten(),
+    let stored = match store.read().await {
+        Ok(mut conn) => conn.setting(KEY_SETTING).await.ok().flatten(),
         Err(_) => None,
     };
     match stored {

@@ -258,21 +258,20 @@ impl Engine {
         check_limits(&config)?;
         let store = open_store(&config.db_path).await?;
         let key = {
-            let mut conn = store
-                .write
-                .acquire()
-                .await
-                .map_err(|e| EngineError::Store {
-                    path: config.db_path.display().to_string(),
-                    source: e.into(),
-                })?;
-            match &config.scim_token {
+            let store_error = |source| EngineError::Store {
+                path: config.db_path.display().to_string(),
+                source,
+            };
+            let mut tx = store.write().await.map_err(store_error)?;
+            let key = match &config.scim_token {
                 Some(k) => {
-                    auth::set_key(&mut conn, k).await?;
+                    auth::set_key(&mut tx, k).await?;
                     k.clone()
                 }
-                None => auth::load_or_create_key(&mut conn).await?,
-            }
+                None => auth::load_or_create_key(&mut tx).await?,
+            };
+            tx.commit().await.map_err(store_error)?;
+            key
         };
         let admin_token = match &config.admin_token {
             Some(t) => {

@@ -14,6 +14,7 @@ use crate::mapping::{
     builtin_profile, builtin_profiles,
 };
 use crate::model::{Exchange, Idp};
+use crate::store::prelude::*;
 use crate::store::{self, Conn, StoreError};
 use scimlab_scim::ResourceKind;
 use serde_json::Value;
@@ -22,7 +23,7 @@ use serde_json::Value;
 /// with a warning rather than hiding the others).
 pub async fn all_profiles(conn: &mut Conn) -> Result<Vec<MappingProfile>, StoreError> {
     let mut out = builtin_profiles();
-    for (id, json) in store::mapping::saved_profiles(conn).await? {
+    for (id, json) in conn.saved_profiles().await? {
         match serde_json::from_str::<MappingProfile>(&json) {
             Ok(p) => out.push(p),
             Err(e) => {
@@ -43,7 +44,7 @@ pub async fn profile(conn: &mut Conn, id: &str) -> Result<Option<MappingProfile>
 
 /// The compiled profile in force; `auto` when the chosen one is gone or no longer compiles.
 pub async fn active_profile(conn: &mut Conn) -> Result<CompiledProfile, StoreError> {
-    let id = store::mapping::active_profile(conn).await?;
+    let id = conn.active_profile().await?;
     let chosen = profile(conn, &id).await?.and_then(|p| p.compile().ok());
     Ok(chosen.unwrap_or_else(auto_profile))
 }
@@ -56,7 +57,8 @@ fn auto_profile() -> CompiledProfile {
 
 /// The IdP that created `user_id`, from the capture log (`Other` when unknown).
 pub async fn creator_of(conn: &mut Conn, user_id: &str) -> Result<Idp, StoreError> {
-    Ok(store::mapping::creator_of(conn, user_id)
+    Ok(conn
+        .creator_of(user_id)
         .await?
         .map_or(Idp::Other, |s| Idp::parse(&s)))
 }
@@ -81,7 +83,7 @@ pub async fn evaluate_users(
         }
         map
     } else {
-        store::mapping::creators(conn).await?
+        conn.user_creators().await?
     };
     Ok(users
         .iter()
@@ -141,18 +143,15 @@ pub async fn record_role_changes(
         {
             continue;
         }
-        store::mapping::insert_role_change(
-            conn,
-            &store::mapping::RoleChangeRow {
-                user_id: user_id.to_owned(),
-                from_role: from.map(|f| f.0),
-                to_role,
-                to_status,
-                raw,
-                exchange_id: *exchange_id,
-                at: s.at.clone(),
-            },
-        )
+        conn.insert_role_change(&store::mapping::RoleChangeRow {
+            user_id: user_id.to_owned(),
+            from_role: from.map(|f| f.0),
+            to_role,
+            to_status,
+            raw,
+            exchange_id: *exchange_id,
+            at: s.at.clone(),
+        })
         .await?;
     }
     Ok(())

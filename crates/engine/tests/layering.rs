@@ -4,7 +4,7 @@
 //! test enforces; `scripts/check-layering.sh` checks the rest (SQL only in `store/`, no Tauri).
 //!
 //! A module depends on another when its non-test code names `crate::<other>` (paths and `use`
-//! lists); code after a `#[cfg(test)]`, and test files (`tests.rs`, `testkit.rs`), may use
+//! lists); code after a `#[cfg(test)]`, and test files (`tests.rs`, `testkit.rs`, the store's `contract.rs`), may use
 //! anything.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -52,9 +52,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         if p.is_dir() {
             rust_files(&p, out);
         } else if p.extension().is_some_and(|x| x == "rs")
-            && !p
-                .file_name()
-                .is_some_and(|n| n == "tests.rs" || n == "testkit.rs")
+            && !p.file_name().is_some_and(|n| {
+                matches!(n.to_str(), Some("tests.rs" | "testkit.rs" | "contract.rs"))
+            })
         {
             // Test modules (`tests.rs` beside the code, the checklist's `testkit.rs`) may use
             // anything, as code after `#[cfg(test)]` may.

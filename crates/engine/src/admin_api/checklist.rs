@@ -8,7 +8,7 @@ use super::{AdminError, AdminResult, AdminState, query_pairs};
 use crate::checks::{self, CheckInput, Checklist, UserFacts, attribute_paths};
 use crate::mapping::{FieldStatus, TargetField};
 use crate::model::{Idp, OperationKind};
-use crate::store::exchanges;
+use crate::store::prelude::*;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::Value;
@@ -126,11 +126,11 @@ async fn compute(state: &AdminState, raw: Option<&str>) -> AdminResult<Checklist
     // One list of users, evaluated once: results line up with users even if one is deleted
     // meanwhile.
     let users = super::mapping::all_users_rendered(state).await?;
-    let mut conn = state.store.read.acquire().await?;
+    let mut conn = state.store.read().await?;
     let profile = crate::results::active_profile(&mut conn).await?;
     let results = crate::results::evaluate_users(&mut conn, &profile, &users).await?;
-    let traffic = exchanges::recent_whole(&mut conn, idp, CHECKLIST_EXCHANGES).await?;
-    let creators = crate::store::mapping::creators(&mut conn).await?;
+    let traffic = conn.recent_exchanges(idp, CHECKLIST_EXCHANGES).await?;
+    let creators = conn.user_creators().await?;
     drop(conn);
     // The body of each user's create, when still captured: what the IdP mapped.
     let create_bodies: HashMap<&str, Value> = traffic

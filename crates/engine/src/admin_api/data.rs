@@ -7,15 +7,15 @@
 use super::model::{DeletedCounts, ResetResult};
 use super::{AdminResult, AdminState};
 use crate::events::EngineEvent;
-use crate::store::admin;
+use crate::store::prelude::*;
 use axum::Json;
 use axum::extract::State;
 
 /// `DELETE /api/data`.
 pub async fn reset(State(state): State<AdminState>) -> AdminResult<Json<ResetResult>> {
     let counts = {
-        let mut tx = state.store.write.begin().await?;
-        let counts = admin::reset(&mut tx).await?;
+        let mut tx = state.store.write().await?;
+        let counts = tx.reset_all().await?;
         tx.commit().await?;
         counts
     };

@@ -7,15 +7,15 @@ use super::model::{EndpointInfo, Health, RevealedKey, RotatedKey};
 use super::{AdminError, AdminResult, AdminState, mask_key};
 use crate::auth;
 use crate::events::EngineEvent;
-use crate::store::{exchanges, settings};
+use crate::store::prelude::*;
 use axum::Json;
 use axum::extract::State;
 use std::sync::PoisonError;
 
 /// The current SCIM key: the stored one, or the in-memory copy if the store has none.
 pub(super) async fn current_key(state: &AdminState) -> AdminResult<String> {
-    let mut conn = state.store.read.acquire().await?;
-    if let Some(k) = settings::get(&mut conn, auth::KEY_SETTING).await? {
+    let mut conn = state.store.read().await?;
+    if let Some(k) = conn.setting(auth::KEY_SETTING).await? {
         return Ok(k);
     }
     Ok(state
@@ -27,8 +27,8 @@ pub(super) async fn current_key(state: &AdminState) -> AdminResult<String> {
 
 /// `GET /api/health`.
 pub async fn health(State(state): State<AdminState>) -> AdminResult<Json<Health>> {
-    let mut conn = state.store.read.acquire().await?;
-    let count = exchanges::count(&mut conn).await?;
+    let mut conn = state.store.read().await?;
+    let count = conn.count_exchanges().await?;
     Ok(Json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -59,11 +59,13 @@ pub async fn reveal(State(state): State<AdminState>) -> AdminResult<Json<Reveale
 /// there on every request) and in the shared copy; the old key stops working at once.
 pub async fn rotate(State(state): State<AdminState>) -> AdminResult<Json<RotatedKey>> {
     let key = {
-        let mut conn = state.store.write.acquire().await?;
-        auth::rotate_key(&mut conn).await.map_err(|e| match e {
+        let mut tx = state.store.write().await?;
+        let key = auth::rotate_key(&mut tx).await.map_err(|e| match e {
             auth::KeyError::Store(s) => AdminError::from(s),
             other => AdminError::internal(&other),
-        })?
+        })?;
+        tx.commit().await?;
+        key
     };
     let key_masked = mask_key(&key);
     *state.key.write().unwrap_or_else(PoisonError::into_inner) = key;

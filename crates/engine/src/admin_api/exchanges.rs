@@ -8,7 +8,8 @@
 use super::model::{ExchangeDetail, ExchangePage};
 use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
 use crate::model::{Idp, OperationKind};
-use crate::store::exchanges::{self, ExchangeQuery};
+use crate::store::exchanges::ExchangeQuery;
+use crate::store::prelude::*;
 use crate::timeline::Timeline;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -118,14 +119,14 @@ pub(super) fn parse_query_within(
 pub(super) async fn page(state: &AdminState, mut q: ExchangeQuery) -> AdminResult<ExchangePage> {
     let limit = q.limit;
     q.limit = limit + 1;
-    let mut conn = state.store.read.acquire().await?;
+    let mut conn = state.store.read().await?;
     let (total, requests) = if q.before.is_none() {
-        let (t, r) = exchanges::count_matching(&mut conn, &q).await?;
+        let (t, r) = conn.count_exchanges_matching(&q).await?;
         (Some(t), Some(r))
     } else {
         (None, None)
     };
-    let mut items = exchanges::list(&mut conn, &q).await?;
+    let mut items = conn.exchange_summaries(&q).await?;
     let more = items.len() as i64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_before = if more {
@@ -160,8 +161,8 @@ pub async fn get_one(
             "invalid exchange id '{id}': use the numeric id from /api/exchanges"
         ))
     })?;
-    let mut conn = state.store.read.acquire().await?;
-    exchanges::get(&mut conn, n)
+    let mut conn = state.store.read().await?;
+    conn.exchange(n)
         .await?
         .map(|exchange| {
             Json(ExchangeDetail {
@@ -182,8 +183,8 @@ pub const TIMELINE_EXCHANGES: i64 = 100_000;
 /// `GET /api/timeline`: requests per time bucket by outcome, and the IdPs' cycles, over the
 /// newest [`TIMELINE_EXCHANGES`] exchanges.
 pub async fn timeline(State(state): State<AdminState>) -> AdminResult<Json<Timeline>> {
-    let mut conn = state.store.read.acquire().await?;
-    let rows = exchanges::outlines(&mut conn, TIMELINE_EXCHANGES).await?;
+    let mut conn = state.store.read().await?;
+    let rows = conn.exchange_outlines(TIMELINE_EXCHANGES).await?;
     drop(conn);
     Ok(Json(crate::timeline::build(&rows)))
 }

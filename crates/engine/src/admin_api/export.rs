@@ -7,7 +7,7 @@
 use super::exchanges::parse_query_within;
 use super::{AdminResult, AdminState};
 use crate::model::Exchange;
-use crate::store::exchanges;
+use crate::store::prelude::*;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -28,7 +28,7 @@ pub async fn har(
     RawQuery(raw): RawQuery,
 ) -> AdminResult<impl IntoResponse> {
     let q = parse_query_within(raw.as_deref(), MAX_EXPORT, MAX_EXPORT)?;
-    let mut conn = state.store.read.acquire().await?;
+    let mut conn = state.store.read().await?;
     let (items, cut) = collect(&mut conn, q, MAX_EXPORT_BODY_BYTES).await?;
     drop(conn);
     let origin = origin_of(&state.scim_base_url());
@@ -65,7 +65,7 @@ pub async fn collect(
     let (mut items, mut bytes, mut cut) = (Vec::new(), 0usize, false);
     'pages: while items.len() < wanted {
         q.limit = PAGE.min(i64::try_from(wanted - items.len()).unwrap_or(PAGE));
-        let page = exchanges::list_whole(conn, &q).await?;
+        let page = conn.exchanges_whole(&q).await?;
         let Some(last) = page.last() else { break };
         q.before = Some(last.summary.id);
         let full = page.len() as i64 == q.limit;
@@ -216,10 +216,10 @@ mod tests {
                 e
             })
             .collect();
-        let mut conn = store.write.acquire().await.unwrap();
-        crate::store::exchanges::insert_batch(&mut conn, &batch, 10_000)
-            .await
-            .unwrap();
+        let mut conn = store.write().await.unwrap();
+        conn.insert_exchanges(&batch, 10_000).await.unwrap();
+        conn.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
         let query = |limit| crate::store::exchanges::ExchangeQuery {
             limit,
             ..Default::default()

@@ -15,9 +15,10 @@ use crate::mapping::{
     self, CompiledProfile, MappingProfile, MappingResult, RoleSummary, is_reserved_profile_id,
 };
 use crate::results;
-use crate::store::exchanges::{self, ExchangeQuery};
-use crate::store::resources::{self as stored, SqlOrder};
-use crate::store::{self, Conn};
+use crate::store::Conn;
+use crate::store::exchanges::ExchangeQuery;
+use crate::store::prelude::*;
+use crate::store::resources::SqlOrder;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -29,7 +30,7 @@ pub const TIMELINE_EXCHANGES: i64 = 200;
 
 /// `GET /api/profiles`.
 pub async fn list(State(state): State<AdminState>) -> AdminResult<Json<ProfileList>> {
-    let mut conn = state.store.read.acquire().await?;
+    let mut conn = state.store.read().await?;
     Ok(Json(ProfileList {
         active: results::active_profile(&mut conn).await?.id().to_owned(),
         profiles: results::all_profiles(&mut conn).await?,
@@ -41,7 +42,7 @@ pub async fn get_one(
     State(state): State<AdminState>,
     Path(id): Path<String>,
 ) -> AdminResult<Json<MappingProfile>> {
-    let mut conn = state.store.read.acquire().await?;
+    let mut conn = state.store.read().await?;
     results::profile(&mut conn, &id)
         .await?
         .map(Json)
@@ -80,16 +81,10 @@ pub async fn check_paths(
 
 /// `GET /api/attributes`: the attribute paths the newest [`SEEN_USERS`] users carry.
 pub async fn seen_attributes(State(state): State<AdminState>) -> AdminResult<Json<SeenAttributes>> {
-    let mut conn = state.store.read.acquire().await?;
-    let rows = stored::page(
-        &mut conn,
-        ResourceKind::User,
-        SqlOrder::Created,
-        true,
-        0,
-        SEEN_USERS,
-    )
-    .await?;
+    let mut conn = state.store.read().await?;
+    let rows = conn
+        .resource_page(ResourceKind::User, SqlOrder::Created, true, 0, SEEN_USERS)
+        .await?;
     drop(conn);
     let mut counts: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     for r in &rows {
@@ -140,9 +135,9 @@ pub async fn save(
         .compile()
         .map_err(|e| AdminError::bad_request(e.to_string()))?;
     let json = serde_json::to_string(&profile).map_err(|e| AdminError::internal(&e))?;
-    let mut tx = state.store.write.begin().await?;
-    store::mapping::save_profile(&mut tx, &id, &json, &crate::wire::now()).await?;
-    let active = store::mapping::active_profile(&mut tx).await?;
+    let mut tx = state.store.write().await?;
+    tx.save_profile(&id, &json, &crate::wire::now()).await?;
+    let active = tx.active_profile().await?;
     tx.commit().await?;
     if active == id {
         state
@@ -163,15 +158,15 @@ pub async fn delete(
             "'{id}' is a built-in profile and cannot be deleted"
         )));
     }
-    let mut tx = state.store.write.begin().await?;
-    if !store::mapping::delete_profile(&mut tx, &id).await? {
+    let mut tx = state.store.write().await?;
+    if !tx.delete_profile(&id).await? {
         return Err(AdminError::not_found(format!(
             "no saved mapping profile '{id}'"
         )));
     }
-    let was_active = store::mapping::active_profile(&mut tx).await? == id;
+    let was_active = tx.active_profile().await? == id;
     if was_active {
-        store::mapping::set_active_profile(&mut tx, mapping::AUTO_PROFILE_ID).await?;
+        tx.set_active_profile(mapping::AUTO_PROFILE_ID).await?;
     }
     tx.commit().await?;
     if was_active {
@@ -193,7 +188,7 @@ pub async fn choose(
             e.body_text()
         ))
     })?;
-    let mut tx = state.store.write.begin().await?;
+    let mut tx = state.store.write().await?;
     let Some(profile) = results::profile(&mut tx, &choice.id).await? else {
         return Err(AdminError::not_found(format!(
             "no mapping profile '{}': list them with GET /api/profiles",
@@ -203,7 +198,7 @@ pub async fn choose(
     profile
         .compile()
         .map_err(|e| AdminError::bad_request(e.to_string()))?;
-    store::mapping::set_active_profile(&mut tx, &choice.id).await?;
+    tx.set_active_profile(&choice.id).await?;
     let profiles = results::all_profiles(&mut tx).await?;
     tx.commit().await?;
     state.events.publish(EngineEvent::MappingChanged {
@@ -217,29 +212,29 @@ pub async fn choose(
 
 /// Every stored user, rendered, in creation order.
 async fn all_users(conn: &mut Conn, base_url: &str) -> AdminResult<Vec<Value>> {
-    let total = stored::count(conn, ResourceKind::User).await?;
-    let rows = stored::page(
-        conn,
-        ResourceKind::User,
-        SqlOrder::Created,
-        false,
-        0,
-        total.max(1),
-    )
-    .await?;
+    let total = conn.count_resources(ResourceKind::User).await?;
+    let rows = conn
+        .resource_page(
+            ResourceKind::User,
+            SqlOrder::Created,
+            false,
+            0,
+            total.max(1),
+        )
+        .await?;
     super::resources::render_all(conn, &rows, base_url).await
 }
 
 /// Every stored user, rendered, in creation order.
 pub async fn all_users_rendered(state: &AdminState) -> AdminResult<Vec<Value>> {
-    let mut conn = state.store.read.acquire().await?;
+    let mut conn = state.store.read().await?;
     all_users(&mut conn, &state.scim_base_url()).await
 }
 
 /// Every user's mapping result under the profile in force (same order as
 /// [`all_users_rendered`]).
 pub async fn all_results(state: &AdminState) -> AdminResult<Vec<MappingResult>> {
-    let mut conn = state.store.read.acquire().await?;
+    let mut conn = state.store.read().await?;
     let users = all_users(&mut conn, &state.scim_base_url()).await?;
     let profile = results::active_profile(&mut conn).await?;
     Ok(results::evaluate_users(&mut conn, &profile, &users).await?)
@@ -252,7 +247,7 @@ pub type RolesCache = std::sync::Arc<std::sync::Mutex<Option<(String, RoleSummar
 /// saved profiles and the capture log's attribution (newest exchange id, count).
 async fn roles_key(conn: &mut Conn) -> AdminResult<String> {
     let profile = results::active_profile(conn).await?;
-    let inputs = store::mapping::summary_fingerprint(conn).await?;
+    let inputs = conn.summary_fingerprint().await?;
     Ok(format!("{}|{inputs}", profile.id()))
 }
 
@@ -261,7 +256,7 @@ async fn roles_key(conn: &mut Conn) -> AdminResult<String> {
 /// profiles change.
 pub async fn roles(State(state): State<AdminState>) -> AdminResult<Json<RoleSummary>> {
     let key = {
-        let mut conn = state.store.read.acquire().await?;
+        let mut conn = state.store.read().await?;
         roles_key(&mut conn).await?
     };
     if let Some((cached_key, summary)) = state
@@ -303,11 +298,12 @@ pub async fn user_extras(
     id: &str,
     resource: &Value,
 ) -> AdminResult<(MappingResult, Vec<RoleChange>, Vec<TimelineEntry>)> {
-    let mut conn = state.store.read.acquire().await?;
+    let mut conn = state.store.read().await?;
     let profile: CompiledProfile = results::active_profile(&mut conn).await?;
     let creator = results::creator_of(&mut conn, id).await?;
     let result = mapping::evaluate(&profile, resource, creator);
-    let history = store::mapping::role_history(&mut conn, id)
+    let history = conn
+        .role_history(id)
         .await?
         .into_iter()
         .map(|r| RoleChange {
@@ -319,19 +315,17 @@ pub async fn user_extras(
             at: r.at,
         })
         .collect();
-    let mut summaries = exchanges::list(
-        &mut conn,
-        &ExchangeQuery {
+    let mut summaries = conn
+        .exchange_summaries(&ExchangeQuery {
             resource_id: Some(id.to_owned()),
             limit: TIMELINE_EXCHANGES,
             ..ExchangeQuery::default()
-        },
-    )
-    .await?;
+        })
+        .await?;
     summaries.reverse();
     let mut timeline = Vec::with_capacity(summaries.len());
     for s in summaries {
-        let whole = exchanges::get(&mut conn, s.id).await?;
+        let whole = conn.exchange(s.id).await?;
         let (before, after) = whole.map_or((None, None), |e| (e.before, e.after));
         let mapping_before = before
             .as_ref()

@@ -221,12 +221,6 @@ impl From<StoreError> for AdminError {
     }
 }
 
-impl From<sqlx::Error> for AdminError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::internal(&e)
-    }
-}
-
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         (

@@ -11,9 +11,10 @@ use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
 use crate::model::Idp;
 use crate::results;
 use crate::scim_api::render::render;
+use crate::store::Conn;
 use crate::store::exchanges::ExchangeQuery;
-use crate::store::resources::{self, SqlOrder, StoredResource, UserSearch, UserSort};
-use crate::store::{Conn, members};
+use crate::store::prelude::*;
+use crate::store::resources::{SqlOrder, StoredResource, UserSearch, UserSort};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use scimlab_scim::ResourceKind;
@@ -33,7 +34,7 @@ pub(super) async fn render_all(
     rows: &[StoredResource],
     base_url: &str,
 ) -> AdminResult<Vec<Value>> {
-    let mut related = members::related(conn, rows).await?;
+    let mut related = conn.related_members(rows).await?;
     Ok(rows
         .iter()
         .map(|r| render(r, Some(related.remove(&r.id).unwrap_or_default()), base_url))
@@ -117,8 +118,8 @@ fn user_search(raw: Option<&str>) -> AdminResult<(i64, UserSearch)> {
 /// `GET /api/users`: filtered in SQL (text, IdP, active), sorted, paged, with the true total.
 async fn list_users_page(state: &AdminState, raw: Option<&str>) -> AdminResult<ResourcePage> {
     let (start_index, q) = user_search(raw)?;
-    let mut conn = state.store.read.acquire().await?;
-    let (total_results, found) = resources::search_users(&mut conn, &q).await?;
+    let mut conn = state.store.read().await?;
+    let (total_results, found) = conn.search_users(&q).await?;
     let (rows, idps): (Vec<StoredResource>, Vec<Idp>) = found.into_iter().unzip();
     let rendered = render_all(&mut conn, &rows, &state.scim_base_url()).await?;
     let profile = results::active_profile(&mut conn).await?;
@@ -145,20 +146,13 @@ async fn list_groups_page(state: &AdminState, raw: Option<&str>) -> AdminResult<
             count = int_param("count", &value, 0, MAX_COUNT)?;
         }
     }
-    let mut conn = state.store.read.acquire().await?;
-    let total_results = resources::count(&mut conn, kind).await?;
+    let mut conn = state.store.read().await?;
+    let total_results = conn.count_resources(kind).await?;
     let rows = if count == 0 {
         Vec::new()
     } else {
-        resources::page(
-            &mut conn,
-            kind,
-            SqlOrder::Created,
-            true,
-            start_index - 1,
-            count,
-        )
-        .await?
+        conn.resource_page(kind, SqlOrder::Created, true, start_index - 1, count)
+            .await?
     };
     let rendered = render_all(&mut conn, &rows, &state.scim_base_url()).await?;
     Ok(ResourcePage {
@@ -173,8 +167,8 @@ async fn list_groups_page(state: &AdminState, raw: Option<&str>) -> AdminResult<
 
 async fn detail(kind: ResourceKind, state: &AdminState, id: &str) -> AdminResult<ResourceDetail> {
     let resource = {
-        let mut conn = state.store.read.acquire().await?;
-        let Some(row) = resources::get(&mut conn, kind, id).await? else {
+        let mut conn = state.store.read().await?;
+        let Some(row) = conn.resource(kind, id).await? else {
             let plural = if kind == ResourceKind::User {
                 "users"
             } else {

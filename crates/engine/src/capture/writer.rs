@@ -17,7 +17,8 @@ use super::fold::{FoldKey, Folds, Pending};
 use crate::events::{ChangedResource, EngineEvent, EventBus, latest_per_resource};
 use crate::model::{Exchange, ExchangeSummary};
 use crate::runtime::RuntimeSettings;
-use crate::store::{Store, StoreError, exchanges};
+use crate::store::prelude::*;
+use crate::store::{Store, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -231,8 +232,10 @@ async fn attempt(
     taken: &mut Vec<Pending>,
     retention: Retention,
 ) -> Result<Written, StoreError> {
-    let mut tx = store.write.begin().await?;
-    let ids = exchanges::insert_batch(&mut tx, &batch.exchanges, retention.exchanges).await?;
+    let mut tx = store.write().await?;
+    let ids = tx
+        .insert_exchanges(&batch.exchanges, retention.exchanges)
+        .await?;
     {
         let mut table = folds.lock();
         for (id, fold) in ids.iter().zip(&batch.fold_of) {
@@ -245,13 +248,13 @@ async fn attempt(
     let mut grown = Vec::new();
     let mut gone = Vec::new();
     for (key, fold, row, more, last_at) in taken.iter() {
-        match exchanges::add_to_fold(&mut tx, *row, *more, last_at).await? {
+        match tx.add_to_fold(*row, *more, last_at).await? {
             Some(summary) => grown.push(summary),
             None => gone.push((key.clone(), *fold)),
         }
     }
     if batch.fold_of.iter().any(Option::is_some) {
-        exchanges::prune_folds(&mut tx, retention.folds).await?;
+        tx.prune_folds(retention.folds).await?;
     }
     let stored: Vec<(i64, &Exchange)> = ids.iter().copied().zip(&batch.exchanges).collect();
     crate::results::record_role_changes(&mut tx, &stored).await?;
@@ -392,16 +395,14 @@ mod tests {
     }
 
     async fn all(store: &Store) -> Vec<ExchangeSummary> {
-        let mut conn = store.read.acquire().await.unwrap();
-        let mut v = exchanges::list(
-            &mut conn,
-            &ExchangeQuery {
+        let mut conn = store.read().await.unwrap();
+        let mut v = conn
+            .exchange_summaries(&ExchangeQuery {
                 limit: 1000,
                 ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
         v.reverse();
         v
     }

@@ -16,9 +16,8 @@ use super::render::render;
 use super::response::{ApiError, ApiResult, scim_json};
 use crate::config::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::store::Conn;
-use crate::store::members;
+use crate::store::prelude::*;
 use crate::store::resources::{self, IndexHint, SqlOrder, StoredResource};
-use crate::store::scan;
 use axum::http::StatusCode;
 use scimlab_scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use scimlab_scim::schema::LIST_RESPONSE_SCHEMA;
@@ -135,7 +134,7 @@ async fn load_related(
     conn: &mut Conn,
     rows: &[StoredResource],
 ) -> Result<HashMap<String, Vec<Value>>, ApiError> {
-    Ok(members::related(conn, rows).await?)
+    Ok(conn.related_members(rows).await?)
 }
 
 /// Bounds the list requests no index answers (strategy 3): at most one scan at a time per
@@ -276,7 +275,7 @@ impl<'a> Collector<'a> {
                 .filter(|(k, _, row)| *k == kind && row.is_none())
                 .map(|(_, pk, _)| *pk)
                 .collect();
-            for r in scan::by_pks(conn, kind, &pks).await? {
+            for r in conn.resources_by_pks(kind, &pks).await? {
                 found.insert((kind, r.pk), r);
             }
         }
@@ -316,7 +315,7 @@ async fn collect(
     out: &mut Collector<'_>,
 ) -> Result<(), Stop> {
     if let Some(hint) = filter.and_then(|f| index_hint(f, kind)) {
-        let rows = resources::lookup(conn, kind, &hint).await?;
+        let rows = conn.lookup_resources(kind, &hint).await?;
         return Ok(evaluate(conn, kind, filter, view, base_url, rows, out).await?);
     }
     let mut after = 0;
@@ -327,7 +326,7 @@ async fn collect(
         if let View::Stored = view {
             // Only keys and attributes are read and parsed; the page's few rows are read whole
             // at the end.
-            let page = scan::attributes_after(conn, kind, after, SCAN_PAGE).await?;
+            let page = conn.attributes_after(kind, after, SCAN_PAGE).await?;
             let Some(last) = page.last else {
                 return Ok(());
             };
@@ -336,7 +335,7 @@ async fn collect(
                 let Some(attributes) = attributes else {
                     // An unreadable row: read it whole, which keeps what can be read (as
                     // every list does), and evaluate that.
-                    let whole = scan::by_pks(conn, kind, &[pk]).await?;
+                    let whole = conn.resources_by_pks(kind, &[pk]).await?;
                     evaluate(conn, kind, filter, view, base_url, whole, out).await?;
                     continue;
                 };
@@ -347,7 +346,7 @@ async fn collect(
                 }
             }
         } else {
-            let rows = scan::after(conn, kind, after, SCAN_PAGE).await?;
+            let rows = conn.resources_after(kind, after, SCAN_PAGE).await?;
             let Some(last) = rows.last() else {
                 return Ok(());
             };
@@ -491,15 +490,16 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
         .unwrap_or(DEFAULT_PAGE_SIZE as i64)
         .clamp(0, MAX_PAGE_SIZE as i64);
     let offset = start_index - 1;
-    let mut conn = s.store.read.acquire().await?;
+    let mut conn = s.store.read().await?;
 
     let (total, page): (usize, Vec<Value>) = match (&filter, sql_order(kind, p.sort_by.as_ref())) {
         (None, Some(order)) => {
-            let total = resources::count(&mut conn, kind).await?;
+            let total = conn.count_resources(kind).await?;
             let rows = if count == 0 {
                 Vec::new()
             } else {
-                resources::page(&mut conn, kind, order, p.descending, offset, count).await?
+                conn.resource_page(kind, order, p.descending, offset, count)
+                    .await?
             };
             let mut related = load_related(&mut conn, &rows).await?;
             let page = rows
@@ -591,7 +591,7 @@ pub async fn run_all(s: &ScimState, ctx: &RequestCtx, p: ListParams) -> ApiResul
         };
         filters.push((kind, filter));
     }
-    let mut conn = s.store.read.acquire().await?;
+    let mut conn = s.store.read().await?;
     let mut out = Collector::new(&p, start_index, count);
     let deadline = started + s.scans.budget;
     let scans = filters.iter().any(|(k, f)| must_scan(*k, f.as_ref()));

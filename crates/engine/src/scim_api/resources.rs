@@ -13,8 +13,9 @@ use super::extract::{
 use super::list;
 use super::render::{etag, location, now, render};
 use super::response::{ApiError, ApiResult, resource_response};
+use crate::store::Conn;
+use crate::store::prelude::*;
 use crate::store::resources::{self, StoredResource};
-use crate::store::{Conn, members};
 use crate::wire::ResourceChange;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -123,7 +124,8 @@ async fn current_for_write(
     id: &str,
     headers: &HeaderMap,
 ) -> Result<StoredResource, ApiError> {
-    let current = resources::get(conn, kind, id)
+    let current = conn
+        .resource(kind, id)
         .await?
         .ok_or_else(|| not_found(kind, id))?;
     check_if_match(headers, &current)?;
@@ -139,7 +141,7 @@ async fn write_members(
     new_members: &[Value],
     stamp: &str,
 ) -> Result<(), ApiError> {
-    let mut affected = members::set(conn, group.pk, new_members).await?;
+    let mut affected = conn.set_members(group.pk, new_members).await?;
     let renamed = before
         .is_some_and(|b| b.attributes.get("displayName") != group.attributes.get("displayName"));
     if renamed {
@@ -150,7 +152,7 @@ async fn write_members(
                 .map(str::to_owned),
         );
     }
-    resources::touch_users(conn, &affected, stamp).await?;
+    conn.touch_users(&affected, stamp).await?;
     Ok(())
 }
 
@@ -166,7 +168,7 @@ fn empty_with_etag(status: StatusCode, version: i64) -> Response {
 /// Load a user's `groups` or a group's `members` for rendering.
 pub async fn related(conn: &mut Conn, r: &StoredResource) -> Result<Option<Vec<Value>>, ApiError> {
     Ok(Some(
-        members::related(conn, std::slice::from_ref(r))
+        conn.related_members(std::slice::from_ref(r))
             .await?
             .remove(&r.id)
             .unwrap_or_default(),
@@ -261,13 +263,13 @@ pub async fn create(
     let mut attrs = ctx.with_quirks(|qk| resource::ingest(kind, body, qk))?;
     let new_members = split_members(kind, &mut attrs)?;
     let id = uuid::Uuid::new_v4().to_string();
-    let mut tx = s.store.write.begin().await?;
+    let mut tx = s.store.write().await?;
     let stamp = now();
-    let stored = resources::insert(&mut tx, kind, &id, &attrs, &stamp).await?;
+    let stored = tx.insert_resource(kind, &id, &attrs, &stamp).await?;
     let rel = match kind {
         ResourceKind::Group => {
             write_members(&mut tx, None, &stored, &new_members, &stamp).await?;
-            Some(members::of_group(&mut tx, stored.pk).await?)
+            Some(tx.members_of(stored.pk).await?)
         }
         ResourceKind::User => None,
     };
@@ -291,8 +293,9 @@ pub async fn get_one(
 ) -> ApiResult {
     let proj = Projection::from_query(&q)?;
     let if_none_match = precondition(&headers, &header::IF_NONE_MATCH)?;
-    let mut conn = s.store.read.acquire().await?;
-    let r = resources::get(&mut conn, kind, &id)
+    let mut conn = s.store.read().await?;
+    let r = conn
+        .resource(kind, &id)
         .await?
         .ok_or_else(|| not_found(kind, &id))?;
     if let Some(problem) = &r.unreadable {
@@ -334,11 +337,11 @@ pub async fn replace(
     ctx.note_all(&[Quirk::PutFullReplace]);
     let mut attrs = ctx.with_quirks(|qk| resource::ingest(kind, body, qk))?;
     let new_members = split_members(kind, &mut attrs)?;
-    let mut tx = s.store.write.begin().await?;
+    let mut tx = s.store.write().await?;
     let stamp = now();
     let current = current_for_write(&mut tx, kind, &id, &headers).await?;
     let before = render_current(&mut tx, &current, &ctx).await?;
-    let updated = resources::update(&mut tx, &current, &attrs, &stamp).await?;
+    let updated = tx.update_resource(&current, &attrs, &stamp).await?;
     if kind == ResourceKind::Group {
         write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
@@ -365,7 +368,7 @@ pub async fn patch(
     let proj = Projection::from_query(&q)?;
     scimlab_scim::limits::check_patch(&body)?;
     let ops = ctx.with_quirks(|qk| patch::parse_patch(&body, kind, qk))?;
-    let mut tx = s.store.write.begin().await?;
+    let mut tx = s.store.write().await?;
     let stamp = now();
     let current = current_for_write(&mut tx, kind, &id, &headers).await?;
     if let Some(problem) = &current.unreadable {
@@ -399,7 +402,7 @@ pub async fn patch(
     full.remove("meta");
     let new_members = split_members(kind, &mut full)?;
     resource::validate_required(kind, &full)?;
-    let updated = resources::update(&mut tx, &current, &full, &stamp).await?;
+    let updated = tx.update_resource(&current, &full, &stamp).await?;
     if kind == ResourceKind::Group {
         write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
@@ -426,15 +429,15 @@ pub async fn delete(
     ResourceId(id): ResourceId,
     headers: HeaderMap,
 ) -> ApiResult {
-    let mut tx = s.store.write.begin().await?;
+    let mut tx = s.store.write().await?;
     let stamp = now();
     let current = current_for_write(&mut tx, kind, &id, &headers).await?;
     let before = render_current(&mut tx, &current, &ctx).await?;
     if kind == ResourceKind::User {
-        let groups = members::remove_everywhere(&mut tx, &id).await?;
-        resources::touch_many(&mut tx, &groups, &stamp).await?;
+        let groups = tx.remove_member_everywhere(&id).await?;
+        tx.touch_resources(&groups, &stamp).await?;
     }
-    resources::delete(&mut tx, kind, &id).await?;
+    tx.delete_resource(kind, &id).await?;
     tx.commit().await?;
     Ok(with_change(
         StatusCode::NO_CONTENT.into_response(),

@@ -30,7 +30,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { field, value } => Self(ScimError::uniqueness(format!(
                 "{field} '{value}' is already in use (compared case-insensitively): choose another {field} or update the existing resource"
             ))),
-            StoreError::Sqlx(e) if is_busy(&e) => {
+            e if e.is_busy() => {
                 tracing::warn!(error = %e, "store busy while serving a scim request: 503");
                 Self(ScimError::new(
                     503,
@@ -46,26 +46,6 @@ impl From<StoreError> for ApiError {
                 Self(ScimError::internal())
             }
         }
-    }
-}
-
-/// Whether a database error is temporary contention rather than a fault: no pooled connection
-/// free in time, the pool closing (shutdown), or SQLite's `SQLITE_BUSY` / `SQLITE_LOCKED` (any
-/// extended code of either).
-pub fn is_busy(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
-        sqlx::Error::Database(db) => db
-            .code()
-            .and_then(|c| c.parse::<i64>().ok())
-            .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
-        _ => false,
-    }
-}
-
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::from(e).into()
     }
 }
 

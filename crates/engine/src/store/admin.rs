@@ -5,7 +5,8 @@
 //! counting up afterwards (AUTOINCREMENT), so a client's `?before=` cursor never points into
 //! the new rehearsal's rows by accident.
 
-use super::{Conn, Result, exchanges};
+use super::api::{AdminStore, ExchangeStore};
+use super::{Conn, Result};
 
 /// Rows deleted by [`reset`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,36 +19,37 @@ pub struct ResetCounts {
     pub exchanges: i64,
 }
 
-/// Delete every user, group, membership and exchange; keep the settings. Run it inside a
-/// transaction on the writer (the caller commits).
-pub async fn reset(conn: &mut Conn) -> Result<ResetCounts> {
-    let (users, groups): (i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(kind = 'User'), 0), COALESCE(SUM(kind = 'Group'), 0) FROM resources",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let exchanges = exchanges::count(&mut *conn).await?;
-    sqlx::query("DELETE FROM group_members")
-        .execute(&mut *conn)
+impl AdminStore for Conn {
+    async fn reset_all(&mut self) -> Result<ResetCounts> {
+        let (users, groups): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(kind = 'User'), 0), COALESCE(SUM(kind = 'Group'), 0) FROM resources",
+        )
+        .fetch_one(&mut *self)
         .await?;
-    sqlx::query("DELETE FROM resources")
-        .execute(&mut *conn)
-        .await?;
-    exchanges::clear(&mut *conn).await?;
-    sqlx::query("DELETE FROM role_history")
-        .execute(&mut *conn)
-        .await?;
-    Ok(ResetCounts {
-        users,
-        groups,
-        exchanges,
-    })
+        let exchanges = self.count_exchanges().await?;
+        sqlx::query("DELETE FROM group_members")
+            .execute(&mut *self)
+            .await?;
+        sqlx::query("DELETE FROM resources")
+            .execute(&mut *self)
+            .await?;
+        self.clear_exchanges().await?;
+        sqlx::query("DELETE FROM role_history")
+            .execute(&mut *self)
+            .await?;
+        Ok(ResetCounts {
+            users,
+            groups,
+            exchanges,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Store, resources, settings};
+    use crate::store::Store;
+    use crate::store::prelude::*;
     use scimlab_scim::ResourceKind;
     use serde_json::{Map, Value};
 
@@ -55,22 +57,23 @@ mod tests {
     async fn reset_deletes_resources_and_members_and_keeps_settings() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("r.db")).await.unwrap();
-        let mut w = store.write.begin().await.unwrap();
-        settings::set(&mut w, "scim_api_key", "kept").await.unwrap();
+        let mut w = store.write().await.unwrap();
+        w.set_setting("scim_api_key", "kept").await.unwrap();
         let mut u = Map::new();
         u.insert("userName".into(), Value::String("a@example.com".into()));
-        resources::insert(&mut w, ResourceKind::User, "u1", &u, "t")
+        w.insert_resource(ResourceKind::User, "u1", &u, "t")
             .await
             .unwrap();
         let mut g = Map::new();
         g.insert("displayName".into(), Value::String("G".into()));
-        let group = resources::insert(&mut w, ResourceKind::Group, "g1", &g, "t")
+        let group = w
+            .insert_resource(ResourceKind::Group, "g1", &g, "t")
             .await
             .unwrap();
-        crate::store::members::set(&mut w, group.pk, &[serde_json::json!({"value": "u1"})])
+        w.set_members(group.pk, &[serde_json::json!({"value": "u1"})])
             .await
             .unwrap();
-        let counts = reset(&mut w).await.unwrap();
+        let counts = w.reset_all().await.unwrap();
         w.commit().await.unwrap();
         assert_eq!(
             counts,
@@ -80,21 +83,15 @@ mod tests {
                 exchanges: 0
             }
         );
-        let mut r = store.read.acquire().await.unwrap();
-        assert_eq!(
-            resources::count(&mut r, ResourceKind::User).await.unwrap(),
-            0
-        );
+        let mut r = store.read().await.unwrap();
+        assert_eq!(r.count_resources(ResourceKind::User).await.unwrap(), 0);
         let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members")
             .fetch_one(&mut *r)
             .await
             .unwrap();
         assert_eq!(members, 0);
         assert_eq!(
-            settings::get(&mut r, "scim_api_key")
-                .await
-                .unwrap()
-                .as_deref(),
+            r.setting("scim_api_key").await.unwrap().as_deref(),
             Some("kept")
         );
     }

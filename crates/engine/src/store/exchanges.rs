@@ -10,6 +10,7 @@
 //! rejection repeats). Each class has its own retention, applied within its class only, so a
 //! flood of rejected requests can never evict an authenticated exchange.
 
+use super::api::ExchangeStore;
 use super::{Conn, Result};
 use crate::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
 use scimlab_scim::ResourceKind;
@@ -38,20 +39,120 @@ pub struct ExchangeQuery {
     pub text: Option<String>,
 }
 
-/// Insert a batch of exchanges (authenticated ones and the first request of new folds, told
-/// apart by [`ExchangeSummary::fold_count`]) and apply the retention of authenticated exchanges
-/// (`retention` rows kept) when one was inserted; folds are pruned by [`prune_folds`]. Run it in
-/// a transaction. Returns the new ids, in order.
-pub async fn insert_batch(conn: &mut Conn, batch: &[Exchange], retention: i64) -> Result<Vec<i64>> {
-    let mut ids = Vec::with_capacity(batch.len());
-    for e in batch {
-        ids.push(insert_one(conn, e).await?);
-        note_creator(conn, e).await?;
+impl ExchangeStore for Conn {
+    async fn insert_exchanges(&mut self, batch: &[Exchange], retention: i64) -> Result<Vec<i64>> {
+        let mut ids = Vec::with_capacity(batch.len());
+        for e in batch {
+            ids.push(insert_one(self, e).await?);
+            note_creator(self, e).await?;
+        }
+        if batch.iter().any(|e| !e.summary.is_fold()) {
+            prune(self, false, retention).await?;
+        }
+        Ok(ids)
     }
-    if batch.iter().any(|e| !e.summary.is_fold()) {
-        prune(conn, false, retention).await?;
+    async fn prune_folds(&mut self, keep: i64) -> Result<u64> {
+        prune(self, true, keep).await
     }
-    Ok(ids)
+    async fn add_to_fold(
+        &mut self,
+        id: i64,
+        more: u32,
+        last_at: &str,
+    ) -> Result<Option<ExchangeSummary>> {
+        let row = sqlx::query(&format!(
+            "UPDATE exchanges SET fold_count = fold_count + ?, last_at = max(coalesce(last_at, at), ?)
+             WHERE id = ? AND rejected = 1 RETURNING {SUMMARY_COLUMNS}"
+        ))
+        .bind(i64::from(more))
+        .bind(last_at)
+        .bind(id)
+        .fetch_optional(&mut *self)
+        .await?;
+        row.as_ref().map(summary).transpose()
+    }
+    async fn exchange_summaries(&mut self, q: &ExchangeQuery) -> Result<Vec<ExchangeSummary>> {
+        filtered(self, q, SUMMARY_COLUMNS, summary).await
+    }
+    async fn exchanges_whole(&mut self, q: &ExchangeQuery) -> Result<Vec<Exchange>> {
+        filtered(self, q, "*", whole).await
+    }
+    async fn count_exchanges_matching(&mut self, q: &ExchangeQuery) -> Result<(i64, i64)> {
+        let (clause, args) = where_clause(q);
+        let total_sql = format!("SELECT COUNT(*) FROM exchanges{clause}");
+        let mut total = sqlx::query_scalar::<_, i64>(&total_sql);
+        for a in &args {
+            total = match a {
+                Arg::Int(v) => total.bind(*v),
+                Arg::Text(v) => total.bind(v.clone()),
+            };
+        }
+        let total = total.fetch_one(&mut *self).await?;
+        let extra_sql = format!(
+            "SELECT COALESCE(SUM(fold_count - 1), 0) FROM exchanges{clause} AND rejected = 1"
+        );
+        let mut extra = sqlx::query_scalar::<_, i64>(&extra_sql);
+        for a in args {
+            extra = match a {
+                Arg::Int(v) => extra.bind(v),
+                Arg::Text(v) => extra.bind(v),
+            };
+        }
+        let extra = extra.fetch_one(self).await?;
+        Ok((total, total + extra))
+    }
+    async fn exchange(&mut self, id: i64) -> Result<Option<Exchange>> {
+        let row = sqlx::query("SELECT * FROM exchanges WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self)
+            .await?;
+        row.as_ref().map(whole).transpose()
+    }
+    async fn recent_exchanges(&mut self, idp: Idp, limit: i64) -> Result<Vec<Exchange>> {
+        let rows = sqlx::query("SELECT * FROM exchanges WHERE idp = ? ORDER BY id DESC LIMIT ?")
+            .bind(idp.as_str())
+            .bind(limit)
+            .fetch_all(self)
+            .await?;
+        let mut out = rows.iter().map(whole).collect::<Result<Vec<_>>>()?;
+        out.reverse();
+        Ok(out)
+    }
+    async fn count_exchanges(&mut self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM exchanges")
+            .fetch_one(self)
+            .await?)
+    }
+    async fn clear_exchanges(&mut self) -> Result<()> {
+        sqlx::query("DELETE FROM exchanges").execute(self).await?;
+        Ok(())
+    }
+    async fn exchange_outlines(&mut self, limit: i64) -> Result<Vec<crate::timeline::Outline>> {
+        let rows = sqlx::query(
+            "SELECT id, at, idp, operation, status, fold_count, rejected FROM exchanges
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(self)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let at: String = row.try_get("at")?;
+            let Ok(at) = chrono::DateTime::parse_from_rfc3339(&at) else {
+                continue;
+            };
+            out.push(crate::timeline::Outline {
+                id: row.try_get("id")?,
+                at: at.with_timezone(&chrono::Utc),
+                idp: Idp::parse(&row.try_get::<String, _>("idp")?),
+                operation: OperationKind::parse(&row.try_get::<String, _>("operation")?),
+                status: u16::try_from(row.try_get::<i64, _>("status")?).unwrap_or(0),
+                requests: row.try_get("fold_count")?,
+                rejected: row.try_get("rejected")?,
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// A successful create names the IdP that created its resource (`resources.created_by`), once.
@@ -139,32 +240,6 @@ async fn prune(conn: &mut Conn, rejected: bool, keep: i64) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
-/// Keep the newest `keep` folds of rejected requests (authenticated exchanges are untouched).
-/// Returns how many folds were deleted.
-pub async fn prune_folds(conn: &mut Conn, keep: i64) -> Result<u64> {
-    prune(conn, true, keep).await
-}
-
-/// Count `more` requests into fold `id`, the latest at `last_at`. Returns the fold's summary as
-/// it is now, or `None` when the row is gone (retention or a reset deleted it).
-pub async fn add_to_fold(
-    conn: &mut Conn,
-    id: i64,
-    more: u32,
-    last_at: &str,
-) -> Result<Option<ExchangeSummary>> {
-    let row = sqlx::query(&format!(
-        "UPDATE exchanges SET fold_count = fold_count + ?, last_at = max(coalesce(last_at, at), ?)
-         WHERE id = ? AND rejected = 1 RETURNING {SUMMARY_COLUMNS}"
-    ))
-    .bind(i64::from(more))
-    .bind(last_at)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(summary).transpose()
-}
-
 const SUMMARY_COLUMNS: &str = "id, at, method, path, query, status, latency_ms, idp, operation, quirks, resource_type, resource_id, resource_name, rejected, fold_count, last_at, refused_quirk";
 
 fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
@@ -199,16 +274,6 @@ fn json_col<T: serde::de::DeserializeOwned + Default>(row: &SqliteRow, col: &str
     Ok(raw
         .and_then(|r| serde_json::from_str(&r).ok())
         .unwrap_or_default())
-}
-
-/// One page of summaries, newest first, matching `q`.
-pub async fn list(conn: &mut Conn, q: &ExchangeQuery) -> Result<Vec<ExchangeSummary>> {
-    filtered(conn, q, SUMMARY_COLUMNS, summary).await
-}
-
-/// Like [`list`], but whole exchanges (headers, bodies, before/after): for exports.
-pub async fn list_whole(conn: &mut Conn, q: &ExchangeQuery) -> Result<Vec<Exchange>> {
-    filtered(conn, q, "*", whole).await
 }
 
 /// A bound argument of a filtered query.
@@ -287,56 +352,6 @@ async fn filtered<T>(
     rows.iter().map(map).collect()
 }
 
-/// How many stored rows match `q`'s filters (`before` and `limit` ignored), and how many
-/// requests they stand for (a fold of rejected requests is one row, `fold_count` requests).
-///
-/// Two index walks, not a read of every row: `COUNT(*)` from an index, and the folds' extra
-/// requests from the folds alone (at most the rejected retention's rows).
-pub async fn count_matching(conn: &mut Conn, q: &ExchangeQuery) -> Result<(i64, i64)> {
-    let (clause, args) = where_clause(q);
-    let total_sql = format!("SELECT COUNT(*) FROM exchanges{clause}");
-    let mut total = sqlx::query_scalar::<_, i64>(&total_sql);
-    for a in &args {
-        total = match a {
-            Arg::Int(v) => total.bind(*v),
-            Arg::Text(v) => total.bind(v.clone()),
-        };
-    }
-    let total = total.fetch_one(&mut *conn).await?;
-    let extra_sql =
-        format!("SELECT COALESCE(SUM(fold_count - 1), 0) FROM exchanges{clause} AND rejected = 1");
-    let mut extra = sqlx::query_scalar::<_, i64>(&extra_sql);
-    for a in args {
-        extra = match a {
-            Arg::Int(v) => extra.bind(v),
-            Arg::Text(v) => extra.bind(v),
-        };
-    }
-    let extra = extra.fetch_one(conn).await?;
-    Ok((total, total + extra))
-}
-
-/// One exchange, whole.
-pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Exchange>> {
-    let row = sqlx::query("SELECT * FROM exchanges WHERE id = ?")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(whole).transpose()
-}
-
-/// The newest `limit` exchanges attributed to `idp`, whole, oldest first (for the checklist).
-pub async fn recent_whole(conn: &mut Conn, idp: Idp, limit: i64) -> Result<Vec<Exchange>> {
-    let rows = sqlx::query("SELECT * FROM exchanges WHERE idp = ? ORDER BY id DESC LIMIT ?")
-        .bind(idp.as_str())
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
-    let mut out = rows.iter().map(whole).collect::<Result<Vec<_>>>()?;
-    out.reverse();
-    Ok(out)
-}
-
 fn whole(row: &SqliteRow) -> Result<Exchange> {
     let summary = summary(row)?;
     let mut auth = json_col::<AuthSummary>(row, "auth")?;
@@ -355,45 +370,4 @@ fn whole(row: &SqliteRow) -> Result<Exchange> {
         before: json_col::<Option<Value>>(row, "before")?,
         after: json_col::<Option<Value>>(row, "after")?,
     })
-}
-
-/// Number of stored exchanges.
-pub async fn count(conn: &mut Conn) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM exchanges")
-        .fetch_one(conn)
-        .await?)
-}
-
-/// Delete every exchange (part of a reset).
-pub async fn clear(conn: &mut Conn) -> Result<()> {
-    sqlx::query("DELETE FROM exchanges").execute(conn).await?;
-    Ok(())
-}
-
-/// The newest `limit` exchanges as the timeline reads them (no headers or bodies).
-pub async fn outlines(conn: &mut Conn, limit: i64) -> Result<Vec<crate::timeline::Outline>> {
-    let rows = sqlx::query(
-        "SELECT id, at, idp, operation, status, fold_count, rejected FROM exchanges
-         ORDER BY id DESC LIMIT ?",
-    )
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let at: String = row.try_get("at")?;
-        let Ok(at) = chrono::DateTime::parse_from_rfc3339(&at) else {
-            continue;
-        };
-        out.push(crate::timeline::Outline {
-            id: row.try_get("id")?,
-            at: at.with_timezone(&chrono::Utc),
-            idp: Idp::parse(&row.try_get::<String, _>("idp")?),
-            operation: OperationKind::parse(&row.try_get::<String, _>("operation")?),
-            status: u16::try_from(row.try_get::<i64, _>("status")?).unwrap_or(0),
-            requests: row.try_get("fold_count")?,
-            rejected: row.try_get("rejected")?,
-        });
-    }
-    Ok(out)
 }

@@ -3,153 +3,147 @@
 //! Members are written as a diff against what is stored, so a PATCH that adds one member to a
 //! 10 000-member group writes one row, not 10 001.
 
+use super::api::MemberStore;
 use super::{Conn, Result, StoreError};
 use serde_json::{Map, Value};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
-/// The members of a group, in arrival order, as stored JSON objects.
-pub async fn of_group(conn: &mut Conn, group_pk: i64) -> Result<Vec<Value>> {
-    let rows = sqlx::query(
-        "SELECT value, item FROM group_members WHERE group_pk = ? ORDER BY position, value",
-    )
-    .bind(group_pk)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let raw: String = r.try_get("item")?;
-            let value: String = r.try_get("value")?;
-            serde_json::from_str(&raw).map_err(|source| StoreError::Corrupt { id: value, source })
-        })
-        .collect()
-}
-
-/// Make the stored members of `group_pk` equal to `members` (objects with a string `value`).
-/// Elements without a string `value` are ignored; the first occurrence of a value wins.
-/// Returns the member values that joined or left, so their own `groups` can be re-versioned.
-pub async fn set(conn: &mut Conn, group_pk: i64, members: &[Value]) -> Result<Vec<String>> {
-    let stored: Vec<(String, String)> =
-        sqlx::query_as("SELECT value, item FROM group_members WHERE group_pk = ?")
-            .bind(group_pk)
-            .fetch_all(&mut *conn)
-            .await?;
-    let stored: HashMap<String, String> = stored.into_iter().collect();
-    let mut wanted: Vec<(&str, String)> = Vec::with_capacity(members.len());
-    let mut seen = HashSet::new();
-    for m in members {
-        if let Some(v) = m.get("value").and_then(Value::as_str)
-            && seen.insert(v)
-        {
-            wanted.push((v, m.to_string()));
+impl MemberStore for Conn {
+    async fn members_of(&mut self, group_pk: i64) -> Result<Vec<Value>> {
+        let rows = sqlx::query(
+            "SELECT value, item FROM group_members WHERE group_pk = ? ORDER BY position, value",
+        )
+        .bind(group_pk)
+        .fetch_all(self)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let raw: String = r.try_get("item")?;
+                let value: String = r.try_get("value")?;
+                serde_json::from_str(&raw)
+                    .map_err(|source| StoreError::Corrupt { id: value, source })
+            })
+            .collect()
+    }
+    async fn set_members(&mut self, group_pk: i64, members: &[Value]) -> Result<Vec<String>> {
+        let stored: Vec<(String, String)> =
+            sqlx::query_as("SELECT value, item FROM group_members WHERE group_pk = ?")
+                .bind(group_pk)
+                .fetch_all(&mut *self)
+                .await?;
+        let stored: HashMap<String, String> = stored.into_iter().collect();
+        let mut wanted: Vec<(&str, String)> = Vec::with_capacity(members.len());
+        let mut seen = HashSet::new();
+        for m in members {
+            if let Some(v) = m.get("value").and_then(Value::as_str)
+                && seen.insert(v)
+            {
+                wanted.push((v, m.to_string()));
+            }
         }
-    }
-    let mut changed: Vec<String> = Vec::new();
-    for old in stored.keys().filter(|k| !seen.contains(k.as_str())) {
-        changed.push(old.clone());
-        sqlx::query("DELETE FROM group_members WHERE group_pk = ? AND value = ?")
-            .bind(group_pk)
-            .bind(old)
-            .execute(&mut *conn)
-            .await?;
-    }
-    let mut next_pos: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(MAX(position), -1) + 1 FROM group_members WHERE group_pk = ?",
-    )
-    .bind(group_pk)
-    .fetch_one(&mut *conn)
-    .await?;
-    for (value, item) in wanted {
-        match stored.get(value) {
-            Some(old) if *old == item => {}
-            Some(_) => {
-                sqlx::query("UPDATE group_members SET item = ? WHERE group_pk = ? AND value = ?")
+        let mut changed: Vec<String> = Vec::new();
+        for old in stored.keys().filter(|k| !seen.contains(k.as_str())) {
+            changed.push(old.clone());
+            sqlx::query("DELETE FROM group_members WHERE group_pk = ? AND value = ?")
+                .bind(group_pk)
+                .bind(old)
+                .execute(&mut *self)
+                .await?;
+        }
+        let mut next_pos: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM group_members WHERE group_pk = ?",
+        )
+        .bind(group_pk)
+        .fetch_one(&mut *self)
+        .await?;
+        for (value, item) in wanted {
+            match stored.get(value) {
+                Some(old) if *old == item => {}
+                Some(_) => {
+                    sqlx::query(
+                        "UPDATE group_members SET item = ? WHERE group_pk = ? AND value = ?",
+                    )
                     .bind(&item)
                     .bind(group_pk)
                     .bind(value)
-                    .execute(&mut *conn)
+                    .execute(&mut *self)
                     .await?;
+                }
+                None => {
+                    changed.push(value.to_owned());
+                    sqlx::query(
+                        "INSERT INTO group_members (group_pk, value, position, item) VALUES (?, ?, ?, ?)")
+                        .bind(group_pk)
+                        .bind(value)
+                        .bind(next_pos)
+                        .bind(&item)
+                        .execute(&mut *self)
+                        .await?;
+                    next_pos += 1;
+                }
             }
-            None => {
-                changed.push(value.to_owned());
-                sqlx::query(
-                    "INSERT INTO group_members (group_pk, value, position, item) VALUES (?, ?, ?, ?)")
-                    .bind(group_pk)
-                    .bind(value)
-                    .bind(next_pos)
-                    .bind(&item)
-                    .execute(&mut *conn)
-                    .await?;
-                next_pos += 1;
+        }
+        Ok(changed)
+    }
+    async fn remove_member_everywhere(&mut self, member_id: &str) -> Result<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("DELETE FROM group_members WHERE value = ? RETURNING group_pk")
+                .bind(member_id)
+                .fetch_all(self)
+                .await?,
+        )
+    }
+    async fn groups_of_users(
+        &mut self,
+        user_ids: &[&str],
+    ) -> Result<HashMap<String, Vec<Map<String, Value>>>> {
+        let mut out: HashMap<String, Vec<Map<String, Value>>> = HashMap::new();
+        // SQLite's default variable limit is 32766; pages are at most 1000 ids.
+        for chunk in user_ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT m.value AS member, g.id AS gid, g.display_name AS gname FROM group_members m
+                 JOIN resources g ON g.pk = m.group_pk WHERE m.value IN ({placeholders}) ORDER BY g.pk"
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *self).await? {
+                let member: String = row.try_get("member")?;
+                let mut g = Map::new();
+                g.insert("value".into(), Value::String(row.try_get("gid")?));
+                if let Some(name) = row.try_get::<Option<String>, _>("gname")? {
+                    g.insert("display".into(), Value::String(name));
+                }
+                g.insert("type".into(), Value::String("direct".into()));
+                out.entry(member).or_default().push(g);
             }
         }
+        Ok(out)
     }
-    Ok(changed)
-}
-
-/// Remove `member_id` from every group (when a user is deleted). Returns the affected group pks.
-pub async fn remove_everywhere(conn: &mut Conn, member_id: &str) -> Result<Vec<i64>> {
-    Ok(
-        sqlx::query_scalar("DELETE FROM group_members WHERE value = ? RETURNING group_pk")
-            .bind(member_id)
-            .fetch_all(conn)
-            .await?,
-    )
-}
-
-/// For each user id, the groups it is a direct member of, as SCIM `groups` elements
-/// (`value`, `display`, `type: direct`), in one query.
-pub async fn groups_of(
-    conn: &mut Conn,
-    user_ids: &[&str],
-) -> Result<HashMap<String, Vec<Map<String, Value>>>> {
-    let mut out: HashMap<String, Vec<Map<String, Value>>> = HashMap::new();
-    // SQLite's default variable limit is 32766; pages are at most 1000 ids.
-    for chunk in user_ids.chunks(500) {
-        let placeholders = vec!["?"; chunk.len()].join(", ");
-        let sql = format!(
-            "SELECT m.value AS member, g.id AS gid, g.display_name AS gname FROM group_members m
-             JOIN resources g ON g.pk = m.group_pk WHERE m.value IN ({placeholders}) ORDER BY g.pk"
-        );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for row in q.fetch_all(&mut *conn).await? {
-            let member: String = row.try_get("member")?;
-            let mut g = Map::new();
-            g.insert("value".into(), Value::String(row.try_get("gid")?));
-            if let Some(name) = row.try_get::<Option<String>, _>("gname")? {
-                g.insert("display".into(), Value::String(name));
+    async fn related_members(
+        &mut self,
+        rows: &[super::resources::StoredResource],
+    ) -> Result<HashMap<String, Vec<Value>>> {
+        use scimlab_scim::ResourceKind;
+        let mut out: HashMap<String, Vec<Value>> = HashMap::with_capacity(rows.len());
+        let users: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.kind == ResourceKind::User)
+            .map(|r| r.id.as_str())
+            .collect();
+        if !users.is_empty() {
+            let mut groups = self.groups_of_users(&users).await?;
+            for id in users {
+                let of = groups.remove(id).unwrap_or_default();
+                out.insert(id.to_owned(), of.into_iter().map(Value::Object).collect());
             }
-            g.insert("type".into(), Value::String("direct".into()));
-            out.entry(member).or_default().push(g);
         }
-    }
-    Ok(out)
-}
-/// What renders beside each of `rows`: a user's `groups` (one query for all the users), a
-/// group's `members`; keyed by SCIM id. Every row has an entry (empty when it has none).
-pub async fn related(
-    conn: &mut Conn,
-    rows: &[super::resources::StoredResource],
-) -> Result<HashMap<String, Vec<Value>>> {
-    use scimlab_scim::ResourceKind;
-    let mut out: HashMap<String, Vec<Value>> = HashMap::with_capacity(rows.len());
-    let users: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.kind == ResourceKind::User)
-        .map(|r| r.id.as_str())
-        .collect();
-    if !users.is_empty() {
-        let mut groups = groups_of(conn, &users).await?;
-        for id in users {
-            let of = groups.remove(id).unwrap_or_default();
-            out.insert(id.to_owned(), of.into_iter().map(Value::Object).collect());
+        for r in rows.iter().filter(|r| r.kind == ResourceKind::Group) {
+            out.insert(r.id.clone(), self.members_of(r.pk).await?);
         }
+        Ok(out)
     }
-    for r in rows.iter().filter(|r| r.kind == ResourceKind::Group) {
-        out.insert(r.id.clone(), of_group(conn, r.pk).await?);
-    }
-    Ok(out)
 }

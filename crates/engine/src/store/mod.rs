@@ -1,4 +1,7 @@
-//! The store: sqlx over one SQLite file. Handlers never build SQL; they call these functions.
+//! The store: the API every backend implements ([`api`]: traits over a session) and its SQLite
+//! backend (sqlx over one file). Handlers never build SQL and never name sqlx: they open a
+//! session ([`Store::read`], [`Store::write`]) and call the traits' methods (`use
+//! crate::store::prelude::*`).
 //!
 //! Concurrency: SQLite allows one writer at a time, so the store keeps two pools: `read` (several
 //! connections, WAL lets them read while a write is in progress) and `write` (exactly one
@@ -6,16 +9,21 @@
 //! read-modify-write sequences (PATCH, PUT) without `SQLITE_BUSY` upgrades, and makes each write
 //! all-or-nothing. Uniqueness is still enforced by unique indexes, never by check-then-insert.
 //!
-//! The only module with SQL (`scripts/check-layering.sh` fails otherwise). Imports `model` and
-//! `timeline`'s row type; never a listener, `capture` or `admin_api`.
+//! The only module with SQL or sqlx (`scripts/check-layering.sh` fails otherwise). Imports
+//! `model` and `timeline`'s row type; never a listener, `capture` or `admin_api`.
 
 pub mod admin;
+pub mod api;
+#[cfg(test)]
+mod contract;
 pub mod exchanges;
 pub mod mapping;
 pub mod members;
 pub mod resources;
 pub mod scan;
 pub mod settings;
+
+pub use api::prelude;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -50,6 +58,23 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl StoreError {
+    /// The database could not take the request in time (the writer held past
+    /// [`BUSY_TIMEOUT`], `SQLITE_BUSY`/`SQLITE_LOCKED`, the pool closed while shutting down): the
+    /// SCIM listener answers `503` with `Retry-After`, not `500`.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => true,
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with any extended code.
+            StoreError::Sqlx(sqlx::Error::Database(db)) => db
+                .code()
+                .and_then(|c| c.parse::<i64>().ok())
+                .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+            _ => false,
+        }
+    }
+}
+
 /// Store result alias.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -62,9 +87,9 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub struct Store {
     /// Readers (WAL: concurrent with the writer).
-    pub read: SqlitePool,
+    read: SqlitePool,
     /// The single writer.
-    pub write: SqlitePool,
+    write: SqlitePool,
     /// One connection that only checkpoints the WAL (see [`Store::checkpoint`]).
     maintenance: SqlitePool,
 }
@@ -119,6 +144,17 @@ impl Store {
         {
             tracing::warn!(error = %e, "wal checkpoint failed");
         }
+    }
+
+    /// A reader session: a connection that sees every committed write.
+    pub async fn read(&self) -> Result<Reader> {
+        Ok(Reader(self.read.acquire().await?))
+    }
+
+    /// The writer's session, its transaction begun: nothing it writes is visible until
+    /// [`Writer::commit`]; dropped without it, everything is rolled back.
+    pub async fn write(&self) -> Result<Writer> {
+        Ok(Writer(self.write.begin().await?))
     }
 
     /// Close both pools, flushing the WAL.
@@ -183,8 +219,69 @@ pub(crate) fn conflict_or(err: sqlx::Error, field: &'static str, value: &str) ->
     StoreError::Sqlx(err)
 }
 
-/// A connection type alias used by the store functions.
+/// The session type the store traits are implemented on (SQLite's connection). Code outside
+/// the store takes `&mut Conn` and calls trait methods on it; a second backend makes this an enum
+/// of connections that dispatches each method.
 pub type Conn = SqliteConnection;
+
+/// A reader session (see [`Store::read`]).
+pub struct Reader(sqlx::pool::PoolConnection<sqlx::Sqlite>);
+
+/// The writer's session: one transaction (see [`Store::write`]).
+pub struct Writer(sqlx::Transaction<'static, sqlx::Sqlite>);
+
+impl Writer {
+    /// Commit the transaction.
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.0.commit().await?)
+    }
+
+    /// Undo everything this session wrote (dropping it does the same, later).
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.0.rollback().await?)
+    }
+}
+
+impl std::ops::Deref for Reader {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+impl std::ops::DerefMut for Reader {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
+impl std::ops::Deref for Writer {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+impl std::ops::DerefMut for Writer {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
+
+impl api::Commit for Writer {
+    async fn commit(self) -> Result<()> {
+        Writer::commit(self).await
+    }
+}
+
+impl api::Backend for Store {
+    type Conn = Conn;
+    type Reader = Reader;
+    type Writer = Writer;
+    async fn reader(&self) -> Result<Reader> {
+        self.read().await
+    }
+    async fn writer(&self) -> Result<Writer> {
+        self.write().await
+    }
+}
 
 /// Helpers for tests elsewhere in the engine that must make the store misbehave (SQL stays in
 /// `store/`).

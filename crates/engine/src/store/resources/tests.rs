@@ -20,28 +20,17 @@ async fn the_unique_index_rejects_case_variants_from_any_connection() {
     let path = dir.path().join("u.db");
     let store = Store::open(&path).await.unwrap();
     let mut w = store.write.acquire().await.unwrap();
-    insert(
-        &mut w,
-        ResourceKind::User,
-        "id-1",
-        &user("Alice@Example.com"),
-        "t",
-    )
-    .await
-    .unwrap();
+    w.insert_resource(ResourceKind::User, "id-1", &user("Alice@Example.com"), "t")
+        .await
+        .unwrap();
     let mut other =
         sqlx::SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
             .await
             .unwrap();
-    let err = insert(
-        &mut other,
-        ResourceKind::User,
-        "id-2",
-        &user("alice@example.COM"),
-        "t",
-    )
-    .await
-    .unwrap_err();
+    let err = other
+        .insert_resource(ResourceKind::User, "id-2", &user("alice@example.COM"), "t")
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -58,10 +47,11 @@ async fn the_unique_index_rejects_case_variants_from_any_connection() {
         "displayName".into(),
         Value::String("alice@example.com".into()),
     );
-    insert(&mut other, ResourceKind::Group, "id-3", &g, "t")
+    other
+        .insert_resource(ResourceKind::Group, "id-3", &g, "t")
         .await
         .unwrap();
-    assert_eq!(count(&mut w, ResourceKind::User).await.unwrap(), 1);
+    assert_eq!(w.count_resources(ResourceKind::User).await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -71,31 +61,25 @@ async fn lookups_use_folded_names_and_exact_external_ids() {
     let mut w = store.write.acquire().await.unwrap();
     let mut attrs = user("Bob@Example.com");
     attrs.insert("externalId".into(), Value::String("Ext-1".into()));
-    insert(&mut w, ResourceKind::User, "id-b", &attrs, "t")
+    w.insert_resource(ResourceKind::User, "id-b", &attrs, "t")
         .await
         .unwrap();
-    let by_name = lookup(
-        &mut w,
-        ResourceKind::User,
-        &IndexHint::Name("BOB@example.com".into()),
-    )
-    .await
-    .unwrap();
+    let by_name = w
+        .lookup_resources(
+            ResourceKind::User,
+            &IndexHint::Name("BOB@example.com".into()),
+        )
+        .await
+        .unwrap();
     assert_eq!(by_name.len(), 1);
-    let exact = lookup(
-        &mut w,
-        ResourceKind::User,
-        &IndexHint::ExternalId("Ext-1".into()),
-    )
-    .await
-    .unwrap();
-    let wrong_case = lookup(
-        &mut w,
-        ResourceKind::User,
-        &IndexHint::ExternalId("ext-1".into()),
-    )
-    .await
-    .unwrap();
+    let exact = w
+        .lookup_resources(ResourceKind::User, &IndexHint::ExternalId("Ext-1".into()))
+        .await
+        .unwrap();
+    let wrong_case = w
+        .lookup_resources(ResourceKind::User, &IndexHint::ExternalId("ext-1".into()))
+        .await
+        .unwrap();
     assert_eq!(
         (exact.len(), wrong_case.len()),
         (1, 0),
@@ -145,8 +129,7 @@ async fn unicode_variants_of_a_name_conflict_and_are_found_by_either_spelling() 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("n.db")).await.unwrap();
     let mut w = store.write.acquire().await.unwrap();
-    insert(
-        &mut w,
+    w.insert_resource(
         ResourceKind::User,
         "nfc",
         &user("Jos\u{e9}@example.com"),
@@ -154,33 +137,31 @@ async fn unicode_variants_of_a_name_conflict_and_are_found_by_either_spelling() 
     )
     .await
     .unwrap();
-    insert(&mut w, ResourceKind::User, "k", &user("Kelvin"), "t")
+    w.insert_resource(ResourceKind::User, "k", &user("Kelvin"), "t")
         .await
         .unwrap();
     for (id, name) in [
         ("nfd", "JOSE\u{301}@example.com"),
         ("kelvin-sign", "\u{212A}ELVIN"),
     ] {
-        let e = insert(&mut w, ResourceKind::User, id, &user(name), "t")
+        let e = w
+            .insert_resource(ResourceKind::User, id, &user(name), "t")
             .await
             .unwrap_err();
         assert!(matches!(e, StoreError::Conflict { .. }), "{name}: {e:?}");
     }
-    let found = lookup(
-        &mut w,
-        ResourceKind::User,
-        &IndexHint::Name("jose\u{301}@EXAMPLE.com".into()),
-    )
-    .await
-    .unwrap();
+    let found = w
+        .lookup_resources(
+            ResourceKind::User,
+            &IndexHint::Name("jose\u{301}@EXAMPLE.com".into()),
+        )
+        .await
+        .unwrap();
     assert_eq!(names_of(&found), ["nfc"]);
-    let found = lookup(
-        &mut w,
-        ResourceKind::User,
-        &IndexHint::Name("\u{212A}elvin".into()),
-    )
-    .await
-    .unwrap();
+    let found = w
+        .lookup_resources(ResourceKind::User, &IndexHint::Name("\u{212A}elvin".into()))
+        .await
+        .unwrap();
     assert_eq!(names_of(&found), ["k"]);
 }
 
@@ -232,7 +213,7 @@ async fn migration_0009_fills_created_by_from_the_capture_log() {
         (Idp::Entra, vec!["touched-by-entra"]),
         (Idp::Other, vec!["unknown"]),
     ] {
-        let (total, rows) = search_users(&mut w, &search(idp)).await.unwrap();
+        let (total, rows) = w.search_users(&search(idp)).await.unwrap();
         let ids: Vec<&str> = rows.iter().map(|(r, _)| r.id.as_str()).collect();
         assert_eq!((total, ids), (want.len() as i64, want), "{idp:?}");
     }
@@ -303,39 +284,27 @@ async fn refold_after_migration_0007_parks_new_collisions_and_keeps_every_row() 
 
     let mut w = store.write.acquire().await.unwrap();
     assert_eq!(
-        count(&mut w, ResourceKind::User).await.unwrap(),
+        w.count_resources(ResourceKind::User).await.unwrap(),
         4,
         "no row lost"
     );
-    let both = lookup(
-        &mut w,
-        ResourceKind::User,
-        &IndexHint::Name("JOS\u{c9}".into()),
-    )
-    .await
-    .unwrap();
+    let both = w
+        .lookup_resources(ResourceKind::User, &IndexHint::Name("JOS\u{c9}".into()))
+        .await
+        .unwrap();
     assert_eq!(names_of(&both), ["old-nfc", "new-nfd"]);
-    let groups = lookup(
-        &mut w,
-        ResourceKind::Group,
-        &IndexHint::Name("strasse".into()),
-    )
-    .await
-    .unwrap();
+    let groups = w
+        .lookup_resources(ResourceKind::Group, &IndexHint::Name("strasse".into()))
+        .await
+        .unwrap();
     assert_eq!(names_of(&groups), ["g-sharp-s", "g-ss"]);
     // The unreadable row kept a name from its old folded column, refolded.
-    let broken = lookup(
-        &mut w,
-        ResourceKind::User,
-        &IndexHint::Name("BROKEN\u{c9}".into()),
-    )
-    .await
-    .unwrap();
-    assert_eq!(names_of(&broken), ["broken"]);
-    let pw = get(&mut w, ResourceKind::User, "pw")
+    let broken = w
+        .lookup_resources(ResourceKind::User, &IndexHint::Name("BROKEN\u{c9}".into()))
         .await
-        .unwrap()
         .unwrap();
+    assert_eq!(names_of(&broken), ["broken"]);
+    let pw = w.resource(ResourceKind::User, "pw").await.unwrap().unwrap();
     assert!(
         !Value::Object(pw.attributes.clone())
             .to_string()
@@ -344,32 +313,32 @@ async fn refold_after_migration_0007_parks_new_collisions_and_keeps_every_row() 
     assert_eq!(pw.attributes[ent]["department"], "Ops");
 
     // The parked row stays writable under its name; a third spelling is still refused.
-    let parked_row = get(&mut w, ResourceKind::User, "new-nfd")
+    let parked_row = w
+        .resource(ResourceKind::User, "new-nfd")
         .await
         .unwrap()
         .unwrap();
     let mut attrs = parked_row.attributes.clone();
     attrs.insert("title".into(), Value::String("Dr".into()));
-    update(&mut w, &parked_row, &attrs, "t2").await.unwrap();
-    let e = insert(&mut w, ResourceKind::User, "third", &user("jos\u{e9}"), "t")
+    w.update_resource(&parked_row, &attrs, "t2").await.unwrap();
+    let e = w
+        .insert_resource(ResourceKind::User, "third", &user("jos\u{e9}"), "t")
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
     // Renamed to a free name, it leaves the parking spot.
-    let parked_row = get(&mut w, ResourceKind::User, "new-nfd")
+    let parked_row = w
+        .resource(ResourceKind::User, "new-nfd")
         .await
         .unwrap()
         .unwrap();
-    update(&mut w, &parked_row, &user("josefine"), "t3")
+    w.update_resource(&parked_row, &user("josefine"), "t3")
         .await
         .unwrap();
-    let found = lookup(
-        &mut w,
-        ResourceKind::User,
-        &IndexHint::Name("Josefine".into()),
-    )
-    .await
-    .unwrap();
+    let found = w
+        .lookup_resources(ResourceKind::User, &IndexHint::Name("Josefine".into()))
+        .await
+        .unwrap();
     assert_eq!(names_of(&found), ["new-nfd"]);
 }
 
@@ -386,10 +355,11 @@ async fn unreadable_rows_read_back_partly_and_say_why() {
     );
     legacy_row(&mut w, "User", "deep", "Deep", &deep).await;
     legacy_row(&mut w, "User", "junk", "Junk", "{not json").await;
-    insert(&mut w, ResourceKind::User, "fine", &user("Fine"), "t")
+    w.insert_resource(ResourceKind::User, "fine", &user("Fine"), "t")
         .await
         .unwrap();
-    let rows = page(&mut w, ResourceKind::User, SqlOrder::Created, false, 0, 10)
+    let rows = w
+        .resource_page(ResourceKind::User, SqlOrder::Created, false, 0, 10)
         .await
         .unwrap();
     assert_eq!(names_of(&rows), ["deep", "junk", "fine"]);
@@ -415,8 +385,9 @@ async fn unreadable_rows_read_back_partly_and_say_why() {
     );
     assert!(rows[2].unreadable.is_none());
     // PUT replaces it whole: readable again.
-    update(&mut w, deep, &user("Deep"), "t2").await.unwrap();
-    let again = get(&mut w, ResourceKind::User, "deep")
+    w.update_resource(deep, &user("Deep"), "t2").await.unwrap();
+    let again = w
+        .resource(ResourceKind::User, "deep")
         .await
         .unwrap()
         .unwrap();

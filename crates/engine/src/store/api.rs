@@ -1,0 +1,331 @@
+//! The store's API: what any backend must do, as traits, so that the handlers, the capture writer
+//! and the checks never name a database. The SQLite backend implements them on its connection
+//! type ([`super::Conn`]); a PostgreSQL backend will implement the same traits and pass the same
+//! contract suite (`store/contract.rs`).
+//!
+//! A *session* is one connection, either a reader (a snapshot that sees committed writes) or the
+//! writer's transaction ([`super::Writer`], all-or-nothing, committed explicitly). Every method
+//! runs on the session it is called on, so several calls on one writer are one transaction.
+//!
+//! Guarantees every backend gives (the contract suite checks each one):
+//! - uniqueness of a user's `userName` and a group's `displayName` (case- and NFC-folded) and of
+//!   ids, enforced by the database, answered as [`super::StoreError::Conflict`] — never check-then-insert;
+//! - a resource's `version` grows by one on every update (the ETag);
+//! - a writer dropped without `commit` leaves nothing behind;
+//! - exchange ids only grow, also across a reset.
+//!
+//! Imports `model`, `timeline`'s row type and the store's own value types; nothing else.
+
+use super::Result;
+use super::admin::ResetCounts;
+use super::exchanges::ExchangeQuery;
+use super::mapping::RoleChangeRow;
+use super::resources::{IndexHint, SqlOrder, StoredResource, UserSearch};
+use super::scan::ScanPage;
+use crate::model::{Exchange, ExchangeSummary, Idp};
+use scimlab_scim::ResourceKind;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use std::ops::DerefMut;
+
+/// Key/value settings of the workspace (the SCIM key, the profile in force).
+pub trait SettingStore {
+    /// Read a setting.
+    fn setting(&mut self, key: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// Write (insert or replace) a setting.
+    fn set_setting(&mut self, key: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Whole-store operations: the reset that starts a fresh rehearsal.
+pub trait AdminStore {
+    /// Delete every user, group, membership and exchange; keep the settings. Run it inside a
+    /// transaction on the writer (the caller commits).
+    fn reset_all(&mut self) -> impl Future<Output = Result<ResetCounts>> + Send;
+}
+
+/// Saved mapping profiles, the profile in force, role history and who created each user.
+pub trait MappingStore {
+    /// The id of the profile in force (`auto` until the admin chooses).
+    fn active_profile(&mut self) -> impl Future<Output = Result<String>> + Send;
+    /// Choose the profile in force.
+    fn set_active_profile(&mut self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Saved profiles as (id, JSON), by id.
+    fn saved_profiles(&mut self) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
+    /// Save (insert or replace) a profile's JSON.
+    fn save_profile(
+        &mut self,
+        id: &str,
+        json: &str,
+        now: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Delete a saved profile; `false` when there was none.
+    fn delete_profile(&mut self, id: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// Append a role change.
+    fn insert_role_change(
+        &mut self,
+        row: &RoleChangeRow,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A user's role history, oldest first.
+    fn role_history(
+        &mut self,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Vec<RoleChangeRow>>> + Send;
+    /// The IdP that created each user, from the capture log: the IdP of the successful create
+    /// exchange, else of the most recent exchange that touched the user (retention may have dropped
+    /// the create). Users with no exchange at all are absent from the result.
+    fn user_creators(&mut self) -> impl Future<Output = Result<HashMap<String, String>>> + Send;
+    /// What derived mapping summaries depend on, as one comparable fingerprint: the users (count,
+    /// newest write), the capture log's attribution (count, newest exchange id) and the saved
+    /// profiles (count, newest save). Equal fingerprints mean a cached summary is still right.
+    fn summary_fingerprint(&mut self) -> impl Future<Output = Result<String>> + Send;
+    /// The IdP that created `user_id`, from the capture log: the IdP of its successful create
+    /// exchange, else of the latest exchange of a known IdP that touched it; `None` when none did.
+    fn creator_of(&mut self, user_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+}
+
+/// Group memberships, kept apart from the resources' JSON so that a user's `groups` is computed.
+pub trait MemberStore {
+    /// The members of a group, in arrival order, as stored JSON objects.
+    fn members_of(&mut self, group_pk: i64) -> impl Future<Output = Result<Vec<Value>>> + Send;
+    /// Make the stored members of `group_pk` equal to `members` (objects with a string `value`).
+    /// Elements without a string `value` are ignored; the first occurrence of a value wins.
+    /// Returns the member values that joined or left, so their own `groups` can be re-versioned.
+    fn set_members(
+        &mut self,
+        group_pk: i64,
+        members: &[Value],
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Remove `member_id` from every group (when a user is deleted). Returns the affected group pks.
+    fn remove_member_everywhere(
+        &mut self,
+        member_id: &str,
+    ) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// For each user id, the groups it is a direct member of, as SCIM `groups` elements
+    /// (`value`, `display`, `type: direct`), in one query.
+    fn groups_of_users(
+        &mut self,
+        user_ids: &[&str],
+    ) -> impl Future<Output = Result<HashMap<String, Vec<Map<String, Value>>>>> + Send;
+    /// What renders beside each of `rows`: a user's `groups` (one query for all the users), a
+    /// group's `members`; keyed by SCIM id. Every row has an entry (empty when it has none).
+    fn related_members(
+        &mut self,
+        rows: &[StoredResource],
+    ) -> impl Future<Output = Result<HashMap<String, Vec<Value>>>> + Send;
+}
+
+/// Users and groups: their JSON, version (ETag), and unique folded names.
+pub trait ResourceStore {
+    /// Insert a new resource; a taken unique name or id is [`super::StoreError::Conflict`].
+    fn insert_resource(
+        &mut self,
+        kind: ResourceKind,
+        id: &str,
+        attributes: &Map<String, Value>,
+        now: &str,
+    ) -> impl Future<Output = Result<StoredResource>> + Send;
+    /// Replace the attributes of an existing row and bump its version.
+    ///
+    /// `name_folded` is rewritten only when the name's fold changes, so a row parked by
+    /// [`super::resources::refold_names`] stays parked (and writable) while it keeps its name.
+    fn update_resource(
+        &mut self,
+        current: &StoredResource,
+        attributes: &Map<String, Value>,
+        now: &str,
+    ) -> impl Future<Output = Result<StoredResource>> + Send;
+    /// Bump version and modification time of the rows `pks` without changing attributes (a group
+    /// whose membership changed because a member was deleted).
+    fn touch_resources(
+        &mut self,
+        pks: &[i64],
+        now: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Bump version and modification time of the users with these SCIM ids (their `groups` changed
+    /// because a group they are in was written). Ids that are not users are ignored.
+    fn touch_users(&mut self, ids: &[String], now: &str)
+    -> impl Future<Output = Result<()>> + Send;
+    /// Read one resource of `kind` by SCIM id.
+    fn resource(
+        &mut self,
+        kind: ResourceKind,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<StoredResource>>> + Send;
+    /// Delete one resource; `false` when it did not exist. Group rows take their members with them
+    /// (foreign key cascade); a deleted user is removed from every group by the caller.
+    fn delete_resource(
+        &mut self,
+        kind: ResourceKind,
+        id: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Number of resources of `kind`.
+    fn count_resources(&mut self, kind: ResourceKind) -> impl Future<Output = Result<i64>> + Send;
+    /// One page of resources of `kind` in `order` (paging done in SQL).
+    fn resource_page(
+        &mut self,
+        kind: ResourceKind,
+        order: SqlOrder,
+        descending: bool,
+        offset: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<StoredResource>>> + Send;
+    /// One page of users matching `q`, each with the IdP that created it, and how many match in
+    /// all. Every filter is evaluated in SQL, so the total is true at any size.
+    fn search_users(
+        &mut self,
+        q: &UserSearch,
+    ) -> impl Future<Output = Result<(i64, Vec<(StoredResource, Idp)>)>> + Send;
+    /// Resources matching an indexed lookup, in creation order.
+    fn lookup_resources(
+        &mut self,
+        kind: ResourceKind,
+        hint: &IndexHint,
+    ) -> impl Future<Output = Result<Vec<StoredResource>>> + Send;
+    /// Every resource of `kind` in creation order (for filters no index can answer).
+    fn all_resources(
+        &mut self,
+        kind: ResourceKind,
+    ) -> impl Future<Output = Result<Vec<StoredResource>>> + Send;
+}
+
+/// Keyset scans over every user or group, for evaluations that must see them all in bounded pages.
+pub trait ScanStore {
+    /// Up to `limit` resources of `kind` created after the row `after_pk` (0: from the first), in
+    /// creation order.
+    fn resources_after(
+        &mut self,
+        kind: ResourceKind,
+        after_pk: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<StoredResource>>> + Send;
+    /// Like [`ScanStore::resources_after`], but only each row's key and parsed attributes: what a filter on stored
+    /// attributes needs, without the other columns' allocations. Attributes that do not parse come
+    /// back as `None` (the caller reads that row whole with [`ScanStore::resources_by_pks`], which keeps what can be
+    /// read); a page without `last` means the end.
+    fn attributes_after(
+        &mut self,
+        kind: ResourceKind,
+        after_pk: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<ScanPage>> + Send;
+    /// The resources of `kind` with these row keys, in creation order (a scan's page, read again
+    /// after sorting by keys alone).
+    fn resources_by_pks(
+        &mut self,
+        kind: ResourceKind,
+        pks: &[i64],
+    ) -> impl Future<Output = Result<Vec<StoredResource>>> + Send;
+}
+
+/// The capture log: exchanges, their folds (repeated identical requests), retention and queries.
+pub trait ExchangeStore {
+    /// Insert a batch of exchanges (authenticated ones and the first request of new folds, told
+    /// apart by [`ExchangeSummary::fold_count`]) and apply the retention of authenticated exchanges
+    /// (`retention` rows kept) when one was inserted; folds are pruned by [`ExchangeStore::prune_folds`]. Run it in
+    /// a transaction. Returns the new ids, in order.
+    fn insert_exchanges(
+        &mut self,
+        batch: &[Exchange],
+        retention: i64,
+    ) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// Keep the newest `keep` folds of rejected requests (authenticated exchanges are untouched).
+    /// Returns how many folds were deleted.
+    fn prune_folds(&mut self, keep: i64) -> impl Future<Output = Result<u64>> + Send;
+    /// Count `more` requests into fold `id`, the latest at `last_at`. Returns the fold's summary as
+    /// it is now, or `None` when the row is gone (retention or a reset deleted it).
+    fn add_to_fold(
+        &mut self,
+        id: i64,
+        more: u32,
+        last_at: &str,
+    ) -> impl Future<Output = Result<Option<ExchangeSummary>>> + Send;
+    /// One page of summaries, newest first, matching `q`.
+    fn exchange_summaries(
+        &mut self,
+        q: &ExchangeQuery,
+    ) -> impl Future<Output = Result<Vec<ExchangeSummary>>> + Send;
+    /// Like [`ExchangeStore::exchange_summaries`], but whole exchanges (headers, bodies, before/after): for exports.
+    fn exchanges_whole(
+        &mut self,
+        q: &ExchangeQuery,
+    ) -> impl Future<Output = Result<Vec<Exchange>>> + Send;
+    /// How many stored rows match `q`'s filters (`before` and `limit` ignored), and how many
+    /// requests they stand for (a fold of rejected requests is one row, `fold_count` requests).
+    ///
+    /// Two index walks, not a read of every row: `COUNT(*)` from an index, and the folds' extra
+    /// requests from the folds alone (at most the rejected retention's rows).
+    fn count_exchanges_matching(
+        &mut self,
+        q: &ExchangeQuery,
+    ) -> impl Future<Output = Result<(i64, i64)>> + Send;
+    /// One exchange, whole.
+    fn exchange(&mut self, id: i64) -> impl Future<Output = Result<Option<Exchange>>> + Send;
+    /// The newest `limit` exchanges attributed to `idp`, whole, oldest first (for the checklist).
+    fn recent_exchanges(
+        &mut self,
+        idp: Idp,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Exchange>>> + Send;
+    /// Number of stored exchanges.
+    fn count_exchanges(&mut self) -> impl Future<Output = Result<i64>> + Send;
+    /// Delete every exchange (part of a reset).
+    fn clear_exchanges(&mut self) -> impl Future<Output = Result<()>> + Send;
+    /// The newest `limit` exchanges as the timeline reads them (no headers or bodies).
+    fn exchange_outlines(
+        &mut self,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<crate::timeline::Outline>>> + Send;
+}
+
+/// Every store trait: what a session can do.
+pub trait Session:
+    SettingStore
+    + AdminStore
+    + MappingStore
+    + MemberStore
+    + ResourceStore
+    + ScanStore
+    + ExchangeStore
+    + Send
+{
+}
+impl<T> Session for T where
+    T: SettingStore
+        + AdminStore
+        + MappingStore
+        + MemberStore
+        + ResourceStore
+        + ScanStore
+        + ExchangeStore
+        + Send
+{
+}
+
+/// A writer session: one transaction, committed by [`Commit::commit`], rolled back when dropped.
+pub trait Commit {
+    /// Make every write of this session visible at once.
+    fn commit(self) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// A database behind the store API: hands out reader and writer sessions.
+pub trait Backend: Send + Sync {
+    /// The connection type the traits are implemented on.
+    type Conn: Session + ?Sized;
+    /// A reader session.
+    type Reader: DerefMut<Target = Self::Conn> + Send;
+    /// The writer's transaction.
+    type Writer: DerefMut<Target = Self::Conn> + Commit + Send;
+    /// A reader, waiting at most [`super::BUSY_TIMEOUT`] for a free connection.
+    fn reader(&self) -> impl Future<Output = Result<Self::Reader>> + Send;
+    /// The writer (one at a time), its transaction begun.
+    fn writer(&self) -> impl Future<Output = Result<Self::Writer>> + Send;
+}
+
+/// Bring every store trait into scope: `use crate::store::prelude::*;`.
+pub mod prelude {
+    pub use super::{
+        AdminStore, Backend, Commit, ExchangeStore, MappingStore, MemberStore, ResourceStore,
+        ScanStore, Session, SettingStore,
+    };
+}

@@ -1,0 +1,749 @@
+//! The store's contract: what every backend must do, as tests written once against the traits
+//! of [`super::api`] and run for each backend (`contract_suite!`). The SQLite backend runs them
+//! below; a PostgreSQL backend adds one line (`mod postgres { contract_suite!(…); }`) and must
+//! pass the same suite unchanged.
+//!
+//! Each check names the guarantee it holds the backend to: sessions (commit, rollback,
+//! isolation), uniqueness in the database (case and NFC folded, also under concurrent writers),
+//! versions as ETags, memberships, lookups, paging, searches, scans, the capture log (ids,
+//! retention, folds, filters, counts), mapping rows, and the reset.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::StoreError;
+use super::api::*;
+use super::exchanges::ExchangeQuery;
+use super::mapping::RoleChangeRow;
+use super::resources::{IndexHint, SqlOrder, UserSearch, UserSort};
+use crate::checks::testkit::ex;
+use crate::model::{Exchange, Idp, OperationKind};
+use scimlab_scim::ResourceKind;
+use serde_json::{Map, Value, json};
+
+fn attrs(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+fn user(name: &str) -> Map<String, Value> {
+    attrs(json!({"userName": name, "active": true}))
+}
+
+fn group(name: &str) -> Map<String, Value> {
+    attrs(json!({"displayName": name}))
+}
+
+/// Insert users in one committed write; returns nothing (read them back by id).
+async fn seed_users<B: Backend>(b: &B, names: &[&str]) {
+    let mut w = b.writer().await.unwrap();
+    for (i, n) in names.iter().enumerate() {
+        w.insert_resource(
+            ResourceKind::User,
+            &format!("u{i}"),
+            &user(n),
+            "2026-01-01T00:00:00.000Z",
+        )
+        .await
+        .unwrap();
+    }
+    w.commit().await.unwrap();
+}
+
+/// A created-user exchange as the capture writer stores it.
+fn created(idp: Idp, user_id: &str, name: &str) -> Exchange {
+    let mut e = ex(0, idp, "POST", "/scim/v2/Users", 201, OperationKind::Create);
+    e.summary.resource_type = Some(ResourceKind::User);
+    e.summary.resource_id = Some(user_id.into());
+    e.summary.resource_name = Some(name.into());
+    e.request_body = Some(json!({"userName": name}).to_string());
+    e
+}
+
+async fn insert_exchanges<B: Backend>(b: &B, batch: &[Exchange], retention: i64) -> Vec<i64> {
+    let mut w = b.writer().await.unwrap();
+    let ids = w.insert_exchanges(batch, retention).await.unwrap();
+    w.commit().await.unwrap();
+    ids
+}
+
+pub(super) async fn settings_round_trip<B: Backend>(b: &B) {
+    let mut w = b.writer().await.unwrap();
+    assert_eq!(w.setting("k").await.unwrap(), None);
+    w.set_setting("k", "one").await.unwrap();
+    w.set_setting("k", "two").await.unwrap();
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.setting("k").await.unwrap().as_deref(), Some("two"));
+}
+
+pub(super) async fn a_writer_is_all_or_nothing<B: Backend>(b: &B) {
+    {
+        let mut w = b.writer().await.unwrap();
+        w.insert_resource(ResourceKind::User, "gone", &user("gone@x"), "t")
+            .await
+            .unwrap();
+        w.set_setting("k", "gone").await.unwrap();
+        // Dropped without commit.
+    }
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.count_resources(ResourceKind::User).await.unwrap(), 0);
+    assert_eq!(r.setting("k").await.unwrap(), None);
+    drop(r);
+
+    let mut w = b.writer().await.unwrap();
+    w.insert_resource(ResourceKind::User, "kept", &user("kept@x"), "t")
+        .await
+        .unwrap();
+    // A reader sees nothing of a write in progress…
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.count_resources(ResourceKind::User).await.unwrap(), 0);
+    drop(r);
+    w.commit().await.unwrap();
+    // …and all of it once committed.
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.count_resources(ResourceKind::User).await.unwrap(), 1);
+    assert!(
+        r.resource(ResourceKind::User, "kept")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+pub(super) async fn names_are_unique_case_and_nfc_folded<B: Backend>(b: &B) {
+    let mut w = b.writer().await.unwrap();
+    w.insert_resource(ResourceKind::User, "a", &user("Ada@Example.com"), "t")
+        .await
+        .unwrap();
+    let err = w
+        .insert_resource(ResourceKind::User, "b", &user("ada@EXAMPLE.com"), "t")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict { field: "userName", value } if value == "ada@EXAMPLE.com"),
+        "{err:?}"
+    );
+    // "José" composed (NFC) and decomposed (NFD) are one name.
+    w.insert_resource(ResourceKind::User, "c", &user("Jos\u{e9}"), "t")
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.insert_resource(ResourceKind::User, "d", &user("Jose\u{301}"), "t")
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    // Groups have their own names; a group may share a user's name.
+    w.insert_resource(ResourceKind::Group, "g1", &group("Ada@Example.com"), "t")
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.insert_resource(ResourceKind::Group, "g2", &group("ADA@example.com"), "t")
+            .await,
+        Err(StoreError::Conflict {
+            field: "displayName",
+            ..
+        })
+    ));
+    // Ids are unique across kinds.
+    assert!(matches!(
+        w.insert_resource(ResourceKind::User, "g1", &user("other@x"), "t")
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.count_resources(ResourceKind::User).await.unwrap(), 2);
+    assert_eq!(r.count_resources(ResourceKind::Group).await.unwrap(), 1);
+}
+
+pub(super) async fn concurrent_duplicates_leave_one_row<B: Backend>(b: &B) {
+    let attempts = (0..8).map(|i| async move {
+        let mut w = b.writer().await?;
+        w.insert_resource(ResourceKind::User, &format!("dup{i}"), &user("Same@x"), "t")
+            .await?;
+        w.commit().await
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Conflict { .. })))
+        .count();
+    assert_eq!((won, conflicts), (1, 7), "{results:?}");
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.count_resources(ResourceKind::User).await.unwrap(), 1);
+}
+
+pub(super) async fn versions_grow_by_one_per_write<B: Backend>(b: &B) {
+    let mut w = b.writer().await.unwrap();
+    let v1 = w
+        .insert_resource(
+            ResourceKind::User,
+            "u",
+            &user("v@x"),
+            "2026-01-01T00:00:00.000Z",
+        )
+        .await
+        .unwrap();
+    assert_eq!(v1.version, 1);
+    w.insert_resource(ResourceKind::User, "taken", &user("taken@x"), "t")
+        .await
+        .unwrap();
+    let mut changed = user("v2@x");
+    changed.insert("title".into(), json!("Engineer"));
+    let v2 = w
+        .update_resource(&v1, &changed, "2026-01-02T00:00:00.000Z")
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    // Renaming onto a taken name is refused and changes nothing.
+    assert!(matches!(
+        w.update_resource(&v2, &user("TAKEN@x"), "2026-01-03T00:00:00.000Z")
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    w.touch_resources(&[v2.pk], "2026-01-04T00:00:00.000Z")
+        .await
+        .unwrap();
+    w.touch_users(
+        &["u".into(), "no-such-user".into()],
+        "2026-01-05T00:00:00.000Z",
+    )
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    let now = r.resource(ResourceKind::User, "u").await.unwrap().unwrap();
+    assert_eq!(now.version, 4, "update, touch, touch");
+    assert_eq!(now.attributes.get("userName"), Some(&json!("v2@x")));
+    assert_eq!(now.attributes.get("title"), Some(&json!("Engineer")));
+    assert_eq!(now.created, "2026-01-01T00:00:00.000Z");
+    assert_eq!(now.last_modified, "2026-01-05T00:00:00.000Z");
+    // The old name is free again; the kind matters for a read by id.
+    assert!(
+        r.resource(ResourceKind::Group, "u")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let found = r
+        .lookup_resources(ResourceKind::User, &IndexHint::Name("V@X".into()))
+        .await
+        .unwrap();
+    assert!(found.is_empty());
+}
+
+pub(super) async fn memberships_follow_their_groups<B: Backend>(b: &B) {
+    seed_users(b, &["m0@x", "m1@x", "m2@x"]).await;
+    let mut w = b.writer().await.unwrap();
+    let g = w
+        .insert_resource(ResourceKind::Group, "g", &group("Team"), "t")
+        .await
+        .unwrap();
+    let h = w
+        .insert_resource(ResourceKind::Group, "h", &group("Other"), "t")
+        .await
+        .unwrap();
+    let joined = w
+        .set_members(
+            g.pk,
+            &[
+                json!({"value": "u1"}),
+                json!({"value": "u0", "display": "m0"}),
+                json!({"value": "u1"}),
+                json!({"display": "no value"}),
+            ],
+        )
+        .await
+        .unwrap();
+    let mut joined_sorted = joined.clone();
+    joined_sorted.sort();
+    assert_eq!(joined_sorted, ["u0", "u1"]);
+    w.set_members(h.pk, &[json!({"value": "u1"})])
+        .await
+        .unwrap();
+    let members = w.members_of(g.pk).await.unwrap();
+    let values: Vec<&str> = members
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        values,
+        ["u1", "u0"],
+        "arrival order, the first occurrence wins"
+    );
+    // Replacing the members reports who joined or left.
+    let mut moved = w
+        .set_members(g.pk, &[json!({"value": "u0"}), json!({"value": "u2"})])
+        .await
+        .unwrap();
+    moved.sort();
+    assert_eq!(moved, ["u1", "u2"]);
+    let groups = w.groups_of_users(&["u0", "u1", "u2"]).await.unwrap();
+    assert_eq!(groups["u0"].len(), 1);
+    assert_eq!(groups["u0"][0].get("value"), Some(&json!("g")));
+    assert_eq!(groups["u0"][0].get("display"), Some(&json!("Team")));
+    assert_eq!(groups["u1"][0].get("value"), Some(&json!("h")));
+    let rows = vec![
+        w.resource(ResourceKind::User, "u1").await.unwrap().unwrap(),
+        g.clone(),
+    ];
+    let related = w.related_members(&rows).await.unwrap();
+    assert_eq!(related["u1"].len(), 1);
+    assert_eq!(related["g"].len(), 2);
+    // A user removed everywhere leaves both groups; a deleted group takes its members along.
+    let mut left = w.remove_member_everywhere("u0").await.unwrap();
+    left.sort();
+    assert_eq!(left, [g.pk]);
+    assert!(w.delete_resource(ResourceKind::Group, "h").await.unwrap());
+    assert!(!w.delete_resource(ResourceKind::Group, "h").await.unwrap());
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    let groups = r.groups_of_users(&["u0", "u1", "u2"]).await.unwrap();
+    assert!(groups.get("u0").is_none_or(Vec::is_empty));
+    assert!(groups.get("u1").is_none_or(Vec::is_empty));
+    assert_eq!(groups["u2"].len(), 1);
+}
+
+pub(super) async fn lookups_pages_and_scans<B: Backend>(b: &B) {
+    let mut w = b.writer().await.unwrap();
+    for (i, name) in ["carol@x", "Alice@x", "bob@x"].iter().enumerate() {
+        let mut a = user(name);
+        a.insert("externalId".into(), json!(format!("EXT-{i}")));
+        w.insert_resource(ResourceKind::User, &format!("id{i}"), &a, "t")
+            .await
+            .unwrap();
+    }
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    let by_name = r
+        .lookup_resources(ResourceKind::User, &IndexHint::Name("ALICE@X".into()))
+        .await
+        .unwrap();
+    assert_eq!(by_name.len(), 1);
+    assert_eq!(by_name[0].id, "id1");
+    let by_id = r
+        .lookup_resources(ResourceKind::User, &IndexHint::Id("id2".into()))
+        .await
+        .unwrap();
+    assert_eq!(by_id[0].attributes["userName"], json!("bob@x"));
+    // externalId is case-exact.
+    let exact = r
+        .lookup_resources(ResourceKind::User, &IndexHint::ExternalId("EXT-0".into()))
+        .await
+        .unwrap();
+    assert_eq!(exact.len(), 1);
+    let other_case = r
+        .lookup_resources(ResourceKind::User, &IndexHint::ExternalId("ext-0".into()))
+        .await
+        .unwrap();
+    assert!(other_case.is_empty());
+
+    let ids = |rows: Vec<super::resources::StoredResource>| {
+        rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    let created = r
+        .resource_page(ResourceKind::User, SqlOrder::Created, false, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(created), ["id0", "id1", "id2"]);
+    let by_name = r
+        .resource_page(ResourceKind::User, SqlOrder::Name, false, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(by_name), ["id1", "id2", "id0"], "alice, bob, carol");
+    let second = r
+        .resource_page(ResourceKind::User, SqlOrder::Name, true, 1, 1)
+        .await
+        .unwrap();
+    assert_eq!(ids(second), ["id2"]);
+    assert_eq!(
+        ids(r.all_resources(ResourceKind::User).await.unwrap()).len(),
+        3
+    );
+
+    // Keyset scans: pages of two, then the rest, then the end.
+    let first = r.resources_after(ResourceKind::User, 0, 2).await.unwrap();
+    assert_eq!(first.len(), 2);
+    let rest = r
+        .resources_after(ResourceKind::User, first[1].pk, 2)
+        .await
+        .unwrap();
+    assert_eq!(ids(rest), ["id2"]);
+    let page = r.attributes_after(ResourceKind::User, 0, 10).await.unwrap();
+    assert_eq!(page.rows.len(), 3);
+    assert!(page.rows.iter().all(|(_, a)| a.is_some()));
+    let pks: Vec<i64> = page.rows.iter().rev().map(|(pk, _)| *pk).collect();
+    let again = r.resources_by_pks(ResourceKind::User, &pks).await.unwrap();
+    assert_eq!(ids(again), ["id0", "id1", "id2"], "creation order");
+    let end = r
+        .attributes_after(ResourceKind::User, page.rows[2].0, 10)
+        .await
+        .unwrap();
+    assert!(end.rows.is_empty() && end.last.is_none());
+}
+
+pub(super) async fn user_search_filters_in_the_database<B: Backend>(b: &B) {
+    let mut w = b.writer().await.unwrap();
+    for (id, name, active) in [
+        ("e1", "ada@entra.example", true),
+        ("e2", "bob@entra.example", false),
+        ("o1", "ada@okta.example", true),
+    ] {
+        let mut a = user(name);
+        a.insert("active".into(), json!(active));
+        w.insert_resource(ResourceKind::User, id, &a, "t")
+            .await
+            .unwrap();
+    }
+    w.commit().await.unwrap();
+    insert_exchanges(
+        b,
+        &[
+            created(Idp::Entra, "e1", "ada@entra.example"),
+            created(Idp::Entra, "e2", "bob@entra.example"),
+            created(Idp::Okta, "o1", "ada@okta.example"),
+        ],
+        100,
+    )
+    .await;
+    let mut r = b.reader().await.unwrap();
+    let search = |text: Option<&str>, idp: Option<Idp>, active: Option<bool>| UserSearch {
+        text: text.map(Into::into),
+        idp,
+        active,
+        sort: UserSort::UserName,
+        descending: false,
+        offset: 0,
+        limit: 10,
+    };
+    let (total, rows) = r
+        .search_users(&search(Some("ADA"), None, None))
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(rows.len(), 2);
+    let (total, rows) = r
+        .search_users(&search(None, Some(Idp::Entra), None))
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert!(rows.iter().all(|(_, idp)| *idp == Idp::Entra));
+    let (total, rows) = r
+        .search_users(&search(None, Some(Idp::Entra), Some(false)))
+        .await
+        .unwrap();
+    assert_eq!((total, rows[0].0.id.as_str()), (1, "e2"));
+    // A page smaller than the total keeps the true total.
+    let mut paged = search(None, None, None);
+    paged.limit = 1;
+    let (total, rows) = r.search_users(&paged).await.unwrap();
+    assert_eq!((total, rows.len()), (3, 1));
+    // Who created whom, from the capture log.
+    assert_eq!(r.creator_of("o1").await.unwrap().as_deref(), Some("okta"));
+    assert_eq!(r.creator_of("nobody").await.unwrap(), None);
+    let creators = r.user_creators().await.unwrap();
+    assert_eq!(creators.get("e2").map(String::as_str), Some("entra"));
+    assert_eq!(creators.len(), 3);
+}
+
+pub(super) async fn the_capture_log_keeps_order_retention_and_filters<B: Backend>(b: &B) {
+    let batch: Vec<Exchange> = (0..10)
+        .map(|i| {
+            let (idp, method, status, op) = if i % 2 == 0 {
+                (Idp::Entra, "PATCH", 200, OperationKind::Update)
+            } else {
+                (Idp::Okta, "GET", 404, OperationKind::Read)
+            };
+            let mut e = ex(0, idp, method, "/scim/v2/Users/u1", status, op);
+            e.summary.resource_id = Some(format!("r{i}"));
+            e.request_body = Some(format!("{{\"marker\":\"needle-{i}\"}}"));
+            e
+        })
+        .collect();
+    let ids = insert_exchanges(b, &batch, 6).await;
+    assert_eq!(ids.len(), 10);
+    assert!(ids.windows(2).all(|p| p[0] < p[1]), "ids grow: {ids:?}");
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(
+        r.count_exchanges().await.unwrap(),
+        6,
+        "retention keeps the newest 6"
+    );
+    let all = r
+        .exchange_summaries(&ExchangeQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let listed: Vec<i64> = all.iter().map(|s| s.id).collect();
+    let mut newest: Vec<i64> = ids[4..].to_vec();
+    newest.reverse();
+    assert_eq!(listed, newest, "newest first");
+    // A whole exchange reads back as it was written.
+    let whole = r.exchange(ids[9]).await.unwrap().unwrap();
+    let mut expected = batch[9].clone();
+    expected.summary.id = ids[9];
+    assert_eq!(whole, expected);
+    assert!(r.exchange(ids[0]).await.unwrap().is_none(), "pruned");
+    // Filters and the cursor.
+    let q = |f: fn(&mut ExchangeQuery)| {
+        let mut q = ExchangeQuery {
+            limit: 100,
+            ..Default::default()
+        };
+        f(&mut q);
+        q
+    };
+    let entra = r
+        .exchange_summaries(&q(|q| q.idp = Some(Idp::Entra)))
+        .await
+        .unwrap();
+    assert_eq!(entra.len(), 3);
+    assert!(entra.iter().all(|s| s.method == "PATCH"));
+    let fours = r
+        .exchange_summaries(&q(|q| q.status_class = Some(4)))
+        .await
+        .unwrap();
+    assert_eq!(fours.len(), 3);
+    let text = r
+        .exchange_summaries(&q(|q| q.text = Some("NEEDLE-7".into())))
+        .await
+        .unwrap();
+    assert_eq!(text.iter().map(|s| s.id).collect::<Vec<_>>(), [ids[7]]);
+    let by_resource = r
+        .exchange_summaries(&q(|q| q.resource_id = Some("r8".into())))
+        .await
+        .unwrap();
+    assert_eq!(by_resource.len(), 1);
+    let reads = r
+        .exchange_summaries(&q(|q| q.operation = Some(OperationKind::Read)))
+        .await
+        .unwrap();
+    assert_eq!(reads.len(), 3);
+    let older = r
+        .exchange_summaries(&ExchangeQuery {
+            before: Some(ids[7]),
+            limit: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        older.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [ids[6], ids[5]]
+    );
+    assert_eq!(
+        r.count_exchanges_matching(&q(|q| q.method = Some("get".into())))
+            .await
+            .unwrap(),
+        (3, 3)
+    );
+    let whole = r
+        .exchanges_whole(&q(|q| q.idp = Some(Idp::Okta)))
+        .await
+        .unwrap();
+    assert_eq!(whole.len(), 3);
+    let recent = r.recent_exchanges(Idp::Entra, 2).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|e| e.summary.id).collect::<Vec<_>>(),
+        [ids[6], ids[8]],
+        "the newest two, oldest first"
+    );
+    let outlines = r.exchange_outlines(100).await.unwrap();
+    assert_eq!(outlines.len(), 6);
+    assert!(outlines.iter().all(|o| o.requests == 1 && !o.rejected));
+}
+
+pub(super) async fn folds_count_rejected_requests<B: Backend>(b: &B) {
+    let fold = |n: i64| {
+        let mut e = ex(
+            0,
+            Idp::Other,
+            "GET",
+            "/scim/v2/Users",
+            401,
+            OperationKind::Rejected,
+        );
+        e.summary.fold_count = Some(1);
+        e.summary.at = format!("2026-01-01T00:00:0{n}.000Z");
+        e
+    };
+    let ids = insert_exchanges(b, &[fold(1), fold(2), fold(3)], 100).await;
+    let mut w = b.writer().await.unwrap();
+    let now = w
+        .add_to_fold(ids[2], 4, "2026-01-01T00:00:09.000Z")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.fold_count, Some(5));
+    assert_eq!(now.last_at.as_deref(), Some("2026-01-01T00:00:09.000Z"));
+    assert_eq!(w.prune_folds(2).await.unwrap(), 1);
+    assert!(
+        w.add_to_fold(ids[0], 1, "t").await.unwrap().is_none(),
+        "pruned"
+    );
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(
+        r.count_exchanges_matching(&ExchangeQuery::default())
+            .await
+            .unwrap(),
+        (2, 6),
+        "two rows standing for 1 + 5 requests"
+    );
+    let outlines = r.exchange_outlines(10).await.unwrap();
+    assert!(outlines.iter().all(|o| o.rejected));
+    assert_eq!(outlines.iter().map(|o| o.requests).sum::<i64>(), 6);
+}
+
+pub(super) async fn mapping_rows_and_the_fingerprint<B: Backend>(b: &B) {
+    let mut w = b.writer().await.unwrap();
+    assert_eq!(w.active_profile().await.unwrap(), "auto");
+    let before = w.summary_fingerprint().await.unwrap();
+    assert_eq!(w.summary_fingerprint().await.unwrap(), before, "stable");
+    w.save_profile("mine", r#"{"id":"mine"}"#, "2026-01-01T00:00:00.000Z")
+        .await
+        .unwrap();
+    w.save_profile("mine", r#"{"id":"mine","v":2}"#, "2026-01-02T00:00:00.000Z")
+        .await
+        .unwrap();
+    w.save_profile("another", "{}", "2026-01-01T00:00:00.000Z")
+        .await
+        .unwrap();
+    let saved = w.saved_profiles().await.unwrap();
+    assert_eq!(
+        saved,
+        [
+            ("another".to_owned(), "{}".to_owned()),
+            ("mine".to_owned(), r#"{"id":"mine","v":2}"#.to_owned())
+        ]
+    );
+    let after_save = w.summary_fingerprint().await.unwrap();
+    assert_ne!(after_save, before);
+    w.set_active_profile("mine").await.unwrap();
+    assert_eq!(w.active_profile().await.unwrap(), "mine");
+    assert!(w.delete_profile("another").await.unwrap());
+    assert!(!w.delete_profile("another").await.unwrap());
+    w.insert_resource(ResourceKind::User, "u", &user("r@x"), "t")
+        .await
+        .unwrap();
+    let after_user = w.summary_fingerprint().await.unwrap();
+    assert_ne!(after_user, after_save);
+    for (i, (from, to)) in [(None, "Member"), (Some("Member"), "Admin")]
+        .iter()
+        .enumerate()
+    {
+        w.insert_role_change(&RoleChangeRow {
+            user_id: "u".into(),
+            from_role: from.map(Into::into),
+            to_role: (*to).into(),
+            to_status: "mapped".into(),
+            raw: Some(format!("\"{to}\"")),
+            exchange_id: i64::try_from(i).unwrap() + 1,
+            at: format!("2026-01-0{}T00:00:00.000Z", i + 1),
+        })
+        .await
+        .unwrap();
+    }
+    w.commit().await.unwrap();
+    insert_exchanges(b, &[created(Idp::Entra, "u", "r@x")], 100).await;
+    let mut r = b.reader().await.unwrap();
+    assert_ne!(
+        r.summary_fingerprint().await.unwrap(),
+        after_user,
+        "an exchange"
+    );
+    let history = r.role_history("u").await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| h.to_role.as_str())
+            .collect::<Vec<_>>(),
+        ["Member", "Admin"],
+        "oldest first"
+    );
+    assert_eq!(history[1].from_role.as_deref(), Some("Member"));
+    assert!(r.role_history("nobody").await.unwrap().is_empty());
+}
+
+pub(super) async fn a_reset_keeps_settings_profiles_and_growing_ids<B: Backend>(b: &B) {
+    seed_users(b, &["a@x", "b@x"]).await;
+    let mut w = b.writer().await.unwrap();
+    let g = w
+        .insert_resource(ResourceKind::Group, "g", &group("G"), "t")
+        .await
+        .unwrap();
+    w.set_members(g.pk, &[json!({"value": "u0"})])
+        .await
+        .unwrap();
+    w.set_setting("scim_api_key", "kept").await.unwrap();
+    w.save_profile("p", "{}", "t").await.unwrap();
+    w.commit().await.unwrap();
+    let first = insert_exchanges(b, &[created(Idp::Okta, "u0", "a@x")], 100).await;
+    let mut w = b.writer().await.unwrap();
+    let counts = w.reset_all().await.unwrap();
+    w.commit().await.unwrap();
+    assert_eq!((counts.users, counts.groups, counts.exchanges), (2, 1, 1));
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.count_resources(ResourceKind::User).await.unwrap(), 0);
+    assert_eq!(r.count_resources(ResourceKind::Group).await.unwrap(), 0);
+    assert_eq!(r.count_exchanges().await.unwrap(), 0);
+    assert_eq!(
+        r.setting("scim_api_key").await.unwrap().as_deref(),
+        Some("kept")
+    );
+    assert_eq!(r.saved_profiles().await.unwrap().len(), 1);
+    drop(r);
+    let next = insert_exchanges(b, &[created(Idp::Okta, "u9", "z@x")], 100).await;
+    assert!(
+        next[0] > first[0],
+        "exchange ids keep growing after a reset"
+    );
+}
+
+/// Instantiate every contract check for a backend. `$open` is an async expression giving
+/// `(backend, guard)`; the guard (a temporary directory, a database to drop) lives as long as
+/// the test.
+macro_rules! contract_suite {
+    ($open:expr) => {
+        contract_suite!(@each $open;
+            settings_round_trip,
+            a_writer_is_all_or_nothing,
+            names_are_unique_case_and_nfc_folded,
+            concurrent_duplicates_leave_one_row,
+            versions_grow_by_one_per_write,
+            memberships_follow_their_groups,
+            lookups_pages_and_scans,
+            user_search_filters_in_the_database,
+            the_capture_log_keeps_order_retention_and_filters,
+            folds_count_rejected_requests,
+            mapping_rows_and_the_fingerprint,
+            a_reset_keeps_settings_profiles_and_growing_ids,
+        );
+    };
+    (@each $open:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let (backend, _guard) = $open.await;
+                super::$check(&backend).await;
+            }
+        )*
+    };
+}
+
+/// The SQLite backend: a fresh database file per check.
+mod sqlite {
+    async fn open() -> (crate::store::Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("contract.db"))
+            .await
+            .unwrap();
+        (store, dir)
+    }
+    contract_suite!(open());
+}
