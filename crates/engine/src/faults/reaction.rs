@@ -54,10 +54,10 @@ pub struct Reaction {
     /// What it did.
     pub kind: ReactionKind,
     /// Milliseconds from the fault's answer to the IdP's next request about the user (the
-    /// lookup when it looked up first, else the retry); `None` when it did not come back.
+    /// lookup when it looked up first, else the retry); null when it did not come back.
     #[ts(type = "number | null")]
     pub retried_after_ms: Option<i64>,
-    /// Whether it waited at least the Retry-After asked for; `None` without a Retry-After or
+    /// Whether it waited at least the Retry-After asked for; null without a Retry-After or
     /// without a return.
     pub honoured_retry_after: Option<bool>,
     /// The reaction in plain words, e.g. `Entra ID retried the create 41 s later and got 201.`
