@@ -69,7 +69,7 @@ impl Budget {
         let drawn = rule.probability.is_none_or(|p| self.rng.next_f64() < p);
         let nth = rule
             .every
-            .is_none_or(|n| self.matches % u64::from(n.max(1)) == 0);
+            .is_none_or(|n| self.matches.is_multiple_of(u64::from(n)));
         let left = rule.times.is_none_or(|n| self.hits < u64::from(n));
         let fire = drawn && nth && left;
         if fire {

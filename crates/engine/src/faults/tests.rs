@@ -127,7 +127,7 @@ fn presets_are_valid_rules_with_unique_ids() {
 // ---------------------------------------------------------------- refusals
 
 /// Parse `[good, bad]` and return the message about `bad` (rule 2).
-fn refusal(bad: serde_json::Value) -> String {
+fn refusal(bad: &serde_json::Value) -> String {
     let good = json!({"name": "ok", "action": {"status": 500}});
     let text = serde_json::to_string(&json!([good, bad])).unwrap();
     match parse_rules(&text) {
@@ -338,7 +338,7 @@ fn every_invalid_rule_is_refused_naming_the_rule_the_field_and_the_fix() {
         ),
     ];
     for (bad, expected) in cases {
-        let message = refusal(bad.clone());
+        let message = refusal(&bad);
         assert!(
             message.contains(expected),
             "for {bad}\n  got:      {message}\n  expected: {expected}"
@@ -353,7 +353,7 @@ fn every_invalid_rule_is_refused_naming_the_rule_the_field_and_the_fix() {
 
 #[test]
 fn errors_name_the_field_for_the_api() {
-    let e = refusal(json!({"name": "x", "match": {"usrName": "a"}, "action": {"status": 500}}));
+    let e = refusal(&json!({"name": "x", "match": {"usrName": "a"}, "action": {"status": 500}}));
     assert!(e.contains("usrName"));
     let good = json!([{"name": "x", "match": {"usrName": "a"}, "action": {"status": 500}}]);
     match parse_rules(&good.to_string()) {
