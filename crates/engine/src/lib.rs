@@ -14,6 +14,7 @@ pub mod client;
 pub mod config;
 pub mod diagnosis;
 pub mod events;
+pub mod faults;
 pub mod host;
 pub mod listen;
 pub mod mapping;

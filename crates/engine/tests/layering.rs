@@ -21,6 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("mapping", &["model"]),
     ("store", &["model", "timeline"]),
     ("events", &["model", "runtime", "simulate"]),
+    ("faults", &["model"]),
 ];
 
 fn src() -> PathBuf {

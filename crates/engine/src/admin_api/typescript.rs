@@ -111,6 +111,14 @@ fn expected() -> BTreeMap<String, String> {
     render::<simulate::Verdict>(&cfg, &mut out);
     render::<simulate::SimulatedUser>(&cfg, &mut out);
     render::<simulate::population::RoleCountsSent>(&cfg, &mut out);
+    // Fault rules.
+    render::<crate::faults::FaultRule>(&cfg, &mut out);
+    render::<crate::faults::FaultMatch>(&cfg, &mut out);
+    render::<crate::faults::FaultAction>(&cfg, &mut out);
+    render::<crate::faults::FaultRuleView>(&cfg, &mut out);
+    render::<crate::faults::FaultPreset>(&cfg, &mut out);
+    render::<crate::faults::Reaction>(&cfg, &mut out);
+    render::<crate::faults::ReactionKind>(&cfg, &mut out);
     let mut index = String::from(
         "// Generated from the Rust types by `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`. Do not edit.\n",
     );
