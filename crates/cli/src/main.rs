@@ -61,6 +61,10 @@ struct ServeArgs {
     #[arg(long, env = "SCIMLAB_STRICT", action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     strict: bool,
+    /// Fault rules to rehearse a misbehaving app: a JSON array of rules (see the README's
+    /// "Faults"). They replace the stored rules; a file that does not validate stops the start.
+    #[arg(long, env = "SCIMLAB_FAULTS", value_name = "RULES.json")]
+    faults: Option<PathBuf>,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "SCIMLAB_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
     body_limit: usize,
@@ -201,6 +205,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.scim_addr = args.scim_addr;
     config.scim_token = args.token;
     config.strict = args.strict;
+    config.faults_file = args.faults;
     config.body_limit = args.body_limit;
     config.header_read_timeout = std::time::Duration::from_secs(args.header_read_timeout);
     config.idle_timeout = std::time::Duration::from_secs(args.idle_timeout);

@@ -72,6 +72,8 @@ pub struct EngineConfig {
     pub scim_token: Option<String>,
     /// Answer per RFC 7644 instead of tolerating IdP quirks.
     pub strict: bool,
+    /// A fault rules file (a JSON array of rules) that replaces the stored rules at start.
+    pub faults_file: Option<PathBuf>,
     /// Largest accepted request body in bytes; larger bodies get 413.
     pub body_limit: usize,
     /// Bind address of the admin listener; must be loopback.
@@ -121,6 +123,7 @@ impl EngineConfig {
             scim_addr: DEFAULT_SCIM_ADDR.parse().expect("default address is valid"),
             scim_token: None,
             strict: false,
+            faults_file: None,
             body_limit: DEFAULT_BODY_LIMIT,
             admin_addr: DEFAULT_ADMIN_ADDR
                 .parse()

@@ -49,6 +49,8 @@ pub enum FailureCause {
     Busy,
     /// ScimLab failed (5xx).
     ServerError,
+    /// A fault rule answered (a rehearsed failure, ScimLab's own choice).
+    Rehearsed,
     /// Any other failure.
     Other,
 }
@@ -141,11 +143,26 @@ fn scim_error(ex: &Exchange) -> (Option<String>, Option<String>) {
     (text("detail"), text("scimType"))
 }
 
-/// Why `ex` failed; `None` when it did not (status below 400).
+/// Why `ex` failed; `None` when it did not (status below 400, and an answer was sent).
 pub fn diagnose(ex: &Exchange) -> Option<Diagnosis> {
     let s = &ex.summary;
-    if s.status < 400 {
+    if !s.failed() {
         return None;
+    }
+    if let Some(fault) = &s.fault {
+        let (detail, scim_type) = scim_error(ex);
+        return Some(Diagnosis {
+            cause: FailureCause::Rehearsed,
+            title: format!(
+                "a fault rule answered: \"{}\" {} (a rehearsed failure, not the app's)",
+                fault.rule_name, fault.did
+            ),
+            status: s.status,
+            scim_type,
+            detail,
+            quirk: None,
+            fix: "nothing to fix in the IdP: see what it did next (retry, back-off, give up); disable or delete the rule on the Faults screen to stop it".to_owned(),
+        });
     }
     let (detail, scim_type) = scim_error(ex);
     let p = portal(s.idp);

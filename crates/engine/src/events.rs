@@ -82,6 +82,13 @@ pub enum EngineEvent {
         /// The settings now in force.
         settings: crate::runtime::EngineSettings,
     },
+    /// The fault rules changed: one was added, edited, enabled, disabled or deleted, or fired
+    /// (its counters moved). Carries the whole list.
+    #[serde(rename = "faults.changed")]
+    FaultsChanged {
+        /// Every rule in order, with its counters.
+        rules: Vec<crate::faults::FaultRuleView>,
+    },
     /// The receiver fell behind and missed events: reload everything.
     #[serde(rename = "resync")]
     Resync {

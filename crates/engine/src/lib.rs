@@ -63,6 +63,14 @@ pub enum EngineError {
     /// The SCIM API key could not be loaded, created or set.
     #[error(transparent)]
     Key(#[from] auth::KeyError),
+    /// The fault rules file could not be read or does not validate.
+    #[error("fault rules file {path}: {message}")]
+    Faults {
+        /// The file.
+        path: String,
+        /// What is wrong, naming the rule and the field.
+        message: String,
+    },
     /// The admin listener was asked to bind to a non-loopback address.
     #[error(
         "the admin listener must stay on loopback, got {addr}: use 127.0.0.1:<port> for --admin-addr / SCIMLAB_ADMIN_ADDR"
@@ -243,6 +251,43 @@ fn check_limits(config: &EngineConfig) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// The fault rules to start with: the `--faults` file's (which then replace the stored ones),
+/// else the stored ones. A bad file refuses the start; stored rules that no longer validate (an
+/// older or newer ScimLab wrote them) are dropped with a warning.
+async fn load_fault_rules(
+    store: &Store,
+    config: &EngineConfig,
+) -> Result<faults::FaultSet, EngineError> {
+    let store_error = |source| EngineError::Store {
+        path: config.db_path.display().to_string(),
+        source,
+    };
+    if let Some(path) = &config.faults_file {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| EngineError::Faults {
+            path: shown.clone(),
+            message: format!("cannot be read ({e}): check the path"),
+        })?;
+        let rules = faults::parse_rules(&text).map_err(|e| EngineError::Faults {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let set = faults::FaultSet::from_rules(rules.clone()).map_err(|e| EngineError::Faults {
+            path: shown,
+            message: e.to_string(),
+        })?;
+        admin_api::faults::save(store, &rules)
+            .await
+            .map_err(store_error)?;
+        return Ok(set);
+    }
+    let stored = admin_api::faults::load(store).await.map_err(store_error)?;
+    Ok(faults::FaultSet::from_rules(stored).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "stored fault rules no longer validate; starting without them");
+        faults::FaultSet::new()
+    }))
+}
+
 impl Engine {
     /// Open the store, prepare the keys, bind both listeners and start serving.
     pub async fn start(config: EngineConfig) -> Result<EngineHandle, EngineError> {
@@ -274,6 +319,7 @@ impl Engine {
             tx.commit().await.map_err(store_error)?;
             key
         };
+        let faults = runtime::FaultBoard::new(load_fault_rules(&store, &config).await?);
         let admin_token = match &config.admin_token {
             Some(t) => {
                 auth::validate_key(t)?;
@@ -301,7 +347,14 @@ impl Engine {
         // Capture is the outermost layer of the SCIM listener: it sees every request, including
         // the ones the router refuses, and hands the router the key's outcome.
         let capture_state = capture::CaptureState {
-            capture: capture::Capture::new(sink, config.body_limit, config.capture_body_cap),
+            capture: capture::Capture::new(
+                sink,
+                config.body_limit,
+                config.capture_body_cap,
+                faults.clone(),
+                events.clone(),
+                store.clone(),
+            ),
             store: store.clone(),
             key: key.clone(),
         };
@@ -345,6 +398,7 @@ impl Engine {
             shutdown: rx.clone(),
             simulations: Default::default(),
             roles_cache: Default::default(),
+            faults,
         };
         // Each listener has its own connection budget, so a flood of the SCIM port (which a
         // tunnel exposes) leaves the admin listener reachable.

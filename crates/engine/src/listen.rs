@@ -44,7 +44,6 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -643,11 +642,23 @@ impl Drop for BusyGuard {
     }
 }
 
-type ServiceFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+type ServiceFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Dropped>> + Send>>;
+
+/// The connection error that closes a connection without an answer (a fault rule's `drop`).
+#[derive(Debug)]
+pub struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("closed without an answer by a fault rule")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Response = Response<Body>;
-    type Error = Infallible;
+    type Error = Dropped;
     type Future = ServiceFuture;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
@@ -676,6 +687,13 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             let resp = tower::ServiceExt::oneshot(router, req)
                 .await
                 .unwrap_or_else(|e| match e {});
+            if resp
+                .extensions()
+                .get::<crate::wire::DropConnection>()
+                .is_some()
+            {
+                return Err(Dropped);
+            }
             Ok(hold_until_sent(resp, (busy, in_flight)))
         })
     }

@@ -282,6 +282,11 @@ pub struct ExchangeSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub refused_quirk: Option<String>,
+    /// The fault rule that answered this request, when one fired (a rehearsed failure: the
+    /// answer was ScimLab's choice, not the app's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub fault: Option<FaultMark>,
 }
 
 impl ExchangeSummary {
@@ -289,6 +294,33 @@ impl ExchangeSummary {
     pub fn is_fold(&self) -> bool {
         self.fold_count.is_some()
     }
+
+    /// Whether the request failed: an error status, or no answer at all ([`NO_ANSWER`]: a fault
+    /// rule closed the connection).
+    pub fn failed(&self) -> bool {
+        self.status == NO_ANSWER || self.status >= 400
+    }
+}
+
+/// The status recorded for a request that got no answer (a `drop` fault closed the connection).
+pub const NO_ANSWER: u16 = 0;
+
+/// Which fault rule answered an exchange, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultMark {
+    /// The rule's id (as listed by `/api/faults`).
+    #[ts(type = "number")]
+    pub rule_id: u64,
+    /// The rule's name.
+    pub rule_name: String,
+    /// What it did, in words: `answered 429 (Retry-After 1 s)`, `waited 800 ms`, `closed the
+    /// connection without an answer`, `answered 500 after writing`, `answered as strict mode`.
+    pub did: String,
+    /// `Retry-After` seconds it asked for, if any (to judge whether the IdP honoured it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub retry_after: Option<u32>,
 }
 
 /// One exchange, whole and redacted.

@@ -5,7 +5,7 @@
 //! /api/settings`), not values copied out of `EngineConfig` at start. Changes last for this
 //! launch; `scimlab serve` flags and the desktop app's settings file set them at the next one.
 //!
-//! Imports `config` only.
+//! Imports `config` and `faults` (the rule set it shares) only.
 
 use scimlab_scim::Mode;
 use serde::{Deserialize, Serialize};
@@ -130,5 +130,32 @@ mod tests {
             "{e}"
         );
         assert_eq!(s.retention(), 5, "a refused value changes nothing");
+    }
+}
+
+/// The fault rules in force, shared by the capture layer (which asks them on every
+/// authenticated request) and the admin API (which lists and edits them). One mutex: a decision
+/// never waits on I/O while holding it.
+#[derive(Debug, Clone, Default)]
+pub struct FaultBoard(Arc<std::sync::Mutex<crate::faults::FaultSet>>);
+
+impl FaultBoard {
+    /// A board holding `set`.
+    pub fn new(set: crate::faults::FaultSet) -> Self {
+        Self(Arc::new(std::sync::Mutex::new(set)))
+    }
+
+    /// Run `f` on the rules (the lock is held only for `f`).
+    pub fn with<T>(&self, f: impl FnOnce(&mut crate::faults::FaultSet) -> T) -> T {
+        let mut set = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut set)
+    }
+
+    /// The rules with their counters.
+    pub fn list(&self) -> Vec<crate::faults::FaultRuleView> {
+        self.with(|s| s.list())
     }
 }

@@ -161,7 +161,7 @@ pub fn build(rows: &[Outline]) -> Timeline {
         let n = u32::try_from(r.requests.max(1)).unwrap_or(u32::MAX);
         let slot = if r.rejected || r.status == 401 {
             &mut b.refused
-        } else if r.status >= 500 {
+        } else if r.status >= 500 || r.status == crate::model::NO_ANSWER {
             &mut b.server_error
         } else if r.status >= 400 {
             &mut b.client_error
@@ -206,7 +206,7 @@ fn cycles(rows: &[&Outline]) -> Vec<Cycle> {
 fn cycle(run: &[&Outline]) -> Cycle {
     let mut ops: Vec<OperationCount> = Vec::new();
     for r in run {
-        let failed = u32::from(r.status >= 400);
+        let failed = u32::from(r.status >= 400 || r.status == crate::model::NO_ANSWER);
         match ops.iter_mut().find(|o| o.operation == r.operation) {
             Some(o) => {
                 o.count += 1;

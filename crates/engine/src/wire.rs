@@ -38,6 +38,21 @@ pub struct KeyChecked(pub Result<Option<Quirk>, AuthFailure>);
 
 pub use crate::model::ResourceChange;
 
+/// Request extension: answer this request as strict mode would, whatever the setting (a fault
+/// rule's `strict` action).
+#[derive(Clone, Copy, Debug)]
+pub struct ForceStrict;
+
+/// Response extension: the fault rule that answered (capture stores it on the exchange).
+#[derive(Clone, Debug)]
+pub struct FaultFired(pub crate::model::FaultMark);
+
+/// Response extension: close the connection instead of sending this response (a fault rule's
+/// `drop`). The listener's connection service turns it into a connection error, which makes
+/// hyper close the socket without writing a byte of the answer.
+#[derive(Clone, Copy, Debug)]
+pub struct DropConnection;
+
 /// Now, as every stored time is written: RFC 3339, UTC, milliseconds.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

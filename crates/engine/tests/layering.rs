@@ -20,7 +20,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("timeline", &["model"]),
     ("mapping", &["model"]),
     ("store", &["model", "timeline"]),
-    ("events", &["model", "runtime", "simulate"]),
+    ("events", &["faults", "model", "runtime", "simulate"]),
     ("faults", &["model"]),
 ];
 

@@ -2,6 +2,7 @@
 import type { ChangedResource } from "./ChangedResource";
 import type { EngineSettings } from "./EngineSettings";
 import type { ExchangeSummary } from "./ExchangeSummary";
+import type { FaultRuleView } from "./FaultRuleView";
 import type { Progress } from "./Progress";
 import type { Scenario } from "./Scenario";
 import type { SimulationSummary } from "./SimulationSummary";
@@ -58,7 +59,11 @@ error: string, } | { "type": "reset" } | { "type": "settings.changed",
 /**
  * The settings now in force.
  */
-settings: EngineSettings, } | { "type": "resync", 
+settings: EngineSettings, } | { "type": "faults.changed", 
+/**
+ * Every rule in order, with its counters.
+ */
+rules: Array<FaultRuleView>, } | { "type": "resync", 
 /**
  * How many events were skipped.
  */

@@ -3,4 +3,4 @@
 /**
  * The cause of a failed exchange.
  */
-export type FailureCause = "wrong-key" | "missing-header" | "wrong-scheme" | "wrong-base-path" | "unknown-endpoint" | "method-not-allowed" | "strict-refused" | "invalid-request" | "uniqueness" | "not-found" | "precondition-failed" | "too-large" | "busy" | "server-error" | "other";
+export type FailureCause = "wrong-key" | "missing-header" | "wrong-scheme" | "wrong-base-path" | "unknown-endpoint" | "method-not-allowed" | "strict-refused" | "invalid-request" | "uniqueness" | "not-found" | "precondition-failed" | "too-large" | "busy" | "server-error" | "rehearsed" | "other";

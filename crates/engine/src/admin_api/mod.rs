@@ -21,6 +21,7 @@ mod data;
 mod endpoint;
 mod exchanges;
 mod export;
+pub mod faults;
 mod mapping;
 pub mod model;
 mod quirks;
@@ -69,6 +70,8 @@ pub struct AdminState {
     /// The last `/api/roles` summary and the state it was computed from (see
     /// `mapping::roles`): mapping every user is linear in users, the summary is asked often.
     pub roles_cache: mapping::RolesCache,
+    /// The fault rules in force (shared with the capture layer).
+    pub faults: crate::runtime::FaultBoard,
 }
 
 impl AdminState {
@@ -124,6 +127,16 @@ pub fn router(state: AdminState) -> Router {
             get(mapping::get_one)
                 .put(mapping::save)
                 .delete(mapping::delete),
+        )
+        .route(
+            "/faults",
+            get(faults::list).post(faults::create).delete(faults::clear),
+        )
+        .route(
+            "/faults/{id}",
+            axum::routing::put(faults::replace)
+                .patch(faults::toggle)
+                .delete(faults::remove),
         )
         .route("/simulations", post(simulations::start))
         .route("/simulations/{id}", get(simulations::get_one))

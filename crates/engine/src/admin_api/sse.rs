@@ -212,6 +212,7 @@ mod tests {
             fold_count: None,
             last_at: None,
             refused_quirk: None,
+            fault: None,
         }
     }
 

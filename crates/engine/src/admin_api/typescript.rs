@@ -59,6 +59,9 @@ fn expected() -> BTreeMap<String, String> {
     render::<super::model::SeenAttributes>(&cfg, &mut out);
     render::<crate::model::AuthOutcome>(&cfg, &mut out);
     render::<crate::diagnosis::Diagnosis>(&cfg, &mut out);
+    render::<crate::model::FaultMark>(&cfg, &mut out);
+    render::<super::faults::FaultList>(&cfg, &mut out);
+    render::<super::faults::FaultToggle>(&cfg, &mut out);
     render::<crate::diagnosis::FailureCause>(&cfg, &mut out);
     render::<crate::timeline::Timeline>(&cfg, &mut out);
     render::<crate::timeline::TimelineBucket>(&cfg, &mut out);

@@ -20,6 +20,7 @@
 //! this module never imports `scim_api` or `admin_api`.
 
 pub mod classify;
+mod fault;
 pub mod fold;
 pub mod idp;
 pub mod redact;
@@ -61,6 +62,12 @@ pub struct Capture {
     sink: writer::Sink,
     body_limit: usize,
     body_cap: usize,
+    /// The fault rules asked on every authenticated request ([`fault`]).
+    faults: crate::runtime::FaultBoard,
+    /// Where `faults.changed` goes when a rule fires.
+    events: crate::events::EventBus,
+    /// The database (a faulted request's stored userName).
+    store: Store,
     /// Last IdP identified per client and User-Agent: a request without evidence of its own (a
     /// GET by id) inherits it, with that reason given.
     recent: Arc<Mutex<IdpCache>>,
@@ -117,11 +124,21 @@ const NO_EVIDENCE: &str = "no user-agent or request shape specific to entra id o
 impl Capture {
     /// Capture into `sink`, refusing request bodies over `body_limit`, storing at most
     /// `body_cap` bytes of each body.
-    pub fn new(sink: writer::Sink, body_limit: usize, body_cap: usize) -> Self {
+    pub fn new(
+        sink: writer::Sink,
+        body_limit: usize,
+        body_cap: usize,
+        faults: crate::runtime::FaultBoard,
+        events: crate::events::EventBus,
+        store: Store,
+    ) -> Self {
         Self {
             sink,
             body_limit,
             body_cap,
+            faults,
+            events,
+            store,
             recent: Arc::default(),
         }
     }
@@ -269,7 +286,8 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, limit)).await {
             Ok(Ok(bytes)) => {
                 let req = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
-                (bytes, next.run(req).await)
+                let response = fault::serve(capture, client.ip, &parts, &bytes, req, next).await;
+                (bytes, response)
             }
             Ok(Err(e)) if is_length_limit(&e) => (axum::body::Bytes::new(), too_large()),
             Ok(Err(e)) => (
@@ -307,7 +325,20 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         .extensions
         .remove::<RefusedQuirk>()
         .map(|r| r.0.label().to_owned());
-    let status = rparts.status.as_u16();
+    let fault = rparts
+        .extensions
+        .remove::<crate::wire::FaultFired>()
+        .map(|f| f.0);
+    // A dropped connection sent nothing: the exchange records that, not the placeholder.
+    let dropped = rparts
+        .extensions
+        .get::<crate::wire::DropConnection>()
+        .is_some();
+    let status = if dropped {
+        crate::model::NO_ANSWER
+    } else {
+        rparts.status.as_u16()
+    };
     let request_json: Option<Value> = serde_json::from_slice(&request_bytes).ok();
     let response_json: Option<Value> = serde_json::from_slice(&response_bytes).ok();
     let user_agent = parts
@@ -379,14 +410,19 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
             fold_count: None,
             last_at: None,
             refused_quirk,
+            fault,
         },
         client_addr: client_label(peer, client),
         idp_reason,
         request_headers,
         request_body,
         request_truncated,
-        response_headers: header_pairs(&rparts.headers),
-        response_body,
+        response_headers: if dropped {
+            Vec::new()
+        } else {
+            header_pairs(&rparts.headers)
+        },
+        response_body: response_body.filter(|_| !dropped),
         response_truncated,
         auth,
         before,

@@ -252,6 +252,7 @@ impl First {
                 fold_count: Some(1),
                 last_at: Some(self.seen.at.clone()),
                 refused_quirk: None,
+                fault: None,
             },
             client_addr: client_label(self.seen.peer, self.seen.client),
             idp_reason,

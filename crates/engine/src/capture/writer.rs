@@ -379,6 +379,7 @@ mod tests {
                 fold_count: fold.then_some(1),
                 last_at: fold.then_some(at),
                 refused_quirk: None,
+                fault: None,
             },
             client_addr: None,
             idp_reason: String::new(),

@@ -42,7 +42,7 @@ pub(super) fn answered_ok(input: &CheckInput<'_>) -> CheckItem {
     // Per operation, in order of first appearance: (operation, requests, failures).
     let mut ops: Vec<(OperationKind, usize, Vec<&Exchange>)> = Vec::new();
     for e in &sent {
-        let failed = e.summary.status >= 400;
+        let failed = e.summary.failed();
         match ops.iter_mut().find(|(op, _, _)| *op == e.summary.operation) {
             Some((_, n, f)) => {
                 *n += 1;

@@ -91,6 +91,7 @@ pub fn ex(
             fold_count: None,
             last_at: None,
             refused_quirk: None,
+            fault: None,
         },
         client_addr: Some("203.0.113.7:50123".into()),
         idp_reason: String::new(),

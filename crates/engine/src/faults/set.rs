@@ -228,6 +228,17 @@ impl FaultSet {
         Ok(view)
     }
 
+    /// Enable or disable the rule `id`, keeping its counters.
+    pub fn set_enabled(&mut self, id: u64, enabled: bool) -> Result<FaultRuleView, FaultRuleError> {
+        let slot = self
+            .slots
+            .iter_mut()
+            .find(|s| s.id == id)
+            .ok_or(FaultRuleError::UnknownId(id))?;
+        slot.rule.enabled = enabled;
+        Ok(slot.view())
+    }
+
     /// Remove the rule `id`; false when there is none.
     pub fn remove(&mut self, id: u64) -> bool {
         let before = self.slots.len();

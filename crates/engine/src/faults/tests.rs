@@ -762,6 +762,7 @@ fn ex(
         fold_count: None,
         last_at: None,
         refused_quirk: None,
+        fault: None,
     }
 }
 

@@ -119,9 +119,14 @@ pub async fn request_context(
     mut req: Request,
     next: Next,
 ) -> Response {
+    let forced_strict = req.extensions().get::<crate::wire::ForceStrict>().is_some();
     let ctx = RequestCtx {
         base_url: base_url(req.headers()),
-        mode: state.settings.mode(),
+        mode: if forced_strict {
+            Mode::Strict
+        } else {
+            state.settings.mode()
+        },
         log: Arc::default(),
     };
     ctx.note_all(&super::extract::query_quirks(

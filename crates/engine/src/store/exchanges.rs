@@ -180,8 +180,8 @@ async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
         "INSERT INTO exchanges (at, method, path, query, status, latency_ms, client_addr, idp, idp_reason,
            operation, quirks, resource_type, resource_id, resource_name, request_headers, request_body,
            request_truncated, response_headers, response_body, response_truncated, auth, before, after,
-           rejected, fold_count, last_at, refused_quirk)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+           rejected, fold_count, last_at, refused_quirk, fault)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&s.at)
     .bind(&s.method)
@@ -210,6 +210,11 @@ async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
     .bind(fold.map_or(1, |f| f.0))
     .bind(fold.map(|f| f.1))
     .bind(&s.refused_quirk)
+    .bind(
+        s.fault
+            .as_ref()
+            .and_then(|f| serde_json::to_string(f).ok()),
+    )
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -240,7 +245,7 @@ async fn prune(conn: &mut Conn, rejected: bool, keep: i64) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
-const SUMMARY_COLUMNS: &str = "id, at, method, path, query, status, latency_ms, idp, operation, quirks, resource_type, resource_id, resource_name, rejected, fold_count, last_at, refused_quirk";
+const SUMMARY_COLUMNS: &str = "id, at, method, path, query, status, latency_ms, idp, operation, quirks, resource_type, resource_id, resource_name, rejected, fold_count, last_at, refused_quirk, fault";
 
 fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
     let quirks: String = row.try_get("quirks")?;
@@ -266,6 +271,9 @@ fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
         fold_count: fold.then(|| u32::try_from(fold_count).unwrap_or(u32::MAX)),
         last_at: if fold { row.try_get("last_at")? } else { None },
         refused_quirk: row.try_get("refused_quirk")?,
+        fault: row
+            .try_get::<Option<String>, _>("fault")?
+            .and_then(|f| serde_json::from_str(&f).ok()),
     })
 }
 

@@ -1,0 +1,269 @@
+//! Carrying out fault rules on an authenticated request, inside the capture layer so the
+//! exchange records the answer actually sent (or that none was).
+//!
+//! The request's facts (IdP, operation, path below the tenant URL, userName or group
+//! displayName) are read the way capture reads them after the answer — the same
+//! [`classify::classify`] and IdP detection, only without a response — so a rule on
+//! `operation: create` fires on exactly what Traffic later calls a create. A name comes from the
+//! body, else from the stored resource the path names, else from a `userName eq "…"` /
+//! `displayName eq "…"` filter. The rules themselves and their budgets are `crate::faults`
+//! (pure); this module only acts:
+//!
+//! - `delayMs`: sleep, then go on;
+//! - `drop`: no handler, the response carries [`DropConnection`] and the listener closes the
+//!   socket;
+//! - `status` alone: no handler, a SCIM error (`scimType`, `detail`) with `Retry-After` if asked;
+//! - `status` + `afterWrite`: the handler runs and commits, then its answer is replaced by the
+//!   error (the write's [`crate::model::ResourceChange`] stays on the response for capture);
+//! - `strict`: the handler runs with [`ForceStrict`].
+//!
+//! Every firing puts a [`FaultFired`] mark on the response and sends `faults.changed`.
+
+use super::{Capture, classify};
+use crate::config::SCIM_BASE_PATH;
+use crate::events::EngineEvent;
+use crate::faults::{Decision, RequestFacts};
+use crate::model::{FaultMark, Idp, OperationKind};
+use crate::store::prelude::*;
+use crate::wire::{DropConnection, FaultFired, ForceStrict, scim_json};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use scimlab_scim::ResourceKind;
+use scimlab_scim::resource::get_ci;
+use serde_json::{Value, json};
+use std::net::IpAddr;
+
+/// Serve `req` (its body already read into `body`), applying the first fault rule that fires.
+pub(super) async fn serve(
+    capture: &Capture,
+    client: IpAddr,
+    parts: &Parts,
+    body: &[u8],
+    req: Request,
+    next: Next,
+) -> Response {
+    if capture.faults.with(|s| s.is_empty()) {
+        return next.run(req).await;
+    }
+    let facts = facts(capture, client, parts, body).await;
+    let Some(decision) = capture.faults.with(|s| s.decide(&facts)) else {
+        return next.run(req).await;
+    };
+    let response = act(&decision, req, next).await;
+    capture.events.publish(EngineEvent::FaultsChanged {
+        rules: capture.faults.list(),
+    });
+    response
+}
+
+async fn act(decision: &Decision, mut req: Request, next: Next) -> Response {
+    let a = &decision.action;
+    if let Some(ms) = a.delay_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    let mark = |did: String| FaultMark {
+        rule_id: decision.rule_id,
+        rule_name: decision.rule_name.clone(),
+        did,
+        retry_after: a.retry_after,
+    };
+    let waited = a
+        .delay_ms
+        .map(|ms| format!("waited {ms} ms, then "))
+        .unwrap_or_default();
+    let mut resp = if a.drop {
+        let mut resp = Response::new(Body::empty());
+        resp.extensions_mut().insert(DropConnection);
+        resp.extensions_mut().insert(FaultFired(mark(format!(
+            "{waited}closed the connection without an answer"
+        ))));
+        return resp;
+    } else if let Some(status) = a.status {
+        let error = error_answer(
+            status,
+            a.scim_type.as_deref(),
+            a.detail.as_deref(),
+            a.retry_after,
+        );
+        if a.after_write {
+            if a.strict {
+                req.extensions_mut().insert(ForceStrict);
+            }
+            let written = next.run(req).await;
+            let wrote = written.status().as_u16();
+            // Keep what capture reads from the handler's answer (the write's before/after,
+            // the quirks), drop its body.
+            let (handler_parts, _) = written.into_parts();
+            let (error_parts, error_body) = error.into_parts();
+            let mut resp = Response::from_parts(handler_parts, error_body);
+            *resp.status_mut() = error_parts.status;
+            *resp.headers_mut() = error_parts.headers;
+            resp.extensions_mut().insert(FaultFired(mark(format!(
+                "{waited}answered {status} after the app answered {wrote}{}",
+                retry_words(a.retry_after)
+            ))));
+            return resp;
+        }
+        let mut resp = error;
+        resp.extensions_mut().insert(FaultFired(mark(format!(
+            "{waited}answered {status}{}",
+            retry_words(a.retry_after)
+        ))));
+        return resp;
+    } else if a.strict {
+        req.extensions_mut().insert(ForceStrict);
+        let resp = next.run(req).await;
+        let status = resp.status().as_u16();
+        (resp, format!("{waited}answered as strict mode ({status})"))
+    } else {
+        let resp = next.run(req).await;
+        let status = resp.status().as_u16();
+        (
+            resp,
+            format!(
+                "waited {} ms before the app's answer ({status})",
+                a.delay_ms.unwrap_or(0)
+            ),
+        )
+    };
+    let did = std::mem::take(&mut resp.1);
+    resp.0.extensions_mut().insert(FaultFired(mark(did)));
+    resp.0
+}
+
+fn retry_words(retry_after: Option<u32>) -> String {
+    retry_after
+        .map(|s| format!(" with Retry-After {s} s"))
+        .unwrap_or_default()
+}
+
+/// A SCIM error body for a fault: any `scimType` the rule names, `Retry-After` when asked.
+fn error_answer(
+    status: u16,
+    scim_type: Option<&str>,
+    detail: Option<&str>,
+    retry_after: Option<u32>,
+) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut body = json!({
+        "schemas": [scimlab_scim::error::ERROR_SCHEMA],
+        "status": status.to_string(),
+        "detail": detail.unwrap_or("rehearsed failure (a ScimLab fault rule)"),
+    });
+    if let Some(t) = scim_type {
+        body["scimType"] = json!(t);
+    }
+    let mut resp = scim_json(code, &body);
+    if let Some(secs) = retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+/// What the rules match on, read before the answer.
+async fn facts(capture: &Capture, client: IpAddr, parts: &Parts, body: &[u8]) -> RequestFacts {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let seen = classify::RequestFacts {
+        method: parts.method.as_str(),
+        path,
+        query,
+        user_agent,
+        request_json: json.as_ref(),
+        status: 200,
+        response_json: None,
+        quirks: &[],
+        change: None,
+    };
+    let operation = Some(classify::classify(&seen)).filter(|o| *o != OperationKind::Rejected);
+    let (idp, _) = capture.idp_for(
+        client,
+        user_agent.unwrap_or(""),
+        classify::detect_idp(&seen),
+        false,
+    );
+    let below = path.strip_prefix(SCIM_BASE_PATH).unwrap_or(path);
+    let segments: Vec<&str> = below.split('/').filter(|s| !s.is_empty()).collect();
+    let kind = match segments.first() {
+        Some(&"Users") => Some(ResourceKind::User),
+        Some(&"Groups") => Some(ResourceKind::Group),
+        _ => None,
+    };
+    let attr = |name: &str| {
+        json.as_ref()
+            .and_then(Value::as_object)
+            .and_then(|o| get_ci(o, name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let mut name = match kind {
+        Some(ResourceKind::User) => attr("userName"),
+        Some(ResourceKind::Group) => attr("displayName"),
+        None => None,
+    };
+    if name.is_none()
+        && let (Some(kind), [_, id]) = (kind, segments.as_slice())
+        && *id != ".search"
+    {
+        name = stored_name(capture, kind, id).await;
+    }
+    if name.is_none()
+        && let Some(kind) = kind
+    {
+        name = filtered_name(query, kind);
+    }
+    let (user_name, display_name) = match kind {
+        Some(ResourceKind::Group) => (None, name),
+        _ => (name, None),
+    };
+    RequestFacts {
+        idp: if idp == Idp::Other { Idp::Other } else { idp },
+        operation,
+        method: parts.method.as_str().to_owned(),
+        path: if below.is_empty() {
+            "/".to_owned()
+        } else {
+            below.to_owned()
+        },
+        user_name,
+        display_name,
+    }
+}
+
+/// The stored resource's userName / displayName (a PATCH, PUT, GET or DELETE by id).
+async fn stored_name(capture: &Capture, kind: ResourceKind, id: &str) -> Option<String> {
+    let mut conn = capture.store.read().await.ok()?;
+    let row = conn.resource(kind, id).await.ok()??;
+    row.attributes
+        .get(crate::store::resources::name_attr(kind))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// The value of a `userName eq "…"` (or `displayName eq "…"`) filter, the match lookup's name.
+fn filtered_name(query: &str, kind: ResourceKind) -> Option<String> {
+    let want = crate::store::resources::name_attr(kind);
+    let filter = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case("filter"))?
+        .1;
+    let mut quirks = scimlab_scim::Quirks::new(scimlab_scim::Mode::Tolerant);
+    let parsed = scimlab_scim::filter::parse_filter(&filter, kind, &mut quirks).ok()?;
+    match parsed {
+        scimlab_scim::filter::Filter::Compare {
+            path,
+            op: scimlab_scim::filter::CompareOp::Eq,
+            value: scimlab_scim::filter::CompValue::Str(v),
+        } if path.name.eq_ignore_ascii_case(want) && path.sub.is_none() => Some(v),
+        _ => None,
+    }
+}
