@@ -317,6 +317,11 @@ pub struct FaultMark {
     /// What it did, in words: `answered 429 (Retry-After 1 s)`, `waited 800 ms`, `closed the
     /// connection without an answer`, `answered 500 after writing`, `answered as strict mode`.
     pub did: String,
+    /// The userName (or group displayName) the rule saw, from the body, the stored resource or
+    /// a lookup's filter: who the faulted request was about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub subject: Option<String>,
     /// `Retry-After` seconds it asked for, if any (to judge whether the IdP honoured it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

@@ -4,6 +4,7 @@ import type { Diagnosis } from "./Diagnosis";
 import type { FaultMark } from "./FaultMark";
 import type { Idp } from "./Idp";
 import type { OperationKind } from "./OperationKind";
+import type { Reaction } from "./Reaction";
 
 /**
  * `GET /api/exchanges/{id}`: the whole (redacted) exchange, and why it failed.
@@ -13,6 +14,11 @@ export type ExchangeDetail = {
  * Present when it failed (status 400 or more): the cause, the SCIM error and the fix.
  */
 diagnosis: Diagnosis | null, 
+/**
+ * Present when a fault rule answered it: what the IdP did next, read from the traffic that
+ * followed (retried, looked up first, gave up, honoured `Retry-After` or not).
+ */
+reaction: Reaction | null, 
 /**
  * The peer address; behind a tunnel (a loopback peer naming the client in a header) the
  * client it names, as `203.0.113.7 via 127.0.0.1:53412`.

@@ -18,6 +18,11 @@ ruleName: string,
  */
 did: string, 
 /**
+ * The userName (or group displayName) the rule saw, from the body, the stored resource or
+ * a lookup's filter: who the faulted request was about.
+ */
+subject?: string, 
+/**
  * `Retry-After` seconds it asked for, if any (to judge whether the IdP honoured it).
  */
 retryAfter?: number, };

@@ -162,20 +162,30 @@ pub async fn get_one(
         ))
     })?;
     let mut conn = state.store.read().await?;
-    conn.exchange(n)
-        .await?
-        .map(|exchange| {
-            Json(ExchangeDetail {
-                diagnosis: crate::diagnosis::diagnose(&exchange),
-                exchange,
-            })
-        })
-        .ok_or_else(|| {
+    let exchange = conn.exchange(n).await?.ok_or_else(|| {
         AdminError::not_found(format!(
             "no exchange {n}: it may have been dropped by retention or a reset; list them with /api/exchanges"
         ))
-    })
+    })?;
+    let reaction = match &exchange.summary.fault {
+        Some(fault) => {
+            let s = &exchange.summary;
+            let following = conn
+                .exchanges_after(s.id, s.idp, REACTION_EXCHANGES)
+                .await?;
+            Some(crate::faults::reaction(s, fault.retry_after, &following))
+        }
+        None => None,
+    };
+    Ok(Json(ExchangeDetail {
+        diagnosis: crate::diagnosis::diagnose(&exchange),
+        reaction,
+        exchange,
+    }))
 }
+
+/// How many later exchanges of the same IdP are read to tell what it did after a fault.
+pub const REACTION_EXCHANGES: i64 = 2_000;
 
 /// Most exchanges the timeline reads (the newest ones).
 pub const TIMELINE_EXCHANGES: i64 = 100_000;

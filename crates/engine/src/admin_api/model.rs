@@ -88,6 +88,9 @@ pub struct ExchangeDetail {
     pub exchange: Exchange,
     /// Present when it failed (status 400 or more): the cause, the SCIM error and the fix.
     pub diagnosis: Option<crate::diagnosis::Diagnosis>,
+    /// Present when a fault rule answered it: what the IdP did next, read from the traffic that
+    /// followed (retried, looked up first, gave up, honoured `Retry-After` or not).
+    pub reaction: Option<crate::faults::Reaction>,
 }
 
 /// `GET /api/users`, `GET /api/groups`: one page of stored resources, newest first.

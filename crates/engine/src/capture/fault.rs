@@ -53,14 +53,23 @@ pub(super) async fn serve(
     let Some(decision) = capture.faults.with(|s| s.decide(&facts)) else {
         return next.run(req).await;
     };
-    let response = act(&decision, req, next).await;
+    let subject = facts
+        .user_name
+        .clone()
+        .or_else(|| facts.display_name.clone());
+    let response = act(&decision, subject, req, next).await;
     capture.events.publish(EngineEvent::FaultsChanged {
         rules: capture.faults.list(),
     });
     response
 }
 
-async fn act(decision: &Decision, mut req: Request, next: Next) -> Response {
+async fn act(
+    decision: &Decision,
+    subject: Option<String>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let a = &decision.action;
     if let Some(ms) = a.delay_ms {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -69,6 +78,7 @@ async fn act(decision: &Decision, mut req: Request, next: Next) -> Response {
         rule_id: decision.rule_id,
         rule_name: decision.rule_name.clone(),
         did,
+        subject: subject.clone(),
         retry_after: a.retry_after,
     };
     let waited = a

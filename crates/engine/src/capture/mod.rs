@@ -391,6 +391,12 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
             (None, None) => (None, None, None, None, None),
         },
     };
+    // A request a fault answered before any handler (a create refused on purpose) is still
+    // about someone: the name the rule matched, so Traffic and the reaction can follow the user.
+    let resource_name = match (&resource_name, &fault) {
+        (None, Some(f)) => f.subject.clone(),
+        _ => resource_name,
+    };
     let query = redact::redact_query(&query);
     let exchange = Exchange {
         summary: ExchangeSummary {

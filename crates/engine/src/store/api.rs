@@ -267,6 +267,14 @@ pub trait ExchangeStore {
         idp: Idp,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<Exchange>>> + Send;
+    /// Up to `limit` exchanges of `idp` that came after exchange `after_id`, oldest first (what
+    /// the IdP did next, after a fault).
+    fn exchanges_after(
+        &mut self,
+        after_id: i64,
+        idp: Idp,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<ExchangeSummary>>> + Send;
     /// Number of stored exchanges.
     fn count_exchanges(&mut self) -> impl Future<Output = Result<i64>> + Send;
     /// Delete every exchange (part of a reset).

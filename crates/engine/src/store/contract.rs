@@ -553,6 +553,12 @@ pub(super) async fn the_capture_log_keeps_order_retention_and_filters<B: Backend
         [ids[6], ids[8]],
         "the newest two, oldest first"
     );
+    let next = r.exchanges_after(ids[5], Idp::Entra, 2).await.unwrap();
+    assert_eq!(
+        next.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [ids[6], ids[8]],
+        "what came after, oldest first, that IdP only"
+    );
     let outlines = r.exchange_outlines(100).await.unwrap();
     assert_eq!(outlines.len(), 6);
     assert!(outlines.iter().all(|o| o.requests == 1 && !o.rejected));

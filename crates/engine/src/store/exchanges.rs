@@ -118,6 +118,23 @@ impl ExchangeStore for Conn {
         out.reverse();
         Ok(out)
     }
+    async fn exchanges_after(
+        &mut self,
+        after_id: i64,
+        idp: Idp,
+        limit: i64,
+    ) -> Result<Vec<ExchangeSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM exchanges WHERE id > ? AND idp = ? ORDER BY id LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after_id)
+            .bind(idp.as_str())
+            .bind(limit)
+            .fetch_all(self)
+            .await?;
+        rows.iter().map(summary).collect()
+    }
     async fn count_exchanges(&mut self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM exchanges")
             .fetch_one(self)
