@@ -10,6 +10,7 @@ mod cli;
 mod conditional;
 mod durability;
 mod errors;
+mod faults;
 mod flows;
 mod guide;
 mod input_safety;
