@@ -478,8 +478,18 @@ async fn the_detail_says_what_the_client_did_after_the_fault() {
         .get("/Users?filter=userName%20eq%20%22retry%40example.com%22")
         .await;
     assert_eq!(lookup.body["totalResults"], 0);
-    e.create_user("retry@example.com").await;
+    let user_id = e.create_user("retry@example.com").await;
     let items = e.wait_for_exchanges("", 3).await;
+    // The user's timeline starts with the refused attempt (found by name) and what the client
+    // did next.
+    let page = e.admin_get(&format!("/api/users/{user_id}")).await;
+    let timeline = page.body["timeline"].as_array().unwrap();
+    assert_eq!(
+        timeline[0]["exchange"]["fault"]["ruleName"], "once",
+        "{timeline:?}"
+    );
+    assert_eq!(timeline[0]["reaction"]["kind"], "looked-up-then-retried");
+    assert!(timeline.last().unwrap()["reaction"].is_null());
     let faulted = items.iter().find(|i| !i["fault"].is_null()).unwrap();
     let id = faulted["id"].as_i64().unwrap();
     let detail = e.admin_get(&format!("/api/exchanges/{id}")).await;

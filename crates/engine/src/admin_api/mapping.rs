@@ -323,8 +323,22 @@ pub async fn user_extras(
         })
         .await?;
     summaries.reverse();
+    // Attempts a fault refused before the user existed carry only its userName.
+    if let Some(name) = resource.get("userName").and_then(Value::as_str) {
+        summaries.extend(conn.faulted_attempts(name, TIMELINE_EXCHANGES).await?);
+        summaries.sort_by_key(|s| s.id);
+    }
     let mut timeline = Vec::with_capacity(summaries.len());
     for s in summaries {
+        let reaction = match &s.fault {
+            Some(fault) => {
+                let following = conn
+                    .exchanges_after(s.id, s.idp, super::exchanges::REACTION_EXCHANGES)
+                    .await?;
+                Some(crate::faults::reaction(&s, fault.retry_after, &following))
+            }
+            None => None,
+        };
         let whole = conn.exchange(s.id).await?;
         let (before, after) = whole.map_or((None, None), |e| (e.before, e.after));
         let mapping_before = before
@@ -345,6 +359,7 @@ pub async fn user_extras(
             mapping_before,
             mapping_after,
             changed_fields: changed,
+            reaction,
         });
     }
     Ok((result, history, timeline))

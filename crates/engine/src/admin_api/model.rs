@@ -184,6 +184,8 @@ pub struct TimelineEntry {
     pub mapping_after: Option<MappingResult>,
     /// Target fields whose value or status differ between before and after.
     pub changed_fields: Vec<TargetField>,
+    /// When a fault rule answered this exchange: what the IdP did next.
+    pub reaction: Option<crate::faults::Reaction>,
 }
 
 /// `GET /api/profiles`: every mapping profile and the one in force.

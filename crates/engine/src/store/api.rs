@@ -275,6 +275,13 @@ pub trait ExchangeStore {
         idp: Idp,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<ExchangeSummary>>> + Send;
+    /// Requests a fault rule answered before any resource existed (no resource id), about the
+    /// user or group named `name` (ignoring ASCII case), oldest first, at most `limit`.
+    fn faulted_attempts(
+        &mut self,
+        name: &str,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<ExchangeSummary>>> + Send;
     /// Number of stored exchanges.
     fn count_exchanges(&mut self) -> impl Future<Output = Result<i64>> + Send;
     /// Delete every exchange (part of a reset).

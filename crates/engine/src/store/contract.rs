@@ -606,6 +606,50 @@ pub(super) async fn folds_count_rejected_requests<B: Backend>(b: &B) {
     assert_eq!(outlines.iter().map(|o| o.requests).sum::<i64>(), 6);
 }
 
+pub(super) async fn faulted_attempts_are_found_by_name<B: Backend>(b: &B) {
+    let attempt = |name: &str, fault: bool, id: Option<&str>| {
+        let mut e = ex(
+            0,
+            Idp::Entra,
+            "POST",
+            "/scim/v2/Users",
+            500,
+            OperationKind::Create,
+        );
+        e.summary.resource_name = Some(name.into());
+        e.summary.resource_id = id.map(Into::into);
+        e.summary.fault = fault.then(|| crate::model::FaultMark {
+            rule_id: 1,
+            rule_name: "escrow".into(),
+            did: "answered 500".into(),
+            subject: Some(name.into()),
+            retry_after: None,
+        });
+        e
+    };
+    let ids = insert_exchanges(
+        b,
+        &[
+            attempt("Ada@x", true, None),
+            attempt("ada@x", false, None),
+            attempt("ada@x", true, Some("u1")),
+            attempt("bob@x", true, None),
+            attempt("ADA@X", true, None),
+        ],
+        100,
+    )
+    .await;
+    let mut r = b.reader().await.unwrap();
+    let found = r.faulted_attempts("ada@x", 10).await.unwrap();
+    assert_eq!(
+        found.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [ids[0], ids[4]],
+        "faulted, without a resource id, the name in any case, oldest first"
+    );
+    assert_eq!(found[0].fault.as_ref().unwrap().rule_name, "escrow");
+    assert_eq!(r.faulted_attempts("ada@x", 1).await.unwrap().len(), 1);
+}
+
 pub(super) async fn mapping_rows_and_the_fingerprint<B: Backend>(b: &B) {
     let mut w = b.writer().await.unwrap();
     assert_eq!(w.active_profile().await.unwrap(), "auto");
@@ -727,6 +771,7 @@ macro_rules! contract_suite {
             user_search_filters_in_the_database,
             the_capture_log_keeps_order_retention_and_filters,
             folds_count_rejected_requests,
+            faulted_attempts_are_found_by_name,
             mapping_rows_and_the_fingerprint,
             a_reset_keeps_settings_profiles_and_growing_ids,
         );

@@ -135,6 +135,19 @@ impl ExchangeStore for Conn {
             .await?;
         rows.iter().map(summary).collect()
     }
+    async fn faulted_attempts(&mut self, name: &str, limit: i64) -> Result<Vec<ExchangeSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM exchanges
+             WHERE fault IS NOT NULL AND resource_id IS NULL AND resource_name = ? COLLATE NOCASE
+             ORDER BY id LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(name)
+            .bind(limit)
+            .fetch_all(self)
+            .await?;
+        rows.iter().map(summary).collect()
+    }
     async fn count_exchanges(&mut self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM exchanges")
             .fetch_one(self)

@@ -31,8 +31,8 @@ function detail(): ResourceDetail {
       { from: "Member", to: "Admin", status: "mapped", raw: '"Admin"', exchangeId: 12, at: "2026-01-02T10:05:00Z" },
     ],
     timeline: [
-      { exchange: exchange(11, "create", "POST"), before: null, after: {}, mappingBefore: null, mappingAfter: before, changedFields: ["userName", "displayName", "email", "role"] },
-      { exchange: exchange(12, "update", "PATCH", 200), before: {}, after: {}, mappingBefore: before, mappingAfter: after, changedFields: ["role"] },
+      { exchange: exchange(11, "create", "POST"), before: null, after: {}, mappingBefore: null, mappingAfter: before, changedFields: ["userName", "displayName", "email", "role"], reaction: null },
+      { exchange: exchange(12, "update", "PATCH", 200), before: {}, after: {}, mappingBefore: before, mappingAfter: after, changedFields: ["role"], reaction: null },
     ],
   };
 }
@@ -100,6 +100,33 @@ describe("UserPage", () => {
     expect(within(history as HTMLElement).getByText("defaulted").getAttribute("title")).toBe("defaulted — no role arrived, so Member");
     // the SCIM id is internal (presentation mode hides it)
     expect(within(page).getByText("u1").closest(".internal-id")).toBeTruthy();
+  });
+
+  it("marks an attempt a fault rule answered and says what the IdP did next", async () => {
+    const d = detail();
+    const refused = { ...exchange(10, "create", "POST", 500), resourceId: null };
+    refused.fault = { ruleId: 1, ruleName: "escrow", did: "answered 500", subject: "ada@x.test" };
+    d.timeline = [
+      {
+        exchange: refused,
+        before: null,
+        after: null,
+        mappingBefore: null,
+        mappingAfter: null,
+        changedFields: [],
+        reaction: { kind: "looked-up-then-retried", retriedAfterMs: 2100, honouredRetryAfter: null, sentence: "Entra ID sent a userName lookup before retrying the create (after 2.1 s): it found no user." },
+      },
+      ...d.timeline,
+    ];
+    getUser.mockResolvedValue(d);
+    render(<UserPage id="u1" />);
+    const page = await screen.findByTestId("user-page");
+    const item = page.querySelector('[data-exchange="10"]')! as HTMLElement;
+    expect(within(item).getByText("fault · escrow").getAttribute("title")).toBe('fault rule "escrow"');
+    expect(item.textContent).toContain("answered 500");
+    expect(item.textContent).toContain("sent a userName lookup before retrying the create");
+    // entries without a fault carry no mark
+    expect(page.querySelector('[data-exchange="12"] .timeline-fault')).toBeNull();
   });
 
   it("shows a card per field where the table is narrower than the mapping needs", async () => {

@@ -48,6 +48,15 @@ function TimelineItem({ entry }: { entry: TimelineEntry }) {
         </span>
         <a href={href("traffic", x.id)}>#{x.id}</a>
       </div>
+      {x.fault ? (
+        <div className="timeline-fault" role="note">
+          <span className="badge warn" title={`fault rule "${x.fault.ruleName}"`}>
+            fault · {x.fault.ruleName}
+          </span>{" "}
+          <span>{x.fault.did}</span>
+          {entry.reaction ? <div className="timeline-reaction">{entry.reaction.sentence}</div> : null}
+        </div>
+      ) : null}
       {entry.changedFields.length > 0 ? (
         <div className="row timeline-changes">
           {entry.changedFields.map((f) => (
