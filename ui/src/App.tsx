@@ -13,6 +13,7 @@ import { TrafficView } from "./views/Traffic";
 import { UsersView } from "./views/Users";
 import { RolesView } from "./views/Roles";
 import { ChecklistView } from "./views/Checklist";
+import { FaultsView } from "./views/Faults";
 import { SettingsView } from "./views/Settings";
 import { StartupProblemView } from "./views/StartupProblem";
 import { SimulationWatcher } from "./components/SimulationStatus";
@@ -25,6 +26,8 @@ const NAV: { screen: Screen; label: string; key: string }[] = [
   { screen: "users", label: "Users", key: "3" },
   { screen: "roles", label: "Roles", key: "4" },
   { screen: "checklist", label: "Checklist", key: "5" },
+  // after Checklist in the sidebar; Alt+7, so the shortcuts admins learnt (Settings Alt+6) stay
+  { screen: "faults", label: "Faults", key: "7" },
   { screen: "settings", label: "Settings", key: "6" },
 ];
 
@@ -85,7 +88,7 @@ export function focusTarget(root: HTMLElement): { el: HTMLElement; rank: number 
 }
 
 /**
- * Move focus into the screen when the admin switches to it (Alt+1…6, a sidebar click, a link):
+ * Move focus into the screen when the admin switches to it (Alt+1…7, a sidebar click, a link):
  * to its `[data-autofocus]` element, else its list, else its heading, else the screen. A list
  * rendered a moment later takes the focus over while the admin has not moved it. After a
  * remount (the engine came back) focus returns only if it was lost.
@@ -169,6 +172,7 @@ function Frame() {
         {route.screen === "users" && <UsersView {...props} />}
         {route.screen === "roles" && <RolesView {...props} />}
         {route.screen === "checklist" && <ChecklistView {...props} />}
+        {route.screen === "faults" && <FaultsView {...props} />}
         {route.screen === "settings" && <SettingsView {...props} />}
       </div>
     );
@@ -203,7 +207,7 @@ function Frame() {
   );
 }
 
-/** Alt+1…6 switch screens from anywhere. */
+/** Alt+1…7 switch screens from anywhere. */
 function onGlobalKey(e: KeyboardEvent) {
   if (!e.altKey || e.ctrlKey || e.metaKey) return;
   const n = NAV.find((x) => x.key === e.key);

@@ -6,6 +6,9 @@ import type {
   EngineSettings,
   ExchangeDetail,
   ExchangePage,
+  FaultList,
+  FaultRule,
+  FaultRuleView,
   Health,
   Idp,
   MappingProfile,
@@ -99,6 +102,18 @@ export const api = {
 
   startSimulation: (start: StartSimulation) => json<SimulationStarted>("POST", "/api/simulations", start),
   simulation: (id: string) => json<SimulationStatus>("GET", `/api/simulations/${encodeURIComponent(id)}`),
+
+  /** The fault rules in order (first match wins) with their counters, and the presets. */
+  faults: () => json<FaultList>("GET", "/api/faults"),
+  /** Add a rule at the end of the list (a 400 names the field and the fix, and changes nothing). */
+  addFault: (rule: FaultRule) => json<FaultRuleView>("POST", "/api/faults", rule),
+  /** Replace a rule in place; its counters start again. */
+  replaceFault: (id: number, rule: FaultRule) => json<FaultRuleView>("PUT", `/api/faults/${id}`, rule),
+  /** Enable or disable a rule, keeping its counters. */
+  toggleFault: (id: number, enabled: boolean) => json<FaultRuleView>("PATCH", `/api/faults/${id}`, { enabled }),
+  deleteFault: (id: number) => json<void>("DELETE", `/api/faults/${id}`),
+  /** Delete every rule. */
+  deleteAllFaults: () => json<void>("DELETE", "/api/faults"),
 
   reset: () => json<ResetResult>("DELETE", "/api/data"),
 };

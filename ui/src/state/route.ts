@@ -4,9 +4,9 @@
 import { useEffect, useState } from "react";
 
 /** The screens of the app. */
-export type Screen = "connect" | "traffic" | "users" | "roles" | "checklist" | "settings";
+export type Screen = "connect" | "traffic" | "users" | "roles" | "checklist" | "faults" | "settings";
 
-export const SCREENS: Screen[] = ["connect", "traffic", "users", "roles", "checklist", "settings"];
+export const SCREENS: Screen[] = ["connect", "traffic", "users", "roles", "checklist", "faults", "settings"];
 
 /** A parsed location: the screen, an optional id after it, and query parameters. */
 export interface Route {

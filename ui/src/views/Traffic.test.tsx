@@ -231,6 +231,7 @@ function detail(over: Partial<ExchangeDetail> = {}): ExchangeDetail {
     before: null,
     after: null,
     diagnosis: null,
+    reaction: null,
     ...over,
   };
 }
