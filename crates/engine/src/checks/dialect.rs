@@ -146,7 +146,7 @@ fn refused<'a>(
     let failed: Vec<&Exchange> = sent
         .iter()
         .copied()
-        .filter(|e| e.summary.failed())
+        .filter(|e| e.summary.failed() && !super::rehearsals::rehearsed(e))
         .collect();
     let latest = *failed.last()?;
     let quirks: Vec<String> = failed

@@ -31,6 +31,7 @@ mod connection;
 mod dialect;
 mod lifecycle;
 mod names;
+mod rehearsals;
 mod roles;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -220,7 +221,11 @@ pub fn rules(idp: Idp) -> &'static [Rule] {
 
 /// Score `input.idp`'s setup: run every rule of its list, count the statuses.
 pub fn evaluate(input: &CheckInput<'_>) -> Checklist {
-    let items: Vec<CheckItem> = rules(input.idp).iter().map(|rule| rule(input)).collect();
+    let mut items: Vec<CheckItem> = rules(input.idp).iter().map(|rule| rule(input)).collect();
+    // Only once a fault rule has answered this IdP.
+    if !rules(input.idp).is_empty() {
+        items.extend(rehearsals::reactions(input));
+    }
     let mut score = ChecklistScore::default();
     for item in &items {
         let slot = match item.status {

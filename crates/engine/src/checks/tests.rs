@@ -292,3 +292,72 @@ fn entra_guide_and_guide_literal_end_to_end() {
         "{active:?}"
     );
 }
+
+/// A create a fault rule answered `status` (with `retry_after`), before any handler.
+fn faulted_create(id: i64, user_name: &str, status: u16, retry_after: Option<u32>) -> Exchange {
+    let mut e = ex(
+        id,
+        Idp::Entra,
+        "POST",
+        "/scim/v2/Users",
+        status,
+        OperationKind::Create,
+    )
+    .with_body(&entra_user_body(user_name, None));
+    e.summary.resource_name = Some(user_name.into());
+    e.summary.fault = Some(crate::model::FaultMark {
+        rule_id: 1,
+        rule_name: "escrow".into(),
+        did: format!("answered {status}"),
+        subject: Some(user_name.into()),
+        retry_after,
+    });
+    e
+}
+
+#[test]
+fn rehearsed_faults_are_reported_apart_and_never_fail_the_setup() {
+    // Without a rehearsal there is no such line.
+    let plain = [entra_create(1, "u1", &entra_user_body("ada@x.test", None))];
+    let list = evaluate(&input(Idp::Entra, &plain, &[]));
+    assert!(list.items.iter().all(|i| i.id != "faults.reactions"));
+
+    // A create answered 500 on purpose, then Entra's lookup and a successful create.
+    let body = entra_user_body("bob@x.test", None);
+    let rehearsal = [
+        faulted_create(10, "bob@x.test", 500, None),
+        entra_match(11, "bob@x.test"),
+        entra_create(12, "u2", &body),
+    ];
+    let list = evaluate(&input(Idp::Entra, &rehearsal, &[]));
+    let item = list
+        .items
+        .iter()
+        .find(|i| i.id == "faults.reactions")
+        .expect("the rehearsal is reported");
+    assert_eq!(item.status, Pass, "{}", item.summary);
+    assert!(
+        item.summary
+            .starts_with("1 request answered by a fault rule"),
+        "{}",
+        item.summary
+    );
+    assert!(item.summary.contains("retry"), "{}", item.summary);
+    assert_eq!(item.evidence, [10]);
+    // The rehearsed 500 is not the setup's failure.
+    assert_eq!(status_of(&list, "answers.ok"), Pass);
+
+    // Retried sooner than Retry-After asked: a warning with the fix.
+    let mut early = entra_create(13, "u3", &entra_user_body("cy@x.test", None));
+    early.summary.at = "2025-06-01T10:14:00.100Z".into();
+    let mut throttled = faulted_create(12, "cy@x.test", 429, Some(30));
+    throttled.summary.at = "2025-06-01T10:14:00.000Z".into();
+    let list = evaluate(&input(Idp::Entra, &[throttled, early], &[]));
+    let item = list
+        .items
+        .iter()
+        .find(|i| i.id == "faults.reactions")
+        .expect("reported");
+    assert_eq!(item.status, Warn, "{}", item.summary);
+    assert!(item.fix.as_deref().unwrap_or("").contains("Retry-After"));
+}
