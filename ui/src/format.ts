@@ -33,6 +33,12 @@ export function latency(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** An HTTP status as the UI writes it: `429`, or `no answer` for 0 (a request recorded without
+ *  an answer: the connection was closed, e.g. by a fault rule). */
+export function statusText(status: number): string {
+  return status === 0 ? "no answer" : String(status);
+}
+
 const OPERATION_LABEL: Record<OperationKind, string> = {
   "connection-probe": "connection test",
   "match-lookup": "match lookup",

@@ -1,6 +1,7 @@
 //! Small coloured labels: IdP, HTTP status, role, field/check status, quirk.
 
 import type { CheckStatus, FieldStatus, Idp } from "../generated";
+import { statusText } from "../format";
 
 const IDP_LABEL: Record<Idp, string> = { entra: "Entra ID", okta: "Okta", other: "other" };
 
@@ -10,11 +11,19 @@ export function IdpBadge({ idp }: { idp: Idp }) {
 
 /** An HTTP status pill. Its class says the status class (`s2xx` … `s5xx`): 4xx red-orange, 5xx
  *  deep red, apart from the amber of warnings and quirks (colours in views/traffic.css, light
- *  and dark); `good` / `bad` / `neutral` remain for the shared badge styles. */
+ *  and dark); `good` / `bad` / `neutral` remain for the shared badge styles. Status 0 (no
+ *  answer: the connection was closed) reads "no answer", coloured as a 5xx. */
 export function StatusBadge({ status }: { status: number }) {
-  const cls = status >= 400 ? "bad" : status >= 300 ? "neutral" : "good";
+  const cls = status >= 400 || status === 0 ? "bad" : status >= 300 ? "neutral" : "good";
   const c = Math.floor(status / 100);
-  return <span className={`badge status ${cls} s${c >= 1 && c <= 5 ? c : 5}xx`}>{status}</span>;
+  return (
+    <span
+      className={`badge status ${cls} s${c >= 1 && c <= 5 ? c : 5}xx${status === 0 ? " no-answer" : ""}`}
+      title={status === 0 ? "no answer: the connection was closed before a response was sent" : undefined}
+    >
+      {statusText(status)}
+    </span>
+  );
 }
 
 /** Role as the target app sees it; `invalid` when the field status says so. */

@@ -580,3 +580,100 @@ describe("the timeline", () => {
     expect(screen.queryByTestId("timeline")).toBeNull();
   });
 });
+
+describe("rehearsed faults", () => {
+  const fault = { ruleId: 3, ruleName: "Throttled app", did: "answered 429 (Retry-After 2 s)", subject: "thr-1@example.com", retryAfter: 2 };
+
+  it("marks a faulted row with a fault chip naming the rule, and status 0 as no answer", async () => {
+    m.exchanges.mockResolvedValue({
+      items: [
+        summary({ id: 3, method: "POST", status: 0, operation: "create", fault: { ruleId: 4, ruleName: "No answer", did: "closed the connection without an answer" } }),
+        summary({ id: 2, method: "POST", status: 429, operation: "create", fault }),
+        summary({ id: 1 }),
+      ],
+      nextBefore: null,
+    });
+    view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    const [dropped, throttled, plain] = screen.getAllByTestId("exchange-row");
+    const chip = within(throttled).getByTestId("fault-chip");
+    expect(chip.textContent).toBe("fault");
+    expect(chip.getAttribute("title")).toBe('fault rule "Throttled app" answered 429 (Retry-After 2 s) (a rehearsed failure, not the app\'s)');
+    expect(throttled.className).toContain("faulted");
+    expect(within(plain).queryByTestId("fault-chip")).toBeNull();
+    expect(dropped.querySelector(".tx-c-status")!.textContent).toBe("no answer");
+    expect(dropped.className).toContain("failed");
+    expect(within(dropped).getByTestId("fault-chip").getAttribute("title")).toContain('"No answer" closed the connection');
+    // a live faulted row is marked too
+    emit({ type: "exchange.recorded", exchanges: [summary({ id: 4, status: 500, fault: { ...fault, ruleName: "escrow", did: "answered 500" } })] });
+    const live = screen.getAllByTestId("exchange-row")[0];
+    expect(within(live).getByTestId("fault-chip").getAttribute("title")).toContain('"escrow" answered 500');
+  });
+
+  it("opens a faulted exchange on the Fault section: the rule, what it did and what the IdP did next", async () => {
+    m.exchange.mockResolvedValue(
+      detail({
+        status: 429,
+        fault,
+        diagnosis: {
+          cause: "rehearsed",
+          title: 'a fault rule answered: "Throttled app" answered 429 (Retry-After 2 s) (a rehearsed failure, not the app\'s)',
+          status: 429,
+          scimType: null,
+          detail: "too many requests (ScimLab fault rule)",
+          quirk: null,
+          fix: "nothing to fix in the IdP: see what it did next",
+        },
+        reaction: { kind: "retried", retriedAfterMs: 2400, honouredRetryAfter: true, sentence: "Entra ID retried the create 2.4 s later and got 201." },
+      }),
+    );
+    view("", "7");
+    const section = await screen.findByTestId("fault-section");
+    const body = screen.getByTestId("exchange-detail").querySelector(".tx-detail-body")!;
+    expect(body.firstElementChild).toBe(section);
+    expect(within(section).getByTestId("fault-rule-name").textContent).toBe("Throttled app");
+    expect(within(section).getByTestId("fault-did").textContent).toContain("answered 429 (Retry-After 2 s) to a request about thr-1@example.com");
+    expect(within(section).getByTestId("fault-reaction").textContent).toContain("Entra ID retried the create 2.4 s later and got 201.");
+    expect(within(section).getByTestId("reaction-kind").textContent).toBe("retried");
+    expect(within(section).getByTestId("retry-after-honoured").textContent).toBe("waited the Retry-After");
+    // Why it failed still tells the rehearsed cause, after the Fault section
+    const banner = screen.getByTestId("why-failed");
+    expect(before(section, banner)).toBe(true);
+    expect(within(banner).getByTestId("why-title").textContent).toContain('a fault rule answered: "Throttled app"');
+  });
+
+  it("shows a dropped request as no answer in the detail, with why it failed", async () => {
+    m.exchange.mockResolvedValue(
+      detail({
+        status: 0,
+        fault: { ruleId: 4, ruleName: "No answer", did: "closed the connection without an answer" },
+        responseHeaders: [],
+        responseBody: null,
+        diagnosis: null,
+        reaction: { kind: "gave-up", retriedAfterMs: null, honouredRetryAfter: null, sentence: "Entra ID did not come back about this user." },
+      }),
+    );
+    view("", "7");
+    const section = await screen.findByTestId("fault-section");
+    expect(within(section).getByTestId("reaction-kind").textContent).toBe("gave up");
+    expect(within(section).queryByTestId("retry-after-honoured")).toBeNull();
+    const banner = screen.getByTestId("why-failed");
+    expect(within(banner).getByTestId("why-status").textContent).toBe("no answer");
+    expect(within(banner).getByTestId("why-title").textContent).toBe("the request got no answer: the connection was closed");
+    expect(screen.getByTestId("exchange-detail").querySelector(".tx-summary .badge.status")!.textContent).toBe("no answer");
+  });
+
+  it("asks for the reaction again when the same IdP sends more", async () => {
+    const waiting = { kind: "no-traffic-yet" as const, retriedAfterMs: null, honouredRetryAfter: null, sentence: "Entra ID has not come back yet." };
+    m.exchange.mockResolvedValueOnce(detail({ id: 7, status: 429, fault, reaction: waiting }));
+    m.exchange.mockResolvedValueOnce(
+      detail({ id: 7, status: 429, fault, reaction: { ...waiting, kind: "retried", retriedAfterMs: 2100, honouredRetryAfter: true, sentence: "Entra ID retried the create 2.1 s later and got 201." } }),
+    );
+    view("", "7");
+    await screen.findByTestId("fault-section");
+    expect(screen.getByTestId("reaction-kind").textContent).toBe("nothing yet");
+    emit({ type: "exchange.recorded", exchanges: [summary({ id: 8, idp: "entra", status: 201 })] });
+    await waitFor(() => expect(screen.getByTestId("reaction-kind").textContent).toBe("retried"), { timeout: 3000 });
+    expect(screen.getByTestId("fault-reaction").textContent).toContain("2.1 s later");
+  });
+});

@@ -1,15 +1,17 @@
-//! The Traffic detail pane: one exchange, whole — a failure opens on why it failed (the red
-//! banner of WhyItFailed.tsx, before anything else), then what it was and why ScimLab thinks the
+//! The Traffic detail pane: one exchange, whole — a faulted one opens on the fault rule that
+//! answered it and what the IdP did next (FaultSection.tsx, refreshed while that IdP sends more),
+//! a failure on why it failed (the red banner of WhyItFailed.tsx, before anything else), then what it was and why ScimLab thinks the
 //! IdP sent it, how the key figured in the answer, the query decoded, the quirks it relied on in
 //! plain words, request and response (headers and pretty bodies), what it did to the stored
 //! resource (a diff), and "copy as curl" to replay it. Internal ids are cut in the middle and
 //! marked `internal-id` (presentation mode hides them).
 
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { ExchangeDetail as ExchangeData } from "../../generated";
 import { api } from "../../platform";
 import { href } from "../../state/route";
 import { useToast } from "../../state/toasts";
+import { useEngineEvent } from "../../state/engine";
 import { CopyButton } from "../../components/CopyButton";
 import { Json, tryParse } from "../../components/Json";
 import { IdpBadge, QuirkBadge, StatusBadge } from "../../components/Badges";
@@ -20,6 +22,7 @@ import { brief, diffJson } from "./jsonDiff";
 import { queryParams, shortId } from "./display";
 import { PathText, withCode } from "./text";
 import { AuthLine, WhyItFailed } from "./WhyItFailed";
+import { FaultSection } from "./FaultSection";
 
 export { withCode };
 
@@ -153,6 +156,31 @@ export function ExchangeDetail({
   }, [id, toast]);
 
   const current = ex && ex.id === id ? ex : null;
+
+  // A faulted exchange's reaction is read from the IdP's later requests: when that IdP sends
+  // more, ask again (at most once a second) so "what the IdP did next" follows live.
+  const refresh = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (refresh.current) clearTimeout(refresh.current);
+      refresh.current = null;
+    },
+    [id],
+  );
+  useEngineEvent((e) => {
+    if (e.type !== "exchange.recorded" || !current?.fault || refresh.current) return;
+    if (!e.exchanges.some((x) => x.id > current.id && x.idp === current.idp)) return;
+    const wanted = current.id;
+    refresh.current = setTimeout(() => {
+      refresh.current = null;
+      api
+        .exchange(wanted)
+        .then((x) => setEx((now) => (now && now.id === wanted ? x : now)))
+        .catch(() => {
+          // keep what is shown; the next request tries again
+        });
+    }, 1000);
+  });
   const hasDiff = current !== null && (current.before != null || current.after != null);
 
   return (
@@ -181,7 +209,8 @@ export function ExchangeDetail({
         <p className="muted tx-none">loading…</p>
       ) : (
         <div className="tx-detail-body" key={current.id}>
-          {current.status >= 400 ? <WhyItFailed status={current.status} diagnosis={current.diagnosis ?? null} quirks={quirks} /> : null}
+          {current.fault ? <FaultSection fault={current.fault} reaction={current.reaction ?? null} /> : null}
+          {current.status >= 400 || current.status === 0 ? <WhyItFailed status={current.status} diagnosis={current.diagnosis ?? null} quirks={quirks} /> : null}
           <div className="row tx-summary">
             <StatusBadge status={current.status} />
             <b>{operationLabel(current.operation)}</b>

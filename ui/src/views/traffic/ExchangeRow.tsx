@@ -5,10 +5,12 @@
 //! relied on a quirk. `compact` (the detail pane is open) merges the method into the path, shows
 //! the IdP short and drops latency and resource; traffic.css hides more columns as the table
 //! narrows (the milliseconds, then the method column for the method in the path, …), never the
-//! status. Memoised: with 100 000 rows only changed rows re-render.
+//! status. A request a fault rule answered carries a "fault" chip before its path (the rule and
+//! what it did in its title), and status 0 reads "no answer". Memoised: with 100 000 rows only
+//! changed rows re-render.
 
 import { memo } from "react";
-import type { ExchangeSummary } from "../../generated";
+import type { ExchangeSummary, FaultMark } from "../../generated";
 import { IdpBadge, StatusBadge } from "../../components/Badges";
 import { clock, dateTime, idpName, latency, operationLabel } from "../../format";
 import { idpShort, queryParams, quirkCount, readableQuery, statusClass } from "./display";
@@ -25,6 +27,15 @@ export function QuirkCount({ quirks, refused }: { quirks: string[]; refused?: st
   return (
     <span className={`badge tx-quirk-count${refused ? " refused" : ""}`} title={lines.join("\n")} data-testid="quirk-count">
       {quirkCount(n)}
+    </span>
+  );
+}
+
+/** The mark of a request a fault rule answered: the rule's name and what it did in its title. */
+export function FaultChip({ fault }: { fault: FaultMark }) {
+  return (
+    <span className="badge tx-fault" data-testid="fault-chip" title={`fault rule "${fault.ruleName}" ${fault.did} (a rehearsed failure, not the app's)`}>
+      fault
     </span>
   );
 }
@@ -62,8 +73,8 @@ export const ExchangeRow = memo(function ExchangeRow({
       id={`tx-row-${row.id}`}
       aria-selected={active}
       className={`tx-row ${statusClass(row.status)}${quirky ? " quirky" : ""}${active ? " active" : ""}${open ? " open" : ""}${
-        row.status >= 400 ? " failed" : ""
-      }${inCycle ? " in-cycle" : ""}`}
+        row.status >= 400 || row.status === 0 ? " failed" : ""
+      }${row.fault ? " faulted" : ""}${inCycle ? " in-cycle" : ""}`}
       data-testid="exchange-row"
       data-id={row.id}
       onClick={() => onPick(row.id)}
@@ -90,6 +101,7 @@ export const ExchangeRow = memo(function ExchangeRow({
         </span>
       )}
       <span role="gridcell" className="tx-c-path mono" title={fullRequest(row)}>
+        {row.fault ? <FaultChip fault={row.fault} /> : null}
         <b className="tx-inline-method">{row.method} </b>
         <PathText path={row.path} elideBase={compact} />
         {query ? <span className="tx-q"> {query}</span> : null}

@@ -8,6 +8,7 @@
 import type { AuthOutcome, AuthSummary, Diagnosis } from "../../generated";
 import type { QuirkInfo } from "../../quirks";
 import { QuirkBadge } from "../../components/Badges";
+import { statusText } from "../../format";
 import { statusClass, titleWithoutSummary } from "./display";
 import { withCode } from "./text";
 
@@ -29,13 +30,13 @@ export function WhyItFailed({
       <div className="tx-why-head" id="tx-why-head">
         <span className="tx-why-kicker">Why it failed</span>
         <span className="tx-why-status" data-testid="why-status">
-          {status}
+          {statusText(status)}
           {diagnosis?.scimType ? <code className="tx-why-scimtype">{diagnosis.scimType}</code> : null}
         </span>
       </div>
       <div className="tx-why-body">
         <p className="tx-why-title" data-testid="why-title">
-          {diagnosis ? withCode(titleWithoutSummary(diagnosis.title, info?.summary)) : `the request was answered ${status}`}
+          {diagnosis ? withCode(titleWithoutSummary(diagnosis.title, info?.summary)) : status === 0 ? "the request got no answer: the connection was closed" : `the request was answered ${status}`}
         </p>
         {quirk ? (
           <div className="tx-why-quirk" data-testid="why-quirk">

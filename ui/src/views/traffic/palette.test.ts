@@ -75,6 +75,7 @@ describe.each([
     ["--tx-4xx", "--tx-4xx-bg"],
     ["--tx-5xx", "--tx-5xx-bg"],
     ["--tx-quirk", "--tx-quirk-bg"],
+    ["--tx-fault", "--tx-fault-bg"],
     ["--tx-why-head-text", "--tx-why-head"],
     ["--tx-why-title", "--tx-why-bg"],
     ["--tx-why-text", "--tx-why-bg"],
@@ -83,11 +84,12 @@ describe.each([
     ["--panel", "--tx-4xx"],
     ["--panel", "--tx-ok"],
     ["--panel", "--tx-quirk"],
+    ["--panel", "--tx-fault"],
   ])("text %s on %s reads at 4.5:1", (fg, bg) => {
     expect(contrast(c(fg), c(bg))).toBeGreaterThanOrEqual(4.5);
   });
 
-  it.each(["--tx-ok-line", "--tx-4xx-line", "--tx-5xx-line", "--tx-quirk-line"])("%s stands out from the panel at 3:1", (line) => {
+  it.each(["--tx-ok-line", "--tx-4xx-line", "--tx-5xx-line", "--tx-quirk-line", "--tx-fault-line"])("%s stands out from the panel at 3:1", (line) => {
     expect(contrast(c(line), c("--panel"))).toBeGreaterThanOrEqual(3);
   });
 
