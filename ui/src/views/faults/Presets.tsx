@@ -31,7 +31,7 @@ export function Presets({
             onClick={() => onAdd(p)}
           >
             <span className="fx-preset-title">
-              <span aria-hidden="true">＋</span> {p.title}
+              <span aria-hidden="true">+</span> {p.title}
             </span>
             <span className="fx-preset-desc">{p.description}</span>
           </button>
