@@ -116,7 +116,7 @@ describe("UserPage", () => {
         changedFields: [],
         reaction: { kind: "looked-up-then-retried", retriedAfterMs: 2100, honouredRetryAfter: null, sentence: "Entra ID sent a userName lookup before retrying the create (after 2.1 s): it found no user." },
       },
-      ...d.timeline,
+      ...(d.timeline ?? []),
     ];
     getUser.mockResolvedValue(d);
     render(<UserPage id="u1" />);
