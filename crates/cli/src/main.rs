@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod replay_cmd;
 mod simulate_cmd;
 
 /// ScimLab: a local SCIM 2.0 endpoint to rehearse Entra ID and Okta provisioning.
@@ -38,6 +39,10 @@ enum Command {
     /// Act as Entra ID or Okta: replay their provisioning against a SCIM endpoint and judge
     /// every answer. Exit code 0 only when every step met the IdP's expectation.
     Simulate(simulate_cmd::SimulateArgs),
+    /// Send exchanges captured here to another SCIM endpoint, in their original order, with
+    /// ids rewritten to the target's, and judge every answer. Exit code 0 only when every step
+    /// passed.
+    Replay(replay_cmd::ReplayArgs),
 }
 
 #[derive(Args)]
@@ -154,6 +159,7 @@ async fn main() -> Result<ExitCode> {
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
         Command::Token { action } => token(action).await.map(|()| ExitCode::SUCCESS),
         Command::Simulate(args) => Ok(simulate_cmd::run(args).await),
+        Command::Replay(args) => Ok(replay_cmd::run(args).await),
     }
 }
 

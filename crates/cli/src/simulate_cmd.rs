@@ -90,6 +90,33 @@ pub struct SimulateArgs {
     json: bool,
 }
 
+/// A receiver that turns `true` on Ctrl-C. The handler is installed before this returns, so a
+/// Ctrl-C from then on always stops the run cleanly (as `serve` does).
+pub(crate) fn cancel_on_ctrl_c() -> tokio::sync::watch::Receiver<bool> {
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let early = futures_util::FutureExt::now_or_never(ctrl_c.as_mut());
+    tokio::spawn(async move {
+        let pressed = match early {
+            Some(r) => r.is_ok(),
+            None => ctrl_c.await.is_ok(),
+        };
+        if pressed {
+            let _ = cancel_tx.send(true);
+        }
+    });
+    cancel_rx
+}
+
+/// The exit code for how a run ended (see the module docs).
+pub(crate) fn exit_code(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Passed => ExitCode::SUCCESS,
+        Outcome::Cancelled => ExitCode::from(130),
+        Outcome::Failed | Outcome::Aborted => ExitCode::from(1),
+    }
+}
+
 /// Run the command; errors are printed here, so `main` only maps the exit code.
 pub async fn run(args: SimulateArgs) -> ExitCode {
     match simulate_cmd(args).await {
@@ -131,23 +158,25 @@ async fn stored_key(db: &std::path::Path) -> Result<String> {
 }
 
 /// Prints rows and the progress line; progress only when stderr is a terminal.
-struct Printer {
-    table: bool,
-    progress: bool,
-    shown: bool,
-    last: Option<Instant>,
-    label: String,
+/// The table on stdout (one row per step as it completes) and a progress line on stderr when
+/// it is a terminal; shared by `simulate` and `replay`.
+pub(crate) struct Printer {
+    pub(crate) table: bool,
+    pub(crate) progress: bool,
+    pub(crate) shown: bool,
+    pub(crate) last: Option<Instant>,
+    pub(crate) label: String,
 }
 
 impl Printer {
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         if self.shown {
             eprint!("\r\x1b[2K");
             self.shown = false;
         }
     }
 
-    fn step(&mut self, step: &StepResult, progress: &Progress) {
+    pub(crate) fn step(&mut self, step: &StepResult, progress: &Progress) {
         if self.table {
             self.clear();
             let mut out = std::io::stdout().lock();
@@ -229,20 +258,7 @@ async fn simulate_cmd(args: SimulateArgs) -> Result<ExitCode> {
         }
     };
 
-    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
-    // Poll once now: that installs the handler before the first line is printed, so a Ctrl-C
-    // from then on always stops the run cleanly (as `serve` does).
-    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
-    let early = futures_util::FutureExt::now_or_never(ctrl_c.as_mut());
-    tokio::spawn(async move {
-        let pressed = match early {
-            Some(r) => r.is_ok(),
-            None => ctrl_c.await.is_ok(),
-        };
-        if pressed {
-            let _ = cancel_tx.send(true);
-        }
-    });
+    let cancel_rx = cancel_on_ctrl_c();
 
     let mut printer = Printer {
         table: !args.json,
@@ -299,9 +315,5 @@ async fn simulate_cmd(args: SimulateArgs) -> Result<ExitCode> {
         println!();
         print!("{}", report::summary_text(&report.summary));
     }
-    Ok(match report.summary.outcome {
-        Outcome::Passed => ExitCode::SUCCESS,
-        Outcome::Cancelled => ExitCode::from(130),
-        Outcome::Failed | Outcome::Aborted => ExitCode::from(1),
-    })
+    Ok(exit_code(report.summary.outcome))
 }

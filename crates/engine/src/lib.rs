@@ -19,6 +19,7 @@ pub mod host;
 pub mod listen;
 pub mod mapping;
 pub mod model;
+pub mod replay;
 pub mod results;
 pub mod runtime;
 pub mod scim_api;

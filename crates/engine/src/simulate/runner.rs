@@ -227,7 +227,7 @@ pub struct Request<'a> {
     /// What the IdP expects back.
     pub expect: Expect,
     /// What to say when a 4xx is probably caused by a quirk of this request.
-    pub hint: Option<&'static str>,
+    pub hint: Option<&'a str>,
 }
 
 /// The longest pause a `Retry-After` can cause, whatever `--max-retry-wait` says.
@@ -238,7 +238,7 @@ pub struct Run<'a> {
     client: reqwest::Client,
     target: Target,
     headers: HeaderMap,
-    content_type: &'static str,
+    content_type: String,
     judge: Judge,
     limiter: RateLimiter,
     policy: RetryPolicy,
@@ -338,7 +338,7 @@ impl<'a> Run<'a> {
             client,
             target: config.target,
             headers,
-            content_type: config.content_type,
+            content_type: config.content_type.to_owned(),
             judge: config.judge,
             limiter: RateLimiter::new(config.rate),
             policy: config.retry,
@@ -355,6 +355,21 @@ impl<'a> Run<'a> {
             waited: Duration::ZERO,
             notes: Vec::new(),
         })
+    }
+
+    /// Judge the next steps as `judge` would (a replay mixes Entra ID's and Okta's requests).
+    pub fn set_judge(&mut self, judge: Judge) {
+        self.judge = judge;
+    }
+
+    /// Send the next requests with `headers` (the `Authorization` of the target is kept) and
+    /// bodies as `content_type` (a replay sends each request with the headers it arrived with).
+    pub fn set_headers(&mut self, mut headers: HeaderMap, content_type: &str) {
+        if let Some(auth) = self.headers.get(reqwest::header::AUTHORIZATION) {
+            headers.insert(reqwest::header::AUTHORIZATION, auth.clone());
+        }
+        self.headers = headers;
+        content_type.clone_into(&mut self.content_type);
     }
 
     /// Start a phase (`test connection`, `create users`…), shown in progress and the table.
@@ -442,7 +457,7 @@ impl<'a> Run<'a> {
             .headers(self.headers.clone());
         if let Some(b) = body {
             req = req
-                .header(reqwest::header::CONTENT_TYPE, self.content_type)
+                .header(reqwest::header::CONTENT_TYPE, self.content_type.as_str())
                 .body(b.to_string());
         }
         let sent_at = Instant::now();

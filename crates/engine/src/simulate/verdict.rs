@@ -100,6 +100,12 @@ pub enum Expect {
     GroupWrite,
     /// A delete: `204` (any `2xx` is taken).
     Delete,
+    /// A replayed request ScimLab answered with an error (or not at all): the target should
+    /// answer in the same status class (`4`, `5`; `0` for no answer, where any error is taken).
+    SameOutcome {
+        /// What ScimLab answered.
+        original: u16,
+    },
 }
 
 impl Expect {
@@ -112,6 +118,10 @@ impl Expect {
                 "200 with a ListResponse (or 404/501: no such endpoint)".into()
             }
             Self::Lookup { .. } => "200 with a ListResponse of 0 or 1 match".into(),
+            Self::SameOutcome { original: 0 } => "an error, as ScimLab gave no answer".into(),
+            Self::SameOutcome { original } => {
+                format!("{}xx, as ScimLab answered ({original})", original / 100)
+            }
             Self::Create => "201 with the created resource and its id".into(),
             Self::Conflict => "409 conflict (uniqueness)".into(),
             Self::Read { .. } => "200 with the resource".into(),
@@ -334,6 +344,35 @@ pub fn judge(judge: Judge, expect: &Expect, a: &Answer<'_>, hint: Option<&str>) 
             Ok((j, _)) => j,
             Err(j) => j,
         },
+        Expect::SameOutcome { original } => {
+            let same = if *original == 0 {
+                a.status >= 400
+            } else {
+                a.status / 100 == original / 100
+            };
+            if same {
+                Judgement::pass_with(format!(
+                    "the target answered {} where ScimLab answered {}",
+                    a.status,
+                    if *original == 0 {
+                        "nothing".to_owned()
+                    } else {
+                        original.to_string()
+                    }
+                ))
+            } else {
+                Judgement::fail(format!(
+                    "ScimLab answered {}, the target {}{}: the idp will not see the same outcome",
+                    if *original == 0 {
+                        "nothing".to_owned()
+                    } else {
+                        original.to_string()
+                    },
+                    a.status,
+                    said_suffix(a)
+                ))
+            }
+        }
         Expect::Create => judge_create(judge, expect, a, hint),
         Expect::Conflict => match a.status {
             409 => Judgement::pass(),

@@ -18,7 +18,7 @@
 
 use super::Result;
 use super::admin::ResetCounts;
-use super::exchanges::ExchangeQuery;
+use super::exchanges::{ExchangeQuery, ExchangeRange};
 use super::mapping::RoleChangeRow;
 use super::resources::{IndexHint, SqlOrder, StoredResource, UserSearch};
 use super::scan::ScanPage;
@@ -282,6 +282,11 @@ pub trait ExchangeStore {
         name: &str,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<ExchangeSummary>>> + Send;
+    /// The authenticated exchanges in `range`, whole, oldest first (what a replay sends).
+    fn exchanges_in_range(
+        &mut self,
+        range: &ExchangeRange,
+    ) -> impl Future<Output = Result<Vec<Exchange>>> + Send;
     /// Number of stored exchanges.
     fn count_exchanges(&mut self) -> impl Future<Output = Result<i64>> + Send;
     /// Delete every exchange (part of a reset).

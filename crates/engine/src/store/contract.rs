@@ -12,7 +12,7 @@
 
 use super::StoreError;
 use super::api::*;
-use super::exchanges::ExchangeQuery;
+use super::exchanges::{ExchangeQuery, ExchangeRange};
 use super::mapping::RoleChangeRow;
 use super::resources::{IndexHint, SqlOrder, UserSearch, UserSort};
 use crate::checks::testkit::ex;
@@ -650,6 +650,107 @@ pub(super) async fn faulted_attempts_are_found_by_name<B: Backend>(b: &B) {
     assert_eq!(r.faulted_attempts("ada@x", 1).await.unwrap().len(), 1);
 }
 
+pub(super) async fn a_range_selects_what_a_replay_sends<B: Backend>(b: &B) {
+    let mut batch: Vec<Exchange> = Vec::new();
+    for i in 0..6 {
+        let (idp, op) = if i % 2 == 0 {
+            (Idp::Entra, OperationKind::Create)
+        } else {
+            (Idp::Okta, OperationKind::Read)
+        };
+        let mut e = ex(0, idp, "POST", "/scim/v2/Users", 201, op);
+        e.summary.at = format!("2026-01-01T00:00:0{i}.000Z");
+        e.summary.resource_id = Some(format!("r{}", i % 3));
+        batch.push(e);
+    }
+    let mut refused = ex(
+        0,
+        Idp::Entra,
+        "GET",
+        "/scim/v2/Users",
+        401,
+        OperationKind::Rejected,
+    );
+    refused.summary.fold_count = Some(3);
+    batch.push(refused);
+    let mut named = created(Idp::Entra, "x", "Zed@x");
+    named.summary.resource_id = None;
+    batch.push(named);
+    let ids = insert_exchanges(b, &batch, 100).await;
+    let mut r = b.reader().await.unwrap();
+    let got = |range: ExchangeRange| {
+        let range = ExchangeRange {
+            limit: 100,
+            ..range
+        };
+        async move {
+            let mut r = b.reader().await.unwrap();
+            r.exchanges_in_range(&range)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| e.summary.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let all = got(ExchangeRange::default()).await;
+    assert_eq!(all.len(), 7, "never a fold of refused requests");
+    assert!(all.windows(2).all(|w| w[0] < w[1]), "oldest first");
+    assert_eq!(
+        got(ExchangeRange {
+            idp: Some(Idp::Okta),
+            ..Default::default()
+        })
+        .await,
+        [ids[1], ids[3], ids[5]]
+    );
+    assert_eq!(
+        got(ExchangeRange {
+            resource_ids: vec!["r0".into()],
+            resource_names: vec!["zed@X".into()],
+            ..Default::default()
+        })
+        .await,
+        [ids[0], ids[3], ids[7]]
+    );
+    assert_eq!(
+        got(ExchangeRange {
+            since: Some("2026-01-01T00:00:02.000Z".into()),
+            until: Some("2026-01-01T00:00:04.000Z".into()),
+            ..Default::default()
+        })
+        .await,
+        [ids[2], ids[3], ids[4]]
+    );
+    assert_eq!(
+        got(ExchangeRange {
+            from_id: Some(ids[4]),
+            to_id: Some(ids[5]),
+            operations: vec![OperationKind::Create],
+            ..Default::default()
+        })
+        .await,
+        [ids[4]]
+    );
+    assert_eq!(
+        got(ExchangeRange {
+            ids: vec![ids[5], ids[1]],
+            ..Default::default()
+        })
+        .await,
+        [ids[1], ids[5]]
+    );
+    let whole = r
+        .exchanges_in_range(&ExchangeRange {
+            ids: vec![ids[0]],
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(whole[0].summary.resource_id.as_deref(), Some("r0"));
+}
+
 pub(super) async fn mapping_rows_and_the_fingerprint<B: Backend>(b: &B) {
     let mut w = b.writer().await.unwrap();
     assert_eq!(w.active_profile().await.unwrap(), "auto");
@@ -772,6 +873,7 @@ macro_rules! contract_suite {
             the_capture_log_keeps_order_retention_and_filters,
             folds_count_rejected_requests,
             faulted_attempts_are_found_by_name,
+            a_range_selects_what_a_replay_sends,
             mapping_rows_and_the_fingerprint,
             a_reset_keeps_settings_profiles_and_growing_ids,
         );

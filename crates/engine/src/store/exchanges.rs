@@ -39,7 +39,98 @@ pub struct ExchangeQuery {
     pub text: Option<String>,
 }
 
+/// Which captured exchanges a replay sends: authenticated ones (never folds of refused
+/// requests), oldest first, matching every filter given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExchangeRange {
+    /// Only this IdP's.
+    pub idp: Option<Idp>,
+    /// Only exchanges about these resources: their SCIM ids…
+    pub resource_ids: Vec<String>,
+    /// …or their names (userName / displayName, ignoring ASCII case), for requests that named
+    /// a resource before it had an id here (a refused create).
+    pub resource_names: Vec<String>,
+    /// At or after this time (RFC 3339, compared as stored: UTC with milliseconds).
+    pub since: Option<String>,
+    /// At or before this time.
+    pub until: Option<String>,
+    /// From this exchange id on.
+    pub from_id: Option<i64>,
+    /// Up to this exchange id.
+    pub to_id: Option<i64>,
+    /// Exactly these exchange ids (empty: no such filter).
+    pub ids: Vec<i64>,
+    /// Only these operations (empty: all).
+    pub operations: Vec<OperationKind>,
+    /// At most this many (the oldest first).
+    pub limit: i64,
+}
+
 impl ExchangeStore for Conn {
+    async fn exchanges_in_range(&mut self, r: &ExchangeRange) -> Result<Vec<Exchange>> {
+        let mut sql = String::from("SELECT * FROM exchanges WHERE rejected = 0");
+        let mut args: Vec<Arg> = Vec::new();
+        if let Some(i) = r.idp {
+            sql.push_str(" AND idp = ?");
+            args.push(Arg::Text(i.as_str().to_owned()));
+        }
+        let list = |n: usize| vec!["?"; n].join(", ");
+        match (r.resource_ids.is_empty(), r.resource_names.is_empty()) {
+            (true, true) => {}
+            (ids_empty, names_empty) => {
+                let mut parts = Vec::new();
+                if !ids_empty {
+                    parts.push(format!("resource_id IN ({})", list(r.resource_ids.len())));
+                    args.extend(r.resource_ids.iter().cloned().map(Arg::Text));
+                }
+                if !names_empty {
+                    let names = r
+                        .resource_names
+                        .iter()
+                        .map(|_| "resource_name = ? COLLATE NOCASE")
+                        .collect::<Vec<_>>()
+                        .join(" OR ");
+                    parts.push(format!("(resource_id IS NULL AND ({names}))"));
+                    args.extend(r.resource_names.iter().cloned().map(Arg::Text));
+                }
+                sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
+            }
+        }
+        if let Some(t) = &r.since {
+            sql.push_str(" AND at >= ?");
+            args.push(Arg::Text(t.clone()));
+        }
+        if let Some(t) = &r.until {
+            sql.push_str(" AND at <= ?");
+            args.push(Arg::Text(t.clone()));
+        }
+        if let Some(i) = r.from_id {
+            sql.push_str(" AND id >= ?");
+            args.push(Arg::Int(i));
+        }
+        if let Some(i) = r.to_id {
+            sql.push_str(" AND id <= ?");
+            args.push(Arg::Int(i));
+        }
+        if !r.ids.is_empty() {
+            sql.push_str(&format!(" AND id IN ({})", list(r.ids.len())));
+            args.extend(r.ids.iter().copied().map(Arg::Int));
+        }
+        if !r.operations.is_empty() {
+            sql.push_str(&format!(" AND operation IN ({})", list(r.operations.len())));
+            args.extend(
+                r.operations
+                    .iter()
+                    .map(|o| Arg::Text(o.as_str().to_owned())),
+            );
+        }
+        sql.push_str(" ORDER BY id LIMIT ?");
+        let rows = bind_all(sqlx::query(&sql), args)
+            .bind(r.limit)
+            .fetch_all(self)
+            .await?;
+        rows.iter().map(whole).collect()
+    }
     async fn insert_exchanges(&mut self, batch: &[Exchange], retention: i64) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(batch.len());
         for e in batch {
