@@ -73,6 +73,30 @@ pub enum EngineEvent {
         /// What went wrong and how to fix it.
         error: String,
     },
+    /// A replay started with `POST /api/replays` advanced (at most one event per 250 ms).
+    #[serde(rename = "replay.progress", rename_all = "camelCase")]
+    ReplayProgress {
+        /// The replay's id.
+        id: String,
+        /// Steps done, passed, failed, and the phase.
+        progress: Progress,
+    },
+    /// A replay ended; every step is in `GET /api/replays/{id}`.
+    #[serde(rename = "replay.finished", rename_all = "camelCase")]
+    ReplayFinished {
+        /// The replay's id.
+        id: String,
+        /// The outcome, counts and the first failures.
+        summary: Box<crate::replay::ReplaySummary>,
+    },
+    /// A replay could not run at all.
+    #[serde(rename = "replay.failed")]
+    ReplayFailed {
+        /// The replay's id.
+        id: String,
+        /// What went wrong and how to fix it.
+        error: String,
+    },
     /// All users, groups and exchanges were deleted.
     #[serde(rename = "reset")]
     Reset,

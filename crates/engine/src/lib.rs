@@ -400,6 +400,7 @@ impl Engine {
             simulations: Default::default(),
             roles_cache: Default::default(),
             faults,
+            replays: Default::default(),
         };
         // Each listener has its own connection budget, so a flood of the SCIM port (which a
         // tunnel exposes) leaves the admin listener reachable.

@@ -302,6 +302,9 @@ impl ExchangeSummary {
     }
 }
 
+/// What a secret value is replaced with.
+pub const REDACTED: &str = "[redacted]";
+
 /// The status recorded for a request that got no answer (a `drop` fault closed the connection).
 pub const NO_ANSWER: u16 = 0;
 

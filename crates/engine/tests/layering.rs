@@ -20,7 +20,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("timeline", &["model"]),
     ("mapping", &["model"]),
     ("store", &["model", "timeline"]),
-    ("events", &["faults", "model", "runtime", "simulate"]),
+    (
+        "events",
+        &["faults", "model", "replay", "runtime", "simulate"],
+    ),
     ("faults", &["model"]),
 ];
 

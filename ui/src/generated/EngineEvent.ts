@@ -4,6 +4,7 @@ import type { EngineSettings } from "./EngineSettings";
 import type { ExchangeSummary } from "./ExchangeSummary";
 import type { FaultRuleView } from "./FaultRuleView";
 import type { Progress } from "./Progress";
+import type { ReplaySummary } from "./ReplaySummary";
 import type { Scenario } from "./Scenario";
 import type { SimulationSummary } from "./SimulationSummary";
 
@@ -50,6 +51,30 @@ id: string,
 summary: SimulationSummary, } | { "type": "simulation.failed", 
 /**
  * The run's id.
+ */
+id: string, 
+/**
+ * What went wrong and how to fix it.
+ */
+error: string, } | { "type": "replay.progress", 
+/**
+ * The replay's id.
+ */
+id: string, 
+/**
+ * Steps done, passed, failed, and the phase.
+ */
+progress: Progress, } | { "type": "replay.finished", 
+/**
+ * The replay's id.
+ */
+id: string, 
+/**
+ * The outcome, counts and the first failures.
+ */
+summary: ReplaySummary, } | { "type": "replay.failed", 
+/**
+ * The replay's id.
  */
 id: string, 
 /**

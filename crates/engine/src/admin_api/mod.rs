@@ -25,6 +25,7 @@ pub mod faults;
 mod mapping;
 pub mod model;
 mod quirks;
+pub mod replays;
 mod resources;
 mod settings;
 pub mod simulations;
@@ -72,6 +73,8 @@ pub struct AdminState {
     pub roles_cache: mapping::RolesCache,
     /// The fault rules in force (shared with the capture layer).
     pub faults: crate::runtime::FaultBoard,
+    /// The replays started from this API (in memory, per launch).
+    pub replays: replays::ReplayRegistry,
 }
 
 impl AdminState {
@@ -138,6 +141,8 @@ pub fn router(state: AdminState) -> Router {
                 .patch(faults::toggle)
                 .delete(faults::remove),
         )
+        .route("/replays", post(replays::start))
+        .route("/replays/{id}", get(replays::get_one))
         .route("/simulations", post(simulations::start))
         .route("/simulations/{id}", get(simulations::get_one))
         .route("/events", get(sse::events));

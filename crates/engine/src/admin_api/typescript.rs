@@ -62,6 +62,13 @@ fn expected() -> BTreeMap<String, String> {
     render::<crate::model::FaultMark>(&cfg, &mut out);
     render::<super::faults::FaultList>(&cfg, &mut out);
     render::<super::faults::FaultToggle>(&cfg, &mut out);
+    render::<crate::replay::ReplaySelection>(&cfg, &mut out);
+    render::<crate::replay::ReplayStep>(&cfg, &mut out);
+    render::<crate::replay::ReplaySummary>(&cfg, &mut out);
+    render::<crate::replay::ReplayReport>(&cfg, &mut out);
+    render::<super::replays::StartReplay>(&cfg, &mut out);
+    render::<super::replays::ReplayStarted>(&cfg, &mut out);
+    render::<super::replays::ReplayStatus>(&cfg, &mut out);
     render::<crate::diagnosis::FailureCause>(&cfg, &mut out);
     render::<crate::timeline::Timeline>(&cfg, &mut out);
     render::<crate::timeline::TimelineBucket>(&cfg, &mut out);

@@ -12,8 +12,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 use std::borrow::Cow;
 
-/// What a secret value is replaced with.
-pub const REDACTED: &str = "[redacted]";
+pub use crate::model::REDACTED;
 
 /// Credentials shorter than this (in characters) show none of their characters.
 const MIN_CHARS_FOR_LAST4: usize = 12;

@@ -13,8 +13,7 @@
 //!   ScimLab's answer; a step a fault rule answered originally is judged by the IdP's
 //!   expectation alone, and says so.
 //!
-//! Imports `store` (the selection), `simulate` (client and verdicts), `capture::redact`'s
-//! marker and `model`.
+//! Imports `store` (the selection), `simulate` (client and verdicts) and `model`.
 
 pub mod plan;
 pub mod rewrite;

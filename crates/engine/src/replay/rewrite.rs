@@ -5,7 +5,7 @@
 //!
 //! Pure: the id map is plain data the replay loop fills; the password generator is passed in.
 
-use crate::capture::redact::REDACTED;
+use crate::model::REDACTED;
 use serde_json::Value;
 use std::collections::HashMap;
 
