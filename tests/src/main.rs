@@ -18,6 +18,7 @@ mod limits;
 mod listing;
 mod mapping;
 mod rejection;
+mod replay;
 mod robustness;
 mod share;
 mod simulate;

@@ -507,7 +507,7 @@ async fn guide_is_the_default_setup() {
 // Remote targets that misbehave, on 127.0.0.1 (wiremock).
 // ---------------------------------------------------------------------------------------------
 
-mod remote {
+pub(crate) mod remote {
     use super::*;
     use scimlab_engine::simulate::RetryPolicy;
     use serde_json::json;
@@ -521,7 +521,7 @@ mod remote {
 
     const USERS: &str = "/scim/v2/Users";
     const GROUPS: &str = "/scim/v2/Groups";
-    const ONE_USER: &str = r"^/scim/v2/Users/[^/]+$";
+    pub(crate) const ONE_USER: &str = r"^/scim/v2/Users/[^/]+$";
     const ONE_GROUP: &str = r"^/scim/v2/Groups/[^/]+$";
 
     fn empty_list() -> ResponseTemplate {
@@ -531,7 +531,11 @@ mod remote {
         }))
     }
 
-    fn scim_error(status: u16, scim_type: Option<&str>, detail: &str) -> ResponseTemplate {
+    pub(crate) fn scim_error(
+        status: u16,
+        scim_type: Option<&str>,
+        detail: &str,
+    ) -> ResponseTemplate {
         let mut body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
             "status": status.to_string(), "detail": detail});
         if let Some(t) = scim_type {
@@ -569,7 +573,7 @@ mod remote {
 
     /// A small SCIM app that answers what Entra and Okta expect; each test mounts one
     /// misbehaviour over it with a higher priority.
-    async fn scim_app() -> MockServer {
+    pub(crate) async fn scim_app() -> MockServer {
         let s = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path(USERS))

@@ -261,7 +261,7 @@ async fn stored_name(capture: &Capture, kind: ResourceKind, id: &str) -> Option<
 }
 
 /// The value of a `userName eq "…"` (or `displayName eq "…"`) filter, the match lookup's name.
-fn filtered_name(query: &str, kind: ResourceKind) -> Option<String> {
+pub(super) fn filtered_name(query: &str, kind: ResourceKind) -> Option<String> {
     let want = crate::store::resources::name_attr(kind);
     let filter = form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k.eq_ignore_ascii_case("filter"))?

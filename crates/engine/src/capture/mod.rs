@@ -393,8 +393,18 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
     };
     // A request a fault answered before any handler (a create refused on purpose) is still
     // about someone: the name the rule matched, so Traffic and the reaction can follow the user.
+    // So is a match lookup that found nobody: the name it looked for (the user's timeline and a
+    // replay of it start there).
     let resource_name = match (&resource_name, &fault) {
         (None, Some(f)) => f.subject.clone(),
+        (None, None) if operation == OperationKind::MatchLookup => {
+            let kind = if path.contains("/Groups") {
+                ResourceKind::Group
+            } else {
+                ResourceKind::User
+            };
+            fault::filtered_name(&query, kind)
+        }
         _ => resource_name,
     };
     let query = redact::redact_query(&query);
