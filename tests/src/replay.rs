@@ -460,7 +460,7 @@ async fn the_cli_replays_with_a_table_json_and_exit_codes() {
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["summary"]["outcome"], "passed");
-    assert_eq!(report["steps"][0]["exchangeId"].as_i64().is_some(), true);
+    assert!(report["steps"][0]["exchangeId"].as_i64().is_some());
     // Replaying the same create again: the target answers 409 where ScimLab said 201.
     let again = scimlab(
         &[
