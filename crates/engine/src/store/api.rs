@@ -71,16 +71,17 @@ pub trait MappingStore {
         &mut self,
         user_id: &str,
     ) -> impl Future<Output = Result<Vec<RoleChangeRow>>> + Send;
-    /// The IdP that created each user, from the capture log: the IdP of the successful create
-    /// exchange, else of the most recent exchange that touched the user (retention may have dropped
-    /// the create). Users with no exchange at all are absent from the result.
+    /// The IdP that created each stored user: the one kept on the user when its successful
+    /// create was captured, else the IdP of the most recent exchange that touched it (a create
+    /// never captured, or pruned by retention before it was kept). Users with neither are
+    /// absent from the result.
     fn user_creators(&mut self) -> impl Future<Output = Result<HashMap<String, String>>> + Send;
     /// What derived mapping summaries depend on, as one comparable fingerprint: the users (count,
     /// newest write), the capture log's attribution (count, newest exchange id) and the saved
     /// profiles (count, newest save). Equal fingerprints mean a cached summary is still right.
     fn summary_fingerprint(&mut self) -> impl Future<Output = Result<String>> + Send;
-    /// The IdP that created `user_id`, from the capture log: the IdP of its successful create
-    /// exchange, else of the latest exchange of a known IdP that touched it; `None` when none did.
+    /// The IdP that created the user `user_id` (as [`MappingStore::user_creators`] tells it);
+    /// `None` when nothing says.
     fn creator_of(&mut self, user_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
 }
 

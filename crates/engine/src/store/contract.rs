@@ -751,6 +751,60 @@ pub(super) async fn a_range_selects_what_a_replay_sends<B: Backend>(b: &B) {
     assert_eq!(whole[0].summary.resource_id.as_deref(), Some("r0"));
 }
 
+pub(super) async fn creators_outlive_the_capture_log<B: Backend>(b: &B) {
+    seed_users(b, &["kept@x", "touched@x"]).await;
+    // u0's create is captured; u1's never was, only a later Okta update.
+    insert_exchanges(b, &[created(Idp::Entra, "u0", "kept@x")], 100).await;
+    let mut update = ex(
+        0,
+        Idp::Okta,
+        "PUT",
+        "/scim/v2/Users/u1",
+        200,
+        OperationKind::Update,
+    );
+    update.summary.resource_type = Some(ResourceKind::User);
+    update.summary.resource_id = Some("u1".into());
+    insert_exchanges(b, &[update], 100).await;
+    {
+        let mut r = b.reader().await.unwrap();
+        assert_eq!(
+            r.creator_of("u1").await.unwrap().as_deref(),
+            Some("okta"),
+            "from the log"
+        );
+        assert_eq!(
+            r.user_creators()
+                .await
+                .unwrap()
+                .get("u1")
+                .map(String::as_str),
+            Some("okta")
+        );
+    }
+    // Retention then drops every earlier exchange (a batch keeping one row).
+    let filler = ex(
+        0,
+        Idp::Other,
+        "GET",
+        "/scim/v2/Users",
+        200,
+        OperationKind::ImportPage,
+    );
+    insert_exchanges(b, &[filler], 1).await;
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.count_exchanges().await.unwrap(), 1);
+    assert_eq!(
+        r.creator_of("u0").await.unwrap().as_deref(),
+        Some("entra"),
+        "kept on the user"
+    );
+    let creators = r.user_creators().await.unwrap();
+    assert_eq!(creators.get("u0").map(String::as_str), Some("entra"));
+    assert_eq!(creators.get("u1"), None, "its only exchange is gone");
+    assert_eq!(r.creator_of("u1").await.unwrap(), None);
+}
+
 pub(super) async fn mapping_rows_and_the_fingerprint<B: Backend>(b: &B) {
     let mut w = b.writer().await.unwrap();
     assert_eq!(w.active_profile().await.unwrap(), "auto");
@@ -874,6 +928,7 @@ macro_rules! contract_suite {
             folds_count_rejected_requests,
             faulted_attempts_are_found_by_name,
             a_range_selects_what_a_replay_sends,
+            creators_outlive_the_capture_log,
             mapping_rows_and_the_fingerprint,
             a_reset_keeps_settings_profiles_and_growing_ids,
         );

@@ -85,24 +85,24 @@ impl MappingStore for Conn {
             .collect()
     }
     async fn user_creators(&mut self) -> Result<std::collections::HashMap<String, String>> {
-        // SQLite returns the bare `idp` column from the row that holds MIN(id) / MAX(id).
-        let created: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT resource_id, idp, MIN(id) FROM exchanges
-             WHERE resource_type = 'User' AND operation = 'create' AND status = 201 AND resource_id IS NOT NULL
-             GROUP BY resource_id",
+        // Kept on the resource since migration 0009 (the capture writer sets it on create).
+        let kept: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, created_by FROM resources WHERE kind = 'User' AND created_by IS NOT NULL",
         )
         .fetch_all(&mut *self)
         .await?;
+        // A user whose create was never captured (or was pruned before 0009): the IdP of the
+        // latest exchange that touched it. SQLite returns the bare `idp` of the MAX(id) row.
         let touched: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT resource_id, idp, MAX(id) FROM exchanges
-             WHERE resource_type = 'User' AND idp != 'other' AND resource_id IS NOT NULL
-             GROUP BY resource_id",
+            "SELECT e.resource_id, e.idp, MAX(e.id) FROM resources r
+             JOIN exchanges e ON e.resource_id = r.id
+             WHERE r.kind = 'User' AND r.created_by IS NULL AND e.idp != 'other'
+             GROUP BY e.resource_id",
         )
         .fetch_all(&mut *self)
         .await?;
-        let mut out: std::collections::HashMap<String, String> =
-            touched.into_iter().map(|(id, idp, _)| (id, idp)).collect();
-        out.extend(created.into_iter().map(|(id, idp, _)| (id, idp)));
+        let mut out: std::collections::HashMap<String, String> = kept.into_iter().collect();
+        out.extend(touched.into_iter().map(|(id, idp, _)| (id, idp)));
         Ok(out)
     }
     async fn summary_fingerprint(&mut self) -> Result<String> {
@@ -124,17 +124,13 @@ impl MappingStore for Conn {
         ))
     }
     async fn creator_of(&mut self, user_id: &str) -> Result<Option<String>> {
-        let created: Option<String> = sqlx::query_scalar(
-            // `+operation` keeps SQLite on the (resource_id, id) index: the operation index would
-            // walk every create ever captured (seconds at 100 000 exchanges).
-            "SELECT idp FROM exchanges WHERE resource_id = ? AND +operation = 'create' AND +status = 201
-             ORDER BY id LIMIT 1",
-        )
-        .bind(user_id)
-        .fetch_optional(&mut *self)
-        .await?;
-        if created.is_some() {
-            return Ok(created);
+        let kept: Option<Option<String>> =
+            sqlx::query_scalar("SELECT created_by FROM resources WHERE id = ? AND kind = 'User'")
+                .bind(user_id)
+                .fetch_optional(&mut *self)
+                .await?;
+        if let Some(Some(idp)) = kept {
+            return Ok(Some(idp));
         }
         Ok(sqlx::query_scalar(
             "SELECT idp FROM exchanges WHERE resource_id = ? AND idp != 'other' ORDER BY id DESC LIMIT 1",
