@@ -18,6 +18,7 @@ import { SettingsView } from "./views/Settings";
 import { StartupProblemView } from "./views/StartupProblem";
 import { SimulationWatcher } from "./components/SimulationStatus";
 import { EngineBanner } from "./components/EngineBanner";
+import { ReplayWatcher } from "./views/replay/ReplayWatcher";
 import { usePresentation } from "./state/presentation";
 
 const NAV: { screen: Screen; label: string; key: string }[] = [
@@ -180,6 +181,7 @@ function Frame() {
   return (
     <div className="app">
       {ready ? <SimulationWatcher /> : null}
+      {ready ? <ReplayWatcher /> : null}
       <nav className="sidebar" aria-label="screens">
         <div className="brand">
           <img src="/favicon.svg" alt="" width={22} height={22} /> ScimLab

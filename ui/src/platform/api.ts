@@ -16,6 +16,8 @@ import type {
   PathCheck,
   ProfileList,
   QuirkInfo,
+  ReplayStarted,
+  ReplayStatus,
   ResetResult,
   ResourceDetail,
   ResourcePage,
@@ -26,6 +28,7 @@ import type {
   SettingsUpdate,
   SimulationStarted,
   SimulationStatus,
+  StartReplay,
   StartSimulation,
   Timeline,
 } from "../generated";
@@ -102,6 +105,13 @@ export const api = {
 
   startSimulation: (start: StartSimulation) => json<SimulationStarted>("POST", "/api/simulations", start),
   simulation: (id: string) => json<SimulationStatus>("GET", `/api/simulations/${encodeURIComponent(id)}`),
+
+  /** Replay captured exchanges against another SCIM app (`202`; a `400` names a bad URL,
+   *  token or time, or an empty selection; a `409` while another replay runs). The token is
+   *  sent for this replay only: the engine keeps it nowhere. */
+  startReplay: (start: StartReplay) => json<ReplayStarted>("POST", "/api/replays", start),
+  /** A replay's progress and every step so far; the summary once finished. */
+  replay: (id: string) => json<ReplayStatus>("GET", `/api/replays/${encodeURIComponent(id)}`),
 
   /** The fault rules in order (first match wins) with their counters, and the presets. */
   faults: () => json<FaultList>("GET", "/api/faults"),

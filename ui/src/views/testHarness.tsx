@@ -9,12 +9,14 @@ import { EngineProvider, useEngine } from "../state/engine";
 import { ToastProvider } from "../state/toasts";
 import { stream } from "./testPlatform";
 import { SimulationWatcher } from "../components/SimulationStatus";
+import { ReplayWatcher } from "./replay/ReplayWatcher";
 
 function Ready({ children }: { children: ReactNode }) {
   const { ready } = useEngine();
   return ready ? (
     <>
       <SimulationWatcher />
+      <ReplayWatcher />
       {children}
     </>
   ) : null;

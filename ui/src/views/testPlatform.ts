@@ -22,6 +22,8 @@ export function platformMock() {
       exportHar: vi.fn(),
       startSimulation: vi.fn(),
       simulation: vi.fn(),
+      startReplay: vi.fn(),
+      replay: vi.fn(),
       quirks: vi.fn(async () => [{ label: "entra.capitalized-op", summary: "Entra capitalises PATCH ops", rfcAllows: false }]),
     },
     host: {
