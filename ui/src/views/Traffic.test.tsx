@@ -5,6 +5,7 @@ import type { Cycle, ExchangeDetail, Timeline } from "../generated";
 import { emit, renderWithEngine, summary } from "./testHarness";
 import { TrafficView } from "./Traffic";
 import { setRun } from "../state/simulation";
+import { setReplay } from "./replay/store";
 
 vi.mock("../platform", async () => {
   const mock = (await import("./testPlatform")).platformMock();
@@ -416,7 +417,7 @@ describe("readable rows", () => {
     expect(idp.getAttribute("title")).toBe("Entra ID");
     expect(r.querySelector(".tx-c-status")!.textContent).toBe("400");
     const heads = [...within(screen.getByRole("grid")).getAllByRole("columnheader")].map((h) => h.textContent);
-    expect(heads).toEqual(["time", "IdP", "operation", "request", "status", "quirks"]);
+    expect(heads).toEqual(["", "time", "IdP", "operation", "request", "status", "quirks"]);
   });
 });
 
@@ -675,5 +676,69 @@ describe("rehearsed faults", () => {
     emit({ type: "exchange.recorded", exchanges: [summary({ id: 8, idp: "entra", status: 201 })] });
     await waitFor(() => expect(screen.getByTestId("reaction-kind").textContent).toBe("retried"), { timeout: 3000 });
     expect(screen.getByTestId("fault-reaction").textContent).toContain("2.1 s later");
+  });
+});
+
+describe("TrafficView replay", () => {
+  beforeEach(() => setReplay(null));
+  const check = (id: number) => document.getElementById(`tx-row-${id}`)!.querySelector<HTMLInputElement>('[data-testid="exchange-check"]')!;
+  async function startReplay() {
+    fireEvent.click(screen.getByTestId("replay-button"));
+    await screen.findByTestId("replay-dialog");
+    fireEvent.change(screen.getByLabelText("Target SCIM base URL"), { target: { value: "http://127.0.0.1:9999/scim/v2" } });
+    fireEvent.change(screen.getByLabelText("Token"), { target: { value: "k" } });
+    fireEvent.click(screen.getByRole("button", { name: "Start replay" }));
+    await waitFor(() => expect(m.startReplay).toHaveBeenCalledTimes(1));
+    return m.startReplay.mock.calls[0][0];
+  }
+
+  it("ticks rows (Shift-click: a range) without opening them, and replays their ids oldest first", async () => {
+    m.startReplay.mockResolvedValue({ id: "r1", selected: 2 });
+    view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    fireEvent.click(check(3));
+    fireEvent.click(check(1), { shiftKey: true });
+    expect([check(3).checked, check(2).checked, check(1).checked]).toEqual([true, true, true]);
+    expect(screen.getByTestId("selected-count").textContent).toContain("3 selected");
+    expect(window.location.hash).toBe(""); // a tick never opens the row
+    fireEvent.click(check(2));
+    expect(check(2).checked).toBe(false);
+    const body = await startReplay();
+    expect(body.selection).toEqual({ writesOnly: false, ids: [1, 3] });
+    expect(body.token).toBe("k");
+  });
+
+  it("select all shown ticks every row listed; x ticks the active row; clear empties it", async () => {
+    view();
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    fireEvent.click(screen.getByTestId("select-all"));
+    expect(screen.getByTestId("selected-count").textContent).toContain("3 selected");
+    fireEvent.click(screen.getByRole("button", { name: "clear the selection" }));
+    expect(screen.queryByTestId("selected-count")).toBeNull();
+    const grid = screen.getByRole("grid");
+    fireEvent.keyDown(grid, { key: "j" });
+    fireEvent.keyDown(grid, { key: "x" });
+    expect(check(3).checked).toBe(true);
+    expect((screen.getByTestId("select-all") as HTMLInputElement).indeterminate).toBe(true);
+  });
+
+  it("with nothing ticked replays what the filters show: the IdP filter as selection.idp", async () => {
+    m.startReplay.mockResolvedValue({ id: "r2", selected: 3 });
+    view("idp=okta");
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    const body = await startReplay();
+    expect(body.selection).toEqual({ idp: "okta", writesOnly: false });
+  });
+
+  it("with nothing ticked and other filters, replays the ids listed", async () => {
+    m.startReplay.mockResolvedValue({ id: "r3", selected: 3 });
+    view("status=2xx");
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    fireEvent.click(screen.getByTestId("replay-button"));
+    expect((await screen.findByTestId("replay-what")).textContent).toContain("the 3 exchanges the filters show");
+    fireEvent.keyDown(window, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("replay-dialog")).toBeNull());
+    const body = await startReplay();
+    expect(body.selection).toEqual({ writesOnly: false, ids: [1, 2, 3] });
   });
 });

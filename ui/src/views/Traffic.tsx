@@ -6,6 +6,8 @@
 //! cycles: clicking a cycle scrolls the table to it and marks its rows.
 //! The parts live in `views/traffic/` (rows and loading in useTrafficFeed, the toolbar, the
 //! timeline, the grid, the detail pane); this file wires the route, selection and keyboard to them.
+//! Rows can be ticked (checkbox column, Shift-click for a range, "select all shown", `x` on the
+//! active row) and replayed against another SCIM app ("Replay against…", views/replay/).
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import type { Cycle } from "../generated";
@@ -23,6 +25,9 @@ import { EmptyTraffic } from "./traffic/EmptyTraffic";
 import { DetailPane, useDetailWidth } from "./traffic/DetailPane";
 import { TimelineStrip } from "./traffic/TimelineStrip";
 import type { ViewProps } from "./props";
+import { ReplayDialog } from "./replay/ReplayDialog";
+import { trafficReplay } from "./replay/fromTraffic";
+import { useEngine } from "../state/engine";
 import "./traffic.css";
 
 export { ROW_HEIGHT };
@@ -43,6 +48,47 @@ export function TrafficView({ param, params }: ViewProps) {
   filtersRef.current = filters;
   const { feed, all, virt, scrollRef, togglePause, showNewest, reveal } = useTrafficFeed(filtersRef, key);
   const toast = useToast();
+  const { down } = useEngine();
+
+  // rows ticked for a replay: cleared when the filters change (a ticked row out of view would
+  // be replayed unseen); Shift-click ticks the range from the last box clicked
+  const [ticked, setTicked] = useState<ReadonlySet<number>>(() => new Set());
+  const anchor = useRef<number | null>(null);
+  const rowsRef = useRef(feed.rows);
+  rowsRef.current = feed.rows;
+  useEffect(() => {
+    setTicked(new Set());
+    anchor.current = null;
+  }, [key]);
+  useEffect(() => {
+    if (feed.rows.length === 0) setTicked((t) => (t.size === 0 ? t : new Set()));
+  }, [feed.rows.length]);
+  const onCheck = useCallback((id: number, range: boolean) => {
+    const last = range ? anchor.current : null;
+    anchor.current = id;
+    setTicked((prev) => {
+      const next = new Set(prev);
+      const on = !prev.has(id);
+      const rows = rowsRef.current;
+      const from = last !== null ? rows.findIndex((r) => r.id === last) : -1;
+      const to = from >= 0 ? rows.findIndex((r) => r.id === id) : -1;
+      if (from >= 0 && to >= 0) {
+        for (let i = Math.min(from, to); i <= Math.max(from, to); i++) {
+          if (on) next.add(rows[i].id);
+          else next.delete(rows[i].id);
+        }
+      } else if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }, []);
+  const onCheckAll = useCallback((on: boolean) => {
+    setTicked(on ? new Set(rowsRef.current.map((r) => r.id)) : new Set());
+    anchor.current = null;
+  }, []);
+  const [replaying, setReplaying] = useState<ReturnType<typeof trafficReplay> | null>(null);
+  const total = feed.total?.total ?? null;
+  const replayChoice = useMemo(() => trafficReplay(ticked, filters, feed.rows, total), [ticked, filters, feed.rows, total]);
 
   // keep the row the user picked when the route selects one
   useEffect(() => {
@@ -126,6 +172,9 @@ export function TrafficView({ param, params }: ViewProps) {
       case " ":
         togglePause();
         break;
+      case "x":
+        if (activeIndex >= 0) onCheck(feed.rows[activeIndex].id, e.shiftKey);
+        break;
       default:
         return;
     }
@@ -197,6 +246,11 @@ export function TrafficView({ param, params }: ViewProps) {
         feed={feed}
         all={all}
         onTogglePause={togglePause}
+        selectedCount={ticked.size}
+        onClearSelection={() => onCheckAll(false)}
+        onReplay={() => setReplaying(replayChoice)}
+        replayTitle={replayChoice.what}
+        canReplay={!down && (feed.rows.length > 0 || ticked.size > 0)}
       />
       <SimulationStatus />
       <TimelineStrip picked={cycle} onCycle={(c) => void showCycle(c)} />
@@ -215,6 +269,9 @@ export function TrafficView({ param, params }: ViewProps) {
           onPick={open}
           onNewPill={showNewest}
           cycle={cycle}
+          selected={ticked}
+          onCheck={onCheck}
+          onCheckAll={onCheckAll}
         />
         {openId !== null ? (
           <DetailPane
@@ -230,6 +287,7 @@ export function TrafficView({ param, params }: ViewProps) {
           />
         ) : null}
       </div>
+      {replaying ? <ReplayDialog selection={replaying.selection} what={replaying.what} onClose={() => setReplaying(null)} /> : null}
     </div>
   );
 }

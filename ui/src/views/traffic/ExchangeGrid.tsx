@@ -2,9 +2,10 @@
 //! visible window of rows (see virtual.ts) or the empty state, "loading older exchanges…", and
 //! the "n new ↑" pill. Keyboard handling, selection and scrolling state belong to the owner.
 //! With the detail pane open the table is `compact` (see ExchangeRow); rows of the cycle picked
-//! on the timeline are marked.
+//! on the timeline are marked. The first column ticks rows for a replay; its header ticks every
+//! row listed (or none).
 
-import type { KeyboardEvent, ReactNode, RefObject } from "react";
+import { useEffect, useRef, type KeyboardEvent, type ReactNode, type RefObject } from "react";
 import type { Cycle } from "../../generated";
 import type { FeedState } from "./feed";
 import type { VirtualRows } from "./virtual";
@@ -23,6 +24,9 @@ export function ExchangeGrid({
   onPick,
   onNewPill,
   cycle,
+  selected,
+  onCheck,
+  onCheckAll,
 }: {
   feed: FeedState;
   virt: VirtualRows;
@@ -38,6 +42,11 @@ export function ExchangeGrid({
   onNewPill: () => void;
   /** The cycle picked on the timeline (its rows are marked), or null. */
   cycle: Cycle | null;
+  /** The rows ticked for a replay. */
+  selected: ReadonlySet<number>;
+  onCheck: (id: number, range: boolean) => void;
+  /** The header's "select all shown" box: tick every row listed, or none. */
+  onCheckAll: (on: boolean) => void;
 }) {
   const visible = feed.rows.slice(virt.start, virt.end);
   const compact = openId !== null;
@@ -54,6 +63,9 @@ export function ExchangeGrid({
       onKeyDown={onKeyDown}
     >
       <div className="tx-head" role="row">
+        <span role="columnheader" className="tx-c-check">
+          <SelectAll rows={feed.rows.length} selected={selected.size} onChange={onCheckAll} />
+        </span>
         <span role="columnheader" className="tx-c-time">time</span>
         <span role="columnheader" className="tx-c-idp">IdP</span>
         <span role="columnheader" className="tx-c-op">operation</span>
@@ -81,6 +93,8 @@ export function ExchangeGrid({
                   compact={compact}
                   inCycle={inCycle(r)}
                   onPick={onPick}
+                  checked={selected.has(r.id)}
+                  onCheck={onCheck}
                 />
               ))}
             </div>
@@ -94,5 +108,26 @@ export function ExchangeGrid({
         </button>
       ) : null}
     </div>
+  );
+}
+
+/** "Select all shown": ticked when every listed row is, mixed when some are. */
+function SelectAll({ rows, selected, onChange }: { rows: number; selected: number; onChange: (on: boolean) => void }) {
+  const ref = useRef<HTMLInputElement>(null);
+  const all = rows > 0 && selected >= rows;
+  useEffect(() => {
+    if (ref.current) ref.current.indeterminate = selected > 0 && !all;
+  }, [selected, all]);
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      checked={all}
+      disabled={rows === 0}
+      aria-label="select all shown exchanges"
+      title={all ? "select none" : "select every exchange listed"}
+      data-testid="select-all"
+      onChange={() => onChange(!all)}
+    />
   );
 }

@@ -5,7 +5,8 @@
 //! relied on a quirk. `compact` (the detail pane is open) merges the method into the path, shows
 //! the IdP short and drops latency and resource; traffic.css hides more columns as the table
 //! narrows (the milliseconds, then the method column for the method in the path, …), never the
-//! status. A request a fault rule answered carries a "fault" chip before its path (the rule and
+//! status. A checkbox first ticks the row for a replay (Shift: a range; the click never opens
+//! the row). A request a fault rule answered carries a "fault" chip before its path (the rule and
 //! what it did in its title), and status 0 reads "no answer". Memoised: with 100 000 rows only
 //! changed rows re-render.
 
@@ -55,6 +56,8 @@ export const ExchangeRow = memo(function ExchangeRow({
   compact,
   inCycle,
   onPick,
+  checked,
+  onCheck,
 }: {
   row: ExchangeSummary;
   active: boolean;
@@ -64,6 +67,10 @@ export const ExchangeRow = memo(function ExchangeRow({
   /** Part of the cycle picked on the timeline. */
   inCycle: boolean;
   onPick: (id: number) => void;
+  /** Ticked for a replay (the checkbox column). */
+  checked: boolean;
+  /** The checkbox was clicked (with Shift: the range from the last one clicked). */
+  onCheck: (id: number, range: boolean) => void;
 }) {
   const query = readableQuery(row.query);
   const quirky = row.quirks.length > 0 || row.refusedQuirk !== undefined;
@@ -74,11 +81,21 @@ export const ExchangeRow = memo(function ExchangeRow({
       aria-selected={active}
       className={`tx-row ${statusClass(row.status)}${quirky ? " quirky" : ""}${active ? " active" : ""}${open ? " open" : ""}${
         row.status >= 400 || row.status === 0 ? " failed" : ""
-      }${row.fault ? " faulted" : ""}${inCycle ? " in-cycle" : ""}`}
+      }${row.fault ? " faulted" : ""}${inCycle ? " in-cycle" : ""}${checked ? " ticked" : ""}`}
       data-testid="exchange-row"
       data-id={row.id}
       onClick={() => onPick(row.id)}
     >
+      <span
+        role="gridcell"
+        className="tx-c-check"
+        onClick={(e) => {
+          e.stopPropagation();
+          onCheck(row.id, e.shiftKey);
+        }}
+      >
+        <input type="checkbox" checked={checked} onChange={() => {}} aria-label={`select exchange ${row.id}`} tabIndex={-1} data-testid="exchange-check" />
+      </span>
       <span role="gridcell" className="tx-c-time mono">
         {clock(row.at).slice(0, 8)}
         {compact ? null : <span className="tx-ms">{clock(row.at).slice(8)}</span>}

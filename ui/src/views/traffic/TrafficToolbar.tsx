@@ -1,7 +1,8 @@
 //! The Traffic toolbar: the IdP / operation / status / method filters, the resource chip, the
 //! free-text search (typed locally, written to the URL by the owner), clear, the true count
 //! ("5,450 exchanges", "312 of 5,450 exchanges" when filtered: totals.ts), pause/resume with the
-//! held-exchange count, and the HAR export of what the filters match.
+//! held-exchange count, the rows ticked for a replay with "Replay against…" (the ticked rows, or
+//! what the filters show), and the HAR export of what the filters match.
 
 import { useState } from "react";
 import type { OperationKind } from "../../generated";
@@ -26,6 +27,11 @@ export function TrafficToolbar({
   feed,
   all,
   onTogglePause,
+  selectedCount,
+  onClearSelection,
+  onReplay,
+  replayTitle,
+  canReplay,
 }: {
   filters: Filters;
   unfiltered: boolean;
@@ -38,6 +44,14 @@ export function TrafficToolbar({
   /** The unfiltered total while filters are set (null when unknown). */
   all: Tally | null;
   onTogglePause: () => void;
+  /** Rows ticked for a replay. */
+  selectedCount: number;
+  onClearSelection: () => void;
+  /** Open the Replay dialog on the ticked rows, or on what the filters show. */
+  onReplay: () => void;
+  /** What the Replay button replays, in words (its title). */
+  replayTitle: string;
+  canReplay: boolean;
 }) {
   return (
     <div className="tx-toolbar" role="toolbar" aria-label="traffic filters">
@@ -91,6 +105,17 @@ export function TrafficToolbar({
               {feed.pending.length.toLocaleString()} new
             </span>
           ) : null}
+        </button>
+        {selectedCount > 0 ? (
+          <span className="tx-chip tx-selected" data-testid="selected-count">
+            {count(selectedCount)} selected
+            <button className="ghost small" aria-label="clear the selection" title="clear the selection" onClick={onClearSelection}>
+              ×
+            </button>
+          </span>
+        ) : null}
+        <button onClick={onReplay} disabled={!canReplay} title={`replay ${replayTitle} against another SCIM app`} data-testid="replay-button">
+          Replay against…
         </button>
         <ExportHarButton filters={filters} />
       </div>

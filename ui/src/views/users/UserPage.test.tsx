@@ -1,16 +1,18 @@
-//! Tests of the user page: effective role, profile explanation, mapping table (and its cards where the table would not fit), role history in the shared status words and timeline from a mocked ResourceDetail; the SCIM id marked internal; the 404 state.
+//! Tests of the user page: effective role, profile explanation, mapping table (and its cards where the table would not fit), role history in the shared status words and timeline from a mocked ResourceDetail; the SCIM id marked internal; the 404 state; "Replay this user" sends selection.user.
 
 import { describe, expect, it, vi, beforeEach, afterEach } from "vitest";
-import { act, render, screen, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { ExchangeSummary, ResourceDetail } from "../../generated";
 import { ApiError } from "../../platform/http";
 import { mapping, user } from "./fixtures";
 import { UserPage } from "./UserPage";
+import { setReplay } from "../replay/store";
 
 const getUser = vi.fn();
+const startReplay = vi.fn();
 vi.mock("../../platform", async (orig) => ({
   ...(await orig<typeof import("../../platform")>()),
-  api: { user: (...a: unknown[]) => getUser(...a) },
+  api: { user: (...a: unknown[]) => getUser(...a), startReplay: (...a: unknown[]) => startReplay(...a), replay: vi.fn(() => new Promise(() => {})) },
 }));
 
 function exchange(id: number, operation: ExchangeSummary["operation"], method: string, status = 201): ExchangeSummary {
@@ -175,5 +177,29 @@ describe("UserPage", () => {
     await screen.findByText("This user no longer exists");
     expect(screen.getByRole("link", { name: /see the traffic/ }).getAttribute("href")).toBe("#/traffic?resource=u9");
     expect(screen.getByText("(u9)", { exact: false }).className).toBe("internal-id");
+  });
+
+  it("Replay this user opens the Replay dialog on the user's whole timeline (selection.user)", async () => {
+    getUser.mockResolvedValue(detail());
+    startReplay.mockResolvedValue({ id: "r1", selected: 2 });
+    render(<UserPage id="u1" />);
+    fireEvent.click(await screen.findByRole("button", { name: "Replay this user" }));
+    const dialog = await screen.findByTestId("replay-dialog");
+    expect(within(dialog).getByTestId("replay-what").textContent).toContain("every exchange of user ada@x.test");
+    fireEvent.change(within(dialog).getByLabelText("Target SCIM base URL"), { target: { value: "https://staging.example.com/scim/v2" } });
+    fireEvent.change(within(dialog).getByLabelText("Token"), { target: { value: "t0ken" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Start replay" }));
+    await waitFor(() => expect(startReplay).toHaveBeenCalledTimes(1));
+    expect(startReplay.mock.calls[0][0]).toEqual({
+      target: "https://staging.example.com/scim/v2",
+      token: "t0ken",
+      selection: { user: "ada@x.test", writesOnly: false },
+      dryRun: false,
+      rate: 10,
+    });
+    await screen.findByTestId("replay-progress");
+    fireEvent.click(within(dialog).getByRole("button", { name: "Close" }));
+    expect(screen.queryByTestId("replay-dialog")).toBeNull();
+    setReplay(null);
   });
 });

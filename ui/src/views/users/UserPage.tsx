@@ -2,7 +2,8 @@
 //! applied and why, the field-by-field mapping (MappingView: a table, or cards where a table
 //! would break words), what no field used, the role history, the timeline of every exchange
 //! that touched it (what changed, before → after), and the stored SCIM resource. A deleted
-//! user (404) points at its traffic instead. The SCIM id is `.internal-id` (presentation mode
+//! user (404) points at its traffic instead. "Replay this user" sends its whole timeline to
+//! another SCIM app (views/replay/). The SCIM id is `.internal-id` (presentation mode
 //! hides it).
 
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -22,6 +23,8 @@ import { activeOf, fieldOf } from "./model";
 import { lastListHref } from "./listQuery";
 import { MappingView } from "./MappingView";
 import { StatusWord } from "./StatusWord";
+import { ReplayDialog } from "../replay/ReplayDialog";
+import { selectionText } from "../replay/store";
 
 function valueOf(m: MappingResult | null, field: FieldResult["field"]): string {
   const f = fieldOf(m, field);
@@ -97,6 +100,7 @@ export function UserPage({ id }: { id: string }) {
   const toast = useToast();
   const [detail, setDetail] = useState<ResourceDetail | null>(null);
   const [gone, setGone] = useState<string | null>(null);
+  const [replaying, setReplaying] = useState(false);
 
   // live reloads overlap: only the newest request's answer is shown
   const seq = useRef(0);
@@ -175,7 +179,17 @@ export function UserPage({ id }: { id: string }) {
           <CopyButton text={id} label="copy id" />
         </span>
         <a href={href("traffic", null, { resource: id })}>all traffic</a>
+        <button type="button" onClick={() => setReplaying(true)} title="send every exchange of this user to another SCIM app, in order, and judge every answer" data-testid="replay-user">
+          Replay this user
+        </button>
       </div>
+      {replaying ? (
+        <ReplayDialog
+          selection={{ user: userName, writesOnly: false }}
+          what={selectionText({ user: userName, writesOnly: false })}
+          onClose={() => setReplaying(false)}
+        />
+      ) : null}
 
       {m ? (
         <section className="card">
