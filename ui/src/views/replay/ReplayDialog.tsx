@@ -284,7 +284,7 @@ export function ReplayDialog({
     <div className="modal-backdrop" onClick={onClose}>
       <div
         ref={dialogRef}
-        className="modal rp-dialog"
+        className={`modal rp-dialog${shown ? " rp-wide" : ""}`}
         role="dialog"
         aria-modal="true"
         aria-labelledby={id("title")}
