@@ -136,7 +136,16 @@ test("two creates ticked in Traffic replay into a second ScimLab: every verdict 
   assert.ok(!stored.includes(target.key), "the target's key is not stored in the browser");
   assert.ok(stored.includes(target.tenantUrl), "the target URL is remembered for the session");
 
-  // Escape closes; reopening offers the last replay
+  // Escape closes; reopening keeps the URL, never the token, and offers the last replay
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached", timeout: 5000 });
+  await button.click();
+  await dialog.waitFor({ timeout: 5000 });
+  assert.equal(await dialog.getByLabel("Token").inputValue(), "", "the token is never shown back");
+  assert.equal(await dialog.getByLabel("Target SCIM base URL").inputValue(), target.tenantUrl);
+  assert.match(await dialog.locator(".rp-last").textContent(), /Last replay: passed/);
+  await dialog.getByRole("button", { name: "show it" }).click();
+  await dialog.getByTestId("replay-verdicts").waitFor({ timeout: 5000 });
   await page.keyboard.press("Escape");
   await dialog.waitFor({ state: "detached", timeout: 5000 });
   assert.deepEqual(pageErrors, [], `no console errors: ${pageErrors.join("\n")}`);
