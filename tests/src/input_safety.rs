@@ -100,7 +100,7 @@ async fn an_unreadable_stored_row_does_not_break_a_list_page() {
         let mut w = store.write().await.unwrap();
         w.insert_resource(
             ResourceKind::User,
-            "broken-1",
+            &"broken-1".into(),
             &attrs,
             "2020-01-01T00:00:00.000Z",
         )

@@ -224,7 +224,7 @@ pub struct ResourceChange {
     #[ts(type = "\"User\" | \"Group\"")]
     pub resource_type: ResourceKind,
     /// SCIM id.
-    pub id: String,
+    pub id: ResourceId,
     /// userName (users) or displayName (groups).
     pub name: Option<String>,
     /// The stored resource before the write (`None` for creates and reads).
@@ -299,6 +299,78 @@ impl ExchangeSummary {
     /// rule closed the connection).
     pub fn failed(&self) -> bool {
         self.status == NO_ANSWER || self.status >= 400
+    }
+}
+
+/// A SCIM resource id as this endpoint assigns it (a UUID), typed so that a userName, an
+/// exchange id or a target app's id cannot be passed where ScimLab's id is meant. Serialises as
+/// the plain string; reads as `&str` (`Deref`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(transparent)]
+#[ts(type = "string")]
+pub struct ResourceId(String);
+
+impl ResourceId {
+    /// A new random id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The id as an owned string.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::ops::Deref for ResourceId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for ResourceId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<&str> for ResourceId {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+impl From<ResourceId> for String {
+    fn from(id: ResourceId) -> Self {
+        id.0
+    }
+}
+
+impl PartialEq<str> for ResourceId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ResourceId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::borrow::Borrow<str> for ResourceId {
+    fn borrow(&self) -> &str {
+        &self.0
     }
 }
 

@@ -59,6 +59,7 @@ export type { ReplaySummary } from "./ReplaySummary";
 export type { ResetResult } from "./ResetResult";
 export type { ResourceChange } from "./ResourceChange";
 export type { ResourceDetail } from "./ResourceDetail";
+export type { ResourceId } from "./ResourceId";
 export type { ResourcePage } from "./ResourcePage";
 export type { RevealedKey } from "./RevealedKey";
 export type { Role } from "./Role";

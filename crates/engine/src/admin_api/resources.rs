@@ -37,7 +37,13 @@ pub(super) async fn render_all(
     let mut related = conn.related_members(rows).await?;
     Ok(rows
         .iter()
-        .map(|r| render(r, Some(related.remove(&r.id).unwrap_or_default()), base_url))
+        .map(|r| {
+            render(
+                r,
+                Some(related.remove(r.id.as_str()).unwrap_or_default()),
+                base_url,
+            )
+        })
         .collect())
 }
 

@@ -60,6 +60,7 @@ fn expected() -> BTreeMap<String, String> {
     render::<crate::model::AuthOutcome>(&cfg, &mut out);
     render::<crate::diagnosis::Diagnosis>(&cfg, &mut out);
     render::<crate::model::FaultMark>(&cfg, &mut out);
+    render::<crate::model::ResourceId>(&cfg, &mut out);
     render::<super::faults::FaultList>(&cfg, &mut out);
     render::<super::faults::FaultToggle>(&cfg, &mut out);
     render::<crate::replay::ReplaySelection>(&cfg, &mut out);

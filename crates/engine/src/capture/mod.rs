@@ -374,7 +374,7 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
     let (resource_type, resource_id, resource_name, before, after) = match change {
         Some(c) => (
             Some(c.resource_type),
-            Some(c.id),
+            Some(c.id.into_string()),
             c.name,
             c.before.map(redact::redact_json),
             c.after.map(redact::redact_json),

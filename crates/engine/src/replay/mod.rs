@@ -244,7 +244,7 @@ pub async fn select(conn: &mut Conn, sel: &ReplaySelection) -> Result<Vec<Exchan
             .lookup_resources(ResourceKind::User, &IndexHint::Name(name.to_owned()))
             .await?;
         // A deleted user is still in the capture log by its id: find it there.
-        let mut ids: Vec<String> = found.into_iter().map(|r| r.id).collect();
+        let mut ids: Vec<String> = found.into_iter().map(|r| r.id.into_string()).collect();
         if ids.is_empty() {
             ids = conn
                 .exchanges_in_range(&ExchangeRange {

@@ -297,7 +297,7 @@ impl<'a> Collector<'a> {
         }
         let page = rows
             .iter()
-            .map(|(_, r)| render(r, related.remove(&r.id), base_url))
+            .map(|(_, r)| render(r, related.remove(r.id.as_str()), base_url))
             .collect();
         Ok((total, page))
     }
@@ -387,7 +387,7 @@ async fn evaluate(
                 HashMap::new()
             };
             for r in rows {
-                let v = render(&r, related.remove(&r.id), base_url);
+                let v = render(&r, related.remove(r.id.as_str()), base_url);
                 if filter.is_none_or(|f| f.matches(&v, kind)) {
                     out.offer_key(kind, r.pk, &v);
                     out.offer_row(kind, r.pk, Some(r));
@@ -504,7 +504,7 @@ pub async fn run(kind: ResourceKind, s: &ScimState, ctx: &RequestCtx, p: ListPar
             let mut related = load_related(&mut conn, &rows).await?;
             let page = rows
                 .iter()
-                .map(|r| render(r, related.remove(&r.id), &ctx.base_url))
+                .map(|r| render(r, related.remove(r.id.as_str()), &ctx.base_url))
                 .collect();
             (usize::try_from(total).unwrap_or(0), page)
         }

@@ -26,7 +26,7 @@ pub fn render(r: &StoredResource, related: Option<Vec<Value>>, base_url: &str) -
     if let Some(s) = r.attributes.get("schemas") {
         out.insert("schemas".into(), s.clone());
     }
-    out.insert("id".into(), Value::String(r.id.clone()));
+    out.insert("id".into(), Value::String(r.id.to_string()));
     for (k, v) in &r.attributes {
         if k != "schemas" {
             out.insert(k.clone(), v.clone());

@@ -170,7 +170,7 @@ pub async fn related(conn: &mut Conn, r: &StoredResource) -> Result<Option<Vec<V
     Ok(Some(
         conn.related_members(std::slice::from_ref(r))
             .await?
-            .remove(&r.id)
+            .remove(r.id.as_str())
             .unwrap_or_default(),
     ))
 }
@@ -262,7 +262,7 @@ pub async fn create(
     let proj = Projection::from_query(&q)?;
     let mut attrs = ctx.with_quirks(|qk| resource::ingest(kind, body, qk))?;
     let new_members = split_members(kind, &mut attrs)?;
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = crate::model::ResourceId::generate();
     let mut tx = s.store.write().await?;
     let stamp = now();
     let stored = tx.insert_resource(kind, &id, &attrs, &stamp).await?;
@@ -388,7 +388,7 @@ pub async fn patch(
         ));
     }
     let mut full = current.attributes.clone();
-    full.insert("id".into(), Value::String(current.id.clone()));
+    full.insert("id".into(), Value::String(current.id.to_string()));
     if kind == ResourceKind::Group {
         // `before` was rendered with the members just now: reuse them, don't read them twice.
         let current_members = before

@@ -61,13 +61,13 @@ mod tests {
         w.set_setting("scim_api_key", "kept").await.unwrap();
         let mut u = Map::new();
         u.insert("userName".into(), Value::String("a@example.com".into()));
-        w.insert_resource(ResourceKind::User, "u1", &u, "t")
+        w.insert_resource(ResourceKind::User, &"u1".into(), &u, "t")
             .await
             .unwrap();
         let mut g = Map::new();
         g.insert("displayName".into(), Value::String("G".into()));
         let group = w
-            .insert_resource(ResourceKind::Group, "g1", &g, "t")
+            .insert_resource(ResourceKind::Group, &"g1".into(), &g, "t")
             .await
             .unwrap();
         w.set_members(group.pk, &[serde_json::json!({"value": "u1"})])

@@ -122,7 +122,7 @@ pub trait ResourceStore {
     fn insert_resource(
         &mut self,
         kind: ResourceKind,
-        id: &str,
+        id: &crate::model::ResourceId,
         attributes: &Map<String, Value>,
         now: &str,
     ) -> impl Future<Output = Result<StoredResource>> + Send;

@@ -41,7 +41,7 @@ async fn seed_users<B: Backend>(b: &B, names: &[&str]) {
     for (i, n) in names.iter().enumerate() {
         w.insert_resource(
             ResourceKind::User,
-            &format!("u{i}"),
+            &(format!("u{i}")).into(),
             &user(n),
             "2026-01-01T00:00:00.000Z",
         )
@@ -81,7 +81,7 @@ pub(super) async fn settings_round_trip<B: Backend>(b: &B) {
 pub(super) async fn a_writer_is_all_or_nothing<B: Backend>(b: &B) {
     {
         let mut w = b.writer().await.unwrap();
-        w.insert_resource(ResourceKind::User, "gone", &user("gone@x"), "t")
+        w.insert_resource(ResourceKind::User, &"gone".into(), &user("gone@x"), "t")
             .await
             .unwrap();
         w.set_setting("k", "gone").await.unwrap();
@@ -93,7 +93,7 @@ pub(super) async fn a_writer_is_all_or_nothing<B: Backend>(b: &B) {
     drop(r);
 
     let mut w = b.writer().await.unwrap();
-    w.insert_resource(ResourceKind::User, "kept", &user("kept@x"), "t")
+    w.insert_resource(ResourceKind::User, &"kept".into(), &user("kept@x"), "t")
         .await
         .unwrap();
     // A reader sees nothing of a write in progress…
@@ -114,11 +114,21 @@ pub(super) async fn a_writer_is_all_or_nothing<B: Backend>(b: &B) {
 
 pub(super) async fn names_are_unique_case_and_nfc_folded<B: Backend>(b: &B) {
     let mut w = b.writer().await.unwrap();
-    w.insert_resource(ResourceKind::User, "a", &user("Ada@Example.com"), "t")
-        .await
-        .unwrap();
+    w.insert_resource(
+        ResourceKind::User,
+        &"a".into(),
+        &user("Ada@Example.com"),
+        "t",
+    )
+    .await
+    .unwrap();
     let err = w
-        .insert_resource(ResourceKind::User, "b", &user("ada@EXAMPLE.com"), "t")
+        .insert_resource(
+            ResourceKind::User,
+            &"b".into(),
+            &user("ada@EXAMPLE.com"),
+            "t",
+        )
         .await
         .unwrap_err();
     assert!(
@@ -126,21 +136,31 @@ pub(super) async fn names_are_unique_case_and_nfc_folded<B: Backend>(b: &B) {
         "{err:?}"
     );
     // "José" composed (NFC) and decomposed (NFD) are one name.
-    w.insert_resource(ResourceKind::User, "c", &user("Jos\u{e9}"), "t")
+    w.insert_resource(ResourceKind::User, &"c".into(), &user("Jos\u{e9}"), "t")
         .await
         .unwrap();
     assert!(matches!(
-        w.insert_resource(ResourceKind::User, "d", &user("Jose\u{301}"), "t")
+        w.insert_resource(ResourceKind::User, &"d".into(), &user("Jose\u{301}"), "t")
             .await,
         Err(StoreError::Conflict { .. })
     ));
     // Groups have their own names; a group may share a user's name.
-    w.insert_resource(ResourceKind::Group, "g1", &group("Ada@Example.com"), "t")
-        .await
-        .unwrap();
+    w.insert_resource(
+        ResourceKind::Group,
+        &"g1".into(),
+        &group("Ada@Example.com"),
+        "t",
+    )
+    .await
+    .unwrap();
     assert!(matches!(
-        w.insert_resource(ResourceKind::Group, "g2", &group("ADA@example.com"), "t")
-            .await,
+        w.insert_resource(
+            ResourceKind::Group,
+            &"g2".into(),
+            &group("ADA@example.com"),
+            "t"
+        )
+        .await,
         Err(StoreError::Conflict {
             field: "displayName",
             ..
@@ -148,7 +168,7 @@ pub(super) async fn names_are_unique_case_and_nfc_folded<B: Backend>(b: &B) {
     ));
     // Ids are unique across kinds.
     assert!(matches!(
-        w.insert_resource(ResourceKind::User, "g1", &user("other@x"), "t")
+        w.insert_resource(ResourceKind::User, &"g1".into(), &user("other@x"), "t")
             .await,
         Err(StoreError::Conflict { .. })
     ));
@@ -161,8 +181,13 @@ pub(super) async fn names_are_unique_case_and_nfc_folded<B: Backend>(b: &B) {
 pub(super) async fn concurrent_duplicates_leave_one_row<B: Backend>(b: &B) {
     let attempts = (0..8).map(|i| async move {
         let mut w = b.writer().await?;
-        w.insert_resource(ResourceKind::User, &format!("dup{i}"), &user("Same@x"), "t")
-            .await?;
+        w.insert_resource(
+            ResourceKind::User,
+            &(format!("dup{i}")).into(),
+            &user("Same@x"),
+            "t",
+        )
+        .await?;
         w.commit().await
     });
     let results = futures_util::future::join_all(attempts).await;
@@ -181,14 +206,14 @@ pub(super) async fn versions_grow_by_one_per_write<B: Backend>(b: &B) {
     let v1 = w
         .insert_resource(
             ResourceKind::User,
-            "u",
+            &"u".into(),
             &user("v@x"),
             "2026-01-01T00:00:00.000Z",
         )
         .await
         .unwrap();
     assert_eq!(v1.version, 1);
-    w.insert_resource(ResourceKind::User, "taken", &user("taken@x"), "t")
+    w.insert_resource(ResourceKind::User, &"taken".into(), &user("taken@x"), "t")
         .await
         .unwrap();
     let mut changed = user("v2@x");
@@ -239,11 +264,11 @@ pub(super) async fn memberships_follow_their_groups<B: Backend>(b: &B) {
     seed_users(b, &["m0@x", "m1@x", "m2@x"]).await;
     let mut w = b.writer().await.unwrap();
     let g = w
-        .insert_resource(ResourceKind::Group, "g", &group("Team"), "t")
+        .insert_resource(ResourceKind::Group, &"g".into(), &group("Team"), "t")
         .await
         .unwrap();
     let h = w
-        .insert_resource(ResourceKind::Group, "h", &group("Other"), "t")
+        .insert_resource(ResourceKind::Group, &"h".into(), &group("Other"), "t")
         .await
         .unwrap();
     let joined = w
@@ -312,7 +337,7 @@ pub(super) async fn lookups_pages_and_scans<B: Backend>(b: &B) {
     for (i, name) in ["carol@x", "Alice@x", "bob@x"].iter().enumerate() {
         let mut a = user(name);
         a.insert("externalId".into(), json!(format!("EXT-{i}")));
-        w.insert_resource(ResourceKind::User, &format!("id{i}"), &a, "t")
+        w.insert_resource(ResourceKind::User, &(format!("id{i}")).into(), &a, "t")
             .await
             .unwrap();
     }
@@ -394,7 +419,7 @@ pub(super) async fn user_search_filters_in_the_database<B: Backend>(b: &B) {
     ] {
         let mut a = user(name);
         a.insert("active".into(), json!(active));
-        w.insert_resource(ResourceKind::User, id, &a, "t")
+        w.insert_resource(ResourceKind::User, &id.into(), &a, "t")
             .await
             .unwrap();
     }
@@ -833,7 +858,7 @@ pub(super) async fn mapping_rows_and_the_fingerprint<B: Backend>(b: &B) {
     assert_eq!(w.active_profile().await.unwrap(), "mine");
     assert!(w.delete_profile("another").await.unwrap());
     assert!(!w.delete_profile("another").await.unwrap());
-    w.insert_resource(ResourceKind::User, "u", &user("r@x"), "t")
+    w.insert_resource(ResourceKind::User, &"u".into(), &user("r@x"), "t")
         .await
         .unwrap();
     let after_user = w.summary_fingerprint().await.unwrap();
@@ -879,7 +904,7 @@ pub(super) async fn a_reset_keeps_settings_profiles_and_growing_ids<B: Backend>(
     seed_users(b, &["a@x", "b@x"]).await;
     let mut w = b.writer().await.unwrap();
     let g = w
-        .insert_resource(ResourceKind::Group, "g", &group("G"), "t")
+        .insert_resource(ResourceKind::Group, &"g".into(), &group("G"), "t")
         .await
         .unwrap();
     w.set_members(g.pk, &[json!({"value": "u0"})])

@@ -142,7 +142,7 @@ impl MemberStore for Conn {
             }
         }
         for r in rows.iter().filter(|r| r.kind == ResourceKind::Group) {
-            out.insert(r.id.clone(), self.members_of(r.pk).await?);
+            out.insert(r.id.to_string(), self.members_of(r.pk).await?);
         }
         Ok(out)
     }

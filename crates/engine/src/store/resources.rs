@@ -35,7 +35,7 @@ pub struct StoredResource {
     /// Row key (creation order).
     pub pk: i64,
     /// SCIM `id`.
-    pub id: String,
+    pub id: crate::model::ResourceId,
     /// User or Group.
     pub kind: ResourceKind,
     /// Stored attributes.
@@ -132,7 +132,7 @@ pub(crate) fn row_to_resource(row: &SqliteRow) -> Result<StoredResource> {
     Ok(StoredResource {
         pk: row.try_get("pk")?,
         kind,
-        id,
+        id: id.into(),
         attributes,
         version: row.try_get("version")?,
         created: row.try_get("created")?,
@@ -214,7 +214,7 @@ impl ResourceStore for Conn {
     async fn insert_resource(
         &mut self,
         kind: ResourceKind,
-        id: &str,
+        id: &crate::model::ResourceId,
         attributes: &Map<String, Value>,
         now: &str,
     ) -> Result<StoredResource> {
@@ -225,7 +225,7 @@ impl ResourceStore for Conn {
              VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING pk",
         )
         .bind(kind_str(kind))
-        .bind(id)
+        .bind(id.as_str())
         .bind(fold(name))
         .bind(str_attr(attributes, "externalId"))
         .bind(str_attr(attributes, "displayName"))
@@ -237,7 +237,7 @@ impl ResourceStore for Conn {
         .map_err(|e| conflict_or(e, name_attr(kind), name))?;
         Ok(StoredResource {
             pk,
-            id: id.to_owned(),
+            id: id.clone(),
             kind,
             attributes: attributes.clone(),
             version: 1,

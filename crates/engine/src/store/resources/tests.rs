@@ -20,15 +20,25 @@ async fn the_unique_index_rejects_case_variants_from_any_connection() {
     let path = dir.path().join("u.db");
     let store = Store::open(&path).await.unwrap();
     let mut w = store.write.acquire().await.unwrap();
-    w.insert_resource(ResourceKind::User, "id-1", &user("Alice@Example.com"), "t")
-        .await
-        .unwrap();
+    w.insert_resource(
+        ResourceKind::User,
+        &"id-1".into(),
+        &user("Alice@Example.com"),
+        "t",
+    )
+    .await
+    .unwrap();
     let mut other =
         sqlx::SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
             .await
             .unwrap();
     let err = other
-        .insert_resource(ResourceKind::User, "id-2", &user("alice@example.COM"), "t")
+        .insert_resource(
+            ResourceKind::User,
+            &"id-2".into(),
+            &user("alice@example.COM"),
+            "t",
+        )
         .await
         .unwrap_err();
     assert!(
@@ -48,7 +58,7 @@ async fn the_unique_index_rejects_case_variants_from_any_connection() {
         Value::String("alice@example.com".into()),
     );
     other
-        .insert_resource(ResourceKind::Group, "id-3", &g, "t")
+        .insert_resource(ResourceKind::Group, &"id-3".into(), &g, "t")
         .await
         .unwrap();
     assert_eq!(w.count_resources(ResourceKind::User).await.unwrap(), 1);
@@ -61,7 +71,7 @@ async fn lookups_use_folded_names_and_exact_external_ids() {
     let mut w = store.write.acquire().await.unwrap();
     let mut attrs = user("Bob@Example.com");
     attrs.insert("externalId".into(), Value::String("Ext-1".into()));
-    w.insert_resource(ResourceKind::User, "id-b", &attrs, "t")
+    w.insert_resource(ResourceKind::User, &"id-b".into(), &attrs, "t")
         .await
         .unwrap();
     let by_name = w
@@ -120,7 +130,7 @@ async fn legacy_row(conn: &mut Conn, kind: &str, id: &str, name: &str, attrs: &s
 }
 
 fn names_of(rows: &[StoredResource]) -> Vec<String> {
-    rows.iter().map(|r| r.id.clone()).collect()
+    rows.iter().map(|r| r.id.to_string()).collect()
 }
 
 /// Issue 11 §7: NFC/NFD spellings and the Kelvin sign are one name to the unique index.
@@ -131,13 +141,13 @@ async fn unicode_variants_of_a_name_conflict_and_are_found_by_either_spelling() 
     let mut w = store.write.acquire().await.unwrap();
     w.insert_resource(
         ResourceKind::User,
-        "nfc",
+        &"nfc".into(),
         &user("Jos\u{e9}@example.com"),
         "t",
     )
     .await
     .unwrap();
-    w.insert_resource(ResourceKind::User, "k", &user("Kelvin"), "t")
+    w.insert_resource(ResourceKind::User, &"k".into(), &user("Kelvin"), "t")
         .await
         .unwrap();
     for (id, name) in [
@@ -145,7 +155,7 @@ async fn unicode_variants_of_a_name_conflict_and_are_found_by_either_spelling() 
         ("kelvin-sign", "\u{212A}ELVIN"),
     ] {
         let e = w
-            .insert_resource(ResourceKind::User, id, &user(name), "t")
+            .insert_resource(ResourceKind::User, &id.into(), &user(name), "t")
             .await
             .unwrap_err();
         assert!(matches!(e, StoreError::Conflict { .. }), "{name}: {e:?}");
@@ -322,7 +332,7 @@ async fn refold_after_migration_0007_parks_new_collisions_and_keeps_every_row() 
     attrs.insert("title".into(), Value::String("Dr".into()));
     w.update_resource(&parked_row, &attrs, "t2").await.unwrap();
     let e = w
-        .insert_resource(ResourceKind::User, "third", &user("jos\u{e9}"), "t")
+        .insert_resource(ResourceKind::User, &"third".into(), &user("jos\u{e9}"), "t")
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
@@ -355,7 +365,7 @@ async fn unreadable_rows_read_back_partly_and_say_why() {
     );
     legacy_row(&mut w, "User", "deep", "Deep", &deep).await;
     legacy_row(&mut w, "User", "junk", "Junk", "{not json").await;
-    w.insert_resource(ResourceKind::User, "fine", &user("Fine"), "t")
+    w.insert_resource(ResourceKind::User, &"fine".into(), &user("Fine"), "t")
         .await
         .unwrap();
     let rows = w
