@@ -188,6 +188,28 @@ async fn after_write_commits_then_fails_and_the_retry_gets_409() {
 }
 
 #[tokio::test]
+async fn after_write_on_a_request_the_app_refused_changes_nothing_and_spends_no_budget() {
+    let e = TestEngine::start().await;
+    e.create_user("taken@example.com").await;
+    let rule = json!({"name": "aw", "match": {"operation": "create"},
+        "action": {"status": 500, "afterWrite": true}, "times": 1});
+    assert_eq!(e.admin_json("POST", "/api/faults", &rule).await.status, 201);
+    // The app refuses the duplicate: its own 409 goes back, not a fake "written but 500".
+    let dup = e.post("/Users", &user("taken@example.com")).await;
+    scimlab_tests::assert_scim_error!(dup, 409, "uniqueness");
+    let listed = rules(&e).await;
+    assert_eq!(listed[0]["hits"], 0, "the budget is not spent: {listed:?}");
+    let items = e.wait_for_exchanges("method=POST", 2).await;
+    assert!(items[0]["fault"].is_null(), "{}", items[0]);
+    // The next create that writes is the one answered 500.
+    let next = e.post("/Users", &user("new@example.com")).await;
+    scimlab_tests::assert_scim_error!(next, 500);
+    assert_eq!(rules(&e).await[0]["hits"], 1);
+    let items = e.wait_for_exchanges("method=POST", 3).await;
+    assert_eq!(items[0]["fault"]["wrote"], true);
+}
+
+#[tokio::test]
 async fn every_nth_and_a_seeded_probability_are_repeatable() {
     let e = with_rules(&[json!({
         "name": "every-2nd", "match": {"operation": "create"}, "action": {"status": 503}, "every": 2

@@ -301,31 +301,36 @@ async fn one_users_timeline_a_range_and_a_dry_run() {
         .await;
     assert_eq!(found.body["Resources"][0]["active"], false);
 
-    // A range that starts after the create: the PATCH names an id the target never made.
+    // A range that starts after the create: the PATCH names an id only ScimLab knows. The replay
+    // finds the user on the target by its name, as the IdP would, and sends the PATCH there.
     let last_id = items[0]["id"].as_i64().unwrap();
-    let c = TestEngine::start().await;
-    let r = replay_into(
-        &a,
-        &c.base,
-        &c.key,
-        ReplaySelection {
-            from_id: Some(last_id),
-            ..ReplaySelection::default()
-        },
-        false,
-    )
-    .await;
-    assert_eq!(r.steps.len(), 1);
-    assert_eq!(r.steps[0].step.verdict, Verdict::Skipped);
+    let range = ReplaySelection {
+        from_id: Some(last_id),
+        ..ReplaySelection::default()
+    };
+    let r = replay_into(&a, &b.base, &b.key, range.clone(), false).await;
+    assert!(r.all_passed(), "{:#?}", failures(&r));
+    assert_eq!(r.steps.len(), 2, "the lookup by name, then the PATCH");
     assert!(
         r.steps[0]
+            .step
+            .name
+            .contains("find ada@example.com on the target")
+    );
+    assert_eq!(r.steps[1].step.method, "PATCH");
+    // On a target that never had the user, the PATCH cannot be sent, and the replay says so.
+    let c = TestEngine::start().await;
+    let r = replay_into(&a, &c.base, &c.key, range, false).await;
+    let patch = r.steps.last().unwrap();
+    assert_eq!(patch.step.verdict, Verdict::Skipped);
+    assert!(
+        patch
             .step
             .explanation
             .as_deref()
             .unwrap()
             .contains("has no counterpart on the target"),
-        "{:?}",
-        r.steps[0]
+        "{patch:?}"
     );
     assert_eq!(
         r.summary.outcome,
@@ -335,39 +340,68 @@ async fn one_users_timeline_a_range_and_a_dry_run() {
 }
 
 #[tokio::test]
-async fn a_step_a_fault_answered_is_judged_by_the_idps_expectation_alone() {
+async fn faulted_originals_are_resent_only_when_they_wrote_and_judged_by_the_idps_expectation() {
     let a = TestEngine::start().await;
-    let rule = json!({"name": "escrow", "match": {"operation": "create"},
-        "action": {"status": 500}, "times": 1});
-    assert_eq!(a.admin_json("POST", "/api/faults", &rule).await.status, 201);
-    assert_eq!(
-        a.post(
-            "/Users",
-            &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "f@x"})
-        )
-        .await
-        .status,
-        500
-    );
-    a.wait_for_exchanges("", 1).await;
+    let rules = [
+        json!({"name": "escrow", "match": {"operation": "create", "userName": "f@x"},
+               "action": {"status": 500}, "times": 1}),
+        json!({"name": "written", "match": {"operation": "create", "userName": "w@x"},
+               "action": {"status": 500, "afterWrite": true}, "times": 1}),
+    ];
+    for r in &rules {
+        assert_eq!(a.admin_json("POST", "/api/faults", r).await.status, 201);
+    }
+    let user =
+        |n: &str| json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": n});
+    // Refused without a write, then the IdP's retry.
+    assert_eq!(a.post("/Users", &user("f@x")).await.status, 500);
+    assert_eq!(a.post("/Users", &user("f@x")).await.status, 201);
+    // Written, then answered 500.
+    assert_eq!(a.post("/Users", &user("w@x")).await.status, 500);
+    a.wait_for_exchanges("", 3).await;
     let b = TestEngine::start().await;
     let r = replay_into(&a, &b.base, &b.key, ReplaySelection::default(), false).await;
+    assert!(r.all_passed(), "{:#?}", failures(&r));
+    assert_eq!(r.steps.len(), 3);
+    let refused = &r.steps[0];
+    assert_eq!(refused.step.verdict, Verdict::Skipped);
     assert!(
-        r.all_passed(),
-        "the target's 201 is what the idp expects: {:#?}",
-        failures(&r)
-    );
-    let step = &r.steps[0];
-    assert_eq!(step.original_status, 500);
-    assert_eq!(step.original_fault.as_deref(), Some("escrow"));
-    assert!(
-        step.step
+        refused
+            .step
             .explanation
             .as_deref()
             .unwrap()
-            .contains("fault rule \"escrow\""),
-        "{step:?}"
+            .contains("nothing was written"),
+        "{refused:?}"
     );
+    assert_eq!(
+        r.steps[1].step.verdict,
+        Verdict::Pass,
+        "the retry creates f@x"
+    );
+    let written = &r.steps[2];
+    assert_eq!(written.original_status, 500);
+    assert_eq!(written.original_fault.as_deref(), Some("written"));
+    assert_eq!(
+        written.step.verdict,
+        Verdict::Pass,
+        "the target's 201 is what the idp expects"
+    );
+    assert!(
+        written
+            .step
+            .explanation
+            .as_deref()
+            .unwrap()
+            .contains("fault rule \"written\""),
+        "{written:?}"
+    );
+    for name in ["f%40x", "w%40x"] {
+        let found = b
+            .get(&format!("/Users?filter=userName%20eq%20%22{name}%22"))
+            .await;
+        assert_eq!(found.body["totalResults"], 1, "{name}");
+    }
 }
 
 #[tokio::test]

@@ -397,6 +397,11 @@ pub struct FaultMark {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub subject: Option<String>,
+    /// Whether the app's handler ran and answered 2xx (its write, if any, happened): `true` for
+    /// `afterWrite`, strict mode or a delay the app then answered; `false` when the rule answered
+    /// instead of the app (a replay does not resend such a write).
+    #[serde(default)]
+    pub wrote: bool,
     /// `Retry-After` seconds it asked for, if any (to judge whether the IdP honoured it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

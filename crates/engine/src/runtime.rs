@@ -137,18 +137,30 @@ mod tests {
 /// authenticated request) and the admin API (which lists and edits them). One mutex: a decision
 /// never waits on I/O while holding it.
 #[derive(Debug, Clone, Default)]
-pub struct FaultBoard(Arc<std::sync::Mutex<crate::faults::FaultSet>>);
+pub struct FaultBoard {
+    set: Arc<std::sync::Mutex<crate::faults::FaultSet>>,
+    /// Held by an admin edit from its change to its save, so saves land in order.
+    edits: Arc<tokio::sync::Mutex<()>>,
+}
 
 impl FaultBoard {
     /// A board holding `set`.
     pub fn new(set: crate::faults::FaultSet) -> Self {
-        Self(Arc::new(std::sync::Mutex::new(set)))
+        Self {
+            set: Arc::new(std::sync::Mutex::new(set)),
+            edits: Arc::default(),
+        }
+    }
+
+    /// Wait for the other admin edits to be saved; hold the guard until this one is.
+    pub async fn edit(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.edits.lock().await
     }
 
     /// Run `f` on the rules (the lock is held only for `f`).
     pub fn with<T>(&self, f: impl FnOnce(&mut crate::faults::FaultSet) -> T) -> T {
         let mut set = self
-            .0
+            .set
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut set)

@@ -23,6 +23,12 @@ did: string,
  */
 subject?: string, 
 /**
+ * Whether the app's handler ran and answered 2xx (its write, if any, happened): `true` for
+ * `afterWrite`, strict mode or a delay the app then answered; `false` when the rule answered
+ * instead of the app (a replay does not resend such a write).
+ */
+wrote: boolean, 
+/**
  * `Retry-After` seconds it asked for, if any (to judge whether the IdP honoured it).
  */
 retryAfter?: number, };

@@ -44,7 +44,9 @@ passed: number,
  */
 failed: number, 
 /**
- * Steps not sent (dry run, an id with no counterpart, a body cut at capture).
+ * Steps not sent: a dry run's, a write a fault refused here (the faithful replay), or what
+ * could not be sent (an id with no counterpart, a body cut at capture or not json; these
+ * fail the replay).
  */
 skipped: number, 
 /**

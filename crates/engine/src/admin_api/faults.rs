@@ -39,14 +39,36 @@ pub struct FaultToggle {
     pub enabled: bool,
 }
 
-/// The stored rules (empty when none were ever saved).
+/// The stored rules (empty when none were ever saved). A rule that no longer reads (written by
+/// another ScimLab version) is left out with a warning; the others are kept.
 pub async fn load(store: &Store) -> Result<Vec<FaultRule>, StoreError> {
     let mut conn = store.read().await?;
-    Ok(conn
-        .setting(RULES_SETTING)
-        .await?
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default())
+    let Some(json) = conn.setting(RULES_SETTING).await? else {
+        return Ok(Vec::new());
+    };
+    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&json) else {
+        tracing::warn!("the stored fault rules are not a json list; starting without them");
+        return Ok(Vec::new());
+    };
+    let mut rules: Vec<FaultRule> = Vec::new();
+    for item in items {
+        match FaultRule::from_value(item) {
+            Ok(rule)
+                if !rules
+                    .iter()
+                    .any(|r| r.name.eq_ignore_ascii_case(&rule.name)) =>
+            {
+                rules.push(rule);
+            }
+            Ok(rule) => {
+                tracing::warn!(name = %rule.name, "a stored fault rule repeats a name; left out");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a stored fault rule no longer reads; left out");
+            }
+        }
+    }
+    Ok(rules)
 }
 
 /// Store `rules` as the rules in force.
@@ -57,15 +79,26 @@ pub async fn save(store: &Store, rules: &[FaultRule]) -> Result<(), StoreError> 
     tx.commit().await
 }
 
-/// After a change: store the rules, publish them, return the list.
-async fn changed(state: &AdminState) -> AdminResult<Vec<FaultRuleView>> {
+/// Apply `change` to the rules, store the result and publish it; if the store refuses, put the
+/// rules back as they were (the API's answer then says nothing changed, and nothing did). Edits
+/// run one at a time, from change to save.
+async fn edit<T>(
+    state: &AdminState,
+    change: impl FnOnce(&mut crate::faults::FaultSet) -> Result<T, FaultRuleError>,
+) -> AdminResult<T> {
+    let _one_at_a_time = state.faults.edit().await;
+    let before: Vec<FaultRule> = state.faults.list().into_iter().map(|v| v.rule).collect();
+    let out = state.faults.with(change).map_err(|e| refused(&e))?;
     let views = state.faults.list();
     let rules: Vec<FaultRule> = views.iter().map(|v| v.rule.clone()).collect();
-    save(&state.store, &rules).await?;
-    state.events.publish(EngineEvent::FaultsChanged {
-        rules: views.clone(),
-    });
-    Ok(views)
+    if let Err(e) = save(&state.store, &rules).await {
+        let _ = state.faults.with(|s| s.replace_all(before));
+        return Err(e.into());
+    }
+    state
+        .events
+        .publish(EngineEvent::FaultsChanged { rules: views });
+    Ok(out)
 }
 
 fn refused(e: &FaultRuleError) -> AdminError {
@@ -100,11 +133,7 @@ pub async fn create(
     body: Bytes,
 ) -> AdminResult<(StatusCode, Json<FaultRuleView>)> {
     let rule = rule_from(&body)?;
-    let view = state
-        .faults
-        .with(|s| s.add(rule))
-        .map_err(|e| refused(&e))?;
-    changed(&state).await?;
+    let view = edit(&state, |s| s.add(rule)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -115,11 +144,7 @@ pub async fn replace(
     body: Bytes,
 ) -> AdminResult<Json<FaultRuleView>> {
     let rule = rule_from(&body)?;
-    let view = state
-        .faults
-        .with(|s| s.replace(id, rule))
-        .map_err(|e| refused(&e))?;
-    changed(&state).await?;
+    let view = edit(&state, |s| s.replace(id, rule)).await?;
     Ok(Json(view))
 }
 
@@ -134,11 +159,7 @@ pub async fn toggle(
             "invalid body ({e}): send {{\"enabled\": true}} or {{\"enabled\": false}}"
         ))
     })?;
-    let view = state
-        .faults
-        .with(|s| s.set_enabled(id, toggle.enabled))
-        .map_err(|e| refused(&e))?;
-    changed(&state).await?;
+    let view = edit(&state, |s| s.set_enabled(id, toggle.enabled)).await?;
     Ok(Json(view))
 }
 
@@ -147,19 +168,19 @@ pub async fn remove(
     State(state): State<AdminState>,
     Path(id): Path<u64>,
 ) -> AdminResult<StatusCode> {
-    if !state.faults.with(|s| s.remove(id)) {
-        return Err(refused(&FaultRuleError::UnknownId(id)));
-    }
-    changed(&state).await?;
+    edit(&state, |s| {
+        if s.remove(id) {
+            Ok(())
+        } else {
+            Err(FaultRuleError::UnknownId(id))
+        }
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /api/faults`: every rule.
 pub async fn clear(State(state): State<AdminState>) -> AdminResult<StatusCode> {
-    state
-        .faults
-        .with(|s| s.replace_all(Vec::new()))
-        .map_err(|e| refused(&e))?;
-    changed(&state).await?;
+    edit(&state, |s| s.replace_all(Vec::new())).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -292,6 +292,9 @@ fn changed_fields(
         .collect()
 }
 
+/// Later exchanges read per faulted entry of a user's timeline (the detail reads more).
+const TIMELINE_REACTION_EXCHANGES: i64 = 300;
+
 /// The mapping result, role history and timeline of one user.
 pub async fn user_extras(
     state: &AdminState,
@@ -333,7 +336,7 @@ pub async fn user_extras(
         let reaction = match &s.fault {
             Some(fault) => {
                 let following = conn
-                    .exchanges_after(s.id, s.idp, super::exchanges::REACTION_EXCHANGES)
+                    .exchanges_after(s.id, s.idp, TIMELINE_REACTION_EXCHANGES)
                     .await?;
                 Some(crate::faults::reaction(&s, fault.retry_after, &following))
             }

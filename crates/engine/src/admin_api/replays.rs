@@ -177,7 +177,7 @@ pub async fn start(
         dry_run: req.dry_run.unwrap_or(false),
         ..ReplayOptions::default()
     };
-    tracing::info!(%id, selected, target = %target.display(), dry_run = options.dry_run, "replay started from the admin api");
+    tracing::info!(%id, selected, target = %replay::shown_target(&target), dry_run = options.dry_run, "replay started from the admin api");
     let events = state.events.clone();
     let cancel = state.shutdown.clone();
     let run_id = id.clone();

@@ -57,92 +57,106 @@ pub(super) async fn serve(
         .user_name
         .clone()
         .or_else(|| facts.display_name.clone());
-    let response = act(&decision, subject, req, next).await;
+    let (response, applied) = act(&decision, subject, req, next).await;
+    if !applied {
+        // An afterWrite rule whose write did not happen: its budget is not spent on it.
+        capture.faults.with(|s| s.refund(decision.rule_id));
+    }
     capture.events.publish(EngineEvent::FaultsChanged {
         rules: capture.faults.list(),
     });
     response
 }
 
+/// Carry out `decision`; `false` when it was not applied (an afterWrite rule on a request the
+/// app refused: its own answer goes back, unmarked).
 async fn act(
     decision: &Decision,
     subject: Option<String>,
     mut req: Request,
     next: Next,
-) -> Response {
+) -> (Response, bool) {
     let a = &decision.action;
     if let Some(ms) = a.delay_ms {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
-    let mark = |did: String| FaultMark {
-        rule_id: decision.rule_id,
-        rule_name: decision.rule_name.clone(),
-        did,
-        subject: subject.clone(),
-        retry_after: a.retry_after,
+    let mark = |did: String, wrote: bool| {
+        FaultFired(FaultMark {
+            rule_id: decision.rule_id,
+            rule_name: decision.rule_name.clone(),
+            did,
+            subject: subject.clone(),
+            retry_after: a.retry_after,
+            wrote,
+        })
     };
     let waited = a
         .delay_ms
         .map(|ms| format!("waited {ms} ms, then "))
         .unwrap_or_default();
-    let mut resp = if a.drop {
+    if a.drop {
         let mut resp = Response::new(Body::empty());
         resp.extensions_mut().insert(DropConnection);
-        resp.extensions_mut().insert(FaultFired(mark(format!(
-            "{waited}closed the connection without an answer"
-        ))));
-        return resp;
-    } else if let Some(status) = a.status {
-        let error = error_answer(
-            status,
-            a.scim_type.as_deref(),
-            a.detail.as_deref(),
-            a.retry_after,
-        );
-        if a.after_write {
-            if a.strict {
-                req.extensions_mut().insert(ForceStrict);
-            }
-            let written = next.run(req).await;
-            let wrote = written.status().as_u16();
-            // Keep what capture reads from the handler's answer (the write's before/after,
-            // the quirks), drop its body.
-            let (handler_parts, _) = written.into_parts();
-            let (error_parts, error_body) = error.into_parts();
-            let mut resp = Response::from_parts(handler_parts, error_body);
-            *resp.status_mut() = error_parts.status;
-            *resp.headers_mut() = error_parts.headers;
-            resp.extensions_mut().insert(FaultFired(mark(format!(
-                "{waited}answered {status} after the app answered {wrote}{}",
-                retry_words(a.retry_after)
-            ))));
-            return resp;
-        }
-        let mut resp = error;
-        resp.extensions_mut().insert(FaultFired(mark(format!(
-            "{waited}answered {status}{}",
-            retry_words(a.retry_after)
-        ))));
-        return resp;
-    } else if a.strict {
+        resp.extensions_mut().insert(mark(
+            format!("{waited}closed the connection without an answer"),
+            false,
+        ));
+        return (resp, true);
+    }
+    if a.strict {
         req.extensions_mut().insert(ForceStrict);
-        let resp = next.run(req).await;
-        let status = resp.status().as_u16();
-        (resp, format!("{waited}answered as strict mode ({status})"))
-    } else {
-        let resp = next.run(req).await;
-        let status = resp.status().as_u16();
-        (
-            resp,
+    }
+    let Some(status) = a.status else {
+        // Strict mode or a delay alone: the app answers.
+        let mut resp = next.run(req).await;
+        let answered = resp.status().as_u16();
+        let did = if a.strict {
+            format!("{waited}answered as strict mode ({answered})")
+        } else {
             format!(
-                "waited {} ms before the app's answer ({status})",
+                "waited {} ms before the app's answer ({answered})",
                 a.delay_ms.unwrap_or(0)
-            ),
-        )
+            )
+        };
+        resp.extensions_mut()
+            .insert(mark(did, (200..300).contains(&answered)));
+        return (resp, true);
     };
-    let did = std::mem::take(&mut resp.1);
-    resp.0.extensions_mut().insert(FaultFired(mark(did)));
-    resp.0
+    let error = error_answer(
+        status,
+        a.scim_type.as_deref(),
+        a.detail.as_deref(),
+        a.retry_after,
+    );
+    if !a.after_write {
+        let mut resp = error;
+        resp.extensions_mut().insert(mark(
+            format!("{waited}answered {status}{}", retry_words(a.retry_after)),
+            false,
+        ));
+        return (resp, true);
+    }
+    let written = next.run(req).await;
+    let answered = written.status().as_u16();
+    if !(200..300).contains(&answered) {
+        // Nothing was written: "created but answered 500" would be untrue.
+        return (written, false);
+    }
+    // Keep what capture reads from the handler's answer (the write's before/after, the
+    // quirks), replace its status, headers and body by the fault's.
+    let (handler_parts, _) = written.into_parts();
+    let (error_parts, error_body) = error.into_parts();
+    let mut resp = Response::from_parts(handler_parts, error_body);
+    *resp.status_mut() = error_parts.status;
+    *resp.headers_mut() = error_parts.headers;
+    resp.extensions_mut().insert(mark(
+        format!(
+            "{waited}answered {status} after the app answered {answered}{}",
+            retry_words(a.retry_after)
+        ),
+        true,
+    ));
+    (resp, true)
 }
 
 fn retry_words(retry_after: Option<u32>) -> String {

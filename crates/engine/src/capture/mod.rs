@@ -224,6 +224,18 @@ pub async fn record(State(state): State<CaptureState>, mut req: Request, next: N
         client,
     };
     match outcome {
+        // With fault rules in force a request may wait (delayMs) or be answered after its
+        // write: run it in its own task, so a client that gives up meanwhile does not cancel
+        // the recording of the exchange (dropping this future would).
+        Ok(_) if !state.capture.faults.with(|s| s.is_empty()) => {
+            let capture = state.capture.clone();
+            tokio::spawn(async move { authenticated(&capture, seen, req, next).await })
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "a faulted request's task failed");
+                    error_response(&ScimError::internal())
+                })
+        }
         Ok(_) => authenticated(&state.capture, seen, req, next).await,
         Err(failure) => rejected::answer(&state.capture, seen, failure, req, next).await,
     }

@@ -13,6 +13,9 @@ use super::{Check, CheckInput, CheckItem};
 use crate::faults::{ReactionKind, reaction};
 use crate::model::{Exchange, ExchangeSummary};
 
+/// Later requests read to tell what the IdP did after one fault.
+const FOLLOWING: usize = 500;
+
 const CHECK: Check = Check::new(
     "faults.reactions",
     "how the IdP reacted to rehearsed faults",
@@ -38,11 +41,13 @@ pub(super) fn reactions(input: &CheckInput<'_>) -> Option<CheckItem> {
     let mut sentences = Vec::new();
     let mut impatient = Vec::new();
     let mut gave_up = Vec::new();
+    // One copy of the summaries; each fault reads at most FOLLOWING of them after it.
+    let summaries: Vec<ExchangeSummary> = traffic.iter().map(|x| x.summary.clone()).collect();
     for (i, e) in &faulted {
-        let following: Vec<ExchangeSummary> =
-            traffic[i + 1..].iter().map(|x| x.summary.clone()).collect();
+        let end = (i + 1 + FOLLOWING).min(summaries.len());
+        let following = &summaries[i + 1..end];
         let retry_after = e.summary.fault.as_ref().and_then(|f| f.retry_after);
-        let r = reaction(&e.summary, retry_after, &following);
+        let r = reaction(&e.summary, retry_after, following);
         if r.honoured_retry_after == Some(false) {
             impatient.push(e.summary.id);
         }

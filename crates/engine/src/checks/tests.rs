@@ -311,6 +311,7 @@ fn faulted_create(id: i64, user_name: &str, status: u16, retry_after: Option<u32
         did: format!("answered {status}"),
         subject: Some(user_name.into()),
         retry_after,
+        wrote: false,
     });
     e
 }

@@ -52,9 +52,23 @@ pub enum GlobError {
     /// The pattern is empty.
     #[error("is empty: remove it to match any value, or use * explicitly")]
     Empty,
+    /// A pattern longer than [`MAX_GLOB_CHARS`] (matching runs on every request).
+    #[error("is {0} characters long: keep it under {MAX_GLOB_CHARS}")]
+    TooLong(usize),
     /// A path pattern that does not start with `/`.
     #[error("'{0}' must start with /: paths are relative to the tenant URL, e.g. /Users/*")]
     NotAbsolute(String),
+}
+
+/// Longest glob: matching is O(pattern × text) and runs on every SCIM request.
+pub const MAX_GLOB_CHARS: usize = 200;
+
+fn too_long(pattern: &str) -> Result<(), GlobError> {
+    let n = pattern.chars().count();
+    if n > MAX_GLOB_CHARS {
+        return Err(GlobError::TooLong(n));
+    }
+    Ok(())
 }
 
 fn tokens(pattern: &str) -> Vec<Token> {
@@ -79,6 +93,7 @@ impl Glob {
         if pattern.is_empty() {
             return Err(GlobError::Empty);
         }
+        too_long(pattern)?;
         if !pattern.starts_with('/') {
             return Err(GlobError::NotAbsolute(pattern.to_owned()));
         }
@@ -94,6 +109,7 @@ impl Glob {
         if pattern.is_empty() {
             return Err(GlobError::Empty);
         }
+        too_long(pattern)?;
         Ok(Self {
             kind: Kind::Name,
             source: pattern.to_owned(),

@@ -19,7 +19,7 @@ use ts_rs::TS;
 /// The longest rule name, in characters.
 pub const MAX_NAME_CHARS: usize = 80;
 /// The longest `delayMs`: five minutes, longer than Entra ID and Okta wait for an answer.
-pub const MAX_DELAY_MS: u64 = 300_000;
+pub const MAX_DELAY_MS: u64 = 60_000;
 /// The longest `retryAfter`, in seconds (a day).
 pub const MAX_RETRY_AFTER: u32 = 86_400;
 /// The largest `seed`: 2^53 − 1, the largest integer the admin UI's JavaScript numbers hold
@@ -466,7 +466,7 @@ impl FaultAction {
                 return problem(
                     "action.delayMs",
                     format!(
-                        "action.delayMs {d} is over {MAX_DELAY_MS} (5 minutes), longer than any idp waits: use a shorter delay, or action.drop for no answer"
+                        "action.delayMs {d} is over {MAX_DELAY_MS} (60 s, as long as okta waits; connections idle longer are closed): use a shorter delay, or action.drop for no answer"
                     ),
                 );
             }
@@ -624,25 +624,60 @@ fn from_value(index: Option<usize>, value: Value) -> Result<FaultRule, FaultRule
             ),
         ));
     }
-    // Parts first, so an error inside `match` or `action` says so (serde's message names only
-    // the innermost field).
-    if let Some(m) = value.get("match")
-        && let Err(e) = serde_json::from_value::<FaultMatch>(m.clone())
-    {
-        let e = e.to_string();
-        let field = named_field(&e).map_or("match".to_owned(), |f| format!("match.{f}"));
-        return Err(invalid(field, format!("match: {e}")));
-    }
-    if let Some(a) = value.get("action")
-        && let Err(e) = serde_json::from_value::<FaultAction>(a.clone())
-    {
-        let e = e.to_string();
-        let field = named_field(&e).map_or("action".to_owned(), |f| format!("action.{f}"));
-        return Err(invalid(field, format!("action: {e}")));
-    }
-    serde_json::from_value::<FaultRule>(value).map_err(|e| {
-        let e = e.to_string();
-        invalid(named_field(&e).unwrap_or("").to_owned(), e)
+    serde_path_to_error::deserialize::<_, FaultRule>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = path.trim_start_matches('.');
+        let inner = e.inner().to_string();
+        // The field: serde_path_to_error's path (it names an unknown field itself), or the
+        // missing one.
+        let field = match named_field(&inner) {
+            Some(f) if !inner.starts_with("unknown field") => f.to_owned(),
+            _ => path.to_owned(),
+        };
+        // Said before the message: where it is (an unknown field: the object holding it).
+        let place = if inner.starts_with("unknown field") {
+            field
+                .rsplit_once('.')
+                .map(|(p, _)| p.to_owned())
+                .unwrap_or_default()
+        } else if inner.starts_with("missing field") {
+            String::new()
+        } else {
+            field.clone()
+        };
+        let hint = (!inner.starts_with("unknown field"))
+            .then(|| field_hint(field.rsplit('.').next().unwrap_or(&field)))
+            .flatten();
+        let mut message = if place.is_empty() {
+            inner
+        } else {
+            format!("{place}: {inner}")
+        };
+        if let Some(h) = hint {
+            message = format!("{message}: {h}");
+        }
+        invalid(field, message)
+    })
+}
+
+/// What a field takes, said after a type error.
+fn field_hint(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "name" => "give a name, e.g. \"throttle\"",
+        "status" => "give a number from 400 to 599, e.g. 429",
+        "retryAfter" => "give whole seconds, e.g. 2",
+        "delayMs" => "give whole milliseconds, e.g. 800",
+        "times" | "every" => "give a whole number from 1",
+        "probability" => "give a number above 0 and at most 1, e.g. 0.2",
+        "seed" => "give a whole number, e.g. 7",
+        "idp" => "use entra, okta or other",
+        "operation" => "use an operation kind such as create, update, deactivate or match-lookup",
+        "method" => "give an http method, e.g. \"GET\"",
+        "path" | "userName" | "displayName" => "give a glob string, e.g. \"/Users/*\" or \"thr-*\"",
+        "scimType" | "detail" => "give a string",
+        "drop" | "afterWrite" | "strict" | "enabled" => "use true or false",
+        "match" | "action" => "give an object",
+        _ => return None,
     })
 }
 

@@ -228,6 +228,14 @@ impl FaultSet {
         Ok(view)
     }
 
+    /// Take back one firing of the rule `id` (it decided, but the action could not apply): its
+    /// `times` budget is not spent.
+    pub fn refund(&mut self, id: u64) {
+        if let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) {
+            slot.budget.hits = slot.budget.hits.saturating_sub(1);
+        }
+    }
+
     /// Enable or disable the rule `id`, keeping its counters.
     pub fn set_enabled(&mut self, id: u64, enabled: bool) -> Result<FaultRuleView, FaultRuleError> {
         let slot = self

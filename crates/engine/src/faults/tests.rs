@@ -264,8 +264,8 @@ fn every_invalid_rule_is_refused_naming_the_rule_the_field_and_the_fix() {
             "action.delayMs 0 waits for nothing: use at least 1, or remove it",
         ),
         (
-            json!({"name": "x", "action": {"delayMs": 300_001}}),
-            "action.delayMs 300001 is over 300000 (5 minutes)",
+            json!({"name": "x", "action": {"delayMs": 60_001}}),
+            "action.delayMs 60001 is over 60000 (60 s",
         ),
         (
             json!({"name": "x", "action": {"status": 500}, "times": 0}),
@@ -310,15 +310,27 @@ fn every_invalid_rule_is_refused_naming_the_rule_the_field_and_the_fix() {
         ),
         (
             json!({"name": "x", "match": {"idp": "azure"}, "action": {"status": 500}}),
-            "rule 2 (\"x\"): match: unknown variant `azure`, expected one of `entra`, `okta`, `other`",
+            "rule 2 (\"x\"): match.idp: unknown variant `azure`, expected one of `entra`, `okta`, `other`: use entra, okta or other",
         ),
         (
             json!({"name": "x", "match": {"operation": "provision"}, "action": {"status": 500}}),
-            "rule 2 (\"x\"): match: unknown variant `provision`",
+            "rule 2 (\"x\"): match.operation: unknown variant `provision`",
         ),
         (
             json!({"name": "x", "action": {"status": "500"}}),
-            "rule 2 (\"x\"): action: invalid type: string \"500\"",
+            "rule 2 (\"x\"): action.status: invalid type: string \"500\", expected u16: give a number from 400 to 599",
+        ),
+        (
+            json!({"name": "x", "action": {"status": 500}, "times": -1}),
+            "rule 2 (\"x\"): times: invalid value: integer `-1`, expected u32: give a whole number from 1",
+        ),
+        (
+            json!({"name": "x", "action": {"delayMs": 1.5}}),
+            "rule 2 (\"x\"): action.delayMs: invalid type: floating point `1.5`, expected u64: give whole milliseconds",
+        ),
+        (
+            json!({"name": "x", "match": {"userName": "*a".repeat(101)}, "action": {"status": 500}}),
+            "is 202 characters long: keep it under 200",
         ),
         (
             json!({"action": {"status": 500}}),

@@ -153,7 +153,9 @@ pub struct ReplaySummary {
     pub passed: u32,
     /// Steps that failed.
     pub failed: u32,
-    /// Steps not sent (dry run, an id with no counterpart, a body cut at capture).
+    /// Steps not sent: a dry run's, a write a fault refused here (the faithful replay), or what
+    /// could not be sent (an id with no counterpart, a body cut at capture or not json; these
+    /// fail the replay).
     pub skipped: u32,
     /// `429` answers received.
     pub throttled: u32,
@@ -286,6 +288,77 @@ fn header_map(pairs: &[(String, String)]) -> (HeaderMap, String) {
     (map, content_type)
 }
 
+/// The id in `/Users/{id}` / `/Groups/{id}`, if the path has one.
+fn path_id(path: &str) -> Option<String> {
+    let relative = rewrite::relative_path(path)?;
+    let mut parts = relative.split('/').skip(1);
+    let kind = parts.next()?;
+    let id = parts.next()?;
+    (matches!(kind, "Users" | "Groups") && id != ".search").then(|| id.to_owned())
+}
+
+/// ScimLab's id that the target's answer to `e` can be mapped from: a create's id, or the one
+/// resource a match lookup found here.
+fn learnable_id(e: &Exchange) -> Option<String> {
+    let s = &e.summary;
+    match s.operation {
+        OperationKind::Create | OperationKind::GroupCreate => {
+            plan::answered_id(e.response_body.as_deref()).or_else(|| s.resource_id.clone())
+        }
+        OperationKind::MatchLookup => plan::answered_id(e.response_body.as_deref()),
+        _ => None,
+    }
+}
+
+/// Find the resource `e` is about on the target by its name (`userName eq` / `displayName eq`),
+/// as a recorded step; its id there, if exactly one answered.
+async fn find_on_target(run: &mut Run<'_>, e: &Exchange) -> Option<String> {
+    let s = &e.summary;
+    let name = s.resource_name.clone()?;
+    let (endpoint, attr) = if s.path.contains("/Groups") {
+        ("Groups", "displayName")
+    } else {
+        ("Users", "userName")
+    };
+    let filter = format!(
+        "{attr} eq \"{}\"",
+        name.replace('\\', "\\\\").replace('"', "\\\"")
+    );
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("filter", &filter)
+        .finish();
+    let sent = run
+        .step(Request {
+            name: format!(
+                "#{} find {name} on the target (created outside the selection)",
+                s.id
+            ),
+            method: "GET",
+            path: format!("/{endpoint}?{query}"),
+            body: None,
+            expect: crate::simulate::verdict::Expect::Lookup {
+                attr,
+                value: name.clone(),
+            },
+            hint: None,
+        })
+        .await?;
+    match sent.found {
+        Some(crate::simulate::verdict::Found::One(id, _)) => Some(id),
+        _ => None,
+    }
+}
+
+/// The target as shown in reports, events and logs: its query's values hidden (a function key
+/// such as `?code=…` is a secret), a bare flag such as `?aadOptscim062020` kept.
+pub fn shown_target(target: &Target) -> String {
+    match &target.base_query {
+        Some(q) if q.contains('=') => format!("{}?[query hidden]", target.base_url),
+        Some(q) => format!("{}?{q}", target.base_url),
+        None => target.base_url.clone(),
+    }
+}
+
 fn new_password() -> String {
     let mut bytes = [0u8; 24];
     // getrandom only fails without an OS random source; a fixed password is then still valid.
@@ -305,7 +378,7 @@ pub async fn run(
 ) -> Result<ReplayReport, ReplayError> {
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let started = tokio::time::Instant::now();
-    let display_target = target.display();
+    let display_target = shown_target(&target);
     let selected = exchanges.len() as u32;
     let mut steps: Vec<ReplayStep> = Vec::new();
     // The runner calls back with its StepResult; the replay's own record is built after.
@@ -326,19 +399,40 @@ pub async fn run(
         &mut noop,
     )?;
     let mut ids = rewrite::IdMap::default();
+    let mut unsendable = 0u32;
     for e in &exchanges {
         if run.stopped() {
             break;
         }
         let s = &e.summary;
         run.phase(&format!("{} · {}", s.idp.as_str(), s.operation.noun().1));
-        let rewritten = rewrite::rewrite(
+        let before = run.steps.len();
+        let mut rewritten = rewrite::rewrite(
             &s.path,
             &s.query,
             e.request_body.as_deref(),
             &ids,
             &mut new_password,
         );
+        let planned_first = plan::plan(e, None);
+        // An id the selection never mapped (its create is outside it): find the resource on the
+        // target by its name, as the IdP itself would.
+        if rewritten.unsendable.is_some()
+            && planned_first.skip.is_none()
+            && !options.dry_run
+            && let Some(found) = find_on_target(&mut run, e).await
+        {
+            if let Some(ours) = path_id(&s.path) {
+                ids.learn_if_new(&ours, &found);
+            }
+            rewritten = rewrite::rewrite(
+                &s.path,
+                &s.query,
+                e.request_body.as_deref(),
+                &ids,
+                &mut new_password,
+            );
+        }
         let read_id = rewritten
             .path
             .split('?')
@@ -349,7 +443,12 @@ pub async fn run(
         let (headers, dropped) = rewrite::headers(&e.request_headers);
         let mut not_rewritten = rewritten.missing.clone();
         not_rewritten.extend(dropped);
-        let skip = planned
+        let body_unreadable = e
+            .request_body
+            .as_deref()
+            .is_some_and(|b| !b.trim().is_empty())
+            && rewritten.body.is_none();
+        let blocked = planned
             .skip
             .clone()
             .or_else(|| {
@@ -359,13 +458,27 @@ pub async fn run(
                     .map(|u| format!("not sent: {u}"))
             })
             .or_else(|| {
-                options
-                    .dry_run
-                    .then(|| format!("dry run: would send {} {}", s.method, rewritten.path))
+                body_unreadable.then(|| {
+                    "not sent: its body is not json, so it cannot be rewritten (ids, passwords)"
+                        .to_owned()
+                })
             });
-        let before = run.steps.len();
+        if blocked.is_some() && !planned.skip_is_faithful {
+            unsendable += 1;
+        }
+        let skip = blocked.or_else(|| {
+            options
+                .dry_run
+                .then(|| format!("dry run: would send {} {}", s.method, rewritten.path))
+        });
         if let Some(why) = skip {
             run.skip(planned.name.clone(), &s.method, rewritten.path.clone(), why);
+            // A dry run learns a placeholder for what a create or a lookup would map.
+            if options.dry_run
+                && let Some(ours) = learnable_id(e)
+            {
+                ids.learn_if_new(&ours, &format!("target-id-of-{}", s.id));
+            }
         } else {
             let (map, content_type) = header_map(&headers);
             run.set_headers(map, &content_type);
@@ -389,54 +502,61 @@ pub async fn run(
                     },
                 )
                 .await;
-            // Learn the target's ids from its answers.
+            // Learn the target's ids: from a create's answer, or from a match lookup's single
+            // result (never from a list that happens to hold one resource).
             if let Some(sent) = &sent
                 && sent.status.is_some_and(|c| (200..300).contains(&c))
+                && let Some(ours) = learnable_id(e)
             {
-                let theirs = sent.id().or_else(|| {
-                    sent.json
-                        .as_ref()
-                        .and_then(|v| v.get("Resources"))
-                        .and_then(|r| r.as_array())
-                        .filter(|r| r.len() == 1)
-                        .and_then(|r| r[0].get("id"))
-                        .and_then(|id| id.as_str())
-                        .map(str::to_owned)
-                });
-                let ours = plan::answered_id(e.response_body.as_deref()).or_else(|| {
-                    s.resource_id.clone().filter(|_| {
-                        matches!(
-                            s.operation,
-                            OperationKind::Create | OperationKind::GroupCreate
-                        )
-                    })
-                });
-                if let (Some(ours), Some(theirs)) = (ours, theirs) {
-                    ids.learn(&ours, &theirs);
+                match s.operation {
+                    OperationKind::Create | OperationKind::GroupCreate => {
+                        if let Some(theirs) = sent.id() {
+                            ids.learn(&ours, &theirs);
+                        }
+                    }
+                    _ => {
+                        if let Some(crate::simulate::verdict::Found::One(theirs, _)) = &sent.found {
+                            ids.learn_if_new(&ours, theirs);
+                        }
+                    }
                 }
             }
         }
-        if let Some(step) = run.steps.get(before).cloned() {
-            let mut step = step;
-            if let Some(rule) = &planned.fault_rule {
-                let note = format!(
-                    "ScimLab answered this with fault rule \"{rule}\"; judged by what the idp expects alone"
-                );
-                step.explanation = Some(match step.explanation {
-                    Some(x) => format!("{note}; {x}"),
-                    None => note,
-                });
+        if let Some(step) = run.steps.get(before..) {
+            for (k, step) in step.iter().cloned().enumerate() {
+                let mut step = step;
+                let last = before + k + 1 == run.steps.len();
+                if last
+                    && step.verdict != Verdict::Skipped
+                    && let Some(rule) = &planned.fault_rule
+                {
+                    let note = format!(
+                        "ScimLab answered this with fault rule \"{rule}\"; judged by what the idp expects alone"
+                    );
+                    step.explanation = Some(match step.explanation {
+                        Some(x) => format!("{note}; {x}"),
+                        None => note,
+                    });
+                }
+                let replayed = ReplayStep {
+                    step,
+                    exchange_id: s.id,
+                    original_status: s.status,
+                    original_fault: planned.fault_rule.clone().filter(|_| last),
+                    rewritten: if last {
+                        rewritten.changes.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    not_rewritten: if last {
+                        not_rewritten.clone()
+                    } else {
+                        Vec::new()
+                    },
+                };
+                on_step(&replayed, &run.progress());
+                steps.push(replayed);
             }
-            let replayed = ReplayStep {
-                step,
-                exchange_id: s.id,
-                original_status: s.status,
-                original_fault: planned.fault_rule.clone(),
-                rewritten: rewritten.changes.clone(),
-                not_rewritten,
-            };
-            on_step(&replayed, &run.progress());
-            steps.push(replayed);
         }
     }
     run.stopped();
@@ -449,7 +569,7 @@ pub async fn run(
     let (outcome, stop_reason) = match &run.stop {
         Some(Stop::Cancelled) => (Outcome::Cancelled, Some("cancelled".to_owned())),
         Some(Stop::Aborted(why)) => (Outcome::Aborted, Some(why.clone())),
-        None if failed == 0 && (skipped == 0 || options.dry_run) => (Outcome::Passed, None),
+        None if failed == 0 && unsendable == 0 => (Outcome::Passed, None),
         None => (Outcome::Failed, None),
     };
     let summary = ReplaySummary {

@@ -25,6 +25,9 @@ pub struct Planned {
     pub fault_rule: Option<String>,
     /// Why it is not sent at all, if it is not.
     pub skip: Option<String>,
+    /// Whether not sending it is the faithful replay (a write a fault refused here: nothing was
+    /// written, the IdP's retry carries it), rather than something the replay could not do.
+    pub skip_is_faithful: bool,
 }
 
 /// The id of the resource in a captured answer (a create's body, a lookup's only result).
@@ -89,6 +92,7 @@ pub fn plan(e: &Exchange, read_id: Option<&str>) -> Planned {
         }),
         fault_rule,
         skip: None,
+        skip_is_faithful: false,
     };
     if e.request_truncated {
         planned.skip = Some(
@@ -104,6 +108,17 @@ pub fn plan(e: &Exchange, read_id: Option<&str>) -> Planned {
         return planned;
     }
     let answered_ok = (200..300).contains(&s.status);
+    if let Some(fault) = &s.fault
+        && !fault.wrote
+        && crate::replay::WRITES.contains(&s.operation)
+    {
+        planned.skip = Some(format!(
+            "not sent: fault rule \"{}\" answered it here and nothing was written; the idp's retry, if captured, carries this write",
+            fault.rule_name
+        ));
+        planned.skip_is_faithful = true;
+        return planned;
+    }
     if !answered_ok && s.fault.is_none() {
         return planned;
     }
@@ -146,7 +161,8 @@ pub fn plan(e: &Exchange, read_id: Option<&str>) -> Planned {
         },
         OperationKind::GroupUpdate | OperationKind::GroupMembership => Expect::GroupWrite,
         OperationKind::Delete | OperationKind::GroupDelete => Expect::Delete,
-        // Discovery and anything else: the outcome ScimLab gave.
+        // Discovery and anything else: a success, or the outcome ScimLab gave.
+        _ if s.fault.is_some() || answered_ok => Expect::Success,
         _ => Expect::SameOutcome { original: s.status },
     };
     planned
@@ -282,10 +298,30 @@ mod tests {
             did: "answered 500".into(),
             subject: None,
             retry_after: None,
+            wrote: false,
         });
         let p = plan(&faulted, None);
-        assert_eq!(p.expect, Expect::Create);
+        assert!(
+            p.skip.unwrap().contains("nothing was written"),
+            "a refused write is not resent"
+        );
+        let mut written = faulted.clone();
+        if let Some(f) = written.summary.fault.as_mut() {
+            f.wrote = true;
+        }
+        let p = plan(&written, None);
+        assert_eq!(p.expect, Expect::Create, "an afterWrite create did write");
         assert_eq!(p.fault_rule.as_deref(), Some("escrow"));
+        let mut probe = ex(
+            2,
+            Idp::Okta,
+            "GET",
+            "/scim/v2/ServiceProviderConfig",
+            503,
+            OperationKind::Discovery,
+        );
+        probe.summary.fault = faulted.summary.fault;
+        assert_eq!(plan(&probe, None).expect, Expect::Success);
     }
 
     #[test]

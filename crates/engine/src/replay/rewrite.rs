@@ -16,10 +16,19 @@ pub struct IdMap {
 }
 
 impl IdMap {
-    /// Remember that ScimLab's `ours` is the target's `theirs`.
+    /// Remember that ScimLab's `ours` is the target's `theirs` (a create's answer: it replaces
+    /// what was known).
     pub fn learn(&mut self, ours: &str, theirs: &str) {
         if !ours.is_empty() && !theirs.is_empty() {
             self.ids.insert(ours.to_owned(), theirs.to_owned());
+        }
+    }
+
+    /// Remember `ours` → `theirs` only if `ours` is not known yet (a lookup's answer never
+    /// overrides a create's).
+    pub fn learn_if_new(&mut self, ours: &str, theirs: &str) {
+        if !self.ids.contains_key(ours) {
+            self.learn(ours, theirs);
         }
     }
 
@@ -114,7 +123,7 @@ pub fn rewrite(
                         short(theirs)
                     ));
                 }
-                segments[2] = theirs.to_owned();
+                segments[2] = path_segment(theirs);
             }
             None => {
                 out.unsendable = Some(format!(
@@ -148,6 +157,20 @@ pub fn rewrite(
     if body.is_some_and(|b| !b.trim().is_empty()) && out.body.is_none() {
         out.missing
             .push("the body is not json: sent as captured".to_owned());
+    }
+    out
+}
+
+/// `id` as one path segment: everything but RFC 3986's unreserved characters percent-encoded
+/// (a target's id may hold `/`, `?` or spaces).
+fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
     }
     out
 }
@@ -264,6 +287,12 @@ pub fn headers(captured: &[(String, String)]) -> (Vec<(String, String)>, Vec<Str
             || n.starts_with("cf-")
             || n.starts_with("ngrok-")
         {
+            continue;
+        }
+        if matches!(n.as_str(), "if-match" | "if-none-match") {
+            dropped.push(format!(
+                "header {name} carried ScimLab's version of the resource and is not sent (the target has its own)"
+            ));
             continue;
         }
         if value == REDACTED || value.contains(REDACTED) {
@@ -423,6 +452,7 @@ mod tests {
             ("X-Forwarded-For", "1.2.3.4"),
             ("X-Api-Key", REDACTED),
             ("Content-Type", "application/scim+json"),
+            ("If-Match", "W/\"3\""),
         ]
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -430,8 +460,17 @@ mod tests {
         let (keep, dropped) = headers(&captured);
         let names: Vec<&str> = keep.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(names, ["User-Agent", "Accept-Charset", "Content-Type"]);
-        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped.len(), 2);
         assert!(dropped[0].contains("X-Api-Key"));
+        assert!(dropped[1].contains("If-Match"));
+    }
+
+    #[test]
+    fn target_ids_are_one_path_segment() {
+        let mut ids = IdMap::default();
+        ids.learn("ours", "a b/c?d");
+        let r = rewrite("/scim/v2/Users/ours", "", None, &ids, &mut fixed_password);
+        assert_eq!(r.path, "/Users/a%20b%2Fc%3Fd");
     }
 
     #[test]

@@ -100,6 +100,9 @@ pub enum Expect {
     GroupWrite,
     /// A delete: `204` (any `2xx` is taken).
     Delete,
+    /// Any `2xx` (a discovery request, or a replayed request whose original answer was a fault
+    /// rule's).
+    Success,
     /// A replayed request ScimLab answered with an error (or not at all): the target should
     /// answer in the same status class (`4`, `5`; `0` for no answer, where any error is taken).
     SameOutcome {
@@ -133,6 +136,7 @@ impl Expect {
             Self::UserWrite { .. } => "200 with the user".into(),
             Self::GroupWrite => "204 (or 200 with the group)".into(),
             Self::Delete => "204 no content".into(),
+            Self::Success => "a 2xx answer".into(),
         }
     }
 }
@@ -443,6 +447,10 @@ pub fn judge(judge: Judge, expect: &Expect, a: &Answer<'_>, hint: Option<&str>) 
         },
         Expect::GroupWrite => match a.status {
             204 | 200 => Judgement::pass(),
+            _ => Judgement::fail(unexpected_status(judge, expect, a, hint)),
+        },
+        Expect::Success => match a.status {
+            s if (200..300).contains(&s) => Judgement::pass(),
             _ => Judgement::fail(unexpected_status(judge, expect, a, hint)),
         },
         Expect::Delete => match a.status {

@@ -268,8 +268,8 @@ pub trait ExchangeStore {
         idp: Idp,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<Exchange>>> + Send;
-    /// Up to `limit` exchanges of `idp` that came after exchange `after_id`, oldest first (what
-    /// the IdP did next, after a fault).
+    /// Up to `limit` authenticated exchanges of `idp` that came after exchange `after_id`, oldest
+    /// first (what the IdP did next, after a fault; folds of refused requests are not its doing).
     fn exchanges_after(
         &mut self,
         after_id: i64,
@@ -277,7 +277,7 @@ pub trait ExchangeStore {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<ExchangeSummary>>> + Send;
     /// Requests a fault rule answered before any resource existed (no resource id), about the
-    /// user or group named `name` (ignoring ASCII case), oldest first, at most `limit`.
+    /// user or group named `name` (ignoring ASCII case): the newest `limit`, oldest first.
     fn faulted_attempts(
         &mut self,
         name: &str,

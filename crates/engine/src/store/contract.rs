@@ -649,6 +649,7 @@ pub(super) async fn faulted_attempts_are_found_by_name<B: Backend>(b: &B) {
             did: "answered 500".into(),
             subject: Some(name.into()),
             retry_after: None,
+            wrote: false,
         });
         e
     };
@@ -672,7 +673,12 @@ pub(super) async fn faulted_attempts_are_found_by_name<B: Backend>(b: &B) {
         "faulted, without a resource id, the name in any case, oldest first"
     );
     assert_eq!(found[0].fault.as_ref().unwrap().rule_name, "escrow");
-    assert_eq!(r.faulted_attempts("ada@x", 1).await.unwrap().len(), 1);
+    let newest = r.faulted_attempts("ada@x", 1).await.unwrap();
+    assert_eq!(
+        newest.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [ids[4]],
+        "the newest"
+    );
 }
 
 pub(super) async fn a_range_selects_what_a_replay_sends<B: Backend>(b: &B) {

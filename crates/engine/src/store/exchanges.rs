@@ -216,7 +216,7 @@ impl ExchangeStore for Conn {
         limit: i64,
     ) -> Result<Vec<ExchangeSummary>> {
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM exchanges WHERE id > ? AND idp = ? ORDER BY id LIMIT ?"
+            "SELECT {SUMMARY_COLUMNS} FROM exchanges WHERE id > ? AND idp = ? AND rejected = 0 ORDER BY id LIMIT ?"
         );
         let rows = sqlx::query(&sql)
             .bind(after_id)
@@ -230,14 +230,16 @@ impl ExchangeStore for Conn {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM exchanges
              WHERE fault IS NOT NULL AND resource_id IS NULL AND resource_name = ? COLLATE NOCASE
-             ORDER BY id LIMIT ?"
+             ORDER BY id DESC LIMIT ?"
         );
         let rows = sqlx::query(&sql)
             .bind(name)
             .bind(limit)
             .fetch_all(self)
             .await?;
-        rows.iter().map(summary).collect()
+        let mut newest: Vec<ExchangeSummary> = rows.iter().map(summary).collect::<Result<_>>()?;
+        newest.reverse();
+        Ok(newest)
     }
     async fn count_exchanges(&mut self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM exchanges")
