@@ -583,12 +583,12 @@ describe("the timeline", () => {
 });
 
 describe("rehearsed faults", () => {
-  const fault = { ruleId: 3, ruleName: "Throttled app", did: "answered 429 (Retry-After 2 s)", subject: "thr-1@example.com", retryAfter: 2 };
+  const fault = { ruleId: 3, ruleName: "Throttled app", did: "answered 429 (Retry-After 2 s)", subject: "thr-1@example.com", retryAfter: 2, wrote: false };
 
   it("marks a faulted row with a fault chip naming the rule, and status 0 as no answer", async () => {
     m.exchanges.mockResolvedValue({
       items: [
-        summary({ id: 3, method: "POST", status: 0, operation: "create", fault: { ruleId: 4, ruleName: "No answer", did: "closed the connection without an answer" } }),
+        summary({ id: 3, method: "POST", status: 0, operation: "create", fault: { ruleId: 4, ruleName: "No answer", did: "closed the connection without an answer", wrote: false } }),
         summary({ id: 2, method: "POST", status: 429, operation: "create", fault }),
         summary({ id: 1 }),
       ],
@@ -647,7 +647,7 @@ describe("rehearsed faults", () => {
     m.exchange.mockResolvedValue(
       detail({
         status: 0,
-        fault: { ruleId: 4, ruleName: "No answer", did: "closed the connection without an answer" },
+        fault: { ruleId: 4, ruleName: "No answer", did: "closed the connection without an answer", wrote: false },
         responseHeaders: [],
         responseBody: null,
         diagnosis: null,

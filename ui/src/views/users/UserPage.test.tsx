@@ -107,7 +107,7 @@ describe("UserPage", () => {
   it("marks an attempt a fault rule answered and says what the IdP did next", async () => {
     const d = detail();
     const refused = { ...exchange(10, "create", "POST", 500), resourceId: null };
-    refused.fault = { ruleId: 1, ruleName: "escrow", did: "answered 500", subject: "ada@x.test" };
+    refused.fault = { ruleId: 1, ruleName: "escrow", did: "answered 500", subject: "ada@x.test", wrote: false };
     d.timeline = [
       {
         exchange: refused,
