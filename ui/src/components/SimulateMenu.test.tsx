@@ -121,7 +121,7 @@ describe("engine state", () => {
     const trigger = await screen.findByRole("button", { name: "Simulate ▾" });
     expect(screen.getByTestId("down").textContent).toBe("false");
     act(() => streamState("reconnecting"));
-    await waitFor(() => expect(screen.getByTestId("down").textContent).toBe("true"));
+    await waitFor(() => expect(screen.getByTestId("down").textContent).toBe("true"), { timeout: 4000 });
     expect(trigger.hasAttribute("disabled")).toBe(true);
     expect(trigger.getAttribute("title")).toMatch(/not answering/);
     const probes = m.health.mock.calls.length;
@@ -147,7 +147,7 @@ describe("engine state", () => {
     view();
     fireEvent.click(await screen.findByRole("button", { name: "Simulate ▾" }));
     fireEvent.click(screen.getAllByRole("menuitem")[0]);
-    await waitFor(() => expect(screen.getByTestId("down").textContent).toBe("true"));
+    await waitFor(() => expect(screen.getByTestId("down").textContent).toBe("true"), { timeout: 4000 });
     expect(screen.queryByRole("alert")).toBeNull();
   });
 });
