@@ -45,8 +45,7 @@ fn running_fake(dir: &Path) -> PathBuf {
 
 fn alive(pid: u32) -> bool {
     // A reaped process has no /proc entry; a zombie would still have one (and state Z).
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|stat| !stat.contains(") Z "))
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !stat.contains(") Z "))
 }
 
 async fn engine_with(fake: Option<&Path>, ngrok_api: &str, timeout: Duration) -> TestEngine {
@@ -106,7 +105,10 @@ async fn make_it_public_runs_cloudflared_on_the_scim_port_and_announces_the_publ
     assert_eq!(r.body["status"], "starting", "{r:?}");
     assert_eq!(r.body["provider"], "cloudflared");
     assert!(r.body["startedAt"].is_string(), "{r:?}");
-    assert_eq!(next_tunnel(&mut events, Duration::from_secs(5)).await["status"], "starting");
+    assert_eq!(
+        next_tunnel(&mut events, Duration::from_secs(5)).await["status"],
+        "starting"
+    );
     let running = next_tunnel(&mut events, Duration::from_secs(10)).await;
     assert_eq!(running["status"], "running", "{running}");
     assert_eq!(running["publicUrl"], FAKE_URL);
@@ -150,7 +152,10 @@ async fn stop_kills_cloudflared_and_turns_the_tunnel_off() {
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(r.body["status"], "off", "{r:?}");
     assert_eq!(r.body["previousUrl"], FAKE_URL, "{r:?}");
-    assert!(!alive(pid), "cloudflared ({pid}) is gone when DELETE answers");
+    assert!(
+        !alive(pid),
+        "cloudflared ({pid}) is gone when DELETE answers"
+    );
     let off = next_tunnel(&mut events, Duration::from_secs(5)).await;
     assert_eq!(off["status"], "off");
     assert_eq!(tunnel_of(&e).await["status"], "off");
@@ -190,7 +195,11 @@ async fn a_tunnel_that_ends_on_its_own_is_stopped_with_its_exit_code_and_last_li
         "{detail}"
     );
     assert!(detail.contains("new public URL"), "{detail}");
-    assert_eq!(stopped["publicUrl"], Value::Null, "the dead URL is not offered");
+    assert_eq!(
+        stopped["publicUrl"],
+        Value::Null,
+        "the dead URL is not offered"
+    );
     assert_eq!(stopped["previousUrl"], FAKE_URL);
     // No restart: nothing else happens, and no cloudflared runs.
     let later = events.next_event(Duration::from_millis(1500)).await;
@@ -236,7 +245,10 @@ async fn without_cloudflared_or_ngrok_the_tunnel_is_unavailable_with_install_adv
     let detail = r.body["detail"].as_str().unwrap();
     let port = e.engine().scim_addr.port();
     assert!(detail.contains("cloudflared is not installed"), "{detail}");
-    assert!(detail.contains("github.com/cloudflare/cloudflared/releases"), "{detail}");
+    assert!(
+        detail.contains("github.com/cloudflare/cloudflared/releases"),
+        "{detail}"
+    );
     assert!(detail.contains(&format!("ngrok http {port}")), "{detail}");
     assert_eq!(tunnel_of(&e).await["status"], "unavailable");
     // Dismissed with DELETE.
@@ -278,7 +290,10 @@ async fn a_running_ngrok_to_the_scim_port_is_shown_as_external() {
     assert_eq!(shown["status"], "external", "{shown}");
     assert_eq!(shown["provider"], "ngrok");
     assert_eq!(shown["publicUrl"], "https://scim-port.ngrok-free.app");
-    assert_eq!(shown["tenantUrl"], "https://scim-port.ngrok-free.app/scim/v2");
+    assert_eq!(
+        shown["tenantUrl"],
+        "https://scim-port.ngrok-free.app/scim/v2"
+    );
 
     let r = e.admin_send("POST", "/api/endpoint/tunnel").await;
     assert_eq!(r.body["status"], "external", "{r:?}");

@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use scimlab_engine::capture::{DEFAULT_BODY_CAP, DEFAULT_REJECTED_RETENTION, DEFAULT_RETENTION};
 use scimlab_engine::config::{
-    DEFAULT_ADMIN_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_HEADER_BYTES,
-    DEFAULT_CLOUDFLARED, DEFAULT_NGROK_API, DEFAULT_SCIM_ADDR, default_db_path,
+    DEFAULT_ADMIN_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_CLOUDFLARED, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_NGROK_API, DEFAULT_SCIM_ADDR, default_db_path,
 };
 use scimlab_engine::{Engine, EngineConfig, auth, open_store};
 use std::net::SocketAddr;
@@ -336,14 +336,20 @@ async fn print_tunnel_changes(
         let detail = state.detail.as_deref().unwrap_or("");
         let tenant = state.tenant_url.as_deref().unwrap_or("");
         match state.status {
-            TunnelStatus::Starting => println!("Starting a cloudflared quick tunnel to the SCIM port…"),
+            TunnelStatus::Starting => {
+                println!("Starting a cloudflared quick tunnel to the SCIM port…");
+            }
             TunnelStatus::Running => {
                 println!();
                 println!("  Public tenant URL (cloudflared):        {tenant}");
-                println!("  Paste it into Entra ID (Tenant URL) or Okta (SCIM connector base URL).");
+                println!(
+                    "  Paste it into Entra ID (Tenant URL) or Okta (SCIM connector base URL)."
+                );
                 println!();
                 if let Some(old) = &state.previous_url {
-                    eprintln!("!! the public URL changed (it was {old}): update the Tenant URL in Entra ID / Okta to {tenant}");
+                    eprintln!(
+                        "!! the public URL changed (it was {old}): update the Tenant URL in Entra ID / Okta to {tenant}"
+                    );
                 }
             }
             TunnelStatus::External => {
@@ -354,7 +360,9 @@ async fn print_tunnel_changes(
             TunnelStatus::Stopped => {
                 eprintln!("!! the tunnel stopped: {detail}");
                 if let Some(old) = &state.previous_url {
-                    eprintln!("!! {old} no longer reaches ScimLab: Entra ID / Okta provisioning fails until you start a tunnel again and update the Tenant URL");
+                    eprintln!(
+                        "!! {old} no longer reaches ScimLab: Entra ID / Okta provisioning fails until you start a tunnel again and update the Tenant URL"
+                    );
                 }
             }
             TunnelStatus::Unavailable => eprintln!("!! no tunnel: {detail}"),

@@ -58,11 +58,7 @@ pub(super) fn spawn(settings: &TunnelSettings) -> std::io::Result<Child> {
 /// Read lines of at most [`MAX_LINE`] bytes (lossy UTF-8) until end of file.
 async fn read_lines(mut reader: impl AsyncBufRead + Unpin, tx: mpsc::Sender<String>) {
     let mut line: Vec<u8> = Vec::new();
-    loop {
-        let chunk = match reader.fill_buf().await {
-            Ok(chunk) => chunk,
-            Err(_) => break,
-        };
+    while let Ok(chunk) = reader.fill_buf().await {
         if chunk.is_empty() {
             break;
         }
@@ -92,7 +88,10 @@ async fn read_lines(mut reader: impl AsyncBufRead + Unpin, tx: mpsc::Sender<Stri
 fn quoted(line: &str) -> String {
     let mut words = line.split_whitespace().peekable();
     // `2024-05-01T10:00:00Z ERR message` → `message`
-    if words.peek().is_some_and(|w| w.len() >= 20 && w.contains('T')) {
+    if words
+        .peek()
+        .is_some_and(|w| w.len() >= 20 && w.contains('T'))
+    {
         words.next();
         if words
             .peek()

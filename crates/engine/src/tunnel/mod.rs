@@ -250,10 +250,9 @@ impl TunnelManager {
                             "cloudflared is asking Cloudflare for a quick tunnel to 127.0.0.1:{}",
                             self.inner.settings.scim_port
                         )),
-                        started_at: Some(chrono::Utc::now().to_rfc3339_opts(
-                            chrono::SecondsFormat::Secs,
-                            true,
-                        )),
+                        started_at: Some(
+                            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        ),
                         previous_url,
                     };
                     cur.state = state.clone();

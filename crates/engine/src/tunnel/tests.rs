@@ -45,8 +45,14 @@ fn an_ngrok_tunnel_counts_only_when_it_forwards_to_the_scim_port() {
         Some("https://scim.ngrok-free.app")
     );
     assert_eq!(matching_tunnel(&body, 9999), None);
-    for addr in ["8787", "localhost:8787", "127.0.0.1:8787", "https://[::1]:8787"] {
-        let b = json!({"tunnels": [{"public_url": "https://x.ngrok.app", "config": {"addr": addr}}]});
+    for addr in [
+        "8787",
+        "localhost:8787",
+        "127.0.0.1:8787",
+        "https://[::1]:8787",
+    ] {
+        let b =
+            json!({"tunnels": [{"public_url": "https://x.ngrok.app", "config": {"addr": addr}}]});
         assert!(matching_tunnel(&b, 8787).is_some(), "{addr}");
     }
     let remote = json!({"tunnels": [{"public_url": "https://x.ngrok.app", "config": {"addr": "10.0.0.5:8787"}}]});
@@ -71,7 +77,10 @@ fn the_state_is_camel_case_with_lowercase_names() {
     assert_eq!(v["publicUrl"], "https://a.trycloudflare.com");
     assert_eq!(v["startedAt"], "2024-05-01T10:00:00Z");
     assert_eq!(v["previousUrl"], serde_json::Value::Null);
-    assert_eq!(serde_json::to_value(TunnelState::off()).unwrap()["status"], "off");
+    assert_eq!(
+        serde_json::to_value(TunnelState::off()).unwrap()["status"],
+        "off"
+    );
 }
 
 #[test]
@@ -104,7 +113,10 @@ async fn a_missing_cloudflared_without_ngrok_is_unavailable_with_install_advice(
     let s = m.start().await.unwrap();
     assert_eq!(s.status, TunnelStatus::Unavailable);
     let detail = s.detail.unwrap();
-    assert!(detail.contains("github.com/cloudflare/cloudflared/releases"), "{detail}");
+    assert!(
+        detail.contains("github.com/cloudflare/cloudflared/releases"),
+        "{detail}"
+    );
     assert!(detail.contains("ngrok http 8787"), "{detail}");
     assert_eq!(seen.lock().unwrap().len(), 1);
     assert_eq!(m.stop().await.unwrap().status, TunnelStatus::Off);
