@@ -45,6 +45,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/endpoint"),
     ("POST", "/api/endpoint/reveal"),
     ("POST", "/api/endpoint/rotate"),
+    ("POST", "/api/endpoint/tunnel"),
+    ("DELETE", "/api/endpoint/tunnel"),
     ("GET", "/api/exchanges"),
     ("GET", "/api/exchanges/1"),
     ("GET", "/api/users"),

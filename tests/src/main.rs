@@ -23,4 +23,5 @@ mod robustness;
 mod share;
 mod simulate;
 mod strict;
+mod tunnel;
 mod ui_api;

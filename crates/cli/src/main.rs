@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use scimlab_engine::capture::{DEFAULT_BODY_CAP, DEFAULT_REJECTED_RETENTION, DEFAULT_RETENTION};
 use scimlab_engine::config::{
-    DEFAULT_ADMIN_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_HEADER_BYTES,
-    DEFAULT_SCIM_ADDR, default_db_path,
+    DEFAULT_ADMIN_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_CLOUDFLARED, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_NGROK_API, DEFAULT_SCIM_ADDR, default_db_path,
 };
 use scimlab_engine::{Engine, EngineConfig, auth, open_store};
 use std::net::SocketAddr;
@@ -128,6 +128,26 @@ struct ServeArgs {
     #[arg(long, env = "SCIMLAB_SCAN_BUDGET_MS", default_value_t = scimlab_engine::config::DEFAULT_SCAN_BUDGET.as_millis() as u64,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     scan_budget_ms: u64,
+    /// Make the SCIM port public with a tunnel once the listeners are up (only the SCIM port,
+    /// never the admin port): prints the public tenant URL when known, and loudly when the
+    /// tunnel stops (it is not restarted: a new quick tunnel has a new URL).
+    #[arg(long, env = "SCIMLAB_TUNNEL", value_enum, value_name = "PROVIDER")]
+    tunnel: Option<TunnelChoice>,
+    /// The cloudflared program to run (a name on PATH or a path).
+    #[arg(long, env = "SCIMLAB_CLOUDFLARED", value_name = "PROGRAM", default_value = DEFAULT_CLOUDFLARED)]
+    cloudflared: PathBuf,
+    /// ngrok's local API, read when cloudflared is not installed (a tunnel you run with
+    /// `ngrok http <scim port>`).
+    #[arg(long, env = "SCIMLAB_NGROK_API", value_name = "URL", default_value = DEFAULT_NGROK_API)]
+    ngrok_api: String,
+}
+
+/// Tunnels `serve --tunnel` can start.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TunnelChoice {
+    /// A cloudflared quick tunnel (https://<random>.trycloudflare.com); without cloudflared, an
+    /// ngrok tunnel already running to the SCIM port is used.
+    Cloudflared,
 }
 
 #[derive(Subcommand)]
@@ -225,6 +245,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.rejected_retention = args.rejected_retention;
     config.scan_budget = std::time::Duration::from_millis(args.scan_budget_ms);
     config.ui_dir = args.ui.map(find_ui_dir).transpose()?;
+    config.cloudflared = args.cloudflared;
+    config.ngrok_api = args.ngrok_api;
     let served_ui = config.ui_dir.is_some();
     let engine = Engine::start(config)
         .await
@@ -264,11 +286,21 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     println!("  {label:<39}{}", engine.admin_login_url());
     println!();
-    println!("Entra ID and Okta cannot reach 127.0.0.1: expose the port with a tunnel");
-    println!(
-        "(e.g. `ngrok http {}`) and use https://<tunnel-host>/scim/v2 as the URL.",
-        engine.scim_addr.port()
-    );
+    if args.tunnel.is_some() {
+        // Subscribed before the start, so no change is missed; printed as they come.
+        tokio::spawn(print_tunnel_changes(engine.events.subscribe()));
+        engine
+            .tunnel()
+            .start()
+            .await
+            .context("could not start the tunnel")?;
+    } else {
+        println!("Entra ID and Okta cannot reach 127.0.0.1: expose the port with a tunnel");
+        println!(
+            "(`--tunnel cloudflared`, or `ngrok http {}`) and use https://<tunnel-host>/scim/v2 as the URL.",
+            engine.scim_addr.port()
+        );
+    }
     println!("Press Ctrl-C to stop.");
     let why = signals.next().await;
     eprintln!(
@@ -285,6 +317,58 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .await
         .context("the scim listener failed while stopping")?;
     Ok(())
+}
+
+/// Print every change of the tunnel: the public tenant URL when known, loudly (on stderr) when
+/// it changed, stopped or cannot start.
+async fn print_tunnel_changes(
+    mut events: tokio::sync::broadcast::Receiver<scimlab_engine::events::EngineEvent>,
+) {
+    use scimlab_engine::events::EngineEvent;
+    use scimlab_engine::tunnel::TunnelStatus;
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        let state = match events.recv().await {
+            Ok(EngineEvent::TunnelChanged { tunnel }) => tunnel,
+            Ok(_) | Err(RecvError::Lagged(_)) => continue,
+            Err(RecvError::Closed) => return,
+        };
+        let detail = state.detail.as_deref().unwrap_or("");
+        let tenant = state.tenant_url.as_deref().unwrap_or("");
+        match state.status {
+            TunnelStatus::Starting => {
+                println!("Starting a cloudflared quick tunnel to the SCIM port…");
+            }
+            TunnelStatus::Running => {
+                println!();
+                println!("  Public tenant URL (cloudflared):        {tenant}");
+                println!(
+                    "  Paste it into Entra ID (Tenant URL) or Okta (SCIM connector base URL)."
+                );
+                println!();
+                if let Some(old) = &state.previous_url {
+                    eprintln!(
+                        "!! the public URL changed (it was {old}): update the Tenant URL in Entra ID / Okta to {tenant}"
+                    );
+                }
+            }
+            TunnelStatus::External => {
+                println!();
+                println!("  Public tenant URL (ngrok, not managed): {tenant}");
+                println!();
+            }
+            TunnelStatus::Stopped => {
+                eprintln!("!! the tunnel stopped: {detail}");
+                if let Some(old) = &state.previous_url {
+                    eprintln!(
+                        "!! {old} no longer reaches ScimLab: Entra ID / Okta provisioning fails until you start a tunnel again and update the Tenant URL"
+                    );
+                }
+            }
+            TunnelStatus::Unavailable => eprintln!("!! no tunnel: {detail}"),
+            TunnelStatus::Off => {}
+        }
+    }
 }
 
 /// The signals that stop `serve` gracefully: Ctrl-C (SIGINT) and, on Unix, SIGTERM (what

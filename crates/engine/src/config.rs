@@ -56,6 +56,13 @@ pub const DEFAULT_MAX_HEADER_BYTES: usize = 32 * 1024;
 /// Default cap on connections open at once on the admin listener (a UI and a few scripts).
 pub const DEFAULT_ADMIN_MAX_CONNECTIONS: usize = 64;
 
+/// Default cloudflared program (looked up on `PATH`); `SCIMLAB_CLOUDFLARED` in the CLI.
+pub const DEFAULT_CLOUDFLARED: &str = "cloudflared";
+/// Default address of ngrok's local API; `SCIMLAB_NGROK_API` in the CLI.
+pub const DEFAULT_NGROK_API: &str = "http://127.0.0.1:4040/api/tunnels";
+/// Default time cloudflared has to print its quick tunnel's URL before it is stopped.
+pub const DEFAULT_TUNNEL_URL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The SCIM base URL on a bound address, e.g. `http://127.0.0.1:8787/scim/v2`.
 pub fn scim_base_url(addr: SocketAddr) -> String {
     format!("http://{addr}{SCIM_BASE_PATH}")
@@ -113,6 +120,12 @@ pub struct EngineConfig {
     pub max_header_bytes: usize,
     /// Connections open at once on the admin listener.
     pub admin_max_connections: usize,
+    /// The cloudflared program run for *Make it public*: a name looked up on `PATH` or a path.
+    pub cloudflared: PathBuf,
+    /// ngrok's local API, read for a tunnel the admin runs (`ngrok http <scim port>`).
+    pub ngrok_api: String,
+    /// How long cloudflared has to print its public URL before it is stopped.
+    pub tunnel_url_timeout: std::time::Duration,
 }
 
 impl EngineConfig {
@@ -142,6 +155,9 @@ impl EngineConfig {
             max_connections_per_client: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
             max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             admin_max_connections: DEFAULT_ADMIN_MAX_CONNECTIONS,
+            cloudflared: PathBuf::from(DEFAULT_CLOUDFLARED),
+            ngrok_api: DEFAULT_NGROK_API.to_owned(),
+            tunnel_url_timeout: DEFAULT_TUNNEL_URL_TIMEOUT,
         }
     }
 }
@@ -178,6 +194,9 @@ impl std::fmt::Debug for EngineConfig {
             )
             .field("max_header_bytes", &self.max_header_bytes)
             .field("admin_max_connections", &self.admin_max_connections)
+            .field("cloudflared", &self.cloudflared)
+            .field("ngrok_api", &self.ngrok_api)
+            .field("tunnel_url_timeout", &self.tunnel_url_timeout)
             .finish()
     }
 }

@@ -5,7 +5,7 @@
 //! burst of a thousand requests a second arrives as a handful of events. A receiver that lags
 //! gets `resync` from the SSE layer, never a panic.
 //!
-//! Events carry engine types (`model`, `runtime`, `simulate`), never an admin-API type.
+//! Events carry engine types (`model`, `runtime`, `simulate`, `tunnel`), never an admin-API type.
 
 use crate::model::ExchangeSummary;
 use crate::simulate::{Progress, SimulationSummary};
@@ -112,6 +112,14 @@ pub enum EngineEvent {
     FaultsChanged {
         /// Every rule in order, with its counters.
         rules: Vec<crate::faults::FaultRuleView>,
+    },
+    /// The public URL of the SCIM listener changed: a tunnel started, found its URL, stopped
+    /// (on its own: `detail` says why, and a new start gets a new URL), or an ngrok tunnel
+    /// appeared or went away.
+    #[serde(rename = "tunnel.changed")]
+    TunnelChanged {
+        /// The state now.
+        tunnel: crate::tunnel::TunnelState,
     },
     /// The receiver fell behind and missed events: reload everything.
     #[serde(rename = "resync")]

@@ -26,6 +26,7 @@ pub mod scim_api;
 pub mod simulate;
 pub mod store;
 pub mod timeline;
+pub mod tunnel;
 pub mod wire;
 
 pub use config::EngineConfig;
@@ -186,6 +187,7 @@ pub struct EngineHandle {
     servers: Vec<JoinHandle<std::io::Result<()>>>,
     writer: JoinHandle<()>,
     shutdown_grace: std::time::Duration,
+    tunnel: tunnel::TunnelManager,
 }
 
 /// The connection limits in `config`, checked; what is wrong names its flag and variable.
@@ -381,6 +383,23 @@ impl Engine {
         };
         let (admin_listener, admin_addr) = bind(config.admin_addr).await?;
         let (shutdown, rx) = watch::channel(false);
+        // The public URL of the SCIM port (never the admin port); every change is announced.
+        let tunnel = {
+            let events = events.clone();
+            tunnel::TunnelManager::new(
+                tunnel::TunnelSettings {
+                    cloudflared: config.cloudflared.clone(),
+                    ngrok_api: config.ngrok_api.clone(),
+                    url_timeout: config.tunnel_url_timeout,
+                    scim_port: scim_addr.port(),
+                },
+                Arc::new(move |state: &tunnel::TunnelState| {
+                    events.publish(events::EngineEvent::TunnelChanged {
+                        tunnel: state.clone(),
+                    });
+                }),
+            )
+        };
         let admin_state = admin_api::AdminState {
             store: store.clone(),
             events: events.clone(),
@@ -401,6 +420,7 @@ impl Engine {
             roles_cache: Default::default(),
             faults,
             replays: Default::default(),
+            tunnel: tunnel.clone(),
         };
         // Each listener has its own connection budget, so a flood of the SCIM port (which a
         // tunnel exposes) leaves the admin listener reachable.
@@ -449,6 +469,7 @@ impl Engine {
             servers,
             writer,
             shutdown_grace: config.shutdown_grace,
+            tunnel,
         })
     }
 }
@@ -483,9 +504,16 @@ impl EngineHandle {
         self.admin_token.as_str().to_owned()
     }
 
-    /// Stop accepting connections, finish in-flight requests, write every captured exchange,
-    /// close the database.
+    /// The public URL of the SCIM listener: start, stop or read the tunnel (`scimlab serve
+    /// --tunnel cloudflared` starts it here; the admin API shares the same manager).
+    pub fn tunnel(&self) -> &tunnel::TunnelManager {
+        &self.tunnel
+    }
+
+    /// Stop the tunnel (cloudflared is killed and reaped), stop accepting connections, finish
+    /// in-flight requests, write every captured exchange, close the database.
     pub async fn shutdown(self) -> std::io::Result<()> {
+        self.tunnel.shutdown().await;
         let _ = self.shutdown.send(true);
         let mut result = Ok(());
         // In-flight requests get a grace period; a client that stalls past it (a half-sent

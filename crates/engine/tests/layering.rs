@@ -22,9 +22,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["model", "timeline"]),
     (
         "events",
-        &["faults", "model", "replay", "runtime", "simulate"],
+        &["faults", "model", "replay", "runtime", "simulate", "tunnel"],
     ),
     ("faults", &["model"]),
+    ("tunnel", &["config"]),
 ];
 
 fn src() -> PathBuf {

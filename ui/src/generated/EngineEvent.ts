@@ -7,6 +7,7 @@ import type { Progress } from "./Progress";
 import type { ReplaySummary } from "./ReplaySummary";
 import type { Scenario } from "./Scenario";
 import type { SimulationSummary } from "./SimulationSummary";
+import type { TunnelState } from "./TunnelState";
 
 /**
  * Everything the engine tells the UI about, tagged by `type`.
@@ -88,7 +89,11 @@ settings: EngineSettings, } | { "type": "faults.changed",
 /**
  * Every rule in order, with its counters.
  */
-rules: Array<FaultRuleView>, } | { "type": "resync", 
+rules: Array<FaultRuleView>, } | { "type": "tunnel.changed", 
+/**
+ * The state now.
+ */
+tunnel: TunnelState, } | { "type": "resync", 
 /**
  * How many events were skipped.
  */

@@ -87,4 +87,7 @@ export type { TargetField } from "./TargetField";
 export type { Timeline } from "./Timeline";
 export type { TimelineBucket } from "./TimelineBucket";
 export type { TimelineEntry } from "./TimelineEntry";
+export type { TunnelProvider } from "./TunnelProvider";
+export type { TunnelState } from "./TunnelState";
+export type { TunnelStatus } from "./TunnelStatus";
 export type { Verdict } from "./Verdict";

@@ -31,6 +31,7 @@ import type {
   StartReplay,
   StartSimulation,
   Timeline,
+  TunnelState,
 } from "../generated";
 import { json, query, request } from "./http";
 
@@ -59,6 +60,12 @@ export const api = {
   endpoint: () => json<EndpointInfo>("GET", "/api/endpoint"),
   revealKey: () => json<RevealedKey>("POST", "/api/endpoint/reveal"),
   rotateKey: () => json<RotatedKey>("POST", "/api/endpoint/rotate"),
+  /** Make the SCIM port public: a cloudflared quick tunnel (`starting`; `running` follows as
+   *  a `tunnel.changed` event), an ngrok tunnel already running (`external`), or how to install
+   *  either (`unavailable`). 409 while one is starting or running. */
+  startTunnel: () => json<TunnelState>("POST", "/api/endpoint/tunnel"),
+  /** Stop the cloudflared ScimLab runs (gone when this answers); 409 for ngrok's. */
+  stopTunnel: () => json<TunnelState>("DELETE", "/api/endpoint/tunnel"),
 
   exchanges: (filters: ExchangeFilters, before?: number | null, limit = 200) =>
     json<ExchangePage>("GET", `/api/exchanges${query({ ...filters, before: before ?? undefined, limit })}`),

@@ -1,6 +1,7 @@
 //! The Connect screen: everything an admin pastes into Entra ID or Okta (tenant URL, SCIM key
 //! with reveal / copy / rotate), step-by-step setup for both IdPs with the real values filled in,
-//! the tunnel commands for the real SCIM port, a live "waiting for the first request" panel
+//! *Make it public* (a cloudflared quick tunnel the engine runs, its public tenant URL used in
+//! the steps) or the tunnel commands for the real SCIM port, a live "waiting for the first request" panel
 //! that flips as soon as the IdP's first exchange is captured, and the last failure pinned with
 //! the engine's diagnosis (the key blamed only when it was the reason) until a request succeeds
 //! — so the admin sees the connection work, or why it did not, without leaving the screen.
@@ -16,7 +17,7 @@ import { useLastFailure } from "./connect/useLastFailure";
 import { SimulateMenu } from "../components/SimulateMenu";
 import { IdpInstructions } from "./connect/IdpInstructions";
 import { needsTunnel, portOf, tunnelTenantUrl } from "./connect/tenantUrl";
-import { TunnelCard, useRememberedTunnel } from "./connect/TunnelCard";
+import { publicTenantOf, TunnelCard, useRememberedTunnel } from "./connect/TunnelCard";
 import { useScimEndpoint } from "./connect/useScimEndpoint";
 import "./connect.css";
 
@@ -30,7 +31,8 @@ export function ConnectView(_props: ViewProps) {
   const port = useMemo(() => portOf(tenantUrl), [tenantUrl]);
   const local = endpoint ? needsTunnel(tenantUrl) : false;
   const tunnelTenant = tunnelTenantUrl(tunnel, tenantUrl);
-  const pasteUrl = tunnelTenant ?? (local ? tenantUrl.replace(/^https?:\/\/[^/]+/, "https://<tunnel-host>") : tenantUrl);
+  const publicTenant = publicTenantOf(endpoint?.tunnel ?? null);
+  const pasteUrl = publicTenant ?? tunnelTenant ?? (local ? tenantUrl.replace(/^https?:\/\/[^/]+/, "https://<tunnel-host>") : tenantUrl);
   const keyMasked = endpoint?.keyMasked ?? "…";
   const keyText = (!scim.presenting && scim.revealed) || keyMasked;
 
@@ -49,7 +51,16 @@ export function ConnectView(_props: ViewProps) {
       <EndpointCard scim={scim} tenantUrl={tenantUrl} keyText={keyText} local={local} />
       <FirstRequestPanel />
       <LastFailureCard state={lastFailure} detail={lastFailure.detail} keyMasked={keyMasked} />
-      <TunnelCard port={port} tunnel={tunnel} onTunnel={setTunnel} tunnelTenant={tunnelTenant} />
+      <TunnelCard
+        port={port}
+        tunnel={tunnel}
+        onTunnel={setTunnel}
+        tunnelTenant={tunnelTenant}
+        state={endpoint?.tunnel ?? null}
+        onStart={scim.startTunnel}
+        onStop={scim.stopTunnel}
+        busy={scim.tunnelBusy}
+      />
       <IdpInstructions tenant={pasteUrl} keyText={keyText} copyKey={scim.copyKey} />
 
       {scim.confirmRotate ? <RotateKeyConfirm keyMasked={keyMasked} onConfirm={scim.rotate} onCancel={scim.cancelRotate} /> : null}

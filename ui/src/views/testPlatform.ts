@@ -17,6 +17,8 @@ export function platformMock() {
       endpoint: vi.fn(),
       revealKey: vi.fn(),
       rotateKey: vi.fn(),
+      startTunnel: vi.fn(),
+      stopTunnel: vi.fn(),
       exchanges: vi.fn(),
       exchange: vi.fn(),
       exportHar: vi.fn(),

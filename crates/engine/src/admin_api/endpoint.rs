@@ -1,4 +1,5 @@
-//! `GET /api/health`, `GET /api/endpoint`, `POST /api/endpoint/reveal`, `POST /api/endpoint/rotate`.
+//! `GET /api/health`, `GET /api/endpoint`, `POST /api/endpoint/reveal`, `POST /api/endpoint/rotate`,
+//! `POST|DELETE /api/endpoint/tunnel` (the public URL: `crate::tunnel` does the work).
 //!
 //! The stored key is the truth (a `scimlab token rotate` in another process changes it while
 //! the engine runs), so these routes read it from the store, falling back to the in-memory copy.
@@ -8,6 +9,7 @@ use super::{AdminError, AdminResult, AdminState, mask_key};
 use crate::auth;
 use crate::events::EngineEvent;
 use crate::store::prelude::*;
+use crate::tunnel::TunnelState;
 use axum::Json;
 use axum::extract::State;
 use std::sync::PoisonError;
@@ -45,7 +47,34 @@ pub async fn show(State(state): State<AdminState>) -> AdminResult<Json<EndpointI
         tenant_url: state.scim_base_url(),
         key_masked: mask_key(&key),
         strict: state.settings.strict(),
+        tunnel: state.tunnel.refresh_external().await,
     }))
+}
+
+fn tunnel_refused(e: &crate::tunnel::TunnelError) -> AdminError {
+    AdminError::new(axum::http::StatusCode::CONFLICT, e.to_string())
+}
+
+/// `POST /api/endpoint/tunnel`: start a cloudflared quick tunnel to the SCIM port (or report an
+/// ngrok tunnel, or how to install either). 409 while one is starting or running.
+pub async fn start_tunnel(State(state): State<AdminState>) -> AdminResult<Json<TunnelState>> {
+    state
+        .tunnel
+        .start()
+        .await
+        .map(Json)
+        .map_err(|e| tunnel_refused(&e))
+}
+
+/// `DELETE /api/endpoint/tunnel`: stop the cloudflared ScimLab runs (it is gone when this
+/// answers). 409 for an ngrok tunnel, which ScimLab does not manage.
+pub async fn stop_tunnel(State(state): State<AdminState>) -> AdminResult<Json<TunnelState>> {
+    state
+        .tunnel
+        .stop()
+        .await
+        .map(Json)
+        .map_err(|e| tunnel_refused(&e))
 }
 
 /// `POST /api/endpoint/reveal`: the one response that carries the key.

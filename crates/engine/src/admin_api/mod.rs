@@ -75,6 +75,8 @@ pub struct AdminState {
     pub faults: crate::runtime::FaultBoard,
     /// The replays started from this API (in memory, per launch).
     pub replays: replays::ReplayRegistry,
+    /// The public URL of the SCIM listener (shared with `EngineHandle::tunnel`).
+    pub tunnel: crate::tunnel::TunnelManager,
 }
 
 impl AdminState {
@@ -107,6 +109,10 @@ pub fn router(state: AdminState) -> Router {
         .route("/endpoint", get(endpoint::show))
         .route("/endpoint/reveal", post(endpoint::reveal))
         .route("/endpoint/rotate", post(endpoint::rotate))
+        .route(
+            "/endpoint/tunnel",
+            post(endpoint::start_tunnel).delete(endpoint::stop_tunnel),
+        )
         .route("/exchanges", get(exchanges::list))
         .route("/exchanges/export", get(export::har))
         .route("/exchanges/{id}", get(exchanges::get_one))

@@ -43,6 +43,9 @@ pub struct EndpointInfo {
     pub key_masked: String,
     /// Whether the SCIM listener answers in strict RFC mode.
     pub strict: bool,
+    /// The public URL of the SCIM listener, when a tunnel gives one (`tunnel.tenantUrl` is then
+    /// what the IdP needs).
+    pub tunnel: crate::tunnel::TunnelState,
 }
 
 /// `POST /api/endpoint/reveal`: the SCIM API key in full (the only response that holds it).

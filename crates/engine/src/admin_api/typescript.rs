@@ -49,6 +49,9 @@ fn expected() -> BTreeMap<String, String> {
     render::<ErrorBody>(&cfg, &mut out);
     render::<Health>(&cfg, &mut out);
     render::<EndpointInfo>(&cfg, &mut out);
+    render::<crate::tunnel::TunnelState>(&cfg, &mut out);
+    render::<crate::tunnel::TunnelStatus>(&cfg, &mut out);
+    render::<crate::tunnel::TunnelProvider>(&cfg, &mut out);
     render::<RevealedKey>(&cfg, &mut out);
     render::<RotatedKey>(&cfg, &mut out);
     render::<ExchangePage>(&cfg, &mut out);

@@ -57,7 +57,7 @@ export function EndpointCard({ scim, tenantUrl, keyText, local }: { scim: ScimEn
       {local ? (
         <p className="cx-note">
           This address is only reachable from this machine. Cloud IdPs need a public HTTPS URL: see{" "}
-          <a href="#tunnel">Expose it with a tunnel</a> below.
+          <a href="#tunnel">Make it public</a> below.
         </p>
       ) : null}
     </section>

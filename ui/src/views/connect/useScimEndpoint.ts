@@ -1,7 +1,8 @@
 //! The SCIM endpoint as the Connect screen holds it: the tenant URL and masked key (reloaded on
 //! settings changes and resyncs, re-masked when the key changes), the full key only while the
 //! admin reveals it (never in presentation mode: turning it on hides a revealed key), copying
-//! the key without showing it, and rotating it behind a confirmation. A call that cannot reach
+//! the key without showing it, and rotating it behind a confirmation. The tunnel's state
+//! (`endpoint.tunnel`) follows `tunnel.changed` events. A call that cannot reach
 //! the engine goes to the engine banner, not a toast.
 
 import { useCallback, useEffect, useState } from "react";
@@ -28,6 +29,12 @@ export interface ScimEndpoint {
   busy: boolean;
   /** Presentation mode: the key is never shown, only copied. */
   presenting: boolean;
+  /** Start the public tunnel (*Make it public*, or *Start again* after it stopped). */
+  startTunnel: () => Promise<void>;
+  /** Stop the tunnel ScimLab runs, or dismiss a stopped / unavailable state. */
+  stopTunnel: () => Promise<void>;
+  /** A tunnel start or stop is in flight. */
+  tunnelBusy: boolean;
 }
 
 export function useScimEndpoint(): ScimEndpoint {
@@ -38,6 +45,7 @@ export function useScimEndpoint(): ScimEndpoint {
   const [revealed, setRevealed] = useState<string | null>(null);
   const [confirmRotate, setConfirmRotate] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [tunnelBusy, setTunnelBusy] = useState(false);
 
   const load = useCallback(() => {
     api
@@ -56,6 +64,8 @@ export function useScimEndpoint(): ScimEndpoint {
     if (e.type === "endpoint.changed") {
       setEndpoint((cur) => (cur ? { ...cur, keyMasked: e.keyMasked } : cur));
       setRevealed(null);
+    } else if (e.type === "tunnel.changed") {
+      setEndpoint((cur) => (cur ? { ...cur, tunnel: e.tunnel } : cur));
     } else if (e.type === "settings.changed" || e.type === "resync") {
       load();
     }
@@ -87,6 +97,19 @@ export function useScimEndpoint(): ScimEndpoint {
     }
   };
 
+  // the answer is the state reached at once; later changes arrive as tunnel.changed events
+  const tunnelCall = (call: () => Promise<EndpointInfo["tunnel"]>) => async () => {
+    setTunnelBusy(true);
+    try {
+      const tunnel = await call();
+      setEndpoint((cur) => (cur ? { ...cur, tunnel } : cur));
+    } catch (e) {
+      report(e);
+    } finally {
+      setTunnelBusy(false);
+    }
+  };
+
   // copying fetches the key for the clipboard only: it stays masked on screen
   const copyKey = useCallback(async () => revealed ?? (await api.revealKey()).key, [revealed]);
 
@@ -102,5 +125,8 @@ export function useScimEndpoint(): ScimEndpoint {
     rotate,
     busy,
     presenting,
+    startTunnel: tunnelCall(api.startTunnel),
+    stopTunnel: tunnelCall(api.stopTunnel),
+    tunnelBusy,
   };
 }
