@@ -6,11 +6,12 @@
 //! validates on save: its 400 is shown in the dialog and marks the field it names. Escape
 //! closes; Tab stays inside.
 
-import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useId, useRef, useState, type ReactNode } from "react";
 import type { FaultRule, Idp } from "../../generated";
 import { ApiError } from "../../platform";
 import { messageOf, useToast } from "../../state/toasts";
 import { CopyButton } from "../../components/CopyButton";
+import { useDialogKeys } from "../../components/useDialogKeys";
 import { OPERATIONS, operationLabel } from "../../format";
 import { fieldOf, METHODS, ruleOfForm, SCIM_TYPES, type ActionKind, type BudgetKind, type RuleForm } from "./ruleForm";
 import { actionSummary, budgetSummary, matchSummary } from "./summary";
@@ -86,36 +87,7 @@ export function FaultEditor({
   const cancel = useRef(onCancel);
   cancel.current = onCancel;
 
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    nameRef.current?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") {
-        e.preventDefault();
-        cancel.current();
-      } else if (e.key === "Tab" && dialogRef.current) {
-        const items = Array.from(
-          dialogRef.current.querySelectorAll<HTMLElement>("button, [href], input, select, textarea"),
-        ).filter((el) => !(el as HTMLButtonElement).disabled);
-        if (items.length === 0) return;
-        const first = items[0];
-        const last = items[items.length - 1];
-        const inside = dialogRef.current.contains(document.activeElement);
-        if (e.shiftKey && (document.activeElement === first || !inside)) {
-          e.preventDefault();
-          last.focus();
-        } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
-          e.preventDefault();
-          first.focus();
-        }
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => {
-      window.removeEventListener("keydown", onKey);
-      if (before && before.isConnected) before.focus();
-    };
-  }, []);
+  useDialogKeys(dialogRef, () => cancel.current(), nameRef);
 
   const rule = ruleOfForm(form);
   const json = JSON.stringify(rule, null, 2);

@@ -15,6 +15,7 @@ import { api } from "../../platform";
 import { useEngine } from "../../state/engine";
 import { messageOf } from "../../state/toasts";
 import { count } from "../../format";
+import { useDialogKeys } from "../../components/useDialogKeys";
 import {
   addViewer,
   applyReplayStatus,
@@ -44,40 +45,6 @@ export function parseRate(text: string): number | null {
   return Number.isFinite(n) && n >= 0 ? n : null;
 }
 
-/** Keep Tab inside `root` and close on Escape, while mounted; focus returns where it was. */
-function useDialogKeys(root: React.RefObject<HTMLDivElement | null>, onClose: () => void) {
-  const close = useRef(onClose);
-  close.current = onClose;
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") {
-        e.preventDefault();
-        close.current();
-      } else if (e.key === "Tab" && root.current) {
-        const items = Array.from(root.current.querySelectorAll<HTMLElement>("button, [href], input, select, textarea")).filter(
-          (el) => !(el as HTMLButtonElement).disabled,
-        );
-        if (items.length === 0) return;
-        const first = items[0];
-        const last = items[items.length - 1];
-        const inside = root.current.contains(document.activeElement);
-        if (e.shiftKey && (document.activeElement === first || !inside)) {
-          e.preventDefault();
-          last.focus();
-        } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
-          e.preventDefault();
-          first.focus();
-        }
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => {
-      window.removeEventListener("keydown", onKey);
-      if (before && before.isConnected) before.focus();
-    };
-  }, [root]);
-}
 
 /** Follow a running replay when events do not come (stream down, or silent for a while), and
  *  load the steps of a finished one. */
