@@ -27,6 +27,7 @@ pub mod model;
 mod quirks;
 pub mod replays;
 mod resources;
+mod runs;
 mod settings;
 pub mod simulations;
 mod sse;

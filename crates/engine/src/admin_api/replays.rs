@@ -19,8 +19,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+
 use ts_rs::TS;
 
 /// Finished replays kept for `GET /api/replays/{id}`.
@@ -77,29 +76,14 @@ pub struct ReplayStatus {
 }
 
 /// The replays of this engine, newest last.
-#[derive(Clone, Default)]
-pub struct ReplayRegistry {
-    // A std mutex: held only to copy or replace small values, never across an await.
-    inner: Arc<Mutex<VecDeque<ReplayStatus>>>,
-}
+pub type ReplayRegistry = super::runs::RunRegistry<ReplayStatus>;
 
-impl std::fmt::Debug for ReplayRegistry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ReplayRegistry")
+impl super::runs::RunStatus for ReplayStatus {
+    fn id(&self) -> &str {
+        &self.id
     }
-}
-
-impl ReplayRegistry {
-    fn with<T>(&self, f: impl FnOnce(&mut VecDeque<ReplayStatus>) -> T) -> T {
-        f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    fn update(&self, id: &str, f: impl FnOnce(&mut ReplayStatus)) {
-        self.with(|runs| {
-            if let Some(s) = runs.iter_mut().find(|s| s.id == id) {
-                f(s);
-            }
-        });
+    fn running(&self) -> bool {
+        self.state == SimulationState::Running
     }
 }
 
@@ -140,30 +124,26 @@ pub async fn start(
     let selected = exchanges.len() as u32;
     let id = uuid::Uuid::new_v4().to_string();
     let registry = state.replays.clone();
-    let running = registry.with(|runs| {
-        if let Some(r) = runs.iter().find(|r| r.state == SimulationState::Running) {
-            return Some(r.id.clone());
-        }
-        runs.push_back(ReplayStatus {
-            id: id.clone(),
-            state: SimulationState::Running,
-            progress: Progress {
-                phase: "starting".into(),
-                done: 0,
-                estimated_total: selected,
-                passed: 0,
-                failed: 0,
-                skipped: 0,
+    let running = registry
+        .start(
+            ReplayStatus {
+                id: id.clone(),
+                state: SimulationState::Running,
+                progress: Progress {
+                    phase: "starting".into(),
+                    done: 0,
+                    estimated_total: selected,
+                    passed: 0,
+                    failed: 0,
+                    skipped: 0,
+                },
+                steps: Vec::new(),
+                summary: None,
+                error: None,
             },
-            steps: Vec::new(),
-            summary: None,
-            error: None,
-        });
-        while runs.len() > KEPT {
-            runs.pop_front();
-        }
-        None
-    });
+            KEPT,
+        )
+        .err();
     if let Some(other) = running {
         return Err(AdminError::new(
             StatusCode::CONFLICT,
@@ -235,7 +215,7 @@ pub async fn get_one(
 ) -> AdminResult<Json<ReplayStatus>> {
     state
         .replays
-        .with(|runs| runs.iter().find(|r| r.id == id).cloned())
+        .get(&id)
         .map(Json)
         .ok_or_else(|| {
             AdminError::not_found(format!(

@@ -20,8 +20,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+
 use std::time::Duration;
 use ts_rs::TS;
 
@@ -100,30 +99,15 @@ pub struct SimulationStatus {
     pub error: Option<String>,
 }
 
-/// The runs of this engine, newest last.
-#[derive(Clone, Default)]
-pub struct SimulationRegistry {
-    // A std mutex: held only to copy or replace small values, never across an await.
-    inner: Arc<Mutex<VecDeque<SimulationStatus>>>,
-}
+/// The simulations of this engine, newest last.
+pub type SimulationRegistry = super::runs::RunRegistry<SimulationStatus>;
 
-impl std::fmt::Debug for SimulationRegistry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SimulationRegistry")
+impl super::runs::RunStatus for SimulationStatus {
+    fn id(&self) -> &str {
+        &self.id
     }
-}
-
-impl SimulationRegistry {
-    fn with<T>(&self, f: impl FnOnce(&mut VecDeque<SimulationStatus>) -> T) -> T {
-        f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    fn update(&self, id: &str, f: impl FnOnce(&mut SimulationStatus)) {
-        self.with(|runs| {
-            if let Some(s) = runs.iter_mut().find(|s| s.id == id) {
-                f(s);
-            }
-        });
+    fn running(&self) -> bool {
+        self.state == SimulationState::Running
     }
 }
 
@@ -196,23 +180,19 @@ pub async fn start(
 
     let id = uuid::Uuid::new_v4().to_string();
     let registry = state.simulations.clone();
-    let running = registry.with(|runs| {
-        if let Some(r) = runs.iter().find(|r| r.state == SimulationState::Running) {
-            return Some(r.id.clone());
-        }
-        runs.push_back(SimulationStatus {
-            id: id.clone(),
-            scenario,
-            state: SimulationState::Running,
-            progress: empty_progress(),
-            report: None,
-            error: None,
-        });
-        while runs.len() > KEPT {
-            runs.pop_front();
-        }
-        None
-    });
+    let running = registry
+        .start(
+            SimulationStatus {
+                id: id.clone(),
+                scenario,
+                state: SimulationState::Running,
+                progress: empty_progress(),
+                report: None,
+                error: None,
+            },
+            KEPT,
+        )
+        .err();
     if let Some(other) = running {
         return Err(AdminError::new(
             StatusCode::CONFLICT,
@@ -275,7 +255,7 @@ pub async fn get_one(
 ) -> AdminResult<Json<SimulationStatus>> {
     state
         .simulations
-        .with(|runs| runs.iter().find(|r| r.id == id).cloned())
+        .get(&id)
         .map(Json)
         .ok_or_else(|| {
             AdminError::not_found(format!(
