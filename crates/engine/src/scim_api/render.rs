@@ -67,6 +67,25 @@ pub fn render(r: &StoredResource, related: Option<Vec<Value>>, base_url: &str) -
 
 pub use crate::wire::now;
 
+/// Render `rows` with their `groups` (users, one query for the page) or `members` (groups).
+pub async fn render_all(
+    conn: &mut crate::store::Conn,
+    rows: &[StoredResource],
+    base_url: &str,
+) -> crate::store::Result<Vec<Value>> {
+    let mut related = conn.related_members(rows).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            render(
+                r,
+                Some(related.remove(r.id.as_str()).unwrap_or_default()),
+                base_url,
+            )
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,23 +119,4 @@ mod tests {
         );
         assert_eq!(out["meta"]["version"], "W/\"2\"");
     }
-}
-
-/// Render `rows` with their `groups` (users, one query for the page) or `members` (groups).
-pub async fn render_all(
-    conn: &mut crate::store::Conn,
-    rows: &[StoredResource],
-    base_url: &str,
-) -> crate::store::Result<Vec<Value>> {
-    let mut related = conn.related_members(rows).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            render(
-                r,
-                Some(related.remove(r.id.as_str()).unwrap_or_default()),
-                base_url,
-            )
-        })
-        .collect())
 }
