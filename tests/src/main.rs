@@ -19,6 +19,7 @@ mod listing;
 mod mapping;
 mod rejection;
 mod replay;
+mod report_cli;
 mod robustness;
 mod share;
 mod simulate;

@@ -1,6 +1,7 @@
 //! `scimlab`: the headless command line. `serve` runs the SCIM endpoint and the admin listener until Ctrl-C or SIGTERM;
 //! `token show|rotate` manage the SCIM API key; `simulate` replays Entra ID or Okta provisioning
-//! against a SCIM endpoint (the local one by default). Its own crate, so the desktop app never
+//! against a SCIM endpoint (the local one by default); `replay` resends captured exchanges;
+//! `report` and `export har` write the hand-over files. Its own crate, so the desktop app never
 //! builds clap; the only place that uses `anyhow`.
 
 use anyhow::{Context, Result};
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod replay_cmd;
+mod report_cmd;
 mod simulate_cmd;
 
 /// ScimLab: a local SCIM 2.0 endpoint to rehearse Entra ID and Okta provisioning.
@@ -43,6 +45,15 @@ enum Command {
     /// ids rewritten to the target's, and judge every answer. Exit code 0 only when every step
     /// passed.
     Replay(replay_cmd::ReplayArgs),
+    /// Write the hand-over report (checklists, roles, users' mappings, failing requests) from
+    /// the database. Exit code 1 when a checklist item fails, 0 when none does, 2 when it
+    /// cannot run.
+    Report(report_cmd::ReportArgs),
+    /// Export what ScimLab captured, e.g. `export har -o traffic.har`.
+    Export {
+        #[command(subcommand)]
+        what: report_cmd::ExportWhat,
+    },
 }
 
 #[derive(Args)]
@@ -180,6 +191,8 @@ async fn main() -> Result<ExitCode> {
         Command::Token { action } => token(action).await.map(|()| ExitCode::SUCCESS),
         Command::Simulate(args) => Ok(simulate_cmd::run(args).await),
         Command::Replay(args) => Ok(replay_cmd::run(args).await),
+        Command::Report(args) => Ok(report_cmd::run_report(args).await),
+        Command::Export { what } => Ok(report_cmd::run_export(what).await),
     }
 }
 

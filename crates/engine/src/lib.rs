@@ -20,6 +20,7 @@ pub mod listen;
 pub mod mapping;
 pub mod model;
 pub mod replay;
+pub mod report;
 pub mod results;
 pub mod runtime;
 pub mod scim_api;

@@ -26,6 +26,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("faults", &["model"]),
     ("tunnel", &["config"]),
+    (
+        "report",
+        &[
+            "capture",
+            "checks",
+            "config",
+            "diagnosis",
+            "mapping",
+            "model",
+            "results",
+            "scim_api",
+            "store",
+        ],
+    ),
 ];
 
 fn src() -> PathBuf {

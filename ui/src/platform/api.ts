@@ -35,6 +35,9 @@ import type {
 } from "../generated";
 import { json, query, request } from "./http";
 
+/** Formats of `GET /api/checklist/report`. */
+export type ReportFormat = "md" | "html";
+
 /** The filters of `GET /api/exchanges` (all optional, all must hold). */
 export interface ExchangeFilters {
   idp?: Idp | "";
@@ -93,9 +96,10 @@ export const api = {
 
   roles: () => json<RoleSummary>("GET", "/api/roles"),
   checklist: (idp: "entra" | "okta") => json<Checklist>("GET", `/api/checklist${query({ idp })}`),
-  /** The checklist as a Markdown report, as text. */
-  checklistReport: async (idp: "entra" | "okta") =>
-    (await request("GET", `/api/checklist/report${query({ idp })}`)).text(),
+  /** The report, as text: `md` the checklist in Markdown, `html` the whole hand-over report
+   *  (checklist, roles, users' mappings, failing requests) as one self-contained HTML file. */
+  checklistReport: async (idp: "entra" | "okta", format: ReportFormat = "md") =>
+    (await request("GET", `/api/checklist/report${query({ idp, format })}`)).text(),
 
   profiles: () => json<ProfileList>("GET", "/api/profiles"),
   /** Whether each source path parses (the editor checks as the admin types). */

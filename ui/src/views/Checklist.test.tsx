@@ -13,7 +13,7 @@ vi.mock("../platform", async (orig) => {
   const real = await orig<typeof import("../platform")>();
   return {
     ...real,
-    api: { checklist: (idp: string) => checklist(idp), checklistReport: (idp: string) => report(idp) },
+    api: { checklist: (idp: string) => checklist(idp), checklistReport: (idp: string, format?: string) => report(idp, format) },
     host: { ...real.host, saveFile: (...a: unknown[]) => saveFile(...a) },
   };
 });
@@ -86,9 +86,22 @@ describe("ChecklistView", () => {
     saveFile.mockResolvedValue("/home/me/scimlab-checklist-okta.md");
     render(<ChecklistView param="okta" params={new URLSearchParams()} />);
     await screen.findByTestId("check-roles.valid");
+    fireEvent.change(screen.getByRole("combobox", { name: "report format" }), { target: { value: "md" } });
     fireEvent.click(screen.getByRole("button", { name: "Export report" }));
     await waitFor(() => expect(saveFile).toHaveBeenCalledWith("scimlab-checklist-okta.md", "# report", "text/markdown"));
-    expect(report).toHaveBeenCalledWith("okta");
+    expect(report).toHaveBeenCalledWith("okta", "md");
+  });
+
+  it("exports the HTML hand-over report by default", async () => {
+    checklist.mockResolvedValue(list);
+    report.mockResolvedValue("<!DOCTYPE html>");
+    saveFile.mockResolvedValue("/home/me/scimlab-report-okta.html");
+    render(<ChecklistView param="okta" params={new URLSearchParams()} />);
+    await screen.findByTestId("check-roles.valid");
+    expect((screen.getByRole("combobox", { name: "report format" }) as HTMLSelectElement).value).toBe("html");
+    fireEvent.click(screen.getByRole("button", { name: "Export report" }));
+    await waitFor(() => expect(saveFile).toHaveBeenCalledWith("scimlab-report-okta.html", "<!DOCTYPE html>", "text/html"));
+    expect(report).toHaveBeenCalledWith("okta", "html");
   });
 
   it("has Simulate ▾ in its header and marks check ids as internal (hidden when presenting)", async () => {

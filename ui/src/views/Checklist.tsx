@@ -1,12 +1,13 @@
 //! The Checklist screen (`#/checklist/entra`, `#/checklist/okta`): the setup checklist scored
 //! from the captured traffic for one IdP — score, every item with its verdict, what was seen,
 //! the exchanges it rests on, and for warn/fail the fix in the IdP portal's words. Reloads
-//! (debounced 500 ms) as traffic arrives; "Export report" saves the Markdown report; Simulate ▾
+//! (debounced 500 ms) as traffic arrives; "Export report" saves the HTML hand-over report (for
+//! the customer: checklist, roles, users, failing requests) or the Markdown checklist; Simulate ▾
 //! fills the items without an IdP. Check ids are internal (hidden in presentation mode).
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { CheckItem, Checklist, EngineEvent } from "../generated";
-import { api, host } from "../platform";
+import { api, host, type ReportFormat } from "../platform";
 import { useToast } from "../state/toasts";
 import { useEngine, useReportError } from "../state/engine";
 import { href } from "../state/route";
@@ -81,6 +82,7 @@ export function ChecklistView({ param }: ViewProps) {
   const { down } = useEngine();
   const [list, setList] = useState<Checklist | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [format, setFormat] = useState<ReportFormat>("html");
 
   // switching tabs and live reloads overlap: only the newest request's answer is shown
   const seq = useRef(0);
@@ -107,9 +109,12 @@ export function ChecklistView({ param }: ViewProps) {
   const exportReport = async () => {
     setExporting(true);
     try {
-      const text = await api.checklistReport(idp);
-      const where = await host.saveFile(`scimlab-checklist-${idp}.md`, text, "text/markdown");
-      if (where) toast.info(`checklist report saved to ${where}`);
+      const text = await api.checklistReport(idp, format);
+      const where =
+        format === "html"
+          ? await host.saveFile(`scimlab-report-${idp}.html`, text, "text/html")
+          : await host.saveFile(`scimlab-checklist-${idp}.md`, text, "text/markdown");
+      if (where) toast.info(`${format === "html" ? "hand-over" : "checklist"} report saved to ${where}`);
     } catch (e) {
       report(e);
     } finally {
@@ -137,6 +142,15 @@ export function ChecklistView({ param }: ViewProps) {
         </div>
         <div className="grow" />
         <SimulateMenu />
+        <select
+          aria-label="report format"
+          value={format}
+          onChange={(e) => setFormat(e.target.value as ReportFormat)}
+          title="HTML: the whole hand-over report for the customer (it holds real people's names and emails); Markdown: the checklist for a ticket"
+        >
+          <option value="html">HTML</option>
+          <option value="md">Markdown</option>
+        </select>
         <button onClick={() => void exportReport()} disabled={exporting || !current || down} title={down ? "the ScimLab engine is not answering" : undefined}>
           {exporting ? "exporting…" : "Export report"}
         </button>

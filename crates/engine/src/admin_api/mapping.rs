@@ -210,32 +210,10 @@ pub async fn choose(
     }))
 }
 
-/// Every stored user, rendered, in creation order.
-async fn all_users(conn: &mut Conn, base_url: &str) -> AdminResult<Vec<Value>> {
-    let total = conn.count_resources(ResourceKind::User).await?;
-    let rows = conn
-        .resource_page(
-            ResourceKind::User,
-            SqlOrder::Created,
-            false,
-            0,
-            total.max(1),
-        )
-        .await?;
-    super::resources::render_all(conn, &rows, base_url).await
-}
-
-/// Every stored user, rendered, in creation order.
-pub async fn all_users_rendered(state: &AdminState) -> AdminResult<Vec<Value>> {
-    let mut conn = state.store.read().await?;
-    all_users(&mut conn, &state.scim_base_url()).await
-}
-
-/// Every user's mapping result under the profile in force (same order as
-/// [`all_users_rendered`]).
+/// Every user's mapping result under the profile in force, in creation order.
 pub async fn all_results(state: &AdminState) -> AdminResult<Vec<MappingResult>> {
     let mut conn = state.store.read().await?;
-    let users = all_users(&mut conn, &state.scim_base_url()).await?;
+    let users = crate::report::all_users(&mut conn, &state.scim_base_url()).await?;
     let profile = results::active_profile(&mut conn).await?;
     Ok(results::evaluate_users(&mut conn, &profile, &users).await?)
 }

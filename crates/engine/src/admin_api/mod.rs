@@ -20,7 +20,7 @@ mod checklist;
 mod data;
 mod endpoint;
 mod exchanges;
-mod export;
+pub mod export;
 pub mod faults;
 mod mapping;
 pub mod model;

@@ -10,7 +10,6 @@ use super::model::{ResourceDetail, ResourcePage};
 use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
 use crate::model::Idp;
 use crate::results;
-use crate::scim_api::render::render;
 use crate::store::Conn;
 use crate::store::exchanges::ExchangeQuery;
 use crate::store::prelude::*;
@@ -34,17 +33,7 @@ pub(super) async fn render_all(
     rows: &[StoredResource],
     base_url: &str,
 ) -> AdminResult<Vec<Value>> {
-    let mut related = conn.related_members(rows).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            render(
-                r,
-                Some(related.remove(r.id.as_str()).unwrap_or_default()),
-                base_url,
-            )
-        })
-        .collect())
+    Ok(crate::scim_api::render::render_all(conn, rows, base_url).await?)
 }
 
 /// Query parameters of `GET /api/users`.

@@ -1,6 +1,7 @@
 //! Turning stored rows into the SCIM resources clients receive: `id`, `meta` (with `location`
 //! and the weak ETag `version`), a user's `groups` and a group's `members`.
 
+use crate::store::prelude::*;
 use crate::store::resources::StoredResource;
 use scimlab_scim::{ResourceKind, resource};
 use serde_json::{Map, Value, json};
@@ -65,6 +66,25 @@ pub fn render(r: &StoredResource, related: Option<Vec<Value>>, base_url: &str) -
 }
 
 pub use crate::wire::now;
+
+/// Render `rows` with their `groups` (users, one query for the page) or `members` (groups).
+pub async fn render_all(
+    conn: &mut crate::store::Conn,
+    rows: &[StoredResource],
+    base_url: &str,
+) -> crate::store::Result<Vec<Value>> {
+    let mut related = conn.related_members(rows).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            render(
+                r,
+                Some(related.remove(r.id.as_str()).unwrap_or_default()),
+                base_url,
+            )
+        })
+        .collect())
+}
 
 #[cfg(test)]
 mod tests {
