@@ -282,10 +282,13 @@ impl TestEngine {
         fetch(&client, method, &self.admin_url(path), None, headers).await
     }
 
-    /// Poll `/api/exchanges?<query>` until it lists at least `n` exchanges (newest first);
+    /// Poll `/api/exchanges?<query>` until it lists at least `n` exchanges (newest first) and
+    /// no more arrive for 150 ms (the capture writer flushes within 50 ms: a request already
+    /// answered is then stored too, so a caller that waited for part of a flow sees all of it);
     /// fails after [`WAIT`].
     pub async fn wait_for_exchanges(&self, query: &str, n: usize) -> Vec<Value> {
         let deadline = tokio::time::Instant::now() + WAIT;
+        let mut reached: Option<usize> = None;
         loop {
             let r = self
                 .admin_get(&format!("/api/exchanges?limit=500&{query}"))
@@ -293,7 +296,12 @@ impl TestEngine {
             assert_eq!(r.status, StatusCode::OK, "{r:?}");
             let items = r.body["items"].as_array().cloned().unwrap_or_default();
             if items.len() >= n {
-                return items;
+                if reached == Some(items.len()) {
+                    return items;
+                }
+                reached = Some(items.len());
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                continue;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,

@@ -269,7 +269,8 @@ async fn the_entra_checklist_is_scored_from_the_traffic() {
         .await;
     assert_eq!(wrong.status, 401);
     run_flow(&e, "scim/entra-user-lifecycle.json").await;
-    e.wait_for_exchanges("idp=entra", 10).await;
+    // Every exchange of the flow (20) and the refused one, so the checklist reads them all.
+    e.wait_for_exchanges("", 21).await;
     let c = e.admin_get("/api/checklist?idp=entra").await;
     assert_eq!(c.status, 200, "{}", c.text);
     assert_eq!(c.body["idp"], "entra");
