@@ -4,9 +4,12 @@
 //! The request's facts (IdP, operation, path below the tenant URL, userName or group
 //! displayName) are read the way capture reads them after the answer — the same
 //! [`classify::classify`] and IdP detection, only without a response — so a rule on
-//! `operation: create` fires on exactly what Traffic later calls a create. A name comes from the
-//! body, else from the stored resource the path names, else from a `userName eq "…"` /
-//! `displayName eq "…"` filter. The rules themselves and their budgets are `crate::faults`
+//! `operation: create` fires on what Traffic later calls a create. Writes are judged from the
+//! body alone here: a PUT with `active: false` to a user already inactive matches `deactivate`
+//! although Traffic, which sees the stored change, calls it `update` (likewise a group PUT
+//! with unchanged members and `group-membership`). A name comes from the body, else (when a
+//! rule matches on names) from the stored resource the path names, else from a
+//! `userName eq "…"` / `displayName eq "…"` filter. The rules themselves and their budgets are `crate::faults`
 //! (pure); this module only acts:
 //!
 //! - `delayMs`: sleep, then go on;
@@ -235,7 +238,10 @@ async fn facts(capture: &Capture, client: IpAddr, parts: &Parts, body: &[u8]) ->
         Some(ResourceKind::Group) => attr("displayName"),
         None => None,
     };
+    // The stored resource's name costs a read: only when a rule matches on names (a request
+    // by id is otherwise followed by its id).
     if name.is_none()
+        && capture.faults.with(|s| s.matches_names())
         && let (Some(kind), [_, id]) = (kind, segments.as_slice())
         && *id != ".search"
     {

@@ -228,6 +228,14 @@ impl FaultSet {
         Ok(view)
     }
 
+    /// Whether an enabled rule matches on a userName or displayName (then the SCIM layer reads
+    /// the stored resource a request names by id).
+    pub fn matches_names(&self) -> bool {
+        self.slots.iter().any(|s| {
+            s.rule.enabled && (s.compiled.user_name.is_some() || s.compiled.display_name.is_some())
+        })
+    }
+
     /// Take back one firing of the rule `id` (it decided, but the action could not apply): its
     /// `times` budget is not spent.
     pub fn refund(&mut self, id: u64) {
