@@ -55,7 +55,7 @@ test-ui:
 # (a few seconds more) into the .deb and .rpm that package.test.mjs unpacks and starts.
 e2e:
 	$(TAURI) build --debug $(BUNDLES)
-	cd ui && $(XVFB) node --test --test-concurrency=1 e2e/
+	$(XVFB) ./scripts/e2e.sh
 
 # The installable app: target/$(PROFILE)/bundle/deb/ScimLab_<version>_amd64.deb and
 # target/$(PROFILE)/bundle/rpm/ScimLab-<version>-1.x86_64.rpm (no AppImage: it needs downloads).

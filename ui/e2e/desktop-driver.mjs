@@ -24,9 +24,12 @@ export async function launchDesktop(env, application = DESKTOP) {
   stopDriver();
   const port = await freePort();
   const nativePort = await freePort();
+  // Its own process group: stopDriver ends tauri-driver, WebKitWebDriver and the app together,
+  // so nothing is left holding this test file's pipes open.
   driver = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   let log = "";
   driver.stdout.on("data", (d) => (log += d));
@@ -46,9 +49,25 @@ export async function launchDesktop(env, application = DESKTOP) {
   });
 }
 
-/** Stop tauri-driver (and with it the app). */
+/** Stop tauri-driver, WebKitWebDriver and the app (the whole process group). */
 export function stopDriver() {
-  driver?.kill();
+  if (!driver) return;
+  const group = driver.pid;
+  driver.stdout?.destroy();
+  driver.stderr?.destroy();
+  try {
+    process.kill(-group, "SIGTERM");
+  } catch {
+    driver.kill();
+  }
+  // Whatever ignored SIGTERM goes a moment later; unref'd, so it never holds the test open.
+  setTimeout(() => {
+    try {
+      process.kill(-group, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }, 3000).unref();
   driver = null;
 }
 

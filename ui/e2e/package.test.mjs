@@ -51,17 +51,27 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** Signal the started binary's process group (it and the web view's processes). */
+function signalApp(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 /** Stop the started binary: SIGTERM, then SIGKILL after 10 s. */
 async function stopApp() {
   if (!app) return;
   const child = app;
   app = null;
   if (child.exitCode === null && child.signalCode === null) {
-    child.kill("SIGTERM");
+    signalApp(child, "SIGTERM");
     await waitFor("the installed app to exit", () => child.exitCode !== null || child.signalCode !== null, 10000).catch(() => {
-      child.kill("SIGKILL");
+      signalApp(child, "SIGKILL");
     });
   }
+  signalApp(child, "SIGKILL"); // web view helpers left in its group
 }
 
 test("the .deb's control fields: name, version, architecture, what it needs", () => {
@@ -133,6 +143,7 @@ test("the unpacked binary starts under Xvfb: its window shows and its SCIM endpo
     cwd: data, // nothing from the checkout: the UI must come from inside the binary
     env: { ...process.env, SCIMLAB_DESKTOP_DATA_DIR: data, SCIMLAB_SCIM_ADDR: `127.0.0.1:${port}`, RUST_LOG: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, so stopApp ends the web view's processes too
   });
   app.stdout.on("data", (d) => (log += d));
   app.stderr.on("data", (d) => (log += d));
