@@ -30,7 +30,12 @@ fn keep_runtime_settings(handle: &EngineHandle, file: PathBuf) {
         use tokio::sync::broadcast::error::RecvError;
         loop {
             match events.recv().await {
-                Ok(scimlab_engine::events::EngineEvent::SettingsChanged { settings }) => {
+                // The desktop's settings file holds the default workspace's; the others keep
+                // theirs in their own database.
+                Ok(scimlab_engine::events::Tagged {
+                    workspace,
+                    event: scimlab_engine::events::EngineEvent::SettingsChanged { settings },
+                }) if &*workspace == scimlab_engine::model::DEFAULT_WORKSPACE => {
                     let changed = ListenSettings {
                         scim_addr: None,
                         strict: Some(settings.strict),

@@ -26,3 +26,4 @@ mod simulate;
 mod strict;
 mod tunnel;
 mod ui_api;
+mod workspaces;

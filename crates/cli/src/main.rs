@@ -20,6 +20,7 @@ use std::process::ExitCode;
 mod replay_cmd;
 mod report_cmd;
 mod simulate_cmd;
+mod workspace_cmd;
 
 /// ScimLab: a local SCIM 2.0 endpoint to rehearse Entra ID and Okta provisioning.
 #[derive(Parser)]
@@ -53,6 +54,11 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: report_cmd::ExportWhat,
+    },
+    /// One workspace per customer: create, list, rename, delete, export, import.
+    Workspace {
+        #[command(subcommand)]
+        action: workspace_cmd::WorkspaceAction,
     },
 }
 
@@ -164,9 +170,9 @@ enum TunnelChoice {
 #[derive(Subcommand)]
 enum TokenAction {
     /// Print the SCIM API key alone on stdout (creating one if none exists yet).
-    Show(DbArg),
+    Show(workspace_cmd::WorkspaceDb),
     /// Replace the SCIM API key with a new random one and print it.
-    Rotate(DbArg),
+    Rotate(workspace_cmd::WorkspaceDb),
 }
 
 pub(crate) fn resolve_db(arg: Option<PathBuf>) -> Result<PathBuf> {
@@ -193,6 +199,7 @@ async fn main() -> Result<ExitCode> {
         Command::Replay(args) => Ok(replay_cmd::run(args).await),
         Command::Report(args) => Ok(report_cmd::run_report(args).await),
         Command::Export { what } => Ok(report_cmd::run_export(what).await),
+        Command::Workspace { action } => Ok(workspace_cmd::run(action).await),
     }
 }
 
@@ -335,14 +342,17 @@ async fn serve(args: ServeArgs) -> Result<()> {
 /// Print every change of the tunnel: the public tenant URL when known, loudly (on stderr) when
 /// it changed, stopped or cannot start.
 async fn print_tunnel_changes(
-    mut events: tokio::sync::broadcast::Receiver<scimlab_engine::events::EngineEvent>,
+    mut events: tokio::sync::broadcast::Receiver<scimlab_engine::events::Tagged>,
 ) {
     use scimlab_engine::events::EngineEvent;
     use scimlab_engine::tunnel::TunnelStatus;
     use tokio::sync::broadcast::error::RecvError;
     loop {
         let state = match events.recv().await {
-            Ok(EngineEvent::TunnelChanged { tunnel }) => tunnel,
+            Ok(scimlab_engine::events::Tagged {
+                event: EngineEvent::TunnelChanged { tunnel },
+                ..
+            }) => tunnel,
             Ok(_) | Err(RecvError::Lagged(_)) => continue,
             Err(RecvError::Closed) => return,
         };
@@ -426,10 +436,10 @@ impl StopSignals {
 
 async fn token(action: TokenAction) -> Result<()> {
     let (db, rotate) = match action {
-        TokenAction::Show(db) => (db.db, false),
-        TokenAction::Rotate(db) => (db.db, true),
+        TokenAction::Show(db) => (db, false),
+        TokenAction::Rotate(db) => (db, true),
     };
-    let path = resolve_db(db)?;
+    let (path, _) = db.resolve().await?;
     let store = open_store(&path).await?;
     let mut tx = store
         .write()

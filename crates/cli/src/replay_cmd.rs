@@ -7,7 +7,6 @@
 //! not start (bad flag, no database, an unknown user); 130 cancelled.
 
 use super::simulate_cmd::{Printer, cancel_on_ctrl_c, exit_code};
-use super::{DbArg, resolve_db};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use scimlab_engine::model::Idp;
@@ -28,7 +27,7 @@ pub struct ReplayArgs {
     #[arg(long, env = "SCIMLAB_REPLAY_TOKEN", hide_env_values = true)]
     token: String,
     #[command(flatten)]
-    db: DbArg,
+    db: super::workspace_cmd::WorkspaceDb,
     /// Only this IdP's requests.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["entra", "okta", "other"]))]
     idp: Option<String>,
@@ -83,7 +82,7 @@ pub async fn run(args: ReplayArgs) -> ExitCode {
 
 async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode> {
     let target = simulate::target(&args.target, &args.token)?;
-    let db = resolve_db(args.db.db.clone())?;
+    let (db, _) = args.db.resolve().await?;
     if !db.exists() {
         bail!(
             "no scimlab database at {}: pass --db with the database `scimlab serve` captured into",

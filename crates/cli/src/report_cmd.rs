@@ -4,7 +4,6 @@
 //! `report` exits 0 when no checklist item fails, 1 when one does (a pipeline can gate on it),
 //! 2 when it cannot run (no database, a file it cannot write). `export har` exits 0 or 2.
 
-use super::{DbArg, resolve_db};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use scimlab_engine::admin_api::export;
@@ -21,7 +20,7 @@ use std::process::ExitCode;
 #[derive(Args)]
 pub struct ReportArgs {
     #[command(flatten)]
-    db: DbArg,
+    db: super::workspace_cmd::WorkspaceDb,
     /// Only this IdP's checklist (scored even without traffic) [default: every IdP that sent
     /// traffic]. Users, roles and failing requests cover the whole endpoint either way.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["entra", "okta"]))]
@@ -48,7 +47,7 @@ pub enum ExportWhat {
 #[derive(Args)]
 pub struct HarArgs {
     #[command(flatten)]
-    db: DbArg,
+    db: super::workspace_cmd::WorkspaceDb,
     /// Write to FILE; `-` (or no -o) prints to stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -78,8 +77,8 @@ pub async fn run_export(what: ExportWhat) -> ExitCode {
 }
 
 /// The existing database named by `--db` (never creates one: an empty report would pass).
-async fn open_existing(db: DbArg) -> Result<(PathBuf, Store)> {
-    let path = resolve_db(db.db)?;
+async fn open_existing(db: super::workspace_cmd::WorkspaceDb) -> Result<(PathBuf, Store)> {
+    let (path, _) = db.resolve().await?;
     if !path.exists() {
         bail!(
             "no scimlab database at {}: pass --db with the database `scimlab serve` captured into",

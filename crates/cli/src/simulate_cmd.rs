@@ -10,7 +10,6 @@
 //! abandoned because the target could not be reached); 2 the run could not start (bad flag, no
 //! database); 130 cancelled with Ctrl-C.
 
-use super::{DbArg, resolve_db};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use scimlab_engine::config::DEFAULT_SCIM_ADDR;
@@ -40,7 +39,7 @@ pub struct SimulateArgs {
     #[arg(long, env = "SCIMLAB_SIM_TOKEN", hide_env_values = true)]
     token: Option<String>,
     #[command(flatten)]
-    db: DbArg,
+    db: super::workspace_cmd::WorkspaceDb,
     /// Address of the local engine's SCIM listener (used without --target).
     #[arg(long, env = "SCIMLAB_SCIM_ADDR", default_value = DEFAULT_SCIM_ADDR)]
     scim_addr: SocketAddr,
@@ -241,14 +240,11 @@ async fn simulate_cmd(args: SimulateArgs) -> Result<ExitCode> {
             simulate::target(url, token)?
         }
         None => {
-            let url = format!(
-                "http://{}{}",
-                args.scim_addr,
-                scimlab_engine::config::SCIM_BASE_PATH
-            );
+            let (db, slug) = args.db.resolve().await?;
+            let url = format!("http://{}{}", args.scim_addr, slug.scim_base_path());
             let token = match &args.token {
                 Some(t) => t.clone(),
-                None => stored_key(&resolve_db(args.db.db.clone())?).await?,
+                None => stored_key(&db).await?,
             };
             options.rate = args.rate.unwrap_or(0.0);
             options.unreachable_hint = Some(format!(

@@ -205,6 +205,42 @@ pub fn diagnose(ex: &Exchange) -> Option<Diagnosis> {
                 p.key_field, p.retry
             ),
         ),
+        (401, _) if ex.auth.workspace.is_some() => {
+            let hint = ex.auth.workspace.clone().unwrap_or_default();
+            match (hint.unknown_slug, hint.key_of) {
+                (Some(slug), owner) => (
+                    FailureCause::WrongBasePath,
+                    format!(
+                        "the tenant URL names workspace '{slug}', which does not exist{}",
+                        owner
+                            .as_deref()
+                            .map(|o| format!(" (the key sent is workspace '{o}''s)"))
+                            .unwrap_or_default()
+                    ),
+                    match owner {
+                        Some(o) => format!(
+                            "{}: set it to workspace '{o}''s tenant URL, …/w/{o}{SCIM_BASE_PATH} (Connect shows it); {}",
+                            p.url_field, p.retry
+                        ),
+                        None => format!(
+                            "{}: copy the tenant URL again from Connect, with its workspace's /w/<slug>{SCIM_BASE_PATH}; {}",
+                            p.url_field, p.retry
+                        ),
+                    },
+                ),
+                (None, owner) => (
+                    FailureCause::WrongKey,
+                    format!(
+                        "the key sent is workspace '{}''s key, not this workspace's{last4}",
+                        owner.as_deref().unwrap_or("?")
+                    ),
+                    format!(
+                        "{}: paste this workspace's key from Connect, or point the IdP at the other workspace's tenant URL if it belongs there; {}",
+                        p.key_field, p.retry
+                    ),
+                ),
+            }
+        }
         (401, _) => (
             FailureCause::WrongKey,
             format!("the key sent is not this endpoint's SCIM key{last4}"),
@@ -344,6 +380,7 @@ mod tests {
             last4: Some("abcd".into()),
             matched: outcome == AuthOutcome::Matched,
             outcome,
+            workspace: None,
         };
         ex
     }

@@ -10,6 +10,7 @@
 use crate::model::ExchangeSummary;
 use crate::simulate::{Progress, SimulationSummary};
 use serde::Serialize;
+use std::sync::Arc;
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
@@ -121,6 +122,16 @@ pub enum EngineEvent {
         /// The state now.
         tunnel: crate::tunnel::TunnelState,
     },
+    /// A workspace was created, renamed or deleted: reload `GET /api/workspaces`.
+    #[serde(rename = "workspaces.changed")]
+    WorkspacesChanged,
+    /// Exchanges arrived in another workspace than the stream's (a live dot in the switcher).
+    #[serde(rename = "workspace.activity")]
+    WorkspaceActivity {
+        /// How many exchanges were recorded.
+        #[ts(type = "number")]
+        exchanges: u64,
+    },
     /// The receiver fell behind and missed events: reload everything.
     #[serde(rename = "resync")]
     Resync {
@@ -165,25 +176,65 @@ pub fn latest_per_resource(changes: Vec<ChangedResource>) -> Vec<ChangedResource
     out
 }
 
-/// The broadcast bus. Cloning shares the channel.
+/// An event and the workspace it happened in (every event carries its workspace; a tunnel's
+/// and the workspace list's concern them all, see [`EngineEvent::is_global`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tagged {
+    /// The workspace's slug.
+    pub workspace: Arc<str>,
+    /// The event.
+    #[serde(flatten)]
+    pub event: EngineEvent,
+}
+
+impl EngineEvent {
+    /// Whether the event concerns every workspace (the one tunnel, the list of workspaces),
+    /// so every workspace's stream carries it.
+    pub fn is_global(&self) -> bool {
+        matches!(
+            self,
+            Self::TunnelChanged { .. } | Self::WorkspacesChanged | Self::Resync { .. }
+        )
+    }
+}
+
+/// The broadcast bus of the whole engine, as one workspace publishes to it: every event sent
+/// through it is tagged with that workspace. Cloning shares the channel.
 #[derive(Clone, Debug)]
 pub struct EventBus {
-    tx: broadcast::Sender<EngineEvent>,
+    tx: broadcast::Sender<Tagged>,
+    workspace: Arc<str>,
 }
 
 impl EventBus {
-    /// A bus keeping up to `capacity` undelivered events per receiver.
+    /// A bus keeping up to `capacity` undelivered events per receiver, publishing as the
+    /// `default` workspace.
     pub fn new(capacity: usize) -> Self {
         Self {
             tx: broadcast::channel(capacity).0,
+            workspace: Arc::from(crate::model::DEFAULT_WORKSPACE),
         }
+    }
+    /// The same channel, publishing as workspace `slug`.
+    pub fn for_workspace(&self, slug: &str) -> Self {
+        Self {
+            tx: self.tx.clone(),
+            workspace: Arc::from(slug),
+        }
+    }
+    /// The workspace this bus publishes as.
+    pub fn workspace(&self) -> &str {
+        &self.workspace
     }
     /// Publish; having no subscribers is fine.
     pub fn publish(&self, event: EngineEvent) {
-        let _ = self.tx.send(event);
+        let _ = self.tx.send(Tagged {
+            workspace: self.workspace.clone(),
+            event,
+        });
     }
-    /// A new receiver of every later event.
-    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+    /// A new receiver of every later event of every workspace (filter on [`Tagged::workspace`]).
+    pub fn subscribe(&self) -> broadcast::Receiver<Tagged> {
         self.tx.subscribe()
     }
 }

@@ -19,6 +19,7 @@ pub mod host;
 pub mod listen;
 pub mod mapping;
 pub mod model;
+pub mod pseudonym;
 pub mod replay;
 pub mod report;
 pub mod results;
@@ -29,6 +30,7 @@ pub mod store;
 pub mod timeline;
 pub mod tunnel;
 pub mod wire;
+pub mod workspace;
 
 pub use config::EngineConfig;
 
@@ -186,9 +188,11 @@ pub struct EngineHandle {
     admin_token: Arc<String>,
     shutdown: watch::Sender<bool>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
-    writer: JoinHandle<()>,
     shutdown_grace: std::time::Duration,
     tunnel: tunnel::TunnelManager,
+    workspaces: workspace::Workspaces,
+    /// Keeps what the workspace opener shares alive while the engine runs.
+    _shared: Arc<Shared>,
 }
 
 /// The connection limits in `config`, checked; what is wrong names its flag and variable.
@@ -292,6 +296,164 @@ async fn load_fault_rules(
     }))
 }
 
+/// What every workspace's runtime shares: the launch's limits, the admin listener's fixed
+/// parts, the one tunnel and the registry itself.
+struct Shared {
+    body_limit: usize,
+    capture_body_cap: usize,
+    rejected_retention: i64,
+    scan_budget: std::time::Duration,
+    events: EventBus,
+    admin_token: Arc<String>,
+    fixed: Arc<admin_api::FixedSettings>,
+    allowed_origins: Arc<Vec<String>>,
+    ui_dir: Option<Arc<std::path::PathBuf>>,
+    shutdown: watch::Receiver<bool>,
+    tunnel: tunnel::TunnelManager,
+    workspaces: workspace::Workspaces,
+}
+
+/// Settings rows of a workspace other than `default` (the default's come from the launch's
+/// flags, as before workspaces).
+pub const STRICT_SETTING: &str = "runtime.strict";
+/// See [`STRICT_SETTING`].
+pub const RETENTION_SETTING: &str = "runtime.retention";
+
+/// Build a workspace's runtime on its open store: its capture writer, SCIM router and admin API.
+fn build_runtime(
+    shared: &Shared,
+    record: model::WorkspaceRecord,
+    db_path: std::path::PathBuf,
+    store: Store,
+    key: String,
+    settings: Arc<runtime::RuntimeSettings>,
+    rules: faults::FaultSet,
+) -> Arc<workspace::WorkspaceRuntime> {
+    let events = shared.events.for_workspace(&record.slug);
+    let key = Arc::new(RwLock::new(key));
+    let faults = runtime::FaultBoard::new(rules);
+    let (closing, closing_rx) = watch::channel(false);
+    let (sink, writer) = capture::writer::spawn(
+        store.clone(),
+        events.clone(),
+        settings.clone(),
+        shared.rejected_retention,
+        closing_rx,
+    );
+    let state = ScimState {
+        store: store.clone(),
+        key: key.clone(),
+        settings: settings.clone(),
+        body_limit: shared.body_limit,
+        scans: scim_api::ScanGate::new(shared.scan_budget),
+    };
+    // Capture is the outermost layer of a workspace's SCIM routes: it sees every request,
+    // including the ones the router refuses, and hands the router the key's outcome.
+    let capture_state = capture::CaptureState {
+        capture: capture::Capture::new(
+            sink,
+            shared.body_limit,
+            shared.capture_body_cap,
+            faults.clone(),
+            events.clone(),
+            store.clone(),
+        ),
+        store: store.clone(),
+        key: key.clone(),
+    };
+    let scim = scim_api::router(state).layer(axum::middleware::from_fn_with_state(
+        capture_state,
+        capture::record,
+    ));
+    let admin_state = admin_api::AdminState {
+        store: store.clone(),
+        events: events.clone(),
+        key: key.clone(),
+        admin_token: shared.admin_token.clone(),
+        settings: settings.clone(),
+        fixed: shared.fixed.clone(),
+        allowed_origins: shared.allowed_origins.clone(),
+        ui_dir: shared.ui_dir.clone(),
+        shutdown: shared.shutdown.clone(),
+        simulations: Default::default(),
+        roles_cache: Default::default(),
+        faults: faults.clone(),
+        replays: Default::default(),
+        tunnel: shared.tunnel.clone(),
+        workspace: record.slug.clone(),
+        workspaces: shared.workspaces.clone(),
+    };
+    let board = faults;
+    let admin = if record.slug.is_default() {
+        admin_api::router(admin_state)
+    } else {
+        admin_api::workspace_router(admin_state)
+    };
+    workspace::WorkspaceRuntime::new(workspace::RuntimeParts {
+        record,
+        db_path,
+        store,
+        key,
+        settings,
+        events,
+        faults: board,
+        scim,
+        admin,
+        closing,
+        writer,
+    })
+}
+
+/// Open a workspace other than `default` from its directory entry: its own database file (made
+/// when missing), its key (made when missing), its stored strict mode, retention and fault rules.
+async fn open_other(
+    shared: &Shared,
+    record: model::WorkspaceRecord,
+) -> Result<Arc<workspace::WorkspaceRuntime>, EngineError> {
+    let path = workspace::database_path(shared.workspaces.main_path(), &record.slug);
+    let store = open_store(&path).await?;
+    let store_error = |source| EngineError::Store {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut w = store.write().await.map_err(store_error)?;
+    let key = auth::load_or_create_key(&mut w).await?;
+    if let Some(profile) = record
+        .template
+        .as_deref()
+        .and_then(workspace::template_profile)
+    {
+        use store::prelude::*;
+        if w.setting(TEMPLATE_APPLIED).await.map_err(store_error)?.is_none() {
+            w.set_active_profile(profile).await.map_err(store_error)?;
+            w.set_setting(TEMPLATE_APPLIED, "1").await.map_err(store_error)?;
+        }
+    }
+    let (strict, retention) = {
+        use store::prelude::*;
+        let strict = w.setting(STRICT_SETTING).await.map_err(store_error)?;
+        let retention = w.setting(RETENTION_SETTING).await.map_err(store_error)?;
+        (
+            strict.as_deref() == Some("true"),
+            retention
+                .and_then(|r| r.parse::<i64>().ok())
+                .filter(|r| runtime::check_retention(*r).is_ok())
+                .unwrap_or(config::DEFAULT_RETENTION),
+        )
+    };
+    w.commit().await.map_err(store_error)?;
+    let stored = admin_api::faults::load(&store).await.map_err(store_error)?;
+    let rules = faults::FaultSet::from_rules(stored).unwrap_or_else(|e| {
+        tracing::warn!(workspace = %record.slug, error = %e, "stored fault rules no longer validate; starting without them");
+        faults::FaultSet::new()
+    });
+    let settings = runtime::RuntimeSettings::new(strict, retention);
+    Ok(build_runtime(shared, record, path, store, key, settings, rules))
+}
+
+/// Settings row: a workspace's template was applied (its profile chosen) once.
+const TEMPLATE_APPLIED: &str = "workspace.template_applied";
+
 impl Engine {
     /// Open the store, prepare the keys, bind both listeners and start serving.
     pub async fn start(config: EngineConfig) -> Result<EngineHandle, EngineError> {
@@ -307,11 +469,11 @@ impl Engine {
         }
         check_limits(&config)?;
         let store = open_store(&config.db_path).await?;
+        let store_error = |source| EngineError::Store {
+            path: config.db_path.display().to_string(),
+            source,
+        };
         let key = {
-            let store_error = |source| EngineError::Store {
-                path: config.db_path.display().to_string(),
-                source,
-            };
             let mut tx = store.write().await.map_err(store_error)?;
             let key = match &config.scim_token {
                 Some(k) => {
@@ -323,7 +485,12 @@ impl Engine {
             tx.commit().await.map_err(store_error)?;
             key
         };
-        let faults = runtime::FaultBoard::new(load_fault_rules(&store, &config).await?);
+        let rules = load_fault_rules(&store, &config).await?;
+        let directory = {
+            use store::prelude::*;
+            let mut r = store.read().await.map_err(store_error)?;
+            r.workspaces().await.map_err(store_error)?
+        };
         let admin_token = match &config.admin_token {
             Some(t) => {
                 auth::validate_key(t)?;
@@ -331,37 +498,9 @@ impl Engine {
             }
             None => auth::generate_key().map_err(auth::KeyError::from)?,
         };
-        let key = Arc::new(RwLock::new(key));
         let admin_token = Arc::new(admin_token);
         let events = EventBus::default();
         let settings = runtime::RuntimeSettings::new(config.strict, config.retention);
-        let (sink, writer) = capture::writer::spawn(
-            store.clone(),
-            events.clone(),
-            settings.clone(),
-            config.rejected_retention,
-        );
-        let state = ScimState {
-            store: store.clone(),
-            key: key.clone(),
-            settings: settings.clone(),
-            body_limit: config.body_limit,
-            scans: scim_api::ScanGate::new(config.scan_budget),
-        };
-        // Capture is the outermost layer of the SCIM listener: it sees every request, including
-        // the ones the router refuses, and hands the router the key's outcome.
-        let capture_state = capture::CaptureState {
-            capture: capture::Capture::new(
-                sink,
-                config.body_limit,
-                config.capture_body_cap,
-                faults.clone(),
-                events.clone(),
-                store.clone(),
-            ),
-            store: store.clone(),
-            key: key.clone(),
-        };
         let bind = |addr: SocketAddr| async move {
             let l = tokio::net::TcpListener::bind(addr)
                 .await
@@ -401,12 +540,19 @@ impl Engine {
                 }),
             )
         };
-        let admin_state = admin_api::AdminState {
-            store: store.clone(),
+        let workspaces = workspace::Workspaces::new(
+            store.clone(),
+            config.db_path.clone(),
+            events.clone(),
+            config.shutdown_grace,
+        );
+        let shared = Arc::new(Shared {
+            body_limit: config.body_limit,
+            capture_body_cap: config.capture_body_cap,
+            rejected_retention: config.rejected_retention,
+            scan_budget: config.scan_budget,
             events: events.clone(),
-            key: key.clone(),
             admin_token: admin_token.clone(),
-            settings: settings.clone(),
             fixed: Arc::new(admin_api::FixedSettings {
                 scim_addr,
                 admin_addr,
@@ -417,12 +563,48 @@ impl Engine {
             allowed_origins: Arc::new(config.admin_allowed_origins.clone()),
             ui_dir: config.ui_dir.clone().map(Arc::new),
             shutdown: rx.clone(),
-            simulations: Default::default(),
-            roles_cache: Default::default(),
-            faults,
-            replays: Default::default(),
             tunnel: tunnel.clone(),
-        };
+            workspaces: workspaces.clone(),
+        });
+        let default_record = directory
+            .iter()
+            .find(|w| w.slug.is_default())
+            .cloned()
+            .unwrap_or_else(|| model::WorkspaceRecord {
+                slug: model::WorkspaceSlug::default_slug(),
+                name: "Default".into(),
+                created: wire::now(),
+                template: None,
+            });
+        let default = build_runtime(
+            &shared,
+            default_record,
+            config.db_path.clone(),
+            store.clone(),
+            key,
+            settings,
+            rules,
+        );
+        workspaces.insert(default.clone());
+        {
+            // The registry keeps the opener; the opener holds the registry only weakly, so
+            // the two do not keep each other alive after shutdown.
+            let weak = Arc::downgrade(&shared);
+            workspaces.set_opener(Arc::new(move |record| {
+                let shared = weak.upgrade();
+                Box::pin(async move {
+                    let shared = shared.ok_or("the engine is shutting down")?;
+                    open_other(&shared, record).await.map_err(|e| e.to_string())
+                })
+            }));
+        }
+        for record in directory.into_iter().filter(|w| !w.slug.is_default()) {
+            let slug = record.slug.clone();
+            match open_other(&shared, record).await {
+                Ok(runtime) => workspaces.insert(runtime),
+                Err(e) => tracing::warn!(workspace = %slug, error = %e, "could not open a workspace; it is not served"),
+            }
+        }
         // Each listener has its own connection budget, so a flood of the SCIM port (which a
         // tunnel exposes) leaves the admin listener reachable.
         let scim_limits = listen::Limits {
@@ -444,16 +626,13 @@ impl Engine {
         let servers = vec![
             tokio::spawn(listen::serve(
                 scim_listener,
-                scim_api::router(state).layer(axum::middleware::from_fn_with_state(
-                    capture_state,
-                    capture::record,
-                )),
+                workspace::scim_router(workspaces.clone()),
                 scim_limits,
                 rx.clone(),
             )),
             tokio::spawn(listen::serve(
                 admin_listener,
-                admin_api::router(admin_state),
+                default.admin.clone(),
                 admin_limits,
                 rx,
             )),
@@ -464,13 +643,14 @@ impl Engine {
             admin_addr,
             store,
             events,
-            key,
+            key: default.key.clone(),
             admin_token,
             shutdown,
             servers,
-            writer,
             shutdown_grace: config.shutdown_grace,
             tunnel,
+            workspaces,
+            _shared: shared,
         })
     }
 }
@@ -505,6 +685,11 @@ impl EngineHandle {
         self.admin_token.as_str().to_owned()
     }
 
+    /// The workspaces this engine serves (the `default` one is [`Self::store`]'s).
+    pub fn workspaces(&self) -> &workspace::Workspaces {
+        &self.workspaces
+    }
+
     /// The public URL of the SCIM listener: start, stop or read the tunnel (`scimlab serve
     /// --tunnel cloudflared` starts it here; the admin API shares the same manager).
     pub fn tunnel(&self) -> &tunnel::TunnelManager {
@@ -534,13 +719,8 @@ impl EngineHandle {
                 result = r;
             }
         }
-        // The routers (and with them every capture sender) are gone: the writer drains and ends.
-        let mut writer = self.writer;
-        if tokio::time::timeout(grace, &mut writer).await.is_err() {
-            // Only a connection cut off above can still hold a capture sender; everything
-            // queued has been written by now.
-            writer.abort();
-        }
+        // Every workspace's writer writes what is queued and ends; their databases close.
+        self.workspaces.close_all().await;
         self.store.close().await;
         result
     }

@@ -161,6 +161,25 @@ pub struct AuthSummary {
     /// field existed read as [`AuthOutcome::from_legacy`] says.
     #[serde(default)]
     pub outcome: AuthOutcome,
+    /// When the request went to the wrong workspace: the slug it named that does not exist, or
+    /// the workspace whose key it carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub workspace: Option<WorkspaceHint>,
+}
+
+/// Why a rejected request probably meant another workspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceHint {
+    /// The slug in its path (`/w/<slug>/…`) that names no workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub unknown_slug: Option<String>,
+    /// The workspace whose key it sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub key_of: Option<String>,
 }
 
 impl AuthSummary {
@@ -442,6 +461,123 @@ pub struct Exchange {
     pub after: Option<Value>,
 }
 
+/// A workspace's slug: the `<slug>` of its tenant URL `/w/<slug>/scim/v2` and of its admin routes
+/// `/api/workspaces/<slug>/…`. Lowercase ASCII letters, digits and `-`, 1 to 40 characters,
+/// starting with a letter or digit. `default` is the workspace `/scim/v2` serves.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(transparent)]
+#[ts(type = "string")]
+pub struct WorkspaceSlug(String);
+
+/// The slug of the workspace every database has, served at `/scim/v2`.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+/// The longest slug accepted.
+pub const MAX_SLUG_LEN: usize = 40;
+
+/// Why a slug or a workspace name was refused (lowercase, names the value and the fix).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlugError {
+    /// Not a valid slug.
+    #[error(
+        "invalid workspace slug '{0}': use 1 to 40 lowercase letters, digits and '-', starting with a letter or digit (e.g. 'contoso-entra')"
+    )]
+    Invalid(String),
+    /// A name with nothing to make a slug of.
+    #[error(
+        "the workspace name '{0}' has no letter or digit to make its slug of: use a name such as 'Contoso Entra'"
+    )]
+    EmptyName(String),
+}
+
+impl WorkspaceSlug {
+    /// The `default` workspace's slug.
+    pub fn default_slug() -> Self {
+        Self(DEFAULT_WORKSPACE.to_owned())
+    }
+    /// Check `text` as a slug.
+    pub fn parse(text: &str) -> Result<Self, SlugError> {
+        let ok = !text.is_empty()
+            && text.len() <= MAX_SLUG_LEN
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !text.starts_with('-');
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(SlugError::Invalid(text.chars().take(80).collect()))
+        }
+    }
+    /// The slug of a workspace name: lower-cased, spaces (and any run of characters a slug
+    /// cannot hold) as one `-`, cut to [`MAX_SLUG_LEN`]. `Contoso Entra` → `contoso-entra`.
+    pub fn from_name(name: &str) -> Result<Self, SlugError> {
+        let mut slug = String::new();
+        for c in name.trim().chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                slug.push(c);
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+        }
+        while slug.len() > MAX_SLUG_LEN || slug.ends_with('-') {
+            slug.pop();
+        }
+        if slug.is_empty() {
+            return Err(SlugError::EmptyName(name.chars().take(80).collect()));
+        }
+        Ok(Self(slug))
+    }
+    /// The slug as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// Whether this is the `default` workspace.
+    pub fn is_default(&self) -> bool {
+        self.0 == DEFAULT_WORKSPACE
+    }
+    /// The path prefix of its SCIM routes: `/scim/v2` for `default`, else `/w/<slug>/scim/v2`.
+    pub fn scim_base_path(&self) -> String {
+        if self.is_default() {
+            crate_scim_base().to_owned()
+        } else {
+            format!("/w/{}{}", self.0, crate_scim_base())
+        }
+    }
+}
+
+/// `/scim/v2` (the model is a leaf: the constant is repeated from `config`, a test keeps them equal).
+const fn crate_scim_base() -> &'static str {
+    "/scim/v2"
+}
+
+impl std::ops::Deref for WorkspaceSlug {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for WorkspaceSlug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A workspace as the directory of workspaces keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceRecord {
+    /// Its slug (never changes: the IdP's tenant URL holds it).
+    pub slug: WorkspaceSlug,
+    /// Its name (renamable).
+    pub name: String,
+    /// When it was created (RFC 3339).
+    pub created: String,
+    /// The template it was created from (`entra-guide`, `okta-guide`), if any.
+    pub template: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -464,5 +600,22 @@ mod tests {
         assert_eq!(OperationKind::ALL.len(), 16);
         assert_eq!(Idp::parse("azure"), Idp::Other);
         assert_eq!(OperationKind::parse("bulk"), OperationKind::Rejected);
+    }
+
+    #[test]
+    fn workspace_slugs_from_names_and_checked() {
+        let slug = |n: &str| super::WorkspaceSlug::from_name(n).map(|s| s.to_string());
+        assert_eq!(slug("Contoso Entra").unwrap(), "contoso-entra");
+        assert_eq!(slug("  Fabrikam  — Okta (EU) ").unwrap(), "fabrikam-okta-eu");
+        assert_eq!(slug("ÉCOLE 42").unwrap(), "cole-42");
+        assert!(slug("---").is_err() && slug("").is_err());
+        assert_eq!(slug(&"a".repeat(60)).unwrap().len(), super::MAX_SLUG_LEN);
+        assert!(super::WorkspaceSlug::parse("acme-1").is_ok());
+        for bad in ["", "-acme", "Acme", "acme/x", "a b", &"a".repeat(41)] {
+            assert!(super::WorkspaceSlug::parse(bad).is_err(), "{bad}");
+        }
+        let d = super::WorkspaceSlug::default_slug();
+        assert_eq!(d.scim_base_path(), "/scim/v2");
+        assert_eq!(super::WorkspaceSlug::parse("acme").unwrap().scim_base_path(), "/w/acme/scim/v2");
     }
 }

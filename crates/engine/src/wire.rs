@@ -53,6 +53,21 @@ pub struct FaultFired(pub crate::model::FaultMark);
 #[derive(Clone, Copy, Debug)]
 pub struct DropConnection;
 
+/// Request extension set by the workspace dispatcher: the workspace a request was routed to and
+/// what it knows of the key (see `workspace::dispatch_scim`).
+#[derive(Clone, Debug, Default)]
+pub struct WorkspaceRoute {
+    /// The path prefix of the workspace's routes (`/w/<slug>`; empty for `default`), for the
+    /// base URL of `meta.location`.
+    pub prefix: String,
+    /// The request named a workspace that does not exist (`/w/<slug>/…`): it is refused with
+    /// the same 401 as a wrong key (an outsider cannot tell a slug exists), and the slug is
+    /// kept on the captured exchange.
+    pub unknown_slug: Option<String>,
+    /// The workspace whose key the request carries, when it is another workspace's.
+    pub key_of: Option<String>,
+}
+
 /// Now, as every stored time is written: RFC 3339, UTC, milliseconds.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

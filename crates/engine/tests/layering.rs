@@ -19,13 +19,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("diagnosis", &["config", "model"]),
     ("timeline", &["model"]),
     ("mapping", &["model"]),
-    ("store", &["model", "timeline"]),
+    ("store", &["model", "pseudonym", "timeline"]),
     (
         "events",
         &["faults", "model", "replay", "runtime", "simulate", "tunnel"],
     ),
     ("faults", &["model"]),
     ("tunnel", &["config"]),
+    (
+        "workspace",
+        &[
+            "auth", "events", "model", "pseudonym", "runtime", "store", "wire",
+        ],
+    ),
     (
         "report",
         &[

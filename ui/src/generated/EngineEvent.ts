@@ -93,7 +93,11 @@ rules: Array<FaultRuleView>, } | { "type": "tunnel.changed",
 /**
  * The state now.
  */
-tunnel: TunnelState, } | { "type": "resync", 
+tunnel: TunnelState, } | { "type": "workspaces.changed" } | { "type": "workspace.activity", 
+/**
+ * How many exchanges were recorded.
+ */
+exchanges: number, } | { "type": "resync", 
 /**
  * How many events were skipped.
  */

@@ -43,11 +43,31 @@ pub async fn health(State(state): State<AdminState>) -> AdminResult<Json<Health>
 /// `GET /api/endpoint`.
 pub async fn show(State(state): State<AdminState>) -> AdminResult<Json<EndpointInfo>> {
     let key = current_key(&state).await?;
+    let mut tunnel = state.tunnel.refresh_external().await;
+    // One tunnel serves every workspace: this one's public tenant URL has its own path.
+    if let (Some(public), Some(_)) = (&tunnel.public_url, &tunnel.tenant_url) {
+        tunnel.tenant_url = Some(format!(
+            "{}{}",
+            public.trim_end_matches('/'),
+            state.workspace.scim_base_path()
+        ));
+    }
+    let workspace = state
+        .workspaces
+        .get(&state.workspace)
+        .map(|w| w.record())
+        .unwrap_or_else(|| crate::model::WorkspaceRecord {
+            slug: state.workspace.clone(),
+            name: state.workspace.to_string(),
+            created: String::new(),
+            template: None,
+        });
     Ok(Json(EndpointInfo {
         tenant_url: state.scim_base_url(),
         key_masked: mask_key(&key),
         strict: state.settings.strict(),
-        tunnel: state.tunnel.refresh_external().await,
+        tunnel,
+        workspace,
     }))
 }
 

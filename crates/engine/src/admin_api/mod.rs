@@ -31,6 +31,7 @@ mod runs;
 mod settings;
 pub mod simulations;
 mod sse;
+mod workspaces;
 #[cfg(test)]
 mod typescript;
 mod ui;
@@ -78,12 +79,22 @@ pub struct AdminState {
     pub replays: replays::ReplayRegistry,
     /// The public URL of the SCIM listener (shared with `EngineHandle::tunnel`).
     pub tunnel: crate::tunnel::TunnelManager,
+    /// The workspace these routes serve (`default` at `/api/…`, the others at
+    /// `/api/workspaces/<slug>/…`).
+    pub workspace: crate::model::WorkspaceSlug,
+    /// Every workspace (the `/api/workspaces` routes).
+    pub workspaces: crate::workspace::Workspaces,
 }
 
 impl AdminState {
-    /// The SCIM base URL on the bound address (what the IdP is given).
+    /// The workspace's SCIM base URL on the bound address (what the IdP is given):
+    /// `http://<addr>/scim/v2`, or `http://<addr>/w/<slug>/scim/v2`.
     pub fn scim_base_url(&self) -> String {
-        crate::config::scim_base_url(self.fixed.scim_addr)
+        format!(
+            "http://{}{}",
+            self.fixed.scim_addr,
+            self.workspace.scim_base_path()
+        )
     }
 }
 
@@ -102,10 +113,10 @@ pub struct FixedSettings {
     pub db_path: String,
 }
 
-/// The admin router (without binding a socket). Serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()` on a loopback address.
-pub fn router(state: AdminState) -> Router {
-    let api = Router::new()
+/// The routes every workspace has, under `/api` (the `default` workspace's admin router adds
+/// the workspace directory, the UI, authentication and CORS around them).
+fn api_routes() -> Router<AdminState> {
+    Router::new()
         .route("/health", get(endpoint::health))
         .route("/endpoint", get(endpoint::show))
         .route("/endpoint/reveal", post(endpoint::reveal))
@@ -152,7 +163,45 @@ pub fn router(state: AdminState) -> Router {
         .route("/replays/{id}", get(replays::get_one))
         .route("/simulations", post(simulations::start))
         .route("/simulations/{id}", get(simulations::get_one))
-        .route("/events", get(sse::events));
+        .route("/events", get(sse::events))
+}
+
+/// A workspace's own admin routes (`/api/…` as `default` has them), reached through the
+/// default router's `/api/workspaces/<slug>/…`, which has authenticated the request already.
+pub fn workspace_router(state: AdminState) -> Router {
+    Router::new()
+        .nest("/api", api_routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+/// The admin router (without binding a socket): the `default` workspace's routes, the
+/// workspace directory and every other workspace's routes under `/api/workspaces/<slug>/…`.
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` on a loopback address.
+pub fn router(state: AdminState) -> Router {
+    let api = api_routes()
+        .route(
+            "/workspaces",
+            get(workspaces::list).post(workspaces::create),
+        )
+        .route(
+            "/workspaces/import",
+            post(workspaces::import).layer(axum::extract::DefaultBodyLimit::max(
+                workspaces::IMPORT_LIMIT,
+            )),
+        )
+        .route(
+            "/workspaces/{slug}",
+            get(workspaces::get_one)
+                .patch(workspaces::rename)
+                .delete(workspaces::delete),
+        )
+        .route("/workspaces/{slug}/export", get(workspaces::export))
+        .route(
+            "/workspaces/{slug}/{*rest}",
+            axum::routing::any(workspaces::dispatch),
+        );
     let origins = state.allowed_origins.clone();
     let router = Router::new()
         .route("/", get(ui::root))
@@ -181,6 +230,7 @@ pub fn router(state: AdminState) -> Router {
                 axum::http::Method::GET,
                 axum::http::Method::POST,
                 axum::http::Method::PUT,
+                axum::http::Method::PATCH,
                 axum::http::Method::DELETE,
             ])
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])

@@ -44,8 +44,87 @@ pub struct EndpointInfo {
     /// Whether the SCIM listener answers in strict RFC mode.
     pub strict: bool,
     /// The public URL of the SCIM listener, when a tunnel gives one (`tunnel.tenantUrl` is then
-    /// what the IdP needs).
+    /// what the IdP needs: the public origin and this workspace's base path).
     pub tunnel: crate::tunnel::TunnelState,
+    /// The workspace this endpoint is.
+    pub workspace: crate::model::WorkspaceRecord,
+}
+
+/// A workspace as `GET /api/workspaces` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceInfo {
+    /// Its slug (in its tenant URL and its admin routes).
+    pub slug: crate::model::WorkspaceSlug,
+    /// Its name.
+    pub name: String,
+    /// When it was created (RFC 3339).
+    pub created: String,
+    /// The template it was created from (`entra-guide`, `okta-guide`).
+    pub template: Option<String>,
+    /// Its tenant URL on this machine.
+    pub tenant_url: String,
+    /// Its tenant URL through the tunnel, when one runs.
+    pub public_tenant_url: Option<String>,
+    /// Its SCIM key, masked.
+    pub key_masked: String,
+    /// Users stored.
+    #[ts(type = "number")]
+    pub users: i64,
+    /// Groups stored.
+    #[ts(type = "number")]
+    pub groups: i64,
+    /// Exchanges captured.
+    #[ts(type = "number")]
+    pub exchanges: i64,
+    /// When its last exchange arrived.
+    pub last_exchange_at: Option<String>,
+    /// Its admin routes' prefix (`/api` for `default`, `/api/workspaces/<slug>` else).
+    pub api_base: String,
+}
+
+/// `POST /api/workspaces`.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewWorkspace {
+    /// Its name; the slug is made of it (lower-cased, spaces as `-`).
+    pub name: String,
+    /// `entra-guide` or `okta-guide`: choose that IdP's profile and instructions.
+    #[serde(default)]
+    #[ts(optional)]
+    pub template: Option<String>,
+    /// Copy this workspace's settings (profiles, the profile in force, fault rules, strict
+    /// mode, retention), none of its data and not its key.
+    #[serde(default)]
+    #[ts(optional)]
+    pub copy_settings_from: Option<String>,
+}
+
+/// `PATCH /api/workspaces/{slug}`.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct RenameWorkspace {
+    /// The new name (the slug stays).
+    pub name: String,
+}
+
+/// `DELETE /api/workspaces/{slug}`: what was erased.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedWorkspace {
+    /// Its slug.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// Users erased.
+    #[ts(type = "number")]
+    pub users: i64,
+    /// Groups erased.
+    #[ts(type = "number")]
+    pub groups: i64,
+    /// Exchanges erased.
+    #[ts(type = "number")]
+    pub exchanges: i64,
 }
 
 /// `POST /api/endpoint/reveal`: the SCIM API key in full (the only response that holds it).

@@ -43,6 +43,17 @@ pub async fn update(
         .apply(update.strict, update.retention)
         .map_err(AdminError::bad_request)?;
     let settings = current(&state);
+    if !state.workspace.is_default() {
+        // The default workspace's come from the launch's flags (and the desktop's settings
+        // file); another workspace keeps its own in its database.
+        use crate::store::prelude::*;
+        let mut w = state.store.write().await?;
+        w.set_setting(crate::STRICT_SETTING, &settings.strict.to_string())
+            .await?;
+        w.set_setting(crate::RETENTION_SETTING, &settings.retention.to_string())
+            .await?;
+        w.commit().await?;
+    }
     if update.strict.is_some() || update.retention.is_some() {
         tracing::info!(
             strict = settings.strict,

@@ -19,13 +19,14 @@
 //! an open event stream.
 
 use super::AdminState;
-use crate::events::{ChangedResource, EngineEvent, latest_per_resource};
+use crate::events::{ChangedResource, EngineEvent, Tagged, latest_per_resource};
 use crate::model::ExchangeSummary;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::Stream;
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
@@ -46,56 +47,94 @@ async fn shutting_down(rx: &mut watch::Receiver<bool>) {
     }
 }
 
-/// One subscriber's view of the bus: receives, merges, and queues what to send next.
+/// One subscriber's view of the bus: receives its workspace's events (and the global ones),
+/// merges, and queues what to send next. Another workspace's exchanges become
+/// `workspace.activity` (tagged with that workspace); its other events are not sent.
 pub(super) struct Feed {
-    rx: broadcast::Receiver<EngineEvent>,
+    rx: broadcast::Receiver<Tagged>,
     shutdown: watch::Receiver<bool>,
-    queue: VecDeque<EngineEvent>,
+    workspace: Arc<str>,
+    queue: VecDeque<Tagged>,
     closed: bool,
 }
 
 impl Feed {
     pub(super) fn new(
-        rx: broadcast::Receiver<EngineEvent>,
+        rx: broadcast::Receiver<Tagged>,
         shutdown: watch::Receiver<bool>,
+        workspace: &str,
     ) -> Self {
         Self {
             rx,
             shutdown,
+            workspace: Arc::from(workspace),
             queue: VecDeque::new(),
             closed: false,
         }
     }
 
+    fn mine(&self, event: EngineEvent) -> Tagged {
+        Tagged {
+            workspace: self.workspace.clone(),
+            event,
+        }
+    }
+
+    /// What this stream makes of an event from the bus (`None`: not for it).
+    fn admit(&self, t: Tagged) -> Option<Tagged> {
+        if t.workspace == self.workspace || t.event.is_global() {
+            return Some(t);
+        }
+        match t.event {
+            EngineEvent::ExchangeRecorded { exchanges } => Some(Tagged {
+                workspace: t.workspace,
+                event: EngineEvent::WorkspaceActivity {
+                    exchanges: exchanges.len() as u64,
+                },
+            }),
+            _ => None,
+        }
+    }
+
     /// The next event to send; `None` when the engine is shutting down.
-    pub(super) async fn next(&mut self) -> Option<EngineEvent> {
-        if let Some(e) = self.queue.pop_front() {
-            return Some(e);
-        }
-        if self.closed {
-            return None;
-        }
-        let received = tokio::select! {
-            r = self.rx.recv() => r,
-            () = shutting_down(&mut self.shutdown) => return None,
-        };
-        match received {
-            Ok(EngineEvent::ExchangeRecorded { exchanges }) => {
-                self.merge(exchanges).await;
-                self.queue.pop_front()
+    pub(super) async fn next(&mut self) -> Option<Tagged> {
+        loop {
+            if let Some(e) = self.queue.pop_front() {
+                return Some(e);
             }
-            Ok(other) => Some(other),
-            Err(RecvError::Lagged(missed)) => Some(EngineEvent::Resync { missed }),
-            Err(RecvError::Closed) => None,
+            if self.closed {
+                return None;
+            }
+            let received = tokio::select! {
+                r = self.rx.recv() => r,
+                () = shutting_down(&mut self.shutdown) => return None,
+            };
+            let admitted = match received {
+                Ok(t) => self.admit(t),
+                Err(RecvError::Lagged(missed)) => Some(self.mine(EngineEvent::Resync { missed })),
+                Err(RecvError::Closed) => return None,
+            };
+            match admitted {
+                Some(Tagged {
+                    workspace,
+                    event: EngineEvent::ExchangeRecorded { exchanges },
+                }) if workspace == self.workspace => {
+                    self.merge(exchanges).await;
+                }
+                Some(other) => return Some(other),
+                None => {}
+            }
         }
     }
 
     /// Merge every `exchange.recorded` of the next [`BATCH_WINDOW`] into `batch` and queue the
-    /// result, then the resource changes seen meanwhile, then whatever closed the window.
+    /// result, then the resource changes seen meanwhile, then other workspaces' activity, then
+    /// whatever closed the window.
     async fn merge(&mut self, mut batch: Vec<ExchangeSummary>) {
         let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
         let mut changes: Vec<ChangedResource> = Vec::new();
-        let mut closing: Option<EngineEvent> = None;
+        let mut elsewhere: Vec<Tagged> = Vec::new();
+        let mut closing: Option<Tagged> = None;
         while batch.len() < MAX_BATCH {
             let received = tokio::select! {
                 r = tokio::time::timeout_at(deadline, self.rx.recv()) => r,
@@ -104,32 +143,46 @@ impl Feed {
                     break;
                 }
             };
-            match received {
+            let t = match received {
                 Err(_window_over) => break,
-                Ok(Ok(EngineEvent::ExchangeRecorded { exchanges })) => batch.extend(exchanges),
-                Ok(Ok(EngineEvent::ResourceChanged { changes: more })) => changes.extend(more),
-                Ok(Ok(other)) => {
-                    closing = Some(other);
-                    break;
-                }
+                Ok(Ok(t)) => t,
                 Ok(Err(RecvError::Lagged(missed))) => {
-                    closing = Some(EngineEvent::Resync { missed });
+                    closing = Some(self.mine(EngineEvent::Resync { missed }));
                     break;
                 }
                 Ok(Err(RecvError::Closed)) => {
                     self.closed = true;
                     break;
                 }
+            };
+            let Some(t) = self.admit(t) else { continue };
+            if t.workspace != self.workspace && !t.event.is_global() {
+                elsewhere.push(t);
+                continue;
+            }
+            match t.event {
+                EngineEvent::ExchangeRecorded { exchanges } => batch.extend(exchanges),
+                EngineEvent::ResourceChanged { changes: more } => changes.extend(more),
+                other => {
+                    closing = Some(Tagged {
+                        workspace: t.workspace,
+                        event: other,
+                    });
+                    break;
+                }
             }
         }
-        self.queue.push_back(EngineEvent::ExchangeRecorded {
+        let merged = self.mine(EngineEvent::ExchangeRecorded {
             exchanges: latest_per_exchange(batch),
         });
+        self.queue.push_back(merged);
         if !changes.is_empty() {
-            self.queue.push_back(EngineEvent::ResourceChanged {
+            let changes = self.mine(EngineEvent::ResourceChanged {
                 changes: latest_per_resource(changes),
             });
+            self.queue.push_back(changes);
         }
+        self.queue.extend(elsewhere);
         self.queue.extend(closing);
     }
 }
@@ -154,8 +207,8 @@ fn latest_per_exchange(batch: Vec<ExchangeSummary>) -> Vec<ExchangeSummary> {
     out
 }
 
-/// One SSE message for `event` (`event:` its type, `data:` its JSON).
-pub(super) fn to_sse(event: &EngineEvent) -> Event {
+/// One SSE message for `event` (`event:` its type, `data:` its JSON with its `workspace`).
+pub(super) fn to_sse(event: &Tagged) -> Event {
     match serde_json::to_value(event) {
         Ok(value) => {
             let name = value
@@ -177,7 +230,7 @@ pub async fn events(
     State(state): State<AdminState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     // Subscribe before answering: once the client has the response head, it misses nothing.
-    let feed = Feed::new(state.events.subscribe(), state.shutdown);
+    let feed = Feed::new(state.events.subscribe(), state.shutdown, state.events.workspace());
     let stream = futures_util::stream::unfold((feed, true), |(mut feed, first)| async move {
         if first {
             return Some((Ok(Event::default().comment("connected")), (feed, false)));
@@ -249,7 +302,7 @@ mod tests {
     async fn bursts_merge_and_other_events_keep_their_order() {
         let bus = EventBus::new(64);
         let (_tx, shutdown) = watch::channel(false);
-        let mut feed = Feed::new(bus.subscribe(), shutdown);
+        let mut feed = Feed::new(bus.subscribe(), shutdown, "default");
         bus.publish(recorded(&[1, 2]));
         bus.publish(changed("u1", 1));
         bus.publish(recorded(&[3]));
@@ -257,27 +310,27 @@ mod tests {
         bus.publish(changed("u2", 2));
         bus.publish(EngineEvent::Reset);
         bus.publish(recorded(&[4]));
-        assert_eq!(ids(&feed.next().await.unwrap()), vec![1, 2, 3]);
+        assert_eq!(ids(&feed.next().await.map(|t| t.event).unwrap()), vec![1, 2, 3]);
         assert_eq!(
-            feed.next().await,
+            feed.next().await.map(|t| t.event),
             Some(EngineEvent::ResourceChanged {
                 changes: vec![change("u1", 3), change("u2", 2)]
             }),
             "one event, the latest change per resource"
         );
         assert_eq!(
-            feed.next().await,
+            feed.next().await.map(|t| t.event),
             Some(EngineEvent::Reset),
             "a reset closes the window"
         );
-        assert_eq!(ids(&feed.next().await.unwrap()), vec![4]);
+        assert_eq!(ids(&feed.next().await.map(|t| t.event).unwrap()), vec![4]);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_fold_that_grew_within_a_window_is_sent_once_as_it_is_now() {
         let bus = EventBus::new(64);
         let (_tx, shutdown) = watch::channel(false);
-        let mut feed = Feed::new(bus.subscribe(), shutdown);
+        let mut feed = Feed::new(bus.subscribe(), shutdown, "default");
         let fold = |n: u32| ExchangeSummary {
             status: 401,
             fold_count: Some(n),
@@ -289,7 +342,7 @@ mod tests {
         bus.publish(EngineEvent::ExchangeRecorded {
             exchanges: vec![summary(3), fold(40)],
         });
-        let Some(EngineEvent::ExchangeRecorded { exchanges }) = feed.next().await else {
+        let Some(EngineEvent::ExchangeRecorded { exchanges }) = feed.next().await.map(|t| t.event) else {
             panic!("one merged message")
         };
         let shown: Vec<(i64, Option<u32>)> =
@@ -301,7 +354,7 @@ mod tests {
     async fn the_window_closes_after_its_time() {
         let bus = EventBus::new(64);
         let (_tx, shutdown) = watch::channel(false);
-        let mut feed = Feed::new(bus.subscribe(), shutdown);
+        let mut feed = Feed::new(bus.subscribe(), shutdown, "default");
         let publisher = bus.clone();
         tokio::spawn(async move {
             publisher.publish(recorded(&[1]));
@@ -310,21 +363,21 @@ mod tests {
             tokio::time::sleep(BATCH_WINDOW * 2).await;
             publisher.publish(recorded(&[3]));
         });
-        assert_eq!(ids(&feed.next().await.unwrap()), vec![1, 2]);
-        assert_eq!(ids(&feed.next().await.unwrap()), vec![3]);
+        assert_eq!(ids(&feed.next().await.map(|t| t.event).unwrap()), vec![1, 2]);
+        assert_eq!(ids(&feed.next().await.map(|t| t.event).unwrap()), vec![3]);
     }
 
     #[tokio::test]
     async fn a_lagging_feed_gets_resync_and_goes_on() {
         let bus = EventBus::new(4);
         let (_tx, shutdown) = watch::channel(false);
-        let mut feed = Feed::new(bus.subscribe(), shutdown);
+        let mut feed = Feed::new(bus.subscribe(), shutdown, "default");
         for _ in 0..10 {
             bus.publish(EngineEvent::Reset);
         }
-        assert_eq!(feed.next().await, Some(EngineEvent::Resync { missed: 6 }));
+        assert_eq!(feed.next().await.map(|t| t.event), Some(EngineEvent::Resync { missed: 6 }));
         for _ in 0..4 {
-            assert_eq!(feed.next().await, Some(EngineEvent::Reset));
+            assert_eq!(feed.next().await.map(|t| t.event), Some(EngineEvent::Reset));
         }
         // Lagging inside a merge window: the merged exchanges first, then resync.
         bus.publish(recorded(&[1]));
@@ -335,10 +388,10 @@ mod tests {
                 publisher.publish(EngineEvent::Reset);
             }
         });
-        assert_eq!(ids(&feed.next().await.unwrap()), vec![1]);
-        assert_eq!(feed.next().await, Some(EngineEvent::Resync { missed: 2 }));
+        assert_eq!(ids(&feed.next().await.map(|t| t.event).unwrap()), vec![1]);
+        assert_eq!(feed.next().await.map(|t| t.event), Some(EngineEvent::Resync { missed: 2 }));
         for _ in 0..4 {
-            assert_eq!(feed.next().await, Some(EngineEvent::Reset));
+            assert_eq!(feed.next().await.map(|t| t.event), Some(EngineEvent::Reset));
         }
     }
 
@@ -346,15 +399,39 @@ mod tests {
     async fn the_feed_ends_on_shutdown() {
         let bus = EventBus::new(4);
         let (tx, shutdown) = watch::channel(false);
-        let mut feed = Feed::new(bus.subscribe(), shutdown);
+        let mut feed = Feed::new(bus.subscribe(), shutdown, "default");
         tx.send(true).unwrap();
-        assert_eq!(feed.next().await, None);
+        assert_eq!(feed.next().await.map(|t| t.event), None);
     }
 
     #[test]
     fn messages_are_named_by_the_event_type() {
-        let e = to_sse(&EngineEvent::Resync { missed: 3 });
+        let e = to_sse(&Tagged {
+            workspace: Arc::from("acme"),
+            event: EngineEvent::Resync { missed: 3 },
+        });
         let text = format!("{e:?}");
         assert!(text.contains("resync"), "{text}");
+        assert!(text.contains(r#"\"workspace\":\"acme\""#), "{text}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_carries_its_workspace_and_only_the_activity_of_the_others() {
+        let bus = EventBus::new(64);
+        let acme = bus.for_workspace("acme");
+        let (_tx, shutdown) = watch::channel(false);
+        let mut feed = Feed::new(bus.subscribe(), shutdown, "default");
+        acme.publish(changed("a1", 1));
+        acme.publish(EngineEvent::Reset);
+        bus.publish(recorded(&[1]));
+        acme.publish(recorded(&[7, 8]));
+        acme.publish(EngineEvent::WorkspacesChanged);
+        let first = feed.next().await.unwrap();
+        assert_eq!((&*first.workspace, ids(&first.event)), ("default", vec![1]));
+        let activity = feed.next().await.unwrap();
+        assert_eq!(&*activity.workspace, "acme");
+        assert_eq!(activity.event, EngineEvent::WorkspaceActivity { exchanges: 2 });
+        let global = feed.next().await.unwrap();
+        assert_eq!(global.event, EngineEvent::WorkspacesChanged, "another workspace's reset is not sent");
     }
 }

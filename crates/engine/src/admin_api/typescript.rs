@@ -64,6 +64,13 @@ fn expected() -> BTreeMap<String, String> {
     render::<crate::diagnosis::Diagnosis>(&cfg, &mut out);
     render::<crate::model::FaultMark>(&cfg, &mut out);
     render::<crate::model::ResourceId>(&cfg, &mut out);
+    render::<crate::model::WorkspaceSlug>(&cfg, &mut out);
+    render::<crate::model::WorkspaceRecord>(&cfg, &mut out);
+    render::<crate::model::WorkspaceHint>(&cfg, &mut out);
+    render::<super::model::WorkspaceInfo>(&cfg, &mut out);
+    render::<super::model::NewWorkspace>(&cfg, &mut out);
+    render::<super::model::RenameWorkspace>(&cfg, &mut out);
+    render::<super::model::DeletedWorkspace>(&cfg, &mut out);
     render::<super::faults::FaultList>(&cfg, &mut out);
     render::<super::faults::FaultToggle>(&cfg, &mut out);
     render::<crate::replay::ReplaySelection>(&cfg, &mut out);

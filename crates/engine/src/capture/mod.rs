@@ -215,7 +215,17 @@ pub async fn record(State(state): State<CaptureState>, mut req: Request, next: N
     );
     // Before any byte of the body: the key decides which path the request takes, and the
     // router's `authenticate` reuses the outcome instead of checking twice.
-    let outcome = crate::auth::check_request(&state.store, &state.key, req.headers()).await;
+    // A request to a workspace that does not exist is refused as a wrong key is (the same
+    // 401), without looking at its key: from outside, a slug cannot be told to exist.
+    let unknown_workspace = req
+        .extensions()
+        .get::<crate::wire::WorkspaceRoute>()
+        .is_some_and(|r| r.unknown_slug.is_some());
+    let outcome = if unknown_workspace {
+        Err(crate::auth::AuthFailure::UnknownKey)
+    } else {
+        crate::auth::check_request(&state.store, &state.key, req.headers()).await
+    };
     req.extensions_mut().insert(KeyChecked(outcome));
     let seen = Seen {
         at,

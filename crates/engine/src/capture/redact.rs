@@ -67,6 +67,7 @@ pub fn redact_headers(
         last4: None,
         matched: outcome == AuthOutcome::Matched,
         outcome,
+        workspace: None,
     };
     let mut summarised = false;
     for (name, value) in headers {

@@ -205,7 +205,13 @@ impl First {
     }
 
     fn exchange(&self, parts: &Parts, prefix: &[u8], more: bool) -> Exchange {
-        let path = super::fold::cut(parts.uri.path(), MAX_TARGET).to_owned();
+        let route = parts.extensions.get::<crate::wire::WorkspaceRoute>();
+        // A slug that names no workspace: keep the path as it was sent, typo included.
+        let sent_path = match (route, parts.extensions.get::<axum::extract::OriginalUri>()) {
+            (Some(r), Some(original)) if r.unknown_slug.is_some() => original.0.path(),
+            _ => parts.uri.path(),
+        };
+        let path = super::fold::cut(sent_path, MAX_TARGET).to_owned();
         let query = redact::redact_query(parts.uri.query().unwrap_or(""));
         let query = super::fold::cut(&query, MAX_TARGET).to_owned();
         let method = super::fold::cut(parts.method.as_str(), MAX_METHOD).to_owned();
@@ -231,7 +237,13 @@ impl First {
             classify::detect_idp(&facts),
             false,
         );
-        let (headers, auth) = redact::redact_headers(&parts.headers, self.outcome);
+        let (headers, mut auth) = redact::redact_headers(&parts.headers, self.outcome);
+        auth.workspace = route
+            .filter(|r| r.unknown_slug.is_some() || r.key_of.is_some())
+            .map(|r| crate::model::WorkspaceHint {
+                unknown_slug: r.unknown_slug.clone(),
+                key_of: r.key_of.clone(),
+            });
         let (request_body, cut_body) = redact::redact_body(prefix, REJECTED_CUT);
         let (response_body, response_truncated) = redact::redact_body(&self.answer, REJECTED_CUT);
         Exchange {

@@ -103,12 +103,14 @@ impl Sink {
 
 /// Start the writer task, keeping `settings.retention()` authenticated exchanges and
 /// `rejected_retention` folds of rejected requests. Returns the capture layer's end and the
-/// task handle.
+/// task handle. When `closing` turns `true` the queue stops taking exchanges, and the task
+/// writes what is queued and ends (also when every [`Sink`] is dropped).
 pub fn spawn(
     store: Store,
     bus: EventBus,
     settings: Arc<RuntimeSettings>,
     rejected_retention: i64,
+    mut closing: tokio::sync::watch::Receiver<bool>,
 ) -> (Sink, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Captured>(QUEUE);
     let folds = Arc::new(Folds::default());
@@ -122,10 +124,29 @@ pub fn spawn(
     let task = tokio::spawn(async move {
         let mut batch = Batch::default();
         let mut open = true;
+        // Watching `closing` until it turns true (or its sender is gone: then only dropping
+        // every sink ends the task).
+        let mut watching = true;
+        if *closing.borrow() {
+            rx.close();
+            watching = false;
+        }
         while open {
             // A queued exchange, or counts added to folds.
             tokio::select! {
                 biased;
+                changed = closing.changed(), if watching => {
+                    match changed {
+                        Err(_) => watching = false,
+                        Ok(()) if *closing.borrow() => {
+                            // What is queued is still received, then `recv` answers `None`.
+                            rx.close();
+                            watching = false;
+                        }
+                        Ok(()) => {}
+                    }
+                    continue;
+                }
                 m = rx.recv() => match m {
                     Some(m) => batch.push(m, &folds),
                     None => open = false,
@@ -133,7 +154,8 @@ pub fn spawn(
                 () = folds.wake.notified() => {}
                 e = next_event(&mut events) => {
                     match e {
-                        Ok(EngineEvent::Reset) => folds.lock().clear(),
+                        Ok(t) if matches!(t.event, EngineEvent::Reset)
+                            && *t.workspace == *bus.workspace() => folds.lock().clear(),
                         Err(broadcast::error::RecvError::Closed) => events = None,
                         Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                     }
@@ -168,8 +190,8 @@ pub fn spawn(
 
 /// The next event of the bus, or never once it closed.
 async fn next_event(
-    events: &mut Option<broadcast::Receiver<EngineEvent>>,
-) -> Result<EngineEvent, broadcast::error::RecvError> {
+    events: &mut Option<broadcast::Receiver<crate::events::Tagged>>,
+) -> Result<crate::events::Tagged, broadcast::error::RecvError> {
     match events {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
@@ -417,7 +439,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("w.db")).await.unwrap();
         let bus = EventBus::default();
-        let (sink, task) = spawn(store.clone(), bus, RuntimeSettings::new(false, 100), 10);
+        let (sink, task) = spawn(
+            store.clone(),
+            bus,
+            RuntimeSettings::new(false, 100),
+            10,
+            tokio::sync::watch::channel(false).1,
+        );
         // The writer's connection refuses writes: every attempt fails until it is lifted.
         set_read_only(&store, true).await;
         assert!(sink.exchange(exchange("/scim/v2/Users", false)).await);
@@ -453,6 +481,7 @@ mod tests {
             EventBus::default(),
             RuntimeSettings::new(false, 3),
             2,
+            tokio::sync::watch::channel(false).1,
         );
         for i in 0..5 {
             assert!(sink.exchange(exchange(&format!("/a{i}"), false)).await);
@@ -473,5 +502,32 @@ mod tests {
         task.await.unwrap();
         let paths: Vec<String> = all(&store).await.into_iter().map(|s| s.path).collect();
         assert_eq!(paths, ["/a2", "/a3", "/a4", "/r18", "/r19"]);
+    }
+
+    #[tokio::test]
+    async fn closing_writes_what_is_queued_and_ends_while_sinks_still_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.db")).await.unwrap();
+        let (closing, closing_rx) = tokio::sync::watch::channel(false);
+        let (sink, task) = spawn(
+            store.clone(),
+            EventBus::default(),
+            RuntimeSettings::new(false, 100),
+            10,
+            closing_rx,
+        );
+        for i in 0..3 {
+            assert!(sink.exchange(exchange(&format!("/q{i}"), false)).await);
+        }
+        closing.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the writer ends although a sink is alive")
+            .unwrap();
+        assert_eq!(all(&store).await.len(), 3, "everything queued was written");
+        assert!(
+            !sink.exchange(exchange("/late", false)).await,
+            "a closed writer takes nothing more"
+        );
     }
 }

@@ -23,12 +23,33 @@ pub(super) enum Problem {
     WrongScheme(Option<String>),
     /// A key that is not this endpoint's (its last four characters, when long enough to show).
     WrongKey(Option<String>),
+    /// The tenant URL named a workspace that does not exist (`/w/<slug>/…`); the key, when it
+    /// is a workspace's, says which one was meant.
+    UnknownWorkspace {
+        /// The slug in the path.
+        slug: String,
+        /// The workspace whose key was sent.
+        key_of: Option<String>,
+    },
+    /// The key is another workspace's.
+    OtherWorkspaceKey(String),
 }
 
 /// The authentication problem behind a 401, or `None` for any other exchange.
 pub(super) fn diagnose(ex: &Exchange) -> Option<Problem> {
     if ex.summary.status != 401 {
         return None;
+    }
+    if let Some(hint) = &ex.auth.workspace {
+        if let Some(slug) = &hint.unknown_slug {
+            return Some(Problem::UnknownWorkspace {
+                slug: slug.clone(),
+                key_of: hint.key_of.clone(),
+            });
+        }
+        if let Some(other) = &hint.key_of {
+            return Some(Problem::OtherWorkspaceKey(other.clone()));
+        }
     }
     let detail = super::traffic::error_detail(ex)
         .unwrap_or_default()
@@ -68,11 +89,46 @@ impl Problem {
                 format!("the key sent (ending in '{last4}') is not this endpoint's key")
             }
             Self::WrongKey(None) => "the key sent is not this endpoint's key".to_owned(),
+            Self::UnknownWorkspace { slug, key_of: Some(owner) } => format!(
+                "the tenant url names workspace '{slug}', which does not exist (the key sent is workspace '{owner}''s)"
+            ),
+            Self::UnknownWorkspace { slug, key_of: None } => {
+                format!("the tenant url names workspace '{slug}', which does not exist")
+            }
+            Self::OtherWorkspaceKey(owner) => {
+                format!("the key sent is workspace '{owner}''s key, not this workspace's")
+            }
         }
     }
 
     /// How to fix it on `idp`'s settings screen.
     pub(super) fn fix(&self, idp: Idp) -> String {
+        let field = if idp == Idp::Okta {
+            "the SCIM connector base URL (Provisioning → Integration)"
+        } else {
+            "the Tenant URL (Provisioning → Admin Credentials)"
+        };
+        match self {
+            Self::UnknownWorkspace {
+                key_of: Some(owner),
+                ..
+            } => {
+                return format!(
+                    "the slug is mistyped: set {field} to workspace '{owner}''s tenant url, …/w/{owner}/scim/v2 (Connect shows it), then test the connection again"
+                );
+            }
+            Self::UnknownWorkspace { key_of: None, .. } => {
+                return format!(
+                    "set {field} to the tenant url Connect shows for the workspace this IdP belongs to (…/w/<slug>/scim/v2, or …/scim/v2 for default), and paste that workspace's key"
+                );
+            }
+            Self::OtherWorkspaceKey(owner) => {
+                return format!(
+                    "this IdP is configured with workspace '{owner}''s key: paste this workspace's key instead (Connect → Reveal, or `scimlab token show --workspace <slug>`), or set {field} to '{owner}''s tenant url if it belongs there"
+                );
+            }
+            _ => {}
+        }
         let text = match (idp, self) {
             (Idp::Okta, Self::Missing) => {
                 "in the Okta app open Provisioning → Integration → Edit, set Authentication Mode to HTTP Header and paste the key printed by `scimlab token show` into Authorization, then click Test Connector Configuration and Save"
@@ -80,7 +136,7 @@ impl Problem {
             (Idp::Okta, Self::WrongScheme(_)) => {
                 "Authentication Mode is probably Basic Auth: in the Okta app open Provisioning → Integration → Edit, switch Authentication Mode to HTTP Header and paste the key printed by `scimlab token show` into Authorization (with or without 'Bearer '), then click Test Connector Configuration and Save"
             }
-            (Idp::Okta, Self::WrongKey(_)) => {
+            (Idp::Okta, Self::WrongKey(_) | Self::UnknownWorkspace { .. } | Self::OtherWorkspaceKey(_)) => {
                 "in the Okta app open Provisioning → Integration → Edit and paste the key printed by `scimlab token show` into Authorization (with or without 'Bearer '), then click Test Connector Configuration and Save; OAuth 2.0 mode sends Okta's own token, so use HTTP Header, and remember `scimlab token rotate` replaces the key"
             }
             (_, Self::Missing) => {
@@ -89,7 +145,7 @@ impl Problem {
             (_, Self::WrongScheme(_)) => {
                 "Entra ID always sends 'Authorization: Bearer <Secret Token>', so something between Entra ID and ScimLab rewrote the header or the request did not come from the provisioning job: check the tunnel, then paste the key printed by `scimlab token show` into Provisioning → Admin Credentials → Secret Token and click Test Connection"
             }
-            (_, Self::WrongKey(_)) => {
+            (_, Self::WrongKey(_) | Self::UnknownWorkspace { .. } | Self::OtherWorkspaceKey(_)) => {
                 "in the enterprise application open Provisioning → Admin Credentials and paste the key printed by `scimlab token show` into Secret Token without 'Bearer ' (Entra ID adds it, and 'Bearer Bearer …' is refused), then click Test Connection and Save; a blank Secret Token makes Entra ID send its own token, refused the same way, and `scimlab token rotate` replaces the key"
             }
         };

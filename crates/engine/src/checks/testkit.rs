@@ -57,6 +57,7 @@ impl Build for Exchange {
             last4: scheme.map(|_| "x9Qa".to_owned()),
             matched,
             outcome: AuthOutcome::from_legacy(matched, scheme, self.summary.status),
+            workspace: None,
         };
         self
     }
@@ -106,6 +107,7 @@ pub fn ex(
             last4: Some("x9Qa".into()),
             matched: status != 401,
             outcome: AuthOutcome::from_legacy(status != 401, Some("Bearer"), status),
+            workspace: None,
         },
         before: None,
         after: None,

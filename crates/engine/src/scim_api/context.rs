@@ -68,8 +68,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The base URL as the client sees it: `X-Forwarded-Proto`/`X-Forwarded-Host` (tunnels), else `Host`.
-pub fn base_url(headers: &HeaderMap) -> String {
+/// The base URL as the client sees it: `X-Forwarded-Proto`/`X-Forwarded-Host` (tunnels), else
+/// `Host`, then the workspace's prefix (`/w/<slug>`, empty for `default`) and `/scim/v2`.
+pub fn base_url(headers: &HeaderMap, workspace_prefix: &str) -> String {
     let proto = header_str(headers, "x-forwarded-proto")
         .and_then(|p| p.split(',').next())
         .map(str::trim)
@@ -81,7 +82,10 @@ pub fn base_url(headers: &HeaderMap) -> String {
         .map(str::trim)
         .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic() && b != b'/'))
         .unwrap_or("localhost");
-    format!("{proto}://{host}{}", crate::config::SCIM_BASE_PATH)
+    format!(
+        "{proto}://{host}{workspace_prefix}{}",
+        crate::config::SCIM_BASE_PATH
+    )
 }
 
 /// Collapse `//` and drop a trailing `/` so a Tenant URL typed as `…/scim/v2/` still routes
@@ -121,7 +125,12 @@ pub async fn request_context(
 ) -> Response {
     let forced_strict = req.extensions().get::<crate::wire::ForceStrict>().is_some();
     let ctx = RequestCtx {
-        base_url: base_url(req.headers()),
+        base_url: base_url(
+            req.headers(),
+            req.extensions()
+                .get::<crate::wire::WorkspaceRoute>()
+                .map_or("", |r| r.prefix.as_str()),
+        ),
         mode: if forced_strict {
             Mode::Strict
         } else {

@@ -299,9 +299,34 @@ pub trait ExchangeStore {
     ) -> impl Future<Output = Result<Vec<crate::timeline::Outline>>> + Send;
 }
 
+/// The directory of workspaces (read from the main database: the `default` workspace's).
+pub trait WorkspaceStore {
+    /// Every workspace, `default` first, then by creation.
+    fn workspaces(
+        &mut self,
+    ) -> impl Future<Output = Result<Vec<crate::model::WorkspaceRecord>>> + Send;
+    /// Add a workspace; a taken slug is [`super::StoreError::Conflict`] on `slug`.
+    fn insert_workspace(
+        &mut self,
+        record: &crate::model::WorkspaceRecord,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Rename a workspace; `false` when there is none with that slug.
+    fn rename_workspace(
+        &mut self,
+        slug: &crate::model::WorkspaceSlug,
+        name: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Remove a workspace from the directory; `false` when there was none.
+    fn delete_workspace(
+        &mut self,
+        slug: &crate::model::WorkspaceSlug,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
+
 /// Every store trait: what a session can do.
 pub trait Session:
     SettingStore
+    + WorkspaceStore
     + AdminStore
     + MappingStore
     + MemberStore
@@ -313,6 +338,7 @@ pub trait Session:
 }
 impl<T> Session for T where
     T: SettingStore
+        + WorkspaceStore
         + AdminStore
         + MappingStore
         + MemberStore
@@ -347,6 +373,6 @@ pub trait Backend: Send + Sync {
 pub mod prelude {
     pub use super::{
         AdminStore, Backend, Commit, ExchangeStore, MappingStore, MemberStore, ResourceStore,
-        ScanStore, Session, SettingStore,
+        ScanStore, Session, SettingStore, WorkspaceStore,
     };
 }

@@ -941,6 +941,50 @@ pub(super) async fn a_reset_keeps_settings_profiles_and_growing_ids<B: Backend>(
     );
 }
 
+pub(super) async fn the_workspace_directory_keeps_slugs_unique<B: Backend>(b: &B) {
+    use crate::model::{WorkspaceRecord, WorkspaceSlug};
+    let mut r = b.reader().await.unwrap();
+    let first = r.workspaces().await.unwrap();
+    assert_eq!(first.len(), 1, "every database starts as the default workspace");
+    assert!(first[0].slug.is_default());
+    drop(r);
+    let acme = WorkspaceRecord {
+        slug: WorkspaceSlug::parse("acme").unwrap(),
+        name: "Acme".into(),
+        created: "2026-12-07T00:00:00.000Z".into(),
+        template: Some("entra-guide".into()),
+    };
+    let mut w = b.writer().await.unwrap();
+    w.insert_workspace(&acme).await.unwrap();
+    w.commit().await.unwrap();
+    let mut w = b.writer().await.unwrap();
+    let again = w.insert_workspace(&acme).await.unwrap_err();
+    assert!(
+        matches!(again, crate::store::StoreError::Conflict { field: "slug", .. }),
+        "{again}"
+    );
+    drop(w);
+    let mut w = b.writer().await.unwrap();
+    assert!(w.rename_workspace(&acme.slug, "Acme Corp").await.unwrap());
+    let ghost = WorkspaceSlug::parse("ghost").unwrap();
+    assert!(!w.rename_workspace(&ghost, "x").await.unwrap());
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    let all = r.workspaces().await.unwrap();
+    assert_eq!(
+        all.iter().map(|w| (w.slug.as_str(), w.name.as_str())).collect::<Vec<_>>(),
+        [("default", "Default"), ("acme", "Acme Corp")],
+        "default first, then by creation"
+    );
+    assert_eq!(all[1].template.as_deref(), Some("entra-guide"));
+    drop(r);
+    let mut w = b.writer().await.unwrap();
+    assert!(w.delete_workspace(&acme.slug).await.unwrap());
+    assert!(!w.delete_workspace(&acme.slug).await.unwrap());
+    w.commit().await.unwrap();
+    assert_eq!(b.reader().await.unwrap().workspaces().await.unwrap().len(), 1);
+}
+
 /// Instantiate every contract check for a backend. `$open` is an async expression giving
 /// `(backend, guard)`; the guard (a temporary directory, a database to drop) lives as long as
 /// the test.
@@ -962,6 +1006,7 @@ macro_rules! contract_suite {
             creators_outlive_the_capture_log,
             mapping_rows_and_the_fingerprint,
             a_reset_keeps_settings_profiles_and_growing_ids,
+            the_workspace_directory_keeps_slugs_unique,
         );
     };
     (@each $open:expr; $($check:ident),* $(,)?) => {

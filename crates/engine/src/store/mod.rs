@@ -17,11 +17,13 @@ pub mod api;
 #[cfg(test)]
 mod contract;
 pub mod exchanges;
+pub mod hand_over;
 pub mod mapping;
 pub mod members;
 pub mod resources;
 pub mod scan;
 pub mod settings;
+pub mod workspaces;
 
 pub use api::prelude;
 

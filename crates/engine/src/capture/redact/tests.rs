@@ -60,6 +60,7 @@ fn bearer_token_keeps_scheme_and_last_four() {
             last4: Some("rS9x".into()),
             matched: true,
             outcome: AuthOutcome::Matched,
+            workspace: None,
         }
     );
     assert_hidden(&format!("{out:?}{summary:?}"), &[KEY, &KEY[..39]]);
