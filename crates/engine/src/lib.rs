@@ -19,6 +19,7 @@ pub mod host;
 pub mod listen;
 pub mod mapping;
 pub mod model;
+pub mod pseudonym;
 pub mod replay;
 pub mod report;
 pub mod results;
