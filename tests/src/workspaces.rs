@@ -69,7 +69,7 @@ async fn exchanges(e: &TestEngine, api: &str, n: usize) -> Vec<Value> {
 }
 
 fn user_names(list: &Reply) -> Vec<String> {
-    let mut names: Vec<String> = list.body["items"]
+    let mut names: Vec<String> = list.body["resources"]
         .as_array()
         .or_else(|| list.body["Resources"].as_array())
         .unwrap_or_else(|| panic!("a list: {}", list.text))
@@ -129,7 +129,7 @@ async fn two_workspaces_side_by_side_keys_isolation_and_tenant_urls() {
     // Another workspace's key: refused, and said so inside.
     let refused = default_x.iter().find(|x| x["status"] == 401).expect("the refused request");
     let detail = e.admin_get(&format!("/api/exchanges/{}", refused["id"])).await;
-    assert_eq!(detail.body["exchange"]["auth"]["workspace"]["keyOf"], "acme-entra", "{}", detail.text);
+    assert_eq!(detail.body["auth"]["workspace"]["keyOf"], "acme-entra", "{}", detail.text);
 
     // The list: default first, counts per workspace, the template chose Entra's profile.
     let list = e.admin_get("/api/workspaces").await;
@@ -173,7 +173,7 @@ async fn an_unknown_slug_looks_like_a_wrong_key_outside_and_is_explained_inside(
         .find(|x| x["path"] == "/w/contosso/scim/v2/Users")
         .unwrap_or_else(|| panic!("the mistyped request is under contoso: {x:?}"));
     let detail = e.admin_get(&format!("/api/workspaces/contoso/exchanges/{}", typo_x["id"])).await;
-    assert_eq!(detail.body["exchange"]["auth"]["workspace"]["unknownSlug"], "contosso", "{}", detail.text);
+    assert_eq!(detail.body["auth"]["workspace"]["unknownSlug"], "contosso", "{}", detail.text);
     // No key of any workspace: under default.
     let d = exchanges(&e, "/api", 1).await;
     assert!(d.iter().any(|x| x["path"] == "/w/globex/scim/v2/Users"), "{d:?}");
@@ -244,9 +244,9 @@ async fn the_simulator_runs_into_each_workspace() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(run["report"]["summary"]["outcome"], "passed", "{run}");
-    let users = e.admin_get("/api/workspaces/fabrikam-okta/users?limit=50").await;
-    assert!(users.body["total"].as_i64().unwrap() >= 4, "{}", users.text);
-    assert_eq!(e.admin_get("/api/users").await.body["total"], 0, "nothing in default");
+    let users = e.admin_get("/api/workspaces/fabrikam-okta/users?count=50").await;
+    assert!(users.body["totalResults"].as_i64().unwrap_or(0) >= 4, "{}", users.text);
+    assert_eq!(e.admin_get("/api/users").await.body["totalResults"], 0, "nothing in default");
     assert_eq!(e.admin_get("/api/simulations/{id}".replace("{id}", &id).as_str()).await.status, 404, "runs are per workspace");
 }
 
@@ -406,7 +406,7 @@ async fn a_pseudonymised_export_keeps_roles_and_shapes_but_no_name_or_email() {
     let r = import(&e, bytes, Some("Pseudo")).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let users = e.admin_get("/api/workspaces/pseudo/users").await;
-    let u = &users.body["items"][0];
+    let u = &users.body["resources"][0];
     let name = u["userName"].as_str().unwrap();
     assert!(name.contains('@') && !name.contains("margaret"), "an email-shaped pseudonym: {}", users.text);
     let detail = e.admin_get(&format!("/api/workspaces/pseudo/users/{}", u["id"].as_str().unwrap())).await;

@@ -214,12 +214,12 @@ pub fn diagnose(ex: &Exchange) -> Option<Diagnosis> {
                         "the tenant URL names workspace '{slug}', which does not exist{}",
                         owner
                             .as_deref()
-                            .map(|o| format!(" (the key sent is workspace '{o}''s)"))
+                            .map(|o| format!(" (the key sent belongs to workspace '{o}')"))
                             .unwrap_or_default()
                     ),
                     match owner {
                         Some(o) => format!(
-                            "{}: set it to workspace '{o}''s tenant URL, …/w/{o}{SCIM_BASE_PATH} (Connect shows it); {}",
+                            "{}: set it to the tenant URL of workspace '{o}', …/w/{o}{SCIM_BASE_PATH} (Connect shows it); {}",
                             p.url_field, p.retry
                         ),
                         None => format!(
@@ -231,7 +231,7 @@ pub fn diagnose(ex: &Exchange) -> Option<Diagnosis> {
                 (None, owner) => (
                     FailureCause::WrongKey,
                     format!(
-                        "the key sent is workspace '{}''s key, not this workspace's{last4}",
+                        "the key sent belongs to workspace '{}', not to this one{last4}",
                         owner.as_deref().unwrap_or("?")
                     ),
                     format!(

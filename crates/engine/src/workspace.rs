@@ -496,6 +496,11 @@ pub async fn register(main: &Store, record: &WorkspaceRecord, path: &Path) -> Re
             ),
         });
     }
+    add_to_directory(main, record).await
+}
+
+/// Add `record` to the directory (its file is already in place).
+async fn add_to_directory(main: &Store, record: &WorkspaceRecord) -> Result<(), WorkspaceError> {
     let mut w = main.write().await?;
     w.insert_workspace(record).await.map_err(|e| match e {
         StoreError::Conflict { value, .. } => WorkspaceError::Exists(value),
@@ -619,7 +624,7 @@ pub async fn install_import(
         let _ = remove_database_files(&partial);
         return Err(e.into());
     }
-    if let Err(e) = register(main, &record, &path).await {
+    if let Err(e) = add_to_directory(main, &record).await {
         let _ = remove_database_files(&path);
         return Err(e.into());
     }

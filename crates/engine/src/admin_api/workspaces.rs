@@ -318,8 +318,9 @@ pub async fn import(
 pub async fn dispatch(
     State(state): State<AdminState>,
     Path((slug, rest)): Path<(String, String)>,
-    mut req: Request,
+    req: Request,
 ) -> AdminResult<Response> {
+    let mut req = req;
     let w = match state.workspaces.get(&slug) {
         Some(w) => w,
         None => {
@@ -331,10 +332,25 @@ pub async fn dispatch(
         Some(q) => format!("/api/{rest}?{q}"),
         None => format!("/api/{rest}"),
     };
-    *req.uri_mut() = target
+    let uri: axum::http::Uri = target
         .parse()
         .map_err(|_| AdminError::bad_request(format!("invalid path '/api/{rest}'")))?;
-    match w.admin.clone().oneshot(req).await {
+    // A new request, so the workspace's router sees only its own path parameters (this
+    // route's `slug` and `rest` travel in the request's extensions otherwise).
+    let connect = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .cloned();
+    let (parts, body) = std::mem::take(&mut req).into_parts();
+    let mut forwarded = Request::new(body);
+    *forwarded.method_mut() = parts.method;
+    *forwarded.uri_mut() = uri;
+    *forwarded.version_mut() = parts.version;
+    *forwarded.headers_mut() = parts.headers;
+    if let Some(c) = connect {
+        forwarded.extensions_mut().insert(c);
+    }
+    match w.admin.clone().oneshot(forwarded).await {
         Ok(resp) => Ok(resp),
         Err(never) => match never {},
     }

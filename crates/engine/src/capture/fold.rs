@@ -41,6 +41,10 @@ pub enum Reason {
     WrongScheme,
     /// A key that is not this endpoint's (401).
     WrongKey,
+    /// Another workspace's key (401): folded apart, so its hint is kept.
+    OtherWorkspaceKey,
+    /// A tenant URL naming a workspace that does not exist (401, as a wrong key).
+    UnknownWorkspace,
     /// No such endpoint, sent without a valid key (404).
     NotFound,
     /// The endpoint does not take that method, sent without a valid key (405).
@@ -51,10 +55,12 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason (to end all folds of one client and User-Agent).
-    pub const ALL: [Reason; 6] = [
+    pub const ALL: [Reason; 8] = [
         Reason::MissingKey,
         Reason::WrongScheme,
         Reason::WrongKey,
+        Reason::OtherWorkspaceKey,
+        Reason::UnknownWorkspace,
         Reason::NotFound,
         Reason::MethodNotAllowed,
         Reason::Other,

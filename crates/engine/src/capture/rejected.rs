@@ -87,10 +87,15 @@ pub(super) async fn answer(
             false
         }
     };
+    let route = parts.extensions.get::<crate::wire::WorkspaceRoute>();
     let reason = match rparts.status.as_u16() {
+        401 if route.is_some_and(|r| r.unknown_slug.is_some()) => Reason::UnknownWorkspace,
         401 => match failure {
             AuthFailure::Missing => Reason::MissingKey,
             AuthFailure::WrongScheme => Reason::WrongScheme,
+            AuthFailure::UnknownKey if route.is_some_and(|r| r.key_of.is_some()) => {
+                Reason::OtherWorkspaceKey
+            }
             AuthFailure::UnknownKey => Reason::WrongKey,
         },
         404 => Reason::NotFound,
@@ -101,7 +106,9 @@ pub(super) async fn answer(
     let outcome = match reason {
         Reason::MissingKey => AuthOutcome::MissingHeader,
         Reason::WrongScheme => AuthOutcome::WrongScheme,
-        Reason::WrongKey => AuthOutcome::WrongKey,
+        Reason::WrongKey | Reason::OtherWorkspaceKey | Reason::UnknownWorkspace => {
+            AuthOutcome::WrongKey
+        }
         _ => AuthOutcome::NotChecked,
     };
     let key = FoldKey::new(seen.client.ip, user_agent(&parts.headers), reason);

@@ -90,13 +90,13 @@ impl Problem {
             }
             Self::WrongKey(None) => "the key sent is not this endpoint's key".to_owned(),
             Self::UnknownWorkspace { slug, key_of: Some(owner) } => format!(
-                "the tenant url names workspace '{slug}', which does not exist (the key sent is workspace '{owner}''s)"
+                "the tenant url names workspace '{slug}', which does not exist (the key sent belongs to workspace '{owner}')"
             ),
             Self::UnknownWorkspace { slug, key_of: None } => {
                 format!("the tenant url names workspace '{slug}', which does not exist")
             }
             Self::OtherWorkspaceKey(owner) => {
-                format!("the key sent is workspace '{owner}''s key, not this workspace's")
+                format!("the key sent belongs to workspace '{owner}', not to this one")
             }
         }
     }
@@ -114,7 +114,7 @@ impl Problem {
                 ..
             } => {
                 return format!(
-                    "the slug is mistyped: set {field} to workspace '{owner}''s tenant url, …/w/{owner}/scim/v2 (Connect shows it), then test the connection again"
+                    "the slug is mistyped: set {field} to the tenant url of workspace '{owner}', …/w/{owner}/scim/v2 (Connect shows it), then test the connection again"
                 );
             }
             Self::UnknownWorkspace { key_of: None, .. } => {
@@ -124,7 +124,7 @@ impl Problem {
             }
             Self::OtherWorkspaceKey(owner) => {
                 return format!(
-                    "this IdP is configured with workspace '{owner}''s key: paste this workspace's key instead (Connect → Reveal, or `scimlab token show --workspace <slug>`), or set {field} to '{owner}''s tenant url if it belongs there"
+                    "this IdP is configured with the key of workspace '{owner}': paste this workspace's key instead (Connect → Reveal, or `scimlab token show --workspace <slug>`), or set {field} to the tenant url of '{owner}' if it belongs there"
                 );
             }
             _ => {}
