@@ -26,4 +26,5 @@ mod simulate;
 mod strict;
 mod tunnel;
 mod ui_api;
+mod workspace_cli;
 mod workspaces;

@@ -172,7 +172,10 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
             registered?;
             // Its database and key now, so `token show --workspace` works before a serve.
             let ws = open_store(&path).await?;
-            let mut w = ws.write().await.context("could not open a database connection")?;
+            let mut w = ws
+                .write()
+                .await
+                .context("could not open a database connection")?;
             auth::load_or_create_key(&mut w).await?;
             w.commit().await.context("could not save the key")?;
             ws.close().await;
@@ -209,7 +212,10 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
                     serde_json::to_string_pretty(&rows).context("could not render json")?
                 );
             } else if rows.is_empty() {
-                println!("no database at {} yet: `scimlab serve` makes it", main.display());
+                println!(
+                    "no database at {} yet: `scimlab serve` makes it",
+                    main.display()
+                );
             } else {
                 for r in &rows {
                     println!(
@@ -228,7 +234,10 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
             let (_, store) = main_store(db).await?;
             let slug = WorkspaceSlug::parse(&slug)?;
             let name = workspace::check_name(&name)?;
-            let mut w = store.write().await.context("could not open a database connection")?;
+            let mut w = store
+                .write()
+                .await
+                .context("could not open a database connection")?;
             let found = w.rename_workspace(&slug, &name).await?;
             w.commit().await?;
             store.close().await;
@@ -250,7 +259,10 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
             let path = workspace::database_path(&main, &slug);
             let counts = counts(&path).await;
             let store = open_store(&main).await?;
-            let mut w = store.write().await.context("could not open a database connection")?;
+            let mut w = store
+                .write()
+                .await
+                .context("could not open a database connection")?;
             w.delete_workspace(&slug).await?;
             w.commit().await?;
             store.close().await;
@@ -284,7 +296,10 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
                 summary.file,
                 summary.bytes,
                 if pseudonymise {
-                    format!(", {} names, emails and ids pseudonymised", summary.pseudonyms)
+                    format!(
+                        ", {} names, emails and ids pseudonymised",
+                        summary.pseudonyms
+                    )
                 } else {
                     String::new()
                 }
@@ -293,8 +308,7 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
         }
         WorkspaceAction::Import { file, name, db } => {
             let (main, store) = main_store(db).await?;
-            let imported =
-                workspace::install_import(&store, &main, &file, name.as_deref()).await;
+            let imported = workspace::install_import(&store, &main, &file, name.as_deref()).await;
             store.close().await;
             let record = imported?;
             println!(

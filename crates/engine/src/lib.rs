@@ -424,9 +424,15 @@ async fn open_other(
         .and_then(workspace::template_profile)
     {
         use store::prelude::*;
-        if w.setting(TEMPLATE_APPLIED).await.map_err(store_error)?.is_none() {
+        if w.setting(TEMPLATE_APPLIED)
+            .await
+            .map_err(store_error)?
+            .is_none()
+        {
             w.set_active_profile(profile).await.map_err(store_error)?;
-            w.set_setting(TEMPLATE_APPLIED, "1").await.map_err(store_error)?;
+            w.set_setting(TEMPLATE_APPLIED, "1")
+                .await
+                .map_err(store_error)?;
         }
     }
     let (strict, retention) = {
@@ -448,7 +454,9 @@ async fn open_other(
         faults::FaultSet::new()
     });
     let settings = runtime::RuntimeSettings::new(strict, retention);
-    Ok(build_runtime(shared, record, path, store, key, settings, rules))
+    Ok(build_runtime(
+        shared, record, path, store, key, settings, rules,
+    ))
 }
 
 /// Settings row: a workspace's template was applied (its profile chosen) once.
@@ -602,7 +610,9 @@ impl Engine {
             let slug = record.slug.clone();
             match open_other(&shared, record).await {
                 Ok(runtime) => workspaces.insert(runtime),
-                Err(e) => tracing::warn!(workspace = %slug, error = %e, "could not open a workspace; it is not served"),
+                Err(e) => {
+                    tracing::warn!(workspace = %slug, error = %e, "could not open a workspace; it is not served")
+                }
             }
         }
         // Each listener has its own connection budget, so a flood of the SCIM port (which a

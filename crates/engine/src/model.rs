@@ -606,7 +606,10 @@ mod tests {
     fn workspace_slugs_from_names_and_checked() {
         let slug = |n: &str| super::WorkspaceSlug::from_name(n).map(|s| s.to_string());
         assert_eq!(slug("Contoso Entra").unwrap(), "contoso-entra");
-        assert_eq!(slug("  Fabrikam  — Okta (EU) ").unwrap(), "fabrikam-okta-eu");
+        assert_eq!(
+            slug("  Fabrikam  — Okta (EU) ").unwrap(),
+            "fabrikam-okta-eu"
+        );
         assert_eq!(slug("ÉCOLE 42").unwrap(), "cole-42");
         assert!(slug("---").is_err() && slug("").is_err());
         assert_eq!(slug(&"a".repeat(60)).unwrap().len(), super::MAX_SLUG_LEN);
@@ -616,6 +619,11 @@ mod tests {
         }
         let d = super::WorkspaceSlug::default_slug();
         assert_eq!(d.scim_base_path(), "/scim/v2");
-        assert_eq!(super::WorkspaceSlug::parse("acme").unwrap().scim_base_path(), "/w/acme/scim/v2");
+        assert_eq!(
+            super::WorkspaceSlug::parse("acme")
+                .unwrap()
+                .scim_base_path(),
+            "/w/acme/scim/v2"
+        );
     }
 }

@@ -63,14 +63,14 @@ pub enum WorkspaceError {
     #[error("unknown template '{0}': use entra-guide or okta-guide")]
     Template(String),
     /// A file is in the way, or could not be written or removed.
-    #[error("{what} {path}: {source}")]
+    #[error("{what} {path}: {cause}")]
     File {
         /// What was done.
         what: &'static str,
         /// The file.
         path: String,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (not a `source`: the message already says it).
+        cause: std::io::Error,
     },
     /// The workspace's database could not be opened.
     #[error("could not open the workspace's database: {0}")]
@@ -114,7 +114,7 @@ pub fn remove_database_files(path: &Path) -> Result<(), WorkspaceError> {
                 return Err(WorkspaceError::File {
                     what: "could not remove",
                     path: PathBuf::from(name).display().to_string(),
-                    source,
+                    cause: source,
                 });
             }
         }
@@ -200,7 +200,10 @@ impl WorkspaceRuntime {
 
     /// Its name now.
     pub fn name(&self) -> String {
-        self.name.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.name
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The directory entry as it is now.
@@ -215,13 +218,20 @@ impl WorkspaceRuntime {
 
     /// Its key as last read.
     pub fn cached_key(&self) -> String {
-        self.key.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.key
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Stop taking exchanges, write what is queued (for at most `grace`), close the database.
     pub async fn close(&self, grace: std::time::Duration) {
         let _ = self.closing.send(true);
-        let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(mut writer) = writer
             && tokio::time::timeout(grace, &mut writer).await.is_err()
         {
@@ -329,7 +339,11 @@ impl Workspaces {
             .cloned()
             .collect();
         all.sort_by(|a, b| {
-            (!a.slug.is_default(), &a.created, &a.slug).cmp(&(!b.slug.is_default(), &b.created, &b.slug))
+            (!a.slug.is_default(), &a.created, &a.slug).cmp(&(
+                !b.slug.is_default(),
+                &b.created,
+                &b.slug,
+            ))
         });
         all
     }
@@ -343,7 +357,10 @@ impl Workspaces {
             .map(|w| w.slug.clone())
     }
 
-    async fn open_record(&self, record: WorkspaceRecord) -> Result<Arc<WorkspaceRuntime>, WorkspaceError> {
+    async fn open_record(
+        &self,
+        record: WorkspaceRecord,
+    ) -> Result<Arc<WorkspaceRuntime>, WorkspaceError> {
         let opener = self
             .0
             .opener
@@ -371,7 +388,9 @@ impl Workspaces {
             let slug = record.slug.clone();
             match self.open_record(record).await {
                 Ok(_) => opened += 1,
-                Err(e) => tracing::warn!(workspace = %slug, error = %e, "could not open a workspace"),
+                Err(e) => {
+                    tracing::warn!(workspace = %slug, error = %e, "could not open a workspace")
+                }
             }
         }
         if opened > 0 {
@@ -404,7 +423,11 @@ impl Workspaces {
     }
 
     /// Rename workspace `slug` (its slug, and so its tenant URL, stays).
-    pub async fn rename(&self, slug: &str, name: &str) -> Result<Arc<WorkspaceRuntime>, WorkspaceError> {
+    pub async fn rename(
+        &self,
+        slug: &str,
+        name: &str,
+    ) -> Result<Arc<WorkspaceRuntime>, WorkspaceError> {
         let name = check_name(name)?;
         let runtime = self
             .get(slug)
@@ -452,16 +475,20 @@ impl Workspaces {
     ) -> Result<Arc<WorkspaceRuntime>, ImportFailure> {
         let _edit = self.0.edits.lock().await;
         let record = install_import(&self.0.main, &self.0.main_path, file, name).await?;
-        let runtime = self.open_record(record.clone()).await.map_err(ImportFailure::Workspace)?;
+        let runtime = self
+            .open_record(record.clone())
+            .await
+            .map_err(ImportFailure::Workspace)?;
         self.0.events.publish(EngineEvent::WorkspacesChanged);
         Ok(runtime)
     }
 
     /// Close every workspace (engine shutdown): each writer writes what is queued.
     pub async fn close_all(&self) {
-        let all: Vec<_> = std::mem::take(&mut *self.0.open.write().unwrap_or_else(PoisonError::into_inner))
-            .into_values()
-            .collect();
+        let all: Vec<_> =
+            std::mem::take(&mut *self.0.open.write().unwrap_or_else(PoisonError::into_inner))
+                .into_values()
+                .collect();
         for runtime in all {
             runtime.close(self.0.grace).await;
         }
@@ -485,27 +512,36 @@ pub fn new_record(name: &str, template: Option<&str>) -> Result<WorkspaceRecord,
 }
 
 /// Add `record` to the directory; its file must not exist yet (a leftover is not adopted).
-pub async fn register(main: &Store, record: &WorkspaceRecord, path: &Path) -> Result<(), WorkspaceError> {
-    if path.exists() {
-        return Err(WorkspaceError::File {
-            what: "a database file is already at",
-            path: path.display().to_string(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "move it away or choose another name",
-            ),
-        });
-    }
-    add_to_directory(main, record).await
+pub async fn register(
+    main: &Store,
+    record: &WorkspaceRecord,
+    path: &Path,
+) -> Result<(), WorkspaceError> {
+    add_to_directory(main, record, Some(path)).await
 }
 
-/// Add `record` to the directory (its file is already in place).
-async fn add_to_directory(main: &Store, record: &WorkspaceRecord) -> Result<(), WorkspaceError> {
+/// Add `record` to the directory; with `fresh`, only when no file is at that path yet (a taken
+/// slug is reported first).
+async fn add_to_directory(
+    main: &Store,
+    record: &WorkspaceRecord,
+    fresh: Option<&Path>,
+) -> Result<(), WorkspaceError> {
     let mut w = main.write().await?;
     w.insert_workspace(record).await.map_err(|e| match e {
         StoreError::Conflict { value, .. } => WorkspaceError::Exists(value),
         other => other.into(),
     })?;
+    if let Some(path) = fresh.filter(|p| p.exists()) {
+        return Err(WorkspaceError::File {
+            what: "a database file is already at",
+            path: path.display().to_string(),
+            cause: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "move it away or choose another name",
+            ),
+        });
+    }
     w.commit().await?;
     Ok(())
 }
@@ -581,16 +617,17 @@ pub async fn install_import(
     };
     let path = database_path(main_path, &record.slug);
     let partial = path.with_extension("db.importing");
-    let file_error = |what, p: &Path, source| WorkspaceError::File {
+    let file_error = |what, p: &Path, cause| WorkspaceError::File {
         what,
         path: p.display().to_string(),
-        source,
+        cause,
     };
     if let Some(dir) = path.parent() {
         crate::create_private_dir(dir).map_err(|e| file_error("could not create", dir, e))?;
     }
     let _ = remove_database_files(&partial);
-    std::fs::copy(file, &partial).map_err(|e| file_error("could not copy the export to", &partial, e))?;
+    std::fs::copy(file, &partial)
+        .map_err(|e| file_error("could not copy the export to", &partial, e))?;
     let prepared = async {
         let store = crate::open_store(&partial)
             .await
@@ -598,7 +635,8 @@ pub async fn install_import(
         let result = async {
             hand_over::clear_export_meta(&store).await?;
             let mut w = store.write().await?;
-            let key = crate::auth::generate_key().map_err(|e| WorkspaceError::Open(e.to_string()))?;
+            let key =
+                crate::auth::generate_key().map_err(|e| WorkspaceError::Open(e.to_string()))?;
             crate::auth::set_key(&mut w, &key)
                 .await
                 .map_err(|e| WorkspaceError::Open(e.to_string()))?;
@@ -618,13 +656,14 @@ pub async fn install_import(
                 std::io::Error::new(std::io::ErrorKind::AlreadyExists, "move it away"),
             ));
         }
-        std::fs::rename(&partial, &path).map_err(|e| file_error("could not move the import to", &path, e))
+        std::fs::rename(&partial, &path)
+            .map_err(|e| file_error("could not move the import to", &path, e))
     });
     if let Err(e) = installed {
         let _ = remove_database_files(&partial);
         return Err(e.into());
     }
-    if let Err(e) = add_to_directory(main, &record).await {
+    if let Err(e) = add_to_directory(main, &record, None).await {
         let _ = remove_database_files(&path);
         return Err(e.into());
     }
@@ -654,16 +693,19 @@ pub async fn export(
     pseudonymise: bool,
 ) -> Result<ExportSummary, WorkspaceError> {
     use crate::store::hand_over::{self, EXPORT_FORMAT, ExportMeta};
-    let file_error = |what, p: &Path, source| WorkspaceError::File {
+    let file_error = |what, p: &Path, cause| WorkspaceError::File {
         what,
         path: p.display().to_string(),
-        source,
+        cause,
     };
     if dest.exists() {
         return Err(file_error(
             "will not overwrite",
             dest,
-            std::io::Error::new(std::io::ErrorKind::AlreadyExists, "choose another file or remove it"),
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "choose another file or remove it",
+            ),
         ));
     }
     let mut partial_name = dest.as_os_str().to_owned();
@@ -681,8 +723,13 @@ pub async fn export(
             pseudonymised: pseudonymise,
         };
         let mut dictionary = pseudonymise.then(crate::pseudonym::Pseudonyms::new);
-        let counts =
-            hand_over::seal_export(&partial, &meta, &[crate::auth::KEY_SETTING], dictionary.as_mut()).await?;
+        let counts = hand_over::seal_export(
+            &partial,
+            &meta,
+            &[crate::auth::KEY_SETTING],
+            dictionary.as_mut(),
+        )
+        .await?;
         std::fs::rename(&partial, dest).map_err(|e| file_error("could not write", dest, e))?;
         let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
         Ok(ExportSummary {

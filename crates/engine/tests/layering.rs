@@ -29,7 +29,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "workspace",
         &[
-            "auth", "events", "model", "pseudonym", "runtime", "store", "wire",
+            "auth",
+            "events",
+            "model",
+            "pseudonym",
+            "runtime",
+            "store",
+            "wire",
         ],
     ),
     (

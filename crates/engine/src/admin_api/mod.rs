@@ -31,10 +31,10 @@ mod runs;
 mod settings;
 pub mod simulations;
 mod sse;
-mod workspaces;
 #[cfg(test)]
 mod typescript;
 mod ui;
+mod workspaces;
 
 use crate::events::EventBus;
 use crate::store::{Store, StoreError};

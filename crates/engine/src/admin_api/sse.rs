@@ -230,7 +230,11 @@ pub async fn events(
     State(state): State<AdminState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     // Subscribe before answering: once the client has the response head, it misses nothing.
-    let feed = Feed::new(state.events.subscribe(), state.shutdown, state.events.workspace());
+    let feed = Feed::new(
+        state.events.subscribe(),
+        state.shutdown,
+        state.events.workspace(),
+    );
     let stream = futures_util::stream::unfold((feed, true), |(mut feed, first)| async move {
         if first {
             return Some((Ok(Event::default().comment("connected")), (feed, false)));
@@ -310,7 +314,10 @@ mod tests {
         bus.publish(changed("u2", 2));
         bus.publish(EngineEvent::Reset);
         bus.publish(recorded(&[4]));
-        assert_eq!(ids(&feed.next().await.map(|t| t.event).unwrap()), vec![1, 2, 3]);
+        assert_eq!(
+            ids(&feed.next().await.map(|t| t.event).unwrap()),
+            vec![1, 2, 3]
+        );
         assert_eq!(
             feed.next().await.map(|t| t.event),
             Some(EngineEvent::ResourceChanged {
@@ -342,7 +349,8 @@ mod tests {
         bus.publish(EngineEvent::ExchangeRecorded {
             exchanges: vec![summary(3), fold(40)],
         });
-        let Some(EngineEvent::ExchangeRecorded { exchanges }) = feed.next().await.map(|t| t.event) else {
+        let Some(EngineEvent::ExchangeRecorded { exchanges }) = feed.next().await.map(|t| t.event)
+        else {
             panic!("one merged message")
         };
         let shown: Vec<(i64, Option<u32>)> =
@@ -363,7 +371,10 @@ mod tests {
             tokio::time::sleep(BATCH_WINDOW * 2).await;
             publisher.publish(recorded(&[3]));
         });
-        assert_eq!(ids(&feed.next().await.map(|t| t.event).unwrap()), vec![1, 2]);
+        assert_eq!(
+            ids(&feed.next().await.map(|t| t.event).unwrap()),
+            vec![1, 2]
+        );
         assert_eq!(ids(&feed.next().await.map(|t| t.event).unwrap()), vec![3]);
     }
 
@@ -375,7 +386,10 @@ mod tests {
         for _ in 0..10 {
             bus.publish(EngineEvent::Reset);
         }
-        assert_eq!(feed.next().await.map(|t| t.event), Some(EngineEvent::Resync { missed: 6 }));
+        assert_eq!(
+            feed.next().await.map(|t| t.event),
+            Some(EngineEvent::Resync { missed: 6 })
+        );
         for _ in 0..4 {
             assert_eq!(feed.next().await.map(|t| t.event), Some(EngineEvent::Reset));
         }
@@ -389,7 +403,10 @@ mod tests {
             }
         });
         assert_eq!(ids(&feed.next().await.map(|t| t.event).unwrap()), vec![1]);
-        assert_eq!(feed.next().await.map(|t| t.event), Some(EngineEvent::Resync { missed: 2 }));
+        assert_eq!(
+            feed.next().await.map(|t| t.event),
+            Some(EngineEvent::Resync { missed: 2 })
+        );
         for _ in 0..4 {
             assert_eq!(feed.next().await.map(|t| t.event), Some(EngineEvent::Reset));
         }
@@ -430,8 +447,15 @@ mod tests {
         assert_eq!((&*first.workspace, ids(&first.event)), ("default", vec![1]));
         let activity = feed.next().await.unwrap();
         assert_eq!(&*activity.workspace, "acme");
-        assert_eq!(activity.event, EngineEvent::WorkspaceActivity { exchanges: 2 });
+        assert_eq!(
+            activity.event,
+            EngineEvent::WorkspaceActivity { exchanges: 2 }
+        );
         let global = feed.next().await.unwrap();
-        assert_eq!(global.event, EngineEvent::WorkspacesChanged, "another workspace's reset is not sent");
+        assert_eq!(
+            global.event,
+            EngineEvent::WorkspacesChanged,
+            "another workspace's reset is not sent"
+        );
     }
 }

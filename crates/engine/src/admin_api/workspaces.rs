@@ -67,9 +67,9 @@ async fn info(state: &AdminState, w: &WorkspaceRuntime) -> AdminResult<Workspace
         users,
         groups,
         exchanges,
-        last_exchange_at: last.first().map(|o| {
-            o.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        }),
+        last_exchange_at: last
+            .first()
+            .map(|o| o.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         api_base: if w.slug.is_default() {
             "/api".into()
         } else {
@@ -156,7 +156,10 @@ async fn copy_settings(from: &WorkspaceRuntime, to: &WorkspaceRuntime) -> AdminR
     w.commit().await?;
     super::faults::save(&to.store, &rules).await?;
     to.settings
-        .apply(Some(from.settings.strict()), Some(from.settings.retention()))
+        .apply(
+            Some(from.settings.strict()),
+            Some(from.settings.retention()),
+        )
         .map_err(AdminError::bad_request)?;
     if let Ok(set) = crate::faults::FaultSet::from_rules(rules) {
         to.faults.with(|s| *s = set);
@@ -284,10 +287,7 @@ pub async fn import(
     body: axum::body::Bytes,
 ) -> AdminResult<(StatusCode, Json<WorkspaceInfo>)> {
     let pairs = super::query_pairs(query.as_deref(), &["name"])?;
-    let name = pairs
-        .into_iter()
-        .find(|(k, _)| k == "name")
-        .map(|(_, v)| v);
+    let name = pairs.into_iter().find(|(k, _)| k == "name").map(|(_, v)| v);
     if body.is_empty() {
         return Err(AdminError::bad_request(
             "the request body is empty: send the .scimlab file as the body",
@@ -305,7 +305,9 @@ pub async fn import(
             crate::workspace::ImportFailure::File(f) => match f {
                 crate::store::hand_over::ImportError::Store(s) => AdminError::internal(&s),
                 other => AdminError::bad_request(
-                    other.to_string().replace(&file.0.display().to_string(), "the file"),
+                    other
+                        .to_string()
+                        .replace(&file.0.display().to_string(), "the file"),
                 ),
             },
             crate::workspace::ImportFailure::Workspace(w) => w.into(),

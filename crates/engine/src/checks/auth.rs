@@ -89,7 +89,10 @@ impl Problem {
                 format!("the key sent (ending in '{last4}') is not this endpoint's key")
             }
             Self::WrongKey(None) => "the key sent is not this endpoint's key".to_owned(),
-            Self::UnknownWorkspace { slug, key_of: Some(owner) } => format!(
+            Self::UnknownWorkspace {
+                slug,
+                key_of: Some(owner),
+            } => format!(
                 "the tenant url names workspace '{slug}', which does not exist (the key sent belongs to workspace '{owner}')"
             ),
             Self::UnknownWorkspace { slug, key_of: None } => {
@@ -136,7 +139,10 @@ impl Problem {
             (Idp::Okta, Self::WrongScheme(_)) => {
                 "Authentication Mode is probably Basic Auth: in the Okta app open Provisioning → Integration → Edit, switch Authentication Mode to HTTP Header and paste the key printed by `scimlab token show` into Authorization (with or without 'Bearer '), then click Test Connector Configuration and Save"
             }
-            (Idp::Okta, Self::WrongKey(_) | Self::UnknownWorkspace { .. } | Self::OtherWorkspaceKey(_)) => {
+            (
+                Idp::Okta,
+                Self::WrongKey(_) | Self::UnknownWorkspace { .. } | Self::OtherWorkspaceKey(_),
+            ) => {
                 "in the Okta app open Provisioning → Integration → Edit and paste the key printed by `scimlab token show` into Authorization (with or without 'Bearer '), then click Test Connector Configuration and Save; OAuth 2.0 mode sends Okta's own token, so use HTTP Header, and remember `scimlab token rotate` replaces the key"
             }
             (_, Self::Missing) => {

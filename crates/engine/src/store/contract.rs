@@ -945,7 +945,11 @@ pub(super) async fn the_workspace_directory_keeps_slugs_unique<B: Backend>(b: &B
     use crate::model::{WorkspaceRecord, WorkspaceSlug};
     let mut r = b.reader().await.unwrap();
     let first = r.workspaces().await.unwrap();
-    assert_eq!(first.len(), 1, "every database starts as the default workspace");
+    assert_eq!(
+        first.len(),
+        1,
+        "every database starts as the default workspace"
+    );
     assert!(first[0].slug.is_default());
     drop(r);
     let acme = WorkspaceRecord {
@@ -960,7 +964,10 @@ pub(super) async fn the_workspace_directory_keeps_slugs_unique<B: Backend>(b: &B
     let mut w = b.writer().await.unwrap();
     let again = w.insert_workspace(&acme).await.unwrap_err();
     assert!(
-        matches!(again, crate::store::StoreError::Conflict { field: "slug", .. }),
+        matches!(
+            again,
+            crate::store::StoreError::Conflict { field: "slug", .. }
+        ),
         "{again}"
     );
     drop(w);
@@ -972,7 +979,9 @@ pub(super) async fn the_workspace_directory_keeps_slugs_unique<B: Backend>(b: &B
     let mut r = b.reader().await.unwrap();
     let all = r.workspaces().await.unwrap();
     assert_eq!(
-        all.iter().map(|w| (w.slug.as_str(), w.name.as_str())).collect::<Vec<_>>(),
+        all.iter()
+            .map(|w| (w.slug.as_str(), w.name.as_str()))
+            .collect::<Vec<_>>(),
         [("default", "Default"), ("acme", "Acme Corp")],
         "default first, then by creation"
     );
@@ -982,7 +991,10 @@ pub(super) async fn the_workspace_directory_keeps_slugs_unique<B: Backend>(b: &B
     assert!(w.delete_workspace(&acme.slug).await.unwrap());
     assert!(!w.delete_workspace(&acme.slug).await.unwrap());
     w.commit().await.unwrap();
-    assert_eq!(b.reader().await.unwrap().workspaces().await.unwrap().len(), 1);
+    assert_eq!(
+        b.reader().await.unwrap().workspaces().await.unwrap().len(),
+        1
+    );
 }
 
 /// Instantiate every contract check for a backend. `$open` is an async expression giving

@@ -49,7 +49,9 @@ pub struct ExportMeta {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// Not a SQLite database, or one without an export's metadata.
-    #[error("{path} is not a scimlab workspace export ({why}): export one with 'scimlab workspace export <slug> -o FILE'")]
+    #[error(
+        "{path} is not a scimlab workspace export ({why}): export one with 'scimlab workspace export <slug> -o FILE'"
+    )]
     NotAnExport {
         /// The file.
         path: String,
@@ -57,7 +59,9 @@ pub enum ImportError {
         why: String,
     },
     /// Written by a newer ScimLab.
-    #[error("{path} was exported by scimlab {version} in format {format}, newer than this scimlab reads (format {EXPORT_FORMAT}{migrations}): upgrade scimlab to import it")]
+    #[error(
+        "{path} was exported by scimlab {version} in format {format}, newer than this scimlab reads (format {EXPORT_FORMAT}{migrations}): upgrade scimlab to import it"
+    )]
     Newer {
         /// The file.
         path: String,
@@ -110,9 +114,14 @@ impl Store {
 async fn connect(path: &Path, read_only: bool) -> Result<SqliteConnection> {
     let options = SqliteConnectOptions::from_str("sqlite:")?
         .filename(path)
-        .read_only(read_only)
-        .create_if_missing(false)
-        .journal_mode(SqliteJournalMode::Delete);
+        .create_if_missing(false);
+    // Inspecting: read the file as it is (immutable: no lock, no journal, nothing written,
+    // also for a database still in WAL mode). Sealing: one standalone file.
+    let options = if read_only {
+        options.read_only(true).immutable(true)
+    } else {
+        options.journal_mode(SqliteJournalMode::Delete)
+    };
     Ok(SqliteConnection::connect_with(&options).await?)
 }
 
@@ -135,7 +144,9 @@ pub async fn seal_export(
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("DELETE FROM workspaces").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM workspaces")
+        .execute(&mut *tx)
+        .await?;
     if let Some(p) = pseudonyms {
         counts = pseudonymise(&mut tx, p).await?;
     }
@@ -165,7 +176,13 @@ const TEXT_COLUMNS: &[(&str, &str, &[&str])] = &[
     (
         "resources",
         "pk",
-        &["id", "name_folded", "external_id", "display_name", "attributes"],
+        &[
+            "id",
+            "name_folded",
+            "external_id",
+            "display_name",
+            "attributes",
+        ],
     ),
     ("group_members", "rowid", &["value", "item"]),
     (
@@ -206,10 +223,15 @@ async fn pseudonymise(conn: &mut SqliteConnection, p: &mut Pseudonyms) -> Result
             p.learn_resource(&serde_json::Value::Object(map));
         }
     }
-    let exchanges: Vec<(String, String, Option<String>, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT method, query, request_body, before, after FROM exchanges")
-            .fetch_all(&mut *conn)
-            .await?;
+    let exchanges: Vec<(
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> = sqlx::query_as("SELECT method, query, request_body, before, after FROM exchanges")
+        .fetch_all(&mut *conn)
+        .await?;
     for (method, query, body, before, after) in &exchanges {
         if let Some(body) = body {
             learn_json(p, body, method.eq_ignore_ascii_case("PATCH"));
@@ -300,7 +322,9 @@ pub async fn inspect_export(path: &Path) -> Result<ExportMeta, ImportError> {
         Err(e) => return Err(damaged(e.to_string())),
     };
     if integrity.first().map(String::as_str) != Some("ok") {
-        return Err(damaged(integrity.into_iter().take(3).collect::<Vec<_>>().join("; ")));
+        return Err(damaged(
+            integrity.into_iter().take(3).collect::<Vec<_>>().join("; "),
+        ));
     }
     let settings: Vec<(String, String)> =
         match sqlx::query_as("SELECT key, value FROM settings WHERE key LIKE 'export.%'")
@@ -359,4 +383,122 @@ pub async fn clear_export_meta(store: &Store) -> Result<()> {
             .await?;
     }
     w.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::prelude::*;
+
+    fn meta() -> ExportMeta {
+        ExportMeta {
+            format: EXPORT_FORMAT,
+            scimlab_version: "0.1.0".into(),
+            workspace_name: "Acme".into(),
+            workspace_slug: "acme".into(),
+            exported_at: "2026-12-07T00:00:00.000Z".into(),
+            pseudonymised: false,
+        }
+    }
+
+    /// A sealed export of a store holding a key and one setting, in `dir`.
+    async fn sealed(dir: &Path) -> std::path::PathBuf {
+        let store = Store::open(&dir.join("src.db")).await.unwrap();
+        let mut w = store.write().await.unwrap();
+        w.set_setting("scim_api_key", "secret-key-0123456789abcdef")
+            .await
+            .unwrap();
+        w.set_setting("kept", "yes").await.unwrap();
+        w.commit().await.unwrap();
+        let out = dir.join("out.scimlab");
+        store.copy_to(&out).await.unwrap();
+        store.close().await;
+        seal_export(&out, &meta(), &["scim_api_key"], None)
+            .await
+            .unwrap();
+        out
+    }
+
+    async fn exec(path: &Path, sql: &str) {
+        let mut c = connect(path, false).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+        c.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_sealed_export_reads_back_its_metadata_and_holds_no_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = sealed(dir.path()).await;
+        assert_eq!(inspect_export(&out).await.unwrap(), meta());
+        let bytes = std::fs::read(&out).unwrap();
+        let needle = b"secret-key-0123456789abcdef";
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "the key is gone from the file, free pages included"
+        );
+        assert!(bytes.starts_with(b"SQLite format 3\0"));
+    }
+
+    #[tokio::test]
+    async fn newer_exports_are_refused_with_the_version_that_wrote_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = sealed(dir.path()).await;
+        exec(
+            &out,
+            "UPDATE settings SET value = '9' WHERE key = 'export.format'",
+        )
+        .await;
+        let e = inspect_export(&out).await.unwrap_err();
+        assert!(matches!(e, ImportError::Newer { format: 9, .. }), "{e}");
+        assert!(e.to_string().contains("upgrade scimlab"), "{e}");
+
+        let out = sealed(&dir.path().join("b").tap_mkdir()).await;
+        exec(
+            &out,
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (9999, 'future', '2030-01-01', 1, x'00', 0)",
+        )
+        .await;
+        let e = inspect_export(&out).await.unwrap_err();
+        assert!(
+            e.to_string().contains("schema"),
+            "a newer schema is named: {e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn files_that_are_not_exports_or_are_damaged_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "not a database at all, just some text").unwrap();
+        let e = inspect_export(&text).await.unwrap_err();
+        assert!(matches!(e, ImportError::NotAnExport { .. }), "{e}");
+
+        // A plain ScimLab database, never exported: no metadata.
+        let plain = dir.path().join("plain.db");
+        Store::open(&plain).await.unwrap().close().await;
+        let e = inspect_export(&plain).await.unwrap_err();
+        assert!(e.to_string().contains("export.format"), "{e}");
+
+        let out = sealed(&dir.path().join("c").tap_mkdir()).await;
+        let mut bytes = std::fs::read(&out).unwrap();
+        let half = bytes.len() / 2;
+        bytes.truncate(half);
+        std::fs::write(&out, &bytes).unwrap();
+        assert!(inspect_export(&out).await.is_err(), "a cut file is refused");
+        assert!(
+            inspect_export(&dir.path().join("missing.scimlab"))
+                .await
+                .is_err()
+        );
+    }
+
+    trait TapMkdir {
+        fn tap_mkdir(self) -> std::path::PathBuf;
+    }
+    impl TapMkdir for std::path::PathBuf {
+        fn tap_mkdir(self) -> std::path::PathBuf {
+            std::fs::create_dir_all(&self).unwrap();
+            self
+        }
+    }
 }
