@@ -2,11 +2,11 @@
 # Runs the end-to-end test files one at a time, each under a deadline, and says which failed.
 # Run under a display (the Makefile's `e2e` wraps it in xvfb-run). A file that hangs (a child
 # process holding a pipe open, a browser that never answers) is killed after E2E_FILE_SECONDS
-# (default 600) and counted as failed, so CI reports it instead of running out of time.
+# (default 300) and counted as failed, so CI reports it instead of running out of time.
 # Usage: scripts/e2e.sh [FILE ...]   (default: every ui/e2e/*.test.mjs)
 set -uo pipefail
 cd "$(dirname "$0")/../ui"
-limit="${E2E_FILE_SECONDS:-600}"
+limit="${E2E_FILE_SECONDS:-300}"
 if [ "$#" -gt 0 ]; then files=("$@"); else files=(e2e/*.test.mjs); fi
 failed=()
 for f in "${files[@]}"; do
