@@ -809,3 +809,31 @@ async fn a_database_from_before_workspaces_becomes_default_with_all_its_data() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_reset_erases_for_good_nothing_is_left_in_the_database_files() {
+    let e = TestEngine::start().await;
+    let name = "erase.me.zq@private.example";
+    let r = e.post("/Users", &user(name)).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    exchanges(&e, "/api", 1).await;
+    let files = |e: &TestEngine| -> Vec<u8> {
+        let mut all = Vec::new();
+        for suffix in ["", "-wal"] {
+            let mut p = e.db_path().into_os_string();
+            p.push(suffix);
+            all.extend(std::fs::read(&p).unwrap_or_default());
+        }
+        all
+    };
+    let r = e.admin_send("DELETE", "/api/data").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while contains(&files(&e), name) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the deleted user is still readable in the database files"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

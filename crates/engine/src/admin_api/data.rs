@@ -1,5 +1,6 @@
 //! `DELETE /api/data`: reset for a fresh rehearsal (users, groups, memberships, exchanges; the
-//! SCIM key stays, so the IdP's connection keeps working).
+//! SCIM key stays, so the IdP's connection keeps working). The rows are erased for good: the
+//! database file is vacuumed afterwards, so nothing deleted survives in its free pages.
 //!
 //! The capture writer may commit exchanges of in-flight requests right after the reset: they
 //! belong to the new rehearsal and are kept.
@@ -26,6 +27,9 @@ pub async fn reset(State(state): State<AdminState>) -> AdminResult<Json<ResetRes
         "data reset from the admin api"
     );
     state.events.publish(EngineEvent::Reset);
+    // Erased for good: the file's free pages are rewritten too (off the request path).
+    let store = state.store.clone();
+    tokio::spawn(async move { store.reclaim().await });
     Ok(Json(ResetResult {
         deleted: DeletedCounts {
             users: counts.users,

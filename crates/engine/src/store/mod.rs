@@ -148,6 +148,18 @@ impl Store {
         }
     }
 
+    /// Erase what deleted rows left in the file (`VACUUM`, then a checkpoint that truncates the
+    /// WAL): after a reset, no deleted user or request can be read from the database file's
+    /// free pages. Waits for the writer's turn like any write; failures are logged.
+    pub async fn reclaim(&self) {
+        for sql in ["VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"] {
+            if let Err(e) = sqlx::query(sql).execute(&self.write).await {
+                tracing::warn!(error = %e, statement = sql, "could not reclaim the database file's free space");
+                return;
+            }
+        }
+    }
+
     /// A reader session: a connection that sees every committed write.
     pub async fn read(&self) -> Result<Reader> {
         Ok(Reader(self.read.acquire().await?))
