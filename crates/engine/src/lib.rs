@@ -611,7 +611,7 @@ impl Engine {
             match open_other(&shared, record).await {
                 Ok(runtime) => workspaces.insert(runtime),
                 Err(e) => {
-                    tracing::warn!(workspace = %slug, error = %e, "could not open a workspace; it is not served")
+                    tracing::warn!(workspace = %slug, error = %e, "could not open a workspace; it is not served");
                 }
             }
         }

@@ -389,7 +389,7 @@ impl Workspaces {
             match self.open_record(record).await {
                 Ok(_) => opened += 1,
                 Err(e) => {
-                    tracing::warn!(workspace = %slug, error = %e, "could not open a workspace")
+                    tracing::warn!(workspace = %slug, error = %e, "could not open a workspace");
                 }
             }
         }

@@ -204,6 +204,15 @@ const TEXT_COLUMNS: &[(&str, &str, &[&str])] = &[
     ("role_history", "id", &["user_id", "raw"]),
 ];
 
+/// What the pseudonymisation learns from an exchange: method, query, request body, before, after.
+type LearnRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// Learn every personal value, then rewrite every text column that may hold one.
 async fn pseudonymise(conn: &mut SqliteConnection, p: &mut Pseudonyms) -> Result<SealCounts> {
     let learn_json = |p: &mut Pseudonyms, text: &str, patch: bool| {
@@ -223,15 +232,10 @@ async fn pseudonymise(conn: &mut SqliteConnection, p: &mut Pseudonyms) -> Result
             p.learn_resource(&serde_json::Value::Object(map));
         }
     }
-    let exchanges: Vec<(
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as("SELECT method, query, request_body, before, after FROM exchanges")
-        .fetch_all(&mut *conn)
-        .await?;
+    let exchanges: Vec<LearnRow> =
+        sqlx::query_as("SELECT method, query, request_body, before, after FROM exchanges")
+            .fetch_all(&mut *conn)
+            .await?;
     for (method, query, body, before, after) in &exchanges {
         if let Some(body) = body {
             learn_json(p, body, method.eq_ignore_ascii_case("PATCH"));
