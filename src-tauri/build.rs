@@ -7,6 +7,7 @@ fn main() {
             "connection",
             "restart_engine",
             "save_file",
+            "export_workspace",
             "settings_file",
         ]),
     ))

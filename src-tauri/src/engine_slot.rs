@@ -164,6 +164,26 @@ impl EngineSlot {
         }
     }
 
+    /// Export workspace `slug` of the running engine to `dest` (a `.scimlab` file, no key).
+    pub async fn export_workspace(
+        &self,
+        slug: &str,
+        dest: &std::path::Path,
+        pseudonymise: bool,
+    ) -> Result<scimlab_engine::workspace::ExportSummary, String> {
+        let running = self.running.lock().await;
+        let handle = running
+            .as_ref()
+            .ok_or("the engine is not running: start it, then export again")?;
+        let workspace = handle
+            .workspaces()
+            .get(slug)
+            .ok_or_else(|| format!("no workspace '{slug}': choose one from the list"))?;
+        scimlab_engine::workspace::export(&workspace.store, &workspace.record(), dest, pseudonymise)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// Stop the engine: in-flight requests finish, captured exchanges are written.
     pub async fn stop(&self) {
         if let Some(h) = self.running.lock().await.take()

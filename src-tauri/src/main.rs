@@ -68,6 +68,41 @@ async fn save_file(
     Ok(Some(path.display().to_string()))
 }
 
+/// `export_workspace`: ask where to save with the native dialog, then write workspace `slug` there
+/// as a `.scimlab` file (the engine writes it: no bytes cross the IPC). Returns the path, or
+/// `None` when the user cancelled.
+#[tauri::command]
+async fn export_workspace(
+    app: AppHandle,
+    slot: State<'_, Arc<EngineSlot>>,
+    slug: String,
+    pseudonymise: bool,
+    suggested_name: String,
+) -> Result<Option<String>, String> {
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_title(SAVE_DIALOG_TITLE)
+            .set_file_name(&suggested_name)
+            .blocking_save_file()
+    })
+    .await
+    .map_err(|e| format!("the save dialog failed: {e}"))?;
+    let Some(path) = picked else {
+        return Ok(None);
+    };
+    let path = path
+        .into_path()
+        .map_err(|e| format!("cannot save there: {e}"))?;
+    // The dialog asked before replacing a file; the export never overwrites, so clear the way.
+    if path.exists() {
+        std::fs::remove_file(&path)
+            .map_err(|e| format!("could not replace {}: {e}", path.display()))?;
+    }
+    slot.export_workspace(&slug, &path, pseudonymise).await?;
+    Ok(Some(path.display().to_string()))
+}
+
 /// `settings_file`: where the desktop settings are kept (shown in Settings).
 #[tauri::command]
 async fn settings_file(slot: State<'_, Arc<EngineSlot>>) -> Result<Option<String>, String> {
@@ -137,6 +172,7 @@ fn main() -> anyhow::Result<()> {
             connection,
             restart_engine,
             save_file,
+            export_workspace,
             settings_file
         ])
         .setup(|app| {

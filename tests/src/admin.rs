@@ -922,7 +922,7 @@ async fn reset_deletes_users_groups_and_exchanges_and_keeps_the_key() {
     loop {
         let ev = sse.next_event(WAIT).await.expect("reset event");
         if ev.event == "reset" {
-            assert_eq!(ev.data, json!({"type": "reset"}));
+            assert_eq!(ev.data, json!({"type": "reset", "workspace": "default"}));
             break;
         }
     }
