@@ -224,6 +224,17 @@ async fn two_workspaces_side_by_side_keys_isolation_and_tenant_urls() {
     assert_eq!(endpoint.body["tenantUrl"], acme_tenant.as_str());
     assert_eq!(endpoint.body["workspace"]["slug"], "acme-entra");
 
+    // Its HAR has the URLs the IdP called.
+    let har = e
+        .admin_get("/api/workspaces/acme-entra/exchanges/export")
+        .await;
+    assert_eq!(har.status, 200);
+    assert!(
+        har.text.contains("/w/acme-entra/scim/v2/Users"),
+        "{}",
+        &har.text[..har.text.len().min(600)]
+    );
+
     // Settings are the workspace's own.
     let r = e
         .admin_json(

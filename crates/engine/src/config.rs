@@ -220,4 +220,17 @@ mod tests {
         assert!(!shown.contains("super-secret-key"));
         assert!(shown.contains("<redacted>"));
     }
+
+    #[test]
+    fn workspace_paths_use_the_scim_base_path() {
+        let slug = crate::model::WorkspaceSlug::parse("acme").unwrap();
+        assert_eq!(
+            slug.scim_base_path(),
+            format!("/w/acme{}", super::SCIM_BASE_PATH)
+        );
+        assert_eq!(
+            crate::model::WorkspaceSlug::default_slug().scim_base_path(),
+            super::SCIM_BASE_PATH
+        );
+    }
 }

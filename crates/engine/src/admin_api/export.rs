@@ -31,7 +31,17 @@ pub async fn har(
     let mut conn = state.store.read().await?;
     let (items, cut) = collect(&mut conn, q, MAX_EXPORT_BODY_BYTES).await?;
     drop(conn);
-    let origin = origin_of(&state.scim_base_url());
+    // A workspace's exchanges are stored with the paths its router saw (`/scim/v2/…`): its
+    // `/w/<slug>` goes back in front, so the HAR's URLs are the ones the IdP called.
+    let origin = format!(
+        "{}{}",
+        origin_of(&state.scim_base_url()),
+        state
+            .workspace
+            .scim_base_path()
+            .strip_suffix(crate::config::SCIM_BASE_PATH)
+            .unwrap_or("")
+    );
     let mut doc = document(&items, &origin);
     if cut {
         doc["log"]["comment"] = serde_json::json!(format!(
