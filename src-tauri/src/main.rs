@@ -40,14 +40,11 @@ async fn restart_engine(
     Ok(state)
 }
 
-/// `save_file`: ask where to save with the native dialog and write `contents` there. Returns
-/// the path, or `None` when the user cancelled.
-#[tauri::command]
-async fn save_file(
+/// Ask where to save with the native dialog; `None` when the user cancelled.
+async fn pick_save_path(
     app: AppHandle,
     suggested_name: String,
-    contents: String,
-) -> Result<Option<String>, String> {
+) -> Result<Option<std::path::PathBuf>, String> {
     let picked = tauri::async_runtime::spawn_blocking(move || {
         app.dialog()
             .file()
@@ -57,12 +54,22 @@ async fn save_file(
     })
     .await
     .map_err(|e| format!("the save dialog failed: {e}"))?;
-    let Some(path) = picked else {
+    picked
+        .map(|p| p.into_path().map_err(|e| format!("cannot save there: {e}")))
+        .transpose()
+}
+
+/// `save_file`: ask where to save with the native dialog and write `contents` there. Returns
+/// the path, or `None` when the user cancelled.
+#[tauri::command]
+async fn save_file(
+    app: AppHandle,
+    suggested_name: String,
+    contents: String,
+) -> Result<Option<String>, String> {
+    let Some(path) = pick_save_path(app, suggested_name).await? else {
         return Ok(None);
     };
-    let path = path
-        .into_path()
-        .map_err(|e| format!("cannot save there: {e}"))?;
     std::fs::write(&path, contents)
         .map_err(|e| format!("could not write {}: {e}", path.display()))?;
     Ok(Some(path.display().to_string()))
@@ -79,21 +86,9 @@ async fn export_workspace(
     pseudonymise: bool,
     suggested_name: String,
 ) -> Result<Option<String>, String> {
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        app.dialog()
-            .file()
-            .set_title(SAVE_DIALOG_TITLE)
-            .set_file_name(&suggested_name)
-            .blocking_save_file()
-    })
-    .await
-    .map_err(|e| format!("the save dialog failed: {e}"))?;
-    let Some(path) = picked else {
+    let Some(path) = pick_save_path(app, suggested_name).await? else {
         return Ok(None);
     };
-    let path = path
-        .into_path()
-        .map_err(|e| format!("cannot save there: {e}"))?;
     // The dialog asked before replacing a file; the export never overwrites, so clear the way.
     if path.exists() {
         std::fs::remove_file(&path)
