@@ -3,6 +3,7 @@
 //! SQLite file, driven over HTTP. Modules group tests by what they prove.
 
 mod admin;
+mod bench_cli;
 mod bounded;
 mod capture;
 mod checklist;

@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod bench_cmd;
 mod replay_cmd;
 mod report_cmd;
 mod simulate_cmd;
@@ -55,6 +56,10 @@ enum Command {
         #[command(subcommand)]
         what: report_cmd::ExportWhat,
     },
+    /// Load a SCIM endpoint with the phases of IdP provisioning (create, PATCH, lookup, list,
+    /// deactivate, an Entra cycle) and report req/s, p50/p95/p99 and errors per phase. Exit code 0
+    /// when no request failed.
+    Bench(bench_cmd::BenchArgs),
     /// One workspace per customer: create, list, rename, delete, export, import.
     Workspace {
         #[command(subcommand)]
@@ -200,6 +205,7 @@ async fn main() -> Result<ExitCode> {
         Command::Report(args) => Ok(report_cmd::run_report(args).await),
         Command::Export { what } => Ok(report_cmd::run_export(what).await),
         Command::Workspace { action } => Ok(workspace_cmd::run(action).await),
+        Command::Bench(args) => Ok(bench_cmd::run(args).await),
     }
 }
 

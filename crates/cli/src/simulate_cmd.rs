@@ -128,7 +128,7 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
 }
 
 /// The stored SCIM key of the database at `db`, without creating anything.
-async fn stored_key(db: &std::path::Path) -> Result<String> {
+pub(crate) async fn stored_key(db: &std::path::Path) -> Result<String> {
     if !db.exists() {
         bail!(
             "no scimlab database at {}: start the engine with `scimlab serve --db {}` first, or pass --target URL --token KEY",
