@@ -71,11 +71,15 @@ lint:
 fmt:
 	cargo fmt --all
 
-# Seeds 100 000 users over loopback and times the requests IdPs make; writes docs/benchmarks.md.
+# Seeds 100 000 users over loopback and times the requests IdPs make, then `scimlab bench` against
+# ScimLab and scim2-server 0.8.3 in the same run (scripts/bench-peers.sh); writes docs/benchmarks.md.
 bench:
 	./scripts/ensure-toolchain.sh
-	cargo build --locked --release -p scimlab-tests --bin scimlab-bench
+	./scripts/ensure-desktop-deps.sh --bench
+	cargo build --locked --release -p scimlab-cli --bin scimlab
+	cargo build --locked --release -p scimlab-tests --bin scimlab-bench --bin scimlab-commit-ceiling
 	./scripts/bench.sh
+	./scripts/bench-peers.sh
 
 # The Traffic screen at 100 000 exchanges in chromium and in the desktop window (Xvfb,
 # tauri-driver); writes docs/benchmarks-ui.md.

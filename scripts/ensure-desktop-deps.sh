@@ -4,6 +4,7 @@
 #              changed): enough for `scimlab serve --ui` in a browser
 #   (none)     also the Tauri system packages (WebKitGTK 4.1, GTK 3, librsvg, appindicator)
 #   --package  also what `make package` and its test use (dpkg-deb)
+#   --bench    what `make bench` runs beside the build: python3 with venv (the peer), taskset
 #   --test     also what the tests run: Xvfb, x11-utils, xdotool, ImageMagick, WebKitWebDriver,
 #              Debian's chromium, procps, and tauri-driver (cargo install)
 # Which Debian package provides which program is in scripts/commands.tsv: this script installs
@@ -19,7 +20,8 @@ case "$mode" in
   "") needs=(toolchain build) ;;
   --package) needs=(toolchain build package) ;;
   --test) needs=(toolchain build test package) ;;
-  *) echo "usage: $0 [--ui|--package|--test]" >&2; exit 2 ;;
+  --bench) needs=(toolchain bench) ;;
+  *) echo "usage: $0 [--ui|--package|--test|--bench]" >&2; exit 2 ;;
 esac
 if [ ${#needs[@]} -gt 0 ]; then
   install_apt_packages "${needs[@]}"
