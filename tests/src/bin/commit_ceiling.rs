@@ -22,7 +22,10 @@ async fn main() {
     let store = Store::open(&dir.path().join("ceiling.db"))
         .await
         .expect("store opens");
-    let body = format!("{{\"userName\": \"u@x\", \"pad\": \"{}\"}}", "x".repeat(1900));
+    let body = format!(
+        "{{\"userName\": \"u@x\", \"pad\": \"{}\"}}",
+        "x".repeat(1900)
+    );
     let template: Exchange = serde_json::from_value(json!({
         "id": 0, "at": "2026-12-07T00:00:00.000Z", "method": "POST", "path": "/scim/v2/Users",
         "query": "", "status": 201, "latencyMs": 1.0, "idp": "entra", "operation": "create",
@@ -37,11 +40,19 @@ async fn main() {
     for i in 0..commits {
         let mut attributes = serde_json::Map::new();
         attributes.insert("userName".into(), json!(format!("user{i}@example.com")));
-        attributes.insert("schemas".into(), json!(["urn:ietf:params:scim:schemas:core:2.0:User"]));
+        attributes.insert(
+            "schemas".into(),
+            json!(["urn:ietf:params:scim:schemas:core:2.0:User"]),
+        );
         let mut w = store.write().await.expect("writer");
-        w.insert_resource(ResourceKind::User, &ResourceId::generate(), &attributes, "2026-12-07T00:00:00.000Z")
-            .await
-            .expect("insert user");
+        w.insert_resource(
+            ResourceKind::User,
+            &ResourceId::generate(),
+            &attributes,
+            "2026-12-07T00:00:00.000Z",
+        )
+        .await
+        .expect("insert user");
         w.insert_exchanges(std::slice::from_ref(&template), 10_000_000)
             .await
             .expect("insert exchange");

@@ -60,6 +60,9 @@ pub enum Captured {
     },
 }
 
+/// How long the writer waits with nothing to write before it truncates the WAL.
+pub const IDLE_CHECKPOINT: Duration = Duration::from_secs(2);
+
 /// The capture layer's end of the writer: the queue and the fold table.
 #[derive(Clone, Debug)]
 pub struct Sink {
@@ -124,6 +127,7 @@ pub fn spawn(
     let task = tokio::spawn(async move {
         let mut batch = Batch::default();
         let mut open = true;
+        let mut wal_dirty = false;
         // Watching `closing` until it turns true (or its sender is gone: then only dropping
         // every sink ends the task).
         let mut watching = true;
@@ -161,6 +165,13 @@ pub fn spawn(
                     }
                     continue;
                 }
+                // Quiet for a while after writing: fold the whole WAL into the database and
+                // truncate it, so the file does not stay at its peak size while the engine idles.
+                () = tokio::time::sleep(IDLE_CHECKPOINT), if wal_dirty => {
+                    store.truncate_wal().await;
+                    wal_dirty = false;
+                    continue;
+                }
             }
             if open {
                 let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
@@ -183,6 +194,7 @@ pub fn spawn(
             // Off the request path, on its own connection: keeps the WAL small without a
             // client ever waiting for a checkpoint (connections do not auto-checkpoint).
             store.checkpoint().await;
+            wal_dirty = true;
         }
     });
     (sink, task)

@@ -85,6 +85,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// keeping the client waiting (sqlx's own default is 30 s).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The size the WAL file is cut back to after a checkpoint completes (`journal_size_limit`).
+pub const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
 /// The two pools over one database file.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -111,7 +114,10 @@ impl Store {
             // No connection checkpoints on commit: a commit that happens to cross the threshold
             // would copy the whole WAL into the database while a client waits. The capture
             // writer calls `checkpoint` after each batch instead, on its own connection.
-            .pragma("wal_autocheckpoint", "0");
+            .pragma("wal_autocheckpoint", "0")
+            // After a checkpoint that completes, the WAL file is cut back to this size instead of
+            // staying at its peak (a 100 000-user seed grew it to gigabytes).
+            .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string());
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(BUSY_TIMEOUT)
@@ -145,6 +151,22 @@ impl Store {
             .await
         {
             tracing::warn!(error = %e, "wal checkpoint failed");
+        }
+    }
+
+    /// Copy the whole WAL into the database and truncate it to zero bytes
+    /// (`PRAGMA wal_checkpoint(TRUNCATE)`), waiting for readers at most [`BUSY_TIMEOUT`]; the
+    /// capture writer calls it after a quiet spell. Failures are logged.
+    pub async fn truncate_wal(&self) {
+        let result = tokio::time::timeout(
+            BUSY_TIMEOUT,
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.maintenance),
+        )
+        .await;
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not truncate the wal"),
+            Err(_) => tracing::warn!("truncating the wal waited too long for readers; next time"),
         }
     }
 
