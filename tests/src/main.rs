@@ -18,6 +18,7 @@ mod input_safety;
 mod limits;
 mod listing;
 mod mapping;
+mod mapping_cache;
 mod rejection;
 mod replay;
 mod report_cli;

@@ -63,6 +63,11 @@ pub const DEFAULT_NGROK_API: &str = "http://127.0.0.1:4040/api/tunnels";
 /// Default time cloudflared has to print its quick tunnel's URL before it is stopped.
 pub const DEFAULT_TUNNEL_URL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Workspaces with at most this many users re-evaluate every user's mapping on the request
+/// path when the profile changes; larger ones in the background while the views answer from the
+/// previous results, saying they are updating.
+pub const DEFAULT_MAPPING_INLINE_USERS: usize = 2_000;
+
 /// The SCIM base URL on a bound address, e.g. `http://127.0.0.1:8787/scim/v2`.
 pub fn scim_base_url(addr: SocketAddr) -> String {
     format!("http://{addr}{SCIM_BASE_PATH}")
@@ -126,6 +131,10 @@ pub struct EngineConfig {
     pub ngrok_api: String,
     /// How long cloudflared has to print its public URL before it is stopped.
     pub tunnel_url_timeout: std::time::Duration,
+    /// Workspaces with at most this many users re-evaluate every user's mapping on the request
+    /// path (a new profile, a reset); larger ones in the background
+    /// ([`DEFAULT_MAPPING_INLINE_USERS`]).
+    pub mapping_inline_users: usize,
 }
 
 impl EngineConfig {
@@ -158,6 +167,7 @@ impl EngineConfig {
             cloudflared: PathBuf::from(DEFAULT_CLOUDFLARED),
             ngrok_api: DEFAULT_NGROK_API.to_owned(),
             tunnel_url_timeout: DEFAULT_TUNNEL_URL_TIMEOUT,
+            mapping_inline_users: DEFAULT_MAPPING_INLINE_USERS,
         }
     }
 }
@@ -197,6 +207,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("cloudflared", &self.cloudflared)
             .field("ngrok_api", &self.ngrok_api)
             .field("tunnel_url_timeout", &self.tunnel_url_timeout)
+            .field("mapping_inline_users", &self.mapping_inline_users)
             .finish()
     }
 }

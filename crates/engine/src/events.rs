@@ -45,6 +45,21 @@ pub enum EngineEvent {
         /// The profile in force now.
         profile_id: String,
     },
+    /// Every user's mapping is being re-evaluated in the background (another profile, or more
+    /// changes than the views follow on the request path); until `done`, the views answer from
+    /// the previous results with `updating: true`. At most one event per 250 ms, and one with
+    /// `done` at the end: reload the views then.
+    #[serde(rename = "mapping.progress", rename_all = "camelCase")]
+    MappingProgress {
+        /// The profile users are re-evaluated under.
+        profile_id: String,
+        /// Users evaluated so far.
+        evaluated: u32,
+        /// Users to evaluate.
+        total: u32,
+        /// The new results are in place.
+        done: bool,
+    },
     /// A simulation started with `POST /api/simulations` advanced (at most one event per
     /// 250 ms per run).
     #[serde(rename = "simulation.progress", rename_all = "camelCase")]

@@ -18,6 +18,7 @@ pub mod faults;
 pub mod host;
 pub mod listen;
 pub mod mapping;
+pub mod materialised;
 pub mod model;
 pub mod pseudonym;
 pub mod replay;
@@ -303,6 +304,7 @@ struct Shared {
     capture_body_cap: usize,
     rejected_retention: i64,
     scan_budget: std::time::Duration,
+    mapping_inline_users: usize,
     events: EventBus,
     admin_token: Arc<String>,
     fixed: Arc<admin_api::FixedSettings>,
@@ -365,6 +367,25 @@ fn build_runtime(
         capture_state,
         capture::record,
     ));
+    let progress_bus = events.clone();
+    let materialised = materialised::Materialised::new(
+        store.clone(),
+        format!(
+            "http://{}{}",
+            shared.fixed.scim_addr,
+            record.slug.scim_base_path()
+        ),
+        shared.mapping_inline_users,
+        Arc::new(move |p: materialised::Progress| {
+            progress_bus.publish(events::EngineEvent::MappingProgress {
+                profile_id: p.profile_id,
+                evaluated: p.evaluated,
+                total: p.total,
+                done: p.done,
+            });
+        }),
+    );
+    materialised.start();
     let admin_state = admin_api::AdminState {
         store: store.clone(),
         events: events.clone(),
@@ -376,7 +397,7 @@ fn build_runtime(
         ui_dir: shared.ui_dir.clone(),
         shutdown: shared.shutdown.clone(),
         simulations: Default::default(),
-        roles_cache: Default::default(),
+        materialised,
         faults: faults.clone(),
         replays: Default::default(),
         tunnel: shared.tunnel.clone(),
@@ -559,6 +580,7 @@ impl Engine {
             capture_body_cap: config.capture_body_cap,
             rejected_retention: config.rejected_retention,
             scan_budget: config.scan_budget,
+            mapping_inline_users: config.mapping_inline_users,
             events: events.clone(),
             admin_token: admin_token.clone(),
             fixed: Arc::new(admin_api::FixedSettings {

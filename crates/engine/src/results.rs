@@ -49,6 +49,25 @@ pub async fn active_profile(conn: &mut Conn) -> Result<CompiledProfile, StoreErr
     Ok(chosen.unwrap_or_else(auto_profile))
 }
 
+/// The profile in force, compiled, and what identifies its rules: its definition as JSON
+/// (`auto` for the fallback). Equal keys evaluate every user alike, so results kept under one
+/// key stay right until the key changes (another profile chosen, the chosen one edited).
+pub async fn active_profile_keyed(
+    conn: &mut Conn,
+) -> Result<(CompiledProfile, String), StoreError> {
+    let id = conn.active_profile().await?;
+    let chosen = profile(conn, &id)
+        .await?
+        .and_then(|p| p.compile().ok().map(|c| (c, p)));
+    Ok(match chosen {
+        Some((compiled, definition)) => {
+            let key = serde_json::to_string(&definition).unwrap_or_else(|_| id.clone());
+            (compiled, key)
+        }
+        None => (auto_profile(), mapping::AUTO_PROFILE_ID.to_owned()),
+    })
+}
+
 fn auto_profile() -> CompiledProfile {
     builtin_profile(mapping::AUTO_PROFILE_ID)
         .and_then(|p| p.compile().ok())

@@ -39,6 +39,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "materialised",
+        &[
+            "checks", "mapping", "model", "report", "results", "scim_api", "store",
+        ],
+    ),
+    (
         "report",
         &[
             "capture",

@@ -29,7 +29,23 @@ keyMasked: string, } | { "type": "mapping.changed",
 /**
  * The profile in force now.
  */
-profileId: string, } | { "type": "simulation.progress", 
+profileId: string, } | { "type": "mapping.progress", 
+/**
+ * The profile users are re-evaluated under.
+ */
+profileId: string, 
+/**
+ * Users evaluated so far.
+ */
+evaluated: number, 
+/**
+ * Users to evaluate.
+ */
+total: number, 
+/**
+ * The new results are in place.
+ */
+done: boolean, } | { "type": "simulation.progress", 
 /**
  * The run's id.
  */

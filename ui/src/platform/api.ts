@@ -1,7 +1,7 @@
 //! Typed calls to every admin API route (docs/admin-api.md). Views call these, never fetch.
 
 import type {
-  Checklist,
+  ChecklistReply,
   EndpointInfo,
   EngineSettings,
   ExchangeDetail,
@@ -22,7 +22,7 @@ import type {
   ResourceDetail,
   ResourcePage,
   RevealedKey,
-  RoleSummary,
+  RoleSummaryReply,
   RotatedKey,
   SeenAttributes,
   SettingsUpdate,
@@ -94,8 +94,8 @@ export const api = {
   /** Every quirk label with its plain-words explanation. */
   quirks: () => json<QuirkInfo[]>("GET", "/api/quirks"),
 
-  roles: () => json<RoleSummary>("GET", "/api/roles"),
-  checklist: (idp: "entra" | "okta") => json<Checklist>("GET", `/api/checklist${query({ idp })}`),
+  roles: () => json<RoleSummaryReply>("GET", "/api/roles"),
+  checklist: (idp: "entra" | "okta") => json<ChecklistReply>("GET", `/api/checklist${query({ idp })}`),
   /** The report, as text: `md` the checklist in Markdown, `html` the whole hand-over report
    *  (checklist, roles, users' mappings, failing requests) as one self-contained HTML file. */
   checklistReport: async (idp: "entra" | "okta", format: ReportFormat = "md") =>

@@ -2,7 +2,7 @@
 
 import { describe, expect, it, vi, beforeEach } from "vitest";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import type { Checklist } from "../generated";
+import type { ChecklistReply } from "../generated";
 import { ChecklistView, idpOf } from "./Checklist";
 import { focusTarget } from "../App";
 
@@ -18,8 +18,9 @@ vi.mock("../platform", async (orig) => {
   };
 });
 
-const list: Checklist = {
+const list: ChecklistReply = {
   idp: "okta",
+  updating: false,
   score: { pass: 1, warn: 1, fail: 1, notYetSeen: 1 },
   items: [
     { id: "auth.header", title: "authorization header accepted", status: "pass", summary: "every request carried the bearer key", evidence: [3, 4], fix: null },
@@ -37,7 +38,7 @@ beforeEach(() => {
 
 describe("ChecklistView", () => {
   it("keeps the tab's checklist when the other tab's slower answer lands last", async () => {
-    let entra: (c: Checklist) => void = () => {};
+    let entra: (c: ChecklistReply) => void = () => {};
     checklist.mockImplementation((idp: string) => (idp === "entra" ? new Promise((r) => (entra = r)) : Promise.resolve(list)));
     const { rerender } = render(<ChecklistView param="entra" params={new URLSearchParams()} />);
     rerender(<ChecklistView param="okta" params={new URLSearchParams()} />);
@@ -140,12 +141,19 @@ describe("ChecklistView", () => {
     expect(focusTarget(document.createElement("div")).rank).toBe(4);
   });
 
+  it("says when the users behind it are being evaluated again", async () => {
+    checklist.mockResolvedValue({ ...list, idp: "entra", updating: true });
+    render(<ChecklistView param={null} params={new URLSearchParams()} />);
+    expect((await screen.findByTestId("checklist-updating")).textContent).toContain("previous results");
+  });
+
   it("explains what fills the items when nothing was seen", async () => {
     checklist.mockResolvedValue({
       idp: "entra",
+      updating: false,
       score: { pass: 0, warn: 0, fail: 0, notYetSeen: 1 },
       items: [{ id: "connection.test", title: "connection test", status: "not-yet-seen", summary: "no test yet", evidence: [], fix: null }],
-    } satisfies Checklist);
+    } satisfies ChecklistReply);
     render(<ChecklistView param={null} params={new URLSearchParams()} />);
     await screen.findByText("No Entra ID traffic yet");
     expect(screen.getByText(/Test Connection/)).toBeTruthy();

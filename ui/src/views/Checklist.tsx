@@ -6,7 +6,7 @@
 //! fills the items without an IdP. Check ids are internal (hidden in presentation mode).
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { CheckItem, Checklist, EngineEvent } from "../generated";
+import type { CheckItem, ChecklistReply, EngineEvent } from "../generated";
 import { api, host, type ReportFormat } from "../platform";
 import { useToast } from "../state/toasts";
 import { useEngine, useReportError } from "../state/engine";
@@ -23,7 +23,7 @@ const TABS: { idp: ChecklistIdp; label: string }[] = [
   { idp: "entra", label: idpName("entra") },
   { idp: "okta", label: idpName("okta") },
 ];
-const EVENTS: EngineEvent["type"][] = ["exchange.recorded", "resource.changed", "mapping.changed", "reset", "resync"];
+const EVENTS: EngineEvent["type"][] = ["exchange.recorded", "resource.changed", "mapping.changed", "mapping.progress", "reset", "resync"];
 
 /** The IdP a route names (`entra` unless it says `okta`). */
 export function idpOf(param: string | null): ChecklistIdp {
@@ -80,7 +80,7 @@ export function ChecklistView({ param }: ViewProps) {
   const toast = useToast();
   const report = useReportError();
   const { down } = useEngine();
-  const [list, setList] = useState<Checklist | null>(null);
+  const [list, setList] = useState<ChecklistReply | null>(null);
   const [exporting, setExporting] = useState(false);
   const [format, setFormat] = useState<ReportFormat>("html");
 
@@ -160,6 +160,12 @@ export function ChecklistView({ param }: ViewProps) {
         <div className="muted checklist-loading">scoring the traffic…</div>
       ) : (
         <>
+          {current.updating ? (
+            <p className="muted checklist-updating" data-testid="checklist-updating">
+              updating: every user's mapping is being evaluated again (another mapping profile, or many
+              changes at once); these are the previous results until it is done
+            </p>
+          ) : null}
           <div className="score" data-testid="checklist-score">
             <div className="score-tile good">
               <span className="n">{count(current.score.pass)}</span> pass

@@ -2,7 +2,7 @@
 
 import { act, screen, waitFor } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { RoleSummary } from "../generated";
+import type { RoleSummaryReply } from "../generated";
 import { api } from "../platform";
 import { emit, renderWithEngine } from "./testHarness";
 import { RolesView } from "./Roles";
@@ -15,7 +15,8 @@ vi.mock("../platform", async () => {
 const roles = (api as unknown as { roles: ReturnType<typeof vi.fn> }).roles;
 const users = (api as unknown as { users: ReturnType<typeof vi.fn> }).users;
 const zero = { mapped: 0, defaulted: 0, missing: 0, invalid: 0, ambiguous: 0, misnamed: 0 };
-const summary = (total: number): RoleSummary => ({
+const summary = (total: number): RoleSummaryReply => ({
+  updating: false,
   total,
   byRole: { member: total, admin: 0 },
   byStatus: { ...zero, defaulted: total },
@@ -30,7 +31,7 @@ beforeEach(() => {
 
 describe("RolesView live reload", () => {
   it("shows the newest counts when an older load finishes last", async () => {
-    let first: (s: RoleSummary) => void = () => {};
+    let first: (s: RoleSummaryReply) => void = () => {};
     roles.mockImplementationOnce(() => new Promise((r) => (first = r)));
     roles.mockResolvedValueOnce(summary(7));
     renderWithEngine(<RolesView param={null} params={new URLSearchParams()} />);

@@ -2,7 +2,7 @@
 
 import { describe, expect, it, vi, beforeEach } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/react";
-import type { RoleSummary } from "../generated";
+import type { RoleSummaryReply } from "../generated";
 import type { UserQuery } from "../platform/api";
 import { samplePage, totalOnly } from "./users/fixtures";
 import { barPercent, filterFromParams, RolesView } from "./Roles";
@@ -15,7 +15,8 @@ vi.mock("../platform", async (orig) => ({
 }));
 
 const zero = { mapped: 0, defaulted: 0, missing: 0, invalid: 0, ambiguous: 0, misnamed: 0 };
-const summary: RoleSummary = {
+const summary: RoleSummaryReply = {
+  updating: false,
   total: 4,
   byRole: { member: 3, admin: 1 },
   byStatus: { ...zero, mapped: 2, defaulted: 1, invalid: 1 },
@@ -63,6 +64,17 @@ describe("RolesView", () => {
     // only counts (count=0) are asked of the engine: no user is loaded
     await screen.findByTestId("count-idp-okta");
     expect(users.mock.calls.every((c) => c[1] === 0)).toBe(true);
+  });
+
+  it("says when every user is being evaluated again, and not otherwise", async () => {
+    roles.mockResolvedValue({ ...summary, updating: true });
+    const { unmount } = render(<RolesView param={null} params={new URLSearchParams()} />);
+    expect((await screen.findByTestId("roles-updating")).textContent).toContain("previous results");
+    unmount();
+    roles.mockResolvedValue(summary);
+    render(<RolesView param={null} params={new URLSearchParams()} />);
+    await screen.findByTestId("count-role-Admin");
+    expect(screen.queryByTestId("roles-updating")).toBeNull();
   });
 
   it("draws a bar per role and per status, sized by its share, in the shared status words", async () => {

@@ -7,7 +7,7 @@
 //! the engine applies.
 
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
-import type { FieldStatus, Idp, Role, RoleSummary, TargetField } from "../generated";
+import type { FieldStatus, Idp, Role, RoleSummaryReply, TargetField } from "../generated";
 import { api } from "../platform";
 import { useToast } from "../state/toasts";
 import { href } from "../state/route";
@@ -178,7 +178,7 @@ function Behind({ filter, rows }: { filter: RoleFilter; rows: UserRow[] | null }
 export function RolesView({ params }: ViewProps) {
   const toast = useToast();
   const filter = filterFromParams(params);
-  const [summary, setSummary] = useState<RoleSummary | null>(null);
+  const [summary, setSummary] = useState<RoleSummaryReply | null>(null);
   const [breakdown, setBreakdown] = useState<Breakdown | null>(null);
   const [rows, setRows] = useState<UserRow[] | null>(null);
   const filterRef = useRef(filter);
@@ -246,6 +246,12 @@ export function RolesView({ params }: ViewProps) {
           {count(s.total)} {s.total === 1 ? "user" : "users"}
         </a>
       </div>
+      {s.updating ? (
+        <p className="muted roles-updating" data-testid="roles-updating">
+          updating: every user's mapping is being evaluated again (another mapping profile, or many changes at
+          once); these counts are the previous results until it is done
+        </p>
+      ) : null}
       <p className="muted roles-explain">
         A user's role is <strong>Member</strong> when the IdP sends none; a value that is not exactly Member or Admin
         is shown as it arrived and flagged <strong>invalid</strong> (the user still gets Member). Each number opens the

@@ -1,11 +1,13 @@
 //! `GET /api/checklist?idp=entra|okta`: the setup checklist scored from observed traffic, and
 //! `GET /api/checklist/report?idp=…&format=md|html`: the report to hand over.
 //!
-//! The scoring and the report's data live in `crate::report` (the CLI's `scimlab report` uses
-//! them too); this module parses the query and answers.
+//! The checklist is scored from the materialised mapping results and traffic window
+//! (`crate::materialised`, kept up to date as users and traffic change); the HTML report's data
+//! is gathered fresh by `crate::report` (as the CLI's `scimlab report` gathers it). This module
+//! parses the query and answers.
 
+use super::model::ChecklistReply;
 use super::{AdminError, AdminResult, AdminState, query_pairs};
-use crate::checks::Checklist;
 use crate::model::Idp;
 use crate::report::{self, ReportFormat};
 use axum::Json;
@@ -15,7 +17,7 @@ use axum::extract::{RawQuery, State};
 pub async fn checklist(
     State(state): State<AdminState>,
     RawQuery(raw): RawQuery,
-) -> AdminResult<Json<Checklist>> {
+) -> AdminResult<Json<ChecklistReply>> {
     let (idp, _) = parse(raw.as_deref(), false)?;
     Ok(Json(compute(&state, idp).await?))
 }
@@ -38,7 +40,7 @@ pub async fn report(
             report::render(&data, format)
         }
         _ => report::markdown::render_checklist(
-            &compute(&state, idp).await?,
+            &compute(&state, idp).await?.checklist,
             &state.scim_base_url(),
             &when,
         ),
@@ -99,13 +101,12 @@ fn parse(raw: Option<&str>, with_format: bool) -> AdminResult<(Idp, ReportFormat
     Ok((idp, format))
 }
 
-/// Score `idp`'s checklist.
-async fn compute(state: &AdminState, idp: Idp) -> AdminResult<Checklist> {
-    // One list of users, evaluated once: results line up with users even if one is deleted
-    // meanwhile.
-    let mut conn = state.store.read().await?;
-    let users = report::all_users(&mut conn, &state.scim_base_url()).await?;
-    let profile = crate::results::active_profile(&mut conn).await?;
-    let results = crate::results::evaluate_users(&mut conn, &profile, &users).await?;
-    Ok(report::score_checklist(&mut conn, idp, &users, &results).await?)
+/// Score `idp`'s checklist from the materialised mapping results and traffic window (as
+/// `report::score_checklist` scores it from a fresh evaluation).
+async fn compute(state: &AdminState, idp: Idp) -> AdminResult<ChecklistReply> {
+    let reading = state.materialised.checklist(idp).await?;
+    Ok(ChecklistReply {
+        checklist: reading.value,
+        updating: reading.updating,
+    })
 }

@@ -27,6 +27,7 @@ pub async fn reset(State(state): State<AdminState>) -> AdminResult<Json<ResetRes
         "data reset from the admin api"
     );
     state.events.publish(EngineEvent::Reset);
+    state.materialised.nudge();
     // Erased for good: the file's free pages are rewritten too (off the request path).
     let store = state.store.clone();
     tokio::spawn(async move { store.reclaim().await });

@@ -1,26 +1,26 @@
 //! Mapping routes: the profiles (list, get, save, delete, choose), the role summary, and the
 //! mapping extras of a user's detail (result, role history, timeline with mapped-field diffs).
 //!
-//! Results are evaluated on request under the profile in force (see `crate::results`), so
-//! choosing another profile re-evaluates every user at once; a `mapping.changed` event tells the
-//! UI to reload.
+//! The roles summary reads the materialised results (`crate::materialised`), kept up to date as
+//! users change; choosing, saving or deleting the profile in force re-evaluates every user (in
+//! the background for large workspaces, with `mapping.progress` events), and `mapping.changed`
+//! tells the UI to reload. A user's own result and timeline are evaluated on request.
 
 use super::model::{
-    CheckPaths, ChooseProfile, PathCheck, ProfileList, RoleChange, SeenAttributes, SeenPath,
-    TimelineEntry,
+    CheckPaths, ChooseProfile, FieldStatusOf, MappingState, MaterialisedPage, MaterialisedUser,
+    PathCheck, ProfileList, RoleChange, RoleSummaryReply, SeenAttributes, SeenPath, TimelineEntry,
 };
-use super::{AdminError, AdminResult, AdminState};
+use super::{AdminError, AdminResult, AdminState, int_param, query_pairs};
 use crate::events::EngineEvent;
 use crate::mapping::{
-    self, CompiledProfile, MappingProfile, MappingResult, RoleSummary, is_reserved_profile_id,
+    self, CompiledProfile, MappingProfile, MappingResult, is_reserved_profile_id,
 };
 use crate::results;
-use crate::store::Conn;
 use crate::store::exchanges::ExchangeQuery;
 use crate::store::prelude::*;
 use crate::store::resources::SqlOrder;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use scimlab_scim::ResourceKind;
 use serde_json::Value;
@@ -143,6 +143,7 @@ pub async fn save(
         state
             .events
             .publish(EngineEvent::MappingChanged { profile_id: id });
+        state.materialised.nudge();
     }
     Ok(Json(profile))
 }
@@ -173,6 +174,7 @@ pub async fn delete(
         state.events.publish(EngineEvent::MappingChanged {
             profile_id: mapping::AUTO_PROFILE_ID.to_owned(),
         });
+        state.materialised.nudge();
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -204,54 +206,89 @@ pub async fn choose(
     state.events.publish(EngineEvent::MappingChanged {
         profile_id: choice.id.clone(),
     });
+    state.materialised.nudge();
     Ok(Json(ProfileList {
         active: choice.id,
         profiles,
     }))
 }
 
-/// Every user's mapping result under the profile in force, in creation order.
-pub async fn all_results(state: &AdminState) -> AdminResult<Vec<MappingResult>> {
-    let mut conn = state.store.read().await?;
-    let users = crate::report::all_users(&mut conn, &state.scim_base_url()).await?;
-    let profile = results::active_profile(&mut conn).await?;
-    Ok(results::evaluate_users(&mut conn, &profile, &users).await?)
+/// `GET /api/roles`: users per effective role and per role status, for the whole endpoint, from
+/// the materialised results (kept up to date as users change; `updating` while every user is
+/// re-evaluated under another profile).
+pub async fn roles(State(state): State<AdminState>) -> AdminResult<Json<RoleSummaryReply>> {
+    let reading = state.materialised.roles().await?;
+    Ok(Json(RoleSummaryReply {
+        summary: reading.value,
+        updating: reading.updating,
+    }))
 }
 
-/// The cached role summary, keyed by what it was computed from.
-pub type RolesCache = std::sync::Arc<std::sync::Mutex<Option<(String, RoleSummary)>>>;
-
-/// What a role summary depends on: the profile in force, the users (count and newest write),
-/// saved profiles and the capture log's attribution (newest exchange id, count).
-async fn roles_key(conn: &mut Conn) -> AdminResult<String> {
-    let profile = results::active_profile(conn).await?;
-    let inputs = conn.summary_fingerprint().await?;
-    Ok(format!("{}|{inputs}", profile.id()))
-}
-
-/// `GET /api/roles`: users per effective role and per role status, for the whole endpoint.
-/// Computed over every user, then served from a cache until a user, the capture log or the
-/// profiles change.
-pub async fn roles(State(state): State<AdminState>) -> AdminResult<Json<RoleSummary>> {
-    let key = {
+/// `GET /api/mapping`: where the materialised results stand (the profile they are under, and a
+/// re-evaluation's progress).
+pub async fn mapping_state(State(state): State<AdminState>) -> AdminResult<Json<MappingState>> {
+    let now = state.materialised.state().await?;
+    let active = {
         let mut conn = state.store.read().await?;
-        roles_key(&mut conn).await?
+        results::active_profile(&mut conn).await?.id().to_owned()
     };
-    if let Some((cached_key, summary)) = state
-        .roles_cache
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .as_ref()
-        && *cached_key == key
-    {
-        return Ok(Json(summary.clone()));
+    Ok(Json(MappingState {
+        active,
+        profile_id: now.profile_id,
+        users: u32::try_from(now.users).unwrap_or(u32::MAX),
+        updating: now.updating,
+        evaluated: now.evaluated,
+        total: now.total,
+    }))
+}
+
+/// Results per page of `GET /api/mapping/users` when `count` is not given, and at most.
+const RESULTS_PAGE: i64 = 100;
+const MAX_RESULTS_PAGE: i64 = 1000;
+
+/// `GET /api/mapping/users?startIndex=&count=`: the materialised results, in creation order.
+pub async fn mapping_users(
+    State(state): State<AdminState>,
+    RawQuery(raw): RawQuery,
+) -> AdminResult<Json<MaterialisedPage>> {
+    let (mut start_index, mut count) = (1, RESULTS_PAGE);
+    for (name, value) in query_pairs(raw.as_deref(), &["startIndex", "count"])? {
+        if name == "startIndex" {
+            start_index = int_param("startIndex", &value, 1, i64::from(u32::MAX))?;
+        } else {
+            count = int_param("count", &value, 0, MAX_RESULTS_PAGE)?;
+        }
     }
-    let summary = mapping::summarise(&all_results(&state).await?);
-    *state
-        .roles_cache
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((key, summary.clone()));
-    Ok(Json(summary))
+    let offset = usize::try_from(start_index - 1).unwrap_or(0);
+    let reading = state
+        .materialised
+        .entries(offset, usize::try_from(count).unwrap_or(0))
+        .await?;
+    let (total, entries) = reading.value;
+    Ok(Json(MaterialisedPage {
+        total_results: u32::try_from(total).unwrap_or(u32::MAX),
+        start_index: u32::try_from(start_index).unwrap_or(u32::MAX),
+        items: entries
+            .into_iter()
+            .map(|e| MaterialisedUser {
+                id: e.facts.id.clone(),
+                user_name: e.facts.user_name.clone(),
+                created_by: e.facts.created_by,
+                effective_role: e.role,
+                statuses: mapping::TargetField::ALL
+                    .iter()
+                    .zip(e.statuses)
+                    .filter_map(|(&field, status)| {
+                        status.map(|status| FieldStatusOf { field, status })
+                    })
+                    .collect(),
+                role_raw: e.facts.role_raw.clone(),
+                role_valid: e.facts.role_valid,
+                attributes: e.facts.attributes_sent.to_vec(),
+            })
+            .collect(),
+        updating: reading.updating,
+    }))
 }
 
 fn changed_fields(

@@ -70,9 +70,9 @@ pub struct AdminState {
     pub shutdown: watch::Receiver<bool>,
     /// The IdP simulator runs started from this API (in memory, per launch).
     pub simulations: simulations::SimulationRegistry,
-    /// The last `/api/roles` summary and the state it was computed from (see
-    /// `mapping::roles`): mapping every user is linear in users, the summary is asked often.
-    pub roles_cache: mapping::RolesCache,
+    /// Every user's mapping result and each IdP's newest exchanges, kept up to date for the
+    /// roles summary and the checklist (`crate::materialised`).
+    pub materialised: crate::materialised::Materialised,
     /// The fault rules in force (shared with the capture layer).
     pub faults: crate::runtime::FaultBoard,
     /// The replays started from this API (in memory, per launch).
@@ -135,6 +135,8 @@ fn api_routes() -> Router<AdminState> {
         .route("/groups/{id}", get(resources::get_group))
         .route("/data", delete(data::reset))
         .route("/roles", get(mapping::roles))
+        .route("/mapping", get(mapping::mapping_state))
+        .route("/mapping/users", get(mapping::mapping_users))
         .route("/checklist", get(checklist::checklist))
         .route("/checklist/report", get(checklist::report))
         .route("/quirks", get(quirks::list))

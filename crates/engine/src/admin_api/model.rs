@@ -2,7 +2,8 @@
 //! generated into `ui/src/generated/` with the exchange and event types (a test fails on drift).
 //! JSON is camelCase; ids and counts are JSON numbers (`number` in TypeScript).
 
-use crate::mapping::{MappingProfile, MappingResult, TargetField};
+use crate::checks::Checklist;
+use crate::mapping::{FieldStatus, MappingProfile, MappingResult, Role, RoleSummary, TargetField};
 use crate::model::{Exchange, ExchangeSummary, Idp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -278,6 +279,101 @@ pub struct ProfileList {
     pub active: String,
     /// Built-in profiles first, then the saved ones.
     pub profiles: Vec<MappingProfile>,
+}
+
+/// `GET /api/roles`: users per role and per status over every user, from the materialised
+/// mapping results.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleSummaryReply {
+    /// The counts.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub summary: RoleSummary,
+    /// Every user is being re-evaluated (another profile was chosen, or more changed than the
+    /// views follow at once): the counts are the previous results' until `mapping.progress`
+    /// says `done`.
+    pub updating: bool,
+}
+
+/// `GET /api/checklist?idp=…`: the checklist, scored from the materialised mapping results.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChecklistReply {
+    /// The checklist.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub checklist: Checklist,
+    /// Every user is being re-evaluated: the user facts are the previous results' until
+    /// `mapping.progress` says `done`.
+    pub updating: bool,
+}
+
+/// `GET /api/mapping`: where the materialised mapping results stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingState {
+    /// The profile in force.
+    pub active: String,
+    /// The profile the results are under (the previous one while `updating`).
+    pub profile_id: String,
+    /// Users with a result.
+    pub users: u32,
+    /// Every user is being re-evaluated.
+    pub updating: bool,
+    /// Users the re-evaluation under way (or the last one) has evaluated.
+    pub evaluated: u32,
+    /// Users it evaluates.
+    pub total: u32,
+}
+
+/// The status of one target field in a materialised result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldStatusOf {
+    /// The field.
+    pub field: TargetField,
+    /// Its status.
+    pub status: FieldStatus,
+}
+
+/// One user's materialised mapping result: what the roles summary counts and the checklist
+/// reads (the full result, with explanations, is in the user's detail).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MaterialisedUser {
+    /// SCIM id.
+    pub id: String,
+    /// Its userName.
+    pub user_name: String,
+    /// The IdP that created it.
+    pub created_by: Idp,
+    /// The role it gets in the target app.
+    pub effective_role: Role,
+    /// Each target field's status, in target field order.
+    pub statuses: Vec<FieldStatusOf>,
+    /// The role value as it arrived (not when it arrived misnamed), as stored.
+    #[ts(type = "unknown")]
+    pub role_raw: Option<Value>,
+    /// `false` when a role arrived that the app does not know.
+    pub role_valid: bool,
+    /// The attribute paths the user carries (`attributes.*` checks read its create's while
+    /// it is captured).
+    pub attributes: Vec<String>,
+}
+
+/// `GET /api/mapping/users`: a page of materialised results, in creation order.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MaterialisedPage {
+    /// Users with a result.
+    pub total_results: u32,
+    /// 1-based index of the first result of this page.
+    pub start_index: u32,
+    /// The results.
+    pub items: Vec<MaterialisedUser>,
+    /// Every user is being re-evaluated: these are the previous results.
+    pub updating: bool,
 }
 
 /// `PUT /api/profiles/active` body.

@@ -102,6 +102,12 @@ fn expected() -> BTreeMap<String, String> {
     render::<RoleChange>(&cfg, &mut out);
     render::<TimelineEntry>(&cfg, &mut out);
     render::<ProfileList>(&cfg, &mut out);
+    render::<super::model::RoleSummaryReply>(&cfg, &mut out);
+    render::<super::model::ChecklistReply>(&cfg, &mut out);
+    render::<super::model::MappingState>(&cfg, &mut out);
+    render::<super::model::FieldStatusOf>(&cfg, &mut out);
+    render::<super::model::MaterialisedUser>(&cfg, &mut out);
+    render::<super::model::MaterialisedPage>(&cfg, &mut out);
     render::<ChooseProfile>(&cfg, &mut out);
     render::<mapping::TargetField>(&cfg, &mut out);
     render::<mapping::FieldRule>(&cfg, &mut out);

@@ -128,12 +128,8 @@ mod tests {
     use serde_json::json;
 
     fn run(idp: Idp, exchanges: &[Exchange]) -> CheckItem {
-        let users: Vec<UserFacts> = Vec::new();
-        answered_ok(&CheckInput {
-            idp,
-            exchanges,
-            users: &users,
-        })
+        let users: Vec<std::sync::Arc<UserFacts>> = Vec::new();
+        answered_ok(&CheckInput::new(idp, exchanges, &users))
     }
 
     #[test]

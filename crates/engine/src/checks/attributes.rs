@@ -13,11 +13,13 @@
 //! results; the spelling of a name is `attributes.name-case`'s to judge, so a name in another
 //! case is not reported twice.
 
-use super::traffic::{PathParts, count, has_quirk, id_ref, list, written_paths};
+use super::traffic::{
+    PathParts, PerList, count, distinct, distinct_lists, has_quirk, id_ref, list, list_first,
+};
 use super::{Check, CheckInput, CheckItem, ENTRA_MAPPINGS, UserFacts, idp_name};
 use crate::model::{Exchange, Idp, OperationKind};
 use scimlab_scim::Quirk;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Names listed in a summary before "and N more".
 const MAX_NAMES: usize = 5;
@@ -174,7 +176,7 @@ fn has(user: &UserFacts, req: &Required) -> bool {
 fn creates_of(input: &CheckInput<'_>, users: &[&UserFacts]) -> Vec<i64> {
     users
         .iter()
-        .flat_map(|u| input.user_exchanges(&u.id, &[OperationKind::Create]))
+        .flat_map(|u| input.user_exchanges(u, &[OperationKind::Create]))
         .collect()
 }
 
@@ -197,22 +199,31 @@ pub(super) fn required_attributes(input: &CheckInput<'_>) -> CheckItem {
     let mut problems = Vec::new();
     let mut fixes = Vec::new();
     let mut lacking: Vec<&UserFacts> = Vec::new();
+    let mut lacking_ids: HashSet<&str> = HashSet::new();
     for req in required(input.idp) {
-        let without: Vec<&UserFacts> = users.iter().copied().filter(|u| !has(u, req)).collect();
+        let mut per_list = PerList::new();
+        let without: Vec<&UserFacts> = users
+            .iter()
+            .copied()
+            .filter(|u| !per_list.get(&u.attributes_sent, |_| has(u, req)))
+            .collect();
         if without.is_empty() {
             continue;
         }
-        let names: Vec<String> = without.iter().map(|u| u.user_name.clone()).collect();
         problems.push(format!(
             "{} missing on {} of {} ({})",
             req.name,
             without.len(),
             count(users.len(), "user", "users"),
-            list(&names, MAX_NAMES)
+            list_first(
+                without.iter().map(|u| u.user_name.clone()),
+                without.len(),
+                MAX_NAMES
+            )
         ));
         fixes.push(req.fix);
         for u in without {
-            if !lacking.iter().any(|l| l.id == u.id) {
+            if lacking_ids.insert(u.id.as_str()) {
                 lacking.push(u);
             }
         }
@@ -267,11 +278,16 @@ pub(super) fn extra_attributes(input: &CheckInput<'_>) -> CheckItem {
     }
     let mut extras: BTreeSet<String> = BTreeSet::new();
     let mut carriers: Vec<&UserFacts> = Vec::new();
+    let mut per_list = PerList::new();
     for u in &users {
-        let found = extra_paths(input.idp, &u.attributes_sent);
-        if !found.is_empty() {
-            carriers.push(u);
+        let carries = per_list.get(&u.attributes_sent, |paths| {
+            let found = extra_paths(input.idp, paths);
+            let carries = !found.is_empty();
             extras.extend(found);
+            carries
+        });
+        if carries {
+            carriers.push(u);
         }
     }
     if extras.is_empty() {
@@ -363,11 +379,13 @@ pub(super) fn okta_custom_attributes(input: &CheckInput<'_>) -> CheckItem {
         OperationKind::Deactivate,
         OperationKind::Reactivate,
     ]);
-    let mut seen_paths: Vec<String> = users
-        .iter()
-        .flat_map(|u| u.attributes_sent.iter().cloned())
+    let written = input.written_of(&writes);
+    let seen_paths: Vec<String> = distinct_lists(&users)
+        .into_iter()
+        .chain(distinct(written.iter().map(|l| &**l)))
+        .flatten()
+        .cloned()
         .collect();
-    seen_paths.extend(writes.iter().flat_map(|e| written_paths(e)));
     let parts: Vec<PathParts<'_>> = seen_paths.iter().map(|p| PathParts::parse(p)).collect();
     let mut missing: Vec<&OktaCustom> = Vec::new();
     let mut nested: BTreeSet<String> = BTreeSet::new();
@@ -435,12 +453,22 @@ pub(super) fn okta_custom_attributes(input: &CheckInput<'_>) -> CheckItem {
 
 const PASSWORD: Check = Check::new("okta.password", "Sync Password off (no password sent)");
 
-/// Whether a write carried a password (the capture's quirk label, or the attribute itself).
-fn carries_password(ex: &Exchange) -> bool {
-    has_quirk(ex, Quirk::PasswordSent)
-        || written_paths(ex)
-            .iter()
-            .any(|p| PathParts::parse(p).is_core("password"))
+/// The writes of `writes` that carried a password (the capture's quirk label, or the
+/// attribute itself: each distinct list of paths read once).
+fn carrying_password<'a>(input: &CheckInput<'_>, writes: &[&'a Exchange]) -> Vec<&'a Exchange> {
+    let written = input.written_of(writes);
+    let mut per_list = PerList::new();
+    writes
+        .iter()
+        .zip(&written)
+        .filter(|(ex, paths)| {
+            has_quirk(ex, Quirk::PasswordSent)
+                || per_list.get(paths, |ps| {
+                    ps.iter().any(|p| PathParts::parse(p).is_core("password"))
+                })
+        })
+        .map(|(ex, _)| *ex)
+        .collect()
 }
 
 /// `okta.password`: the guide disables Sync Password, so a `password` on a create or an update
@@ -453,16 +481,8 @@ pub(super) fn okta_password(input: &CheckInput<'_>) -> CheckItem {
         OperationKind::Deactivate,
         OperationKind::Reactivate,
     ]);
-    let on_creates: Vec<&Exchange> = creates
-        .iter()
-        .copied()
-        .filter(|e| carries_password(e))
-        .collect();
-    let on_updates: Vec<&Exchange> = updates
-        .iter()
-        .copied()
-        .filter(|e| carries_password(e))
-        .collect();
+    let on_creates = carrying_password(input, &creates);
+    let on_updates = carrying_password(input, &updates);
     let latest = on_creates
         .iter()
         .chain(&on_updates)

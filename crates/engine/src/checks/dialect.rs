@@ -419,11 +419,7 @@ mod tests {
         refused.summary.refused_quirk = Some(Quirk::CapitalizedOp.label().to_owned());
         let exchanges = [default_patch(4), refused];
         let users = Vec::new();
-        let item = entra_patch_dialect(&CheckInput {
-            idp: Idp::Entra,
-            exchanges: &exchanges,
-            users: &users,
-        });
+        let item = entra_patch_dialect(&CheckInput::new(Idp::Entra, &exchanges, &users));
         assert_eq!(item.status, CheckStatus::Fail, "{item:?}");
         assert!(
             item.summary

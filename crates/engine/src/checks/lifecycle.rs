@@ -9,7 +9,7 @@
 //! until it passes (Entra on every cycle, Okta from its Tasks list). When a failure shows a
 //! quirk that Entra's `aadOptscim062020` flag removes, the fix says so.
 
-use super::traffic::{answer, count, has_quirk, id_ref, succeeded, written_paths};
+use super::traffic::{answer, count, has_quirk, id_ref, succeeded};
 use super::{Check, CheckInput, CheckItem, idp_name};
 use crate::model::{Exchange, Idp, OperationKind};
 use scimlab_scim::Quirk;
@@ -185,7 +185,7 @@ fn active_gap(input: &CheckInput<'_>) -> Option<ActiveGap> {
         );
     }
     let last = creates.last()?;
-    if has_active(&written_paths(last)) {
+    if has_active(&input.written_paths(last)) {
         return None;
     }
     let after: Vec<&Exchange> = writes
@@ -193,16 +193,15 @@ fn active_gap(input: &CheckInput<'_>) -> Option<ActiveGap> {
         .copied()
         .filter(|e| e.summary.id > last.summary.id)
         .collect();
-    if after
-        .iter()
-        .any(|e| e.summary.operation != OperationKind::Update || has_active(&written_paths(e)))
-    {
+    if after.iter().any(|e| {
+        e.summary.operation != OperationKind::Update || has_active(&input.written_paths(e))
+    }) {
         return None;
     }
     let run: Vec<i64> = creates
         .iter()
         .rev()
-        .take_while(|e| !has_active(&written_paths(e)))
+        .take_while(|e| !has_active(&input.written_paths(e)))
         .map(|e| e.summary.id)
         .collect();
     Some(ActiveGap {
@@ -283,7 +282,8 @@ pub(super) fn entra_active_mapped(input: &CheckInput<'_>) -> CheckItem {
         .into_iter()
         .rfind(|e| {
             succeeded(e)
-                && written_paths(e)
+                && input
+                    .written_paths(e)
                     .iter()
                     .any(|p| super::traffic::PathParts::parse(p).is_core("active"))
         });

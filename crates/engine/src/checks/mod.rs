@@ -31,17 +31,20 @@ mod connection;
 mod dialect;
 mod lifecycle;
 mod names;
+mod prepared;
 mod rehearsals;
 mod roles;
 #[cfg(test)]
 pub(crate) mod testkit;
 mod traffic;
 
-pub use traffic::attribute_paths;
+pub use prepared::{Prepared, WrittenPaths};
+pub use traffic::{FastHasher, FastMap, attribute_paths};
 
 use crate::model::{Exchange, Idp, OperationKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 use ts_rs::TS;
 
 /// The most exchange ids one item cites (the most recent ones are kept).
@@ -108,8 +111,11 @@ pub struct Checklist {
 
 /// What the checklist needs to know about one stored user. The caller fills it from the store
 /// and the mapping results; the rules never look anything up themselves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// Shared, not copied: the checklist input holds `Arc<UserFacts>` (the materialised mapping
+/// results keep one per user and a checklist borrows them all), and users with the same
+/// attributes share one [`UserFacts::attributes_sent`] list, which rules judge once per list.
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserFacts {
     /// SCIM id (matches [`crate::model::ExchangeSummary::resource_id`]).
     pub id: String,
@@ -118,8 +124,8 @@ pub struct UserFacts {
     /// The IdP whose create made the user (the create exchange's IdP).
     pub created_by: Idp,
     /// Attribute paths with a value in the create body, spelt as [`attribute_paths`] spells
-    /// them (`attribute_paths(&create_body)`).
-    pub attributes_sent: Vec<String>,
+    /// them (`attribute_paths(&create_body)`); equal lists may be one shared list.
+    pub attributes_sent: Arc<[String]>,
     /// The role value as it arrived, wherever the mapping found it; `None` when none arrived.
     pub role_raw: Option<Value>,
     /// `false` when a role value arrived that is not exactly `Member` or `Admin` (no value,
@@ -127,7 +133,8 @@ pub struct UserFacts {
     pub role_valid: bool,
 }
 
-/// Everything a rule reads.
+/// Everything a rule reads. Made with [`CheckInput::new`] (and [`CheckInput::with_written`]
+/// when the caller keeps the writes' paths).
 #[derive(Debug, Clone, Copy)]
 pub struct CheckInput<'a> {
     /// Whose checklist: [`Idp::Entra`] or [`Idp::Okta`] ([`Idp::Other`] has no checklist).
@@ -135,10 +142,34 @@ pub struct CheckInput<'a> {
     /// Captured exchanges, oldest first, whole and redacted (all IdPs; rules pick their own).
     pub exchanges: &'a [Exchange],
     /// Stored users (all IdPs; rules pick the ones [`UserFacts::created_by`] this IdP).
-    pub users: &'a [UserFacts],
+    pub users: &'a [Arc<UserFacts>],
+    /// The attribute paths of `exchanges`' writes, when the caller keeps them across
+    /// checklists ([`WrittenPaths`]); `None`: rules read them from the bodies as they go.
+    pub written: Option<&'a WrittenPaths>,
+    /// What the rules share, worked out by [`evaluate`]; `None` when a rule is called alone.
+    prepared: Option<&'a Prepared<'a>>,
 }
 
 impl<'a> CheckInput<'a> {
+    /// The input of `idp`'s checklist.
+    pub fn new(idp: Idp, exchanges: &'a [Exchange], users: &'a [Arc<UserFacts>]) -> Self {
+        Self {
+            idp,
+            exchanges,
+            users,
+            written: None,
+            prepared: None,
+        }
+    }
+
+    /// The same input, with the writes' paths kept by the caller.
+    pub fn with_written(self, written: &'a WrittenPaths) -> Self {
+        Self {
+            written: Some(written),
+            ..self
+        }
+    }
+
     /// The exchanges the checklist's IdP sent, oldest first.
     pub(crate) fn traffic(&self) -> impl Iterator<Item = &'a Exchange> + use<'a> {
         let idp = self.idp;
@@ -152,25 +183,64 @@ impl<'a> CheckInput<'a> {
             .collect()
     }
 
-    /// The users the checklist's IdP created.
-    pub(crate) fn idp_users(&self) -> Vec<&'a UserFacts> {
-        self.users
-            .iter()
-            .filter(|u| u.created_by == self.idp)
-            .collect()
+    /// The attribute paths the write `ex` carried (kept ones when the caller keeps them).
+    pub(crate) fn written_paths(&self, ex: &Exchange) -> Arc<[String]> {
+        self.written
+            .and_then(|w| w.paths_of(ex.summary.id))
+            .unwrap_or_else(|| traffic::written_paths(ex).into())
     }
 
-    /// Ids of the successful exchanges of one of `ops` that touched the user `id`, oldest first.
-    pub(crate) fn user_exchanges(&self, id: &str, ops: &[OperationKind]) -> Vec<i64> {
-        self.exchanges
-            .iter()
-            .filter(|e| {
-                ops.contains(&e.summary.operation)
-                    && traffic::succeeded(e)
-                    && e.summary.resource_id.as_deref() == Some(id)
-            })
-            .map(|e| e.summary.id)
-            .collect()
+    /// [`CheckInput::written_paths`] of each of `writes`, in order.
+    pub(crate) fn written_of(&self, writes: &[&Exchange]) -> Vec<Arc<[String]>> {
+        writes.iter().map(|ex| self.written_paths(ex)).collect()
+    }
+
+    /// The users the checklist's IdP created.
+    pub(crate) fn idp_users(&self) -> Vec<&'a UserFacts> {
+        match self.prepared {
+            Some(p) => p.idp_users.clone(),
+            None => self
+                .users
+                .iter()
+                .map(|u| &**u)
+                .filter(|u| u.created_by == self.idp)
+                .collect(),
+        }
+    }
+
+    /// The successful exchanges (of every IdP in the input) that touched `u`, a user of
+    /// [`CheckInput::idp_users`], oldest first.
+    pub(crate) fn touching(&self, u: &UserFacts) -> Vec<&'a Exchange> {
+        match self.prepared {
+            Some(p) => p.touching(u).to_vec(),
+            None => self
+                .exchanges
+                .iter()
+                .filter(|e| {
+                    traffic::succeeded(e) && e.summary.resource_id.as_deref() == Some(u.id.as_str())
+                })
+                .collect(),
+        }
+    }
+
+    /// Ids of the successful exchanges of one of `ops` that touched `u` (a user of
+    /// [`CheckInput::idp_users`]), oldest first.
+    pub(crate) fn user_exchanges(&self, u: &UserFacts, ops: &[OperationKind]) -> Vec<i64> {
+        let pick = |e: &&&Exchange| ops.contains(&e.summary.operation);
+        match self.prepared {
+            Some(p) => p
+                .touching(u)
+                .iter()
+                .filter(pick)
+                .map(|e| e.summary.id)
+                .collect(),
+            None => self
+                .touching(u)
+                .iter()
+                .filter(pick)
+                .map(|e| e.summary.id)
+                .collect(),
+        }
     }
 }
 
@@ -221,7 +291,16 @@ pub fn rules(idp: Idp) -> &'static [Rule] {
 
 /// Score `input.idp`'s setup: run every rule of its list, count the statuses.
 pub fn evaluate(input: &CheckInput<'_>) -> Checklist {
-    let mut items: Vec<CheckItem> = rules(input.idp).iter().map(|rule| rule(input)).collect();
+    evaluate_prepared(input, &Prepared::of(input))
+}
+
+/// [`evaluate`] with what the rules share given by the caller ([`Prepared::known`]).
+pub fn evaluate_prepared<'a>(input: &CheckInput<'a>, prepared: &Prepared<'a>) -> Checklist {
+    let input = &CheckInput {
+        prepared: Some(prepared),
+        ..*input
+    };
+    let mut items = run(input, rules(input.idp), prepared.idp_users.len());
     // Only once a fault rule has answered this IdP.
     if !rules(input.idp).is_empty() {
         items.extend(rehearsals::reactions(input));
@@ -241,6 +320,41 @@ pub fn evaluate(input: &CheckInput<'_>) -> Checklist {
         items,
         score,
     }
+}
+
+/// Users from which a checklist's rules run on two threads (each rule reads every user).
+const PARALLEL_USERS: usize = 10_000;
+
+/// Run `rules` in order; with many users, half of them on a second thread.
+fn run(input: &CheckInput<'_>, rules: &[Rule], users: usize) -> Vec<CheckItem> {
+    let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if users < PARALLEL_USERS || !two || rules.len() < 2 {
+        return rules.iter().map(|rule| rule(input)).collect();
+    }
+    // Every other rule each, so the heavy ones (attributes, names, roles) spread.
+    let (odd, even) = std::thread::scope(|s| {
+        let odd = s.spawn(|| {
+            rules
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(|rule| rule(input))
+                .collect::<Vec<_>>()
+        });
+        let even: Vec<CheckItem> = rules.iter().step_by(2).map(|rule| rule(input)).collect();
+        (odd.join(), even)
+    });
+    let Ok(odd) = odd else {
+        // The other thread panicked (a bug in a rule): score on this one, as before threads.
+        return rules.iter().map(|rule| rule(input)).collect();
+    };
+    let mut out = Vec::with_capacity(rules.len());
+    let mut odd = odd.into_iter();
+    for item in even {
+        out.push(item);
+        out.extend(odd.next());
+    }
+    out
 }
 
 /// A rule's stable id and title; builds its items so every item of a rule looks alike.

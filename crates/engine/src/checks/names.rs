@@ -10,11 +10,14 @@
 //! Read from the request bodies (which keep the name as sent) and, for users whose create is no
 //! longer captured, from [`UserFacts::attributes_sent`](super::UserFacts::attributes_sent).
 
-use super::traffic::{PathParts, count, list, request_json, written_paths};
+use super::traffic::{
+    FastMap, PathParts, PerList, count, distinct, distinct_lists, list, request_json,
+};
 use super::{Check, CheckInput, CheckItem, idp_name};
 use crate::model::{Exchange, Idp, OperationKind};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 
 const CHECK: Check = Check::new(
     "attributes.name-case",
@@ -52,31 +55,53 @@ fn shown(path: &str) -> String {
     }
 }
 
-/// One misspelt attribute: what it should be, who sent it, where.
+/// One misspelt attribute: what it should be, who sent it (in order, once each), where.
 #[derive(Default)]
 struct Slip {
     intended: &'static str,
     users: Vec<String>,
+    named: HashSet<String>,
     evidence: Vec<i64>,
 }
 
 impl Slip {
-    fn add(&mut self, user: Option<String>, evidence: Option<i64>) {
-        if let Some(u) = user.filter(|u| !self.users.contains(u)) {
-            self.users.push(u);
+    fn add(&mut self, user: Option<&str>, evidence: Option<i64>) {
+        if let Some(u) = user.filter(|u| !self.named.contains(*u)) {
+            self.named.insert(u.to_owned());
+            self.users.push(u.to_owned());
         }
         self.evidence.extend(evidence);
     }
 }
 
+/// Stored users' userNames by id, made on first use (only a misspelt write asks).
+struct Names<'a> {
+    users: &'a [std::sync::Arc<super::UserFacts>],
+    by_id: Option<FastMap<&'a str, &'a str>>,
+}
+
+impl<'a> Names<'a> {
+    fn of(&mut self, id: &str) -> Option<&'a str> {
+        let users = self.users;
+        self.by_id
+            .get_or_insert_with(|| {
+                let mut m = FastMap::with_capacity_and_hasher(users.len(), Default::default());
+                for u in users {
+                    // The first stored user with an id, as a search in order finds it.
+                    m.entry(u.id.as_str()).or_insert(u.user_name.as_str());
+                }
+                m
+            })
+            .get(id)
+            .copied()
+    }
+}
+
 /// Who a write was for: the stored user's userName, else what the capture or the body names.
-fn user_of(input: &CheckInput<'_>, ex: &Exchange) -> Option<String> {
+fn user_of(names: &mut Names<'_>, ex: &Exchange) -> Option<String> {
     let id = ex.summary.resource_id.as_deref();
-    input
-        .users
-        .iter()
-        .find(|u| Some(u.id.as_str()) == id)
-        .map(|u| u.user_name.clone())
+    id.and_then(|id| names.of(id))
+        .map(str::to_owned)
         .or_else(|| ex.summary.resource_name.clone())
         .or_else(|| {
             request_json(ex)
@@ -105,23 +130,40 @@ pub(super) fn name_case(input: &CheckInput<'_>) -> CheckItem {
     }
     // Keyed by the attribute as sent (the same misspelling in two extensions is two slips).
     let mut slips: BTreeMap<String, Slip> = BTreeMap::new();
-    for ex in &writes {
-        for path in written_paths(ex) {
-            if let Some(intended) = misspelt(input.idp, &path) {
-                let slip = slips.entry(shown(&path)).or_default();
-                slip.intended = intended;
-                slip.add(user_of(input, ex), Some(ex.summary.id));
-            }
+    let mut names = Names {
+        users: input.users,
+        by_id: None,
+    };
+    // Each distinct attribute list (of writes, of users) is read once.
+    let written = input.written_of(&writes);
+    let mut per_list = PerList::new();
+    let slips_in = |paths: &[String]| -> Rc<Vec<(String, &'static str)>> {
+        Rc::new(
+            paths
+                .iter()
+                .filter_map(|p| misspelt(input.idp, p).map(|i| (shown(p), i)))
+                .collect(),
+        )
+    };
+    for (ex, paths) in writes.iter().zip(&written) {
+        let found = per_list.get(paths, slips_in);
+        for (sent, intended) in found.iter() {
+            let slip = slips.entry(sent.clone()).or_default();
+            slip.intended = intended;
+            slip.add(user_of(&mut names, ex).as_deref(), Some(ex.summary.id));
         }
     }
+    // Creates are looked up only for users with a slip.
     for u in &users {
-        for path in &u.attributes_sent {
-            if let Some(intended) = misspelt(input.idp, path) {
-                let slip = slips.entry(shown(path)).or_default();
-                slip.intended = intended;
-                let create = input.user_exchanges(&u.id, &[OperationKind::Create]);
-                slip.add(Some(u.user_name.clone()), create.last().copied());
-            }
+        let found = per_list.get(&u.attributes_sent, slips_in);
+        for (sent, intended) in found.iter() {
+            let slip = slips.entry(sent.clone()).or_default();
+            slip.intended = intended;
+            let create = input
+                .user_exchanges(u, &[OperationKind::Create])
+                .last()
+                .copied();
+            slip.add(Some(&u.user_name), create);
         }
     }
     let names = guide_names(input.idp);
@@ -130,11 +172,11 @@ pub(super) fn name_case(input: &CheckInput<'_>) -> CheckItem {
         let arrived: Vec<String> = names
             .iter()
             .filter(|n| {
-                writes
-                    .iter()
-                    .flat_map(|e| written_paths(e))
-                    .chain(users.iter().flat_map(|u| u.attributes_sent.iter().cloned()))
-                    .any(|p| PathParts::parse(&p).attr == **n)
+                distinct(written.iter().map(|l| &**l))
+                    .into_iter()
+                    .chain(distinct_lists(&users))
+                    .flatten()
+                    .any(|p| PathParts::parse(p).attr == **n)
             })
             .map(|n| (*n).to_owned())
             .collect();

@@ -11,7 +11,7 @@
 //! `Member`.
 
 use super::traffic::{
-    ENTERPRISE_USER_URN, PathParts, count, list, literal, request_json, succeeded, written_paths,
+    ENTERPRISE_USER_URN, PathParts, PerList, count, list, list_first, literal, request_json,
 };
 use super::{Check, CheckInput, CheckItem, CheckStatus, ENTRA_MAPPINGS, UserFacts, idp_name};
 use crate::model::{Exchange, Idp, OperationKind};
@@ -42,16 +42,17 @@ pub(super) fn role_values(input: &CheckInput<'_>) -> CheckItem {
             idp_name(input.idp)
         ));
     }
-    let last_write = |u: &UserFacts| input.user_exchanges(&u.id, ROLE_WRITES).last().copied();
+    let last_write = |u: &UserFacts| input.user_exchanges(u, ROLE_WRITES).last().copied();
     let invalid: Vec<&UserFacts> = users.iter().copied().filter(|u| !u.role_valid).collect();
     if !invalid.is_empty() {
-        let shown: Vec<String> = invalid
-            .iter()
-            .map(|u| match &u.role_raw {
+        let shown = list_first(
+            invalid.iter().map(|u| match &u.role_raw {
                 Some(v) => format!("{} ({})", u.user_name, literal(v)),
                 None => format!("{} (no usable value)", u.user_name),
-            })
-            .collect();
+            }),
+            invalid.len(),
+            MAX_NAMES,
+        );
         let fix = match input.idp {
             Idp::Okta => {
                 "in Okta set the role attribute to exactly Member or Admin (case matters): on the user's profile, or on the app assignment of the user or its group (Applications → the app → Assignments → edit); one value per user"
@@ -65,7 +66,7 @@ pub(super) fn role_values(input: &CheckInput<'_>) -> CheckItem {
                 "{} of {} got a role the app does not know, so Member applies: {}",
                 invalid.len(),
                 count(users.len(), "user", "users"),
-                list(&shown, MAX_NAMES)
+                shown
             ),
             invalid.iter().filter_map(|u| last_write(u)),
             fix,
@@ -151,10 +152,11 @@ enum Effect {
 
 /// The effect of a successful user write on the role, or `None` when it did not touch it (a
 /// PATCH of other attributes: a partial update says nothing about the role).
-fn effect(idp: Idp, ex: &Exchange) -> Option<Effect> {
+fn effect(input: &CheckInput<'_>, ex: &Exchange) -> Option<Effect> {
+    let idp = input.idp;
     let role = |path: &str| carries_role(idp, &PathParts::parse(path));
     if ex.summary.method.eq_ignore_ascii_case("PUT") {
-        return Some(if written_paths(ex).iter().any(|p| role(p)) {
+        return Some(if input.written_paths(ex).iter().any(|p| role(p)) {
             Effect::Set
         } else {
             Effect::Replaced
@@ -174,7 +176,7 @@ fn effect(idp: Idp, ex: &Exchange) -> Option<Effect> {
         });
     if removed {
         Some(Effect::Removed)
-    } else if written_paths(ex).iter().any(|p| role(p)) {
+    } else if input.written_paths(ex).iter().any(|p| role(p)) {
         Some(Effect::Set)
     } else {
         None
@@ -194,28 +196,31 @@ enum Standing<'a> {
     Dropped(&'a Exchange, Effect),
 }
 
-fn standing<'a>(input: &CheckInput<'a>, u: &UserFacts) -> Standing<'a> {
-    let idp = input.idp;
-    let at = u
-        .attributes_sent
+/// Where the role arrived among a user's attributes, if it did.
+fn role_place(idp: Idp, paths: &[String]) -> Option<&'static str> {
+    paths
         .iter()
         .map(|p| PathParts::parse(p))
         .find(|p| carries_role(idp, p))
-        .map(|p| place(&p));
+        .map(|p| place(&p))
+}
+
+fn standing<'a>(input: &CheckInput<'a>, u: &UserFacts, at: Option<&'static str>) -> Standing<'a> {
     let mut state = if at.is_some() || u.role_raw.is_some() {
         Standing::Present { place: at, kept: 0 }
     } else {
         Standing::Missing
     };
-    let writes = input.traffic().filter(|e| {
-        matches!(
-            e.summary.operation,
-            OperationKind::Update | OperationKind::Deactivate | OperationKind::Reactivate
-        ) && succeeded(e)
-            && e.summary.resource_id.as_deref() == Some(u.id.as_str())
+    // The IdP's successful updates of this user, oldest first.
+    let writes = input.touching(u).into_iter().filter(|e| {
+        e.summary.idp == input.idp
+            && matches!(
+                e.summary.operation,
+                OperationKind::Update | OperationKind::Deactivate | OperationKind::Reactivate
+            )
     });
     for ex in writes {
-        state = match (effect(idp, ex), state) {
+        state = match (effect(input, ex), state) {
             (Some(Effect::Set), Standing::Present { place, kept }) => Standing::Present {
                 place,
                 kept: kept + 1,
@@ -249,11 +254,17 @@ pub(super) fn role_present(input: &CheckInput<'_>) -> CheckItem {
             idp_name(input.idp)
         ));
     }
-    let standings: Vec<(&UserFacts, Standing<'_>)> =
-        users.iter().map(|u| (*u, standing(input, u))).collect();
+    let mut place_of = PerList::new();
+    let standings: Vec<(&UserFacts, Standing<'_>)> = users
+        .iter()
+        .map(|u| {
+            let at = place_of.get(&u.attributes_sent, |paths| role_place(input.idp, paths));
+            (*u, standing(input, u, at))
+        })
+        .collect();
     let creates = |us: &[&UserFacts]| -> Vec<i64> {
         us.iter()
-            .flat_map(|u| input.user_exchanges(&u.id, &[OperationKind::Create]))
+            .flat_map(|u| input.user_exchanges(u, &[OperationKind::Create]))
             .collect()
     };
     let missing: Vec<&UserFacts> = standings
@@ -273,16 +284,13 @@ pub(super) fn role_present(input: &CheckInput<'_>) -> CheckItem {
     let replaced = dropped(|e| e == Effect::Replaced);
     let removed = dropped(|e| e == Effect::Removed);
     let named = |us: &[&UserFacts]| -> String {
-        list(
-            &us.iter().map(|u| u.user_name.clone()).collect::<Vec<_>>(),
-            MAX_NAMES,
-        )
+        list_first(us.iter().map(|u| u.user_name.clone()), us.len(), MAX_NAMES)
     };
     let named_at = |ds: &[(&UserFacts, &Exchange)]| -> String {
-        list(
-            &ds.iter()
-                .map(|(u, ex)| format!("{} at #{}", u.user_name, ex.summary.id))
-                .collect::<Vec<_>>(),
+        list_first(
+            ds.iter()
+                .map(|(u, ex)| format!("{} at #{}", u.user_name, ex.summary.id)),
+            ds.len(),
             MAX_NAMES,
         )
     };
@@ -415,7 +423,9 @@ mod tests {
     use crate::checks::testkit::*;
     use serde_json::json;
 
-    fn entra(users: &[(&str, Option<&str>)]) -> (Vec<crate::model::Exchange>, Vec<UserFacts>) {
+    fn entra(
+        users: &[(&str, Option<&str>)],
+    ) -> (Vec<crate::model::Exchange>, Vec<std::sync::Arc<UserFacts>>) {
         let mut exs = Vec::new();
         let mut facts_ = Vec::new();
         for (i, (name, role)) in users.iter().enumerate() {
@@ -450,7 +460,7 @@ mod tests {
             ("b@x", Some("Owner")),
             ("c@x", Some("Admin")),
         ]);
-        users[1].role_raw = Some(json!(["Admin", "Member"]));
+        std::sync::Arc::make_mut(&mut users[1]).role_raw = Some(json!(["Admin", "Member"]));
         let item = role_values(&input(Idp::Entra, &exs, &users));
         assert_eq!(item.status, Fail);
         assert_eq!(
@@ -466,7 +476,7 @@ mod tests {
         // Okta's fix talks about okta.
         let mut okta_users = users.clone();
         for u in &mut okta_users {
-            u.created_by = Idp::Okta;
+            std::sync::Arc::make_mut(u).created_by = Idp::Okta;
         }
         let item = role_values(&input(Idp::Okta, &[], &okta_users));
         assert_eq!(item.status, Fail);
@@ -488,7 +498,9 @@ mod tests {
 
     // --- roles.present ----------------------------------------------------------------------
 
-    fn okta_users(roles: &[Option<&str>]) -> (Vec<crate::model::Exchange>, Vec<UserFacts>) {
+    fn okta_users(
+        roles: &[Option<&str>],
+    ) -> (Vec<crate::model::Exchange>, Vec<std::sync::Arc<UserFacts>>) {
         let mut exs = Vec::new();
         let mut users = Vec::new();
         for (i, role) in roles.iter().enumerate() {

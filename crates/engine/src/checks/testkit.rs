@@ -7,6 +7,7 @@ use crate::auth::AuthFailure;
 use crate::model::{AuthOutcome, AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
 use scimlab_scim::Quirk;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Entra's random-GUID Test Connection probe, as it arrives (`+` for spaces).
 pub const ENTRA_PROBE: &str =
@@ -115,24 +116,30 @@ pub fn ex(
 }
 
 /// The input of one checklist.
-pub fn input<'a>(idp: Idp, exchanges: &'a [Exchange], users: &'a [UserFacts]) -> CheckInput<'a> {
-    CheckInput {
-        idp,
-        exchanges,
-        users,
-    }
+pub fn input<'a>(
+    idp: Idp,
+    exchanges: &'a [Exchange],
+    users: &'a [Arc<UserFacts>],
+) -> CheckInput<'a> {
+    CheckInput::new(idp, exchanges, users)
 }
 
 /// A stored user's facts, its attributes taken from the create body.
-pub fn facts(id: &str, user_name: &str, idp: Idp, body: &Value, role: Option<&str>) -> UserFacts {
-    UserFacts {
+pub fn facts(
+    id: &str,
+    user_name: &str,
+    idp: Idp,
+    body: &Value,
+    role: Option<&str>,
+) -> Arc<UserFacts> {
+    Arc::new(UserFacts {
         id: id.into(),
         user_name: user_name.into(),
         created_by: idp,
-        attributes_sent: attribute_paths(body),
+        attributes_sent: attribute_paths(body).into(),
         role_raw: role.map(|r| json!(r)),
         role_valid: role.is_none_or(|r| r == "Member" || r == "Admin"),
-    }
+    })
 }
 
 /// A ListResponse with `n` users.

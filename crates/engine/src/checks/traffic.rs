@@ -9,6 +9,8 @@
 use crate::model::Exchange;
 use scimlab_scim::Quirk;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::marker::PhantomData;
 
 /// The core User schema URN (an object under it is the core namespace, not an extension).
 pub(crate) const CORE_USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -84,8 +86,23 @@ pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
 /// `a, b and c`; past `max` items: `a, b, c and 4 more`.
 pub(crate) fn list(items: &[String], max: usize) -> String {
     let shown: Vec<&str> = items.iter().take(max).map(String::as_str).collect();
-    let rest = items.len().saturating_sub(max);
-    match (shown.as_slice(), rest) {
+    shown_and_rest(&shown, items.len().saturating_sub(max))
+}
+
+/// [`list`] of `total` items of which only the first `max` are made (a summary naming a few of
+/// 100 000 users formats five names, not every one).
+pub(crate) fn list_first(
+    items: impl IntoIterator<Item = String>,
+    total: usize,
+    max: usize,
+) -> String {
+    let made: Vec<String> = items.into_iter().take(max).collect();
+    let shown: Vec<&str> = made.iter().map(String::as_str).collect();
+    shown_and_rest(&shown, total.saturating_sub(shown.len()))
+}
+
+fn shown_and_rest(shown: &[&str], rest: usize) -> String {
+    match (shown, rest) {
         ([], _) => String::new(),
         ([one], 0) => (*one).to_owned(),
         (many, 0) => {
@@ -113,6 +130,114 @@ fn clip(s: &str, max: usize) -> String {
         format!("{cut}…")
     }
 }
+
+/// A judgement of users' [`super::UserFacts::attributes_sent`] lists, made once per list:
+/// users whose facts share one list (every user created with the same attributes, as the
+/// materialised mapping results keep them) are judged by one computation. Keyed by the list's
+/// address and length, so it only lives as long as the lists it judged are borrowed (`'a`).
+/// The first few lists are looked up in a short array (a population has a handful of shapes).
+pub(crate) struct PerList<'a, T> {
+    few: Vec<((usize, usize), T)>,
+    many: FastMap<(usize, usize), T>,
+    lists: PhantomData<&'a [String]>,
+}
+
+/// Lists kept in [`PerList`]'s short array before it uses a map.
+const FEW_LISTS: usize = 16;
+
+impl<'a, T: Clone> PerList<'a, T> {
+    /// An empty memo.
+    pub(crate) fn new() -> Self {
+        Self {
+            few: Vec::new(),
+            many: FastMap::default(),
+            lists: PhantomData,
+        }
+    }
+
+    /// `judge(list)`, computed once per list.
+    pub(crate) fn get(&mut self, list: &'a [String], judge: impl FnOnce(&'a [String]) -> T) -> T {
+        let key = (list.as_ptr() as usize, list.len());
+        if let Some((_, v)) = self.few.iter().find(|(k, _)| *k == key) {
+            return v.clone();
+        }
+        if self.few.len() < FEW_LISTS {
+            let v = judge(list);
+            self.few.push((key, v.clone()));
+            return v;
+        }
+        self.many.entry(key).or_insert_with(|| judge(list)).clone()
+    }
+}
+
+/// The distinct lists among `users`' attributes (by identity: shared lists once), in the
+/// users' order: what a rule reads when it only asks which paths arrived at all.
+pub(crate) fn distinct_lists<'a>(users: &[&'a super::UserFacts]) -> Vec<&'a [String]> {
+    distinct(users.iter().map(|u| &*u.attributes_sent))
+}
+
+/// The distinct lists of `lists` (by identity), in order.
+pub(crate) fn distinct<'a>(lists: impl IntoIterator<Item = &'a [String]>) -> Vec<&'a [String]> {
+    let mut seen: PerList<'a, ()> = PerList::new();
+    let mut out = Vec::new();
+    for list in lists {
+        let mut new = false;
+        seen.get(list, |_| new = true);
+        if new {
+            out.push(list);
+        }
+    }
+    out
+}
+
+/// A fast, non-cryptographic hasher (FxHash's multiply-rotate) for the checklist's in-memory
+/// maps keyed by ids and addresses: nothing here is keyed by input an attacker picks to collide
+/// (ids are the server's own uuids), and the rules look up every user of 100 000.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+/// A map with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
 
 // ---------------------------------------------------------------------------------------------
 // Attribute paths

@@ -27,6 +27,7 @@ use scimlab_scim::ResourceKind;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Exchanges the checklist reads (the newest of that IdP).
 pub const CHECKLIST_EXCHANGES: i64 = 5000;
@@ -197,35 +198,47 @@ pub async fn score_checklist(
             Some((id, body))
         })
         .collect();
-    let facts: Vec<UserFacts> = users
+    let facts: Vec<Arc<UserFacts>> = users
         .iter()
         .zip(results)
         .filter_map(|(u, m)| {
-            let id = u.get("id")?.as_str()?.to_owned();
-            let role = m.field(TargetField::Role);
-            Some(UserFacts {
-                user_name: u
-                    .get("userName")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                created_by: creators.get(&id).map_or(Idp::Other, |s| Idp::parse(s)),
-                attributes_sent: attribute_paths(create_bodies.get(id.as_str()).unwrap_or(u)),
-                // A misnamed role (`Role`) did not arrive for the app: attributes.name-case
-                // reports it, and the role checks must not count it as sent.
-                role_raw: role
-                    .filter(|r| r.status != FieldStatus::Misnamed)
-                    .and_then(|r| r.raw.clone()),
-                role_valid: role.is_none_or(|r| r.status != FieldStatus::Invalid),
-                id,
-            })
+            let id = u.get("id")?.as_str()?;
+            let created_by = creators.get(id).map_or(Idp::Other, |s| Idp::parse(s));
+            let sent = attribute_paths(create_bodies.get(id).unwrap_or(u));
+            user_facts(u, created_by, m, sent.into()).map(Arc::new)
         })
         .collect();
-    Ok(checks::evaluate(&CheckInput {
-        idp,
-        exchanges: &traffic,
-        users: &facts,
-    }))
+    Ok(checks::evaluate(&CheckInput::new(idp, &traffic, &facts)))
+}
+
+/// What the checklist knows of one stored user: `user` as rendered (its `id` and `userName`),
+/// the IdP that created it, its mapping result, and the attribute paths its create carried
+/// (`attribute_paths` of the captured create body, else of the user itself). `None` without
+/// an `id`. The admin views' materialised results fill it the same way.
+pub fn user_facts(
+    user: &Value,
+    created_by: Idp,
+    mapping: &MappingResult,
+    attributes_sent: Arc<[String]>,
+) -> Option<UserFacts> {
+    let id = user.get("id")?.as_str()?.to_owned();
+    let role = mapping.field(TargetField::Role);
+    Some(UserFacts {
+        user_name: user
+            .get("userName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        created_by,
+        attributes_sent,
+        // A misnamed role (`Role`) did not arrive for the app: attributes.name-case reports
+        // it, and the role checks must not count it as sent.
+        role_raw: role
+            .filter(|r| r.status != FieldStatus::Misnamed)
+            .and_then(|r| r.raw.clone()),
+        role_valid: role.is_none_or(|r| r.status != FieldStatus::Invalid),
+        id,
+    })
 }
 
 /// Whether `idp` has any captured exchange.

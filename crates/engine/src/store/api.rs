@@ -18,8 +18,8 @@
 
 use super::Result;
 use super::admin::ResetCounts;
-use super::exchanges::{ExchangeQuery, ExchangeRange};
-use super::mapping::RoleChangeRow;
+use super::exchanges::{ExchangeFloors, ExchangeQuery, ExchangeRange};
+use super::mapping::{RoleChangeRow, UserChanges};
 use super::resources::{IndexHint, SqlOrder, StoredResource, UserSearch};
 use super::scan::ScanPage;
 use crate::model::{Exchange, ExchangeSummary, Idp};
@@ -76,13 +76,28 @@ pub trait MappingStore {
     /// never captured, or pruned by retention before it was kept). Users with neither are
     /// absent from the result.
     fn user_creators(&mut self) -> impl Future<Output = Result<HashMap<String, String>>> + Send;
-    /// What derived mapping summaries depend on, as one comparable fingerprint: the users (count,
-    /// newest write), the capture log's attribution (count, newest exchange id) and the saved
-    /// profiles (count, newest save). Equal fingerprints mean a cached summary is still right.
-    fn summary_fingerprint(&mut self) -> impl Future<Output = Result<String>> + Send;
     /// The IdP that created the user `user_id` (as [`MappingStore::user_creators`] tells it);
     /// `None` when nothing says.
     fn creator_of(&mut self, user_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// [`MappingStore::user_creators`] for these users only (absent ones are left out).
+    fn creators_of(
+        &mut self,
+        user_ids: &[&str],
+    ) -> impl Future<Output = Result<HashMap<String, String>>> + Send;
+    /// The change feed of mapping inputs: the users (row keys, each once, in order of their
+    /// first change) whose mapping may have changed after change `after` — their row inserted,
+    /// updated or deleted, a membership of theirs added or removed, their group renamed, an
+    /// exchange naming them stored or pruned while their creator is read from the capture log —
+    /// reading at most `limit` changes. Written in the same transaction as the change, so a
+    /// reader sees a write and its change together.
+    fn user_changes(
+        &mut self,
+        after: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<UserChanges>> + Send;
+    /// The newest change of the feed (0 before the first): where a reader that has just read
+    /// every user starts following it.
+    fn latest_user_change(&mut self) -> impl Future<Output = Result<i64>> + Send;
 }
 
 /// Group memberships, kept apart from the resources' JSON so that a user's `groups` is computed.
@@ -268,6 +283,27 @@ pub trait ExchangeStore {
         idp: Idp,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<Exchange>>> + Send;
+    /// Like [`ExchangeStore::recent_exchanges`] within ids `after < id < before` (either bound
+    /// optional): what a kept window of the newest exchanges adds at its new end or refills at
+    /// its old one.
+    fn recent_exchanges_between(
+        &mut self,
+        idp: Idp,
+        after: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Exchange>>> + Send;
+    /// The oldest stored id of each class (authenticated exchanges, folds of rejected
+    /// requests). Retention and the reset delete the oldest rows of a class first, so a kept
+    /// copy of an exchange older than its class's floor has been deleted.
+    fn exchange_floors(&mut self) -> impl Future<Output = Result<ExchangeFloors>> + Send;
+    /// `(id, fold_count)` of the folds of rejected requests attributed to `idp` with an id from
+    /// `from_id` on, by id: the only stored exchanges that change (their counts grow).
+    fn fold_counts(
+        &mut self,
+        idp: Idp,
+        from_id: i64,
+    ) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
     /// Up to `limit` authenticated exchanges of `idp` that came after exchange `after_id`, oldest
     /// first (what the IdP did next, after a fault; folds of refused requests are not its doing).
     fn exchanges_after(

@@ -39,6 +39,15 @@ pub struct ExchangeQuery {
     pub text: Option<String>,
 }
 
+/// The oldest stored exchange id of each class ([`super::api::ExchangeStore::exchange_floors`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExchangeFloors {
+    /// The oldest authenticated exchange (`None`: there is none).
+    pub authenticated: Option<i64>,
+    /// The oldest fold of rejected requests (`None`: there is none).
+    pub rejected: Option<i64>,
+}
+
 /// Which captured exchanges a replay sends: authenticated ones (never folds of refused
 /// requests), oldest first, matching every filter given.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -208,6 +217,48 @@ impl ExchangeStore for Conn {
         let mut out = rows.iter().map(whole).collect::<Result<Vec<_>>>()?;
         out.reverse();
         Ok(out)
+    }
+    async fn recent_exchanges_between(
+        &mut self,
+        idp: Idp,
+        after: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Exchange>> {
+        let rows = sqlx::query(
+            "SELECT * FROM exchanges WHERE idp = ? AND id > ? AND id < ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(idp.as_str())
+        .bind(after.unwrap_or(i64::MIN))
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(self)
+        .await?;
+        let mut out = rows.iter().map(whole).collect::<Result<Vec<_>>>()?;
+        out.reverse();
+        Ok(out)
+    }
+    async fn exchange_floors(&mut self) -> Result<ExchangeFloors> {
+        let (authenticated, rejected): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT (SELECT MIN(id) FROM exchanges WHERE rejected = 0),
+                    (SELECT MIN(id) FROM exchanges WHERE rejected = 1)",
+        )
+        .fetch_one(self)
+        .await?;
+        Ok(ExchangeFloors {
+            authenticated,
+            rejected,
+        })
+    }
+    async fn fold_counts(&mut self, idp: Idp, from_id: i64) -> Result<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, fold_count FROM exchanges WHERE rejected = 1 AND idp = ? AND id >= ?
+             ORDER BY id",
+        )
+        .bind(idp.as_str())
+        .bind(from_id)
+        .fetch_all(self)
+        .await?)
     }
     async fn exchanges_after(
         &mut self,

@@ -105,23 +105,65 @@ impl MappingStore for Conn {
         out.extend(touched.into_iter().map(|(id, idp, _)| (id, idp)));
         Ok(out)
     }
-    async fn summary_fingerprint(&mut self) -> Result<String> {
-        let (users, newest): (i64, Option<String>) = sqlx::query_as(
-            "SELECT COUNT(*), MAX(last_modified) FROM resources WHERE kind = 'User'",
+    async fn creators_of(
+        &mut self,
+        user_ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let mut out = std::collections::HashMap::with_capacity(user_ids.len());
+        // SQLite's default variable limit is 32766.
+        for chunk in user_ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT r.id, COALESCE(r.created_by,
+                    (SELECT e.idp FROM exchanges e WHERE e.resource_id = r.id AND e.idp != 'other'
+                     ORDER BY e.id DESC LIMIT 1))
+                 FROM resources r WHERE r.kind = 'User' AND r.id IN ({placeholders})"
+            );
+            let mut q = sqlx::query_as::<_, (String, Option<String>)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, idp) in q.fetch_all(&mut *self).await? {
+                if let Some(idp) = idp {
+                    out.insert(id, idp);
+                }
+            }
+        }
+        Ok(out)
+    }
+    async fn user_changes(&mut self, after: i64, limit: i64) -> Result<UserChanges> {
+        let floor: i64 = sqlx::query_scalar("SELECT seq FROM user_changes_floor WHERE id = 1")
+            .fetch_one(&mut *self)
+            .await?;
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT seq, user_pk FROM user_changes WHERE seq > ? ORDER BY seq LIMIT ?",
         )
-        .fetch_one(&mut *self)
+        .bind(after)
+        .bind(limit.max(0))
+        .fetch_all(&mut *self)
         .await?;
-        let (exchanges, last_exchange): (i64, Option<i64>) =
-            sqlx::query_as("SELECT COUNT(*), MAX(id) FROM exchanges")
-                .fetch_one(&mut *self)
-                .await?;
-        let saved: (i64, Option<String>) =
-            sqlx::query_as("SELECT COUNT(*), MAX(updated) FROM mapping_profiles")
-                .fetch_one(&mut *self)
-                .await?;
-        Ok(format!(
-            "{users}|{newest:?}|{exchanges}|{last_exchange:?}|{saved:?}"
-        ))
+        let complete = i64::try_from(rows.len()).unwrap_or(i64::MAX) < limit;
+        let through = rows.last().map_or(after, |(seq, _)| *seq);
+        let mut seen = std::collections::HashSet::with_capacity(rows.len());
+        let pks = rows
+            .into_iter()
+            .map(|(_, pk)| pk)
+            .filter(|pk| seen.insert(*pk))
+            .collect();
+        Ok(UserChanges {
+            pks,
+            through,
+            complete,
+            forgotten: floor > after,
+        })
+    }
+    async fn latest_user_change(&mut self) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(COALESCE((SELECT MAX(seq) FROM user_changes), 0),
+                        (SELECT seq FROM user_changes_floor WHERE id = 1))",
+        )
+        .fetch_one(self)
+        .await?)
     }
     async fn creator_of(&mut self, user_id: &str) -> Result<Option<String>> {
         let kept: Option<Option<String>> =
@@ -139,6 +181,20 @@ impl MappingStore for Conn {
         .fetch_optional(self)
         .await?)
     }
+}
+
+/// What [`MappingStore::user_changes`] read of the change feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserChanges {
+    /// The users changed (row keys), each once, in order of their first change read.
+    pub pks: Vec<i64>,
+    /// The newest change read (`after` when none): pass it as `after` next time.
+    pub through: i64,
+    /// `false` when `limit` changes were read and more may be waiting.
+    pub complete: bool,
+    /// Changes after `after` were forgotten (the feed keeps the newest only): every user must
+    /// be read again.
+    pub forgotten: bool,
 }
 
 /// One role change.

@@ -182,6 +182,11 @@ impl Store {
         }
     }
 
+    /// Whether [`Store::close`] was called (long readers stop early: closing waits for them).
+    pub fn is_closed(&self) -> bool {
+        self.read.is_closed()
+    }
+
     /// A reader session: a connection that sees every committed write.
     pub async fn read(&self) -> Result<Reader> {
         Ok(Reader(self.read.acquire().await?))

@@ -7,8 +7,9 @@ import { useEffect, useRef } from "react";
 import type { EngineEvent } from "../../generated";
 import { useEngineEvent } from "../../state/engine";
 
-/** The event types that mean "users or their mapping may have changed". */
-export const USER_EVENTS: EngineEvent["type"][] = ["resource.changed", "mapping.changed", "reset", "resync"];
+/** The event types that mean "users or their mapping may have changed" (`mapping.progress`
+ * comes while every user is re-evaluated in the background; the last one says it is done). */
+export const USER_EVENTS: EngineEvent["type"][] = ["resource.changed", "mapping.changed", "mapping.progress", "reset", "resync"];
 
 /** A function that runs `fn` once, `ms` after the last call (latest `fn`). Cancelled on unmount. */
 export function useDebounced(fn: () => void, ms: number): () => void {

@@ -6,7 +6,10 @@ use crate::checks::testkit::*;
 use serde_json::json;
 
 /// One Entra user created with `body`, and its create exchange.
-fn entra_one(body: &serde_json::Value, role: Option<&str>) -> (Vec<Exchange>, Vec<UserFacts>) {
+fn entra_one(
+    body: &serde_json::Value,
+    role: Option<&str>,
+) -> (Vec<Exchange>, Vec<std::sync::Arc<UserFacts>>) {
     (
         vec![entra_create(3, "u1", body)],
         vec![facts("u1", "alice@contoso.com", Idp::Entra, body, role)],
