@@ -328,6 +328,35 @@ describe("ConnectView: presentation mode and an engine that does not answer", ()
   });
 });
 
+describe("ConnectView in a workspace", () => {
+  const workspaceEndpoint = (template: string | null) => ({
+    tenantUrl: "http://127.0.0.1:8799/w/acme/scim/v2",
+    keyMasked: "…x9Qa",
+    strict: false,
+    workspace: { slug: "acme", name: "Acme", created: "2026-11-28T17:00:00Z", template },
+  });
+  const selectedTab = () => screen.getAllByRole("tab").find((t) => t.getAttribute("aria-selected") === "true")?.textContent;
+
+  it("a workspace made from the Okta template opens on Okta's steps until another tab is picked", async () => {
+    m.endpoint.mockResolvedValue(workspaceEndpoint("okta-guide"));
+    view();
+    await waitFor(() => expect(screen.getByTestId("tenant-url").textContent).toBe("http://127.0.0.1:8799/w/acme/scim/v2"));
+    await waitFor(() => expect(selectedTab()).toBe("Okta"));
+    fireEvent.click(screen.getByRole("tab", { name: "Microsoft Entra ID" }));
+    expect(selectedTab()).toBe("Microsoft Entra ID");
+  });
+
+  it("the Entra template, or none, opens on Entra ID's; the steps advise assigning a test group only", async () => {
+    m.endpoint.mockResolvedValue(workspaceEndpoint("entra-guide"));
+    view();
+    await screen.findByTestId("tenant-url");
+    await waitFor(() => expect(selectedTab()).toBe("Microsoft Entra ID"));
+    expect(screen.getByTestId("test-group-advice").textContent).toBe(
+      "Assign only a test group to the app while you rehearse: real employees' data lands here.",
+    );
+  });
+});
+
 describe("failure words", () => {
   const s = summary({ id: 1, status: 404, path: "/scim/Users", idp: "okta" });
   it("blames the key only for a key outcome", () => {

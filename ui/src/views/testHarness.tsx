@@ -33,8 +33,8 @@ export function renderWithEngine(ui: ReactNode) {
   );
 }
 
-/** Deliver an engine event as the stream would. */
-export function emit(e: EngineEvent): void {
+/** Deliver an engine event as the stream would (tagged with a workspace, or not). */
+export function emit(e: EngineEvent & { workspace?: string }): void {
   act(() => {
     if (!stream.listener) throw new Error("no subscriber: the view is not mounted under the engine");
     stream.listener(e);

@@ -4,6 +4,8 @@
 
 import { vi } from "vitest";
 import type { EngineEvent } from "../generated";
+// the real workspace choice: it imports nothing, so no cycle
+import * as workspace from "../platform/workspace";
 
 export type Listener = (e: EngineEvent) => void;
 // on globalThis: the mock factory and the test may see two instances of this module
@@ -27,12 +29,16 @@ export function platformMock() {
       startReplay: vi.fn(),
       replay: vi.fn(),
       quirks: vi.fn(async () => [{ label: "entra.capitalized-op", summary: "Entra capitalises PATCH ops", rfcAllows: false }]),
+      workspace: vi.fn(),
+      workspaces: vi.fn(async () => []),
     },
     host: {
       kind: "browser",
       connection: vi.fn(async () => ({ ok: true, connection: { adminUrl: "", token: null } })),
       saveFile: vi.fn(async (name: string) => name),
+      saveBytes: vi.fn(async (name: string) => name),
     },
+    ...workspace,
     setConnection: vi.fn(),
     subscribe: vi.fn((onEvent: Listener, onState: (s: string) => void) => {
       stream.listener = onEvent;
