@@ -5,6 +5,8 @@ import type { AuthSummary, Diagnosis, ExchangeSummary } from "../generated";
 import { emit, renderWithEngine, summary } from "./testHarness";
 import { ConnectView } from "./Connect";
 import { needsTunnel, portOf, tunnelTenantUrl } from "./connect/tenantUrl";
+import { basePathOf, forWorkspace } from "./connect/TunnelCard";
+import type { TunnelState } from "../generated";
 import { applyExchanges, NO_FAILURE } from "./connect/useLastFailure";
 import { authBadge, failureWords, seenHeadline } from "./connect/failureWords";
 import { EngineBanner } from "../components/EngineBanner";
@@ -429,5 +431,20 @@ describe("helpers", () => {
     expect(tunnelTenantUrl("https://abc.trycloudflare.com/", "http://127.0.0.1:8787/scim/v2")).toBe("https://abc.trycloudflare.com/scim/v2");
     expect(tunnelTenantUrl("abc.ngrok.app", "http://127.0.0.1:8787/scim/v2")).toBe("https://abc.ngrok.app/scim/v2");
     expect(tunnelTenantUrl("http://abc.ngrok.app", "http://127.0.0.1:8787/scim/v2")).toBeNull();
+  });
+  it("gives each workspace its own public tenant URL from the one tunnel", () => {
+    const running = {
+      status: "running",
+      provider: "cloudflared",
+      publicUrl: "https://abc.trycloudflare.com",
+      tenantUrl: "https://abc.trycloudflare.com/scim/v2",
+      detail: null,
+      startedAt: null,
+      previousUrl: null,
+    } as TunnelState;
+    expect(forWorkspace(running, "http://127.0.0.1:8787/w/contoso/scim/v2")?.tenantUrl).toBe("https://abc.trycloudflare.com/w/contoso/scim/v2");
+    expect(forWorkspace(running, "http://127.0.0.1:8787/scim/v2")?.tenantUrl).toBe("https://abc.trycloudflare.com/scim/v2");
+    expect(forWorkspace({ ...running, status: "off", publicUrl: null, tenantUrl: null }, "http://127.0.0.1:8787/w/x/scim/v2")?.tenantUrl).toBeNull();
+    expect(basePathOf("http://127.0.0.1:8787/w/contoso/scim/v2")).toBe("/w/contoso/scim/v2");
   });
 });

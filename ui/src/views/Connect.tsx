@@ -19,7 +19,7 @@ import { useLastFailure } from "./connect/useLastFailure";
 import { SimulateMenu } from "../components/SimulateMenu";
 import { IdpInstructions, tabOfTemplate } from "./connect/IdpInstructions";
 import { needsTunnel, portOf, tunnelTenantUrl } from "./connect/tenantUrl";
-import { publicTenantOf, TunnelCard, useRememberedTunnel } from "./connect/TunnelCard";
+import { basePathOf, forWorkspace, publicTenantOf, TunnelCard, useRememberedTunnel } from "./connect/TunnelCard";
 import { useScimEndpoint } from "./connect/useScimEndpoint";
 import "./connect.css";
 
@@ -33,7 +33,8 @@ export function ConnectView(_props: ViewProps) {
   const port = useMemo(() => portOf(tenantUrl), [tenantUrl]);
   const local = endpoint ? needsTunnel(tenantUrl) : false;
   const tunnelTenant = tunnelTenantUrl(tunnel, tenantUrl);
-  const publicTenant = publicTenantOf(endpoint?.tunnel ?? null);
+  const tunnelState = forWorkspace(endpoint?.tunnel ?? null, tenantUrl);
+  const publicTenant = publicTenantOf(tunnelState);
   const pasteUrl = publicTenant ?? tunnelTenant ?? (local ? tenantUrl.replace(/^https?:\/\/[^/]+/, "https://<tunnel-host>") : tenantUrl);
   const keyMasked = endpoint?.keyMasked ?? "…";
   const keyText = (!scim.presenting && scim.revealed) || keyMasked;
@@ -58,7 +59,8 @@ export function ConnectView(_props: ViewProps) {
         tunnel={tunnel}
         onTunnel={setTunnel}
         tunnelTenant={tunnelTenant}
-        state={endpoint?.tunnel ?? null}
+        state={tunnelState}
+        basePath={basePathOf(tenantUrl)}
         onStart={scim.startTunnel}
         onStop={scim.stopTunnel}
         busy={scim.tunnelBusy}

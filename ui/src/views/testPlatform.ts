@@ -37,6 +37,7 @@ export function platformMock() {
       connection: vi.fn(async () => ({ ok: true, connection: { adminUrl: "", token: null } })),
       saveFile: vi.fn(async (name: string) => name),
       saveBytes: vi.fn(async (name: string) => name),
+      exportWorkspace: null,
     },
     ...workspace,
     setConnection: vi.fn(),

@@ -1,8 +1,8 @@
 //! "Export workspace", a dialog: the current workspace as one `.scimlab` file (its users,
 //! groups, traffic and settings, never its SCIM key), names, emails and ids pseudonymised when
-//! ticked (on by default: the file leaves this machine). Saved through the host like the HAR
-//! export; where the host cannot save binary files (the desktop shell today) it shows the
-//! `scimlab workspace export` command to run instead, on the desktop's database.
+//! ticked (on by default: the file leaves this machine). The desktop asks where with its native
+//! dialog and the engine writes the file there; the browser downloads it. A host that can do
+//! neither shows the `scimlab workspace export` command to run instead, on its database.
 
 import { useEffect, useId, useRef, useState } from "react";
 import type { WorkspaceInfo } from "../../generated";
@@ -32,7 +32,8 @@ export function ExportWorkspaceDialog({ workspace, onClose }: { workspace: Works
   const dialogRef = useRef<HTMLDivElement>(null);
   const checkRef = useRef<HTMLInputElement>(null);
   useDialogKeys(dialogRef, onClose, checkRef);
-  const save = host.saveBytes;
+  const native = host.exportWorkspace;
+  const save = native ?? host.saveBytes;
   const [db, setDb] = useState<string | null>(null);
   useEffect(() => {
     if (save) return;
@@ -51,8 +52,15 @@ export function ExportWorkspaceDialog({ workspace, onClose }: { workspace: Works
     setBusy(true);
     setError(null);
     try {
-      const file = await api.exportWorkspace(workspace.slug, pseudonymise);
-      const where = await save(file.name, file.bytes, "application/vnd.sqlite3");
+      const name = `${workspace.slug}${pseudonymise ? "-pseudonymised" : ""}.scimlab`;
+      let where: string | null = null;
+      const saveBytes = host.saveBytes;
+      if (native) {
+        where = await native(workspace.slug, pseudonymise, name);
+      } else if (saveBytes) {
+        const file = await api.exportWorkspace(workspace.slug, pseudonymise);
+        where = await saveBytes(file.name, file.bytes, "application/vnd.sqlite3");
+      }
       if (where) {
         toast.info(`Exported “${workspace.name}” to ${where}`);
         onClose();
@@ -106,7 +114,7 @@ export function ExportWorkspaceDialog({ workspace, onClose }: { workspace: Works
             </button>
             {save ? (
               <button type="button" className="primary" disabled={busy} onClick={() => void download()} data-testid="workspace-export-download">
-                {busy ? "Exporting…" : "Download"}
+                {busy ? "Exporting…" : native ? "Save…" : "Download"}
               </button>
             ) : null}
           </div>

@@ -18,7 +18,11 @@ import { info } from "./fixtures";
 vi.mock("../../platform", async () => (await import("../../views/testPlatform")).platformMock());
 
 const m = api as unknown as Record<string, ReturnType<typeof vi.fn>>;
-const h = host as unknown as { saveBytes: ReturnType<typeof vi.fn> | null; settingsFile: ReturnType<typeof vi.fn> };
+const h = host as unknown as {
+  saveBytes: ReturnType<typeof vi.fn> | null;
+  exportWorkspace: ReturnType<typeof vi.fn> | null;
+  settingsFile: ReturnType<typeof vi.fn>;
+};
 const saveBytes = h.saveBytes;
 
 const DEFAULT = info({ slug: "default", name: "Default" });
@@ -29,6 +33,7 @@ const inToasts = (ui: ReactNode) => render(<ToastProvider>{ui}</ToastProvider>);
 beforeEach(() => {
   vi.clearAllMocks();
   h.saveBytes = saveBytes;
+  h.exportWorkspace = null;
   m.createWorkspace = vi.fn();
   m.renameWorkspace = vi.fn();
   m.deleteWorkspace = vi.fn();
@@ -159,6 +164,17 @@ describe("ExportWorkspaceDialog", () => {
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     expect(m.exportWorkspace).toHaveBeenCalledWith("contoso-entra", true);
     expect(saveBytes).toHaveBeenCalledWith("contoso-entra-pseudonymised.scimlab", bytes, "application/vnd.sqlite3");
+  });
+
+  it("on the desktop, the native dialog picks where and the engine writes the file (no bytes through the page)", async () => {
+    h.exportWorkspace = vi.fn(async () => "/home/ada/contoso.scimlab");
+    const onClose = vi.fn();
+    inToasts(<ExportWorkspaceDialog workspace={CONTOSO} onClose={onClose} />);
+    fireEvent.click(screen.getByTestId("workspace-export-download"));
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(h.exportWorkspace).toHaveBeenCalledWith("contoso-entra", true, "contoso-entra-pseudonymised.scimlab");
+    expect(m.exportWorkspace).not.toHaveBeenCalled();
+    expect(saveBytes).not.toHaveBeenCalled();
   });
 
   it("unticked, exports the real names", async () => {
