@@ -8,6 +8,7 @@ import type { NewWorkspace, WorkspaceInfo } from "../../generated";
 import { api, DEFAULT_WORKSPACE, slugOf, tenantUrlFor } from "../../platform";
 import { messageOf } from "../../state/toasts";
 import { useDialogKeys } from "../useDialogKeys";
+import { WorkspaceModal } from "./WorkspaceModal";
 
 /** The templates offered, as `POST /api/workspaces` names them ("" is none). */
 export const TEMPLATES: { value: "" | "entra-guide" | "okta-guide"; label: string }[] = [
@@ -58,101 +59,90 @@ export function CreateWorkspaceDialog({
   };
 
   return (
-    <div className="modal-backdrop" onClick={onCancel}>
-      <div
-        ref={dialogRef}
-        className="modal ws-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={id("title")}
-        data-testid="workspace-create-dialog"
-        onClick={(e) => e.stopPropagation()}
+    <WorkspaceModal testId="workspace-create-dialog" title={<>New workspace</>} onClose={onCancel} dialogRef={dialogRef}>
+      <form
+        className="ws-form"
+        noValidate
+        autoComplete="off"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create();
+        }}
       >
-        <h3 id={id("title")}>New workspace</h3>
-        <form
-          className="ws-form"
-          noValidate
-          autoComplete="off"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create();
-          }}
-        >
-          <p className="muted ws-lead">One workspace per customer: its own tenant URL, SCIM key, users, traffic and settings.</p>
-          <div className="ws-field">
-            <label htmlFor={id("name")}>Name</label>
-            <input
-              id={id("name")}
-              ref={nameRef}
-              value={name}
-              placeholder="Contoso Entra"
-              maxLength={80}
-              spellCheck={false}
-              aria-invalid={name.trim() !== "" && !ok ? true : undefined}
-              aria-describedby={id("preview")}
-              onChange={(e) => {
-                setName(e.target.value);
-                setError(null);
-              }}
-            />
-            <small id={id("preview")} className="ws-preview" data-testid="workspace-create-preview">
-              {slug === "" ? (
-                name.trim() === "" ? (
-                  "the slug and tenant URL follow the name"
-                ) : (
-                  "use letters or digits: the slug is made of them"
-                )
-              ) : taken ? (
-                <span className="ws-bad">
-                  slug <code>{slug}</code> is taken: choose another name
-                </span>
+        <p className="muted ws-lead">One workspace per customer: its own tenant URL, SCIM key, users, traffic and settings.</p>
+        <div className="ws-field">
+          <label htmlFor={id("name")}>Name</label>
+          <input
+            id={id("name")}
+            ref={nameRef}
+            value={name}
+            placeholder="Contoso Entra"
+            maxLength={80}
+            spellCheck={false}
+            aria-invalid={name.trim() !== "" && !ok ? true : undefined}
+            aria-describedby={id("preview")}
+            onChange={(e) => {
+              setName(e.target.value);
+              setError(null);
+            }}
+          />
+          <small id={id("preview")} className="ws-preview" data-testid="workspace-create-preview">
+            {slug === "" ? (
+              name.trim() === "" ? (
+                "the slug and tenant URL follow the name"
               ) : (
-                <>
-                  slug <code data-testid="workspace-create-slug">{slug}</code> · tenant URL{" "}
-                  <code data-testid="workspace-create-url">{tenantUrlFor(slug, origin)}</code>
-                </>
-              )}
-            </small>
-          </div>
-          <fieldset className="ws-field ws-templates">
-            <legend>Template</legend>
-            {TEMPLATES.map((t) => (
-              <label key={t.value || "none"} className="ws-radio">
-                <input type="radio" name={id("template")} value={t.value} checked={template === t.value} onChange={() => setTemplate(t.value)} />
-                {t.label}
-              </label>
+                "use letters or digits: the slug is made of them"
+              )
+            ) : taken ? (
+              <span className="ws-bad">
+                slug <code>{slug}</code> is taken: choose another name
+              </span>
+            ) : (
+              <>
+                slug <code data-testid="workspace-create-slug">{slug}</code> · tenant URL{" "}
+                <code data-testid="workspace-create-url">{tenantUrlFor(slug, origin)}</code>
+              </>
+            )}
+          </small>
+        </div>
+        <fieldset className="ws-field ws-templates">
+          <legend>Template</legend>
+          {TEMPLATES.map((t) => (
+            <label key={t.value || "none"} className="ws-radio">
+              <input type="radio" name={id("template")} value={t.value} checked={template === t.value} onChange={() => setTemplate(t.value)} />
+              {t.label}
+            </label>
+          ))}
+          <small className="muted">a guide setup chooses that IdP's mapping profile and puts its steps first on Connect</small>
+        </fieldset>
+        <div className="ws-field">
+          <label htmlFor={id("copy")}>Copy settings from</label>
+          <select id={id("copy")} value={copyFrom} onChange={(e) => setCopyFrom(e.target.value)} aria-describedby={id("copy-hint")}>
+            <option value="">nothing: start with the defaults</option>
+            {workspaces.map((w) => (
+              <option key={w.slug} value={w.slug}>
+                {w.name}
+              </option>
             ))}
-            <small className="muted">a guide setup chooses that IdP's mapping profile and puts its steps first on Connect</small>
-          </fieldset>
-          <div className="ws-field">
-            <label htmlFor={id("copy")}>Copy settings from</label>
-            <select id={id("copy")} value={copyFrom} onChange={(e) => setCopyFrom(e.target.value)} aria-describedby={id("copy-hint")}>
-              <option value="">nothing: start with the defaults</option>
-              {workspaces.map((w) => (
-                <option key={w.slug} value={w.slug}>
-                  {w.name}
-                </option>
-              ))}
-            </select>
-            <small className="muted" id={id("copy-hint")}>
-              its mapping profiles, fault rules, strict mode and retention; none of its data, not its key
-            </small>
-          </div>
-          {error ? (
-            <p className="ws-error" role="alert" data-testid="workspace-error">
-              {error}
-            </p>
-          ) : null}
-          <div className="modal-actions">
-            <button type="button" onClick={onCancel}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={!ok || busy}>
-              {busy ? "Creating…" : "Create and switch"}
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+          </select>
+          <small className="muted" id={id("copy-hint")}>
+            its mapping profiles, fault rules, strict mode and retention; none of its data, not its key
+          </small>
+        </div>
+        {error ? (
+          <p className="ws-error" role="alert" data-testid="workspace-error">
+            {error}
+          </p>
+        ) : null}
+        <div className="modal-actions">
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={!ok || busy}>
+            {busy ? "Creating…" : "Create and switch"}
+          </button>
+        </div>
+      </form>
+    </WorkspaceModal>
   );
 }

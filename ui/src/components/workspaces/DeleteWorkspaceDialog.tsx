@@ -9,6 +9,7 @@ import { api } from "../../platform";
 import { count } from "../../format";
 import { messageOf, useToast } from "../../state/toasts";
 import { useDialogKeys } from "../useDialogKeys";
+import { WorkspaceModal } from "./WorkspaceModal";
 
 const plural = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`;
 
@@ -65,52 +66,40 @@ export function DeleteWorkspaceDialog({
   };
 
   return (
-    <div className="modal-backdrop" onClick={onCancel}>
-      <div
-        ref={dialogRef}
-        className="modal ws-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${uid}-title`}
-        aria-describedby={`${uid}-loss`}
-        data-testid="workspace-delete-dialog"
-        onClick={(e) => e.stopPropagation()}
+    <WorkspaceModal testId="workspace-delete-dialog" title={<>Delete “{workspace.name}”?</>} onClose={onCancel} dialogRef={dialogRef} describedBy={`${uid}-loss`}>
+      <form
+        className="ws-form"
+        noValidate
+        autoComplete="off"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void remove();
+        }}
       >
-        <h3 id={`${uid}-title`}>Delete “{workspace.name}”?</h3>
-        <form
-          className="ws-form"
-          noValidate
-          autoComplete="off"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void remove();
-          }}
-        >
-          <p id={`${uid}-loss`} className="ws-loss" data-testid="workspace-delete-loss">
-            {lossOf(fresh)}
+        <p id={`${uid}-loss`} className="ws-loss" data-testid="workspace-delete-loss">
+          {lossOf(fresh)}
+        </p>
+        <p className="muted ws-lead">Export it first if you may need it again.</p>
+        <div className="ws-field">
+          <label htmlFor={`${uid}-typed`}>
+            Type <b>{workspace.name}</b> to confirm
+          </label>
+          <input id={`${uid}-typed`} ref={typedRef} value={typed} spellCheck={false} onChange={(e) => setTyped(e.target.value)} />
+        </div>
+        {error ? (
+          <p className="ws-error" role="alert" data-testid="workspace-error">
+            {error}
           </p>
-          <p className="muted ws-lead">Export it first if you may need it again.</p>
-          <div className="ws-field">
-            <label htmlFor={`${uid}-typed`}>
-              Type <b>{workspace.name}</b> to confirm
-            </label>
-            <input id={`${uid}-typed`} ref={typedRef} value={typed} spellCheck={false} onChange={(e) => setTyped(e.target.value)} />
-          </div>
-          {error ? (
-            <p className="ws-error" role="alert" data-testid="workspace-error">
-              {error}
-            </p>
-          ) : null}
-          <div className="modal-actions">
-            <button type="button" onClick={onCancel}>
-              Cancel
-            </button>
-            <button type="submit" className="danger" disabled={!confirmed || busy}>
-              {busy ? "Deleting…" : "Delete for good"}
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+        ) : null}
+        <div className="modal-actions">
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="submit" className="danger" disabled={!confirmed || busy}>
+            {busy ? "Deleting…" : "Delete for good"}
+          </button>
+        </div>
+      </form>
+    </WorkspaceModal>
   );
 }

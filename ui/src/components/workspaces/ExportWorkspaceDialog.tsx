@@ -4,12 +4,13 @@
 //! dialog and the engine writes the file there; the browser downloads it. A host that can do
 //! neither shows the `scimlab workspace export` command to run instead, on its database.
 
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { WorkspaceInfo } from "../../generated";
 import { api, host } from "../../platform";
 import { messageOf, useToast } from "../../state/toasts";
 import { CopyButton } from "../CopyButton";
 import { useDialogKeys } from "../useDialogKeys";
+import { WorkspaceModal } from "./WorkspaceModal";
 
 /** The CLI command that writes the same file (from database `db` when given). */
 export function exportCommand(slug: string, pseudonymise: boolean, db: string | null = null): string {
@@ -24,7 +25,6 @@ export function databaseBeside(settingsFile: string): string {
 }
 
 export function ExportWorkspaceDialog({ workspace, onClose }: { workspace: WorkspaceInfo; onClose: () => void }) {
-  const uid = useId();
   const toast = useToast();
   const [pseudonymise, setPseudonymise] = useState(true);
   const [error, setError] = useState<string | null>(null);
@@ -72,54 +72,43 @@ export function ExportWorkspaceDialog({ workspace, onClose }: { workspace: Works
   };
 
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div
-        ref={dialogRef}
-        className="modal ws-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${uid}-title`}
-        data-testid="workspace-export-dialog"
-        onClick={(e) => e.stopPropagation()}
-      >
-        <h3 id={`${uid}-title`}>Export “{workspace.name}”</h3>
-        <div className="ws-form">
-          <p className="muted ws-lead">
-            One <code>.scimlab</code> file with its users, groups, traffic and settings, to import in another ScimLab. Never its SCIM key.
-          </p>
-          <label className="ws-check">
-            <input ref={checkRef} type="checkbox" checked={pseudonymise} onChange={(e) => setPseudonymise(e.target.checked)} data-testid="workspace-export-pseudonymise" />
-            Pseudonymise names, emails and ids
-          </label>
-          <small className="muted ws-indent">
-            {pseudonymise
-              ? "replaced consistently (the same person stays the same pseudonym); roles and the shape of the data are kept"
-              : "the file holds real people's names and emails: share it as you would the directory itself"}
-          </small>
-          {save ? null : (
-            <div className="ws-cli">
-              <span className="muted">The desktop app cannot save this file yet. Run:</span>
-              <code data-testid="workspace-export-command">{exportCommand(workspace.slug, pseudonymise, db)}</code>
-              <CopyButton text={exportCommand(workspace.slug, pseudonymise, db)} />
-            </div>
-          )}
-          {error ? (
-            <p className="ws-error" role="alert" data-testid="workspace-error">
-              {error}
-            </p>
-          ) : null}
-          <div className="modal-actions">
-            <button type="button" onClick={onClose}>
-              {save ? "Cancel" : "Close"}
-            </button>
-            {save ? (
-              <button type="button" className="primary" disabled={busy} onClick={() => void download()} data-testid="workspace-export-download">
-                {busy ? "Exporting…" : native ? "Save…" : "Download"}
-              </button>
-            ) : null}
+    <WorkspaceModal testId="workspace-export-dialog" title={<>Export “{workspace.name}”</>} onClose={onClose} dialogRef={dialogRef}>
+      <div className="ws-form">
+        <p className="muted ws-lead">
+          One <code>.scimlab</code> file with its users, groups, traffic and settings, to import in another ScimLab. Never its SCIM key.
+        </p>
+        <label className="ws-check">
+          <input ref={checkRef} type="checkbox" checked={pseudonymise} onChange={(e) => setPseudonymise(e.target.checked)} data-testid="workspace-export-pseudonymise" />
+          Pseudonymise names, emails and ids
+        </label>
+        <small className="muted ws-indent">
+          {pseudonymise
+            ? "replaced consistently (the same person stays the same pseudonym); roles and the shape of the data are kept"
+            : "the file holds real people's names and emails: share it as you would the directory itself"}
+        </small>
+        {save ? null : (
+          <div className="ws-cli">
+            <span className="muted">The desktop app cannot save this file yet. Run:</span>
+            <code data-testid="workspace-export-command">{exportCommand(workspace.slug, pseudonymise, db)}</code>
+            <CopyButton text={exportCommand(workspace.slug, pseudonymise, db)} />
           </div>
+        )}
+        {error ? (
+          <p className="ws-error" role="alert" data-testid="workspace-error">
+            {error}
+          </p>
+        ) : null}
+        <div className="modal-actions">
+          <button type="button" onClick={onClose}>
+            {save ? "Cancel" : "Close"}
+          </button>
+          {save ? (
+            <button type="button" className="primary" disabled={busy} onClick={() => void download()} data-testid="workspace-export-download">
+              {busy ? "Exporting…" : native ? "Save…" : "Download"}
+            </button>
+          ) : null}
         </div>
       </div>
-    </div>
+    </WorkspaceModal>
   );
 }

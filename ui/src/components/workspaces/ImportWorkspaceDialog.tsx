@@ -8,6 +8,7 @@ import type { WorkspaceInfo } from "../../generated";
 import { api } from "../../platform";
 import { messageOf, useToast } from "../../state/toasts";
 import { useDialogKeys } from "../useDialogKeys";
+import { WorkspaceModal } from "./WorkspaceModal";
 
 export function ImportWorkspaceDialog({ onCancel, onImported }: { onCancel: () => void; onImported: (w: WorkspaceInfo) => void }) {
   const uid = useId();
@@ -35,70 +36,59 @@ export function ImportWorkspaceDialog({ onCancel, onImported }: { onCancel: () =
   };
 
   return (
-    <div className="modal-backdrop" onClick={onCancel}>
-      <div
-        ref={dialogRef}
-        className="modal ws-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${uid}-title`}
-        data-testid="workspace-import-dialog"
-        onClick={(e) => e.stopPropagation()}
+    <WorkspaceModal testId="workspace-import-dialog" title={<>Import a workspace</>} onClose={onCancel} dialogRef={dialogRef}>
+      <form
+        className="ws-form"
+        noValidate
+        autoComplete="off"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void importFile();
+        }}
       >
-        <h3 id={`${uid}-title`}>Import a workspace</h3>
-        <form
-          className="ws-form"
-          noValidate
-          autoComplete="off"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void importFile();
-          }}
-        >
-          <p className="muted ws-lead">A .scimlab file another ScimLab exported becomes a new workspace here, with a new SCIM key.</p>
-          <div className="ws-field">
-            <label htmlFor={`${uid}-file`}>File</label>
-            <input
-              id={`${uid}-file`}
-              ref={fileRef}
-              type="file"
-              accept=".scimlab,application/vnd.sqlite3"
-              onChange={(e) => {
-                setFile(e.target.files?.[0] ?? null);
-                setError(null);
-              }}
-              data-testid="workspace-import-file"
-            />
-          </div>
-          <div className="ws-field">
-            <label htmlFor={`${uid}-name`}>Name (optional)</label>
-            <input
-              id={`${uid}-name`}
-              value={name}
-              maxLength={80}
-              spellCheck={false}
-              placeholder="the name kept in the file"
-              onChange={(e) => {
-                setName(e.target.value);
-                setError(null);
-              }}
-            />
-          </div>
-          {error ? (
-            <p className="ws-error" role="alert" data-testid="workspace-error">
-              {error}
-            </p>
-          ) : null}
-          <div className="modal-actions">
-            <button type="button" onClick={onCancel}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={!file || busy}>
-              {busy ? "Importing…" : "Import and switch"}
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+        <p className="muted ws-lead">A .scimlab file another ScimLab exported becomes a new workspace here, with a new SCIM key.</p>
+        <div className="ws-field">
+          <label htmlFor={`${uid}-file`}>File</label>
+          <input
+            id={`${uid}-file`}
+            ref={fileRef}
+            type="file"
+            accept=".scimlab,application/vnd.sqlite3"
+            onChange={(e) => {
+              setFile(e.target.files?.[0] ?? null);
+              setError(null);
+            }}
+            data-testid="workspace-import-file"
+          />
+        </div>
+        <div className="ws-field">
+          <label htmlFor={`${uid}-name`}>Name (optional)</label>
+          <input
+            id={`${uid}-name`}
+            value={name}
+            maxLength={80}
+            spellCheck={false}
+            placeholder="the name kept in the file"
+            onChange={(e) => {
+              setName(e.target.value);
+              setError(null);
+            }}
+          />
+        </div>
+        {error ? (
+          <p className="ws-error" role="alert" data-testid="workspace-error">
+            {error}
+          </p>
+        ) : null}
+        <div className="modal-actions">
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={!file || busy}>
+            {busy ? "Importing…" : "Import and switch"}
+          </button>
+        </div>
+      </form>
+    </WorkspaceModal>
   );
 }

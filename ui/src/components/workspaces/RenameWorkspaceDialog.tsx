@@ -6,6 +6,7 @@ import type { WorkspaceInfo } from "../../generated";
 import { api } from "../../platform";
 import { messageOf, useToast } from "../../state/toasts";
 import { useDialogKeys } from "../useDialogKeys";
+import { WorkspaceModal } from "./WorkspaceModal";
 
 export function RenameWorkspaceDialog({
   workspace,
@@ -43,58 +44,47 @@ export function RenameWorkspaceDialog({
   };
 
   return (
-    <div className="modal-backdrop" onClick={onCancel}>
-      <div
-        ref={dialogRef}
-        className="modal ws-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${uid}-title`}
-        data-testid="workspace-rename-dialog"
-        onClick={(e) => e.stopPropagation()}
+    <WorkspaceModal testId="workspace-rename-dialog" title={<>Rename “{workspace.name}”</>} onClose={onCancel} dialogRef={dialogRef}>
+      <form
+        className="ws-form"
+        noValidate
+        autoComplete="off"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void rename();
+        }}
       >
-        <h3 id={`${uid}-title`}>Rename “{workspace.name}”</h3>
-        <form
-          className="ws-form"
-          noValidate
-          autoComplete="off"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void rename();
-          }}
-        >
-          <div className="ws-field">
-            <label htmlFor={`${uid}-name`}>Name</label>
-            <input
-              id={`${uid}-name`}
-              ref={nameRef}
-              value={name}
-              maxLength={80}
-              spellCheck={false}
-              onChange={(e) => {
-                setName(e.target.value);
-                setError(null);
-              }}
-            />
-            <small className="muted">
-              the slug <code>{workspace.slug}</code> and the tenant URL <code>{workspace.tenantUrl}</code> stay: the IdP keeps working
-            </small>
-          </div>
-          {error ? (
-            <p className="ws-error" role="alert" data-testid="workspace-error">
-              {error}
-            </p>
-          ) : null}
-          <div className="modal-actions">
-            <button type="button" onClick={onCancel}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={!ok || busy}>
-              {busy ? "Renaming…" : "Rename"}
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+        <div className="ws-field">
+          <label htmlFor={`${uid}-name`}>Name</label>
+          <input
+            id={`${uid}-name`}
+            ref={nameRef}
+            value={name}
+            maxLength={80}
+            spellCheck={false}
+            onChange={(e) => {
+              setName(e.target.value);
+              setError(null);
+            }}
+          />
+          <small className="muted">
+            the slug <code>{workspace.slug}</code> and the tenant URL <code>{workspace.tenantUrl}</code> stay: the IdP keeps working
+          </small>
+        </div>
+        {error ? (
+          <p className="ws-error" role="alert" data-testid="workspace-error">
+            {error}
+          </p>
+        ) : null}
+        <div className="modal-actions">
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={!ok || busy}>
+            {busy ? "Renaming…" : "Rename"}
+          </button>
+        </div>
+      </form>
+    </WorkspaceModal>
   );
 }
