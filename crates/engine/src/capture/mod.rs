@@ -33,7 +33,7 @@ use crate::store::Store;
 use crate::wire::{AppliedQuirks, KeyChecked, RefusedQuirk, error_response};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use scimlab_scim::{ResourceKind, ScimError};
@@ -466,8 +466,17 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         before,
         after,
     };
-    if !capture.sink.exchange(exchange).await {
-        tracing::warn!("capture writer stopped; an exchange was not recorded");
+    // A write is answered only once its exchange is committed, so every acknowledged write
+    // has its evidence, even if the process is killed right after; reads and lookups are
+    // captured without waiting.
+    let is_write = ![Method::GET, Method::HEAD, Method::OPTIONS].contains(&parts.method);
+    let recorded = if is_write {
+        capture.sink.exchange_committed(exchange).await
+    } else {
+        capture.sink.exchange(exchange).await
+    };
+    if !recorded {
+        tracing::warn!("capture writer stopped or failed; an exchange was not recorded");
     }
     Response::from_parts(rparts, Body::from(response_bytes))
 }
