@@ -61,6 +61,9 @@ pub enum Captured {
     },
 }
 
+/// Least time between two passive checkpoints of the capture writer.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
 /// How long the writer waits with nothing to write before it truncates the WAL.
 pub const IDLE_CHECKPOINT: Duration = Duration::from_secs(2);
 
@@ -146,6 +149,7 @@ pub fn spawn(
         let mut batch = Batch::default();
         let mut open = true;
         let mut wal_dirty = false;
+        let mut last_checkpoint = tokio::time::Instant::now();
         // Watching `closing` until it turns true (or its sender is gone: then only dropping
         // every sink ends the task).
         let mut watching = true;
@@ -205,7 +209,8 @@ pub fn spawn(
                 }
             } else if open {
                 let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-                while batch.len() < MAX_BATCH {
+                // The window ends early when an answer starts waiting for this batch.
+                while batch.len() < MAX_BATCH && batch.acks.is_empty() {
                     match tokio::time::timeout_at(deadline, rx.recv()).await {
                         Ok(Some(m)) => batch.push(m, &folds),
                         Ok(None) => {
@@ -222,8 +227,13 @@ pub fn spawn(
             };
             write(&store, &bus, &folds, &mut batch, retention).await;
             // Off the request path, on its own connection: keeps the WAL small without a
-            // client ever waiting for a checkpoint (connections do not auto-checkpoint).
-            store.checkpoint().await;
+            // client ever waiting for a checkpoint (connections do not auto-checkpoint). At most
+            // every CHECKPOINT_EVERY: writes commit one small batch each (their answers wait),
+            // and a checkpoint per commit would cost more than the commit.
+            if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+                store.checkpoint().await;
+                last_checkpoint = tokio::time::Instant::now();
+            }
             wal_dirty = true;
         }
     });
