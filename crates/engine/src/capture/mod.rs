@@ -200,6 +200,9 @@ pub struct CaptureState {
     pub key: Arc<std::sync::RwLock<String>>,
 }
 
+/// Longest an acknowledged write's answer waits for its exchange to be committed.
+pub const ACK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The capture middleware (see the module docs), wrapped around the SCIM router by
 /// [`crate::Engine::start`].
 pub async fn record(State(state): State<CaptureState>, mut req: Request, next: Next) -> Response {
@@ -466,12 +469,21 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         before,
         after,
     };
-    // A write is answered only once its exchange is committed, so every acknowledged write
-    // has its evidence, even if the process is killed right after; reads and lookups are
-    // captured without waiting.
+    // A write that succeeded is answered only once its exchange is committed, so every
+    // acknowledged write has its evidence, even if the process is killed right after. Reads,
+    // lookups and refused writes (a 4xx, a 503 while the store is busy) are captured without
+    // waiting; so is a write whose exchange cannot be committed within ACK_WAIT (it stays
+    // queued and the answer goes out).
     let is_write = ![Method::GET, Method::HEAD, Method::OPTIONS].contains(&parts.method);
-    let recorded = if is_write {
-        capture.sink.exchange_committed(exchange).await
+    let recorded = if is_write && (200..300).contains(&status) {
+        tokio::time::timeout(ACK_WAIT, capture.sink.exchange_committed(exchange))
+            .await
+            .unwrap_or_else(|_| {
+                tracing::warn!(
+                    "a write's exchange was not committed within {ACK_WAIT:?}; answering anyway"
+                );
+                true
+            })
     } else {
         capture.sink.exchange(exchange).await
     };
