@@ -9,8 +9,11 @@ import * as workspace from "../platform/workspace";
 
 export type Listener = (e: EngineEvent) => void;
 // on globalThis: the mock factory and the test may see two instances of this module
-const g = globalThis as unknown as { __scimlabStream?: { listener: Listener | null } };
-export const stream: { listener: Listener | null } = (g.__scimlabStream ??= { listener: null });
+type Stream = { listener: Listener | null; pending: Parameters<Listener>[0][] };
+const g = globalThis as unknown as { __scimlabStream?: Stream };
+/** The hand-driven stream: `pending` holds events emitted before the view subscribed (the
+ *  engine provider subscribes a moment after the first render), delivered when it does. */
+export const stream: Stream = (g.__scimlabStream ??= { listener: null, pending: [] });
 
 /** The object `vi.mock("../platform", () => platformMock())` should return. */
 export function platformMock() {
@@ -44,6 +47,8 @@ export function platformMock() {
     subscribe: vi.fn((onEvent: Listener, onState: (s: string) => void) => {
       stream.listener = onEvent;
       onState("live");
+      const early = stream.pending.splice(0);
+      for (const e of early) onEvent(e);
       return () => {
         stream.listener = null;
       };
