@@ -81,7 +81,7 @@ for name in ("create", "patch", "lookup", "list", "deactivate", "cycle"):
 print()
 create = ours.get("create", {}).get("rps", 0)
 print(f"SQLite commit ceiling on this machine (one writer committing a user row and a 2 KB exchange per")
-print(f"transaction through ScimLab's store, `scimlab-commit-ceiling`): {ceiling:,.0f} commits/s; creates reach")
+print(f"transaction through ScimLab's store, retention upkeep included, `scimlab-commit-ceiling`): {ceiling:,.0f} commits/s; creates reach")
 print(f"{create / ceiling:.0%} of it.")
 PY
 section=$(cat "$work/section.md")

@@ -124,6 +124,68 @@ test("export saves a redacted HAR through the native save dialog", async () => {
   }
 });
 
+test("a workspace exports through the native save dialog: the engine writes a .scimlab file without its key", async () => {
+  const dir = tempDir("scimlab-desktop-");
+  dirs.push(dir);
+  const db = path.join(dir, "scimlab.db");
+  // A workspace made with the CLI on the desktop's own database, before the app starts.
+  execFileSync(SCIMLAB, ["workspace", "create", "Desk Customer", "--db", db]);
+  const key = execFileSync(SCIMLAB, ["token", "show", "--workspace", "desk-customer", "--db", db]).toString().trim();
+  const scimPort = await freePort();
+  const browser = await launch({ SCIMLAB_DESKTOP_DATA_DIR: dir, SCIMLAB_SCIM_ADDR: `127.0.0.1:${scimPort}` });
+  try {
+    await waitForText(browser, "tenant-url", `http://127.0.0.1:${scimPort}/scim/v2`);
+    const tenantUrl = `http://127.0.0.1:${scimPort}/w/desk-customer/scim/v2`;
+    const created = await fetch(`${tenantUrl}/Users`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/scim+json" },
+      body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "grace.desk@example.com" }),
+    });
+    assert.equal(created.status, 201);
+    // Work in that workspace (the switcher's remembered choice), then Export… from its menu.
+    await browser.execute(() => {
+      localStorage.setItem("scimlab.workspace", "desk-customer");
+      window.location.reload();
+    });
+    await waitForText(browser, "workspace-current-name", "Desk Customer");
+    await (await byTestId(browser, "workspace-switcher")).click();
+    const exportItem = await byTestId(browser, "workspace-export");
+    await exportItem.waitForClickable({ timeout: 10000 });
+    await exportItem.click();
+    const save = await byTestId(browser, "workspace-export-download");
+    await save.waitForClickable({ timeout: 10000 });
+    assert.equal((await save.getText()).trim(), "Save…", "the desktop saves through its own dialog");
+    await save.click();
+    const windows = () => execFileSync("xwininfo", ["-root", "-tree"]).toString();
+    await waitFor("the native save dialog", () => windows().includes("Save the ScimLab export"), 15000);
+    await new Promise((res) => setTimeout(res, 1000));
+    const target = path.join(dir, "desk.scimlab");
+    const dialog = execFileSync("xdotool", ["search", "--sync", "--name", "Save the ScimLab export"]).toString().trim().split("\n")[0];
+    for (let attempt = 0; attempt < 4 && !existsSync(target); attempt++) {
+      execFileSync("xdotool", ["windowfocus", "--sync", dialog]);
+      execFileSync("xdotool", ["mousemove", "--window", dialog, "200", "20"]);
+      execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"]);
+      execFileSync("xdotool", ["type", "--delay", "5", target]);
+      execFileSync("xdotool", ["key", "Return"]);
+      await waitFor("the saved workspace", () => existsSync(target), 5000).catch(() => {});
+    }
+    assert.ok(existsSync(target), `the dialog saved nothing at ${target}`);
+    const bytes = readFileSync(target);
+    assert.equal(bytes.subarray(0, 15).toString("latin1"), "SQLite format 3", "a SQLite database");
+    assert.ok(!bytes.includes(Buffer.from(key)), "the workspace's key is not in the file");
+    assert.ok(!bytes.includes(Buffer.from("grace.desk@example.com")), "pseudonymised by default");
+    await browser.waitUntil(
+      async () => String(await browser.execute(() => document.body.textContent ?? "")).includes(target),
+      { timeout: 10000, timeoutMsg: "a toast names the saved file" },
+    );
+    // And it imports as a new workspace on the command line.
+    const out = execFileSync(SCIMLAB, ["workspace", "import", target, "--name", "Desk Copy", "--db", path.join(dir, "copy.db")]).toString();
+    assert.match(out, /desk-copy/);
+  } finally {
+    await browser.deleteSession().catch(() => {});
+  }
+});
+
 test("a taken scim port offers another one instead of crashing", async () => {
   const dir = tempDir("scimlab-desktop-");
   dirs.push(dir);

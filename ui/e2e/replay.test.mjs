@@ -102,7 +102,12 @@ test("two creates ticked in Traffic replay into a second ScimLab: every verdict 
   await dialog.getByRole("button", { name: "Start replay" }).click();
 
   const run = dialog.getByTestId("replay-run");
-  await page.waitForFunction(() => document.querySelector('[data-testid="replay-run"]')?.getAttribute("data-state") !== "running", null, { timeout: 30000 });
+  // Until it has ended (before the first progress the element may not exist, or not say running yet).
+  await page.waitForFunction(
+    () => ["finished", "failed"].includes(document.querySelector('[data-testid="replay-run"]')?.getAttribute("data-state") ?? ""),
+    null,
+    { timeout: 30000 },
+  );
   assert.equal(await run.getAttribute("data-state"), "finished", `the replay ran: ${await run.textContent()}`);
   const table = dialog.getByTestId("replay-verdicts");
   await table.waitFor({ timeout: 10000 });

@@ -98,6 +98,22 @@ test("Make it public runs the tunnel, shows the public tenant URL, and Stop ends
   const pid = Number(readFileSync(path.join(dir, "pid"), "utf8").trim());
   assert.ok(alive(pid), "the (fake) cloudflared runs");
 
+  // One tunnel serves every workspace: another workspace's Connect shows its own path.
+  const created = await fetch(`${engine.admin}/api/workspaces`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${engine.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "Acme" }),
+  });
+  assert.equal(created.status, 201);
+  await page.evaluate(() => localStorage.setItem("scimlab.workspace", "acme"));
+  await page.reload();
+  await waitFor(
+    "acme's public tenant URL",
+    async () => ((await page.getByTestId("tunnel-public-tenant").textContent({ timeout: 1000 })) ?? "").includes(`${PUBLIC}/w/acme/scim/v2`),
+    15000,
+  );
+  await page.screenshot({ path: path.join(ARTIFACTS, "tunnel-workspace.png"), animations: "disabled" });
+
   await page.getByTestId("tunnel-stop").click();
   await waitFor("the tunnel to stop", async () => (await page.getByTestId("tunnel-state").getAttribute("data-status")) === "off", 15000);
   await waitFor("cloudflared to be gone", () => !alive(pid), 10000);

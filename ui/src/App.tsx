@@ -1,7 +1,8 @@
-//! The app frame: the engine connection, the sidebar (screens, presentation mode, the live-link
-//! indicator), the engine banner, and the screen the hash route names — marked stale while the
-//! engine does not answer, and focused when the admin switches to it (so ↑/↓ work at once).
-//! Screens live in `views/`.
+//! The app frame: the engine connection, the sidebar (the workspace switcher, screens,
+//! presentation mode, the live-link indicator), the engine banner, and the screen the hash
+//! route names — marked stale while the engine does not answer, and focused when the admin
+//! switches to it (so ↑/↓ work at once). Screens live in `views/`; they remount (and so
+//! reload) on a new `generation`, which switching workspace also bumps.
 
 import { useEffect, useRef, type RefObject } from "react";
 import { api } from "./platform";
@@ -18,6 +19,7 @@ import { SettingsView } from "./views/Settings";
 import { StartupProblemView } from "./views/StartupProblem";
 import { SimulationWatcher } from "./components/SimulationStatus";
 import { EngineBanner } from "./components/EngineBanner";
+import { WorkspaceSwitcher } from "./components/workspaces/WorkspaceSwitcher";
 import { ReplayWatcher } from "./views/replay/ReplayWatcher";
 import { usePresentation } from "./state/presentation";
 
@@ -186,6 +188,7 @@ function Frame() {
         <div className="brand">
           <img src="/favicon.svg" alt="" width={22} height={22} /> ScimLab
         </div>
+        {problem ? null : <WorkspaceSwitcher />}
         {NAV.map((n) => (
           <a
             key={n.screen}

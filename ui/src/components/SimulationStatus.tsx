@@ -2,11 +2,11 @@
 //! a run (one at a time), `<SimulationStatus />` shows the running run's progress and how the
 //! last one ended, and `<SimulationWatcher />` (mounted once, in the app frame) follows the
 //! `simulation.*` events and toasts the outcome with its passed/failed counts — wherever the
-//! admin is by then.
+//! admin is by then. Switching workspace forgets the run (it belongs to the one left).
 
-import { useState, useSyncExternalStore } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { api } from "../platform";
-import { useEngineEvent } from "../state/engine";
+import { useEngine, useEngineEvent } from "../state/engine";
 import { useToast } from "../state/toasts";
 import { href } from "../state/route";
 import {
@@ -45,6 +45,13 @@ export function useSimulation(): { run: SimRun | null; busy: boolean; start: (sc
 /** Follows `simulation.*` events into the shared run and toasts how a run ended. Mount once. */
 export function SimulationWatcher() {
   const toast = useToast();
+  const { workspace } = useEngine();
+  const shownIn = useRef(workspace.slug);
+  useEffect(() => {
+    if (shownIn.current === workspace.slug) return;
+    shownIn.current = workspace.slug;
+    setRun(null);
+  }, [workspace.slug]);
   useEngineEvent((e) => {
     if (e.type === "resync" || e.type === "reset") {
       // events may have been missed: ask the engine how the running run is doing

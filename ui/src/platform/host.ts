@@ -15,6 +15,14 @@ export interface Host {
   connection(): Promise<ConnectionState>;
   /** Save `contents` to a file the user picks. Resolves to where it went, or null if cancelled. */
   saveFile(suggestedName: string, contents: string, mime: string): Promise<string | null>;
+  /** Save binary `bytes` (a workspace export) to a file the user picks; resolves like
+   *  `saveFile`. Null where the host cannot: the desktop shell's `save_file` writes text only,
+   *  so the UI shows the `scimlab workspace export` command there instead. */
+  saveBytes: ((suggestedName: string, bytes: Uint8Array, mime: string) => Promise<string | null>) | null;
+  /** Desktop: ask where with the native dialog and have the engine write workspace `slug`'s
+   *  `.scimlab` file there (no bytes cross the IPC); resolves like `saveFile`. Null in the
+   *  browser, which downloads the bytes with `saveBytes`. */
+  exportWorkspace: ((slug: string, pseudonymise: boolean, suggestedName: string) => Promise<string | null>) | null;
   /** Desktop only: restart the engine with these settings; resolves to the new connection. */
   restartEngine(settings: ListenSettings): Promise<ConnectionState>;
   /** Desktop only: the file the listen settings are kept in (shown in Settings). */
@@ -35,24 +43,32 @@ const desktop: Host = {
   kind: "desktop",
   connection: () => invoke<ConnectionState>("connection"),
   saveFile: (suggestedName, contents) => invoke<string | null>("save_file", { suggestedName, contents }),
+  saveBytes: null,
+  exportWorkspace: (slug, pseudonymise, suggestedName) =>
+    invoke<string | null>("export_workspace", { slug, pseudonymise, suggestedName }),
   restartEngine: (settings) => invoke<ConnectionState>("restart_engine", { settings }),
   settingsFile: () => invoke<string | null>("settings_file"),
 };
 
+/** The browser's download of `blob` as `suggestedName`. */
+function download(suggestedName: string, blob: Blob): string {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = suggestedName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  return suggestedName;
+}
+
 const browser: Host = {
   kind: "browser",
   connection: async () => ({ ok: true, connection: { adminUrl: "", token: null } }),
-  saveFile: async (suggestedName, contents, mime) => {
-    const url = URL.createObjectURL(new Blob([contents], { type: mime }));
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = suggestedName;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-    return suggestedName;
-  },
+  saveFile: async (suggestedName, contents, mime) => download(suggestedName, new Blob([contents], { type: mime })),
+  saveBytes: async (suggestedName, bytes, mime) => download(suggestedName, new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime })),
+  exportWorkspace: null,
   restartEngine: async () => {
     throw new Error("listen addresses are set when scimlab serve starts: restart it with --scim-addr");
   },

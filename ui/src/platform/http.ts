@@ -57,13 +57,22 @@ async function errorFrom(resp: Response): Promise<ApiError> {
 
 /** Send a request; resolve to the raw response when it is 2xx. */
 export async function request(method: string, path: string, body?: unknown): Promise<Response> {
-  const headers = authHeaders(body === undefined ? {} : { "Content-Type": "application/json" });
+  return send(method, path, body === undefined ? undefined : { data: JSON.stringify(body), type: "application/json" });
+}
+
+/** Send `bytes` as the body (a file upload); resolve to the raw response when it is 2xx. */
+export async function upload(method: string, path: string, bytes: Blob | ArrayBuffer | Uint8Array, type = "application/octet-stream"): Promise<Response> {
+  return send(method, path, { data: bytes instanceof Uint8Array ? new Blob([bytes as Uint8Array<ArrayBuffer>]) : bytes, type });
+}
+
+async function send(method: string, path: string, body?: { data: BodyInit; type: string }): Promise<Response> {
+  const headers = authHeaders(body === undefined ? {} : { "Content-Type": body.type });
   let resp: Response;
   try {
     resp = await fetch(`${current.adminUrl}${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body?.data,
       credentials: "same-origin",
     });
   } catch (e) {

@@ -1,8 +1,19 @@
-//! The UI's only door to the outside: the admin API (`api`), the live event stream
-//! (`subscribe`), and the host (`host`: desktop shell or browser). Nothing outside this folder
-//! knows the admin URL, the token, or that Tauri exists.
+//! The UI's only door to the outside: the admin API (`api`) of the current workspace
+//! (`setWorkspace`), its live event stream (`subscribe`), and the host (`host`: desktop shell or
+//! browser). Nothing outside this folder knows the admin URL, the token, or that Tauri exists.
 
-export { api, type ExchangeFilters, type ReportFormat } from "./api";
+export { api, attachmentName, type ExchangeFilters, type ReportFormat, type WorkspaceFile } from "./api";
 export { ApiError, setConnection } from "./http";
-export { subscribe, parseSse, type StreamState } from "./sse";
+export { subscribe, parseSse, type StreamState, type TaggedEvent } from "./sse";
+export {
+  apiBaseOf,
+  currentWorkspace,
+  DEFAULT_WORKSPACE,
+  setWorkspace,
+  slugOf,
+  storedWorkspace,
+  tenantUrlFor,
+  WORKSPACE_KEY,
+  type WorkspaceRef,
+} from "./workspace";
 export { host, isTauri, type Connection, type ConnectionState, type ListenSettings, type StartupProblem } from "./host";

@@ -1,6 +1,7 @@
-//! The live event stream (`GET /api/events`) read with fetch, not EventSource: fetch can send the
-//! desktop's Bearer token, EventSource cannot. Parses the text/event-stream framing, reconnects
-//! with backoff, and reports the link state so the UI can show "live" / "reconnecting".
+//! The live event stream of the current workspace (`GET <apiBase>/events`, see workspace.ts)
+//! read with fetch, not EventSource: fetch can send the desktop's Bearer token, EventSource
+//! cannot. Parses the text/event-stream framing, reconnects with backoff, and reports the link
+//! state so the UI can show "live" / "reconnecting".
 //!
 //! Weighed against the fetch-based SSE clients on npm (issue 13): they parse the same framing,
 //! but our reconnect must resync (`resync` after a gap), hand the host's token on every attempt
@@ -9,6 +10,11 @@
 
 import type { EngineEvent } from "../generated";
 import { authHeaders, connection } from "./http";
+import { ws } from "./workspace";
+
+/** An event as the stream sends it: tagged with the workspace it happened in (the stream's own,
+ *  or another's for `workspace.activity`; events from before workspaces carry none). */
+export type TaggedEvent = EngineEvent & { workspace?: string };
 
 /** The link state of the stream. */
 export type StreamState = "connecting" | "live" | "reconnecting" | "closed";
@@ -39,8 +45,10 @@ export function parseSse(buffer: string): { events: { event: string; data: strin
   return { events, rest };
 }
 
-/** Subscribe to engine events until the returned function is called. */
-export function subscribe(onEvent: (e: EngineEvent) => void, onState: (s: StreamState) => void): () => void {
+/** Subscribe to the current workspace's events until the returned function is called (the
+ *  workspace is read when it is called: switching workspace means subscribing again). */
+export function subscribe(onEvent: (e: TaggedEvent) => void, onState: (s: StreamState) => void): () => void {
+  const path = ws("/events");
   let stopped = false;
   let controller: AbortController | null = null;
   let attempt = 0;
@@ -50,7 +58,7 @@ export function subscribe(onEvent: (e: EngineEvent) => void, onState: (s: Stream
       controller = new AbortController();
       onState(attempt === 0 ? "connecting" : "reconnecting");
       try {
-        const resp = await fetch(`${connection().adminUrl}/api/events`, {
+        const resp = await fetch(`${connection().adminUrl}${path}`, {
           headers: authHeaders({ Accept: "text/event-stream" }),
           credentials: "same-origin",
           signal: controller.signal,
@@ -69,7 +77,7 @@ export function subscribe(onEvent: (e: EngineEvent) => void, onState: (s: Stream
           buffer = parsed.rest;
           for (const m of parsed.events) {
             try {
-              onEvent(JSON.parse(m.data) as EngineEvent);
+              onEvent(JSON.parse(m.data) as TaggedEvent);
             } catch {
               // a malformed message is skipped; the next reload repairs the view
             }

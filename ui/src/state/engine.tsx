@@ -9,13 +9,31 @@
 //! remounted (`generation`), the stream reopened, and one `resync` sent once it is live.
 //! `useReportError()` is how views report a failed call: "cannot reach the engine" goes to
 //! the banner, anything else to a toast.
+//!
+//! And it holds the workspace the UI works in (platform/workspace.ts). The remembered one is
+//! checked before the screens load (one that no longer exists falls back to `default`);
+//! `switchWorkspace` points the API at another, reopens the stream on it and remounts the
+//! views (`generation`), so every screen loads that workspace's data.
 
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
-import type { EngineEvent } from "../generated";
-import { api, host, setConnection, subscribe, type ConnectionState, type StartupProblem, type StreamState } from "../platform";
+import {
+  api,
+  apiBaseOf,
+  currentWorkspace,
+  DEFAULT_WORKSPACE,
+  host,
+  setConnection,
+  setWorkspace,
+  subscribe,
+  type ConnectionState,
+  type StartupProblem,
+  type StreamState,
+  type TaggedEvent,
+  type WorkspaceRef,
+} from "../platform";
 import { useToast } from "./toasts";
 
-type Listener = (e: EngineEvent) => void;
+type Listener = (e: TaggedEvent) => void;
 
 interface EngineCtx {
   /** `null` while connecting; the shell's answer otherwise. */
@@ -35,6 +53,10 @@ interface EngineCtx {
   noteFailure(e: unknown): boolean;
   /** Ask the engine's health now (the banner's "retry now"). */
   retry(): void;
+  /** The workspace the screens and the stream are on. */
+  workspace: WorkspaceRef;
+  /** Work in another workspace: the stream is reopened on it and every screen reloads. */
+  switchWorkspace(ws: WorkspaceRef): void;
 }
 
 const Ctx = createContext<EngineCtx>({
@@ -48,6 +70,8 @@ const Ctx = createContext<EngineCtx>({
   apply: () => {},
   noteFailure: () => false,
   retry: () => {},
+  workspace: { slug: DEFAULT_WORKSPACE, apiBase: "/api" },
+  switchWorkspace: () => {},
 });
 
 export function useEngine(): EngineCtx {
@@ -66,6 +90,20 @@ export function useEngineEvent(handler: Listener): void {
 export function isUnreachable(e: unknown): boolean {
   if (e instanceof TypeError) return true;
   return typeof e === "object" && e !== null && (e as { status?: unknown }).status === 0;
+}
+
+/** The remembered workspace if the engine still has it, else `default` (asked once, before the
+ *  screens load; when the engine cannot say, the remembered one is kept). */
+export async function resolveWorkspace(): Promise<WorkspaceRef> {
+  const remembered = currentWorkspace();
+  if (remembered.slug === DEFAULT_WORKSPACE) return remembered;
+  try {
+    const info = await api.workspace(remembered.slug);
+    return { slug: info.slug, apiBase: info.apiBase };
+  } catch (e) {
+    const status = (e as { status?: unknown } | null)?.status;
+    return status === 404 || status === 400 ? { slug: DEFAULT_WORKSPACE, apiBase: apiBaseOf(DEFAULT_WORKSPACE) } : remembered;
+  }
 }
 
 /** The pause before health probe number `attempt` (0-based) while the engine is down. */
@@ -87,8 +125,9 @@ export function EngineProvider({ children }: { children: ReactNode }) {
   const [stream, setStream] = useState<StreamState>("connecting");
   const [generation, setGeneration] = useState(0);
   const [lostAt, setLostAt] = useState<number | null>(null);
+  const [workspace, setWorkspaceState] = useState<WorkspaceRef>(currentWorkspace);
   const listeners = useRef(new Set<Listener>());
-  const emit = useCallback((e: EngineEvent) => listeners.current.forEach((l) => l(e)), []);
+  const emit = useCallback((e: TaggedEvent) => listeners.current.forEach((l) => l(e)), []);
 
   // the health watch: plain mutable state, so the stream callback and views can poke it
   const watch = useRef({
@@ -167,10 +206,27 @@ export function EngineProvider({ children }: { children: ReactNode }) {
     setGeneration((g) => g + 1);
   }, []);
 
+  const switchWorkspace = useCallback((next: WorkspaceRef) => {
+    setWorkspace(next);
+    setWorkspaceState(currentWorkspace());
+    // the views remount on the new workspace's data and the stream reopens on it
+    setGeneration((g) => g + 1);
+  }, []);
+
   useEffect(() => {
     let cancelled = false;
     host
       .connection()
+      .then(async (s) => {
+        if (!s.ok) return s;
+        setConnection(s.connection);
+        const ws = await resolveWorkspace();
+        if (!cancelled) {
+          setWorkspace(ws);
+          setWorkspaceState(currentWorkspace());
+        }
+        return s;
+      })
       .then((s) => !cancelled && apply(s))
       .catch((e) => !cancelled && apply({ ok: false, problem: { kind: "other", message: String(e), addr: null, suggestedAddr: null } }));
     return () => {
@@ -238,6 +294,8 @@ export function EngineProvider({ children }: { children: ReactNode }) {
     apply,
     noteFailure,
     retry,
+    workspace,
+    switchWorkspace,
   };
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

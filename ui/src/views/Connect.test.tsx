@@ -5,6 +5,8 @@ import type { AuthSummary, Diagnosis, ExchangeSummary } from "../generated";
 import { emit, renderWithEngine, summary } from "./testHarness";
 import { ConnectView } from "./Connect";
 import { needsTunnel, portOf, tunnelTenantUrl } from "./connect/tenantUrl";
+import { basePathOf, forWorkspace } from "./connect/TunnelCard";
+import type { TunnelState } from "../generated";
 import { applyExchanges, NO_FAILURE } from "./connect/useLastFailure";
 import { authBadge, failureWords, seenHeadline } from "./connect/failureWords";
 import { EngineBanner } from "../components/EngineBanner";
@@ -328,6 +330,35 @@ describe("ConnectView: presentation mode and an engine that does not answer", ()
   });
 });
 
+describe("ConnectView in a workspace", () => {
+  const workspaceEndpoint = (template: string | null) => ({
+    tenantUrl: "http://127.0.0.1:8799/w/acme/scim/v2",
+    keyMasked: "…x9Qa",
+    strict: false,
+    workspace: { slug: "acme", name: "Acme", created: "2026-11-28T17:00:00Z", template },
+  });
+  const selectedTab = () => screen.getAllByRole("tab").find((t) => t.getAttribute("aria-selected") === "true")?.textContent;
+
+  it("a workspace made from the Okta template opens on Okta's steps until another tab is picked", async () => {
+    m.endpoint.mockResolvedValue(workspaceEndpoint("okta-guide"));
+    view();
+    await waitFor(() => expect(screen.getByTestId("tenant-url").textContent).toBe("http://127.0.0.1:8799/w/acme/scim/v2"));
+    await waitFor(() => expect(selectedTab()).toBe("Okta"));
+    fireEvent.click(screen.getByRole("tab", { name: "Microsoft Entra ID" }));
+    expect(selectedTab()).toBe("Microsoft Entra ID");
+  });
+
+  it("the Entra template, or none, opens on Entra ID's; the steps advise assigning a test group only", async () => {
+    m.endpoint.mockResolvedValue(workspaceEndpoint("entra-guide"));
+    view();
+    await screen.findByTestId("tenant-url");
+    await waitFor(() => expect(selectedTab()).toBe("Microsoft Entra ID"));
+    expect(screen.getByTestId("test-group-advice").textContent).toBe(
+      "Assign only a test group to the app while you rehearse: real employees' data lands here.",
+    );
+  });
+});
+
 describe("failure words", () => {
   const s = summary({ id: 1, status: 404, path: "/scim/Users", idp: "okta" });
   it("blames the key only for a key outcome", () => {
@@ -400,5 +431,20 @@ describe("helpers", () => {
     expect(tunnelTenantUrl("https://abc.trycloudflare.com/", "http://127.0.0.1:8787/scim/v2")).toBe("https://abc.trycloudflare.com/scim/v2");
     expect(tunnelTenantUrl("abc.ngrok.app", "http://127.0.0.1:8787/scim/v2")).toBe("https://abc.ngrok.app/scim/v2");
     expect(tunnelTenantUrl("http://abc.ngrok.app", "http://127.0.0.1:8787/scim/v2")).toBeNull();
+  });
+  it("gives each workspace its own public tenant URL from the one tunnel", () => {
+    const running = {
+      status: "running",
+      provider: "cloudflared",
+      publicUrl: "https://abc.trycloudflare.com",
+      tenantUrl: "https://abc.trycloudflare.com/scim/v2",
+      detail: null,
+      startedAt: null,
+      previousUrl: null,
+    } as TunnelState;
+    expect(forWorkspace(running, "http://127.0.0.1:8787/w/contoso/scim/v2")?.tenantUrl).toBe("https://abc.trycloudflare.com/w/contoso/scim/v2");
+    expect(forWorkspace(running, "http://127.0.0.1:8787/scim/v2")?.tenantUrl).toBe("https://abc.trycloudflare.com/scim/v2");
+    expect(forWorkspace({ ...running, status: "off", publicUrl: null, tenantUrl: null }, "http://127.0.0.1:8787/w/x/scim/v2")?.tenantUrl).toBeNull();
+    expect(basePathOf("http://127.0.0.1:8787/w/contoso/scim/v2")).toBe("/w/contoso/scim/v2");
   });
 });

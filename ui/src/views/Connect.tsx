@@ -5,7 +5,9 @@
 //! that flips as soon as the IdP's first exchange is captured, and the last failure pinned with
 //! the engine's diagnosis (the key blamed only when it was the reason) until a request succeeds
 //! — so the admin sees the connection work, or why it did not, without leaving the screen.
-//! Simulate ▾ in the header plays an IdP when none is at hand. The parts live in
+//! Simulate ▾ in the header plays an IdP when none is at hand. All of it is the current
+//! workspace's (its own tenant URL and key); a workspace made from an IdP's template opens
+//! that IdP's steps. The parts live in
 //! `views/connect/`; this file derives the URL to paste and composes them.
 
 import { useMemo } from "react";
@@ -15,9 +17,9 @@ import { FirstRequestPanel } from "./connect/FirstRequestPanel";
 import { LastFailureCard } from "./connect/LastFailureCard";
 import { useLastFailure } from "./connect/useLastFailure";
 import { SimulateMenu } from "../components/SimulateMenu";
-import { IdpInstructions } from "./connect/IdpInstructions";
+import { IdpInstructions, tabOfTemplate } from "./connect/IdpInstructions";
 import { needsTunnel, portOf, tunnelTenantUrl } from "./connect/tenantUrl";
-import { publicTenantOf, TunnelCard, useRememberedTunnel } from "./connect/TunnelCard";
+import { basePathOf, forWorkspace, publicTenantOf, TunnelCard, useRememberedTunnel } from "./connect/TunnelCard";
 import { useScimEndpoint } from "./connect/useScimEndpoint";
 import "./connect.css";
 
@@ -31,7 +33,8 @@ export function ConnectView(_props: ViewProps) {
   const port = useMemo(() => portOf(tenantUrl), [tenantUrl]);
   const local = endpoint ? needsTunnel(tenantUrl) : false;
   const tunnelTenant = tunnelTenantUrl(tunnel, tenantUrl);
-  const publicTenant = publicTenantOf(endpoint?.tunnel ?? null);
+  const tunnelState = forWorkspace(endpoint?.tunnel ?? null, tenantUrl);
+  const publicTenant = publicTenantOf(tunnelState);
   const pasteUrl = publicTenant ?? tunnelTenant ?? (local ? tenantUrl.replace(/^https?:\/\/[^/]+/, "https://<tunnel-host>") : tenantUrl);
   const keyMasked = endpoint?.keyMasked ?? "…";
   const keyText = (!scim.presenting && scim.revealed) || keyMasked;
@@ -56,12 +59,13 @@ export function ConnectView(_props: ViewProps) {
         tunnel={tunnel}
         onTunnel={setTunnel}
         tunnelTenant={tunnelTenant}
-        state={endpoint?.tunnel ?? null}
+        state={tunnelState}
+        basePath={basePathOf(tenantUrl)}
         onStart={scim.startTunnel}
         onStop={scim.stopTunnel}
         busy={scim.tunnelBusy}
       />
-      <IdpInstructions tenant={pasteUrl} keyText={keyText} copyKey={scim.copyKey} />
+      <IdpInstructions tenant={pasteUrl} keyText={keyText} copyKey={scim.copyKey} preferred={tabOfTemplate(endpoint?.workspace?.template)} />
 
       {scim.confirmRotate ? <RotateKeyConfirm keyMasked={keyMasked} onConfirm={scim.rotate} onCancel={scim.cancelRotate} /> : null}
     </div>

@@ -33,11 +33,13 @@ export function renderWithEngine(ui: ReactNode) {
   );
 }
 
-/** Deliver an engine event as the stream would. */
-export function emit(e: EngineEvent): void {
+/** Deliver an engine event as the stream would (tagged with a workspace, or not); before the
+ *  view has subscribed (under load the provider subscribes after the first render), it is
+ *  delivered when it does. */
+export function emit(e: EngineEvent & { workspace?: string }): void {
   act(() => {
-    if (!stream.listener) throw new Error("no subscriber: the view is not mounted under the engine");
-    stream.listener(e);
+    if (stream.listener) stream.listener(e);
+    else stream.pending.push(e);
   });
 }
 

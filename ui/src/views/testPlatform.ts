@@ -4,11 +4,16 @@
 
 import { vi } from "vitest";
 import type { EngineEvent } from "../generated";
+// the real workspace choice: it imports nothing, so no cycle
+import * as workspace from "../platform/workspace";
 
 export type Listener = (e: EngineEvent) => void;
 // on globalThis: the mock factory and the test may see two instances of this module
-const g = globalThis as unknown as { __scimlabStream?: { listener: Listener | null } };
-export const stream: { listener: Listener | null } = (g.__scimlabStream ??= { listener: null });
+type Stream = { listener: Listener | null; pending: Parameters<Listener>[0][] };
+const g = globalThis as unknown as { __scimlabStream?: Stream };
+/** The hand-driven stream: `pending` holds events emitted before the view subscribed (the
+ *  engine provider subscribes a moment after the first render), delivered when it does. */
+export const stream: Stream = (g.__scimlabStream ??= { listener: null, pending: [] });
 
 /** The object `vi.mock("../platform", () => platformMock())` should return. */
 export function platformMock() {
@@ -27,16 +32,23 @@ export function platformMock() {
       startReplay: vi.fn(),
       replay: vi.fn(),
       quirks: vi.fn(async () => [{ label: "entra.capitalized-op", summary: "Entra capitalises PATCH ops", rfcAllows: false }]),
+      workspace: vi.fn(),
+      workspaces: vi.fn(async () => []),
     },
     host: {
       kind: "browser",
       connection: vi.fn(async () => ({ ok: true, connection: { adminUrl: "", token: null } })),
       saveFile: vi.fn(async (name: string) => name),
+      saveBytes: vi.fn(async (name: string) => name),
+      exportWorkspace: null,
     },
+    ...workspace,
     setConnection: vi.fn(),
     subscribe: vi.fn((onEvent: Listener, onState: (s: string) => void) => {
       stream.listener = onEvent;
       onState("live");
+      const early = stream.pending.splice(0);
+      for (const e of early) onEvent(e);
       return () => {
         stream.listener = null;
       };

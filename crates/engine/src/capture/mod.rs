@@ -33,7 +33,7 @@ use crate::store::Store;
 use crate::wire::{AppliedQuirks, KeyChecked, RefusedQuirk, error_response};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use scimlab_scim::{ResourceKind, ScimError};
@@ -199,6 +199,9 @@ pub struct CaptureState {
     /// The last SCIM API key read (used when the store cannot answer).
     pub key: Arc<std::sync::RwLock<String>>,
 }
+
+/// Longest an acknowledged write's answer waits for its exchange to be committed.
+pub const ACK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The capture middleware (see the module docs), wrapped around the SCIM router by
 /// [`crate::Engine::start`].
@@ -466,8 +469,26 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         before,
         after,
     };
-    if !capture.sink.exchange(exchange).await {
-        tracing::warn!("capture writer stopped; an exchange was not recorded");
+    // A write that succeeded is answered only once its exchange is committed, so every
+    // acknowledged write has its evidence, even if the process is killed right after. Reads,
+    // lookups and refused writes (a 4xx, a 503 while the store is busy) are captured without
+    // waiting; so is a write whose exchange cannot be committed within ACK_WAIT (it stays
+    // queued and the answer goes out).
+    let is_write = ![Method::GET, Method::HEAD, Method::OPTIONS].contains(&parts.method);
+    let recorded = if is_write && (200..300).contains(&status) {
+        tokio::time::timeout(ACK_WAIT, capture.sink.exchange_committed(exchange))
+            .await
+            .unwrap_or_else(|_| {
+                tracing::warn!(
+                    "a write's exchange was not committed within {ACK_WAIT:?}; answering anyway"
+                );
+                true
+            })
+    } else {
+        capture.sink.exchange(exchange).await
+    };
+    if !recorded {
+        tracing::warn!("capture writer stopped or failed; an exchange was not recorded");
     }
     Response::from_parts(rparts, Body::from(response_bytes))
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 /// Largest batch written in one transaction (small enough that a SCIM write waiting for the
@@ -47,8 +47,9 @@ pub use crate::config::DEFAULT_REJECTED_RETENTION;
 /// What the capture layer hands the writer.
 #[derive(Debug)]
 pub enum Captured {
-    /// An authenticated exchange, captured whole.
-    Exchange(Box<Exchange>),
+    /// An authenticated exchange, captured whole; with `ack`, the request's answer waits for
+    /// it to be committed (a write: no acknowledged write without its evidence).
+    Exchange(Box<Exchange>, Option<oneshot::Sender<bool>>),
     /// The first request of a new fold of rejected requests (its summary has `fold_count`).
     FoldStart {
         /// The fold's key in the table.
@@ -59,6 +60,9 @@ pub enum Captured {
         exchange: Box<Exchange>,
     },
 }
+
+/// Least time between two passive checkpoints of the capture writer.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// How long the writer waits with nothing to write before it truncates the WAL.
 pub const IDLE_CHECKPOINT: Duration = Duration::from_secs(2);
@@ -75,9 +79,26 @@ impl Sink {
     /// writer has stopped.
     pub async fn exchange(&self, exchange: Exchange) -> bool {
         self.tx
-            .send(Captured::Exchange(Box::new(exchange)))
+            .send(Captured::Exchange(Box::new(exchange), None))
             .await
             .is_ok()
+    }
+
+    /// Queue an authenticated exchange and wait until it is committed: `true` once it is in the
+    /// database (it survives a `kill -9` from then on), `false` when the writer gave it up or
+    /// has stopped. The writer commits at once when someone waits (with whatever else is
+    /// queued: a group commit), instead of waiting for its batch window.
+    pub async fn exchange_committed(&self, exchange: Exchange) -> bool {
+        let (ack, committed) = oneshot::channel();
+        if self
+            .tx
+            .send(Captured::Exchange(Box::new(exchange), Some(ack)))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        committed.await.unwrap_or(false)
     }
 
     /// Queue the first request of fold `fold` (room reserved with `Folds::reserve_first`),
@@ -128,6 +149,7 @@ pub fn spawn(
         let mut batch = Batch::default();
         let mut open = true;
         let mut wal_dirty = false;
+        let mut last_checkpoint = tokio::time::Instant::now();
         // Watching `closing` until it turns true (or its sender is gone: then only dropping
         // every sink ends the task).
         let mut watching = true;
@@ -173,9 +195,22 @@ pub fn spawn(
                     continue;
                 }
             }
-            if open {
-                let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+            if open && !batch.acks.is_empty() {
+                // A write's answer waits: commit now, with whatever is already queued.
                 while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(m) => batch.push(m, &folds),
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => {
+                            open = false;
+                            break;
+                        }
+                    }
+                }
+            } else if open {
+                let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+                // The window ends early when an answer starts waiting for this batch.
+                while batch.len() < MAX_BATCH && batch.acks.is_empty() {
                     match tokio::time::timeout_at(deadline, rx.recv()).await {
                         Ok(Some(m)) => batch.push(m, &folds),
                         Ok(None) => {
@@ -192,8 +227,13 @@ pub fn spawn(
             };
             write(&store, &bus, &folds, &mut batch, retention).await;
             // Off the request path, on its own connection: keeps the WAL small without a
-            // client ever waiting for a checkpoint (connections do not auto-checkpoint).
-            store.checkpoint().await;
+            // client ever waiting for a checkpoint (connections do not auto-checkpoint). At most
+            // every CHECKPOINT_EVERY: writes commit one small batch each (their answers wait),
+            // and a checkpoint per commit would cost more than the commit.
+            if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+                store.checkpoint().await;
+                last_checkpoint = tokio::time::Instant::now();
+            }
             wal_dirty = true;
         }
     });
@@ -222,14 +262,17 @@ struct Retention {
 struct Batch {
     exchanges: Vec<Exchange>,
     fold_of: Vec<Option<(FoldKey, u64)>>,
+    /// Answers waiting for this batch to be committed.
+    acks: Vec<oneshot::Sender<bool>>,
 }
 
 impl Batch {
     fn push(&mut self, m: Captured, folds: &Folds) {
         match m {
-            Captured::Exchange(e) => {
+            Captured::Exchange(e, ack) => {
                 self.exchanges.push(*e);
                 self.fold_of.push(None);
+                self.acks.extend(ack);
             }
             Captured::FoldStart {
                 key,
@@ -334,8 +377,15 @@ async fn write(
             table.forget(&key, fold);
         }
         batch.exchanges.clear();
+        for ack in batch.acks.drain(..) {
+            let _ = ack.send(false);
+        }
         return;
     };
+    // Committed: the answers that waited for it may leave.
+    for ack in batch.acks.drain(..) {
+        let _ = ack.send(true);
+    }
     {
         let mut table = folds.lock();
         for (key, fold) in &gone {

@@ -9,6 +9,7 @@
 import { useEffect, useState } from "react";
 import type { TunnelState } from "../../generated";
 import { CommandLine, PasteField } from "./PasteValues";
+import { tunnelTenantUrl } from "./tenantUrl";
 
 /** Where the Debian package of cloudflared is published. */
 export const CLOUDFLARED_DEB =
@@ -20,8 +21,24 @@ export function publicTenantOf(state: TunnelState | null): string | null {
   return state.tenantUrl;
 }
 
-/** `https://host` → `https://host/scim/v2` (for the URL a stopped tunnel had). */
-const tenantOf = (publicUrl: string) => `${publicUrl.replace(/\/$/, "")}/scim/v2`;
+/** `https://host` → `https://host<basePath>` (for the URL a stopped tunnel had). */
+const tenantOf = (publicUrl: string, basePath: string) => `${publicUrl.replace(/\/$/, "")}${basePath}`;
+
+/** The path of a tenant URL (`/scim/v2`, or `/w/<slug>/scim/v2` for a workspace). */
+export function basePathOf(tenantUrl: string): string {
+  try {
+    return new URL(tenantUrl).pathname.replace(/\/$/, "") || "/scim/v2";
+  } catch {
+    return "/scim/v2";
+  }
+}
+
+/** The engine's tunnel as this workspace sees it: one tunnel serves every workspace, each
+ *  under its own path (`tunnel.changed` carries the default workspace's tenant URL). */
+export function forWorkspace(state: TunnelState | null, localTenantUrl: string): TunnelState | null {
+  if (!state?.publicUrl || !state.tenantUrl) return state;
+  return { ...state, tenantUrl: tunnelTenantUrl(state.publicUrl, localTenantUrl) ?? state.tenantUrl };
+}
 
 const TUNNEL_KEY = "scimlab.tunnelUrl";
 
@@ -54,12 +71,14 @@ function PublicTunnel({
   onStart,
   onStop,
   busy,
+  basePath = "/scim/v2",
 }: {
   port: string;
   state: TunnelState;
   onStart: () => void;
   onStop: () => void;
   busy: boolean;
+  basePath?: string;
 }) {
   const start = (label: string) => (
     <button type="button" className="primary" onClick={onStart} disabled={busy} data-testid="tunnel-start">
@@ -103,7 +122,7 @@ function PublicTunnel({
           <>
             {state.previousUrl ? (
               <p className="cx-warn cx-loud" role="alert" data-testid="tunnel-url-changed">
-                The public URL changed: update the Tenant URL in Entra ID / Okta. It was {tenantOf(state.previousUrl)}; it is
+                The public URL changed: update the Tenant URL in Entra ID / Okta. It was {tenantOf(state.previousUrl, basePath)}; it is
                 now {state.tenantUrl}.
               </p>
             ) : null}
@@ -126,7 +145,7 @@ function PublicTunnel({
             </p>
             {state.previousUrl ? (
               <p data-testid="tunnel-dead-url">
-                <strong>{tenantOf(state.previousUrl)} no longer works.</strong> Starting again gives a new URL: update the
+                <strong>{tenantOf(state.previousUrl, basePath)} no longer works.</strong> Starting again gives a new URL: update the
                 Tenant URL in Entra ID / Okta then.
               </p>
             ) : null}
@@ -180,6 +199,7 @@ export function TunnelCard({
   onStart,
   onStop,
   busy,
+  basePath = "/scim/v2",
 }: {
   port: string;
   tunnel: string;
@@ -192,6 +212,8 @@ export function TunnelCard({
   onStop: () => void;
   /** A start or stop is in flight. */
   busy: boolean;
+  /** This workspace's path on the SCIM port (for the URL a stopped tunnel had). */
+  basePath?: string;
 }) {
   return (
     <section className="card cx-tunnel" id="tunnel" aria-label="tunnel">
@@ -200,7 +222,7 @@ export function TunnelCard({
         Entra ID and Okta run in the cloud: they cannot reach <code>localhost</code> or <code>127.0.0.1</code>, and both
         require HTTPS. A tunnel gives the SCIM port ({port}) a public https address.
       </p>
-      {state ? <PublicTunnel port={port} state={state} onStart={onStart} onStop={onStop} busy={busy} /> : null}
+      {state ? <PublicTunnel port={port} state={state} onStart={onStart} onStop={onStop} busy={busy} basePath={basePath} /> : null}
       <h4>Or run a tunnel yourself</h4>
       <p className="muted">Run one of these on this machine:</p>
       <CommandLine command={`cloudflared tunnel --url http://127.0.0.1:${port}`} />

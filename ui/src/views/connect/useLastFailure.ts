@@ -7,7 +7,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ExchangeDetail, ExchangeSummary } from "../../generated";
-import { api } from "../../platform";
+import { api, currentWorkspace } from "../../platform";
 import { useEngineEvent, useReportError } from "../../state/engine";
 
 /** A success that ended a pinned failure. */
@@ -54,8 +54,14 @@ export function applyExchanges(state: FailureState, exchanges: ExchangeSummary[]
   return failure === state.failure && fixed === state.fixed ? state : { failure, fixed };
 }
 
-// the last fix, kept while the app runs: coming back to Connect still says "fixed at"
-let remembered: Fixed | null = null;
+// the last fix of each workspace, kept while the app runs: coming back to Connect still says
+// "fixed at" (per workspace: exchange ids are each workspace's own)
+const fixes = new Map<string, Fixed>();
+const remembered = (): Fixed | null => fixes.get(currentWorkspace().slug) ?? null;
+const remember = (fixed: Fixed | null) => {
+  if (fixed) fixes.set(currentWorkspace().slug, fixed);
+  else fixes.delete(currentWorkspace().slug);
+};
 
 export function useLastFailure(): FailureState & { detail: ExchangeDetail | null } {
   const report = useReportError();
@@ -73,7 +79,7 @@ export function useLastFailure(): FailureState & { detail: ExchangeDetail | null
         const failure = f4 && f5 ? (after(f4, f5) ? f4 : f5) : (f4 ?? f5 ?? null);
         const success = c2?.items?.find((x) => x.status >= 200 && x.status < 300) ?? null;
         if (failure && (!success || after(failure, success))) setState({ failure, fixed: null });
-        else if (failure && remembered && remembered.failure.id === failure.id) setState({ failure: null, fixed: remembered });
+        else if (failure && remembered()?.failure.id === failure.id) setState({ failure: null, fixed: remembered() });
         else setState(NO_FAILURE);
       })
       .catch(report);
@@ -86,12 +92,12 @@ export function useLastFailure(): FailureState & { detail: ExchangeDetail | null
       liveChanges.current += 1;
       setState((cur) => {
         const next = applyExchanges(cur, e.exchanges);
-        if (next.fixed && next.fixed !== cur.fixed) remembered = next.fixed;
+        if (next.fixed && next.fixed !== cur.fixed) remember(next.fixed);
         return next;
       });
     } else if (e.type === "reset") {
       liveChanges.current += 1;
-      remembered = null;
+      remember(null);
       setState(NO_FAILURE);
     } else if (e.type === "resync") {
       check();

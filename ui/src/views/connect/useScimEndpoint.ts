@@ -2,7 +2,8 @@
 //! settings changes and resyncs, re-masked when the key changes), the full key only while the
 //! admin reveals it (never in presentation mode: turning it on hides a revealed key), copying
 //! the key without showing it, and rotating it behind a confirmation. The tunnel's state
-//! (`endpoint.tunnel`) follows `tunnel.changed` events. A call that cannot reach
+//! (`endpoint.tunnel`) follows `tunnel.changed` events, and is asked again every second while
+//! it says `starting` (an event sent before the stream connected is not lost). A call that cannot reach
 //! the engine goes to the engine banner, not a toast.
 
 import { useCallback, useEffect, useState } from "react";
@@ -54,6 +55,20 @@ export function useScimEndpoint(): ScimEndpoint {
       .catch(report);
   }, [report]);
   useEffect(load, [load]);
+
+  // While cloudflared starts, ask again every second: the event that says it runs may have gone
+  // out before this page's stream was connected.
+  const starting = endpoint?.tunnel?.status === "starting";
+  useEffect(() => {
+    if (!starting) return;
+    const timer = setInterval(() => {
+      api
+        .endpoint()
+        .then((fresh) => setEndpoint((cur) => (cur ? { ...cur, tunnel: fresh.tunnel } : fresh)))
+        .catch(() => {});
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [starting]);
 
   // a shared screen never shows the key: presentation mode hides one that was revealed
   useEffect(() => {

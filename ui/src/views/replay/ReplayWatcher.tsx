@@ -1,12 +1,21 @@
 //! Follows the `replay.*` events into the shared replay (store.ts), wherever the admin is, and
 //! toasts how a replay ended when no Replay dialog is open to show it. Mount once (the app frame).
+//! Switching workspace forgets the replay (it belongs to the workspace left).
 
-import { useEngineEvent } from "../../state/engine";
+import { useEffect, useRef } from "react";
+import { useEngine, useEngineEvent } from "../../state/engine";
 import { useToast } from "../../state/toasts";
 import { applyReplayEvent, getReplay, hasViewer, replayOutcomeText, setReplay } from "./store";
 
 export function ReplayWatcher() {
   const toast = useToast();
+  const { workspace } = useEngine();
+  const shownIn = useRef(workspace.slug);
+  useEffect(() => {
+    if (shownIn.current === workspace.slug) return;
+    shownIn.current = workspace.slug;
+    setReplay(null);
+  }, [workspace.slug]);
   useEngineEvent((e) => {
     if (e.type !== "replay.progress" && e.type !== "replay.finished" && e.type !== "replay.failed") return;
     const before = getReplay();
