@@ -38,7 +38,7 @@ pub use config::EngineConfig;
 use events::EventBus;
 use scim_api::ScimState;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -185,7 +185,7 @@ pub struct EngineHandle {
     pub store: Store,
     /// The event bus (the Tauri shell forwards it; tests subscribe to it).
     pub events: EventBus,
-    key: Arc<RwLock<String>>,
+    key: Arc<auth::KeyCache>,
     admin_token: Arc<String>,
     shutdown: watch::Sender<bool>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
@@ -332,7 +332,7 @@ fn build_runtime(
     rules: faults::FaultSet,
 ) -> Arc<workspace::WorkspaceRuntime> {
     let events = shared.events.for_workspace(&record.slug);
-    let key = Arc::new(RwLock::new(key));
+    let key = Arc::new(auth::KeyCache::new(key));
     let faults = runtime::FaultBoard::new(rules);
     let (closing, closing_rx) = watch::channel(false);
     let (sink, writer) = capture::writer::spawn(
@@ -706,10 +706,7 @@ impl EngineHandle {
 
     /// The current SCIM API key (for the CLI and tests; never log it).
     pub fn scim_key(&self) -> String {
-        self.key
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.key.get()
     }
 
     /// The admin token of this launch (for the CLI, the Tauri shell and tests; never log it).

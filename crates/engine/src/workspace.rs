@@ -136,7 +136,7 @@ pub struct WorkspaceRuntime {
     /// Its database.
     pub store: Store,
     /// Its SCIM key (the last one read).
-    pub key: Arc<RwLock<String>>,
+    pub key: Arc<crate::auth::KeyCache>,
     /// Its strict mode and retention.
     pub settings: Arc<RuntimeSettings>,
     /// The engine's bus, publishing as this workspace.
@@ -160,7 +160,7 @@ pub struct RuntimeParts {
     /// Its database.
     pub store: Store,
     /// Its key.
-    pub key: Arc<RwLock<String>>,
+    pub key: Arc<crate::auth::KeyCache>,
     /// Its settings.
     pub settings: Arc<RuntimeSettings>,
     /// Its bus.
@@ -218,10 +218,7 @@ impl WorkspaceRuntime {
 
     /// Its key as last read.
     pub fn cached_key(&self) -> String {
-        self.key
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.key.get()
     }
 
     /// Stop taking exchanges, write what is queued (for at most `grace`), close the database.

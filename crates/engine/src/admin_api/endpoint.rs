@@ -12,7 +12,6 @@ use crate::store::prelude::*;
 use crate::tunnel::TunnelState;
 use axum::Json;
 use axum::extract::State;
-use std::sync::PoisonError;
 
 /// The current SCIM key: the stored one, or the in-memory copy if the store has none.
 pub(super) async fn current_key(state: &AdminState) -> AdminResult<String> {
@@ -20,11 +19,7 @@ pub(super) async fn current_key(state: &AdminState) -> AdminResult<String> {
     if let Some(k) = conn.setting(auth::KEY_SETTING).await? {
         return Ok(k);
     }
-    Ok(state
-        .key
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone())
+    Ok(state.key.get())
 }
 
 /// `GET /api/health`.
@@ -117,7 +112,7 @@ pub async fn rotate(State(state): State<AdminState>) -> AdminResult<Json<Rotated
         key
     };
     let key_masked = mask_key(&key);
-    *state.key.write().unwrap_or_else(PoisonError::into_inner) = key;
+    state.key.set(key);
     tracing::info!("scim api key rotated from the admin api");
     state.events.publish(EngineEvent::EndpointChanged {
         key_masked: key_masked.clone(),

@@ -42,7 +42,7 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use tokio::sync::watch;
 
 /// Shared state of the admin listener.
@@ -53,7 +53,7 @@ pub struct AdminState {
     /// The event bus.
     pub events: EventBus,
     /// The SCIM API key (shared with the SCIM listener; rotate writes it here and in the store).
-    pub key: Arc<RwLock<String>>,
+    pub key: Arc<crate::auth::KeyCache>,
     /// This launch's admin token.
     pub admin_token: Arc<String>,
     /// Strict mode and retention, changeable through `PUT /api/settings`.

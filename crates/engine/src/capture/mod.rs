@@ -197,7 +197,7 @@ pub struct CaptureState {
     /// The database the key is read from.
     pub store: Store,
     /// The last SCIM API key read (used when the store cannot answer).
-    pub key: Arc<std::sync::RwLock<String>>,
+    pub key: Arc<crate::auth::KeyCache>,
 }
 
 /// Longest an acknowledged write's answer waits for its exchange to be committed.

@@ -27,7 +27,7 @@ use axum::Router;
 use axum::routing::{any, get, post};
 use response::ApiError;
 use scimlab_scim::{ResourceKind, ScimError};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// Shared state of the SCIM listener.
 #[derive(Clone)]
@@ -35,7 +35,7 @@ pub struct ScimState {
     /// The database.
     pub store: Store,
     /// The current SCIM API key (behind a lock so it can be rotated while serving).
-    pub key: Arc<RwLock<String>>,
+    pub key: Arc<crate::auth::KeyCache>,
     /// Strict or tolerant mode (changeable while serving).
     pub settings: Arc<crate::runtime::RuntimeSettings>,
     /// Request body limit in bytes.

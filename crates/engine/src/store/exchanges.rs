@@ -398,7 +398,12 @@ async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
 /// rows (the usual case), else a walk of `keep` index entries (about 3 ms for 100 000).
 async fn prune(conn: &mut Conn, rejected: bool, keep: i64) -> Result<u64> {
     let (oldest, newest): (Option<i64>, Option<i64>) =
-        sqlx::query_as("SELECT MIN(id), MAX(id) FROM exchanges WHERE rejected = ?")
+        // Two subqueries: SQLite answers a lone MIN or MAX from the index's ends, but both in
+        // one SELECT read every row of the class.
+        sqlx::query_as(
+            "SELECT (SELECT MIN(id) FROM exchanges WHERE rejected = ?1),
+                    (SELECT MAX(id) FROM exchanges WHERE rejected = ?1)",
+        )
             .bind(rejected)
             .fetch_one(&mut *conn)
             .await?;

@@ -118,13 +118,17 @@ impl Store {
             // After a checkpoint that completes, the WAL file is cut back to this size instead of
             // staying at its peak (a 100 000-user seed grew it to gigabytes).
             .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string());
+        // A local file cannot drop the connection under us: no ping before each acquire (it
+        // was a round trip to the connection's thread on every request).
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options.clone())
             .await?;
         let maintenance = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&write).await?;
@@ -132,6 +136,7 @@ impl Store {
         resources::refold_names(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options.read_only(true))
             .await?;
