@@ -23,14 +23,17 @@ pub mod members;
 pub mod resources;
 pub mod scan;
 pub mod settings;
+mod slots;
 pub mod workspaces;
 
 pub use api::prelude;
 
+use sqlx::sqlite::SqliteTransactionManager;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool, TransactionManager};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Errors of the storage layer.
@@ -88,13 +91,13 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The size the WAL file is cut back to after a checkpoint completes (`journal_size_limit`).
 pub const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
-/// The two pools over one database file.
+/// The connections to one database file.
 #[derive(Clone, Debug)]
 pub struct Store {
     /// Readers (WAL: concurrent with the writer).
-    read: SqlitePool,
+    read: Arc<slots::Slots>,
     /// The single writer.
-    write: SqlitePool,
+    write: Arc<slots::Slots>,
     /// One connection that only checkpoints the WAL (see [`Store::checkpoint`]).
     maintenance: SqlitePool,
 }
@@ -118,12 +121,10 @@ impl Store {
             // After a checkpoint that completes, the WAL file is cut back to this size instead of
             // staying at its peak (a 100 000-user seed grew it to gigabytes).
             .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string());
-        // A local file cannot drop the connection under us: no ping before each acquire (it
-        // was a round trip to the connection's thread on every request).
-        let write = SqlitePoolOptions::new()
+        // Migrations and the refold pass run on a pool of their own, closed before the
+        // writer's slot opens (one writer at a time).
+        let migrator = SqlitePoolOptions::new()
             .max_connections(1)
-            .test_before_acquire(false)
-            .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options.clone())
             .await?;
         let maintenance = SqlitePoolOptions::new()
@@ -131,15 +132,12 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations").run(&write).await?;
+        sqlx::migrate!("./migrations").run(&migrator).await?;
         // Migration 0007 asks for a pass SQLite cannot do itself (NFC and case folding of names).
-        resources::refold_names(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .test_before_acquire(false)
-            .acquire_timeout(BUSY_TIMEOUT)
-            .connect_with(options.read_only(true))
-            .await?;
+        resources::refold_names(&mut *migrator.acquire().await?).await?;
+        migrator.close().await;
+        let write = slots::Slots::open(&options, 1, BUSY_TIMEOUT).await?;
+        let read = slots::Slots::open(&options.read_only(true), 4, BUSY_TIMEOUT).await?;
         Ok(Self {
             read,
             write,
@@ -180,7 +178,11 @@ impl Store {
     /// free pages. Waits for the writer's turn like any write; failures are logged.
     pub async fn reclaim(&self) {
         for sql in ["VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"] {
-            if let Err(e) = sqlx::query(sql).execute(&self.write).await {
+            let result = match self.write.lease().await {
+                Ok(mut conn) => sqlx::query(sql).execute(&mut *conn).await.map(drop),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
                 tracing::warn!(error = %e, statement = sql, "could not reclaim the database file's free space");
                 return;
             }
@@ -194,16 +196,18 @@ impl Store {
 
     /// A reader session: a connection that sees every committed write.
     pub async fn read(&self) -> Result<Reader> {
-        Ok(Reader(self.read.acquire().await?))
+        Ok(Reader(self.read.lease().await?))
     }
 
     /// The writer's session, its transaction begun: nothing it writes is visible until
     /// [`Writer::commit`]; dropped without it, everything is rolled back.
     pub async fn write(&self) -> Result<Writer> {
-        Ok(Writer(self.write.begin().await?))
+        let mut lease = self.write.lease().await?;
+        SqliteTransactionManager::begin(&mut lease, None).await?;
+        Ok(Writer { lease, open: true })
     }
 
-    /// Close both pools, flushing the WAL.
+    /// Close every connection (waiting for the sessions in progress), flushing the WAL.
     pub async fn close(&self) {
         self.read.close().await;
         self.maintenance.close().await;
@@ -271,20 +275,36 @@ pub(crate) fn conflict_or(err: sqlx::Error, field: &'static str, value: &str) ->
 pub type Conn = SqliteConnection;
 
 /// A reader session (see [`Store::read`]).
-pub struct Reader(sqlx::pool::PoolConnection<sqlx::Sqlite>);
+pub struct Reader(slots::Lease);
 
 /// The writer's session: one transaction (see [`Store::write`]).
-pub struct Writer(sqlx::Transaction<'static, sqlx::Sqlite>);
+pub struct Writer {
+    lease: slots::Lease,
+    /// The transaction is neither committed nor rolled back yet.
+    open: bool,
+}
 
 impl Writer {
     /// Commit the transaction.
-    pub async fn commit(self) -> Result<()> {
-        Ok(self.0.commit().await?)
+    pub async fn commit(mut self) -> Result<()> {
+        self.open = false;
+        Ok(SqliteTransactionManager::commit(&mut self.lease).await?)
     }
 
     /// Undo everything this session wrote (dropping it does the same, later).
-    pub async fn rollback(self) -> Result<()> {
-        Ok(self.0.rollback().await?)
+    pub async fn rollback(mut self) -> Result<()> {
+        self.open = false;
+        Ok(SqliteTransactionManager::rollback(&mut self.lease).await?)
+    }
+}
+
+impl Drop for Writer {
+    /// Dropped while its transaction is open (an error, a cancelled request): the rollback is
+    /// queued on the connection's thread, before anything the next session sends.
+    fn drop(&mut self) {
+        if self.open {
+            SqliteTransactionManager::start_rollback(&mut self.lease);
+        }
     }
 }
 
@@ -302,12 +322,12 @@ impl std::ops::DerefMut for Reader {
 impl std::ops::Deref for Writer {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        &self.0
+        &self.lease
     }
 }
 impl std::ops::DerefMut for Writer {
     fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.0
+        &mut self.lease
     }
 }
 
@@ -337,7 +357,7 @@ pub(crate) mod testing {
 
     /// Make the writer refuse (`on`) or accept writes again, as a full or locked disk would.
     pub(crate) async fn set_read_only(store: &Store, on: bool) {
-        let mut conn = store.write.acquire().await.unwrap();
+        let mut conn = store.write.lease().await.unwrap();
         sqlx::query(if on {
             "PRAGMA query_only = ON"
         } else {

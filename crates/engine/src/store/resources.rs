@@ -523,8 +523,8 @@ pub struct RefoldReport {
 ///
 /// Collisions (two rows whose names only now fold alike): the older row keeps the name, the
 /// newer is parked under [`parked`] and a warning names both. Nothing is deleted.
-pub async fn refold_names(write: &sqlx::SqlitePool) -> Result<RefoldReport> {
-    let mut tx = write.begin().await?;
+pub async fn refold_names(write: &mut sqlx::SqliteConnection) -> Result<RefoldReport> {
+    let mut tx = sqlx::Connection::begin(write).await?;
     let pending: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
         .bind(REFOLD_PENDING)
         .fetch_optional(&mut *tx)

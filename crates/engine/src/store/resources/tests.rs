@@ -19,7 +19,7 @@ async fn the_unique_index_rejects_case_variants_from_any_connection() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("u.db");
     let store = Store::open(&path).await.unwrap();
-    let mut w = store.write.acquire().await.unwrap();
+    let mut w = store.write.lease().await.unwrap();
     w.insert_resource(
         ResourceKind::User,
         &"id-1".into(),
@@ -68,7 +68,7 @@ async fn the_unique_index_rejects_case_variants_from_any_connection() {
 async fn lookups_use_folded_names_and_exact_external_ids() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("l.db")).await.unwrap();
-    let mut w = store.write.acquire().await.unwrap();
+    let mut w = store.write.lease().await.unwrap();
     let mut attrs = user("Bob@Example.com");
     attrs.insert("externalId".into(), Value::String("Ext-1".into()));
     w.insert_resource(ResourceKind::User, &"id-b".into(), &attrs, "t")
@@ -138,7 +138,7 @@ fn names_of(rows: &[StoredResource]) -> Vec<String> {
 async fn unicode_variants_of_a_name_conflict_and_are_found_by_either_spelling() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("n.db")).await.unwrap();
-    let mut w = store.write.acquire().await.unwrap();
+    let mut w = store.write.lease().await.unwrap();
     w.insert_resource(
         ResourceKind::User,
         &"nfc".into(),
@@ -182,7 +182,7 @@ async fn unicode_variants_of_a_name_conflict_and_are_found_by_either_spelling() 
 async fn migration_0009_fills_created_by_from_the_capture_log() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("m.db")).await.unwrap();
-    let mut w = store.write.acquire().await.unwrap();
+    let mut w = store.write.lease().await.unwrap();
     for id in ["by-okta", "touched-by-entra", "unknown"] {
         legacy_row(&mut w, "User", id, id, &format!(r#"{{"userName":"{id}"}}"#)).await;
     }
@@ -235,7 +235,7 @@ async fn migration_0009_fills_created_by_from_the_capture_log() {
 async fn refold_after_migration_0007_parks_new_collisions_and_keeps_every_row() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("r.db")).await.unwrap();
-    let mut w = store.write.acquire().await.unwrap();
+    let mut w = store.write.lease().await.unwrap();
     let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
     legacy_row(
         &mut w,
@@ -275,12 +275,19 @@ async fn refold_after_migration_0007_parks_new_collisions_and_keeps_every_row() 
     legacy_row(&mut w, "User", "broken", "Broken\u{e9}", "not json").await;
     drop(w);
     // Nothing pending: the pass does nothing.
-    assert!(!refold_names(&store.write).await.unwrap().ran);
+    assert!(
+        !refold_names(&mut store.write.lease().await.unwrap())
+            .await
+            .unwrap()
+            .ran
+    );
     sqlx::query("INSERT INTO settings (key, value) VALUES ('name_fold_pending', '0007')")
-        .execute(&store.write)
+        .execute(&mut *store.write.lease().await.unwrap())
         .await
         .unwrap();
-    let report = refold_names(&store.write).await.unwrap();
+    let report = refold_names(&mut store.write.lease().await.unwrap())
+        .await
+        .unwrap();
     assert!(report.ran);
     assert_eq!(
         report.parked,
@@ -290,9 +297,15 @@ async fn refold_after_migration_0007_parks_new_collisions_and_keeps_every_row() 
         ]
     );
     assert_eq!(report.passwords_dropped, 1);
-    assert!(!refold_names(&store.write).await.unwrap().ran, "runs once");
+    assert!(
+        !refold_names(&mut store.write.lease().await.unwrap())
+            .await
+            .unwrap()
+            .ran,
+        "runs once"
+    );
 
-    let mut w = store.write.acquire().await.unwrap();
+    let mut w = store.write.lease().await.unwrap();
     assert_eq!(
         w.count_resources(ResourceKind::User).await.unwrap(),
         4,
@@ -357,7 +370,7 @@ async fn refold_after_migration_0007_parks_new_collisions_and_keeps_every_row() 
 async fn unreadable_rows_read_back_partly_and_say_why() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("d.db")).await.unwrap();
-    let mut w = store.write.acquire().await.unwrap();
+    let mut w = store.write.lease().await.unwrap();
     let deep = format!(
         r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"Deep","deep":{}1{},"title":"kept"}}"#,
         "[".repeat(200),
