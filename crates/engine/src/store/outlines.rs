@@ -43,7 +43,7 @@ pub(super) async fn newest(conn: &mut Conn, limit: i64) -> Result<Vec<Outline>> 
         })
         .collect();
     // The aggregate keeps the subquery's order in practice; the contract says newest first.
-    out.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+    out.sort_unstable_by_key(|o| std::cmp::Reverse(o.id));
     Ok(out)
 }
 
