@@ -5,8 +5,10 @@
 #   make package the installable app: a .deb and an .rpm (debug build; PROFILE=release for a release one)
 #   make fuzz    the property tests of the scim crate, long (PROPTEST_CASES=20000; make test runs 64)
 #   make soak    a few minutes of hostile traffic at a release engine while Entra simulations run
+#   make bench-size  startup, memory, disk and WAL of a release engine at 100 000 users and
+#                1 000 000 exchanges (seeded once, fast, through the store); docs/benchmarks.md
 # Every program these targets run, and its Debian package, is listed in scripts/commands.tsv.
-.PHONY: run app serve ui test test-rust test-ui e2e package lint fmt bench bench-ui fuzz soak screenshots
+.PHONY: run app serve ui test test-rust test-ui e2e package lint fmt bench bench-ui bench-size fuzz soak screenshots
 
 SERVE_ARGS ?=
 TAURI := ui/node_modules/.bin/tauri
@@ -81,8 +83,6 @@ bench:
 	./scripts/bench.sh
 	./scripts/bench-peers.sh
 
-# The Traffic screen at 100 000 exchanges in chromium and in the desktop window (Xvfb,
-# tauri-driver); writes docs/benchmarks-ui.md.
 # The README's screenshots (assets/): the real UI at 1024×576 CSS pixels, device scale 1.25 (a
 # 1280×720 screen at 125 %), after Entra ID and Okta simulations; light, dark and presentation mode.
 screenshots: ui
@@ -90,10 +90,28 @@ screenshots: ui
 	cargo build --locked -p scimlab-cli --bin scimlab
 	cd ui && node e2e/screenshots.mjs
 
+# ScimLab at size (scripts/bench-size.sh): seeds 100 000 users and 1 000 000 exchanges once
+# through the store (scimlab-seed, a few minutes; reused afterwards), then times a release
+# `scimlab serve` starting on it, its memory after the admin reads the UI makes, the disk it
+# uses and its WAL under sustained writes and 20 s after; writes its section of docs/benchmarks.md.
+SIZE_USERS ?= 100000
+SIZE_EXCHANGES ?= 1000000
+bench-size:
+	./scripts/ensure-toolchain.sh
+	./scripts/ensure-desktop-deps.sh --bench
+	cargo build --locked --release -p scimlab-cli --bin scimlab
+	cargo build --locked --release -p scimlab-tests --bin scimlab-seed
+	SIZE_USERS=$(SIZE_USERS) SIZE_EXCHANGES=$(SIZE_EXCHANGES) ./scripts/bench-size.sh
+
+# Traffic and Users in chromium on the database bench-size seeds (1 000 000 exchanges, 100 000
+# users; seeded first when missing), and Traffic in the desktop window (Xvfb, tauri-driver) at
+# 100 000 exchanges seeded over loopback; writes docs/benchmarks-ui.md.
 bench-ui: ui
+	./scripts/ensure-desktop-deps.sh --test
 	cargo build --locked -p scimlab-cli --bin scimlab
+	cargo build --locked --release -p scimlab-tests --bin scimlab-seed
 	$(TAURI) build --debug --no-bundle
-	cd ui && $(XVFB) node e2e/traffic.bench.mjs
+	cd ui && SIZE_DB=$$(../scripts/bench-size.sh --seed-only) $(XVFB) node e2e/traffic.bench.mjs
 
 # The property tests of crates/scim (tests/proptest_scim.rs) with many cases, in release mode
 # (20 000 cases of each property: under a minute on 2 cores; PROPTEST_CASES to change). The

@@ -2,7 +2,7 @@
 // (serve, simulate, token show) on a temp database, bounded waits, screenshot paths.
 // Everything targets 127.0.0.1 and every wait has a deadline.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -50,15 +50,18 @@ export function tempDir(prefix) {
 }
 
 /** Start `scimlab serve --ui` on free ports with a known admin token; `extraArgs` are added to
- *  `serve` (e.g. `["--strict"]`). */
-export async function startEngine(extraArgs = []) {
+ *  `serve` (e.g. `["--strict"]`). `from`: a database to start on (copied into the temp
+ *  directory first, so the original is never written); `scimlab`: another build of the binary
+ *  (e.g. the release one); `timeoutMs`: how long it may take to answer. */
+export async function startEngine(extraArgs = [], { from, scimlab = SCIMLAB, timeoutMs = 20000 } = {}) {
   const dir = tempDir("scimlab-e2e-");
   const scimPort = await freePort();
   const adminPort = await freePort();
   const token = "e2e-admin-token-0123456789";
   const db = path.join(dir, "scimlab.db");
+  if (from) copyFileSync(from, db);
   const child = spawn(
-    SCIMLAB,
+    scimlab,
     ["serve", ...extraArgs, "--db", db, "--scim-addr", `127.0.0.1:${scimPort}`, "--admin-addr", `127.0.0.1:${adminPort}`, "--ui", process.env.SCIMLAB_UI_DIST ?? path.join(UI_DIR, "dist")],
     { env: { ...process.env, SCIMLAB_ADMIN_TOKEN: token, RUST_LOG: "warn" }, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -70,8 +73,8 @@ export async function startEngine(extraArgs = []) {
     if (child.exitCode !== null) throw new Error(`scimlab exited ${child.exitCode}: ${output}`);
     const r = await fetch(`${admin}/api/health`, { headers: { Authorization: `Bearer ${token}` } });
     return r.ok;
-  });
-  const key = execFileSync(SCIMLAB, ["token", "show", "--db", db]).toString().trim().split(/\s+/).pop();
+  }, timeoutMs);
+  const key = execFileSync(scimlab, ["token", "show", "--db", db]).toString().trim().split(/\s+/).pop();
   return {
     dir,
     db,

@@ -9,9 +9,20 @@ export function scrollToEnd() {
   return Number(document.querySelector('[role="grid"]').getAttribute("aria-rowcount")) - 1;
 }
 
-/** Scroll from the top to the end `step` px per frame; frame times, max DOM rows, JS heap. */
-export async function scrollThrough(step) {
-  const s = document.querySelector(".tx-scroll");
+/** Scroll the Users list to its end (which loads its next page); answer the rows it holds. */
+export function scrollUsersToEnd() {
+  const s = document.querySelector(".users-table-wrap");
+  s.scrollTop = s.scrollHeight;
+  return document.querySelectorAll('[data-testid="user-row"]').length;
+}
+
+/** Scroll from the top to the end `step` px per frame; frame times, max DOM rows, JS heap.
+ *  `step` is a number (Traffic) or `{ step, scroller, row }` for another list (selectors of
+ *  its scrolling element and of its rows). */
+export async function scrollThrough(arg) {
+  const { step, scroller, row } = typeof arg === "number" ? { step: arg } : arg;
+  const rowSelector = row ?? '[data-testid="exchange-row"]';
+  const s = document.querySelector(scroller ?? ".tx-scroll");
   s.scrollTop = 0;
   const frames = [];
   let domRowsMax = 0;
@@ -20,7 +31,7 @@ export async function scrollThrough(step) {
     const tick = (now) => {
       frames.push(now - last);
       last = now;
-      domRowsMax = Math.max(domRowsMax, document.querySelectorAll('[data-testid="exchange-row"]').length);
+      domRowsMax = Math.max(domRowsMax, document.querySelectorAll(rowSelector).length);
       if (s.scrollTop + s.clientHeight >= s.scrollHeight - 1 || frames.length > 4000) return resolve();
       s.scrollTop += step;
       requestAnimationFrame(tick);

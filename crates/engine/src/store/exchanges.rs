@@ -302,30 +302,7 @@ impl ExchangeStore for Conn {
         Ok(())
     }
     async fn exchange_outlines(&mut self, limit: i64) -> Result<Vec<crate::timeline::Outline>> {
-        let rows = sqlx::query(
-            "SELECT id, at, idp, operation, status, fold_count, rejected FROM exchanges
-             ORDER BY id DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(self)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let at: String = row.try_get("at")?;
-            let Ok(at) = chrono::DateTime::parse_from_rfc3339(&at) else {
-                continue;
-            };
-            out.push(crate::timeline::Outline {
-                id: row.try_get("id")?,
-                at: at.with_timezone(&chrono::Utc),
-                idp: Idp::parse(&row.try_get::<String, _>("idp")?),
-                operation: OperationKind::parse(&row.try_get::<String, _>("operation")?),
-                status: u16::try_from(row.try_get::<i64, _>("status")?).unwrap_or(0),
-                requests: row.try_get("fold_count")?,
-                rejected: row.try_get("rejected")?,
-            });
-        }
-        Ok(out)
+        super::outlines::newest(self, limit).await
     }
 }
 
