@@ -178,6 +178,17 @@ impl ExchangeStore for Conn {
         filtered(self, q, "*", whole).await
     }
     async fn count_exchanges_matching(&mut self, q: &ExchangeQuery) -> Result<(i64, i64)> {
+        if q.resource_id.is_none() && q.text.as_deref().is_none_or(str::is_empty) {
+            // Every filter is a column of the kept totals (migration 0014): sum them.
+            let (clause, args) = where_clause(q);
+            let sql = format!(
+                "SELECT COALESCE(SUM(rows), 0), COALESCE(SUM(requests), 0) FROM exchange_counts{clause}"
+            );
+            let (rows, requests): (i64, i64) = bind_all_as(sqlx::query_as(&sql), args)
+                .fetch_one(self)
+                .await?;
+            return Ok((rows, requests));
+        }
         let (clause, args) = where_clause(q);
         let total_sql = format!("SELECT COUNT(*) FROM exchanges{clause}");
         let mut total = sqlx::query_scalar::<_, i64>(&total_sql);
@@ -279,7 +290,9 @@ impl ExchangeStore for Conn {
     }
     async fn faulted_attempts(&mut self, name: &str, limit: i64) -> Result<Vec<ExchangeSummary>> {
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM exchanges
+            // The partial index holds only such attempts; left to itself, SQLite walks the
+            // resource index over every exchange without a resource id (0.4 s at 1 000 000).
+            "SELECT {SUMMARY_COLUMNS} FROM exchanges INDEXED BY exchanges_faulted_name
              WHERE fault IS NOT NULL AND resource_id IS NULL AND resource_name = ? COLLATE NOCASE
              ORDER BY id DESC LIMIT ?"
         );
@@ -487,6 +500,19 @@ fn bind_all<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     args: Vec<Arg>,
 ) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for a in args {
+        query = match a {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+fn bind_all_as<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    args: Vec<Arg>,
+) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
     for a in args {
         query = match a {
             Arg::Int(v) => query.bind(v),
