@@ -6,11 +6,11 @@
 //! stream, not a column each, because the parts repeat each other: a create's or a PATCH's
 //! answer is its `after`, `after` is `before` with a field or two changed, and every request
 //! carries the same headers. Deflate's back-references (a 32 KiB window) store each repetition
-//! as a few bytes, which is what a diff of `before`/`after`, a reference from the response body
-//! to `after` and a table of header sets stored once would each save, without their exactness
-//! caveats (key order, `null` in a merge patch). Measured on an Entra run (docs/benchmarks.md,
-//! "Stored size of an exchange"): the parts are 2.2 KB of text and 0.5 KB deflated together,
-//! against 1.3 KB deflated one by one.
+//! as a few bytes, which is most of what a diff of `before`/`after` or a reference from the
+//! response body to `after` would save, without their exactness caveats (key order, `null` in a
+//! merge patch). Measured on an Entra run (docs/benchmarks.md, "Stored size of an exchange"):
+//! the parts are 2.2 KB of text and 0.5 KB deflated together, against 1.3 KB deflated one by
+//! one; a table of header sets would save about 95 B more an exchange and was not needed.
 //!
 //! Rows written before migration 0013 keep their plain columns and `evidence IS NULL`; rows
 //! written since hold `evidence` (its first byte names the format, [`FORMAT_DEFLATE`]) and
