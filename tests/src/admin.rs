@@ -417,6 +417,15 @@ async fn no_secret_reaches_the_admin_api_or_the_database() {
             bytes.extend(more);
         }
     }
+    // And the captured exchanges inflated: deflated, a secret would not show in the bytes.
+    let store = scimlab_engine::store::Store::open(&db).await.unwrap();
+    let evidence = store.evidence_plaintext().await.unwrap();
+    store.close().await;
+    assert!(
+        occurrences(&evidence, b"secret@example.com") > 0,
+        "the exchanges were read"
+    );
+    bytes.extend(evidence);
     assert_eq!(
         occurrences(&bytes, password.as_bytes()),
         0,

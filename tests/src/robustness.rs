@@ -85,6 +85,16 @@ async fn passwords_are_never_stored_or_returned() {
             assert!(!hay.contains(secret), "password found in {}", p.display());
         }
     }
+    // Nor in the captured exchanges, inflated (deflated bytes cannot show it).
+    let evidence = stored_evidence(&db_path).await;
+    assert!(
+        evidence.contains("pw@example.com"),
+        "the exchanges were read"
+    );
+    assert!(
+        !evidence.contains(secret),
+        "password found in the captured exchanges"
+    );
     drop(dir);
 }
 
@@ -164,6 +174,12 @@ async fn passwords_behind_urn_keys_are_never_stored() {
     for hay in [bytes, wal] {
         assert!(!String::from_utf8_lossy(&hay).contains("S3cretPUT"));
     }
+    let evidence = stored_evidence(&db_path).await;
+    assert!(
+        evidence.contains("urnpw@example.com"),
+        "the exchanges were read"
+    );
+    assert!(!evidence.contains("S3cretPUT"), "{evidence}");
 }
 
 /// Entra adds group members in big batches: one PATCH with 20 000 members is applied whole
@@ -231,4 +247,12 @@ async fn a_stalled_upload_does_not_hang_shutdown() {
         .await
         .unwrap();
     assert_eq!(n, 1, "the create before the stall was captured");
+}
+
+/// The captured exchanges of the stopped engine's database, inflated (`Store::evidence_plaintext`).
+async fn stored_evidence(db: &std::path::Path) -> String {
+    let store = scimlab_engine::store::Store::open(db).await.unwrap();
+    let text = store.evidence_plaintext().await.unwrap();
+    store.close().await;
+    String::from_utf8(text).unwrap()
 }

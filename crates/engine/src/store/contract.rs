@@ -662,6 +662,136 @@ pub(super) async fn totals_agree_with_the_rows_they_count<B: Backend>(b: &B) {
     agree(b, "after the reset, new exchanges").await;
 }
 
+/// A large exchange reads back byte for byte through every read that returns whole exchanges
+/// (detail, filtered lists, a replay's range, an IdP's window), however the backend stores it;
+/// a word only inside a body is found by the text search, and the search pages with the cursor
+/// like any filter (each match once, newest first) and counts what it finds.
+pub(super) async fn a_large_exchange_round_trips_byte_exact<B: Backend>(b: &B) {
+    let mut e = ex(
+        0,
+        Idp::Entra,
+        "PATCH",
+        "/scim/v2/Users/big?x=1",
+        200,
+        OperationKind::Update,
+    );
+    e.summary.resource_id = Some("big".into());
+    e.summary.quirks = vec!["entra.capitalized-op".into()];
+    e.idp_reason = "user-agent says 'Microsoft.AAD'".into();
+    e.request_headers = (0..40)
+        .map(|i| (format!("x-header-{i}"), format!("välue ✓ {i} \"\\")))
+        .collect();
+    e.response_headers = vec![("etag".into(), "W/\"2\"".into())];
+    let members: Vec<Value> = (0..3000)
+        .map(|i| json!({"value": format!("member-{i}"), "display": format!("Ünïcode {i}")}))
+        .collect();
+    let before = json!({"zeta": 1, "alpha": null, "n": 1.5e-7, "big": 12_345_678_901_234_i64,
+        "members": members, "nested": {"b": [1, {"c": null}], "a": "\u{0}\t\""}});
+    let mut after = before.clone();
+    after["zeta"] = json!(2);
+    after["members"][1500]["display"] = json!("changed");
+    e.request_body = Some(format!(
+        "{{\"Operations\":[{{\"op\":\"Replace\",\"value\":\"{}zebrafish{}\"}}]}}",
+        "a".repeat(100_000),
+        "b".repeat(100_000)
+    ));
+    e.response_body = Some(after.to_string());
+    e.request_truncated = true;
+    e.before = Some(before);
+    e.after = Some(after);
+    let ids = insert_exchanges(b, std::slice::from_ref(&e), 1000).await;
+    let mut expected = e.clone();
+    expected.summary.id = ids[0];
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.exchange(ids[0]).await.unwrap().as_ref(), Some(&expected));
+    let all = ExchangeQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(r.exchanges_whole(&all).await.unwrap(), [expected.clone()]);
+    let range = ExchangeRange {
+        ids: ids.clone(),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        r.exchanges_in_range(&range).await.unwrap(),
+        [expected.clone()]
+    );
+    assert_eq!(
+        r.recent_exchanges(Idp::Entra, 5).await.unwrap(),
+        [expected.clone()]
+    );
+    let text = |t: &str| ExchangeQuery {
+        limit: 10,
+        text: Some(t.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        r.exchanges_whole(&text("ZebraFish")).await.unwrap(),
+        [expected]
+    );
+    assert_eq!(
+        r.count_exchanges_matching(&text("zebrafish"))
+            .await
+            .unwrap(),
+        (1, 1)
+    );
+    assert!(
+        r.exchange_summaries(&text("zebrafishes"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(r);
+
+    // More rows than one walk of the search reads at once; every third answer holds the word.
+    let batch: Vec<Exchange> = (0..700)
+        .map(|i| {
+            let mut e = ex(
+                0,
+                Idp::Okta,
+                "GET",
+                "/scim/v2/Users",
+                200,
+                OperationKind::Read,
+            );
+            e.response_body = Some(if i % 3 == 0 {
+                format!("{{\"found\":\"Needle{i}\"}}")
+            } else {
+                format!("{{\"other\":{i}}}")
+            });
+            e
+        })
+        .collect();
+    let ids = insert_exchanges(b, &batch, 1000).await;
+    let mut wanted: Vec<i64> = ids.iter().step_by(3).copied().collect();
+    wanted.reverse();
+    let mut r = b.reader().await.unwrap();
+    let mut paged = Vec::new();
+    let mut before = None;
+    loop {
+        let page = r
+            .exchange_summaries(&ExchangeQuery {
+                before,
+                limit: 37,
+                text: Some("needle".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        paged.extend(page.iter().map(|s| s.id));
+    }
+    assert_eq!(paged, wanted, "each match once, newest first, across pages");
+    let n = i64::try_from(wanted.len()).unwrap();
+    assert_eq!(
+        r.count_exchanges_matching(&text("NEEDLE")).await.unwrap(),
+        (n, n)
+    );
+}
+
 pub(super) async fn folds_count_rejected_requests<B: Backend>(b: &B) {
     let fold = |n: i64| {
         let mut e = ex(
@@ -1393,6 +1523,7 @@ macro_rules! contract_suite {
             lookups_pages_and_scans,
             user_search_filters_in_the_database,
             the_capture_log_keeps_order_retention_and_filters,
+            a_large_exchange_round_trips_byte_exact,
             folds_count_rejected_requests,
             totals_agree_with_the_rows_they_count,
             faulted_attempts_are_found_by_name,

@@ -1,6 +1,9 @@
 //! Captured exchanges: batched inserts, bounded retention, cursor-paged filtered reads.
 //!
-//! Rows arrive already redacted (see `capture::redact`). Inserts come from the capture writer in
+//! Rows arrive already redacted (see `capture::redact`); their bodies, headers, before and after
+//! are stored compact (one deflated `evidence` blob, [`super::evidence`]) and every read here
+//! gives them back exactly, also from rows written before that (plain columns, `evidence IS
+//! NULL`). Inserts come from the capture writer in
 //! batches, one transaction each; retention deletes the oldest rows past the configured maximum in
 //! the same transaction, so the table never grows without bound.
 //!
@@ -11,7 +14,8 @@
 //! flood of rejected requests can never evict an authenticated exchange.
 
 use super::api::ExchangeStore;
-use super::{Conn, Result};
+use super::evidence::{self, Parts};
+use super::{Conn, Result, StoreError};
 use crate::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
 use scimlab_scim::ResourceKind;
 use serde_json::Value;
@@ -178,6 +182,24 @@ impl ExchangeStore for Conn {
         filtered(self, q, "*", whole).await
     }
     async fn count_exchanges_matching(&mut self, q: &ExchangeQuery) -> Result<(i64, i64)> {
+        if search_text(q).is_some() {
+            let (mut total, mut requests) = (0, 0);
+            let q = ExchangeQuery {
+                before: None,
+                ..q.clone()
+            };
+            // As below: every row is one request, a fold `fold_count` of them.
+            search(self, &q, "id, path, query, rejected, fold_count", |row| {
+                total += 1;
+                requests += 1;
+                if row.try_get::<bool, _>("rejected")? {
+                    requests += row.try_get::<i64, _>("fold_count")? - 1;
+                }
+                Ok(true)
+            })
+            .await?;
+            return Ok((total, requests));
+        }
         if q.resource_id.is_none() && q.text.as_deref().is_none_or(str::is_empty) {
             // Every filter is a column of the kept totals (migration 0014): sum them.
             let (clause, args) = where_clause(q);
@@ -319,6 +341,101 @@ impl ExchangeStore for Conn {
     }
 }
 
+/// What the capture log takes in the database file ([`super::Store::exchange_footprint`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExchangeFootprint {
+    /// Exchanges stored.
+    pub exchanges: i64,
+    /// The median size of one exchange's row: the bytes of every stored value.
+    pub median_row: i64,
+    /// Bytes of the table's pages (rows plus what pages leave unused).
+    pub table_pages: i64,
+    /// Bytes of the pages of the table's indexes.
+    pub index_pages: i64,
+}
+
+impl ExchangeFootprint {
+    /// The median stored size of an exchange: its row plus its share of the indexes (`0` with
+    /// no exchange).
+    pub fn median_stored(&self) -> i64 {
+        if self.exchanges == 0 {
+            return 0;
+        }
+        self.median_row + self.index_pages / self.exchanges
+    }
+}
+
+impl super::Store {
+    /// Measure [`ExchangeFootprint`] with SQLite's `dbstat` table (the bundled SQLite has it):
+    /// the figures of docs/benchmarks.md, "Stored size of an exchange", and of the test that
+    /// holds them.
+    pub async fn exchange_footprint(&self) -> Result<ExchangeFootprint> {
+        let mut conn = self.read.lease().await?;
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('exchanges') ORDER BY cid")
+                .fetch_all(&mut *conn)
+                .await?;
+        let size = columns
+            .iter()
+            .map(|c| format!("coalesce(length(CAST({c} AS BLOB)), 0)"))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let exchanges: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exchanges")
+            .fetch_one(&mut *conn)
+            .await?;
+        let median_row: i64 = sqlx::query_scalar(&format!(
+            "SELECT coalesce((SELECT {size} AS n FROM exchanges ORDER BY n LIMIT 1 OFFSET ?), 0)"
+        ))
+        .bind(exchanges / 2)
+        .fetch_one(&mut *conn)
+        .await?;
+        let (table_pages, index_pages): (i64, i64) = sqlx::query_as(
+            "SELECT coalesce(SUM(CASE WHEN name = 'exchanges' THEN pgsize END), 0),
+                    coalesce(SUM(CASE WHEN name != 'exchanges' THEN pgsize END), 0)
+             FROM dbstat WHERE name = 'exchanges' OR name IN
+               (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'exchanges')",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(ExchangeFootprint {
+            exchanges,
+            median_row,
+            table_pages,
+            index_pages,
+        })
+    }
+
+    /// Every captured exchange's compact evidence, inflated and concatenated (its parts one per
+    /// line): what the database file holds deflated, where a byte search of the file cannot
+    /// look. Checks that no secret is on disk search this as well as the file's bytes.
+    pub async fn evidence_plaintext(&self) -> Result<Vec<u8>> {
+        let mut conn = self.read.lease().await?;
+        let rows: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT id, evidence FROM exchanges WHERE evidence IS NOT NULL")
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut out = Vec::new();
+        for (id, blob) in &rows {
+            let p = decode(*id, blob)?;
+            let parts = [
+                p.request_body.as_deref(),
+                p.response_body.as_deref(),
+                Some(p.request_headers.as_str()),
+                Some(p.response_headers.as_str()),
+                p.before.as_deref(),
+                p.after.as_deref(),
+                Some(p.auth.as_str()),
+                Some(p.idp_reason.as_str()),
+            ];
+            for part in parts.into_iter().flatten() {
+                out.extend_from_slice(part.as_bytes());
+                out.push(b'\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A successful create names the IdP that created its resource (`resources.created_by`), once.
 async fn note_creator(conn: &mut Conn, e: &Exchange) -> Result<()> {
     let s = &e.summary;
@@ -340,12 +457,24 @@ async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
     let fold = s
         .fold_count
         .map(|n| (i64::from(n.max(1)), s.last_at.as_ref().unwrap_or(&s.at)));
+    // The heavy parts go into `evidence`; their plain columns stay empty ('' where NOT NULL).
+    let evidence = evidence::encode(&Parts {
+        request_body: e.request_body.clone(),
+        response_body: e.response_body.clone(),
+        request_headers: serde_json::to_string(&e.request_headers).unwrap_or_else(|_| "[]".into()),
+        response_headers: serde_json::to_string(&e.response_headers)
+            .unwrap_or_else(|_| "[]".into()),
+        before: e.before.as_ref().map(Value::to_string),
+        after: e.after.as_ref().map(Value::to_string),
+        auth: serde_json::to_string(&e.auth).unwrap_or_else(|_| "{}".into()),
+        idp_reason: e.idp_reason.clone(),
+    });
     Ok(sqlx::query_scalar(
         "INSERT INTO exchanges (at, method, path, query, status, latency_ms, client_addr, idp, idp_reason,
-           operation, quirks, resource_type, resource_id, resource_name, request_headers, request_body,
-           request_truncated, response_headers, response_body, response_truncated, auth, before, after,
-           rejected, fold_count, last_at, refused_quirk, fault)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+           operation, quirks, resource_type, resource_id, resource_name, request_headers,
+           request_truncated, response_headers, response_truncated, auth,
+           rejected, fold_count, last_at, refused_quirk, fault, evidence)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, '', ?, '', ?, '', ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&s.at)
     .bind(&s.method)
@@ -355,21 +484,13 @@ async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
     .bind(s.latency_ms)
     .bind(&e.client_addr)
     .bind(s.idp.as_str())
-    .bind(&e.idp_reason)
     .bind(s.operation.as_str())
     .bind(serde_json::to_string(&s.quirks).unwrap_or_else(|_| "[]".into()))
     .bind(s.resource_type.map(ResourceKind::name))
     .bind(&s.resource_id)
     .bind(&s.resource_name)
-    .bind(serde_json::to_string(&e.request_headers).unwrap_or_else(|_| "[]".into()))
-    .bind(&e.request_body)
     .bind(e.request_truncated)
-    .bind(serde_json::to_string(&e.response_headers).unwrap_or_else(|_| "[]".into()))
-    .bind(&e.response_body)
     .bind(e.response_truncated)
-    .bind(serde_json::to_string(&e.auth).unwrap_or_else(|_| "{}".into()))
-    .bind(e.before.as_ref().map(Value::to_string))
-    .bind(e.after.as_ref().map(Value::to_string))
     .bind(fold.is_some())
     .bind(fold.map_or(1, |f| f.0))
     .bind(fold.map(|f| f.1))
@@ -379,8 +500,52 @@ async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {
             .as_ref()
             .and_then(|f| serde_json::to_string(f).ok()),
     )
+    .bind(evidence)
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// Rewrite every compact row as a plain one (its parts back in their columns, `evidence`
+/// NULL), for a hand-over file that any SQLite tool reads whole and that the pseudonymisation
+/// rewrites column by column ([`super::hand_over`]). Returns the rows rewritten.
+pub(super) async fn expand_evidence(conn: &mut Conn) -> Result<u64> {
+    let mut done = 0;
+    let mut after = i64::MIN;
+    loop {
+        // A thousand rows at a time: a big capture log is never held in memory whole.
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, evidence FROM exchanges WHERE evidence IS NOT NULL AND id > ?
+             ORDER BY id LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some((last, _)) = rows.last() else {
+            return Ok(done);
+        };
+        after = *last;
+        for (id, blob) in &rows {
+            let p = decode(*id, blob)?;
+            sqlx::query(
+                "UPDATE exchanges SET request_body = ?, response_body = ?, request_headers = ?,
+                   response_headers = ?, before = ?, after = ?, auth = ?, idp_reason = ?,
+                   evidence = NULL
+                 WHERE id = ?",
+            )
+            .bind(p.request_body)
+            .bind(p.response_body)
+            .bind(p.request_headers)
+            .bind(p.response_headers)
+            .bind(p.before)
+            .bind(p.after)
+            .bind(p.auth)
+            .bind(p.idp_reason)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            done += 1;
+        }
+    }
 }
 
 /// Keep the newest `keep` rows of one class (folds or authenticated exchanges), deleting the
@@ -446,11 +611,80 @@ fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
     })
 }
 
-fn json_col<T: serde::de::DeserializeOwned + Default>(row: &SqliteRow, col: &str) -> Result<T> {
-    let raw: Option<String> = row.try_get(col)?;
-    Ok(raw
-        .and_then(|r| serde_json::from_str(&r).ok())
-        .unwrap_or_default())
+/// Stored JSON text read back; missing or unreadable text gives the default, as it always has.
+fn json_text<T: serde::de::DeserializeOwned + Default>(raw: Option<&str>) -> T {
+    raw.and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default()
+}
+
+/// The free text of a search, when there is one (an empty text filters nothing).
+fn search_text(q: &ExchangeQuery) -> Option<&str> {
+    q.text.as_deref().filter(|t| !t.is_empty())
+}
+
+/// Rows a text search reads per statement: its candidates are walked newest first, a chunk at a
+/// time, until the page is full, so a common word costs one statement and a rare one a walk.
+const SEARCH_CHUNK: i64 = 256;
+
+/// Whether a candidate row of a text search (one that [`where_clause`] kept) holds `needle`:
+/// a plain row matched in SQL already; a compact one is tested here on its path, its query and
+/// its decoded bodies, as SQL tests plain ones (ASCII case folded). A blob that does not decode
+/// is logged and not found: one damaged row does not break every search.
+fn found(row: &SqliteRow, needle: &str) -> Result<bool> {
+    let Some(blob) = row.try_get::<Option<Vec<u8>>, _>("found_evidence")? else {
+        return Ok(true);
+    };
+    let path: String = row.try_get("path")?;
+    let query: String = row.try_get("query")?;
+    if evidence::contains_ascii_folded(&path, needle)
+        || evidence::contains_ascii_folded(&query, needle)
+    {
+        return Ok(true);
+    }
+    let id: i64 = row.try_get("id")?;
+    match decode(id, &blob) {
+        Ok(parts) => Ok([parts.request_body, parts.response_body]
+            .iter()
+            .flatten()
+            .any(|body| evidence::contains_ascii_folded(body, needle))),
+        Err(e) => {
+            tracing::warn!(error = %e, "a text search skipped an exchange it could not decode");
+            Ok(false)
+        }
+    }
+}
+
+/// Walk the candidates of `q`'s text search (`columns` plus what [`found`] reads), newest first
+/// from `q.before`, calling `keep` with each row that holds the text until it returns `false`.
+async fn search<F>(conn: &mut Conn, q: &ExchangeQuery, columns: &str, mut keep: F) -> Result<()>
+where
+    F: FnMut(&SqliteRow) -> Result<bool>,
+{
+    let needle = search_text(q).unwrap_or_default();
+    let mut below = q.before;
+    loop {
+        let (mut clause, mut args) = where_clause(q);
+        if let Some(b) = below {
+            clause.push_str(" AND id < ?");
+            args.push(Arg::Int(b));
+        }
+        let sql = format!(
+            "SELECT {columns}, evidence AS found_evidence FROM exchanges{clause} ORDER BY id DESC LIMIT ?"
+        );
+        let rows = bind_all(sqlx::query(&sql), args)
+            .bind(SEARCH_CHUNK)
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in &rows {
+            below = Some(row.try_get("id")?);
+            if found(row, needle)? && !keep(row)? {
+                return Ok(());
+            }
+        }
+        if i64::try_from(rows.len()).unwrap_or(i64::MAX) < SEARCH_CHUNK {
+            return Ok(());
+        }
+    }
 }
 
 /// A bound argument of a filtered query.
@@ -483,9 +717,13 @@ fn where_clause(q: &ExchangeQuery) -> (String, Vec<Arg>) {
         sql.push_str(" AND resource_id = ?");
         args.push(Arg::Text(r.clone()));
     }
-    if let Some(t) = q.text.as_deref().filter(|t| !t.is_empty()) {
+    if let Some(t) = search_text(q) {
+        // Rows written since migration 0013 keep their bodies deflated: SQL cannot look inside,
+        // so it keeps them all and [`found`] tests them after decoding. Older rows are tested
+        // here, as they always were.
         sql.push_str(
-            " AND (instr(lower(path), lower(?)) > 0 OR instr(lower(query), lower(?)) > 0
+            " AND (evidence IS NOT NULL
+               OR instr(lower(path), lower(?)) > 0 OR instr(lower(query), lower(?)) > 0
                OR instr(lower(coalesce(request_body, '')), lower(?)) > 0
                OR instr(lower(coalesce(response_body, '')), lower(?)) > 0)",
         );
@@ -529,6 +767,20 @@ async fn filtered<T>(
     columns: &str,
     map: fn(&sqlx::sqlite::SqliteRow) -> Result<T>,
 ) -> Result<Vec<T>> {
+    if search_text(q).is_some() {
+        // A page of a text search: the first `limit` rows below the cursor that hold the text
+        // (a negative limit is no limit, as in SQL).
+        let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+        let mut out = Vec::new();
+        if limit > 0 {
+            search(conn, q, columns, |row| {
+                out.push(map(row)?);
+                Ok(out.len() < limit)
+            })
+            .await?;
+        }
+        return Ok(out);
+    }
     let (mut clause, mut args) = where_clause(q);
     if let Some(b) = q.before {
         clause.push_str(" AND id < ?");
@@ -544,20 +796,317 @@ async fn filtered<T>(
 
 fn whole(row: &SqliteRow) -> Result<Exchange> {
     let summary = summary(row)?;
-    let mut auth = json_col::<AuthSummary>(row, "auth")?;
+    let parts = parts(row)?;
+    let mut auth = json_text::<AuthSummary>(Some(&parts.auth));
     auth.upgrade(summary.status);
     Ok(Exchange {
         summary,
         client_addr: row.try_get("client_addr")?,
-        idp_reason: row.try_get("idp_reason")?,
-        request_headers: json_col(row, "request_headers")?,
-        request_body: row.try_get("request_body")?,
+        idp_reason: parts.idp_reason,
+        request_headers: json_text(Some(&parts.request_headers)),
+        request_body: parts.request_body,
         request_truncated: row.try_get("request_truncated")?,
-        response_headers: json_col(row, "response_headers")?,
-        response_body: row.try_get("response_body")?,
+        response_headers: json_text(Some(&parts.response_headers)),
+        response_body: parts.response_body,
         response_truncated: row.try_get("response_truncated")?,
         auth,
-        before: json_col::<Option<Value>>(row, "before")?,
-        after: json_col::<Option<Value>>(row, "after")?,
+        before: json_text::<Option<Value>>(parts.before.as_deref()),
+        after: json_text::<Option<Value>>(parts.after.as_deref()),
     })
+}
+
+/// The heavy parts of a `SELECT *` row: decoded from `evidence`, or read from the plain columns
+/// of a row written before migration 0013.
+fn parts(row: &SqliteRow) -> Result<Parts> {
+    if let Some(blob) = row.try_get::<Option<Vec<u8>>, _>("evidence")? {
+        return decode(row.try_get("id")?, &blob);
+    }
+    Ok(Parts {
+        request_body: row.try_get("request_body")?,
+        response_body: row.try_get("response_body")?,
+        request_headers: row.try_get("request_headers")?,
+        response_headers: row.try_get("response_headers")?,
+        before: row.try_get("before")?,
+        after: row.try_get("after")?,
+        auth: row.try_get("auth")?,
+        idp_reason: row.try_get("idp_reason")?,
+    })
+}
+
+/// Decode exchange `id`'s `evidence`.
+fn decode(id: i64, blob: &[u8]) -> Result<Parts> {
+    evidence::decode(blob).map_err(|why| StoreError::Evidence { id, why })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::checks::testkit::ex;
+    use crate::store::Store;
+    use serde_json::json;
+
+    async fn open() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("x.db")).await.unwrap();
+        (store, dir)
+    }
+
+    /// An exchange with every column set.
+    fn full(word: &str) -> Exchange {
+        let mut e = ex(
+            0,
+            Idp::Entra,
+            "PATCH",
+            "/scim/v2/Users/u1?a=b",
+            200,
+            OperationKind::Update,
+        );
+        e.summary.resource_id = Some("u1".into());
+        e.summary.resource_name = Some("ann@example.com".into());
+        e.summary.quirks = vec!["entra.capitalized-op".into()];
+        e.idp_reason = "user-agent says 'Microsoft.AAD'".into();
+        e.request_headers = vec![("authorization".into(), "Bearer …XKzM".into())];
+        e.request_body = Some(format!(
+            r#"{{"Operations":[{{"op":"Replace","value":"{word}"}}]}}"#
+        ));
+        e.response_headers = vec![("etag".into(), "W/\"2\"".into())];
+        e.response_truncated = true;
+        e.before = Some(json!({"userName": "ann@example.com", "title": null}));
+        e.after = Some(json!({"userName": "ann@example.com", "title": word}));
+        e.response_body = e.after.as_ref().map(Value::to_string);
+        e.auth.scheme = Some("Bearer".into());
+        e.auth.last4 = Some("XKzM".into());
+        e
+    }
+
+    /// How a row was stored before migration 0013: every part in its plain column.
+    async fn insert_plain(conn: &mut Conn, e: &Exchange) -> i64 {
+        let s = &e.summary;
+        sqlx::query_scalar(
+            "INSERT INTO exchanges (at, method, path, query, status, latency_ms, client_addr, idp,
+               idp_reason, operation, quirks, resource_type, resource_id, resource_name,
+               request_headers, request_body, request_truncated, response_headers, response_body,
+               response_truncated, auth, before, after)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&s.at)
+        .bind(&s.method)
+        .bind(&s.path)
+        .bind(&s.query)
+        .bind(i64::from(s.status))
+        .bind(s.latency_ms)
+        .bind(&e.client_addr)
+        .bind(s.idp.as_str())
+        .bind(&e.idp_reason)
+        .bind(s.operation.as_str())
+        .bind(serde_json::to_string(&s.quirks).unwrap())
+        .bind(s.resource_type.map(ResourceKind::name))
+        .bind(&s.resource_id)
+        .bind(&s.resource_name)
+        .bind(serde_json::to_string(&e.request_headers).unwrap())
+        .bind(&e.request_body)
+        .bind(e.request_truncated)
+        .bind(serde_json::to_string(&e.response_headers).unwrap())
+        .bind(&e.response_body)
+        .bind(e.response_truncated)
+        .bind(serde_json::to_string(&e.auth).unwrap())
+        .bind(e.before.as_ref().map(Value::to_string))
+        .bind(e.after.as_ref().map(Value::to_string))
+        .fetch_one(conn)
+        .await
+        .unwrap()
+    }
+
+    /// Every stored column but the id, as SQLite's `quote()` shows it (type and bytes).
+    async fn columns(conn: &mut Conn, id: i64) -> Vec<String> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM pragma_table_info('exchanges') WHERE name != 'id' ORDER BY cid",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let mut out = Vec::new();
+        for name in names {
+            let sql = format!("SELECT quote({name}) FROM exchanges WHERE id = ?");
+            let v: String = sqlx::query_scalar(&sql)
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            out.push(format!("{name}={v}"));
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn old_and_new_rows_read_back_the_same_through_every_read() {
+        let (store, _dir) = open().await;
+        let e = full("Lamarr-Ritchie");
+        let mut w = store.write().await.unwrap();
+        let old = insert_plain(&mut w, &e).await;
+        let new = w
+            .insert_exchanges(std::slice::from_ref(&e), 100)
+            .await
+            .unwrap()[0];
+        w.commit().await.unwrap();
+        let mut r = store.read().await.unwrap();
+        let (old_blob, new_blob): (Option<Vec<u8>>, Option<Vec<u8>>) = sqlx::query_as(
+            "SELECT (SELECT evidence FROM exchanges WHERE id = ?1),
+                    (SELECT evidence FROM exchanges WHERE id = ?2)",
+        )
+        .bind(old)
+        .bind(new)
+        .fetch_one(&mut *r)
+        .await
+        .unwrap();
+        assert!(old_blob.is_none(), "an old row stays plain");
+        assert!(new_blob.is_some(), "a new row is compact");
+        let with_id = |id| {
+            let mut x = e.clone();
+            x.summary.id = id;
+            x
+        };
+        assert_eq!(r.exchange(old).await.unwrap(), Some(with_id(old)));
+        assert_eq!(r.exchange(new).await.unwrap(), Some(with_id(new)));
+        let q = |text: Option<&str>| ExchangeQuery {
+            limit: 10,
+            text: text.map(Into::into),
+            ..Default::default()
+        };
+        assert_eq!(
+            r.exchanges_whole(&q(None)).await.unwrap(),
+            [with_id(new), with_id(old)]
+        );
+        let range = ExchangeRange {
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            r.exchanges_in_range(&range).await.unwrap(),
+            [with_id(old), with_id(new)]
+        );
+        // The text search finds a word of both rows' bodies, also in another ASCII case, and
+        // counts both; a word of neither finds nothing.
+        for word in ["lamarr-ritchie", "REPLACE", "users/u1", "a=b"] {
+            let ids: Vec<i64> = r
+                .exchange_summaries(&q(Some(word)))
+                .await
+                .unwrap()
+                .iter()
+                .map(|s| s.id)
+                .collect();
+            assert_eq!(ids, [new, old], "{word}");
+            assert_eq!(
+                r.count_exchanges_matching(&q(Some(word))).await.unwrap(),
+                (2, 2)
+            );
+        }
+        assert!(
+            r.exchange_summaries(&q(Some("absent")))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            r.count_exchanges_matching(&q(Some("absent")))
+                .await
+                .unwrap(),
+            (0, 0)
+        );
+        drop(r);
+
+        // A hand-over writes the compact row back as exactly the plain row an old scimlab wrote.
+        let mut w = store.write().await.unwrap();
+        assert_eq!(expand_evidence(&mut w).await.unwrap(), 1);
+        let (old_cols, new_cols) = (columns(&mut w, old).await, columns(&mut w, new).await);
+        assert_eq!(old_cols, new_cols);
+        assert_eq!(w.exchange(new).await.unwrap(), Some(with_id(new)));
+    }
+
+    #[tokio::test]
+    async fn a_compact_row_is_smaller_and_holds_its_parts_only_in_evidence() {
+        let (store, _dir) = open().await;
+        let e = full("x");
+        let mut w = store.write().await.unwrap();
+        let old = insert_plain(&mut w, &e).await;
+        let new = w
+            .insert_exchanges(std::slice::from_ref(&e), 100)
+            .await
+            .unwrap()[0];
+        let size = |id| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT length(CAST(request_headers AS BLOB)) + length(CAST(response_headers AS BLOB))
+                   + length(CAST(auth AS BLOB)) + length(CAST(idp_reason AS BLOB))
+                   + coalesce(length(CAST(request_body AS BLOB)), 0)
+                   + coalesce(length(CAST(response_body AS BLOB)), 0)
+                   + coalesce(length(CAST(before AS BLOB)), 0)
+                   + coalesce(length(CAST(after AS BLOB)), 0) + coalesce(length(evidence), 0)
+                 FROM exchanges WHERE id = ?",
+            )
+            .bind(id)
+        };
+        let old_size = size(old).fetch_one(&mut *w).await.unwrap();
+        let new_size = size(new).fetch_one(&mut *w).await.unwrap();
+        assert!(new_size < old_size, "{new_size} < {old_size}");
+        let plain: (String, Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT request_headers || response_headers || auth || idp_reason,
+                    coalesce(request_body, response_body), coalesce(before, after)
+             FROM exchanges WHERE id = ?",
+        )
+        .bind(new)
+        .fetch_one(&mut *w)
+        .await
+        .unwrap();
+        assert_eq!(plain, (String::new(), None, None));
+    }
+
+    /// Redaction runs before the store encodes: the secret is not in the decoded values, and
+    /// not in the inflated evidence either (the raw bytes of the file cannot show it, deflated).
+    #[tokio::test]
+    async fn redaction_runs_before_encoding() {
+        use crate::capture::redact;
+        let secret = "Sup3rSecretKey-0123456789";
+        let password = "Hunter2-Password-xyz";
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {secret}").parse().unwrap());
+        let (request_headers, auth) =
+            redact::redact_headers(&headers, crate::model::AuthOutcome::Matched);
+        let body = json!({"userName": "pw@example.com", "password": password}).to_string();
+        let (request_body, request_truncated) = redact::redact_body(body.as_bytes(), 64 * 1024);
+        let mut e = full("x");
+        e.request_headers = request_headers;
+        e.request_body = request_body;
+        e.request_truncated = request_truncated;
+        e.auth = auth;
+        let (store, dir) = open().await;
+        let mut w = store.write().await.unwrap();
+        let id = w
+            .insert_exchanges(std::slice::from_ref(&e), 100)
+            .await
+            .unwrap()[0];
+        w.commit().await.unwrap();
+        let got = store
+            .read()
+            .await
+            .unwrap()
+            .exchange(id)
+            .await
+            .unwrap()
+            .unwrap();
+        let shown = serde_json::to_string(&got).unwrap();
+        assert!(shown.contains("pw@example.com"), "{shown}");
+        let inflated = String::from_utf8(store.evidence_plaintext().await.unwrap()).unwrap();
+        assert!(inflated.contains("pw@example.com"), "{inflated}");
+        for hay in [&shown, &inflated] {
+            assert!(!hay.contains(secret) && !hay.contains(password), "{hay}");
+        }
+        assert!(
+            inflated.contains(r#""password":""#),
+            "the redacted key is kept: {inflated}"
+        );
+        store.close().await;
+        let bytes = std::fs::read(dir.path().join("x.db")).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(password));
+    }
 }

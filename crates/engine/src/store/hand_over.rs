@@ -3,7 +3,8 @@
 //! SQLite tool; an import checks such a file before it becomes a workspace.
 //!
 //! Export: [`Store::copy_to`] takes a consistent copy (`VACUUM INTO`), then [`seal_export`]
-//! deletes the secrets, optionally pseudonymises every text column with one dictionary, writes
+//! deletes the secrets, writes the captured exchanges' compact evidence back into plain columns
+//! (`store::evidence`), optionally pseudonymises every text column with one dictionary, writes
 //! the metadata, and rewrites the file (`VACUUM`) so that no deleted or replaced value survives
 //! in its free pages. Import: [`inspect_export`] opens the file read-only and refuses what is
 //! not an export, what a newer ScimLab wrote, and a damaged file, before anything is copied.
@@ -147,6 +148,9 @@ pub async fn seal_export(
     sqlx::query("DELETE FROM workspaces")
         .execute(&mut *tx)
         .await?;
+    // Captured exchanges in plain columns: readable with any SQLite tool, and each value where
+    // the pseudonymisation rewrites it (deflated, it would not be found).
+    super::exchanges::expand_evidence(&mut tx).await?;
     if let Some(p) = pseudonyms {
         counts = pseudonymise(&mut tx, p).await?;
     }

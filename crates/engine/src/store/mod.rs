@@ -16,6 +16,7 @@ pub mod admin;
 pub mod api;
 #[cfg(test)]
 mod contract;
+pub(crate) mod evidence;
 pub mod exchanges;
 pub mod hand_over;
 pub mod mapping;
@@ -55,6 +56,16 @@ pub enum StoreError {
         id: String,
         /// The parse error.
         source: serde_json::Error,
+    },
+    /// A captured exchange's compact evidence (see `store::evidence`) cannot be read back.
+    #[error(
+        "stored exchange {id} cannot be read back: {why}; a reset of the data (DELETE /api/data) drops it"
+    )]
+    Evidence {
+        /// The exchange id.
+        id: i64,
+        /// What is wrong with its `evidence`.
+        why: String,
     },
     /// Any other database failure (I/O, full disk, locked file).
     #[error("database error: {0}")]
