@@ -3,7 +3,9 @@
 #   1. SQL and sqlx live in crates/engine/src/store/ only: no `sqlx` anywhere else in the
 #      engine, the desktop shell or the CLI (they open sessions and call the store's traits);
 #   2. the engine never depends on Tauri, nor on the CLI's crates (clap, anyhow,
-#      tracing-subscriber: they live in crates/cli), and the desktop app never builds clap.
+#      tracing-subscriber: they live in crates/cli), and the desktop app never builds clap;
+#   3. no `unsafe` outside crates/engine/src/memory.rs (the workspace denies unsafe_code; that
+#      module's one block is the audited exception).
 # Run by `make test` (test-rust). Prints each offence and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +16,13 @@ sql=$(grep -rnE '\bsqlx\b|\bquery_as::<|\bquery_scalar::<' \
 if [ -n "$sql" ]; then
   echo "sqlx or SQL outside crates/engine/src/store/ (add a method to a store trait in store/api.rs):"
   echo "$sql"
+  status=1
+fi
+unsafe_uses=$(grep -rnE '\bunsafe +(\{|fn\b|impl\b|extern\b|trait\b)|unsafe_code' \
+  crates tests/src src-tauri/src --include='*.rs' | grep -v '^crates/engine/src/memory.rs:' || true)
+if [ -n "$unsafe_uses" ]; then
+  echo "unsafe outside crates/engine/src/memory.rs (the workspace denies unsafe_code; keep it that way):"
+  echo "$unsafe_uses"
   status=1
 fi
 for manifest in crates/cli/Cargo.toml src-tauri/Cargo.toml; do

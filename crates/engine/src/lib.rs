@@ -19,6 +19,7 @@ pub mod host;
 pub mod listen;
 pub mod mapping;
 pub mod materialised;
+pub mod memory;
 pub mod model;
 pub mod pseudonym;
 pub mod replay;

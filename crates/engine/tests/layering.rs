@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Modules that import nothing of the crate.
-const LEAVES: &[&str] = &["client", "config", "host", "model", "pseudonym"];
+const LEAVES: &[&str] = &["client", "config", "host", "memory", "model", "pseudonym"];
 /// Modules and the only crate modules they may import.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("wire", &["auth", "model"]),
@@ -41,7 +41,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "materialised",
         &[
-            "checks", "mapping", "model", "report", "results", "scim_api", "store",
+            "checks", "mapping", "memory", "model", "report", "results", "scim_api", "store",
         ],
     ),
     (

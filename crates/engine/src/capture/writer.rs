@@ -191,6 +191,8 @@ pub fn spawn(
                 // truncate it, so the file does not stay at its peak size while the engine idles.
                 () = tokio::time::sleep(IDLE_CHECKPOINT), if wal_dirty => {
                     store.truncate_wal().await;
+                    // And the memory a burst of traffic (and the reads beside it) left freed.
+                    crate::memory::give_back();
                     wal_dirty = false;
                     continue;
                 }

@@ -168,6 +168,8 @@ impl Materialised {
                     return;
                 }
             }
+            // Building the results of every user left the peak's freed pages behind.
+            crate::memory::give_back();
         });
     }
 
@@ -363,6 +365,8 @@ impl Materialised {
                 job.running = false;
                 (job.evaluated, job.total)
             };
+            // The previous results and the pages read to replace them are freed.
+            crate::memory::give_back();
             (this.0.progress)(Progress {
                 profile_id,
                 evaluated,
