@@ -656,6 +656,7 @@ impl Engine {
             error_style: listen::ErrorStyle::Admin,
             ..scim_limits
         };
+        tokio::spawn(memory::keep_giving_back(rx.clone()));
         let servers = vec![
             tokio::spawn(listen::serve(
                 scim_listener,

@@ -4,7 +4,8 @@
 //! mapping results of 100 000 users built when a workspace opens, a checklist over a large
 //! window — the process stays resident at its peak although nothing uses those pages: at
 //! 1 000 000 exchanges the engine held 174 MiB after its first reads, 125 MiB once trimmed.
-//! [`give_back`] asks for them back at quiet points (a build finished, the capture writer idle).
+//! [`give_back`] asks for them back at quiet points (a build finished, the capture writer idle),
+//! and [`keep_giving_back`] every [`GIVE_BACK_EVERY`] (after large admin reads).
 //!
 //! The engine's one `unsafe` block (`scripts/check-layering.sh` fails on any other). A leaf:
 //! imports nothing of the engine.
@@ -19,6 +20,24 @@ pub fn give_back() {
     #[expect(unsafe_code, reason = "glibc's malloc_trim has no safe binding")]
     let released = unsafe { libc::malloc_trim(0) } == 1;
     tracing::debug!(released, "gave freed memory back to the system");
+}
+
+/// How often [`keep_giving_back`] gives freed memory back.
+pub const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Give freed memory back every [`GIVE_BACK_EVERY`] until `closing` turns `true` (or its
+/// sender is gone). A walk over the arenas takes about a millisecond.
+pub async fn keep_giving_back(mut closing: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(GIVE_BACK_EVERY) => give_back(),
+            changed = closing.changed() => {
+                if changed.is_err() || *closing.borrow() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Elsewhere than glibc: nothing to do.
