@@ -15,7 +15,9 @@ items: Array<ExchangeSummary>,
 nextBefore: number | null, 
 /**
  * On the first page (no `before`): how many stored exchanges match the filters (a fold of
- * rejected requests counts once); `null` on later pages.
+ * rejected requests counts once); `null` on later pages and for a free-text search (`q`),
+ * whose pages each look for a bounded time: a page may hold fewer rows than asked, even
+ * none, with `nextBefore` to go on from.
  */
 total: number | null, 
 /**

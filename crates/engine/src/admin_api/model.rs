@@ -153,7 +153,9 @@ pub struct ExchangePage {
     #[ts(type = "number | null")]
     pub next_before: Option<i64>,
     /// On the first page (no `before`): how many stored exchanges match the filters (a fold of
-    /// rejected requests counts once); `null` on later pages.
+    /// rejected requests counts once); `null` on later pages and for a free-text search (`q`),
+    /// whose pages each look for a bounded time: a page may hold fewer rows than asked, even
+    /// none, with `nextBefore` to go on from.
     #[ts(type = "number | null")]
     pub total: Option<i64>,
     /// On the first page: how many requests those exchanges stand for (a fold counts each of

@@ -256,6 +256,14 @@ pub trait ExchangeStore {
         more: u32,
         last_at: &str,
     ) -> impl Future<Output = Result<Option<ExchangeSummary>>> + Send;
+    /// A page of a free-text search (`q.text`) that stops looking after `budget`: the matches
+    /// found, newest first, and where the search stopped when the budget ran out, so a caller
+    /// answers at once and continues below that id (a rare word over a large log is a walk).
+    fn search_summaries(
+        &mut self,
+        q: &ExchangeQuery,
+        budget: std::time::Duration,
+    ) -> impl Future<Output = Result<super::exchanges::SearchPage>> + Send;
     /// One page of summaries, newest first, matching `q`.
     fn exchange_summaries(
         &mut self,

@@ -666,6 +666,73 @@ pub(super) async fn totals_agree_with_the_rows_they_count<B: Backend>(b: &B) {
 /// (detail, filtered lists, a replay's range, an IdP's window), however the backend stores it;
 /// a word only inside a body is found by the text search, and the search pages with the cursor
 /// like any filter (each match once, newest first) and counts what it finds.
+/// A text search that stops at its time budget says where, and going on from there finds
+/// every match exactly once, newest first, whatever the budget.
+pub(super) async fn a_budgeted_search_goes_on_where_it_stopped<B: Backend>(b: &B) {
+    let batch: Vec<Exchange> = (0..700)
+        .map(|i| {
+            let mut e = ex(
+                0,
+                Idp::Entra,
+                "GET",
+                "/scim/v2/Users",
+                200,
+                OperationKind::Read,
+            );
+            let word = if i % 97 == 5 { "Kingfisher" } else { "sparrow" };
+            e.response_body = Some(format!("{{\"bird\":\"{word}-{i}\"}}"));
+            e
+        })
+        .collect();
+    let ids = insert_exchanges(b, &batch, 10_000).await;
+    let mut expected: Vec<i64> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 97 == 5)
+        .map(|(_, id)| *id)
+        .collect();
+    expected.reverse();
+    let mut r = b.reader().await.unwrap();
+    for budget in [
+        std::time::Duration::ZERO,
+        std::time::Duration::from_secs(60),
+    ] {
+        let mut found = Vec::new();
+        let mut before = None;
+        let mut asks = 0;
+        loop {
+            asks += 1;
+            assert!(asks < 100, "the search goes on");
+            let page = r
+                .search_summaries(
+                    &ExchangeQuery {
+                        before,
+                        limit: 3,
+                        text: Some("KINGFISHER".into()),
+                        ..Default::default()
+                    },
+                    budget,
+                )
+                .await
+                .unwrap();
+            assert!(page.items.len() <= 3);
+            found.extend(page.items.iter().map(|s| s.id));
+            before = match (page.items.len() == 3, page.searched_down_to) {
+                (true, _) => page.items.last().map(|s| s.id),
+                (false, Some(id)) => Some(id),
+                (false, None) => break,
+            };
+        }
+        assert_eq!(found, expected, "budget {budget:?}");
+        if budget.is_zero() {
+            assert!(
+                asks > 3,
+                "a zero budget stops after each chunk: {asks} asks"
+            );
+        }
+    }
+}
+
 pub(super) async fn a_large_exchange_round_trips_byte_exact<B: Backend>(b: &B) {
     let mut e = ex(
         0,
@@ -1524,6 +1591,7 @@ macro_rules! contract_suite {
             user_search_filters_in_the_database,
             the_capture_log_keeps_order_retention_and_filters,
             a_large_exchange_round_trips_byte_exact,
+            a_budgeted_search_goes_on_where_it_stopped,
             folds_count_rejected_requests,
             totals_agree_with_the_rows_they_count,
             faulted_attempts_are_found_by_name,

@@ -178,6 +178,29 @@ impl ExchangeStore for Conn {
     async fn exchange_summaries(&mut self, q: &ExchangeQuery) -> Result<Vec<ExchangeSummary>> {
         filtered(self, q, SUMMARY_COLUMNS, summary).await
     }
+    async fn search_summaries(
+        &mut self,
+        q: &ExchangeQuery,
+        budget: std::time::Duration,
+    ) -> Result<SearchPage> {
+        let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+        let mut items = Vec::new();
+        if limit == 0 {
+            return Ok(SearchPage {
+                items,
+                searched_down_to: None,
+            });
+        }
+        let stopped = search(self, q, SUMMARY_COLUMNS, Some(budget), |row| {
+            items.push(summary(row)?);
+            Ok(items.len() < limit)
+        })
+        .await?;
+        Ok(SearchPage {
+            items,
+            searched_down_to: stopped,
+        })
+    }
     async fn exchanges_whole(&mut self, q: &ExchangeQuery) -> Result<Vec<Exchange>> {
         filtered(self, q, "*", whole).await
     }
@@ -189,14 +212,20 @@ impl ExchangeStore for Conn {
                 ..q.clone()
             };
             // As below: every row is one request, a fold `fold_count` of them.
-            search(self, &q, "id, path, query, rejected, fold_count", |row| {
-                total += 1;
-                requests += 1;
-                if row.try_get::<bool, _>("rejected")? {
-                    requests += row.try_get::<i64, _>("fold_count")? - 1;
-                }
-                Ok(true)
-            })
+            search(
+                self,
+                &q,
+                "id, path, query, rejected, fold_count",
+                None,
+                |row| {
+                    total += 1;
+                    requests += 1;
+                    if row.try_get::<bool, _>("rejected")? {
+                        requests += row.try_get::<i64, _>("fold_count")? - 1;
+                    }
+                    Ok(true)
+                },
+            )
             .await?;
             return Ok((total, requests));
         }
@@ -656,11 +685,20 @@ fn found(row: &SqliteRow, needle: &str) -> Result<bool> {
 
 /// Walk the candidates of `q`'s text search (`columns` plus what [`found`] reads), newest first
 /// from `q.before`, calling `keep` with each row that holds the text until it returns `false`.
-async fn search<F>(conn: &mut Conn, q: &ExchangeQuery, columns: &str, mut keep: F) -> Result<()>
+/// With a `budget`, the walk also stops after the first chunk that ends past it, and returns
+/// the id it stopped at (rows below it are not searched yet); `None` when it ended otherwise.
+async fn search<F>(
+    conn: &mut Conn,
+    q: &ExchangeQuery,
+    columns: &str,
+    budget: Option<std::time::Duration>,
+    mut keep: F,
+) -> Result<Option<i64>>
 where
     F: FnMut(&SqliteRow) -> Result<bool>,
 {
     let needle = search_text(q).unwrap_or_default();
+    let started = std::time::Instant::now();
     let mut below = q.before;
     loop {
         let (mut clause, mut args) = where_clause(q);
@@ -678,13 +716,26 @@ where
         for row in &rows {
             below = Some(row.try_get("id")?);
             if found(row, needle)? && !keep(row)? {
-                return Ok(());
+                return Ok(None);
             }
         }
         if i64::try_from(rows.len()).unwrap_or(i64::MAX) < SEARCH_CHUNK {
-            return Ok(());
+            return Ok(None);
+        }
+        if budget.is_some_and(|b| started.elapsed() >= b) {
+            return Ok(below);
         }
     }
+}
+
+/// What [`ExchangeStore::search_summaries`] found within its time budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPage {
+    /// The matches, newest first (at most the query's limit).
+    pub items: Vec<ExchangeSummary>,
+    /// `Some(id)`: the budget ran out; exchanges older than `id` are not searched yet (ask
+    /// again with `before = id`). `None`: the page is full or every candidate was searched.
+    pub searched_down_to: Option<i64>,
 }
 
 /// A bound argument of a filtered query.
@@ -773,7 +824,7 @@ async fn filtered<T>(
         let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
         let mut out = Vec::new();
         if limit > 0 {
-            search(conn, q, columns, |row| {
+            search(conn, q, columns, None, |row| {
                 out.push(map(row)?);
                 Ok(out.len() < limit)
             })
