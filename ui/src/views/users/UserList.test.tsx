@@ -7,7 +7,7 @@ import type { UserQuery } from "../../platform/api";
 import { useRoute } from "../../state/route";
 import { bulkPage, samplePage, totalOnly } from "./fixtures";
 import { rowsOf } from "./model";
-import { PAGE, SEARCH_DEBOUNCE_MS, USER_ROW_HEIGHT, UserList, UserRowView } from "./UserList";
+import { PAGE, SEARCH_DEBOUNCE_MS, USER_ROW_HEIGHT, UserList, UserRowView, shortWhen } from "./UserList";
 
 const users = vi.fn();
 const startSimulation = vi.fn();
@@ -110,6 +110,16 @@ describe("UserRowView", () => {
     );
     const member = within(screen.getByTestId("user-row")).getByText("Member");
     expect(member.getAttribute("title")).toBe("defaulted — no role arrived, so Member");
+  });
+});
+
+describe("shortWhen", () => {
+  it("gives the time today, the day earlier this year, and the year before that", () => {
+    const now = new Date(2026, 10, 28, 18, 0, 0);
+    expect(shortWhen(new Date(2026, 10, 28, 17, 2, 3).toISOString(), now)).toBe("17:02:03");
+    expect(shortWhen(new Date(2026, 10, 27, 9, 0, 0).toISOString(), now)).toBe("Nov 27");
+    expect(shortWhen(new Date(2025, 0, 5, 9, 0, 0).toISOString(), now)).toBe("Jan 5, 2025");
+    expect(shortWhen("soon", now)).toBe("soon");
   });
 });
 

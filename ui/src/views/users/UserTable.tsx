@@ -23,12 +23,16 @@ const OVERSCAN = 10;
 const NEAR_BOTTOM_PX = 240;
 const COLUMNS = 9;
 
+/** Made once, not on each call (see format.ts). */
+const MONTH_DAY = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric" });
+const MONTH_DAY_YEAR = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric" });
+
 /** `17:02:03` today, `Nov 27` earlier (the full time is in the title). */
 export function shortWhen(at: string, now = new Date()): string {
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return at;
   if (d.toDateString() === now.toDateString()) return clock(at).slice(0, 8);
-  return d.toLocaleDateString("en-US", { month: "short", day: "numeric", year: d.getFullYear() === now.getFullYear() ? undefined : "numeric" });
+  return (d.getFullYear() === now.getFullYear() ? MONTH_DAY : MONTH_DAY_YEAR).format(d);
 }
 
 export function ActiveBadge({ active }: { active: boolean | null }) {
