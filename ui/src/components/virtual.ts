@@ -2,8 +2,8 @@
 //! height, only the visible rows plus an overscan in the DOM, so 100 000 rows scroll like 100.
 //! The math is pure (`visibleRange`) and unit-tested; `useVirtualRows` wires it to a scroll
 //! container, which must be mounted with the component calling it (the hook attaches once).
-//! A list whose sticky header scrolls inside the container (the Users `<table>`) passes its
-//! height as `inset`: the rows start below it and never count as visible behind it.
+//! A list whose sticky header scrolls inside the container (the Users `<table>`) passes where
+//! its rows start (padding and header) as `inset`: rows behind the header are not in view.
 //!
 //! Weighed against `@tanstack/react-virtual` (issue 13): rows here have one fixed height, the
 //! table scrolls to a row by id and keeps its place while rows arrive at the top; that is about
@@ -66,8 +66,9 @@ export interface VirtualRows extends Range {
   sync(): void;
 }
 
-/** Track the scroll container `ref` and answer which rows to render. `inset`: the height of a
- * sticky header inside the container, above the first row (0 when the header is outside). */
+/** Track the scroll container `ref` and answer which rows to render. `inset`: where the first
+ * row starts inside the container, under a sticky header (and padding) that stays over the
+ * rows as they scroll (0 when the header is outside). */
 export function useVirtualRows(
   ref: RefObject<HTMLElement | null>,
   count: number,

@@ -1,12 +1,12 @@
 //! The Users table: sortable column headers and the loaded rows, virtualised as Traffic's grid is
 //! (components/virtual.ts): rows have one fixed height (`USER_ROW_HEIGHT`, users.css), only the
 //! visible ones plus an overscan are in the DOM between two spacer rows, and the header stays
-//! sticky inside the scroll area (its height is the hook's `inset`). Rows are memoised, so a
+//! sticky inside the scroll area (it and the card's padding above it are the hook's `inset`). Rows are memoised, so a
 //! page appended or a scroll step renders only the rows that change. Scrolling near the end
 //! asks for the next page; the selected row (↑/↓ in UserList) is kept in view. The selection,
 //! the query and the data belong to UserList.
 
-import { memo, useCallback, useEffect, useRef, useState, type ReactNode, type UIEvent } from "react";
+import { memo, useEffect, useLayoutEffect, useRef, useState, type ReactNode, type UIEvent } from "react";
 import { href, navigate } from "../../state/route";
 import { IdpBadge } from "../../components/Badges";
 import { useVirtualRows } from "../../components/virtual";
@@ -150,9 +150,15 @@ export function UserTable({
   empty: ReactNode;
 }) {
   const wrapRef = useRef<HTMLDivElement>(null);
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+  // where the first row starts in the scroll area: below the card's padding and the sticky
+  // header, which both stay over the rows as they scroll (measured once; 0 in jsdom)
   const [inset, setInset] = useState(0);
-  const headRef = useCallback((el: HTMLTableSectionElement | null) => {
-    if (el) setInset(el.offsetHeight);
+  useLayoutEffect(() => {
+    const wrap = wrapRef.current;
+    const body = bodyRef.current;
+    if (!wrap || !body) return;
+    setInset(Math.max(0, body.getBoundingClientRect().top - wrap.getBoundingClientRect().top - wrap.clientTop + wrap.scrollTop));
   }, []);
   const virt = useVirtualRows(wrapRef, rows.length, USER_ROW_HEIGHT, OVERSCAN, inset);
   const { scrollToIndex, sync } = virt;
@@ -197,7 +203,7 @@ export function UserTable({
           <col className="users-col-when" />
           <col className="users-col-when" />
         </colgroup>
-        <thead ref={headRef}>
+        <thead>
           <tr aria-rowindex={1}>
             <SortHeader label="userName" sort="userName" query={query} />
             <SortHeader label="display name" sort="displayName" query={query} />
@@ -210,7 +216,7 @@ export function UserTable({
             <SortHeader label="modified" sort="lastModified" query={query} />
           </tr>
         </thead>
-        <tbody>
+        <tbody ref={bodyRef}>
           {virt.offset > 0 ? <Spacer key="above" height={virt.offset} /> : null}
           {rows.slice(virt.start, virt.end).map((r, k) => (
             <UserRowView key={r.id} row={r} index={virt.start + k} selected={virt.start + k === selIndex} onSelect={onSelect} />
