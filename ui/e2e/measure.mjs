@@ -9,11 +9,12 @@ export function scrollToEnd() {
   return Number(document.querySelector('[role="grid"]').getAttribute("aria-rowcount")) - 1;
 }
 
-/** Scroll the Users list to its end (which loads its next page); answer the rows it holds. */
+/** Scroll the Users list to its end (which loads its next page); answer the rows it holds
+ *  (loaded, not rendered: the list is virtualised, its table's aria-rowcount counts them). */
 export function scrollUsersToEnd() {
   const s = document.querySelector(".users-table-wrap");
   s.scrollTop = s.scrollHeight;
-  return document.querySelectorAll('[data-testid="user-row"]').length;
+  return Number(document.querySelector(".users-table").getAttribute("aria-rowcount")) - 1;
 }
 
 /** Scroll from the top to the end `step` px per frame; frame times, max DOM rows, JS heap.

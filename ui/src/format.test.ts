@@ -1,5 +1,5 @@
 //! The shared formatting: IdP names as their makers write them, the one number format, times.
-import { clock, count, idpName, latency, timeOfDay } from "./format";
+import { clock, count, dateTime, idpName, latency, timeOfDay } from "./format";
 
 test("IdPs are named as their makers write them", () => {
   expect(idpName("entra")).toBe("Entra ID");
@@ -29,4 +29,11 @@ test("times of day and latencies", () => {
   expect(latency(1.44)).toBe("1.4 ms");
   expect(latency(120.4)).toBe("120 ms");
   expect(latency(2300)).toBe("2.3 s");
+});
+
+test("dateTime writes the day as toLocaleDateString does, then the time", () => {
+  const at = "2026-11-28T17:02:03.123Z";
+  const d = new Date(at);
+  expect(dateTime(at)).toBe(`${d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })} ${clock(at).slice(0, 8)}`);
+  expect(dateTime("not a date")).toBe("not a date");
 });

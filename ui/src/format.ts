@@ -19,11 +19,16 @@ export function timeOfDay(at: Date | number): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** Formatters are made once: `toLocaleDateString(…, options)` builds a new one on every call,
+ * which was most of the script time of scrolling the Users list (docs/benchmarks-ui.md). */
+const DAY = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+const NUMBER = new Intl.NumberFormat("en-US");
+
 /** `2026-11-28 17:02:03` in local time. */
 export function dateTime(at: string): string {
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return at;
-  return `${d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })} ${clock(at).slice(0, 8)}`;
+  return `${DAY.format(d)} ${clock(at).slice(0, 8)}`;
 }
 
 /** `1.4 ms`, `120 ms`, `2.3 s`. */
@@ -78,5 +83,5 @@ export function idpName(idp: Idp | string | null | undefined): string {
 /** A count the one way the UI writes numbers: `5,450`, `12`, `1,000,000` (no decimals). */
 export function count(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  return Math.round(n).toLocaleString("en-US");
+  return NUMBER.format(Math.round(n));
 }

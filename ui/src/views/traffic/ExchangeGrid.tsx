@@ -8,7 +8,7 @@
 import { useEffect, useRef, type KeyboardEvent, type ReactNode, type RefObject } from "react";
 import type { Cycle } from "../../generated";
 import type { FeedState } from "./feed";
-import type { VirtualRows } from "./virtual";
+import type { VirtualRows } from "../../components/virtual";
 import { ExchangeRow } from "./ExchangeRow";
 
 export function ExchangeGrid({

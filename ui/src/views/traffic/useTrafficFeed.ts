@@ -16,7 +16,7 @@ import { ROW_HEIGHT } from "./ExchangeRow";
 import { CAP, feedReducer, INITIAL } from "./feed";
 import { isUnfiltered, matches, toApiFilters, type Filters } from "./filters";
 import { addLive, tallyOf, type Tally } from "./totals";
-import { useVirtualRows } from "./virtual";
+import { useVirtualRows } from "../../components/virtual";
 
 /** Rows per page asked of the engine. */
 const PAGE = 500;

@@ -1,4 +1,4 @@
-//! Tests of the Users list: a row (invalid role, IdP badge), the engine doing the search (debounced), IdP/active filters and sorting through the URL, the true total, keyboard opening, the empty result with "clear filters", the empty state with its simulate button, infinite scroll by pages.
+//! Tests of the Users list: a row (invalid role, IdP badge), the engine doing the search (debounced), IdP/active filters and sorting through the URL, the true total, keyboard opening, the empty result with "clear filters", the empty state with its simulate button, infinite scroll by pages, and virtualisation (only the rows on screen are in the DOM; jsdom has no layout, so the list assumes a 720 px screen and the tests move scrollTop themselves).
 
 import { describe, expect, it, vi, beforeEach } from "vitest";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
@@ -7,7 +7,7 @@ import type { UserQuery } from "../../platform/api";
 import { useRoute } from "../../state/route";
 import { bulkPage, samplePage, totalOnly } from "./fixtures";
 import { rowsOf } from "./model";
-import { PAGE, SEARCH_DEBOUNCE_MS, UserList, UserRowView } from "./UserList";
+import { PAGE, SEARCH_DEBOUNCE_MS, USER_ROW_HEIGHT, UserList, UserRowView, shortWhen } from "./UserList";
 
 const users = vi.fn();
 const startSimulation = vi.fn();
@@ -23,6 +23,27 @@ function Routed() {
 }
 
 const ORDER = { sort: "created", order: "descending" };
+
+/** Rows the list holds (loaded), as its table tells assistive tech: not the rows rendered. */
+function loaded(): number {
+  return Number(screen.getByRole("table").getAttribute("aria-rowcount")) - 1;
+}
+
+/** The ids of the rows in the DOM, in order. */
+function rendered(): string[] {
+  return screen.getAllByTestId("user-row").map((r) => r.getAttribute("data-id") ?? "");
+}
+
+/** jsdom has no layout: the list renders a 720 px screen of rows plus its overscan at most. */
+const SCREENFUL = Math.ceil(720 / USER_ROW_HEIGHT);
+const MAX_RENDERED = SCREENFUL + 2 * 10 + 1;
+
+function scrollWrap(top: number): HTMLElement {
+  const wrap = screen.getByLabelText("users; arrow keys move, Enter opens");
+  wrap.scrollTop = top;
+  fireEvent.scroll(wrap);
+  return wrap;
+}
 
 /** An engine of 5,000 users: 50 by Okta, one matching "ada", none matching anything else. */
 function engine(_start: number, count: number, q: UserQuery = {}): Promise<ResourcePage> {
@@ -92,6 +113,16 @@ describe("UserRowView", () => {
   });
 });
 
+describe("shortWhen", () => {
+  it("gives the time today, the day earlier this year, and the year before that", () => {
+    const now = new Date(2026, 10, 28, 18, 0, 0);
+    expect(shortWhen(new Date(2026, 10, 28, 17, 2, 3).toISOString(), now)).toBe("17:02:03");
+    expect(shortWhen(new Date(2026, 10, 27, 9, 0, 0).toISOString(), now)).toBe("Nov 27");
+    expect(shortWhen(new Date(2025, 0, 5, 9, 0, 0).toISOString(), now)).toBe("Jan 5, 2025");
+    expect(shortWhen("soon", now)).toBe("soon");
+  });
+});
+
 describe("UserList", () => {
   it("lists the engine's first page with the true total and opens the selected user with the keyboard", async () => {
     users.mockImplementation(engine);
@@ -137,7 +168,8 @@ describe("UserList", () => {
     expect(window.location.hash).toBe("#/users?idp=okta");
     await waitFor(() => expect(screen.getByTestId("users-count").textContent).toBe("50 of 5,000 match"));
     expect(users).toHaveBeenCalledWith(1, PAGE, { idp: "okta", ...ORDER });
-    expect(screen.getAllByTestId("user-row")).toHaveLength(50);
+    expect(loaded()).toBe(50);
+    expect(rendered()[0]).toBe("okta0");
 
     fireEvent.change(screen.getByLabelText("active"), { target: { value: "inactive" } });
     expect(window.location.hash).toBe("#/users?idp=okta&active=inactive");
@@ -215,7 +247,8 @@ describe("UserList", () => {
   it("loads the next page from the engine as the list scrolls to its end", async () => {
     users.mockImplementation(async (start: number) => (start === 1 ? bulkPage("p", PAGE, 450) : bulkPage(`s${start}-`, PAGE, 450)));
     render(<UserList />);
-    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(PAGE));
+    await waitFor(() => expect(loaded()).toBe(PAGE));
+    expect(screen.getAllByTestId("user-row").length).toBeLessThanOrEqual(MAX_RENDERED);
     expect(screen.getByTestId("users-count").textContent).toBe("450 users");
     expect(screen.getByText(`${PAGE} of 450 shown; scrolling loads more`)).toBeTruthy();
 
@@ -225,7 +258,7 @@ describe("UserList", () => {
     wrap.scrollTop = 4500;
     fireEvent.scroll(wrap);
     await waitFor(() => expect(users).toHaveBeenCalledWith(PAGE + 1, PAGE, ORDER));
-    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(2 * PAGE));
+    await waitFor(() => expect(loaded()).toBe(2 * PAGE));
 
     fireEvent.click(screen.getByRole("button", { name: "load next 50" }));
     await waitFor(() => expect(users).toHaveBeenCalledWith(2 * PAGE + 1, PAGE, ORDER));
@@ -239,8 +272,83 @@ describe("UserList", () => {
     act(() => {
       window.location.hash = "#/users?idp=okta";
     });
-    await waitFor(() => expect(screen.getAllByTestId("user-row")).toHaveLength(50));
+    await waitFor(() => expect(loaded()).toBe(50));
     await act(async () => slow(samplePage()));
-    expect(screen.getAllByTestId("user-row")).toHaveLength(50);
+    expect(loaded()).toBe(50);
+    expect(rendered()[0]).toBe("okta0");
+  });
+
+  it("renders only the rows on screen out of 5,000 loaded, and scrolling shows later ones", async () => {
+    const many = bulkPage("m", 5000, 5000);
+    users.mockImplementation(async (start: number, count: number) => ({
+      ...many,
+      startIndex: start,
+      resources: many.resources.slice(start - 1, start - 1 + count),
+      mappings: many.mappings!.slice(start - 1, start - 1 + count),
+      idps: many.idps!.slice(start - 1, start - 1 + count),
+    }));
+    window.location.hash = "#/users?q=m";
+    render(<Routed />);
+    await waitFor(() => expect(screen.getByTestId("users-count").textContent).toBe("5,000 of 5,000 match"));
+    expect(loaded()).toBe(PAGE); // a page, the rest as the list scrolls
+    let ids = rendered();
+    expect(ids.length).toBeLessThanOrEqual(MAX_RENDERED);
+    expect(ids[0]).toBe("m0");
+    expect(ids).not.toContain(`m${PAGE - 1}`);
+
+    // the layout jsdom lacks: a 720 px screen over the rows loaded
+    const wrap = screen.getByLabelText("users; arrow keys move, Enter opens");
+    Object.defineProperty(wrap, "clientHeight", { configurable: true, value: 720 });
+    Object.defineProperty(wrap, "scrollHeight", { configurable: true, get: () => loaded() * USER_ROW_HEIGHT });
+
+    // scroll to row 150: it is rendered, the first ones are not, and spacers keep the height
+    scrollWrap(150 * USER_ROW_HEIGHT);
+    await waitFor(() => expect(rendered()).toContain("m150"));
+    ids = rendered();
+    expect(ids).not.toContain("m0");
+    expect(ids.length).toBeLessThanOrEqual(MAX_RENDERED);
+    const rows = screen.getAllByTestId("user-row");
+    expect(rows[0].getAttribute("aria-rowindex")).toBe(String(150 - 10 + 2));
+    const spacers = wrap.querySelectorAll<HTMLElement>("tr.users-spacer");
+    expect(spacers).toHaveLength(2);
+    expect(spacers[0].style.height).toBe(`${140 * USER_ROW_HEIGHT}px`);
+    const after = 150 + SCREENFUL + 10;
+    expect(spacers[1].style.height).toBe(`${(PAGE - after) * USER_ROW_HEIGHT}px`);
+
+    expect(users).not.toHaveBeenCalledWith(PAGE + 1, PAGE, { q: "m", ...ORDER });
+
+    // near the end of what is loaded: the next page comes, and its rows can be scrolled to
+    scrollWrap(PAGE * USER_ROW_HEIGHT - 720);
+    await waitFor(() => expect(loaded()).toBe(2 * PAGE));
+    scrollWrap(350 * USER_ROW_HEIGHT);
+    await waitFor(() => expect(rendered()).toContain("m350"));
+    expect(screen.getAllByTestId("user-row").length).toBeLessThanOrEqual(MAX_RENDERED);
+  });
+
+  it("keeps the row selected with the keyboard in view and rendered, and a new query back at the top", async () => {
+    users.mockImplementation(async (_start: number, count: number, q: UserQuery = {}) =>
+      count === 0 ? totalOnly(450) : q.idp === "okta" ? bulkPage("okta", 50, 50, "okta") : bulkPage("k", PAGE, 450),
+    );
+    render(<Routed />);
+    await waitFor(() => expect(loaded()).toBe(PAGE));
+    const wrap = screen.getByLabelText("users; arrow keys move, Enter opens");
+    for (let i = 0; i < 40; i++) fireEvent.keyDown(wrap, { key: "ArrowDown" });
+    // row 40 ends at the bottom edge of the (assumed) 720 px screen
+    await waitFor(() => expect(wrap.scrollTop).toBe(41 * USER_ROW_HEIGHT - 720));
+    const selected = screen.getAllByTestId("user-row").filter((r) => r.getAttribute("aria-selected") === "true");
+    expect(selected.map((r) => r.getAttribute("data-id"))).toEqual(["k40"]);
+    expect(rendered()).not.toContain("k0");
+    for (let i = 0; i < 40; i++) fireEvent.keyDown(wrap, { key: "ArrowUp" });
+    await waitFor(() => expect(wrap.scrollTop).toBe(0));
+    expect(rendered()[0]).toBe("k0");
+
+    for (let i = 0; i < 30; i++) fireEvent.keyDown(wrap, { key: "ArrowDown" });
+    await waitFor(() => expect(wrap.scrollTop).toBeGreaterThan(0));
+    fireEvent.change(screen.getByLabelText("IdP"), { target: { value: "okta" } });
+    await waitFor(() => expect(loaded()).toBe(50));
+    expect(wrap.scrollTop).toBe(0);
+    expect(rendered()[0]).toBe("okta0");
+    fireEvent.keyDown(wrap, { key: "Enter" });
+    expect(window.location.hash).toBe("#/users/okta0");
   });
 });

@@ -1,6 +1,9 @@
-//! Hand-rolled row virtualisation for the Traffic table: fixed row height, only the visible
-//! rows plus an overscan in the DOM, so 100 000 exchanges scroll like 100. The math is pure
-//! (`visibleRange`) and unit-tested; `useVirtualRows` wires it to a scroll container.
+//! Hand-rolled row virtualisation for long lists (the Traffic table, the Users list): fixed row
+//! height, only the visible rows plus an overscan in the DOM, so 100 000 rows scroll like 100.
+//! The math is pure (`visibleRange`) and unit-tested; `useVirtualRows` wires it to a scroll
+//! container, which must be mounted with the component calling it (the hook attaches once).
+//! A list whose sticky header scrolls inside the container (the Users `<table>`) passes where
+//! its rows start (padding and header) as `inset`: rows behind the header are not in view.
 //!
 //! Weighed against `@tanstack/react-virtual` (issue 13): rows here have one fixed height, the
 //! table scrolls to a row by id and keeps its place while rows arrive at the top; that is about
@@ -63,12 +66,15 @@ export interface VirtualRows extends Range {
   sync(): void;
 }
 
-/** Track the scroll container `ref` and answer which rows to render. */
+/** Track the scroll container `ref` and answer which rows to render. `inset`: where the first
+ * row starts inside the container, under a sticky header (and padding) that stays over the
+ * rows as they scroll (0 when the header is outside). */
 export function useVirtualRows(
   ref: RefObject<HTMLElement | null>,
   count: number,
   rowHeight: number,
   overscan = 12,
+  inset = 0,
 ): VirtualRows {
   const [scrollTop, setScrollTop] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(FALLBACK_VIEWPORT);
@@ -94,20 +100,21 @@ export function useVirtualRows(
     };
   }, [ref]);
 
-  const range = visibleRange({ count, rowHeight, scrollTop, viewportHeight, overscan });
+  const rowsHeight = Math.max(0, viewportHeight - inset);
+  const range = visibleRange({ count, rowHeight, scrollTop, viewportHeight: rowsHeight, overscan });
 
   const scrollToIndex = useCallback(
     (index: number) => {
       const el = ref.current;
       if (!el) return;
-      const h = el.clientHeight || FALLBACK_VIEWPORT;
+      const h = Math.max(0, (el.clientHeight || FALLBACK_VIEWPORT) - inset);
       const next = scrollTopFor(index, rowHeight, el.scrollTop, h);
       if (next !== el.scrollTop) {
         el.scrollTop = next;
         setScrollTop(next);
       }
     },
-    [ref, rowHeight],
+    [ref, rowHeight, inset],
   );
 
   const sync = useCallback(() => {
@@ -115,5 +122,5 @@ export function useVirtualRows(
     if (el) setScrollTop(el.scrollTop);
   }, [ref]);
 
-  return { ...range, scrollTop, viewportHeight, scrollToIndex, sync };
+  return { ...range, scrollTop, viewportHeight: rowsHeight, scrollToIndex, sync };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { scrollTopFor, visibleRange } from "./virtual";
+import { act, renderHook } from "@testing-library/react";
+import { scrollTopFor, useVirtualRows, visibleRange } from "./virtual";
 
 describe("visibleRange", () => {
   const base = { rowHeight: 30, viewportHeight: 300, overscan: 5 };
@@ -43,5 +44,33 @@ describe("scrollTopFor", () => {
   });
   it("scrolls down so a row below ends at the bottom edge", () => {
     expect(scrollTopFor(20, 30, 0, 300)).toBe(21 * 30 - 300);
+  });
+});
+
+describe("useVirtualRows with a sticky header inside the scroller (inset)", () => {
+  /** A scroller 330 px tall whose first 30 px are a header the rows pass under. */
+  function scroller(): { current: HTMLDivElement } {
+    const el = document.createElement("div");
+    Object.defineProperty(el, "clientHeight", { configurable: true, value: 330 });
+    return { current: el };
+  }
+
+  it("counts only the height below the header as the rows' screen", () => {
+    const ref = scroller();
+    const { result } = renderHook(() => useVirtualRows(ref, 1000, 30, 0, 30));
+    expect(result.current.viewportHeight).toBe(300);
+    expect(result.current.end).toBe(10);
+  });
+
+  it("scrolls a row below into view above the bottom edge, and one above out from under the header", () => {
+    const ref = scroller();
+    const { result } = renderHook(() => useVirtualRows(ref, 1000, 30, 0, 30));
+    act(() => result.current.scrollToIndex(20));
+    expect(ref.current.scrollTop).toBe(21 * 30 - 300);
+    expect(result.current.start).toBe(11);
+    act(() => result.current.scrollToIndex(12)); // in view already (rows 11-20 are)
+    expect(ref.current.scrollTop).toBe(21 * 30 - 300);
+    act(() => result.current.scrollToIndex(5));
+    expect(ref.current.scrollTop).toBe(5 * 30);
   });
 });
