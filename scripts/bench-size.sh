@@ -223,7 +223,7 @@ import sys, re, pathlib
 p = pathlib.Path("docs/benchmarks.md")
 text = p.read_text() if p.exists() else "# Benchmarks\n"
 section = sys.argv[1].rstrip() + "\n"
-pattern = re.compile(r"^## At size: .*?\n.*?(?=^## |\Z)", re.S | re.M)
+pattern = re.compile(r"^## At size: [\d,\s]+users and [\d,\s]+exchanges\n.*?(?=^## |\Z)", re.S | re.M)
 text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
 p.write_text(text)
 PY
