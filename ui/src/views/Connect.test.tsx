@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { api } from "../platform";
 import type { AuthSummary, Diagnosis, ExchangeSummary } from "../generated";
-import { emit, renderWithEngine, summary } from "./testHarness";
+import { emit, renderWithEngine, settle, summary } from "./testHarness";
 import { ConnectView } from "./Connect";
 import { needsTunnel, portOf, tunnelTenantUrl } from "./connect/tenantUrl";
 import { basePathOf, forWorkspace } from "./connect/TunnelCard";
@@ -79,6 +79,7 @@ describe("ConnectView", () => {
   it("flips from waiting to seen when an exchange is recorded", async () => {
     view();
     await screen.findByText("Waiting for the first request from your IdP…");
+    await settle();
     expect(screen.getByTestId("waiting-first-request")).toBeTruthy();
     expect(screen.queryByTestId("first-request-seen")).toBeNull();
 
@@ -96,6 +97,7 @@ describe("ConnectView", () => {
     details[7] = { auth: WRONG_KEY, diagnosis: WRONG, over: { status: 401 } };
     view();
     await screen.findByTestId("waiting-first-request");
+    await settle();
     emit({ type: "exchange.recorded", exchanges: [summary({ id: 7, status: 401, operation: "rejected" })] });
     const seen = screen.getByTestId("first-request-seen");
     await waitFor(() => expect(seen.textContent).toContain("key was refused"));
@@ -111,6 +113,7 @@ describe("ConnectView", () => {
     details[12] = { auth: MATCHED, diagnosis: WRONG_BASE, over: { status: 404, path: "/scim/Users" } };
     view();
     await screen.findByTestId("waiting-first-request");
+    await settle();
     emit({ type: "exchange.recorded", exchanges: [summary({ id: 12, status: 404, path: "/scim/Users", operation: "rejected" })] });
     const card = screen.getByTestId("last-failure");
     await waitFor(() => expect(card.getAttribute("data-cause")).toBe("wrong-base-path"));
@@ -129,6 +132,7 @@ describe("ConnectView", () => {
     details[3] = { auth: NO_HEADER, diagnosis: MISSING, over: { status: 401, idp: "okta" } };
     view();
     await screen.findByTestId("waiting-first-request");
+    await settle();
     emit({ type: "exchange.recorded", exchanges: [summary({ id: 3, status: 401, idp: "okta", operation: "rejected" })] });
     const card = screen.getByTestId("last-failure");
     await waitFor(() => expect(card.getAttribute("data-cause")).toBe("missing-header"));
@@ -144,6 +148,7 @@ describe("ConnectView", () => {
     details[22] = { auth: MATCHED, diagnosis: WRONG_BASE, over: { status: 404, path: "/scim/Users" } };
     view();
     await screen.findByTestId("waiting-first-request");
+    await settle();
     emit({ type: "exchange.recorded", exchanges: [summary({ id: 20, status: 401, at: "2026-11-28T17:00:00.000Z" })] });
     const pinned = () => screen.getByTestId("last-failure");
     await waitFor(() => expect(pinned().getAttribute("data-cause")).toBe("wrong-key"));
@@ -181,6 +186,7 @@ describe("ConnectView", () => {
   it("holds the first success, but replaces a refused request with the next one", async () => {
     view();
     await screen.findByTestId("waiting-first-request");
+    await settle();
     emit({ type: "exchange.recorded", exchanges: [summary({ id: 7, status: 401, operation: "rejected" })] });
     expect(screen.getByTestId("first-request-seen").textContent).toContain("failed (401)");
     emit({ type: "exchange.recorded", exchanges: [summary({ id: 8, idp: "okta", operation: "connection-probe" })] });
@@ -242,6 +248,7 @@ describe("ConnectView: key handling, races and the simulator", () => {
     m.exchanges.mockImplementation(() => new Promise((r) => (answer = r)));
     view();
     await screen.findByTestId("waiting-first-request");
+    await settle();
     emit({ type: "exchange.recorded", exchanges: [summary({ id: 5, idp: "okta" })] });
     // On a loaded machine the view may subscribe after this emit: the event then arrives with
     // the subscription, a render later.
@@ -255,6 +262,7 @@ describe("ConnectView: key handling, races and the simulator", () => {
     m.startSimulation.mockResolvedValue({ id: "run-1" });
     view();
     await screen.findByText("Waiting for the first request from your IdP…");
+    await settle();
     fireEvent.click(screen.getByRole("button", { name: "Simulate ▾" }));
     fireEvent.click(screen.getByRole("menuitem", { name: "Entra ID — guide setup" }));
     await waitFor(() => expect(screen.getByTestId("simulation-status").getAttribute("data-state")).toBe("running"));

@@ -43,6 +43,15 @@ export function emit(e: EngineEvent & { workspace?: string }): void {
   });
 }
 
+/** Let React run the effects of what is on screen (a view subscribes to engine events in an
+ *  effect: on a loaded machine `findBy…` can return before it ran, and an event emitted then
+ *  would reach the view a render later than the test reads it). */
+export async function settle(): Promise<void> {
+  await act(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  });
+}
+
 let nextId = 1;
 /** A plausible exchange summary. */
 export function summary(over: Partial<ExchangeSummary> = {}): ExchangeSummary {
