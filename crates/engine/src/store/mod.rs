@@ -3,9 +3,9 @@
 //! session ([`Store::read`], [`Store::write`]) and call the traits' methods (`use
 //! crate::store::prelude::*`).
 //!
-//! Concurrency: SQLite allows one writer at a time, so the store keeps two pools: `read` (several
-//! connections, WAL lets them read while a write is in progress) and `write` (exactly one
-//! connection). Every write runs in one transaction on the writer, which serialises
+//! Concurrency: SQLite allows one writer at a time, so the store keeps two sets of connections
+//! (`slots.rs`): `read` (several, WAL lets them read while a write is in progress) and `write`
+//! (exactly one). Every write runs in one transaction on the writer, which serialises
 //! read-modify-write sequences (PATCH, PUT) without `SQLITE_BUSY` upgrades, and makes each write
 //! all-or-nothing. Uniqueness is still enforced by unique indexes, never by check-then-insert.
 //!
