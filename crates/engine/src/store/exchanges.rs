@@ -22,6 +22,21 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
+/// Bind `args` (a `Vec<Arg>`), in order, to a query of any sqlx kind (`query`, `query_as`,
+/// `query_scalar`): their `bind`s are distinct methods, so a function would be written thrice.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for a in $args {
+            query = match a {
+                Arg::Int(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
 /// Filters of `GET /api/exchanges`. Every field is optional; all given ones must hold.
 #[derive(Debug, Clone, Default)]
 pub struct ExchangeQuery {
@@ -138,7 +153,7 @@ impl ExchangeStore for Conn {
             );
         }
         sql.push_str(" ORDER BY id LIMIT ?");
-        let rows = bind_all(sqlx::query(&sql), args)
+        let rows = bind_all!(sqlx::query(&sql), args)
             .bind(r.limit)
             .fetch_all(self)
             .await?;
@@ -235,32 +250,22 @@ impl ExchangeStore for Conn {
             let sql = format!(
                 "SELECT COALESCE(SUM(rows), 0), COALESCE(SUM(requests), 0) FROM exchange_counts{clause}"
             );
-            let (rows, requests): (i64, i64) = bind_all_as(sqlx::query_as(&sql), args)
+            let (rows, requests): (i64, i64) = bind_all!(sqlx::query_as(&sql), args)
                 .fetch_one(self)
                 .await?;
             return Ok((rows, requests));
         }
         let (clause, args) = where_clause(q);
         let total_sql = format!("SELECT COUNT(*) FROM exchanges{clause}");
-        let mut total = sqlx::query_scalar::<_, i64>(&total_sql);
-        for a in &args {
-            total = match a {
-                Arg::Int(v) => total.bind(*v),
-                Arg::Text(v) => total.bind(v.clone()),
-            };
-        }
-        let total = total.fetch_one(&mut *self).await?;
+        let total = bind_all!(sqlx::query_scalar::<_, i64>(&total_sql), args.clone())
+            .fetch_one(&mut *self)
+            .await?;
         let extra_sql = format!(
             "SELECT COALESCE(SUM(fold_count - 1), 0) FROM exchanges{clause} AND rejected = 1"
         );
-        let mut extra = sqlx::query_scalar::<_, i64>(&extra_sql);
-        for a in args {
-            extra = match a {
-                Arg::Int(v) => extra.bind(v),
-                Arg::Text(v) => extra.bind(v),
-            };
-        }
-        let extra = extra.fetch_one(self).await?;
+        let extra = bind_all!(sqlx::query_scalar::<_, i64>(&extra_sql), args)
+            .fetch_one(self)
+            .await?;
         Ok((total, total + extra))
     }
     async fn exchange(&mut self, id: i64) -> Result<Option<Exchange>> {
@@ -709,7 +714,7 @@ where
         let sql = format!(
             "SELECT {columns}, evidence AS found_evidence FROM exchanges{clause} ORDER BY id DESC LIMIT ?"
         );
-        let rows = bind_all(sqlx::query(&sql), args)
+        let rows = bind_all!(sqlx::query(&sql), args)
             .bind(SEARCH_CHUNK)
             .fetch_all(&mut *conn)
             .await?;
@@ -739,6 +744,7 @@ pub struct SearchPage {
 }
 
 /// A bound argument of a filtered query.
+#[derive(Clone)]
 enum Arg {
     Int(i64),
     Text(String),
@@ -785,32 +791,6 @@ fn where_clause(q: &ExchangeQuery) -> (String, Vec<Arg>) {
     (sql, args)
 }
 
-fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    args: Vec<Arg>,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    for a in args {
-        query = match a {
-            Arg::Int(v) => query.bind(v),
-            Arg::Text(v) => query.bind(v),
-        };
-    }
-    query
-}
-
-fn bind_all_as<'q, O>(
-    mut query: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
-    args: Vec<Arg>,
-) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
-    for a in args {
-        query = match a {
-            Arg::Int(v) => query.bind(v),
-            Arg::Text(v) => query.bind(v),
-        };
-    }
-    query
-}
-
 /// The filtered, newest-first query behind [`list`] and [`list_whole`].
 async fn filtered<T>(
     conn: &mut Conn,
@@ -838,7 +818,7 @@ async fn filtered<T>(
         args.push(Arg::Int(b));
     }
     let sql = format!("SELECT {columns} FROM exchanges{clause} ORDER BY id DESC LIMIT ?");
-    let rows = bind_all(sqlx::query(&sql), args)
+    let rows = bind_all!(sqlx::query(&sql), args)
         .bind(q.limit)
         .fetch_all(conn)
         .await?;
