@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it, vi, type Mock } from "vitest";
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { api, subscribe } from "../platform";
-import { renderWithEngine } from "../views/testHarness";
+import { renderWithEngine, settle } from "../views/testHarness";
 import { setRun, startedRun } from "../state/simulation";
 import { isUnreachable, probeDelay, useEngine } from "../state/engine";
 import { SimulateMenu, simUsers } from "./SimulateMenu";
@@ -101,8 +101,11 @@ describe("SimulateMenu", () => {
     view();
     const trigger = await screen.findByRole("button", { name: "Simulate ▾" });
     expect(trigger.hasAttribute("disabled")).toBe(true);
+    // the menu follows the run store from an effect: on a loaded machine findBy… can return
+    // before that effect ran, and a change made then would show a render later
+    await settle();
     act(() => setRun(null));
-    expect(trigger.hasAttribute("disabled")).toBe(false);
+    await waitFor(() => expect(trigger.hasAttribute("disabled")).toBe(false));
   });
 });
 
