@@ -70,7 +70,7 @@ export interface ExchangeFilters {
 
 /** The search, filters and order of `GET /api/users` (all optional). */
 export interface UserQuery {
-  /** Text found in any attribute (userName, names, emails…), or the exact SCIM id. */
+  /** Text found in the userName, display name, name parts, an email or the externalId, or the exact SCIM id. */
   q?: string;
   idp?: Idp | "";
   active?: boolean;

@@ -474,6 +474,258 @@ pub(super) async fn user_search_filters_in_the_database<B: Backend>(b: &B) {
     assert_eq!(creators.len(), 3);
 }
 
+/// A user as the Users list must see it, worked out from its stored row alone.
+struct Listed {
+    pk: i64,
+    id: String,
+    creator: Idp,
+    active: bool,
+    name_key: String,
+    display_key: String,
+    modified: String,
+    search: String,
+}
+
+fn listed(
+    r: &super::resources::StoredResource,
+    creators: &std::collections::HashMap<String, String>,
+) -> Listed {
+    let a = &r.attributes;
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_owned();
+    let name_key = super::resources::fold(a.get("userName").and_then(Value::as_str).unwrap_or(""));
+    let display = a.get("displayName").and_then(Value::as_str);
+    let active = match a.get("active") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => !matches!(s.to_ascii_lowercase().as_str(), "0" | "false"),
+        Some(Value::Number(n)) => n.to_string() != "0",
+        _ => true,
+    };
+    let name = a.get("name");
+    let emails: Vec<String> = a
+        .get("emails")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|e| e.as_object().map(|o| text(o.get("value"))))
+                .collect()
+        })
+        .unwrap_or_default();
+    let search = [
+        name_key.clone(),
+        display.unwrap_or("").to_owned(),
+        text(name.and_then(|n| n.get("givenName"))),
+        text(name.and_then(|n| n.get("familyName"))),
+        text(name.and_then(|n| n.get("formatted"))),
+        emails.join("\n"),
+        text(a.get("externalId")),
+    ]
+    .join("\n")
+    .to_ascii_lowercase();
+    Listed {
+        pk: r.pk,
+        id: r.id.to_string(),
+        creator: creators
+            .get(r.id.as_str())
+            .map_or(Idp::Other, |c| Idp::parse(c)),
+        active,
+        display_key: display.unwrap_or(&name_key).to_ascii_lowercase(),
+        name_key,
+        modified: r.last_modified.clone(),
+        search,
+    }
+}
+
+/// Compare `search_users` with the list worked out from every stored user, for every mix of
+/// text, IdP, active, order, direction and page.
+async fn the_list_agrees<B: Backend>(b: &B, step: &str) {
+    let mut r = b.reader().await.unwrap();
+    let creators = r.user_creators().await.unwrap();
+    let users: Vec<Listed> = r
+        .all_resources(ResourceKind::User)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| listed(u, &creators))
+        .collect();
+    let texts = [
+        None,
+        Some("ADA"),
+        Some("example"),
+        Some("smith"),
+        Some("zz-none"),
+        Some("u3"),
+        Some("b"),
+        // `r%s` and `n_e` must not act as wildcards; `e%p` is found as typed.
+        Some("r%s"),
+        Some("e%p"),
+        Some("n_e"),
+        Some("r_s"),
+    ];
+    let idps = [None, Some(Idp::Entra), Some(Idp::Okta), Some(Idp::Other)];
+    let sorts = [
+        UserSort::Created,
+        UserSort::UserName,
+        UserSort::DisplayName,
+        UserSort::LastModified,
+    ];
+    for text in texts.iter().copied() {
+        for idp in idps {
+            for active in [None, Some(true), Some(false)] {
+                for sort in sorts {
+                    for descending in [false, true] {
+                        for (offset, limit) in [(0, 100), (2, 3), (0, 0)] {
+                            let q = UserSearch {
+                                text: text.map(Into::into),
+                                idp,
+                                active,
+                                sort,
+                                descending,
+                                offset,
+                                limit,
+                            };
+                            let mut want: Vec<&Listed> = users
+                                .iter()
+                                .filter(|u| {
+                                    text.is_none_or(|t| {
+                                        u.id == t || u.search.contains(&t.to_ascii_lowercase())
+                                    }) && idp.is_none_or(|i| u.creator == i)
+                                        && active.is_none_or(|a| u.active == a)
+                                })
+                                .collect();
+                            want.sort_by(|x, y| {
+                                let by = match sort {
+                                    UserSort::Created => std::cmp::Ordering::Equal,
+                                    UserSort::UserName => x.name_key.cmp(&y.name_key),
+                                    UserSort::DisplayName => x.display_key.cmp(&y.display_key),
+                                    UserSort::LastModified => x.modified.cmp(&y.modified),
+                                };
+                                let by = by.then(x.pk.cmp(&y.pk));
+                                if descending { by.reverse() } else { by }
+                            });
+                            let total = want.len() as i64;
+                            let page: Vec<(String, Idp)> = want
+                                .iter()
+                                .skip(offset as usize)
+                                .take(limit as usize)
+                                .map(|u| (u.id.clone(), u.creator))
+                                .collect();
+                            let (got_total, got) = r.search_users(&q).await.unwrap();
+                            let got: Vec<(String, Idp)> = got
+                                .into_iter()
+                                .map(|(u, i)| (u.id.to_string(), i))
+                                .collect();
+                            assert_eq!((got_total, got), (total, page), "{step}: {q:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) async fn the_user_list_agrees_with_the_users_after_every_write<B: Backend>(b: &B) {
+    let people = [
+        json!({"userName": "ada@entra.example", "displayName": "Ada Lovelace", "active": true,
+               "name": {"givenName": "Ada", "familyName": "Lovelace"},
+               "emails": [{"value": "ADA@entra.example", "primary": true}]}),
+        json!({"userName": "bob@entra.example", "active": false, "externalId": "EXT-bob"}),
+        json!({"userName": "carol@okta.example", "displayName": "carol smith", "active": "False",
+               "emails": ["not-an-object", {"value": "c@okta.example"}]}),
+        json!({"userName": "dan@okta.example", "displayName": "Dan Smith", "emails": "not-a-list",
+               "name": "not-an-object"}),
+        json!({"userName": "Eve@Example.com", "active": "TRUE", "name": {"formatted": "Eve Adams"}}),
+        json!({"userName": "frank", "active": 0}),
+        json!({"userName": "grace@entra.example", "displayName": "Ada Byron", "active": null}),
+        json!({"userName": "under_score%pct", "name": {"givenName": "Under", "familyName": "Score"}}),
+    ];
+    let mut w = b.writer().await.unwrap();
+    for (i, p) in people.iter().enumerate() {
+        let t = format!("2026-01-0{}T00:00:00.000Z", 8 - i);
+        w.insert_resource(
+            ResourceKind::User,
+            &format!("u{i}").into(),
+            &attrs(p.clone()),
+            &t,
+        )
+        .await
+        .unwrap();
+    }
+    w.insert_resource(
+        ResourceKind::Group,
+        &"g1".into(),
+        &group("ada team"),
+        "2026-01-01T00:00:00.000Z",
+    )
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    the_list_agrees(b, "as created, no creators").await;
+    insert_exchanges(
+        b,
+        &[
+            created(Idp::Entra, "u0", "ada@entra.example"),
+            created(Idp::Entra, "u1", "bob@entra.example"),
+            created(Idp::Okta, "u2", "carol@okta.example"),
+            created(Idp::Okta, "u3", "dan@okta.example"),
+        ],
+        100,
+    )
+    .await;
+    the_list_agrees(b, "creators set").await;
+    // Writes: deactivate as Entra does, rename, change the display name, delete.
+    let mut w = b.writer().await.unwrap();
+    let u0 = w.resource(ResourceKind::User, "u0").await.unwrap().unwrap();
+    let mut a = u0.attributes.clone();
+    a.insert("active".into(), json!("False"));
+    w.update_resource(&u0, &a, "2026-02-01T00:00:00.000Z")
+        .await
+        .unwrap();
+    let u4 = w.resource(ResourceKind::User, "u4").await.unwrap().unwrap();
+    let mut a = u4.attributes.clone();
+    a.insert("userName".into(), json!("zelda@example.com"));
+    a.insert("displayName".into(), json!("Zelda"));
+    w.update_resource(&u4, &a, "2026-02-02T00:00:00.000Z")
+        .await
+        .unwrap();
+    let u2 = w.resource(ResourceKind::User, "u2").await.unwrap().unwrap();
+    let mut a = u2.attributes.clone();
+    a.insert("active".into(), json!(true));
+    a.insert(
+        "emails".into(),
+        json!([{"value": "carol.smith@okta.example"}]),
+    );
+    w.update_resource(&u2, &a, "2026-02-03T00:00:00.000Z")
+        .await
+        .unwrap();
+    assert!(w.delete_resource(ResourceKind::User, "u5").await.unwrap());
+    w.commit().await.unwrap();
+    the_list_agrees(b, "after updates and a delete").await;
+    // A write rolled back leaves the list as it was.
+    let mut w = b.writer().await.unwrap();
+    let u1 = w.resource(ResourceKind::User, "u1").await.unwrap().unwrap();
+    let mut a = u1.attributes.clone();
+    a.insert("active".into(), json!(true));
+    w.update_resource(&u1, &a, "2026-03-01T00:00:00.000Z")
+        .await
+        .unwrap();
+    assert!(w.delete_resource(ResourceKind::User, "u6").await.unwrap());
+    drop(w);
+    the_list_agrees(b, "after a rolled back write").await;
+    let mut w = b.writer().await.unwrap();
+    w.reset_all().await.unwrap();
+    w.commit().await.unwrap();
+    the_list_agrees(b, "after a reset").await;
+    let mut r = b.reader().await.unwrap();
+    let (total, rows) = r
+        .search_users(&UserSearch {
+            limit: 10,
+            ..UserSearch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((total, rows.len()), (0, 0));
+}
+
 pub(super) async fn the_capture_log_keeps_order_retention_and_filters<B: Backend>(b: &B) {
     let batch: Vec<Exchange> = (0..10)
         .map(|i| {
@@ -1589,6 +1841,7 @@ macro_rules! contract_suite {
             memberships_follow_their_groups,
             lookups_pages_and_scans,
             user_search_filters_in_the_database,
+            the_user_list_agrees_with_the_users_after_every_write,
             the_capture_log_keeps_order_retention_and_filters,
             a_large_exchange_round_trips_byte_exact,
             a_budgeted_search_goes_on_where_it_stopped,

@@ -14,6 +14,7 @@
 //! flood of rejected requests can never evict an authenticated exchange.
 
 use super::api::ExchangeStore;
+use super::bind::Arg;
 use super::evidence::{self, Parts};
 use super::{Conn, Result, StoreError};
 use crate::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
@@ -21,21 +22,6 @@ use scimlab_scim::ResourceKind;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
-
-/// Bind `args` (a `Vec<Arg>`), in order, to a query of any sqlx kind (`query`, `query_as`,
-/// `query_scalar`): their `bind`s are distinct methods, so a function would be written thrice.
-macro_rules! bind_all {
-    ($query:expr, $args:expr) => {{
-        let mut query = $query;
-        for a in $args {
-            query = match a {
-                Arg::Int(v) => query.bind(v),
-                Arg::Text(v) => query.bind(v),
-            };
-        }
-        query
-    }};
-}
 
 /// Filters of `GET /api/exchanges`. Every field is optional; all given ones must hold.
 #[derive(Debug, Clone, Default)]
@@ -741,13 +727,6 @@ pub struct SearchPage {
     /// `Some(id)`: the budget ran out; exchanges older than `id` are not searched yet (ask
     /// again with `before = id`). `None`: the page is full or every candidate was searched.
     pub searched_down_to: Option<i64>,
-}
-
-/// A bound argument of a filtered query.
-#[derive(Clone)]
-enum Arg {
-    Int(i64),
-    Text(String),
 }
 
 /// The `WHERE` clause (and its arguments) of `q`'s filters; `before` and `limit` excluded.

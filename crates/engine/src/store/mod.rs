@@ -12,6 +12,8 @@
 //! The only module with SQL or sqlx (`scripts/check-layering.sh` fails otherwise). Imports
 //! `model` and `timeline`'s row type; never a listener, `capture` or `admin_api`.
 
+#[macro_use]
+mod bind;
 pub mod admin;
 pub mod api;
 #[cfg(test)]
@@ -26,6 +28,7 @@ pub mod resources;
 pub mod scan;
 pub mod settings;
 mod slots;
+mod user_list;
 pub mod workspaces;
 
 pub use api::prelude;

@@ -359,64 +359,7 @@ impl ResourceStore for Conn {
         &mut self,
         q: &UserSearch,
     ) -> Result<(i64, Vec<(StoredResource, crate::model::Idp)>)> {
-        let mut clause = String::from("r.kind = 'User'");
-        let mut args: Vec<String> = Vec::new();
-        if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            clause.push_str(" AND (r.id = ? OR instr(lower(r.attributes), lower(?)) > 0)");
-            args.push(t.to_owned());
-            args.push(t.to_owned());
-        }
-        if let Some(idp) = q.idp {
-            // `created_by` is NULL where no create was captured: that is `other`.
-            if idp == crate::model::Idp::Other {
-                clause.push_str(" AND (r.created_by IS NULL OR r.created_by = ?)");
-            } else {
-                clause.push_str(" AND r.created_by = ?");
-            }
-            args.push(idp.as_str().to_owned());
-        }
-        // `active` as stored: a JSON boolean, or the string an IdP sent ("False").
-        const ACTIVE: &str = "COALESCE(lower(CAST(json_extract(r.attributes, '$.active') AS TEXT)) NOT IN ('0', 'false'), 1)";
-        match q.active {
-            Some(true) => clause.push_str(&format!(" AND {ACTIVE}")),
-            Some(false) => clause.push_str(&format!(" AND NOT {ACTIVE}")),
-            None => {}
-        }
-        let dir = if q.descending { "DESC" } else { "ASC" };
-        let order = match q.sort {
-            UserSort::Created => format!("r.pk {dir}"),
-            UserSort::UserName => format!("r.name_folded {dir}, r.pk"),
-            UserSort::DisplayName => {
-                format!("lower(COALESCE(r.display_name, r.name_folded)) {dir}, r.pk")
-            }
-            UserSort::LastModified => format!("r.last_modified {dir}, r.pk {dir}"),
-        };
-        let count_sql = format!("SELECT COUNT(*) FROM resources r WHERE {clause}");
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-        for a in &args {
-            count = count.bind(a);
-        }
-        let total = count.fetch_one(&mut *self).await?;
-        let cols = COLUMNS
-            .split(',')
-            .map(|c| format!("r.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let page_sql = format!(
-            "SELECT {cols}, {CREATOR_SQL} AS creator FROM resources r WHERE {clause}
-             ORDER BY {order} LIMIT ? OFFSET ?"
-        );
-        let mut page = sqlx::query(&page_sql);
-        for a in &args {
-            page = page.bind(a);
-        }
-        let rows = page.bind(q.limit).bind(q.offset).fetch_all(self).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let creator: String = row.try_get("creator")?;
-            out.push((row_to_resource(row)?, crate::model::Idp::parse(&creator)));
-        }
-        Ok((total, out))
+        super::user_list::search(self, q).await
     }
     async fn lookup_resources(
         &mut self,
@@ -463,10 +406,6 @@ impl ResourceStore for Conn {
     }
 }
 
-/// The IdP that created a resource row `r`, in SQL: `resources.created_by`, which the capture
-/// writer sets from the successful create exchange (migration 0009 filled older rows).
-const CREATOR_SQL: &str = "COALESCE(r.created_by, 'other')";
-
 /// Orders of the admin's user list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UserSort {
@@ -484,10 +423,11 @@ pub enum UserSort {
 /// The admin's user list query: text, IdP and active filters, an order, a page.
 #[derive(Debug, Clone, Default)]
 pub struct UserSearch {
-    /// Case-insensitive text found in any stored attribute (userName, names, emails…), or the
-    /// exact SCIM id.
+    /// Case-insensitive (ASCII) text found in the userName, displayName, the name's parts, an
+    /// email or the externalId; or the exact SCIM id.
     pub text: Option<String>,
-    /// Only users this IdP created (see [`CREATOR_SQL`]).
+    /// Only users this IdP created: `resources.created_by`, which the capture writer sets from
+    /// the successful create exchange; a user whose create was never captured is `other`.
     pub idp: Option<crate::model::Idp>,
     /// Only active (`true`) or inactive (`false`) users; a user without `active` is active.
     pub active: Option<bool>,
