@@ -94,14 +94,29 @@ BEGIN
         FROM user_list_source WHERE pk = NEW.pk;
 END;
 
--- The name keys are set only when a name changed, so a PATCH that renames nobody does not
--- rewrite the two name indexes.
-CREATE TRIGGER user_list_updated AFTER UPDATE ON resources
+-- Updates set only what changed, each from the columns it depends on: a column left out of an
+-- UPDATE's SET leaves the indexes holding it alone, so a PATCH that renames nobody and does not
+-- change `active` rewrites the row's search text and its `modified` entry, nothing else; the
+-- capture writer naming a user's creator moves the counts and nothing else.
+CREATE TRIGGER user_list_attributes AFTER UPDATE OF attributes, name_folded, display_name, external_id ON resources
 WHEN NEW.kind = 'User'
 BEGIN
-    UPDATE user_list SET (creator, active, modified, search) =
-        (SELECT creator, active, modified, search FROM user_list_source WHERE pk = NEW.pk)
+    UPDATE user_list SET search = (SELECT search FROM user_list_source WHERE pk = NEW.pk)
         WHERE pk = NEW.pk;
+    UPDATE user_list SET active = (SELECT active FROM user_list_source WHERE pk = NEW.pk)
+        WHERE pk = NEW.pk AND active IS NOT (SELECT active FROM user_list_source WHERE pk = NEW.pk);
+END;
+
+CREATE TRIGGER user_list_modified AFTER UPDATE OF last_modified ON resources
+WHEN NEW.kind = 'User' AND NEW.last_modified IS NOT OLD.last_modified
+BEGIN
+    UPDATE user_list SET modified = NEW.last_modified WHERE pk = NEW.pk;
+END;
+
+CREATE TRIGGER user_list_creator AFTER UPDATE OF created_by ON resources
+WHEN NEW.kind = 'User' AND NEW.created_by IS NOT OLD.created_by
+BEGIN
+    UPDATE user_list SET creator = COALESCE(NEW.created_by, 'other') WHERE pk = NEW.pk;
 END;
 
 CREATE TRIGGER user_list_renamed AFTER UPDATE OF name_folded, display_name ON resources

@@ -698,8 +698,12 @@ pub(super) async fn the_user_list_agrees_with_the_users_after_every_write<B: Bac
         .await
         .unwrap();
     assert!(w.delete_resource(ResourceKind::User, "u5").await.unwrap());
+    // A group write touches its members: their modification time moves.
+    w.touch_users(&["u1".into()], "2026-02-04T00:00:00.000Z")
+        .await
+        .unwrap();
     w.commit().await.unwrap();
-    the_list_agrees(b, "after updates and a delete").await;
+    the_list_agrees(b, "after updates, a touch and a delete").await;
     // A write rolled back leaves the list as it was.
     let mut w = b.writer().await.unwrap();
     let u1 = w.resource(ResourceKind::User, "u1").await.unwrap().unwrap();
