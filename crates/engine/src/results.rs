@@ -131,47 +131,74 @@ fn role_of(result: &MappingResult) -> (String, String, Option<String>) {
 /// Append role-history rows for a batch of just-stored exchanges (same transaction). A user's
 /// first row comes from its create; later rows only when the effective role or its status
 /// changes — so an update that drops the role attribute shows the `Member` it leads to.
+///
+/// On the path every acknowledged write waits for, so a batch costs a fixed number of
+/// statements: the profile, the creators of the updated users (one query), the rows (one insert).
 pub async fn record_role_changes(
     conn: &mut Conn,
     stored: &[(i64, &Exchange)],
 ) -> Result<(), StoreError> {
-    let mut profile: Option<CompiledProfile> = None;
-    for (exchange_id, e) in stored {
+    let users: Vec<(i64, &Exchange, &str, &Value)> = stored
+        .iter()
+        .filter_map(|(exchange_id, e)| {
+            let s = &e.summary;
+            match (s.resource_type, s.resource_id.as_deref(), e.after.as_ref()) {
+                (Some(ResourceKind::User), Some(user_id), Some(after)) => {
+                    Some((*exchange_id, *e, user_id, after))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    if users.is_empty() {
+        return Ok(());
+    }
+    let profile = active_profile(conn).await?;
+    let updated: Vec<&str> = users
+        .iter()
+        .filter(|(_, e, _, _)| e.before.is_some())
+        .map(|(_, _, id, _)| *id)
+        .collect();
+    let mut creators = if updated.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        conn.creators_of(&updated).await?
+    };
+    let mut rows = Vec::new();
+    for (exchange_id, e, user_id, after) in users {
         let s = &e.summary;
-        let (Some(ResourceKind::User), Some(user_id), Some(after)) =
-            (s.resource_type, s.resource_id.as_deref(), e.after.as_ref())
-        else {
-            continue;
-        };
-        if profile.is_none() {
-            profile = Some(active_profile(conn).await?);
-        }
-        let Some(p) = profile.as_ref() else { continue };
         let creator = match e.before {
             None => s.idp,
-            Some(_) => creator_of(conn, user_id).await?,
+            Some(_) => match creators.get(user_id) {
+                Some(idp) => Idp::parse(idp),
+                // No longer stored (deleted later in the batch): the log still says.
+                None => {
+                    let idp = creator_of(conn, user_id).await?;
+                    creators.insert(user_id.to_owned(), idp.as_str().to_owned());
+                    idp
+                }
+            },
         };
-        let (to_role, to_status, raw) = role_of(&mapping::evaluate(p, after, creator));
+        let (to_role, to_status, raw) = role_of(&mapping::evaluate(&profile, after, creator));
         let from = e
             .before
             .as_ref()
-            .map(|b| role_of(&mapping::evaluate(p, b, creator)));
+            .map(|b| role_of(&mapping::evaluate(&profile, b, creator)));
         if let Some((from_role, from_status, _)) = &from
             && *from_role == to_role
             && *from_status == to_status
         {
             continue;
         }
-        conn.insert_role_change(&store::mapping::RoleChangeRow {
+        rows.push(store::mapping::RoleChangeRow {
             user_id: user_id.to_owned(),
             from_role: from.map(|f| f.0),
             to_role,
             to_status,
             raw,
-            exchange_id: *exchange_id,
+            exchange_id,
             at: s.at.clone(),
-        })
-        .await?;
+        });
     }
-    Ok(())
+    conn.insert_role_changes(&rows).await
 }

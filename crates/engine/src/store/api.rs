@@ -61,10 +61,10 @@ pub trait MappingStore {
     ) -> impl Future<Output = Result<()>> + Send;
     /// Delete a saved profile; `false` when there was none.
     fn delete_profile(&mut self, id: &str) -> impl Future<Output = Result<bool>> + Send;
-    /// Append a role change.
-    fn insert_role_change(
+    /// Append role changes, in order (one statement for a capture batch's changes).
+    fn insert_role_changes(
         &mut self,
-        row: &RoleChangeRow,
+        rows: &[RoleChangeRow],
     ) -> impl Future<Output = Result<()>> + Send;
     /// A user's role history, oldest first.
     fn role_history(

@@ -1708,11 +1708,10 @@ pub(super) async fn mapping_rows<B: Backend>(b: &B) {
     w.insert_resource(ResourceKind::User, &"u".into(), &user("r@x"), "t")
         .await
         .unwrap();
-    for (i, (from, to)) in [(None, "Member"), (Some("Member"), "Admin")]
+    let changes: Vec<RoleChangeRow> = [(None, "Member"), (Some("Member"), "Admin")]
         .iter()
         .enumerate()
-    {
-        w.insert_role_change(&RoleChangeRow {
+        .map(|(i, (from, to))| RoleChangeRow {
             user_id: "u".into(),
             from_role: from.map(Into::into),
             to_role: (*to).into(),
@@ -1721,9 +1720,9 @@ pub(super) async fn mapping_rows<B: Backend>(b: &B) {
             exchange_id: i64::try_from(i).unwrap() + 1,
             at: format!("2026-01-0{}T00:00:00.000Z", i + 1),
         })
-        .await
-        .unwrap();
-    }
+        .collect();
+    w.insert_role_changes(&changes).await.unwrap();
+    w.insert_role_changes(&[]).await.unwrap();
     w.commit().await.unwrap();
     insert_exchanges(b, &[created(Idp::Entra, "u", "r@x")], 100).await;
     let mut r = b.reader().await.unwrap();

@@ -148,8 +148,8 @@ impl ExchangeStore for Conn {
     async fn insert_exchanges(&mut self, batch: &[Exchange], retention: i64) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(batch.len());
         for e in batch {
+            // A successful create's row names its resource's creator (trigger, migration 0016).
             ids.push(insert_one(self, e).await?);
-            note_creator(self, e).await?;
         }
         if batch.iter().any(|e| !e.summary.is_fold()) {
             prune(self, false, retention).await?;
@@ -454,22 +454,6 @@ impl super::Store {
         }
         Ok(out)
     }
-}
-
-/// A successful create names the IdP that created its resource (`resources.created_by`), once.
-async fn note_creator(conn: &mut Conn, e: &Exchange) -> Result<()> {
-    let s = &e.summary;
-    if s.operation != OperationKind::Create || s.status != 201 {
-        return Ok(());
-    }
-    if let Some(id) = &s.resource_id {
-        sqlx::query("UPDATE resources SET created_by = ? WHERE id = ? AND created_by IS NULL")
-            .bind(s.idp.as_str())
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
 
 async fn insert_one(conn: &mut Conn, e: &Exchange) -> Result<i64> {

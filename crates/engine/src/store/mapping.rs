@@ -46,20 +46,27 @@ impl MappingStore for Conn {
             .await?;
         Ok(done.rows_affected() > 0)
     }
-    async fn insert_role_change(&mut self, row: &RoleChangeRow) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO role_history (user_id, from_role, to_role, to_status, raw, exchange_id, at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&row.user_id)
-        .bind(&row.from_role)
-        .bind(&row.to_role)
-        .bind(&row.to_status)
-        .bind(&row.raw)
-        .bind(row.exchange_id)
-        .bind(&row.at)
-        .execute(self)
-        .await?;
+    async fn insert_role_changes(&mut self, rows: &[RoleChangeRow]) -> Result<()> {
+        // Seven variables a row; SQLite's default limit is 32766.
+        for chunk in rows.chunks(500) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO role_history (user_id, from_role, to_role, to_status, raw, exchange_id, at)
+                 VALUES {values}"
+            );
+            let mut q = sqlx::query(&sql);
+            for row in chunk {
+                q = q
+                    .bind(&row.user_id)
+                    .bind(&row.from_role)
+                    .bind(&row.to_role)
+                    .bind(&row.to_status)
+                    .bind(&row.raw)
+                    .bind(row.exchange_id)
+                    .bind(&row.at);
+            }
+            q.execute(&mut *self).await?;
+        }
         Ok(())
     }
     async fn role_history(&mut self, user_id: &str) -> Result<Vec<RoleChangeRow>> {
