@@ -42,6 +42,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "materialised",
         &[
             "checks", "mapping", "memory", "model", "report", "results", "scim_api", "store",
+            "timeline",
         ],
     ),
     (

@@ -211,16 +211,11 @@ pub async fn get_one(
 /// How many later exchanges of the same IdP are read to tell what it did after a fault.
 pub const REACTION_EXCHANGES: i64 = 2_000;
 
-/// Most exchanges the timeline reads (the newest ones).
-pub const TIMELINE_EXCHANGES: i64 = 100_000;
-
 /// `GET /api/timeline`: requests per time bucket by outcome, and the IdPs' cycles, over the
-/// newest [`TIMELINE_EXCHANGES`] exchanges.
+/// newest [`crate::timeline::TIMELINE_EXCHANGES`] exchanges, from the workspace's kept window
+/// of them (`crate::materialised`: only what changed since the last call is read).
 pub async fn timeline(State(state): State<AdminState>) -> AdminResult<Json<Timeline>> {
-    let mut conn = state.store.read().await?;
-    let rows = conn.exchange_outlines(TIMELINE_EXCHANGES).await?;
-    drop(conn);
-    Ok(Json(crate::timeline::build(&rows)))
+    Ok(Json(state.materialised.timeline().await?))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! What the admin views read, kept up to date instead of computed per request: every user's
-//! mapping result under the profile in force ([`users`]) and each IdP's window of newest
-//! exchanges ([`traffic`]), per workspace (each workspace's `AdminState` holds its own
-//! [`Materialised`]).
+//! mapping result under the profile in force ([`users`]), each IdP's window of newest
+//! exchanges ([`traffic`]) and the timeline's outlines of the newest exchanges ([`timeline`]),
+//! per workspace (each workspace's `AdminState` holds its own [`Materialised`]).
 //!
 //! How the results stay equal to a fresh evaluation of every user:
 //! - **Writes**: the store keeps a change feed of the users whose mapping inputs changed
@@ -18,9 +18,10 @@
 //!   a view asked before they exist waits for them.
 //!
 //! Imports `checks`, `mapping`, `model`, `report` (the user facts), `results` (the profile in
-//! force), `scim_api::render` (users as the SCIM listener renders them) and `store`.
+//! force), `scim_api::render` (users as the SCIM listener renders them), `store` and `timeline`.
 //! (`EngineConfig::mapping_inline_users` sets the small workspaces' size.)
 
+mod timeline;
 mod traffic;
 mod users;
 
@@ -34,6 +35,7 @@ use crate::store::{Conn, Store, StoreError};
 use scimlab_scim::ResourceKind;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
+use timeline::TimelineWindow;
 use tokio::sync::MutexGuard;
 use traffic::TrafficWindow;
 
@@ -113,6 +115,8 @@ struct Inner {
     entra: tokio::sync::Mutex<TrafficWindow>,
     okta: tokio::sync::Mutex<TrafficWindow>,
     other: tokio::sync::Mutex<TrafficWindow>,
+    /// The newest exchanges' outlines (filled on the first `timeline` read).
+    timeline: tokio::sync::Mutex<TimelineWindow>,
 }
 
 /// The background re-evaluation.
@@ -145,6 +149,9 @@ impl Materialised {
             entra: window(Idp::Entra),
             okta: window(Idp::Okta),
             other: window(Idp::Other),
+            timeline: tokio::sync::Mutex::new(TimelineWindow::new(
+                usize::try_from(crate::timeline::TIMELINE_EXCHANGES).unwrap_or(100_000),
+            )),
         }))
     }
 
@@ -255,6 +262,24 @@ impl Materialised {
             &prepared,
         );
         Ok(Reading { value, updating })
+    }
+
+    /// The timeline of the newest [`crate::timeline::TIMELINE_EXCHANGES`] exchanges, as
+    /// [`crate::timeline::build`] over a fresh read of them answers (every exchange committed
+    /// before the call counted).
+    pub async fn timeline(&self) -> Result<crate::timeline::Timeline, StoreError> {
+        // The lock first: calls waiting for it (behind the first fill) hold no connection.
+        let mut window = self.0.timeline.lock().await;
+        let first = !window.loaded();
+        {
+            let mut conn = self.0.store.read().await?;
+            window.refresh(&mut conn).await?;
+        }
+        if first {
+            // The first fill read every outline of the window at once; its text is freed.
+            crate::memory::give_back();
+        }
+        Ok(window.timeline())
     }
 
     /// Where the results stand.

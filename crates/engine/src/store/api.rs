@@ -341,6 +341,18 @@ pub trait ExchangeStore {
         &mut self,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<crate::timeline::Outline>>> + Send;
+    /// The newest `limit` exchanges with ids `after < id < before` (either bound optional) as
+    /// the timeline reads them, newest first: what a kept window of the timeline's exchanges
+    /// fills from, adds at its new end or refills at its old one. Every row is there, one whose
+    /// time does not parse without its outline (the timeline cannot place it, but a window of
+    /// the newest rows counts it, as [`ExchangeStore::exchange_outlines`] does before leaving it
+    /// out).
+    fn exchange_outlines_between(
+        &mut self,
+        after: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<super::outlines::OutlineRow>>> + Send;
 }
 
 /// The directory of workspaces (read from the main database: the `default` workspace's).

@@ -1681,6 +1681,118 @@ pub(super) async fn a_window_of_exchanges_follows_the_log<B: Backend>(b: &B) {
     );
 }
 
+/// The timeline's window reads outlines between ids: newest first, within the bounds and the
+/// limit, every row counted (one whose time does not parse without its outline), a fold's
+/// requests as they grow; what the newest outlines are is the same read unbounded.
+pub(super) async fn outlines_are_read_between_ids<B: Backend>(b: &B) {
+    let mut fold = ex(
+        0,
+        Idp::Other,
+        "GET",
+        "/scim/v2/Users",
+        401,
+        OperationKind::Rejected,
+    );
+    fold.summary.fold_count = Some(2);
+    let mut bad_time = ex(
+        0,
+        Idp::Okta,
+        "GET",
+        "/scim/v2/Users",
+        200,
+        OperationKind::Read,
+    );
+    bad_time.summary.at = "not a time".into();
+    let ids = insert_exchanges(
+        b,
+        &[
+            created(Idp::Entra, "u1", "a@x"),
+            fold,
+            bad_time,
+            ex(
+                0,
+                Idp::Okta,
+                "GET",
+                "/scim/v2/Users?filter=x",
+                200,
+                OperationKind::MatchLookup,
+            ),
+        ],
+        100,
+    )
+    .await;
+    let mut r = b.reader().await.unwrap();
+    let got = |v: &[crate::store::outlines::OutlineRow]| {
+        v.iter()
+            .map(|o| (o.id, o.rejected, o.outline.is_some()))
+            .collect::<Vec<_>>()
+    };
+    let all = r.exchange_outlines_between(None, None, 10).await.unwrap();
+    assert_eq!(
+        got(&all),
+        [
+            (ids[3], false, true),
+            (ids[2], false, false),
+            (ids[1], true, true),
+            (ids[0], false, true),
+        ],
+        "newest first, the unplaceable row counted without its outline"
+    );
+    let fold = all[2].outline.as_ref().unwrap();
+    assert_eq!((fold.id, fold.requests, fold.rejected), (ids[1], 2, true));
+    let create = all[3].outline.as_ref().unwrap();
+    assert_eq!(
+        (create.idp, create.operation, create.status),
+        (Idp::Entra, OperationKind::Create, 201)
+    );
+    assert_eq!(
+        r.exchange_outlines(10).await.unwrap(),
+        all.iter()
+            .filter_map(|o| o.outline.clone())
+            .collect::<Vec<_>>(),
+        "the newest outlines are the placeable rows of the same read"
+    );
+    assert_eq!(
+        got(&r
+            .exchange_outlines_between(Some(ids[0]), None, 2)
+            .await
+            .unwrap()),
+        [(ids[3], false, true), (ids[2], false, false)],
+        "after an id, the newest within the limit"
+    );
+    assert_eq!(
+        got(&r
+            .exchange_outlines_between(None, Some(ids[2]), 10)
+            .await
+            .unwrap()),
+        [(ids[1], true, true), (ids[0], false, true)],
+        "before an id"
+    );
+    assert!(
+        r.exchange_outlines_between(Some(ids[3]), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(r);
+    let mut w = b.writer().await.unwrap();
+    w.add_to_fold(ids[1], 3, "2026-01-01T00:00:09.000Z")
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    let grown = r
+        .exchange_outlines_between(Some(ids[0]), Some(ids[2]), 10)
+        .await
+        .unwrap();
+    assert_eq!(grown.len(), 1);
+    assert_eq!(
+        grown[0].outline.as_ref().unwrap().requests,
+        5,
+        "a fold grows"
+    );
+}
+
 pub(super) async fn mapping_rows<B: Backend>(b: &B) {
     let mut w = b.writer().await.unwrap();
     assert_eq!(w.active_profile().await.unwrap(), "auto");
@@ -1857,6 +1969,7 @@ macro_rules! contract_suite {
             the_change_feed_names_every_changed_user,
             the_change_feed_says_when_it_forgot,
             a_window_of_exchanges_follows_the_log,
+            outlines_are_read_between_ids,
             mapping_rows,
             a_reset_keeps_settings_profiles_and_growing_ids,
             the_workspace_directory_keeps_slugs_unique,

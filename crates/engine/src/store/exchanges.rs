@@ -359,6 +359,14 @@ impl ExchangeStore for Conn {
     async fn exchange_outlines(&mut self, limit: i64) -> Result<Vec<crate::timeline::Outline>> {
         super::outlines::newest(self, limit).await
     }
+    async fn exchange_outlines_between(
+        &mut self,
+        after: Option<i64>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<super::outlines::OutlineRow>> {
+        super::outlines::between(self, after, before, limit).await
+    }
 }
 
 /// What the capture log takes in the database file ([`super::Store::exchange_footprint`]).

@@ -23,7 +23,7 @@ pub mod exchanges;
 pub mod hand_over;
 pub mod mapping;
 pub mod members;
-mod outlines;
+pub mod outlines;
 pub mod resources;
 pub mod scan;
 pub mod settings;

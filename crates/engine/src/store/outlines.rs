@@ -5,45 +5,94 @@
 //! own allocations: at 1 000 000 stored exchanges, reading the timeline's 100 000 outlines as
 //! rows took about a second and left over 100 MB of freed heap in the process (glibc keeps it).
 //! SQLite folds them into one JSON array instead (still an index-only walk of
-//! `exchanges_outline`), parsed here in one pass: tens of milliseconds, a few MB.
+//! `exchanges_outline`), parsed here in one pass: tens of milliseconds, a few MB. The timeline's
+//! kept window (`materialised/timeline.rs`) reads the same way, between ids.
 
 use super::{Conn, Result};
 use crate::model::{Idp, OperationKind};
 use crate::timeline::Outline;
+use serde::Deserialize;
+use std::borrow::Cow;
 
-/// One outline as SQLite's `json_array` writes it.
-type Raw = (i64, String, String, String, i64, i64, i64);
+/// One stored exchange as a kept window of the timeline's exchanges reads it
+/// ([`super::api::ExchangeStore::exchange_outlines_between`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutlineRow {
+    /// Exchange id.
+    pub id: i64,
+    /// Whether it is a fold of rejected requests (which class's retention deletes it).
+    pub rejected: bool,
+    /// Its outline; `None` when its time does not parse (the timeline cannot place it).
+    pub outline: Option<Outline>,
+}
+
+/// One outline as SQLite's `json_array` writes it (the text borrowed from the array's: no
+/// allocation per row).
+#[derive(Deserialize)]
+struct Raw<'a>(
+    i64,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    i64,
+    i64,
+    i64,
+);
 
 /// The outlines of the newest `limit` exchanges, newest first. Rows whose time does not parse
 /// are left out (the timeline cannot place them).
 pub(super) async fn newest(conn: &mut Conn, limit: i64) -> Result<Vec<Outline>> {
+    Ok(between(conn, None, None, limit)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.outline)
+        .collect())
+}
+
+/// The newest `limit` exchanges with ids `after < id < before` (either bound optional), newest
+/// first, every row read (one whose time does not parse without its outline).
+pub(super) async fn between(
+    conn: &mut Conn,
+    after: Option<i64>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<OutlineRow>> {
     let text: Option<String> = sqlx::query_scalar(
         "SELECT json_group_array(json_array(id, at, idp, operation, status, fold_count, rejected))
            FROM (SELECT id, at, idp, operation, status, fold_count, rejected FROM exchanges
-                 ORDER BY id DESC LIMIT ?)",
+                 WHERE id > ? AND id < ? ORDER BY id DESC LIMIT ?)",
     )
+    .bind(after.unwrap_or(i64::MIN))
+    .bind(before.unwrap_or(i64::MAX))
     .bind(limit)
     .fetch_one(conn)
     .await?;
-    let raw: Vec<Raw> = serde_json::from_str(text.as_deref().unwrap_or("[]"))
+    let raw: Vec<Raw<'_>> = serde_json::from_str(text.as_deref().unwrap_or("[]"))
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let mut out: Vec<Outline> = raw
+    let mut out: Vec<OutlineRow> = raw
         .into_iter()
-        .filter_map(|(id, at, idp, operation, status, requests, rejected)| {
-            let at = chrono::DateTime::parse_from_rfc3339(&at).ok()?;
-            Some(Outline {
+        .map(|Raw(id, at, idp, operation, status, requests, rejected)| {
+            let rejected = rejected != 0;
+            let outline = chrono::DateTime::parse_from_rfc3339(&at)
+                .ok()
+                .map(|at| Outline {
+                    id,
+                    at: at.with_timezone(&chrono::Utc),
+                    idp: Idp::parse(&idp),
+                    operation: OperationKind::parse(&operation),
+                    status: u16::try_from(status).unwrap_or(0),
+                    requests,
+                    rejected,
+                });
+            OutlineRow {
                 id,
-                at: at.with_timezone(&chrono::Utc),
-                idp: Idp::parse(&idp),
-                operation: OperationKind::parse(&operation),
-                status: u16::try_from(status).unwrap_or(0),
-                requests,
-                rejected: rejected != 0,
-            })
+                rejected,
+                outline,
+            }
         })
         .collect();
     // The aggregate keeps the subquery's order in practice; the contract says newest first.
-    out.sort_unstable_by_key(|o| std::cmp::Reverse(o.id));
+    out.sort_unstable_by_key(|r| std::cmp::Reverse(r.id));
     Ok(out)
 }
 
