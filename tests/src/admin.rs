@@ -1095,6 +1095,14 @@ fn serve_prints_the_admin_url_and_never_logs_the_token() {
         .spawn()
         .expect("spawn serve");
     let mut stdout = child.stdout.take().unwrap();
+    // Drained from the start: a debug log (every SQL statement, the migrations' included)
+    // outgrows a pipe's buffer, and an undrained pipe would block the engine's shutdown.
+    let mut stderr = child.stderr.take().unwrap();
+    let log_reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        stderr.read_to_string(&mut log).unwrap();
+        log
+    });
     let mut text = String::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let mut buf = [0u8; 4096];
@@ -1152,13 +1160,7 @@ fn serve_prints_the_admin_url_and_never_logs_the_token() {
         .unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful exit on SIGINT: {status:?}");
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
+    let log = log_reader.join().unwrap();
     assert!(!log.contains(token), "the admin token is in the log: {log}");
 
     let out = Command::new(scimlab_bin())
