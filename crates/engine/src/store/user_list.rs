@@ -20,20 +20,21 @@ use super::{Conn, Result};
 use crate::model::Idp;
 use sqlx::Row;
 
-/// The `WHERE` clause over `user_list l` (and its arguments) of the IdP and active filters.
+/// The `WHERE` terms (and their arguments) of the IdP and active filters, over the `creator` and
+/// `active` columns both `user_list` and `user_counts` have.
 fn filters(q: &UserSearch, clause: &mut Vec<&'static str>, args: &mut Vec<Arg>) {
     if let Some(idp) = q.idp {
-        clause.push("l.creator = ?");
+        clause.push("creator = ?");
         args.push(Arg::Text(idp.as_str().to_owned()));
     }
     if let Some(active) = q.active {
-        clause.push("l.active = ?");
+        clause.push("active = ?");
         args.push(Arg::Int(i64::from(active)));
     }
 }
 
 /// The `ORDER BY` of `q` over columns of `user_list` named with `alias`. Ties go the way of the
-/// order (the newest first when descending), which lets SQLite walk one index either way.
+/// order (the newest first when descending).
 fn order_by(q: &UserSearch, alias: &str) -> String {
     let dir = if q.descending { "DESC" } else { "ASC" };
     match q.sort {
@@ -69,7 +70,7 @@ pub(super) async fn search(
     let mut args: Vec<Arg> = Vec::new();
     if let Some(t) = text {
         clause.push(
-            "(l.search LIKE ? ESCAPE '\\' OR l.pk = (SELECT pk FROM resources WHERE id = ? AND kind = 'User'))",
+            "(search LIKE ? ESCAPE '\\' OR pk = (SELECT pk FROM resources WHERE id = ? AND kind = 'User'))",
         );
         args.push(Arg::Text(like_pattern(t)));
         args.push(Arg::Text(t.to_owned()));
@@ -81,7 +82,6 @@ pub(super) async fn search(
     } else {
         format!("WHERE {}", clause.join(" AND "))
     };
-    let source = "user_list l";
     let rows = if q.limit == 0 {
         Vec::new()
     } else {
@@ -92,7 +92,7 @@ pub(super) async fn search(
             .join(", ");
         let sql = format!(
             "SELECT {cols}, p.creator AS creator FROM
-               (SELECT l.pk, l.creator{key} FROM {source}
+               (SELECT l.pk, l.creator{key} FROM user_list l
                 {where_sql} ORDER BY {inner} LIMIT ? OFFSET ?) p
              JOIN resources r ON r.pk = p.pk
              ORDER BY {outer}",
@@ -124,7 +124,7 @@ pub(super) async fn search(
         let where_sql = if clause.is_empty() {
             String::new()
         } else {
-            format!("WHERE {}", clause.join(" AND ").replace("l.", ""))
+            format!("WHERE {}", clause.join(" AND "))
         };
         let sql = format!("SELECT COALESCE(SUM(users), 0) FROM user_counts {where_sql}");
         bind_all!(sqlx::query_scalar::<_, i64>(&sql), &args)
@@ -134,7 +134,7 @@ pub(super) async fn search(
         // The scan found every match: the page is the rest of them.
         q.offset + shown
     } else {
-        let sql = format!("SELECT COUNT(*) FROM {source} {where_sql}");
+        let sql = format!("SELECT COUNT(*) FROM user_list {where_sql}");
         bind_all!(sqlx::query_scalar::<_, i64>(&sql), &args[..filter_args])
             .fetch_one(&mut *conn)
             .await?
