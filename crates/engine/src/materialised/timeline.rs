@@ -238,12 +238,7 @@ mod tests {
     use crate::model::{Exchange, OperationKind};
     use crate::store::Store;
 
-    async fn insert(store: &Store, batch: &[Exchange], retention: i64) -> Vec<i64> {
-        let mut w = store.write().await.unwrap();
-        let ids = w.insert_exchanges(batch, retention).await.unwrap();
-        w.commit().await.unwrap();
-        ids
-    }
+    use crate::store::testing::insert_exchanges as insert;
 
     /// An exchange of `idp` answered `status`, at second `secs` of a day (millisecond `ms`).
     fn at(idp: Idp, status: u16, op: OperationKind, secs: i64, ms: i64) -> Exchange {

@@ -271,12 +271,7 @@ mod tests {
     use crate::store::Store;
     use serde_json::json;
 
-    async fn insert(store: &Store, batch: &[Exchange], retention: i64) -> Vec<i64> {
-        let mut w = store.write().await.unwrap();
-        let ids = w.insert_exchanges(batch, retention).await.unwrap();
-        w.commit().await.unwrap();
-        ids
-    }
+    use crate::store::testing::insert_exchanges as insert;
 
     fn create(idp: Idp, user: &str, body: &serde_json::Value) -> Exchange {
         let mut e = ex(0, idp, "POST", "/scim/v2/Users", 201, OperationKind::Create);

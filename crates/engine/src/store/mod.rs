@@ -364,7 +364,7 @@ impl api::Backend for Store {
     }
 }
 
-/// Helpers for tests elsewhere in the engine that must make the store misbehave (SQL stays in
+/// Helpers for tests elsewhere in the engine that fill the store or make it misbehave (SQL stays in
 /// `store/`).
 #[cfg(test)]
 pub(crate) mod testing {
@@ -381,5 +381,19 @@ pub(crate) mod testing {
         .execute(&mut *conn)
         .await
         .unwrap();
+    }
+
+    /// Store a batch of captured exchanges as the capture writer does, in one committed
+    /// transaction with retention `retention`; their ids, in order.
+    pub(crate) async fn insert_exchanges(
+        store: &Store,
+        batch: &[crate::model::Exchange],
+        retention: i64,
+    ) -> Vec<i64> {
+        use super::prelude::*;
+        let mut w = store.write().await.unwrap();
+        let ids = w.insert_exchanges(batch, retention).await.unwrap();
+        w.commit().await.unwrap();
+        ids
     }
 }
