@@ -166,3 +166,37 @@ async fn membership_changes_re_version_the_member() {
     assert_eq!(r.status, 200);
     assert!(r.body.get("groups").is_none());
 }
+
+/// A user's own PATCH or PUT cannot change its groups (read-only, split out before storage), so
+/// the answer takes them from the rendering before the write: they must still be there, with
+/// their `$ref`, even when the body tries to send other groups.
+#[tokio::test]
+async fn a_users_update_answers_with_its_groups_unchanged() {
+    let e = TestEngine::start().await;
+    let uid = e.create_user("grouped@example.com").await;
+    let g = e.post("/Groups", &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Team", "members": [{"value": uid}]})).await;
+    let gid = g.body["id"].as_str().unwrap().to_owned();
+    let upath = format!("/Users/{uid}");
+    let patched = e.patch(&upath, &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "displayName", "value": "Grouped One"}]})).await;
+    assert_eq!(patched.status, 200, "{patched:?}");
+    assert_eq!(patched.body["displayName"], "Grouped One");
+    assert_eq!(patched.body["groups"][0]["value"], gid.as_str());
+    assert_eq!(patched.body["groups"][0]["display"], "Team");
+    assert!(
+        patched.body["groups"][0]["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with(&format!("/Groups/{gid}"))),
+        "{:?}",
+        patched.body
+    );
+    let put = e.put(&upath, &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "grouped@example.com", "groups": [{"value": "not-a-group"}]})).await;
+    assert_eq!(put.status, 200, "{put:?}");
+    assert_eq!(put.body["groups"].as_array().map(Vec::len), Some(1));
+    assert_eq!(put.body["groups"][0]["value"], gid.as_str());
+    assert_eq!(e.get(&upath).await.body["groups"], put.body["groups"]);
+    let left = e.patch(&format!("/Groups/{gid}"), &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]})).await;
+    assert_eq!(left.status, 204);
+    let alone = e.patch(&upath, &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": false}]})).await;
+    assert_eq!(alone.status, 200);
+    assert!(alone.body.get("groups").is_none(), "{:?}", alone.body);
+}

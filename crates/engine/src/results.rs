@@ -128,15 +128,60 @@ fn role_of(result: &MappingResult) -> (String, String, Option<String>) {
     (result.effective_role.as_str().to_owned(), status, raw)
 }
 
+/// Most creators [`Creators`] keeps before it starts afresh (about 6 MB of ids at most).
+const CREATORS_KEPT: usize = 65_536;
+
+/// The IdPs that created users, as the capture writer saw them created: each user's creator is
+/// then known without a read when its updates arrive (one statement less per updated user on
+/// the path every acknowledged write waits for).
+///
+/// Only creates this writer stored are kept: the capture log's trigger (migration 0016) writes
+/// the same IdP into `resources.created_by`, once, and ids are never reused, so an entry can
+/// never go stale. Users created before are read from the store as before. A reset clears it.
+#[derive(Debug, Default)]
+pub struct Creators(std::collections::HashMap<String, Idp>);
+
+impl Creators {
+    /// Forget every creator (the data was reset).
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Learn the creator of a user from the exchange of its create, once that exchange is
+    /// committed (the condition of the `created_by` trigger, migration 0016); other exchanges
+    /// teach nothing.
+    pub fn learn(&mut self, e: &Exchange) {
+        let s = &e.summary;
+        if let (Some(ResourceKind::User), Some(user_id), crate::model::OperationKind::Create, 201) =
+            (s.resource_type, s.resource_id.as_deref(), s.operation, s.status)
+        {
+            if self.0.len() >= CREATORS_KEPT {
+                self.0.clear();
+            }
+            self.0.insert(user_id.to_owned(), s.idp);
+        }
+    }
+
+    /// The creator of `user_id`: known, or read from the store (and not kept: a creator the
+    /// store worked out from the capture log may still change).
+    async fn of(&self, conn: &mut Conn, user_id: &str) -> Result<Idp, StoreError> {
+        match self.0.get(user_id) {
+            Some(idp) => Ok(*idp),
+            None => creator_of(conn, user_id).await,
+        }
+    }
+}
+
 /// Append role-history rows for a batch of just-stored exchanges (same transaction). A user's
 /// first row comes from its create; later rows only when the effective role or its status
 /// changes — so an update that drops the role attribute shows the `Member` it leads to.
 ///
 /// On the path every acknowledged write waits for: the profile once, each updated user's creator
-/// once, the rows in one insert.
+/// once unless `creators` knows it, the rows in one insert.
 pub async fn record_role_changes(
     conn: &mut Conn,
     stored: &[(i64, &Exchange)],
+    creators: &Creators,
 ) -> Result<(), StoreError> {
     let users: Vec<(i64, &Exchange, &str, &Value)> = stored
         .iter()
@@ -154,19 +199,19 @@ pub async fn record_role_changes(
         return Ok(());
     }
     let profile = active_profile(conn).await?;
-    // The creators of updated users, one indexed read each (a batched `IN (…)` read measured
-    // slower on this path: 1 500 PATCHes/s instead of 2 200 in `scimlab bench`).
-    let mut creators: std::collections::HashMap<&str, Idp> = std::collections::HashMap::new();
+    // The creators of updated users, one indexed read each when not known (a batched `IN (…)`
+    // read measured slower on this path: 1 500 PATCHes/s instead of 2 200 in `scimlab bench`).
+    let mut read: std::collections::HashMap<&str, Idp> = std::collections::HashMap::new();
     let mut rows = Vec::new();
     for (exchange_id, e, user_id, after) in users {
         let s = &e.summary;
         let creator = match e.before {
             None => s.idp,
-            Some(_) => match creators.get(user_id) {
+            Some(_) => match read.get(user_id) {
                 Some(idp) => *idp,
                 None => {
-                    let idp = creator_of(conn, user_id).await?;
-                    creators.insert(user_id, idp);
+                    let idp = creators.of(conn, user_id).await?;
+                    read.insert(user_id, idp);
                     idp
                 }
             },

@@ -147,6 +147,7 @@ pub fn spawn(
     let mut events = Some(bus.subscribe());
     let task = tokio::spawn(async move {
         let mut batch = Batch::default();
+        let mut creators = crate::results::Creators::default();
         let mut open = true;
         let mut wal_dirty = false;
         let mut last_checkpoint = tokio::time::Instant::now();
@@ -181,7 +182,10 @@ pub fn spawn(
                 e = next_event(&mut events) => {
                     match e {
                         Ok(t) if matches!(t.event, EngineEvent::Reset)
-                            && *t.workspace == *bus.workspace() => folds.lock().clear(),
+                            && *t.workspace == *bus.workspace() => {
+                            folds.lock().clear();
+                            creators.clear();
+                        }
                         Err(broadcast::error::RecvError::Closed) => events = None,
                         Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                     }
@@ -227,7 +231,7 @@ pub fn spawn(
                 exchanges: settings.retention(),
                 folds: rejected_retention.max(1),
             };
-            write(&store, &bus, &folds, &mut batch, retention).await;
+            write(&store, &bus, &folds, &mut batch, &mut creators, retention).await;
             // Off the request path, on its own connection: keeps the WAL small without a
             // client ever waiting for a checkpoint (connections do not auto-checkpoint). At most
             // every CHECKPOINT_EVERY: writes commit one small batch each (their answers wait),
@@ -309,6 +313,7 @@ async fn attempt(
     folds: &Folds,
     batch: &Batch,
     taken: &mut Vec<Pending>,
+    creators: &crate::results::Creators,
     retention: Retention,
 ) -> Result<Written, StoreError> {
     let mut tx = store.write().await?;
@@ -336,7 +341,7 @@ async fn attempt(
         tx.prune_folds(retention.folds).await?;
     }
     let stored: Vec<(i64, &Exchange)> = ids.iter().copied().zip(&batch.exchanges).collect();
-    crate::results::record_role_changes(&mut tx, &stored).await?;
+    crate::results::record_role_changes(&mut tx, &stored, creators).await?;
     tx.commit().await?;
     Ok(Written { ids, grown, gone })
 }
@@ -346,6 +351,7 @@ async fn write(
     bus: &EventBus,
     folds: &Folds,
     batch: &mut Batch,
+    creators: &mut crate::results::Creators,
     retention: Retention,
 ) {
     let dropped = folds.dropped.swap(0, Ordering::Relaxed);
@@ -358,7 +364,7 @@ async fn write(
     let mut taken = Vec::new();
     let mut backoff = RETRY_BACKOFF.iter();
     let written = loop {
-        match attempt(store, folds, batch, &mut taken, retention).await {
+        match attempt(store, folds, batch, &mut taken, creators, retention).await {
             Ok(w) => break Some(w),
             Err(e) => {
                 // Nothing of the attempt was committed: give the counts back for the next one.
@@ -387,6 +393,9 @@ async fn write(
     // Committed: the answers that waited for it may leave.
     for ack in batch.acks.drain(..) {
         let _ = ack.send(true);
+    }
+    for e in &batch.exchanges {
+        creators.learn(e);
     }
     {
         let mut table = folds.lock();

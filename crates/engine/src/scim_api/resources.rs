@@ -250,6 +250,29 @@ async fn render_current(
     Ok(render(r, rel, &ctx.base_url))
 }
 
+/// The resource after a PUT or PATCH, rendered. A user's `groups` cannot change in its own
+/// write (they are read-only and split out before storage; the writer's transaction holds the
+/// memberships still), so they are taken from `before` instead of read again — one statement
+/// less on the path an update waits for. A group's `members` are read as written.
+async fn render_after(
+    conn: &mut Conn,
+    updated: &StoredResource,
+    before: &Value,
+    ctx: &RequestCtx,
+) -> Result<Value, ApiError> {
+    match updated.kind {
+        ResourceKind::User => {
+            let groups = before
+                .get("groups")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            Ok(render(updated, Some(groups), &ctx.base_url))
+        }
+        ResourceKind::Group => render_current(conn, updated, ctx).await,
+    }
+}
+
 /// `POST /Users`, `POST /Groups`.
 pub async fn create(
     kind: ResourceKind,
@@ -345,7 +368,7 @@ pub async fn replace(
     if kind == ResourceKind::Group {
         write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
-    let after = render_current(&mut tx, &updated, &ctx).await?;
+    let after = render_after(&mut tx, &updated, &before, &ctx).await?;
     tx.commit().await?;
     let change = change_of(&updated, Some(before), Some(after.clone()));
     Ok(with_change(
@@ -406,7 +429,7 @@ pub async fn patch(
     if kind == ResourceKind::Group {
         write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
-    let after = render_current(&mut tx, &updated, &ctx).await?;
+    let after = render_after(&mut tx, &updated, &before, &ctx).await?;
     tx.commit().await?;
     let change = change_of(&updated, Some(before), Some(after.clone()));
     if kind == ResourceKind::Group && proj.attributes.is_empty() {

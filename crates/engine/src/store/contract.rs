@@ -769,6 +769,12 @@ pub(super) async fn the_capture_log_keeps_order_retention_and_filters<B: Backend
     let mut expected = batch[9].clone();
     expected.summary.id = ids[9];
     assert_eq!(whole, expected);
+    // Each id is its own exchange's, in the batch's order (one statement stores a batch).
+    for (i, id) in ids.iter().enumerate().skip(4) {
+        let stored = r.exchange(*id).await.unwrap().unwrap();
+        assert_eq!(stored.summary.resource_id, batch[i].summary.resource_id);
+        assert_eq!(stored.request_body, batch[i].request_body);
+    }
     assert!(r.exchange(ids[0]).await.unwrap().is_none(), "pruned");
     // Filters and the cursor.
     let q = |f: fn(&mut ExchangeQuery)| {
