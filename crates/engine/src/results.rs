@@ -152,9 +152,12 @@ impl Creators {
     /// teach nothing.
     pub fn learn(&mut self, e: &Exchange) {
         let s = &e.summary;
-        if let (Some(ResourceKind::User), Some(user_id), crate::model::OperationKind::Create, 201) =
-            (s.resource_type, s.resource_id.as_deref(), s.operation, s.status)
-        {
+        if let (Some(ResourceKind::User), Some(user_id), crate::model::OperationKind::Create, 201) = (
+            s.resource_type,
+            s.resource_id.as_deref(),
+            s.operation,
+            s.status,
+        ) {
             if self.0.len() >= CREATORS_KEPT {
                 self.0.clear();
             }

@@ -115,7 +115,8 @@ struct Inner {
     entra: tokio::sync::Mutex<TrafficWindow>,
     okta: tokio::sync::Mutex<TrafficWindow>,
     other: tokio::sync::Mutex<TrafficWindow>,
-    /// The newest exchanges' outlines (filled on the first `timeline` read).
+    /// The newest exchanges' outlines (filled by [`Materialised::start`], or by the first
+    /// `timeline` read if that comes first).
     timeline: tokio::sync::Mutex<TimelineWindow>,
 }
 
@@ -155,8 +156,8 @@ impl Materialised {
         }))
     }
 
-    /// Build the results (and read the IdPs' windows of exchanges) now, in the background:
-    /// the first view waits for what is not ready yet.
+    /// Build the results (and read the IdPs' windows of exchanges and the timeline's) now, in
+    /// the background: the first view waits for what is not ready yet.
     pub fn start(&self) {
         let this = self.clone();
         tokio::spawn(async move {
@@ -174,6 +175,12 @@ impl Materialised {
                     tracing::warn!(error = %e, "could not read the newest exchanges");
                     return;
                 }
+            }
+            // And the timeline's window, so that the first Traffic screen does not fill it
+            // (about 80 ms at 1 000 000 exchanges) while someone waits.
+            if let Err(e) = this.timeline().await {
+                tracing::warn!(error = %e, "could not read the newest exchanges' outlines");
+                return;
             }
             // Building the results of every user left the peak's freed pages behind.
             crate::memory::give_back();
@@ -584,4 +591,43 @@ async fn apply(
         index.lists.forget_unused();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::checks::testkit::ex;
+    use crate::model::OperationKind;
+
+    #[tokio::test]
+    async fn start_fills_the_timeline_before_anyone_asks() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let batch: Vec<_> = (0..3)
+            .map(|i| {
+                ex(
+                    0,
+                    Idp::Entra,
+                    "GET",
+                    &format!("/scim/v2/Users/u{i}"),
+                    404,
+                    OperationKind::Read,
+                )
+            })
+            .collect();
+        crate::store::testing::insert_exchanges(&store, &batch, 100).await;
+        let views = Materialised::new(store, "http://x/scim/v2".into(), 100, Arc::new(|_| {}));
+        assert!(!views.0.timeline.lock().await.loaded());
+        views.start();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !views.0.timeline.lock().await.loaded() {
+            assert!(Instant::now() < deadline, "start never filled the timeline");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Filled with what was stored, and answered from the window.
+        let fresh = views.timeline().await.unwrap();
+        assert_eq!(fresh, views.0.timeline.lock().await.timeline());
+        assert!(!fresh.buckets.is_empty(), "{fresh:?}");
+    }
 }
