@@ -1121,6 +1121,86 @@ pub(super) async fn a_large_exchange_round_trips_byte_exact<B: Backend>(b: &B) {
     );
 }
 
+pub(super) async fn retention_keeps_the_newest_of_each_class_exactly<B: Backend>(b: &B) {
+    let fold = || {
+        let mut e = ex(
+            0,
+            Idp::Other,
+            "GET",
+            "/scim/v2/Users",
+            401,
+            OperationKind::Rejected,
+        );
+        e.summary.fold_count = Some(1);
+        e
+    };
+    let read = || {
+        ex(
+            0,
+            Idp::Entra,
+            "GET",
+            "/scim/v2/Users/u",
+            200,
+            OperationKind::Read,
+        )
+    };
+    // Ids of the two classes interleave: neither class's ids are contiguous.
+    let batch: Vec<Exchange> = (0..10)
+        .map(|i| if i % 2 == 0 { read() } else { fold() })
+        .collect();
+    let ids = insert_exchanges(b, &batch, 5).await;
+    let listed = |q: ExchangeQuery| async move {
+        let mut r = b.reader().await.unwrap();
+        let mut ids: Vec<i64> = r
+            .exchange_summaries(&ExchangeQuery { limit: 100, ..q })
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let class = |rejected: bool| -> Vec<i64> {
+        ids.iter()
+            .zip(&batch)
+            .filter(|(_, e)| e.summary.is_fold() == rejected)
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    let (reads, folds) = (class(false), class(true));
+    assert_eq!(
+        listed(ExchangeQuery::default()).await,
+        ids,
+        "5 of each: at the limit, none deleted"
+    );
+    // One more than the limit: exactly the oldest of that class goes, none of the other.
+    let next = insert_exchanges(b, &[read()], 5).await;
+    let mut kept: Vec<i64> = reads[1..].to_vec();
+    kept.extend(&next);
+    kept.extend(&folds);
+    kept.sort_unstable();
+    assert_eq!(listed(ExchangeQuery::default()).await, kept);
+    // The folds' own limit, three under it at once.
+    let mut w = b.writer().await.unwrap();
+    assert_eq!(w.prune_folds(2).await.unwrap(), 3);
+    assert_eq!(w.prune_folds(2).await.unwrap(), 0);
+    w.commit().await.unwrap();
+    let mut kept: Vec<i64> = reads[1..].to_vec();
+    kept.extend(&next);
+    kept.extend(&folds[3..]);
+    kept.sort_unstable();
+    assert_eq!(listed(ExchangeQuery::default()).await, kept);
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(
+        r.count_exchanges_matching(&ExchangeQuery::default())
+            .await
+            .unwrap(),
+        (7, 7),
+        "the totals follow what retention deleted"
+    );
+}
+
 pub(super) async fn folds_count_rejected_requests<B: Backend>(b: &B) {
     let fold = |n: i64| {
         let mut e = ex(
@@ -1967,6 +2047,7 @@ macro_rules! contract_suite {
             a_large_exchange_round_trips_byte_exact,
             a_budgeted_search_goes_on_where_it_stopped,
             folds_count_rejected_requests,
+            retention_keeps_the_newest_of_each_class_exactly,
             totals_agree_with_the_rows_they_count,
             faulted_attempts_are_found_by_name,
             a_range_selects_what_a_replay_sends,
