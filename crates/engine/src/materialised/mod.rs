@@ -159,6 +159,14 @@ impl Materialised {
     /// Build the results (and read the IdPs' windows of exchanges and the timeline's) now, in
     /// the background: the first view waits for what is not ready yet.
     pub fn start(&self) {
+        // The timeline's window on its own (about 80 ms at 1 000 000 exchanges), so that a
+        // first Traffic screen does not wait for the users' results to be built first.
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = this.timeline().await {
+                tracing::warn!(error = %e, "could not read the newest exchanges' outlines");
+            }
+        });
         let this = self.clone();
         tokio::spawn(async move {
             if let Err(e) = this.current().await {
@@ -175,12 +183,6 @@ impl Materialised {
                     tracing::warn!(error = %e, "could not read the newest exchanges");
                     return;
                 }
-            }
-            // And the timeline's window, so that the first Traffic screen does not fill it
-            // (about 80 ms at 1 000 000 exchanges) while someone waits.
-            if let Err(e) = this.timeline().await {
-                tracing::warn!(error = %e, "could not read the newest exchanges' outlines");
-                return;
             }
             // Building the results of every user left the peak's freed pages behind.
             crate::memory::give_back();
