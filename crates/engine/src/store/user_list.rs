@@ -4,10 +4,11 @@
 //! At 100 000 users the list read each user's stored attributes for a search, the `active`
 //! filter and two of the four orders (0.1–0.4 s a page). `user_list` keeps, per user, what those
 //! read: a narrow row kept by triggers in the write's own statement (so it cannot lag behind a
-//! write), and `user_counts` the number of users per (creator, active). It has no index: every
-//! index would cost each user write one more page (creates lost about a fifth of their rate with
-//! four). How a page is read:
+//! write), and `user_counts` the number of users per (creator, active). It has one index, on
+//! `modified` (migration 0017): every index costs each user write a page or two (creates lost
+//! about a fifth of their rate with four). How a page is read:
 //! - creation order: a walk of `user_list` in its own order that stops at the page;
+//! - last-modified order, unsearched: a walk of its index from the end that stops at the page;
 //! - the other orders, and any search: one scan of the narrow rows keeping the page's top rows;
 //! - the total: summed from `user_counts` without text; with text, the page itself when it is
 //!   not full, else a count over the same scan.
@@ -35,12 +36,17 @@ fn filters(q: &UserSearch, clause: &mut Vec<&'static str>, args: &mut Vec<Arg>) 
 
 /// The `ORDER BY` of `q` over columns of `user_list` named with `alias`. Ties go the way of the
 /// order (the newest first when descending).
-fn order_by(q: &UserSearch, alias: &str) -> String {
+///
+/// Last-modified order walks `user_list_modified` (migration 0017) and stops at the page;
+/// searched (`by_scan`), it scans and sorts instead (`+` keeps SQLite off the index): a rare
+/// text would otherwise be looked for row by row in index order, slower than the scan.
+fn order_by(q: &UserSearch, alias: &str, by_scan: bool) -> String {
     let dir = if q.descending { "DESC" } else { "ASC" };
     match q.sort {
         UserSort::Created => format!("{alias}.pk {dir}"),
         UserSort::UserName => format!("{alias}.name_key {dir}, {alias}.pk {dir}"),
         UserSort::DisplayName => format!("{alias}.display_key {dir}, {alias}.pk {dir}"),
+        UserSort::LastModified if by_scan => format!("+{alias}.modified {dir}, {alias}.pk {dir}"),
         UserSort::LastModified => format!("{alias}.modified {dir}, {alias}.pk {dir}"),
     }
 }
@@ -102,8 +108,8 @@ pub(super) async fn search(
                 UserSort::DisplayName => ", l.display_key",
                 UserSort::LastModified => ", l.modified",
             },
-            inner = order_by(q, "l"),
-            outer = order_by(q, "p"),
+            inner = order_by(q, "l", text.is_some()),
+            outer = order_by(q, "p", true),
         );
         args.push(Arg::Int(q.limit));
         args.push(Arg::Int(q.offset));
