@@ -156,8 +156,9 @@ impl Materialised {
         }))
     }
 
-    /// Build the results (and read the IdPs' windows of exchanges and the timeline's) now, in
-    /// the background: the first view waits for what is not ready yet.
+    /// Build the results (and score each IdP's checklist once, filling its window, and read the
+    /// timeline's window) now, in the background: the first view waits for what is not ready
+    /// yet.
     pub fn start(&self) {
         // The timeline's window on its own (about 80 ms at 1 000 000 exchanges), so that a
         // first Traffic screen does not wait for the users' results to be built first.
@@ -173,13 +174,11 @@ impl Materialised {
                 tracing::warn!(error = %e, "could not evaluate the users' mappings");
                 return;
             }
-            for window in [&this.0.entra, &this.0.okta] {
-                let mut window = window.lock().await;
-                let read = match this.0.store.read().await {
-                    Ok(mut conn) => window.refresh(&mut conn).await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = read {
+            // Each IdP's checklist once: it fills the IdP's window and the facts its creates
+            // swap in (the first call did that while someone waited, about 60 ms more at
+            // 100 000 users).
+            for idp in [Idp::Entra, Idp::Okta] {
+                if let Err(e) = this.checklist(idp).await {
                     tracing::warn!(error = %e, "could not read the newest exchanges");
                     return;
                 }
