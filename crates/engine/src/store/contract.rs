@@ -61,6 +61,20 @@ fn created(idp: Idp, user_id: &str, name: &str) -> Exchange {
     e
 }
 
+/// The first of a fold of rejected requests (a `401` without a valid key).
+fn rejected_fold() -> Exchange {
+    let mut e = ex(
+        0,
+        Idp::Other,
+        "GET",
+        "/scim/v2/Users",
+        401,
+        OperationKind::Rejected,
+    );
+    e.summary.fold_count = Some(1);
+    e
+}
+
 async fn insert_exchanges<B: Backend>(b: &B, batch: &[Exchange], retention: i64) -> Vec<i64> {
     let mut w = b.writer().await.unwrap();
     let ids = w.insert_exchanges(batch, retention).await.unwrap();
@@ -1122,18 +1136,7 @@ pub(super) async fn a_large_exchange_round_trips_byte_exact<B: Backend>(b: &B) {
 }
 
 pub(super) async fn retention_keeps_the_newest_of_each_class_exactly<B: Backend>(b: &B) {
-    let fold = || {
-        let mut e = ex(
-            0,
-            Idp::Other,
-            "GET",
-            "/scim/v2/Users",
-            401,
-            OperationKind::Rejected,
-        );
-        e.summary.fold_count = Some(1);
-        e
-    };
+    let fold = rejected_fold;
     let read = || {
         ex(
             0,
@@ -1203,15 +1206,7 @@ pub(super) async fn retention_keeps_the_newest_of_each_class_exactly<B: Backend>
 
 pub(super) async fn folds_count_rejected_requests<B: Backend>(b: &B) {
     let fold = |n: i64| {
-        let mut e = ex(
-            0,
-            Idp::Other,
-            "GET",
-            "/scim/v2/Users",
-            401,
-            OperationKind::Rejected,
-        );
-        e.summary.fold_count = Some(1);
+        let mut e = rejected_fold();
         e.summary.at = format!("2026-01-01T00:00:0{n}.000Z");
         e
     };
