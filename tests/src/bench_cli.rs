@@ -85,7 +85,8 @@ async fn a_wrong_token_stops_it_and_errors_are_counted() {
         "--target",
         &e.base,
         "--token",
-        "wrong-token-0123456789",
+        // A key may start with `-` (keys made before they stopped doing so): still a value.
+        "-wrong-token-0123456789",
         "-n",
         "5",
     ]))

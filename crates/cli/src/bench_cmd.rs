@@ -57,7 +57,12 @@ pub struct BenchArgs {
     #[arg(long)]
     target: Option<String>,
     /// Bearer token for the target [default: the key stored in --db, for the local engine].
-    #[arg(long, env = "SCIMLAB_BENCH_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SCIMLAB_BENCH_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     token: Option<String>,
     #[command(flatten)]
     db: super::workspace_cmd::WorkspaceDb,

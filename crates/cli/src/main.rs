@@ -82,7 +82,12 @@ struct ServeArgs {
     #[arg(long, env = "SCIMLAB_SCIM_ADDR", default_value = DEFAULT_SCIM_ADDR)]
     scim_addr: SocketAddr,
     /// Use this SCIM API key (at least 16 printable characters) instead of the stored one.
-    #[arg(long, env = "SCIMLAB_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SCIMLAB_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     token: Option<String>,
     /// Answer per RFC 7644 instead of accepting IdP quirks (what a strict production app would do).
     #[arg(long, env = "SCIMLAB_STRICT", action = clap::ArgAction::SetTrue,
@@ -131,7 +136,12 @@ struct ServeArgs {
     #[arg(long, env = "SCIMLAB_UI_DIR", value_name = "DIR", num_args = 0..=1, default_missing_value = "auto")]
     ui: Option<PathBuf>,
     /// Use this admin token (at least 16 printable characters) instead of a new random one per launch.
-    #[arg(long, env = "SCIMLAB_ADMIN_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SCIMLAB_ADMIN_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     admin_token: Option<String>,
     /// Largest body stored per captured exchange, in bytes; larger bodies are stored truncated.
     #[arg(long, env = "SCIMLAB_CAPTURE_BODY_CAP", default_value_t = DEFAULT_BODY_CAP)]

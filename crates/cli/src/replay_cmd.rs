@@ -24,7 +24,12 @@ pub struct ReplayArgs {
     #[arg(long)]
     target: String,
     /// Bearer token the target expects.
-    #[arg(long, env = "SCIMLAB_REPLAY_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SCIMLAB_REPLAY_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     token: String,
     #[command(flatten)]
     db: super::workspace_cmd::WorkspaceDb,

@@ -36,7 +36,12 @@ pub struct SimulateArgs {
     #[arg(long)]
     target: Option<String>,
     /// Bearer token for the target (required with --target) [default: the key stored in --db].
-    #[arg(long, env = "SCIMLAB_SIM_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SCIMLAB_SIM_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     token: Option<String>,
     #[command(flatten)]
     db: super::workspace_cmd::WorkspaceDb,

@@ -48,11 +48,19 @@ impl AuthFailure {
     }
 }
 
-/// Generate a new key: 32 bytes of OS randomness, base64url without padding.
+/// Generate a new key: 32 bytes of OS randomness, base64url without padding, never starting
+/// with `-` or `_`. (One key in 64 began with `-`; pasted after `--token`, a command-line parser
+/// takes it for an option: `scimlab bench --token -Lx…` failed with "unexpected argument '-L'".)
 pub fn generate_key() -> std::io::Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    loop {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        // 62 chances in 64 the first time: the loop ends almost at once.
+        if key.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Ok(key);
+        }
+    }
 }
 
 /// The stored key, generating and storing one on first use.
@@ -274,6 +282,19 @@ mod tests {
             Ok(None)
         );
         store.close().await;
+    }
+
+    #[test]
+    fn generated_keys_never_start_like_a_command_line_option() {
+        // Without the rule, 2 000 keys hold one starting with `-` or `_` but for a chance of
+        // (62/64)^2000, about 1e-28.
+        for _ in 0..2000 {
+            let key = generate_key().unwrap();
+            assert!(
+                key.starts_with(|c: char| c.is_ascii_alphanumeric()),
+                "{key}"
+            );
+        }
     }
 
     #[test]
