@@ -242,3 +242,66 @@ pub async fn record_role_changes(
     }
     conn.insert_role_changes(&rows).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::ex;
+    use crate::model::OperationKind;
+
+    fn about(mut e: Exchange, kind: ResourceKind, id: &str) -> Exchange {
+        e.summary.resource_type = Some(kind);
+        e.summary.resource_id = Some(id.to_owned());
+        e
+    }
+
+    #[test]
+    fn creators_are_learned_from_successful_user_creates_only() {
+        let mut creators = Creators::default();
+        let create = |idp, status, id: &str| {
+            about(
+                ex(
+                    0,
+                    idp,
+                    "POST",
+                    "/scim/v2/Users",
+                    status,
+                    OperationKind::Create,
+                ),
+                ResourceKind::User,
+                id,
+            )
+        };
+        creators.learn(&create(Idp::Okta, 201, "u1"));
+        // A refused create, a group's create, an update and a read teach nothing.
+        creators.learn(&create(Idp::Entra, 409, "u2"));
+        creators.learn(&about(
+            ex(
+                0,
+                Idp::Entra,
+                "POST",
+                "/scim/v2/Groups",
+                201,
+                OperationKind::GroupCreate,
+            ),
+            ResourceKind::Group,
+            "g1",
+        ));
+        creators.learn(&about(
+            ex(
+                0,
+                Idp::Entra,
+                "PATCH",
+                "/scim/v2/Users/u3",
+                200,
+                OperationKind::Update,
+            ),
+            ResourceKind::User,
+            "u3",
+        ));
+        assert_eq!(creators.0.get("u1"), Some(&Idp::Okta));
+        assert_eq!(creators.0.len(), 1, "{:?}", creators.0);
+        creators.clear();
+        assert!(creators.0.is_empty());
+    }
+}
