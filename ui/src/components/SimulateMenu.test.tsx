@@ -12,12 +12,13 @@ import { SimulateMenu, simUsers } from "./SimulateMenu";
 vi.mock("../platform", async () => (await import("../views/testPlatform")).platformMock());
 
 const m = api as unknown as Record<string, Mock>;
-let streamState: (s: string) => void = () => {};
+let streamState: ((s: string) => void) | null = null;
 // the fake stream, wrapped (once) so a test can say the link dropped
 const original = (subscribe as unknown as Mock).getMockImplementation()!;
 
 beforeEach(() => {
   vi.clearAllMocks();
+  streamState = null;
   setRun(null);
   m.health = vi.fn(async () => ({ status: "ok" }));
   m.startSimulation.mockResolvedValue({ id: "run-9" });
@@ -39,6 +40,13 @@ const view = () =>
       <SimulateMenu />
     </>,
   );
+
+/** Says the live stream dropped, once this render's stream is open (under load the button can
+ *  show before the engine is ready and subscribes; the previous test's stream is ignored). */
+async function dropStream() {
+  await waitFor(() => expect(streamState).not.toBeNull(), { timeout: 4000 });
+  act(() => streamState!("reconnecting"));
+}
 
 const unreachable = Object.assign(new Error("cannot reach the scimlab engine"), { status: 0 });
 
@@ -123,7 +131,7 @@ describe("engine state", () => {
     view();
     const trigger = await screen.findByRole("button", { name: "Simulate ▾" });
     expect(screen.getByTestId("down").textContent).toBe("false");
-    act(() => streamState("reconnecting"));
+    await dropStream();
     await waitFor(() => expect(screen.getByTestId("down").textContent).toBe("true"), { timeout: 4000 });
     expect(trigger.hasAttribute("disabled")).toBe(true);
     expect(trigger.getAttribute("title")).toMatch(/not answering/);
@@ -138,7 +146,7 @@ describe("engine state", () => {
   it("a dropped stream while health still answers is not down", async () => {
     view();
     await screen.findByRole("button", { name: "Simulate ▾" });
-    act(() => streamState("reconnecting"));
+    await dropStream();
     await waitFor(() => expect(m.health).toHaveBeenCalled());
     await act(async () => {});
     expect(screen.getByTestId("down").textContent).toBe("false");
