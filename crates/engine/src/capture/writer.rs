@@ -146,6 +146,18 @@ pub fn spawn(
     // rejection is captured as the first of a new fold rather than counted into a deleted row.
     let mut events = Some(bus.subscribe());
     let task = tokio::spawn(async move {
+        // Checkpoints run beside the writer, never in its way: a passive checkpoint copying a
+        // few thousand pages (and syncing the file) took tens of milliseconds, and every write
+        // whose answer waited for its exchange waited for it too (the p99 of a create).
+        let (checkpoint_due, mut due) = mpsc::channel::<()>(1);
+        let checkpointer = tokio::spawn({
+            let store = store.clone();
+            async move {
+                while due.recv().await.is_some() {
+                    store.checkpoint().await;
+                }
+            }
+        });
         let mut batch = Batch::default();
         let mut creators = crate::results::Creators::default();
         let mut open = true;
@@ -237,11 +249,15 @@ pub fn spawn(
             // every CHECKPOINT_EVERY: writes commit one small batch each (their answers wait),
             // and a checkpoint per commit would cost more than the commit.
             if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
-                store.checkpoint().await;
+                // At most one waits while one runs: a slow one is never queued behind.
+                let _ = checkpoint_due.try_send(());
                 last_checkpoint = tokio::time::Instant::now();
             }
             wal_dirty = true;
         }
+        // The task ends with no checkpoint in flight (the store closes after it).
+        drop(checkpoint_due);
+        let _ = checkpointer.await;
     });
     (sink, task)
 }
@@ -575,6 +591,39 @@ mod tests {
         task.await.unwrap();
         let paths: Vec<String> = all(&store).await.into_iter().map(|s| s.path).collect();
         assert_eq!(paths, ["/a2", "/a3", "/a4", "/r18", "/r19"]);
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_that_takes_long_never_holds_back_the_evidence_of_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("k.db")).await.unwrap();
+        let (sink, task) = spawn(
+            store.clone(),
+            EventBus::default(),
+            RuntimeSettings::new(false, 100),
+            10,
+            tokio::sync::watch::channel(false).1,
+        );
+        // Every checkpoint waits as long as this is held: the writer must go on committing
+        // (each write's answer waits for its exchange) across several checkpoint turns.
+        let held = crate::store::testing::hold_checkpoints(&store).await;
+        let started = std::time::Instant::now();
+        let mut n = 0;
+        while started.elapsed() < CHECKPOINT_EVERY * 4 {
+            let committed = tokio::time::timeout(
+                Duration::from_secs(2),
+                sink.exchange_committed(exchange(&format!("/w{n}"), false)),
+            )
+            .await
+            .expect("an exchange committed while a checkpoint waits");
+            assert!(committed);
+            n += 1;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        drop(held);
+        drop(sink);
+        task.await.unwrap();
+        assert_eq!(all(&store).await.len(), n);
     }
 
     #[tokio::test]

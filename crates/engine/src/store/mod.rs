@@ -265,9 +265,15 @@ impl Store {
 
     /// The writer's session, its transaction begun: nothing it writes is visible until
     /// [`Writer::commit`]; dropped without it, everything is rolled back.
+    ///
+    /// `BEGIN IMMEDIATE` takes SQLite's write lock at once, waiting for it (busy timeout) while a
+    /// checkpoint that waits (RESTART, TRUNCATE) holds it. A deferred `BEGIN` would take it at
+    /// the first write, after the session's reads (a PATCH reads the user first): SQLite does
+    /// not wait for a lock it could deadlock on, so that write failed at once with
+    /// `SQLITE_BUSY` (a `503`) whenever a checkpoint happened to hold the lock.
     pub async fn write(&self) -> Result<Writer> {
         let mut lease = self.write.lease().await?;
-        SqliteTransactionManager::begin(&mut lease, None).await?;
+        SqliteTransactionManager::begin(&mut lease, Some("BEGIN IMMEDIATE".into())).await?;
         Ok(Writer { lease, open: true })
     }
 
@@ -418,6 +424,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::store::prelude::*;
+    use sqlx::ConnectOptions;
 
     /// The WAL's frames now (a passive checkpoint reports them).
     async fn wal_frames(store: &Store) -> i64 {
@@ -426,6 +433,42 @@ mod tests {
             .await
             .unwrap();
         frames
+    }
+
+    #[tokio::test]
+    async fn a_write_session_that_reads_first_waits_for_a_checkpoint_holding_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = Store::open(&path).await.unwrap();
+        let mut w = store.write().await.unwrap();
+        w.set_setting("k", "1").await.unwrap();
+        w.commit().await.unwrap();
+        // Another connection holds SQLite's write lock for 300 ms, as a RESTART or TRUNCATE
+        // checkpoint does while it waits for readers.
+        let mut other = SqliteConnectOptions::from_str("sqlite:")
+            .unwrap()
+            .filename(&path)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+        });
+        // A PATCH's shape: read, then write, in one session. It waits, then succeeds.
+        let mut w = store.write().await.unwrap();
+        let old = w.setting("k").await.unwrap();
+        w.set_setting("k", &format!("{}2", old.unwrap()))
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        release.await.unwrap();
+        let mut r = store.read().await.unwrap();
+        assert_eq!(r.setting("k").await.unwrap().as_deref(), Some("12"));
     }
 
     #[tokio::test]
@@ -520,6 +563,14 @@ pub(crate) mod testing {
         .execute(&mut *conn)
         .await
         .unwrap();
+    }
+
+    /// Take the connection checkpoints run on, as a checkpoint that takes long would: until the
+    /// guard is dropped, every [`Store::checkpoint`] waits.
+    pub(crate) async fn hold_checkpoints(
+        store: &Store,
+    ) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
+        store.maintenance.acquire().await.unwrap()
     }
 
     /// Store a batch of captured exchanges as the capture writer does, in one committed
