@@ -191,7 +191,7 @@ impl Store {
     /// grows: at 1 000 000 exchanges, 30 s of Entra cycles grew it to 2.5 GiB. When it holds more
     /// than [`WAL_RESTART_AT`], the checkpoint waits for the readers in progress and makes the
     /// next write start the WAL over (`RESTART`): a pause of the writes of tens of milliseconds,
-    /// once per that much written. It waits at most [`CHECKPOINT_WAIT`] (writes wait behind it):
+    /// once per that much written. It waits at most [`CHECKPOINT_WAIT`] for readers (writes wait for the writer's slot behind it):
     /// a longer read (an export) makes it give up until the next call.
     pub async fn checkpoint(&self) {
         let frames = match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
@@ -205,10 +205,16 @@ impl Store {
             }
         };
         if frames.saturating_mul(WAL_FRAME_BYTES) > self.wal_restart_at {
-            let result = tokio::time::timeout(
-                BUSY_TIMEOUT,
-                sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&self.maintenance),
-            )
+            // Writes come one after another under load: SQLite's busy handler seldom catches
+            // the write lock free between two of them, and the WAL grew past 300 MiB. Holding
+            // the writer's slot makes the next write wait here instead (once per
+            // WAL_RESTART_AT written), and the checkpoint waits only for readers.
+            let result = tokio::time::timeout(BUSY_TIMEOUT, async {
+                let _writes_wait = self.write.lease().await?;
+                sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                    .execute(&self.maintenance)
+                    .await
+            })
             .await;
             match result {
                 Ok(Ok(_)) => {}
