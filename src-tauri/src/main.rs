@@ -154,6 +154,10 @@ fn data_dir(app: &tauri::App) -> anyhow::Result<std::path::PathBuf> {
     Ok(app.path().app_data_dir()?)
 }
 
+/// mimalloc, not glibc's malloc, as `scimlab` (why: crates/engine/src/memory.rs).
+#[global_allocator]
+static ALLOCATOR: scimlab_engine::memory::Allocator = scimlab_engine::memory::Allocator;
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(

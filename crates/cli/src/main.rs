@@ -204,6 +204,10 @@ fn init_tracing() {
         .init();
 }
 
+/// mimalloc, not glibc's malloc (why: crates/engine/src/memory.rs).
+#[global_allocator]
+static ALLOCATOR: scimlab_engine::memory::Allocator = scimlab_engine::memory::Allocator;
+
 #[tokio::main]
 async fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
