@@ -20,6 +20,7 @@ pub mod api;
 mod contract;
 pub(crate) mod evidence;
 pub mod exchanges;
+mod group;
 pub mod hand_over;
 pub mod mapping;
 pub mod members;
@@ -76,6 +77,15 @@ pub enum StoreError {
     /// Migrations could not be applied.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The transaction this session's writes shared with other sessions (group commit, see
+    /// `store/group.rs`) could not be committed: none of them was written.
+    #[error("database error: {message}")]
+    GroupCommit {
+        /// What failed.
+        message: String,
+        /// The database was busy or closing.
+        busy: bool,
+    },
 }
 
 impl StoreError {
@@ -84,6 +94,7 @@ impl StoreError {
     /// SCIM listener answers `503` with `Retry-After`, not `500`.
     pub fn is_busy(&self) -> bool {
         match self {
+            StoreError::GroupCommit { busy, .. } => *busy,
             StoreError::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => true,
             // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with any extended code.
             StoreError::Sqlx(sqlx::Error::Database(db)) => db
@@ -128,6 +139,8 @@ pub struct Store {
     maintenance: SqlitePool,
     /// [`WAL_RESTART_AT`] (lower in tests).
     wal_restart_at: i64,
+    /// The writer's group commit (`group.rs`).
+    group: Arc<group::Group>,
 }
 
 impl Store {
@@ -179,6 +192,7 @@ impl Store {
             write,
             maintenance,
             wal_restart_at: WAL_RESTART_AT,
+            group: Arc::default(),
         })
     }
 
@@ -210,7 +224,7 @@ impl Store {
             // the writer's slot makes the next write wait here instead (once per
             // WAL_RESTART_AT written), and the checkpoint waits only for readers.
             let result = tokio::time::timeout(BUSY_TIMEOUT, async {
-                let _writes_wait = self.write.lease().await?;
+                let _writes_wait = self.writer_slot().await?;
                 sqlx::query("PRAGMA wal_checkpoint(RESTART)")
                     .execute(&self.maintenance)
                     .await
@@ -248,7 +262,7 @@ impl Store {
     /// free pages. Waits for the writer's turn like any write; failures are logged.
     pub async fn reclaim(&self) {
         for sql in ["VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"] {
-            let result = match self.write.lease().await {
+            let result = match self.writer_slot().await {
                 Ok(mut conn) => sqlx::query(sql).execute(&mut *conn).await.map(drop),
                 Err(e) => Err(e),
             };
@@ -270,24 +284,53 @@ impl Store {
     }
 
     /// The writer's session, its transaction begun: nothing it writes is visible until
-    /// [`Writer::commit`]; dropped without it, everything is rolled back.
+    /// [`Writer::commit`] returns; dropped without it, everything it wrote is rolled back.
     ///
-    /// `BEGIN IMMEDIATE` takes SQLite's write lock at once, waiting for it (busy timeout) while a
-    /// checkpoint that waits (RESTART, TRUNCATE) holds it. A deferred `BEGIN` would take it at
-    /// the first write, after the session's reads (a PATCH reads the user first): SQLite does
-    /// not wait for a lock it could deadlock on, so that write failed at once with
-    /// `SQLITE_BUSY` (a `503`) whenever a checkpoint happened to hold the lock.
+    /// While other sessions commit into a group (`group.rs`), this one joins it: its writes go
+    /// into a savepoint of the group's transaction. Otherwise `BEGIN IMMEDIATE` takes SQLite's
+    /// write lock at once, waiting for it (busy timeout) while a checkpoint that waits (RESTART,
+    /// TRUNCATE) holds it. A deferred `BEGIN` would take it at the first write, after the
+    /// session's reads (a PATCH reads the user first): SQLite does not wait for a lock it could
+    /// deadlock on, so that write failed at once with `SQLITE_BUSY` (a `503`) whenever a
+    /// checkpoint happened to hold the lock.
     pub async fn write(&self) -> Result<Writer> {
+        let mut lease = {
+            let _waiting = self.group.waiting();
+            self.write.lease().await?
+        };
+        let joined = self.group.is_open();
+        let begin = if joined {
+            None
+        } else {
+            Some("BEGIN IMMEDIATE".into())
+        };
+        SqliteTransactionManager::begin(&mut lease, begin).await?;
+        Ok(Writer {
+            lease: Some(lease),
+            open: true,
+            joined,
+            group: self.group.clone(),
+            slots: self.write.clone(),
+        })
+    }
+
+    /// The writer's connection itself, outside any session, once a group left open is committed
+    /// (for what cannot run inside a transaction).
+    async fn writer_slot(&self) -> std::result::Result<slots::Lease, sqlx::Error> {
         let mut lease = self.write.lease().await?;
-        SqliteTransactionManager::begin(&mut lease, Some("BEGIN IMMEDIATE".into())).await?;
-        Ok(Writer { lease, open: true })
+        self.group.settle(&mut lease).await;
+        Ok(lease)
     }
 
     /// Close every connection (waiting for the sessions in progress), flushing the WAL.
     pub async fn close(&self) {
+        if let Ok(lease) = self.writer_slot().await {
+            drop(lease);
+        }
         self.read.close().await;
         self.maintenance.close().await;
         self.write.close().await;
+        self.group.abandon();
     }
 }
 
@@ -353,33 +396,77 @@ pub type Conn = SqliteConnection;
 /// A reader session (see [`Store::read`]).
 pub struct Reader(slots::Lease);
 
-/// The writer's session: one transaction (see [`Store::write`]).
+/// The writer's session: one transaction, or a savepoint in a group's (see [`Store::write`]).
 pub struct Writer {
-    lease: slots::Lease,
-    /// The transaction is neither committed nor rolled back yet.
+    /// Taken by `commit` (a group's session gives the connection to the next one).
+    lease: Option<slots::Lease>,
+    /// The session's writes are neither committed nor rolled back yet.
     open: bool,
+    /// The session runs in a savepoint of a group's transaction.
+    joined: bool,
+    group: Arc<group::Group>,
+    slots: Arc<slots::Slots>,
 }
 
 impl Writer {
-    /// Commit the transaction.
+    /// Commit the session's writes: `Ok` once they are durable (with its group's, if it joined
+    /// or left one; see `group.rs`).
     pub async fn commit(mut self) -> Result<()> {
+        let mut lease = self
+            .lease
+            .take()
+            .expect("a writer holds its lease until commit");
+        if self.joined
+            && let Err(e) = SqliteTransactionManager::commit(&mut lease).await
+        {
+            // The savepoint could not be released: undo it, the group's other writes stay.
+            SqliteTransactionManager::start_rollback(&mut lease);
+            self.open = false;
+            return Err(e.into());
+        }
         self.open = false;
-        Ok(SqliteTransactionManager::commit(&mut self.lease).await?)
+        self.group
+            .commit(lease, &self.slots)
+            .await
+            .map_err(|f| StoreError::GroupCommit {
+                message: f.message.to_string(),
+                busy: f.busy,
+            })
     }
 
-    /// Undo everything this session wrote (dropping it does the same, later).
+    /// Undo everything this session wrote (dropping it does the same, later). A session in a
+    /// group undoes only its own writes.
     pub async fn rollback(mut self) -> Result<()> {
         self.open = false;
-        Ok(SqliteTransactionManager::rollback(&mut self.lease).await?)
+        let lease = self
+            .lease
+            .as_mut()
+            .expect("a writer holds its lease until commit");
+        Ok(SqliteTransactionManager::rollback(lease).await?)
+    }
+
+    fn lease(&self) -> &slots::Lease {
+        self.lease
+            .as_ref()
+            .expect("a writer holds its lease until commit")
+    }
+
+    fn lease_mut(&mut self) -> &mut slots::Lease {
+        self.lease
+            .as_mut()
+            .expect("a writer holds its lease until commit")
     }
 }
 
 impl Drop for Writer {
-    /// Dropped while its transaction is open (an error, a cancelled request): the rollback is
-    /// queued on the connection's thread, before anything the next session sends.
+    /// Dropped while its writes are open (an error, a cancelled request): the rollback (to the
+    /// session's savepoint, in a group) is queued on the connection's thread, before anything
+    /// the next session sends.
     fn drop(&mut self) {
-        if self.open {
-            SqliteTransactionManager::start_rollback(&mut self.lease);
+        if self.open
+            && let Some(lease) = self.lease.as_mut()
+        {
+            SqliteTransactionManager::start_rollback(lease);
         }
     }
 }
@@ -398,12 +485,12 @@ impl std::ops::DerefMut for Reader {
 impl std::ops::Deref for Writer {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        &self.lease
+        self.lease()
     }
 }
 impl std::ops::DerefMut for Writer {
     fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.lease
+        self.lease_mut()
     }
 }
 
@@ -430,6 +517,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::store::prelude::*;
+    use scimlab_scim::ResourceKind;
     use sqlx::ConnectOptions;
 
     /// The WAL's frames now (a passive checkpoint reports them).
@@ -439,6 +527,164 @@ mod tests {
             .await
             .unwrap();
         frames
+    }
+
+    /// Wait until `n` sessions wait for the writer.
+    async fn until_waiting(store: &Store, n: usize) {
+        for _ in 0..500 {
+            if store.group.waiting_now() >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        panic!("{n} sessions never waited for the writer");
+    }
+
+    async fn setting_of(store: &Store, key: &str) -> Option<String> {
+        store.read().await.unwrap().setting(key).await.unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_sessions_commit_in_groups_and_each_sees_its_write_once_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("g.db")).await.unwrap();
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut w = store.write().await.unwrap();
+                    w.set_setting(&format!("k{i}"), &i.to_string())
+                        .await
+                        .unwrap();
+                    w.commit().await.unwrap();
+                    // Acknowledged: any reader sees it from now on.
+                    assert_eq!(
+                        setting_of(&store, &format!("k{i}")).await,
+                        Some(i.to_string())
+                    );
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let groups = store.group.groups_opened();
+        assert!(groups > 0, "200 sessions at once formed no group");
+        assert!(!store.group.is_open());
+    }
+
+    #[tokio::test]
+    async fn a_session_that_fails_in_a_group_undoes_only_its_own_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("g.db")).await.unwrap();
+        let mut first = store.write().await.unwrap();
+        let failing = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let mut w = store.write().await.unwrap();
+                w.set_setting("failed", "x").await.unwrap();
+                // An error in the handler: the session is dropped without a commit.
+                drop(w);
+            }
+        });
+        until_waiting(&store, 1).await;
+        let last = tokio::spawn({
+            let store = store.clone();
+            async move {
+                // Waits behind the failing one; no one waits after it: it commits the group.
+                let mut w = store.write().await.unwrap();
+                w.set_setting("last", "3").await.unwrap();
+                w.commit().await.unwrap();
+            }
+        });
+        until_waiting(&store, 2).await;
+        first.set_setting("first", "1").await.unwrap();
+        // Two wait for the writer: the first session leaves the transaction open for them,
+        // and its commit returns once theirs made the group durable.
+        first.commit().await.unwrap();
+        assert_eq!(setting_of(&store, "first").await.as_deref(), Some("1"));
+        failing.await.unwrap();
+        last.await.unwrap();
+        assert_eq!(setting_of(&store, "first").await.as_deref(), Some("1"));
+        assert_eq!(setting_of(&store, "failed").await, None);
+        assert_eq!(setting_of(&store, "last").await.as_deref(), Some("3"));
+        assert_eq!(store.group.groups_opened(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_in_the_same_group_is_a_conflict_and_the_first_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("g.db")).await.unwrap();
+        let attrs = |name: &str| {
+            let mut m = serde_json::Map::new();
+            m.insert("userName".into(), serde_json::json!(name));
+            m
+        };
+        let mut first = store.write().await.unwrap();
+        let second = tokio::spawn({
+            let store = store.clone();
+            let attrs = attrs("Ada@Example.com");
+            async move {
+                let mut w = store.write().await.unwrap();
+                let id = crate::model::ResourceId::generate();
+                let r = w
+                    .insert_resource(ResourceKind::User, &id, &attrs, "t")
+                    .await;
+                (r.map(|_| ()), w.commit().await)
+            }
+        });
+        until_waiting(&store, 1).await;
+        let id = crate::model::ResourceId::generate();
+        first
+            .insert_resource(ResourceKind::User, &id, &attrs("ada@example.com"), "t")
+            .await
+            .unwrap();
+        first.commit().await.unwrap();
+        let (inserted, committed) = second.await.unwrap();
+        assert!(
+            matches!(
+                inserted,
+                Err(StoreError::Conflict {
+                    field: "userName",
+                    ..
+                })
+            ),
+            "{inserted:?}"
+        );
+        committed.unwrap();
+        let mut r = store.read().await.unwrap();
+        assert!(r.resource(ResourceKind::User, &id).await.unwrap().is_some());
+        assert_eq!(store.group.groups_opened(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_group_whose_waiting_session_went_away_is_committed_all_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("g.db")).await.unwrap();
+        let mut first = store.write().await.unwrap();
+        // A request that waits for the writer, then is dropped (its client hung up).
+        let gone = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let _w = store.write().await.unwrap();
+                std::future::pending::<()>().await;
+            }
+        });
+        until_waiting(&store, 1).await;
+        first.set_setting("first", "1").await.unwrap();
+        let committing = tokio::spawn(first.commit());
+        gone.abort();
+        tokio::time::timeout(Duration::from_secs(5), committing)
+            .await
+            .expect("the group is committed without the session that went away")
+            .unwrap()
+            .unwrap();
+        assert_eq!(setting_of(&store, "first").await.as_deref(), Some("1"));
+        // The writer is free again and a new session starts its own transaction.
+        let mut w = store.write().await.unwrap();
+        w.set_setting("after", "2").await.unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(setting_of(&store, "after").await.as_deref(), Some("2"));
     }
 
     #[tokio::test]
@@ -560,7 +806,7 @@ pub(crate) mod testing {
 
     /// Make the writer refuse (`on`) or accept writes again, as a full or locked disk would.
     pub(crate) async fn set_read_only(store: &Store, on: bool) {
-        let mut conn = store.write.lease().await.unwrap();
+        let mut conn = store.writer_slot().await.unwrap();
         sqlx::query(if on {
             "PRAGMA query_only = ON"
         } else {

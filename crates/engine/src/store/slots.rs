@@ -55,6 +55,24 @@ impl Slots {
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?
             .map_err(|_| sqlx::Error::PoolClosed)?;
+        self.lend(permit)
+    }
+
+    /// A connection for the task that commits a group left open (`group.rs`): waits as long as
+    /// it takes, also once [`Slots::close`] was called (closing waits for it); `PoolClosed` once
+    /// the connections are gone.
+    pub(super) async fn lease_while_closing(self: &Arc<Self>) -> Result<Lease, sqlx::Error> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        self.lend(permit)
+    }
+
+    /// The connection that goes with `permit`.
+    fn lend(self: &Arc<Self>, permit: OwnedSemaphorePermit) -> Result<Lease, sqlx::Error> {
         let conn = self
             .idle
             .lock()
