@@ -19,6 +19,7 @@ mod limits;
 mod listing;
 mod mapping;
 mod mapping_cache;
+mod metrics;
 mod rejection;
 mod replay;
 mod report_cli;

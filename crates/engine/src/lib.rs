@@ -20,6 +20,7 @@ pub mod listen;
 pub mod mapping;
 pub mod materialised;
 pub mod memory;
+pub mod metrics;
 pub mod model;
 pub mod pseudonym;
 pub mod replay;
@@ -352,6 +353,7 @@ fn build_runtime(
     };
     // Capture is the outermost layer of a workspace's SCIM routes: it sees every request,
     // including the ones the router refuses, and hands the router the key's outcome.
+    let metrics = Arc::new(metrics::ScimMetrics::default());
     let capture_state = capture::CaptureState {
         capture: capture::Capture::new(
             sink,
@@ -360,6 +362,7 @@ fn build_runtime(
             faults.clone(),
             events.clone(),
             store.clone(),
+            metrics.clone(),
         ),
         store: store.clone(),
         key: key.clone(),
@@ -420,6 +423,7 @@ fn build_runtime(
         events,
         faults: board,
         scim,
+        metrics,
         admin,
         closing,
         writer,

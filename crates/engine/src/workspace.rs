@@ -145,6 +145,8 @@ pub struct WorkspaceRuntime {
     pub faults: crate::runtime::FaultBoard,
     /// Its SCIM routes (the capture layer around the SCIM router), served at its base path.
     pub scim: axum::Router,
+    /// Its SCIM counters (`GET /metrics`).
+    pub metrics: Arc<crate::metrics::ScimMetrics>,
     /// Its admin API (the admin router on its state), served at `/api/workspaces/<slug>/…`.
     pub admin: axum::Router,
     closing: watch::Sender<bool>,
@@ -169,6 +171,8 @@ pub struct RuntimeParts {
     pub faults: crate::runtime::FaultBoard,
     /// Its SCIM routes.
     pub scim: axum::Router,
+    /// Its SCIM counters (shared with its capture layer).
+    pub metrics: Arc<crate::metrics::ScimMetrics>,
     /// Its admin routes.
     pub admin: axum::Router,
     /// Turns `true` to stop its capture writer.
@@ -192,6 +196,7 @@ impl WorkspaceRuntime {
             events: parts.events,
             faults: parts.faults,
             scim: parts.scim,
+            metrics: parts.metrics,
             admin: parts.admin,
             closing: parts.closing,
             writer: Mutex::new(Some(parts.writer)),

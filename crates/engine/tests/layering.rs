@@ -11,7 +11,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Modules that import nothing of the crate.
-const LEAVES: &[&str] = &["client", "config", "host", "memory", "model", "pseudonym"];
+const LEAVES: &[&str] = &[
+    "client",
+    "config",
+    "host",
+    "memory",
+    "metrics",
+    "model",
+    "pseudonym",
+];
 /// Modules and the only crate modules they may import.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("wire", &["auth", "model"]),
@@ -31,6 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "auth",
             "events",
+            "metrics",
             "model",
             "pseudonym",
             "runtime",

@@ -23,6 +23,7 @@ mod exchanges;
 pub mod export;
 pub mod faults;
 mod mapping;
+mod metrics;
 pub mod model;
 mod quirks;
 pub mod replays;
@@ -207,6 +208,7 @@ pub fn router(state: AdminState) -> Router {
     let origins = state.allowed_origins.clone();
     let router = Router::new()
         .route("/", get(ui::root))
+        .route("/metrics", get(metrics::scrape))
         .nest("/api", api)
         .fallback(ui::fallback)
         .method_not_allowed_fallback(method_not_allowed)
@@ -294,6 +296,9 @@ impl AdminError {
 
 impl From<StoreError> for AdminError {
     fn from(e: StoreError) -> Self {
+        if !matches!(e, StoreError::Conflict { .. }) {
+            crate::metrics::note_database_error(crate::metrics::Listener::Admin, e.is_busy());
+        }
         Self::internal(&e)
     }
 }

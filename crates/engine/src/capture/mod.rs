@@ -71,6 +71,8 @@ pub struct Capture {
     /// Last IdP identified per client and User-Agent: a request without evidence of its own (a
     /// GET by id) inherits it, with that reason given.
     recent: Arc<Mutex<IdpCache>>,
+    /// The workspace's SCIM counters (`GET /metrics`).
+    metrics: Arc<crate::metrics::ScimMetrics>,
 }
 
 /// The last IdP seen per client (see [`crate::client`]) and User-Agent (cut to
@@ -131,7 +133,9 @@ impl Capture {
         faults: crate::runtime::FaultBoard,
         events: crate::events::EventBus,
         store: Store,
+        metrics: Arc<crate::metrics::ScimMetrics>,
     ) -> Self {
+        metrics.probe_queue(sink.queue_probe());
         Self {
             sink,
             body_limit,
@@ -140,6 +144,7 @@ impl Capture {
             events,
             store,
             recent: Arc::default(),
+            metrics,
         }
     }
 
@@ -236,7 +241,7 @@ pub async fn record(State(state): State<CaptureState>, mut req: Request, next: N
         peer,
         client,
     };
-    match outcome {
+    let response = match outcome {
         // With fault rules in force a request may wait (delayMs) or be answered after its
         // write: run it in its own task, so a client that gives up meanwhile does not cancel
         // the recording of the exchange (dropping this future would).
@@ -251,7 +256,13 @@ pub async fn record(State(state): State<CaptureState>, mut req: Request, next: N
         }
         Ok(_) => authenticated(&state.capture, seen, req, next).await,
         Err(failure) => rejected::answer(&state.capture, seen, failure, req, next).await,
-    }
+    };
+    let counted = match outcome {
+        Ok(_) => crate::metrics::Outcome::of_status(response.status().as_u16()),
+        Err(_) => crate::metrics::Outcome::Rejected,
+    };
+    state.capture.metrics.observe(counted, started.elapsed());
+    response
 }
 
 /// What the capture layer knows of a request before reading it.

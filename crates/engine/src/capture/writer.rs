@@ -84,6 +84,16 @@ impl Sink {
             .is_ok()
     }
 
+    /// Reads how many captured exchanges wait for the writer (for `GET /metrics`), without
+    /// keeping the writer's queue open.
+    pub fn queue_probe(&self) -> crate::metrics::QueueProbe {
+        let weak = self.tx.downgrade();
+        Box::new(move || {
+            weak.upgrade()
+                .map_or(0, |tx| tx.max_capacity() - tx.capacity())
+        })
+    }
+
     /// Queue an authenticated exchange and wait until it is committed: `true` once it is in the
     /// database (it survives a `kill -9` from then on), `false` when the writer gave it up or
     /// has stopped. The writer commits at once when someone waits (with whatever else is

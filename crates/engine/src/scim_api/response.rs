@@ -31,6 +31,7 @@ impl From<StoreError> for ApiError {
                 "{field} '{value}' is already in use (compared case-insensitively): choose another {field} or update the existing resource"
             ))),
             e if e.is_busy() => {
+                crate::metrics::note_database_error(crate::metrics::Listener::Scim, true);
                 tracing::warn!(error = %e, "store busy while serving a scim request: 503");
                 Self(ScimError::new(
                     503,
@@ -42,6 +43,7 @@ impl From<StoreError> for ApiError {
                 ))
             }
             other => {
+                crate::metrics::note_database_error(crate::metrics::Listener::Scim, false);
                 tracing::error!(error = %other, "store failure while serving a scim request");
                 Self(ScimError::internal())
             }
