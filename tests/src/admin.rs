@@ -1007,8 +1007,18 @@ async fn rotating_the_key_takes_effect_at_once_and_only_reveal_shows_it() {
     assert_eq!(info.body["keyMasked"], masked.as_str());
     assert!(!info.text.contains(&new));
     let health = e.admin_get("/api/health").await;
+    assert_eq!(health.status, 200);
     assert_eq!(health.body["status"], "ok");
     assert_eq!(health.body["scimBaseUrl"], e.base.as_str());
+    // The database, as the request found it.
+    assert_eq!(health.body["database"]["backend"], "sqlite");
+    assert_eq!(health.body["database"]["up"], true);
+    assert!(
+        health.body["database"]["latencyMs"]
+            .as_f64()
+            .is_some_and(|ms| ms >= 0.0)
+    );
+    assert!(health.body["database"]["error"].is_null());
     assert!(
         health.body["version"]
             .as_str()

@@ -13,6 +13,7 @@ export type { Connection } from "./Connection";
 export type { ConnectionState } from "./ConnectionState";
 export type { Cycle } from "./Cycle";
 export type { CycleKind } from "./CycleKind";
+export type { DatabaseHealth } from "./DatabaseHealth";
 export type { DeletedCounts } from "./DeletedCounts";
 export type { DeletedWorkspace } from "./DeletedWorkspace";
 export type { Diagnosis } from "./Diagnosis";

@@ -4,7 +4,7 @@
 //! The stored key is the truth (a `scimlab token rotate` in another process changes it while
 //! the engine runs), so these routes read it from the store, falling back to the in-memory copy.
 
-use super::model::{EndpointInfo, Health, RevealedKey, RotatedKey};
+use super::model::{DatabaseHealth, EndpointInfo, Health, RevealedKey, RotatedKey};
 use super::{AdminError, AdminResult, AdminState, mask_key};
 use crate::auth;
 use crate::events::EngineEvent;
@@ -12,6 +12,8 @@ use crate::store::prelude::*;
 use crate::tunnel::TunnelState;
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 
 /// The current SCIM key: the stored one, or the in-memory copy if the store has none.
 pub(super) async fn current_key(state: &AdminState) -> AdminResult<String> {
@@ -22,17 +24,97 @@ pub(super) async fn current_key(state: &AdminState) -> AdminResult<String> {
     Ok(state.key.get())
 }
 
-/// `GET /api/health`.
-pub async fn health(State(state): State<AdminState>) -> AdminResult<Json<Health>> {
-    let mut conn = state.store.read().await?;
-    let count = conn.count_exchanges().await?;
-    Ok(Json(Health {
-        status: "ok".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        scim_base_url: state.scim_base_url(),
-        strict: state.settings.strict(),
-        exchanges: count,
-    }))
+/// `GET /api/health`: `200` when the engine and its database answer; `503` with the same body
+/// (`status: degraded`, `database.up: false`) when the database does not, so a load balancer or
+/// a monitor sees it (the UI counts any answer as the engine running).
+pub async fn health(State(state): State<AdminState>) -> Response {
+    let started = std::time::Instant::now();
+    let read = async {
+        let mut conn = state.store.read().await?;
+        conn.count_exchanges().await
+    };
+    let counted = read.await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Err(e) = &counted {
+        tracing::warn!(error = %e, "health: the database did not answer");
+    }
+    let (status, body) = health_of(&state, counted, latency_ms);
+    (status, Json(body)).into_response()
+}
+
+/// The health answer for a database read that gave `counted` after `latency_ms`.
+fn health_of(
+    state: &AdminState,
+    counted: Result<i64, crate::store::StoreError>,
+    latency_ms: f64,
+) -> (StatusCode, Health) {
+    let body = judge(counted, latency_ms);
+    let status = if body.up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let exchanges = body.exchanges;
+    (
+        status,
+        Health {
+            status: if body.up { "ok" } else { "degraded" }.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            scim_base_url: state.scim_base_url(),
+            strict: state.settings.strict(),
+            exchanges,
+            database: body.database,
+        },
+    )
+}
+
+/// What a health read of the database found.
+struct Judged {
+    up: bool,
+    exchanges: Option<i64>,
+    database: DatabaseHealth,
+}
+
+fn judge(counted: Result<i64, crate::store::StoreError>, latency_ms: f64) -> Judged {
+    let error = counted
+        .as_ref()
+        .err()
+        .map(|e| format!("the database did not answer: {e}"));
+    Judged {
+        up: counted.is_ok(),
+        exchanges: counted.ok(),
+        database: DatabaseHealth {
+            backend: "sqlite".into(),
+            up: error.is_none(),
+            latency_ms,
+            error,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::judge;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_database_that_does_not_answer_is_reported_not_hidden() {
+        let ok = judge(Ok(12), 0.4);
+        assert!(ok.up && ok.database.up && ok.database.error.is_none());
+        assert_eq!(ok.exchanges, Some(12));
+        let down = judge(
+            Err(StoreError::GroupCommit {
+                message: "the database closed".into(),
+                busy: true,
+            }),
+            5000.0,
+        );
+        assert!(!down.up && !down.database.up);
+        assert_eq!(down.exchanges, None);
+        let why = down.database.error.unwrap();
+        assert!(why.starts_with("the database did not answer: "), "{why}");
+        assert_eq!(down.database.backend, "sqlite");
+    }
 }
 
 /// `GET /api/endpoint`.

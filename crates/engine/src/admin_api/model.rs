@@ -20,7 +20,7 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
-    /// Always `ok` when the engine answers.
+    /// `ok`; `degraded` (with status `503`) when the database does not answer.
     pub status: String,
     /// The engine version (`CARGO_PKG_VERSION`).
     pub version: String,
@@ -28,9 +28,26 @@ pub struct Health {
     pub scim_base_url: String,
     /// Whether the SCIM listener answers in strict RFC mode.
     pub strict: bool,
-    /// Number of stored exchanges.
-    #[ts(type = "number")]
-    pub exchanges: i64,
+    /// Number of stored exchanges (`null` when the database does not answer).
+    #[ts(type = "number | null")]
+    pub exchanges: Option<i64>,
+    /// The workspace's database, as this request found it.
+    pub database: DatabaseHealth,
+}
+
+/// The database part of [`Health`].
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DatabaseHealth {
+    /// The backend (`sqlite`).
+    pub backend: String,
+    /// A read succeeded during this request.
+    pub up: bool,
+    /// How long that read took, milliseconds.
+    pub latency_ms: f64,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
 }
 
 /// `GET /api/endpoint`: what to paste into the IdP, with the key masked.

@@ -48,6 +48,7 @@ fn expected() -> BTreeMap<String, String> {
     // Admin API responses.
     render::<ErrorBody>(&cfg, &mut out);
     render::<Health>(&cfg, &mut out);
+    render::<super::model::DatabaseHealth>(&cfg, &mut out);
     render::<EndpointInfo>(&cfg, &mut out);
     render::<crate::tunnel::TunnelState>(&cfg, &mut out);
     render::<crate::tunnel::TunnelStatus>(&cfg, &mut out);
