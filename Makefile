@@ -8,7 +8,7 @@
 #   make bench-size  startup, memory, disk and WAL of a release engine at 100 000 users and
 #                1 000 000 exchanges (seeded once, fast, through the store); docs/benchmarks.md
 # Every program these targets run, and its Debian package, is listed in scripts/commands.tsv.
-.PHONY: run app serve ui test test-rust test-ui e2e package lint fmt bench bench-ui bench-size fuzz soak screenshots
+.PHONY: run app serve ui test test-rust test-ui e2e package deb lint fmt bench bench-ui bench-size fuzz soak screenshots
 
 SERVE_ARGS ?=
 TAURI := ui/node_modules/.bin/tauri
@@ -66,6 +66,11 @@ package:
 	./scripts/ensure-desktop-deps.sh --package
 	$(TAURI) build $(if $(filter release,$(PROFILE)),,--debug) $(BUNDLES)
 	@ls -l target/$(if $(filter release,$(PROFILE)),release,debug)/bundle/deb/*.deb target/$(if $(filter release,$(PROFILE)),release,debug)/bundle/rpm/*.rpm
+
+# The headless server's .deb (scimlab serve under systemd; docs/deploy.md).
+deb:
+	./scripts/ensure-toolchain.sh
+	./scripts/build-deb.sh
 
 lint:
 	cargo clippy --locked --workspace --all-targets -- -D warnings

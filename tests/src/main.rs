@@ -20,6 +20,7 @@ mod listing;
 mod mapping;
 mod mapping_cache;
 mod metrics;
+mod packaging;
 mod rejection;
 mod replay;
 mod report_cli;

@@ -318,13 +318,22 @@ async fn serve(args: ServeArgs) -> Result<()> {
         db_path.display()
     );
     println!();
-    // The only place the admin token is shown: this terminal, the local user's.
+    // The only place the admin token is shown: this terminal, the local user's. Under systemd
+    // (`JOURNAL_STREAM` set) this output is kept in the journal, which secrets never reach:
+    // the operator set the token in the service's environment file instead.
     let label = if served_ui {
         "Admin UI (open in a browser):"
     } else {
         "Admin UI / API:"
     };
-    println!("  {label:<39}{}", engine.admin_login_url());
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        println!(
+            "  {label:<39}{}/ (the admin token: SCIMLAB_ADMIN_TOKEN in the service's environment file; never logged)",
+            engine.admin_base_url()
+        );
+    } else {
+        println!("  {label:<39}{}", engine.admin_login_url());
+    }
     println!();
     if args.tunnel.is_some() {
         // Subscribed before the start, so no change is missed; printed as they come.

@@ -92,31 +92,6 @@ fn judge(counted: Result<i64, crate::store::StoreError>, latency_ms: f64) -> Jud
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::judge;
-    use crate::store::StoreError;
-
-    #[test]
-    fn a_database_that_does_not_answer_is_reported_not_hidden() {
-        let ok = judge(Ok(12), 0.4);
-        assert!(ok.up && ok.database.up && ok.database.error.is_none());
-        assert_eq!(ok.exchanges, Some(12));
-        let down = judge(
-            Err(StoreError::GroupCommit {
-                message: "the database closed".into(),
-                busy: true,
-            }),
-            5000.0,
-        );
-        assert!(!down.up && !down.database.up);
-        assert_eq!(down.exchanges, None);
-        let why = down.database.error.unwrap();
-        assert!(why.starts_with("the database did not answer: "), "{why}");
-        assert_eq!(down.database.backend, "sqlite");
-    }
-}
-
 /// `GET /api/endpoint`.
 pub async fn show(State(state): State<AdminState>) -> AdminResult<Json<EndpointInfo>> {
     let key = current_key(&state).await?;
@@ -200,4 +175,29 @@ pub async fn rotate(State(state): State<AdminState>) -> AdminResult<Json<Rotated
         key_masked: key_masked.clone(),
     });
     Ok(Json(RotatedKey { key_masked }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::judge;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_database_that_does_not_answer_is_reported_not_hidden() {
+        let ok = judge(Ok(12), 0.4);
+        assert!(ok.up && ok.database.up && ok.database.error.is_none());
+        assert_eq!(ok.exchanges, Some(12));
+        let down = judge(
+            Err(StoreError::GroupCommit {
+                message: "the database closed".into(),
+                busy: true,
+            }),
+            5000.0,
+        );
+        assert!(!down.up && !down.database.up);
+        assert_eq!(down.exchanges, None);
+        let why = down.database.error.unwrap();
+        assert!(why.starts_with("the database did not answer: "), "{why}");
+        assert_eq!(down.database.backend, "sqlite");
+    }
 }

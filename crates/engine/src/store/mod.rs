@@ -77,6 +77,17 @@ pub enum StoreError {
     /// Migrations could not be applied.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The file was migrated by a newer ScimLab: this one does not know its schema and refuses
+    /// to touch it.
+    #[error(
+        "the database was upgraded by a newer scimlab (its schema has migration {found}, this version knows up to {known}): run that newer scimlab, or restore a backup taken before the upgrade"
+    )]
+    NewerSchema {
+        /// The newest migration applied to the file.
+        found: i64,
+        /// The newest migration this build has.
+        known: i64,
+    },
     /// The transaction this session's writes shared with other sessions (group commit, see
     /// `store/group.rs`) could not be committed: none of them was written.
     #[error("database error: {message}")]
@@ -181,7 +192,17 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(options.clone().busy_timeout(CHECKPOINT_WAIT))
             .await?;
-        sqlx::migrate!("./migrations").run(&migrator).await?;
+        let migrations = sqlx::migrate!("./migrations");
+        if let Err(e) = migrations.run(&migrator).await {
+            migrator.close().await;
+            return Err(match e {
+                sqlx::migrate::MigrateError::VersionMissing(found) => StoreError::NewerSchema {
+                    found,
+                    known: migrations.iter().map(|m| m.version).max().unwrap_or(0),
+                },
+                other => other.into(),
+            });
+        }
         // Migration 0007 asks for a pass SQLite cannot do itself (NFC and case folding of names).
         resources::refold_names(&mut *migrator.acquire().await?).await?;
         migrator.close().await;
@@ -685,6 +706,38 @@ mod tests {
         w.set_setting("after", "2").await.unwrap();
         w.commit().await.unwrap();
         assert_eq!(setting_of(&store, "after").await.as_deref(), Some("2"));
+    }
+
+    #[tokio::test]
+    async fn a_database_from_a_newer_scimlab_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.db");
+        let store = Store::open(&path).await.unwrap();
+        store.close().await;
+        let mut other = SqliteConnectOptions::from_str("sqlite:")
+            .unwrap()
+            .filename(&path)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time)
+             VALUES (9999, 'from a newer scimlab', '2027-01-01', 1, x'00', 0)",
+        )
+        .execute(&mut other)
+        .await
+        .unwrap();
+        sqlx::Connection::close(other).await.unwrap();
+        let refused = Store::open(&path).await.unwrap_err();
+        assert!(
+            matches!(refused, StoreError::NewerSchema { found: 9999, known } if known > 0 && known < 9999),
+            "{refused:?}"
+        );
+        let message = refused.to_string();
+        assert!(
+            message.contains("newer scimlab") && message.contains("restore a backup"),
+            "{message}"
+        );
     }
 
     #[tokio::test]
