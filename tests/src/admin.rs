@@ -1100,6 +1100,9 @@ fn serve_prints_the_admin_url_and_never_logs_the_token() {
         ])
         .env("SCIMLAB_ADMIN_TOKEN", token)
         .env("SCIMLAB_LOG", "debug")
+        // A terminal's output, even when the test itself runs under systemd (the journal's
+        // never gets the token: tests/src/packaging.rs).
+        .env_remove("JOURNAL_STREAM")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
