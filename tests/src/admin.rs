@@ -1107,7 +1107,7 @@ fn serve_prints_the_admin_url_and_never_logs_the_token() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn serve");
-    let mut stdout = child.stdout.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
     // Drained from the start: a debug log (every SQL statement, the migrations' included)
     // outgrows a pipe's buffer, and an undrained pipe would block the engine's shutdown.
     let mut stderr = child.stderr.take().unwrap();
@@ -1116,15 +1116,7 @@ fn serve_prints_the_admin_url_and_never_logs_the_token() {
         stderr.read_to_string(&mut log).unwrap();
         log
     });
-    let mut text = String::new();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let mut buf = [0u8; 4096];
-    while !text.contains("Ctrl-C") && std::time::Instant::now() < deadline {
-        match stdout.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
-        }
-    }
+    let text = scimlab_tests::serve_banner(stdout);
     let url = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("Admin UI / API:"))

@@ -8,7 +8,6 @@ use scimlab_engine::store::exchanges::ExchangeQuery;
 use scimlab_engine::store::prelude::*;
 use scimlab_tests::TestEngine;
 use serde_json::json;
-use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,23 +36,12 @@ fn spawn_serve(db: &Path) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn serve");
-    let mut stdout = child.stdout.take().unwrap();
-    let mut text = String::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut buf = [0u8; 4096];
-    while !text.contains("Ctrl-C") && Instant::now() < deadline {
-        match stdout.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
-        }
-    }
+    let text = scimlab_tests::serve_banner(child.stdout.take().unwrap());
     let base = text
         .lines()
         .find_map(|l| l.split("Tenant URL / SCIM connector base URL:").nth(1))
         .map(|u| u.trim().to_owned())
         .unwrap_or_else(|| panic!("no tenant url in {text}"));
-    // Keep the pipe open (and drained) so the child never blocks on or dies of a closed stdout.
-    std::thread::spawn(move || while matches!(stdout.read(&mut buf), Ok(n) if n > 0) {});
     (child, base)
 }
 

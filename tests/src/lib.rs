@@ -394,6 +394,24 @@ pub fn scimlab_bin() -> PathBuf {
     bin
 }
 
+/// What `scimlab serve` printed before it listened (up to its "Ctrl-C" line, at most 20 s);
+/// the rest of its output is drained in the background, so the child never blocks on its
+/// stdout or dies of a closed one.
+pub fn serve_banner(mut stdout: std::process::ChildStdout) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut buf = [0u8; 4096];
+    while !text.contains("Ctrl-C") && std::time::Instant::now() < deadline {
+        match stdout.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
+        }
+    }
+    std::thread::spawn(move || while matches!(stdout.read(&mut buf), Ok(n) if n > 0) {});
+    text
+}
+
 /// Path of a fixture file under `tests/fixtures/`.
 pub fn fixture_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,10 +4,8 @@
 //! output to the journal without the admin token) and answers `/api/health`.
 
 use scimlab_tests::scimlab_bin;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().expect("command runs");
@@ -160,16 +158,7 @@ fn the_deb_installs_a_server_that_starts_as_its_unit_starts_it() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut text = String::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut buf = [0u8; 4096];
-    while !text.contains("Ctrl-C") && Instant::now() < deadline {
-        match stdout.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
-        }
-    }
+    let text = scimlab_tests::serve_banner(child.stdout.take().unwrap());
     let admin = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("Admin UI (open in a browser):"))
