@@ -275,7 +275,7 @@ pub fn render(version: &str, samples: &[Sample<'_>]) -> String {
         &mut out,
         "scimlab_database_errors_total",
         "counter",
-        "Database errors a listener answered (busy: 503 with Retry-After; failure: 500).",
+        "Database errors a listener answered (busy: the database was busy, which the SCIM port answers 503 with Retry-After; failure: any other).",
     );
     for (at, (listener, kind)) in [
         ("scim", "busy"),

@@ -38,57 +38,37 @@ pub async fn health(State(state): State<AdminState>) -> Response {
     if let Err(e) = &counted {
         tracing::warn!(error = %e, "health: the database did not answer");
     }
-    let (status, body) = health_of(&state, counted, latency_ms);
+    let database = database_health(&counted, latency_ms);
+    let (status, word) = if database.up {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "degraded")
+    };
+    let body = Health {
+        status: word.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scim_base_url: state.scim_base_url(),
+        strict: state.settings.strict(),
+        exchanges: counted.ok(),
+        database,
+    };
     (status, Json(body)).into_response()
 }
 
-/// The health answer for a database read that gave `counted` after `latency_ms`.
-fn health_of(
-    state: &AdminState,
-    counted: Result<i64, crate::store::StoreError>,
+/// What a read of the database that gave `counted` after `latency_ms` says of it.
+fn database_health(
+    counted: &Result<i64, crate::store::StoreError>,
     latency_ms: f64,
-) -> (StatusCode, Health) {
-    let body = judge(counted, latency_ms);
-    let status = if body.up {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    let exchanges = body.exchanges;
-    (
-        status,
-        Health {
-            status: if body.up { "ok" } else { "degraded" }.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            scim_base_url: state.scim_base_url(),
-            strict: state.settings.strict(),
-            exchanges,
-            database: body.database,
-        },
-    )
-}
-
-/// What a health read of the database found.
-struct Judged {
-    up: bool,
-    exchanges: Option<i64>,
-    database: DatabaseHealth,
-}
-
-fn judge(counted: Result<i64, crate::store::StoreError>, latency_ms: f64) -> Judged {
+) -> DatabaseHealth {
     let error = counted
         .as_ref()
         .err()
         .map(|e| format!("the database did not answer: {e}"));
-    Judged {
-        up: counted.is_ok(),
-        exchanges: counted.ok(),
-        database: DatabaseHealth {
-            backend: "sqlite".into(),
-            up: error.is_none(),
-            latency_ms,
-            error,
-        },
+    DatabaseHealth {
+        backend: "sqlite".into(),
+        up: error.is_none(),
+        latency_ms,
+        error,
     }
 }
 
@@ -179,25 +159,23 @@ pub async fn rotate(State(state): State<AdminState>) -> AdminResult<Json<Rotated
 
 #[cfg(test)]
 mod tests {
-    use super::judge;
+    use super::database_health;
     use crate::store::StoreError;
 
     #[test]
     fn a_database_that_does_not_answer_is_reported_not_hidden() {
-        let ok = judge(Ok(12), 0.4);
-        assert!(ok.up && ok.database.up && ok.database.error.is_none());
-        assert_eq!(ok.exchanges, Some(12));
-        let down = judge(
-            Err(StoreError::GroupCommit {
+        let ok = database_health(&Ok(12), 0.4);
+        assert!(ok.up && ok.error.is_none());
+        let down = database_health(
+            &Err(StoreError::GroupCommit {
                 message: "the database closed".into(),
                 busy: true,
             }),
             5000.0,
         );
-        assert!(!down.up && !down.database.up);
-        assert_eq!(down.exchanges, None);
-        let why = down.database.error.unwrap();
+        assert!(!down.up);
+        let why = down.error.unwrap();
         assert!(why.starts_with("the database did not answer: "), "{why}");
-        assert_eq!(down.database.backend, "sqlite");
+        assert_eq!(down.backend, "sqlite");
     }
 }

@@ -345,9 +345,8 @@ impl Store {
 
     /// Close every connection (waiting for the sessions in progress), flushing the WAL.
     pub async fn close(&self) {
-        if let Ok(lease) = self.writer_slot().await {
-            drop(lease);
-        }
+        // A group left open is committed before the connections close (its sessions wait).
+        let _ = self.writer_slot().await;
         self.read.close().await;
         self.maintenance.close().await;
         self.write.close().await;
