@@ -2079,3 +2079,15 @@ mod sqlite {
     }
     contract_suite!(open());
 }
+
+/// The PostgreSQL backend: a fresh schema per check on the tests' server (`pg/testdb.rs`).
+mod postgres {
+    use crate::store::pg::{PgStore, testdb};
+    async fn open() -> (PgStore, ()) {
+        let store = PgStore::open(testdb::url(), &testdb::fresh_schema("contract"), 8)
+            .await
+            .unwrap();
+        (store, ())
+    }
+    contract_suite!(open());
+}

@@ -8,7 +8,8 @@ use super::api::{MappingStore, SettingStore};
 use super::{Conn, Result};
 use sqlx::Row;
 
-const ACTIVE_PROFILE: &str = "mapping_profile";
+/// The setting that holds the profile in force.
+pub(super) const ACTIVE_PROFILE: &str = "mapping_profile";
 
 impl MappingStore for Conn {
     async fn active_profile(&mut self) -> Result<String> {
@@ -143,20 +144,7 @@ impl MappingStore for Conn {
         .bind(limit.max(0))
         .fetch_all(&mut *self)
         .await?;
-        let complete = i64::try_from(rows.len()).unwrap_or(i64::MAX) < limit;
-        let through = rows.last().map_or(after, |(seq, _)| *seq);
-        let mut seen = std::collections::HashSet::with_capacity(rows.len());
-        let pks = rows
-            .into_iter()
-            .map(|(_, pk)| pk)
-            .filter(|pk| seen.insert(*pk))
-            .collect();
-        Ok(UserChanges {
-            pks,
-            through,
-            complete,
-            forgotten: floor > after,
-        })
+        Ok(UserChanges::from_rows(rows, after, limit, floor))
     }
     async fn latest_user_change(&mut self) -> Result<i64> {
         Ok(sqlx::query_scalar(
@@ -196,6 +184,27 @@ pub struct UserChanges {
     /// Changes after `after` were forgotten (the feed keeps the newest only): every user must
     /// be read again.
     pub forgotten: bool,
+}
+
+impl UserChanges {
+    /// What a read of the feed gives: `rows` (`seq`, user pk) read after `after` with at most
+    /// `limit`, the feed's forgotten floor being `floor`.
+    pub(super) fn from_rows(rows: Vec<(i64, i64)>, after: i64, limit: i64, floor: i64) -> Self {
+        let complete = i64::try_from(rows.len()).unwrap_or(i64::MAX) < limit;
+        let through = rows.last().map_or(after, |(seq, _)| *seq);
+        let mut seen = std::collections::HashSet::with_capacity(rows.len());
+        let pks = rows
+            .into_iter()
+            .map(|(_, pk)| pk)
+            .filter(|pk| seen.insert(*pk))
+            .collect();
+        UserChanges {
+            pks,
+            through,
+            complete,
+            forgotten: floor > after,
+        }
+    }
 }
 
 /// One role change.

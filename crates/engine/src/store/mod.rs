@@ -25,6 +25,7 @@ pub mod hand_over;
 pub mod mapping;
 pub mod members;
 pub mod outlines;
+pub mod pg;
 pub mod resources;
 pub mod scan;
 pub mod settings;
@@ -107,9 +108,13 @@ impl StoreError {
         match self {
             StoreError::GroupCommit { busy, .. } => *busy,
             StoreError::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed) => true,
+            // PostgreSQL shutting down, restarting or out of connections, or the connection
+            // lost: the pool reconnects for the next request.
+            StoreError::Sqlx(e) if pg::is_unavailable(e) => true,
             // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with any extended code.
             StoreError::Sqlx(sqlx::Error::Database(db)) => db
-                .code()
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .and_then(sqlx::error::DatabaseError::code)
                 .and_then(|c| c.parse::<i64>().ok())
                 .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
             _ => false,

@@ -1,0 +1,314 @@
+//! The PostgreSQL backend: the store API of [`super::api`] on a PostgreSQL database through sqlx,
+//! passing the same contract suite as SQLite (`store/contract.rs`).
+//!
+//! **Workspaces are schemas.** Where SQLite keeps one file per workspace, PostgreSQL keeps one
+//! schema per workspace in one database: every connection of a [`PgStore`] has its schema as
+//! `search_path`, so the SQL is the same for every workspace and nothing of one workspace can be
+//! read through another's store. The schema is created and migrated by [`PgStore::open`]
+//! (`migrations-pg/`, tracked per schema), under an advisory lock so that instances starting
+//! together migrate once.
+//!
+//! **Writes are serialised per workspace.** A writer session is a transaction that first takes
+//! the workspace's transaction-scoped advisory lock: writes to one workspace commit one after
+//! another across every instance on the database, as SQLite's single writer does. That keeps
+//! the promises the readers rely on — the change feed's `seq` and exchange ids grow in commit
+//! order, so a cursor never skips a row committed late — and makes a read-modify-write (PATCH)
+//! safe without row locks. Readers take no lock and see every committed write.
+//!
+//! The trait implementations live beside this module, one file per trait group, on
+//! [`sqlx::PgConnection`]; they share the row decoding of the SQLite modules where the row
+//! is the same.
+
+mod admin;
+mod exchanges;
+mod mapping;
+mod members;
+mod outlines;
+mod resources;
+mod scan;
+mod settings;
+#[cfg(test)]
+pub(crate) mod testdb;
+mod user_list;
+mod workspaces;
+
+use super::api;
+use super::{BUSY_TIMEOUT, Result, StoreError};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
+use std::str::FromStr;
+
+/// The connection type the store traits are implemented on for PostgreSQL.
+pub type PgConn = PgConnection;
+
+/// Connections to one workspace's schema in a PostgreSQL database.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+    /// The workspace's schema (validated by [`schema_name`]).
+    schema: String,
+    /// The advisory lock every writer of this schema takes (see the module docs).
+    write_lock: i64,
+}
+
+/// Why a URL or schema name cannot be used (lowercase; names the value and the fix).
+#[derive(Debug, thiserror::Error)]
+pub enum PgConfigError {
+    /// The schema name is not a plain lowercase identifier.
+    #[error(
+        "invalid postgresql schema name '{0}': use 1 to 63 characters of a-z, 0-9 and _, starting with a letter or _"
+    )]
+    Schema(String),
+}
+
+/// Check that `name` can name a schema without quoting surprises: lowercase ASCII letters,
+/// digits and `_`, not starting with a digit, at most 63 bytes (PostgreSQL's limit).
+pub fn schema_name(name: &str) -> std::result::Result<&str, PgConfigError> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !name.starts_with("pg_")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(name)
+    } else {
+        Err(PgConfigError::Schema(name.to_owned()))
+    }
+}
+
+/// `url` with its password (if any) replaced by `***`, for messages and logs.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        // Not a URL sqlx could use either; say nothing of what it holds past the scheme.
+        Err(_) => match url.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => "(not a url)".to_owned(),
+        },
+    }
+}
+
+/// A 64-bit advisory lock key for `purpose` in `schema` (stable across processes and versions:
+/// FNV-1a of the text).
+fn lock_key(purpose: &str, schema: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in purpose.bytes().chain([0]).chain(schema.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+impl PgStore {
+    /// Connect to the database at `url`, create the workspace's `schema` when missing, apply the
+    /// migrations, and return the pool. `connections` bounds the pool.
+    pub async fn open(url: &str, schema: &str, connections: u32) -> Result<Self> {
+        let schema = schema_name(schema)
+            .map_err(|e| StoreError::Sqlx(sqlx::Error::Configuration(Box::new(e))))?
+            .to_owned();
+        let options = PgConnectOptions::from_str(url)?;
+        {
+            // The schema and its migrations, once, whichever instance comes first.
+            let mut conn = PgConnection::connect_with(&options).await?;
+            let key = lock_key("scimlab migrate", &schema);
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(key)
+                .execute(&mut conn)
+                .await?;
+            let created = sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                .execute(&mut conn)
+                .await;
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(key)
+                .execute(&mut conn)
+                .await;
+            conn.close().await.ok();
+            created?;
+            unlocked?;
+        }
+        let options = options.options([("search_path", schema.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(connections.max(2))
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        let migrations = sqlx::migrate!("./migrations-pg");
+        if let Err(e) = migrations.run(&pool).await {
+            pool.close().await;
+            return Err(match e {
+                sqlx::migrate::MigrateError::VersionMissing(found) => StoreError::NewerSchema {
+                    found,
+                    known: migrations.iter().map(|m| m.version).max().unwrap_or(0),
+                },
+                other => other.into(),
+            });
+        }
+        Ok(Self {
+            pool,
+            write_lock: lock_key("scimlab write", &schema),
+            schema,
+        })
+    }
+
+    /// The workspace's schema.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// A reader session: a connection that sees every committed write.
+    pub async fn read(&self) -> Result<PgReader> {
+        Ok(PgReader(self.pool.acquire().await?))
+    }
+
+    /// A writer session: a transaction holding the workspace's write lock (see the module
+    /// docs). Nothing it writes is visible until [`PgWriter::commit`]; dropped without it,
+    /// everything is rolled back.
+    pub async fn write(&self) -> Result<PgWriter> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(self.write_lock)
+            .execute(&mut *tx)
+            .await?;
+        Ok(PgWriter(tx))
+    }
+
+    /// Close every connection (waiting for the sessions in progress).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether [`PgStore::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.pool.is_closed()
+    }
+
+    /// Drop the workspace's schema and everything in it (deleting a workspace).
+    pub async fn drop_schema(self) -> Result<()> {
+        sqlx::query(&format!("DROP SCHEMA \"{}\" CASCADE", self.schema))
+            .execute(&self.pool)
+            .await?;
+        self.pool.close().await;
+        Ok(())
+    }
+}
+
+/// A reader session on PostgreSQL (see [`PgStore::read`]).
+pub struct PgReader(PoolConnection<Postgres>);
+
+/// A writer session on PostgreSQL (see [`PgStore::write`]).
+pub struct PgWriter(Transaction<'static, Postgres>);
+
+impl PgWriter {
+    /// Commit the session's writes: `Ok` once they are durable.
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.0.commit().await?)
+    }
+    /// Undo everything this session wrote (dropping it does the same).
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.0.rollback().await?)
+    }
+}
+
+impl std::ops::Deref for PgReader {
+    type Target = PgConn;
+    fn deref(&self) -> &PgConn {
+        &self.0
+    }
+}
+impl std::ops::DerefMut for PgReader {
+    fn deref_mut(&mut self) -> &mut PgConn {
+        &mut self.0
+    }
+}
+impl std::ops::Deref for PgWriter {
+    type Target = PgConn;
+    fn deref(&self) -> &PgConn {
+        &self.0
+    }
+}
+impl std::ops::DerefMut for PgWriter {
+    fn deref_mut(&mut self) -> &mut PgConn {
+        &mut self.0
+    }
+}
+
+impl api::Commit for PgWriter {
+    async fn commit(self) -> Result<()> {
+        PgWriter::commit(self).await
+    }
+}
+
+impl api::Backend for PgStore {
+    type Conn = PgConn;
+    type Reader = PgReader;
+    type Writer = PgWriter;
+    async fn reader(&self) -> Result<PgReader> {
+        self.read().await
+    }
+    async fn writer(&self) -> Result<PgWriter> {
+        self.write().await
+    }
+}
+
+/// Whether a PostgreSQL error means the database cannot serve the request now (shutting down,
+/// restarting, out of connections, the connection lost): the SCIM listener answers `503` with
+/// `Retry-After`, and the pool reconnects for the next request.
+pub(super) fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .is_some_and(|pg| {
+                matches!(
+                    pg.code(),
+                    // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections,
+                    // serialization_failure, deadlock_detected, lock_not_available
+                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "55P03"
+                ) || pg.code().starts_with("08")
+            }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        assert!(schema_name("scimlab").is_ok());
+        assert!(schema_name("ws_acme_2").is_ok());
+        for bad in ["", "Acme", "a-b", "1ws", "pg_catalog", "a\"b", &"x".repeat(64)] {
+            let err = schema_name(bad).unwrap_err().to_string();
+            assert!(err.contains("invalid postgresql schema name"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn urls_lose_their_password() {
+        assert_eq!(
+            redacted_url("postgres://scim:s3cret@db.example:5432/scimlab"),
+            "postgres://scim:***@db.example:5432/scimlab"
+        );
+        assert_eq!(
+            redacted_url("postgres://scim@db.example/scimlab"),
+            "postgres://scim@db.example/scimlab"
+        );
+        assert!(!redacted_url("postgres://a:b c@%%%").contains("b c"));
+    }
+
+    #[test]
+    fn lock_keys_differ_per_schema_and_purpose() {
+        assert_ne!(lock_key("scimlab write", "a"), lock_key("scimlab write", "b"));
+        assert_ne!(lock_key("scimlab write", "a"), lock_key("scimlab migrate", "a"));
+        assert_eq!(lock_key("scimlab write", "a"), lock_key("scimlab write", "a"));
+    }
+}
