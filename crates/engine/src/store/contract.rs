@@ -346,6 +346,140 @@ pub(super) async fn memberships_follow_their_groups<B: Backend>(b: &B) {
     assert_eq!(groups["u2"].len(), 1);
 }
 
+/// Members are rewritten as a diff: a member whose JSON changed keeps its place and is not
+/// reported, one who left and came back goes last, an unchanged list changes nothing; the
+/// related members of several groups and users are read at once, each in its order.
+pub(super) async fn members_are_rewritten_as_a_diff<B: Backend>(b: &B) {
+    seed_users(b, &["a@x", "b@x", "c@x"]).await;
+    let mut w = b.writer().await.unwrap();
+    let g = w
+        .insert_resource(ResourceKind::Group, &"g".into(), &group("G"), "t")
+        .await
+        .unwrap();
+    let h = w
+        .insert_resource(ResourceKind::Group, &"h".into(), &group("H"), "t")
+        .await
+        .unwrap();
+    let three = [
+        json!({"value": "u0"}),
+        json!({"value": "u1"}),
+        json!({"value": "u2"}),
+    ];
+    w.set_members(g.pk, &three).await.unwrap();
+    let renamed = [
+        json!({"value": "u0"}),
+        json!({"value": "u1", "display": "B"}),
+        json!({"value": "u2"}),
+    ];
+    let changed = w.set_members(g.pk, &renamed).await.unwrap();
+    assert!(changed.is_empty(), "only its JSON changed: {changed:?}");
+    assert_eq!(w.members_of(g.pk).await.unwrap(), renamed, "in place");
+    assert!(w.set_members(g.pk, &renamed).await.unwrap().is_empty());
+    let left = w.set_members(g.pk, &renamed[1..]).await.unwrap();
+    assert_eq!(left, ["u0"]);
+    let back = w.set_members(g.pk, &renamed).await.unwrap();
+    assert_eq!(back, ["u0"]);
+    let values = |members: &[Value]| -> Vec<String> {
+        members
+            .iter()
+            .map(|m| m["value"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        values(&w.members_of(g.pk).await.unwrap()),
+        ["u1", "u2", "u0"],
+        "who came back goes last"
+    );
+    w.set_members(h.pk, &[json!({"value": "u2"}), json!({"value": "u0"})])
+        .await
+        .unwrap();
+    let u2 = w.resource(ResourceKind::User, "u2").await.unwrap().unwrap();
+    let u1 = w.resource(ResourceKind::User, "u1").await.unwrap().unwrap();
+    let related = w
+        .related_members(&[h.clone(), u2, g.clone(), u1])
+        .await
+        .unwrap();
+    assert_eq!(values(&related["g"]), ["u1", "u2", "u0"]);
+    assert_eq!(values(&related["h"]), ["u2", "u0"]);
+    assert_eq!(
+        values(&related["u2"]),
+        ["g", "h"],
+        "groups in creation order"
+    );
+    assert_eq!(values(&related["u1"]), ["g"]);
+    assert_eq!(related.len(), 4);
+    w.commit().await.unwrap();
+}
+
+/// A NUL in text a client sent (a displayName, an externalId, a member's value, an id in a URL
+/// or a filter) never fails a write or a read: the attributes read back as sent, lookups
+/// answer, and the user list still reads the user's JSON.
+pub(super) async fn text_with_a_nul_is_stored_and_looked_up<B: Backend>(b: &B) {
+    let mut w = b.writer().await.unwrap();
+    let mut a = user("nul@x");
+    a.insert("displayName".into(), json!("Ada\u{0}Lovelace"));
+    a.insert("externalId".into(), json!("ext\u{0}1"));
+    a.insert("active".into(), json!(false));
+    w.insert_resource(ResourceKind::User, &"u-nul".into(), &a, "t")
+        .await
+        .unwrap();
+    let g = w
+        .insert_resource(ResourceKind::Group, &"g".into(), &group("G"), "t")
+        .await
+        .unwrap();
+    let members = [json!({"value": "m\u{0}1"}), json!({"value": "u-nul"})];
+    let joined = w.set_members(g.pk, &members).await.unwrap();
+    assert_eq!(joined.len(), 2);
+    assert!(w.set_members(g.pk, &members).await.unwrap().is_empty());
+    w.touch_users(&["m\u{0}1".into(), "u-nul".into()], "t2")
+        .await
+        .unwrap();
+    assert!(
+        w.resource(ResourceKind::User, "u-nul\u{0}")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !w.delete_resource(ResourceKind::User, "u-nul\u{0}")
+            .await
+            .unwrap()
+    );
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    let stored = r
+        .resource(ResourceKind::User, "u-nul")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.attributes, a);
+    assert_eq!(stored.version, 2);
+    let found = r
+        .lookup_resources(
+            ResourceKind::User,
+            &IndexHint::ExternalId("ext\u{0}1".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(
+        r.lookup_resources(ResourceKind::User, &IndexHint::Id("u-nul\u{0}".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(r.members_of(g.pk).await.unwrap(), members);
+    let (total, rows) = r
+        .search_users(&UserSearch {
+            active: Some(false),
+            limit: 10,
+            ..UserSearch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((total, rows.len()), (1, 1), "inactive, read from its json");
+}
+
 pub(super) async fn lookups_pages_and_scans<B: Backend>(b: &B) {
     let mut w = b.writer().await.unwrap();
     for (i, name) in ["carol@x", "Alice@x", "bob@x"].iter().enumerate() {
@@ -1762,6 +1896,181 @@ pub(super) async fn a_window_of_exchanges_follows_the_log<B: Backend>(b: &B) {
     );
 }
 
+/// Filters combine with each other, with the text search and with the cursor, finding what one
+/// reading of the rows would; the totals of any mix (a resource's rows, folds among them, a
+/// text) are the rows found and the requests they stand for; the text ignores ASCII case only.
+pub(super) async fn filters_combine_with_the_text_and_the_cursor<B: Backend>(b: &B) {
+    let mut batch: Vec<Exchange> = (0..24)
+        .map(|i| {
+            let (idp, method, status, op) = match i % 3 {
+                0 => (Idp::Entra, "PATCH", 200, OperationKind::Update),
+                1 => (Idp::Okta, "GET", 404, OperationKind::Read),
+                _ => (Idp::Entra, "GET", 200, OperationKind::Read),
+            };
+            let mut e = ex(0, idp, method, "/scim/v2/Users/u1", status, op);
+            e.summary.resource_id = Some(format!("r{}", i % 2));
+            let bird = if i % 4 == 0 { "Héron" } else { "gull" };
+            e.response_body = Some(format!("{{\"bird\":\"{bird}-{i}\"}}"));
+            e
+        })
+        .collect();
+    // Folds of refused requests naming r0, their word in another case of a non-ASCII letter.
+    for n in [3, 5] {
+        let mut fold = rejected_fold();
+        fold.summary.resource_id = Some("r0".into());
+        fold.summary.fold_count = Some(n);
+        fold.request_body = Some(format!("{{\"bird\":\"HÉRON-fold-{n}\"}}"));
+        batch.push(fold);
+    }
+    let ids = insert_exchanges(b, &batch, 1000).await;
+    let holds = |e: &Exchange, word: &str| {
+        let word = word.to_ascii_lowercase();
+        [e.request_body.as_deref(), e.response_body.as_deref()]
+            .into_iter()
+            .flatten()
+            .chain([e.summary.path.as_str(), e.summary.query.as_str()])
+            .any(|t| t.to_ascii_lowercase().contains(&word))
+    };
+    let mut r = b.reader().await.unwrap();
+    for idp in [None, Some(Idp::Entra), Some(Idp::Okta), Some(Idp::Other)] {
+        for resource_id in [None, Some("r0"), Some("r1")] {
+            for text in [None, Some("héron"), Some("HÉRON"), Some("GULL-1")] {
+                for status_class in [None, Some(4)] {
+                    for before in [None, Some(ids[13])] {
+                        let q = ExchangeQuery {
+                            before,
+                            limit: 100,
+                            status_class,
+                            idp,
+                            resource_id: resource_id.map(str::to_owned),
+                            text: text.map(str::to_owned),
+                            ..Default::default()
+                        };
+                        let matching: Vec<(i64, &Exchange)> = ids
+                            .iter()
+                            .copied()
+                            .zip(&batch)
+                            .filter(|(_, e)| {
+                                let s = &e.summary;
+                                idp.is_none_or(|i| s.idp == i)
+                                    && resource_id
+                                        .is_none_or(|id| s.resource_id.as_deref() == Some(id))
+                                    && status_class.is_none_or(|c| s.status / 100 == c)
+                                    && text.is_none_or(|t| holds(e, t))
+                            })
+                            .collect();
+                        let requests: i64 = matching
+                            .iter()
+                            .map(|(_, e)| i64::from(e.summary.fold_count.unwrap_or(1)))
+                            .sum();
+                        let mut listed: Vec<i64> = matching
+                            .iter()
+                            .map(|(id, _)| *id)
+                            .filter(|id| before.is_none_or(|b| *id < b))
+                            .collect();
+                        listed.reverse();
+                        let got: Vec<i64> = r
+                            .exchange_summaries(&q)
+                            .await
+                            .unwrap()
+                            .iter()
+                            .map(|s| s.id)
+                            .collect();
+                        assert_eq!(got, listed, "{q:?}");
+                        assert_eq!(
+                            r.count_exchanges_matching(&q).await.unwrap(),
+                            (i64::try_from(matching.len()).unwrap(), requests),
+                            "{q:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a client sends never makes the capture log refuse a batch: an exchange naming a
+/// resource with a NUL in its id or name (SQLite keeps it; a PostgreSQL text cannot) is stored
+/// with the rest of its batch, its bodies byte for byte, and every filter naming it finds it.
+pub(super) async fn an_exchange_naming_a_nul_is_stored_and_found<B: Backend>(b: &B) {
+    let mut faulted = ex(
+        0,
+        Idp::Entra,
+        "POST",
+        "/scim/v2/Users",
+        500,
+        OperationKind::Create,
+    );
+    faulted.summary.resource_name = Some("Ada\u{0}x".into());
+    faulted.summary.fault = Some(crate::model::FaultMark {
+        rule_id: 1,
+        rule_name: "escrow".into(),
+        did: "answered 500".into(),
+        subject: Some("Ada\u{0}x".into()),
+        retry_after: None,
+        wrote: false,
+    });
+    faulted.request_body = Some(json!({"userName": "Ada\u{0}x"}).to_string());
+    faulted.response_body = Some("raw\u{0}nul".into());
+    let mut read = ex(
+        0,
+        Idp::Entra,
+        "GET",
+        "/scim/v2/Users/r%001",
+        200,
+        OperationKind::Read,
+    );
+    read.summary.resource_id = Some("r\u{0}1".into());
+    let plain = ex(
+        0,
+        Idp::Okta,
+        "GET",
+        "/scim/v2/Users",
+        200,
+        OperationKind::Read,
+    );
+    let ids = insert_exchanges(b, &[faulted.clone(), read, plain], 100).await;
+    assert_eq!(ids.len(), 3, "the whole batch is stored");
+    let mut r = b.reader().await.unwrap();
+    let got = r.exchange(ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (got.request_body, got.response_body),
+        (faulted.request_body, faulted.response_body)
+    );
+    assert_eq!(
+        got.summary.fault.and_then(|f| f.subject).as_deref(),
+        Some("Ada\u{0}x")
+    );
+    let found = r.faulted_attempts("ADA\u{0}X", 10).await.unwrap();
+    assert_eq!(found.iter().map(|s| s.id).collect::<Vec<_>>(), [ids[0]]);
+    let by_id = ExchangeQuery {
+        limit: 10,
+        resource_id: Some("r\u{0}1".into()),
+        ..Default::default()
+    };
+    let listed = r.exchange_summaries(&by_id).await.unwrap();
+    assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), [ids[1]]);
+    assert_eq!(r.count_exchanges_matching(&by_id).await.unwrap(), (1, 1));
+    let text = ExchangeQuery {
+        limit: 10,
+        text: Some("RAW\u{0}NUL".into()),
+        ..Default::default()
+    };
+    let listed = r.exchange_summaries(&text).await.unwrap();
+    assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), [ids[0]]);
+    let range = ExchangeRange {
+        resource_ids: vec!["r\u{0}1".into()],
+        resource_names: vec!["ada\u{0}X".into()],
+        limit: 10,
+        ..Default::default()
+    };
+    let sent = r.exchanges_in_range(&range).await.unwrap();
+    assert_eq!(
+        sent.iter().map(|e| e.summary.id).collect::<Vec<_>>(),
+        [ids[0], ids[1]]
+    );
+}
+
 /// The timeline's window reads outlines between ids: newest first, within the bounds and the
 /// limit, every row counted (one whose time does not parse without its outline), a fold's
 /// requests as they grow; what the newest outlines are is the same read unbounded.
@@ -2035,6 +2344,8 @@ macro_rules! contract_suite {
             concurrent_duplicates_leave_one_row,
             versions_grow_by_one_per_write,
             memberships_follow_their_groups,
+            members_are_rewritten_as_a_diff,
+            text_with_a_nul_is_stored_and_looked_up,
             lookups_pages_and_scans,
             user_search_filters_in_the_database,
             the_user_list_agrees_with_the_users_after_every_write,
@@ -2044,6 +2355,8 @@ macro_rules! contract_suite {
             folds_count_rejected_requests,
             retention_keeps_the_newest_of_each_class_exactly,
             totals_agree_with_the_rows_they_count,
+            filters_combine_with_the_text_and_the_cursor,
+            an_exchange_naming_a_nul_is_stored_and_found,
             faulted_attempts_are_found_by_name,
             a_range_selects_what_a_replay_sends,
             creators_outlive_the_capture_log,

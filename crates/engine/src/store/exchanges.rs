@@ -20,8 +20,8 @@ use super::{Conn, Result, StoreError};
 use crate::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
 use scimlab_scim::ResourceKind;
 use serde_json::Value;
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row};
 
 /// Filters of `GET /api/exchanges`. Every field is optional; all given ones must hold.
 #[derive(Debug, Clone, Default)]
@@ -467,13 +467,42 @@ impl super::Store {
 /// Rows per `INSERT` of captured exchanges: 21 variables a row, far under SQLite's 32 766.
 const INSERT_CHUNK: usize = 256;
 
-/// One row's values, worked out before the statement borrows them.
-struct NewRow<'a> {
-    e: &'a Exchange,
-    fold: Option<(i64, &'a String)>,
-    quirks: String,
-    fault: Option<String>,
-    evidence: Vec<u8>,
+/// One row's values, worked out before the statement borrows them (by every backend).
+pub(super) struct NewRow<'a> {
+    pub(super) e: &'a Exchange,
+    /// A fold's `fold_count` and `last_at`; `None` for an authenticated exchange.
+    pub(super) fold: Option<(i64, &'a String)>,
+    pub(super) quirks: String,
+    pub(super) fault: Option<String>,
+    pub(super) evidence: Vec<u8>,
+}
+
+impl<'a> NewRow<'a> {
+    /// The values stored for `e`: its heavy parts go into `evidence`, their plain columns stay
+    /// empty ('' where NOT NULL).
+    pub(super) fn of(e: &'a Exchange) -> Self {
+        let s = &e.summary;
+        NewRow {
+            e,
+            fold: s
+                .fold_count
+                .map(|n| (i64::from(n.max(1)), s.last_at.as_ref().unwrap_or(&s.at))),
+            quirks: serde_json::to_string(&s.quirks).unwrap_or_else(|_| "[]".into()),
+            fault: s.fault.as_ref().and_then(|f| serde_json::to_string(f).ok()),
+            evidence: evidence::encode(&Parts {
+                request_body: e.request_body.clone(),
+                response_body: e.response_body.clone(),
+                request_headers: serde_json::to_string(&e.request_headers)
+                    .unwrap_or_else(|_| "[]".into()),
+                response_headers: serde_json::to_string(&e.response_headers)
+                    .unwrap_or_else(|_| "[]".into()),
+                before: e.before.as_ref().map(Value::to_string),
+                after: e.after.as_ref().map(Value::to_string),
+                auth: serde_json::to_string(&e.auth).unwrap_or_else(|_| "{}".into()),
+                idp_reason: e.idp_reason.clone(),
+            }),
+        }
+    }
 }
 
 /// Store `batch` with one `INSERT` (each statement is a hand-over to SQLite's thread, about
@@ -482,34 +511,7 @@ async fn insert_rows(conn: &mut Conn, batch: &[Exchange]) -> Result<Vec<i64>> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<NewRow<'_>> = batch
-        .iter()
-        .map(|e| {
-            let s = &e.summary;
-            NewRow {
-                e,
-                fold: s
-                    .fold_count
-                    .map(|n| (i64::from(n.max(1)), s.last_at.as_ref().unwrap_or(&s.at))),
-                quirks: serde_json::to_string(&s.quirks).unwrap_or_else(|_| "[]".into()),
-                fault: s.fault.as_ref().and_then(|f| serde_json::to_string(f).ok()),
-                // The heavy parts go into `evidence`; their plain columns stay empty ('' where
-                // NOT NULL).
-                evidence: evidence::encode(&Parts {
-                    request_body: e.request_body.clone(),
-                    response_body: e.response_body.clone(),
-                    request_headers: serde_json::to_string(&e.request_headers)
-                        .unwrap_or_else(|_| "[]".into()),
-                    response_headers: serde_json::to_string(&e.response_headers)
-                        .unwrap_or_else(|_| "[]".into()),
-                    before: e.before.as_ref().map(Value::to_string),
-                    after: e.after.as_ref().map(Value::to_string),
-                    auth: serde_json::to_string(&e.auth).unwrap_or_else(|_| "{}".into()),
-                    idp_reason: e.idp_reason.clone(),
-                }),
-            }
-        })
-        .collect();
+    let rows: Vec<NewRow<'_>> = batch.iter().map(NewRow::of).collect();
     let values = vec![
         "(?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, '', ?, '', ?, '', ?, ?, ?, ?, ?, ?)";
         rows.len()
@@ -623,52 +625,77 @@ async fn prune(conn: &mut Conn, rejected: bool, keep: i64) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
-const SUMMARY_COLUMNS: &str = "id, at, method, path, query, status, latency_ms, idp, operation, quirks, resource_type, resource_id, resource_name, rejected, fold_count, last_at, refused_quirk, fault";
+/// The columns [`summary`] reads, in a `SELECT`.
+pub(super) const SUMMARY_COLUMNS: &str = "id, at, method, path, query, status, latency_ms, idp, operation, quirks, resource_type, resource_id, resource_name, rejected, fold_count, last_at, refused_quirk, fault";
+
+/// The stored values of [`SUMMARY_COLUMNS`], as every backend decodes them (`rejected` a
+/// flag, integers 64-bit).
+#[derive(sqlx::FromRow)]
+pub(super) struct SummaryRow {
+    id: i64,
+    at: String,
+    method: String,
+    path: String,
+    query: String,
+    status: i64,
+    latency_ms: f64,
+    idp: String,
+    operation: String,
+    quirks: String,
+    resource_type: Option<String>,
+    resource_id: Option<String>,
+    resource_name: Option<String>,
+    rejected: bool,
+    fold_count: i64,
+    last_at: Option<String>,
+    refused_quirk: Option<String>,
+    fault: Option<String>,
+}
+
+impl SummaryRow {
+    /// The summary these values stand for.
+    pub(super) fn into_summary(self) -> ExchangeSummary {
+        let fold = self.rejected;
+        ExchangeSummary {
+            id: self.id,
+            at: self.at,
+            method: self.method,
+            path: self.path,
+            query: self.query,
+            status: u16::try_from(self.status).unwrap_or(0),
+            latency_ms: self.latency_ms,
+            idp: Idp::parse(&self.idp),
+            operation: OperationKind::parse(&self.operation),
+            resource_type: self.resource_type.and_then(|n| ResourceKind::from_name(&n)),
+            resource_id: self.resource_id,
+            resource_name: self.resource_name,
+            quirks: serde_json::from_str(&self.quirks).unwrap_or_default(),
+            fold_count: fold.then(|| u32::try_from(self.fold_count).unwrap_or(u32::MAX)),
+            last_at: if fold { self.last_at } else { None },
+            refused_quirk: self.refused_quirk,
+            fault: self.fault.and_then(|f| serde_json::from_str(&f).ok()),
+        }
+    }
+}
 
 fn summary(row: &SqliteRow) -> Result<ExchangeSummary> {
-    let quirks: String = row.try_get("quirks")?;
-    let status: i64 = row.try_get("status")?;
-    let fold: bool = row.try_get("rejected")?;
-    let fold_count: i64 = row.try_get("fold_count")?;
-    Ok(ExchangeSummary {
-        id: row.try_get("id")?,
-        at: row.try_get("at")?,
-        method: row.try_get("method")?,
-        path: row.try_get("path")?,
-        query: row.try_get("query")?,
-        status: u16::try_from(status).unwrap_or(0),
-        latency_ms: row.try_get("latency_ms")?,
-        idp: Idp::parse(&row.try_get::<String, _>("idp")?),
-        operation: OperationKind::parse(&row.try_get::<String, _>("operation")?),
-        resource_type: row
-            .try_get::<Option<String>, _>("resource_type")?
-            .and_then(|n| ResourceKind::from_name(&n)),
-        resource_id: row.try_get("resource_id")?,
-        resource_name: row.try_get("resource_name")?,
-        quirks: serde_json::from_str(&quirks).unwrap_or_default(),
-        fold_count: fold.then(|| u32::try_from(fold_count).unwrap_or(u32::MAX)),
-        last_at: if fold { row.try_get("last_at")? } else { None },
-        refused_quirk: row.try_get("refused_quirk")?,
-        fault: row
-            .try_get::<Option<String>, _>("fault")?
-            .and_then(|f| serde_json::from_str(&f).ok()),
-    })
+    Ok(SummaryRow::from_row(row)?.into_summary())
 }
 
 /// Stored JSON text read back; missing or unreadable text gives the default, as it always has.
-fn json_text<T: serde::de::DeserializeOwned + Default>(raw: Option<&str>) -> T {
+pub(super) fn json_text<T: serde::de::DeserializeOwned + Default>(raw: Option<&str>) -> T {
     raw.and_then(|r| serde_json::from_str(r).ok())
         .unwrap_or_default()
 }
 
 /// The free text of a search, when there is one (an empty text filters nothing).
-fn search_text(q: &ExchangeQuery) -> Option<&str> {
+pub(super) fn search_text(q: &ExchangeQuery) -> Option<&str> {
     q.text.as_deref().filter(|t| !t.is_empty())
 }
 
 /// Rows a text search reads per statement: its candidates are walked newest first, a chunk at a
 /// time, until the page is full, so a common word costs one statement and a rare one a walk.
-const SEARCH_CHUNK: i64 = 256;
+pub(super) const SEARCH_CHUNK: i64 = 256;
 
 /// Whether a candidate row of a text search (one that [`where_clause`] kept) holds `needle`:
 /// a plain row matched in SQL already; a compact one is tested here on its path, its query and
@@ -680,20 +707,32 @@ fn found(row: &SqliteRow, needle: &str) -> Result<bool> {
     };
     let path: String = row.try_get("path")?;
     let query: String = row.try_get("query")?;
-    if evidence::contains_ascii_folded(&path, needle)
-        || evidence::contains_ascii_folded(&query, needle)
+    Ok(evidence_holds(
+        row.try_get("id")?,
+        &path,
+        &query,
+        &blob,
+        needle,
+    ))
+}
+
+/// Whether the compact row `id` (its `path`, `query` and `evidence` blob) holds `needle`,
+/// ignoring ASCII case: in its path or query, else in its decoded bodies (what [`found`]
+/// tests). A blob that does not decode is logged and not found.
+pub(super) fn evidence_holds(id: i64, path: &str, query: &str, blob: &[u8], needle: &str) -> bool {
+    if evidence::contains_ascii_folded(path, needle)
+        || evidence::contains_ascii_folded(query, needle)
     {
-        return Ok(true);
+        return true;
     }
-    let id: i64 = row.try_get("id")?;
-    match decode(id, &blob) {
-        Ok(parts) => Ok([parts.request_body, parts.response_body]
+    match decode(id, blob) {
+        Ok(parts) => [parts.request_body, parts.response_body]
             .iter()
             .flatten()
-            .any(|body| evidence::contains_ascii_folded(body, needle))),
+            .any(|body| evidence::contains_ascii_folded(body, needle)),
         Err(e) => {
             tracing::warn!(error = %e, "a text search skipped an exchange it could not decode");
-            Ok(false)
+            false
         }
     }
 }
@@ -755,43 +794,99 @@ pub struct SearchPage {
 
 /// The `WHERE` clause (and its arguments) of `q`'s filters; `before` and `limit` excluded.
 fn where_clause(q: &ExchangeQuery) -> (String, Vec<Arg>) {
-    let mut sql = String::from(" WHERE 1 = 1");
-    let mut args: Vec<Arg> = Vec::new();
-    if let Some(m) = &q.method {
-        sql.push_str(" AND method = ?");
-        args.push(Arg::Text(m.to_ascii_uppercase()));
+    let clause = filter_clause(q, Dialect::Sqlite);
+    (clause.sql, clause.args)
+}
+
+/// The SQL a [`Clause`] is written in: how it names a bound argument and how it searches text
+/// ignoring ASCII case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dialect {
+    /// `?`, `instr(lower(…), lower(…))` (SQLite's `lower` folds ASCII only).
+    Sqlite,
+    /// `$1, $2…`, `strpos` on `lower(… COLLATE "C")` (which folds ASCII only, as SQLite's).
+    Postgres,
+}
+
+/// A `WHERE` clause being written, with its arguments in placeholder order.
+#[derive(Debug, Clone)]
+pub(super) struct Clause {
+    /// The SQL, starting with ` WHERE`.
+    pub(super) sql: String,
+    /// The arguments its placeholders name, in order.
+    pub(super) args: Vec<Arg>,
+    dialect: Dialect,
+}
+
+impl Clause {
+    /// Bind `arg` as the next argument and return its placeholder.
+    pub(super) fn param(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        match self.dialect {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${}", self.args.len()),
+        }
     }
-    if let Some(c) = q.status_class {
-        sql.push_str(" AND status_class = ?");
-        args.push(Arg::Int(i64::from(c)));
+
+    /// Append ` AND {column} {op} <arg>`.
+    pub(super) fn and(&mut self, column: &str, op: &str, arg: Arg) {
+        let p = self.param(arg);
+        self.sql.push_str(&format!(" AND {column} {op} {p}"));
+    }
+
+    /// SQL that is true when the text `hay` holds the argument `p`, ignoring ASCII case.
+    fn contains_folded(&self, hay: &str, p: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("instr(lower({hay}), lower({p})) > 0"),
+            Dialect::Postgres => {
+                format!("strpos(lower({hay} COLLATE \"C\"), lower({p} COLLATE \"C\")) > 0")
+            }
+        }
+    }
+}
+
+/// [`where_clause`] in `dialect`: the filters of `q` (`before` and `limit` excluded).
+pub(super) fn filter_clause(q: &ExchangeQuery, dialect: Dialect) -> Clause {
+    let mut c = Clause {
+        sql: String::from(" WHERE 1 = 1"),
+        args: Vec::new(),
+        dialect,
+    };
+    if let Some(m) = &q.method {
+        c.and("method", "=", Arg::Text(m.to_ascii_uppercase()));
+    }
+    if let Some(s) = q.status_class {
+        c.and("status_class", "=", Arg::Int(i64::from(s)));
     }
     if let Some(i) = q.idp {
-        sql.push_str(" AND idp = ?");
-        args.push(Arg::Text(i.as_str().to_owned()));
+        c.and("idp", "=", Arg::Text(i.as_str().to_owned()));
     }
     if let Some(o) = q.operation {
-        sql.push_str(" AND operation = ?");
-        args.push(Arg::Text(o.as_str().to_owned()));
+        c.and("operation", "=", Arg::Text(o.as_str().to_owned()));
     }
     if let Some(r) = &q.resource_id {
-        sql.push_str(" AND resource_id = ?");
-        args.push(Arg::Text(r.clone()));
+        c.and("resource_id", "=", Arg::Text(r.clone()));
     }
     if let Some(t) = search_text(q) {
         // Rows written since migration 0013 keep their bodies deflated: SQL cannot look inside,
         // so it keeps them all and [`found`] tests them after decoding. Older rows are tested
         // here, as they always were.
-        sql.push_str(
-            " AND (evidence IS NOT NULL
-               OR instr(lower(path), lower(?)) > 0 OR instr(lower(query), lower(?)) > 0
-               OR instr(lower(coalesce(request_body, '')), lower(?)) > 0
-               OR instr(lower(coalesce(response_body, '')), lower(?)) > 0)",
-        );
-        for _ in 0..4 {
-            args.push(Arg::Text(t.to_owned()));
-        }
+        let tests = [
+            "path",
+            "query",
+            "coalesce(request_body, '')",
+            "coalesce(response_body, '')",
+        ]
+        .map(|hay| {
+            let p = c.param(Arg::Text(t.to_owned()));
+            c.contains_folded(hay, &p)
+        });
+        c.sql.push_str(&format!(
+            " AND (evidence IS NOT NULL OR {})",
+            tests.join(" OR ")
+        ));
     }
-    (sql, args)
+    c
 }
 
 /// The filtered, newest-first query behind [`list`] and [`list_whole`].
@@ -829,24 +924,40 @@ async fn filtered<T>(
 }
 
 fn whole(row: &SqliteRow) -> Result<Exchange> {
-    let summary = summary(row)?;
-    let parts = parts(row)?;
+    Ok(exchange_from(
+        summary(row)?,
+        row.try_get("client_addr")?,
+        parts(row)?,
+        row.try_get("request_truncated")?,
+        row.try_get("response_truncated")?,
+    ))
+}
+
+/// An exchange whole, from its summary, its client address, its heavy parts and its bodies'
+/// truncation flags (what every backend stores).
+pub(super) fn exchange_from(
+    summary: ExchangeSummary,
+    client_addr: Option<String>,
+    parts: Parts,
+    request_truncated: bool,
+    response_truncated: bool,
+) -> Exchange {
     let mut auth = json_text::<AuthSummary>(Some(&parts.auth));
     auth.upgrade(summary.status);
-    Ok(Exchange {
+    Exchange {
         summary,
-        client_addr: row.try_get("client_addr")?,
+        client_addr,
         idp_reason: parts.idp_reason,
         request_headers: json_text(Some(&parts.request_headers)),
         request_body: parts.request_body,
-        request_truncated: row.try_get("request_truncated")?,
+        request_truncated,
         response_headers: json_text(Some(&parts.response_headers)),
         response_body: parts.response_body,
-        response_truncated: row.try_get("response_truncated")?,
+        response_truncated,
         auth,
         before: json_text::<Option<Value>>(parts.before.as_deref()),
         after: json_text::<Option<Value>>(parts.after.as_deref()),
-    })
+    }
 }
 
 /// The heavy parts of a `SELECT *` row: decoded from `evidence`, or read from the plain columns
@@ -868,7 +979,7 @@ fn parts(row: &SqliteRow) -> Result<Parts> {
 }
 
 /// Decode exchange `id`'s `evidence`.
-fn decode(id: i64, blob: &[u8]) -> Result<Parts> {
+pub(super) fn decode(id: i64, blob: &[u8]) -> Result<Parts> {
     evidence::decode(blob).map_err(|why| StoreError::Evidence { id, why })
 }
 

@@ -42,11 +42,7 @@ struct Raw<'a>(
 /// The outlines of the newest `limit` exchanges, newest first. Rows whose time does not parse
 /// are left out (the timeline cannot place them).
 pub(super) async fn newest(conn: &mut Conn, limit: i64) -> Result<Vec<Outline>> {
-    Ok(between(conn, None, None, limit)
-        .await?
-        .into_iter()
-        .filter_map(|r| r.outline)
-        .collect())
+    Ok(placeable(between(conn, None, None, limit).await?))
 }
 
 /// The newest `limit` exchanges with ids `after < id < before` (either bound optional), newest
@@ -72,28 +68,45 @@ pub(super) async fn between(
     let mut out: Vec<OutlineRow> = raw
         .into_iter()
         .map(|Raw(id, at, idp, operation, status, requests, rejected)| {
-            let rejected = rejected != 0;
-            let outline = chrono::DateTime::parse_from_rfc3339(&at)
-                .ok()
-                .map(|at| Outline {
-                    id,
-                    at: at.with_timezone(&chrono::Utc),
-                    idp: Idp::parse(&idp),
-                    operation: OperationKind::parse(&operation),
-                    status: u16::try_from(status).unwrap_or(0),
-                    requests,
-                    rejected,
-                });
-            OutlineRow {
-                id,
-                rejected,
-                outline,
-            }
+            outline_row(id, &at, &idp, &operation, status, requests, rejected != 0)
         })
         .collect();
     // The aggregate keeps the subquery's order in practice; the contract says newest first.
     out.sort_unstable_by_key(|r| std::cmp::Reverse(r.id));
     Ok(out)
+}
+
+/// One stored exchange's row from its outline's columns (every backend reads these).
+pub(super) fn outline_row(
+    id: i64,
+    at: &str,
+    idp: &str,
+    operation: &str,
+    status: i64,
+    requests: i64,
+    rejected: bool,
+) -> OutlineRow {
+    let outline = chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|at| Outline {
+            id,
+            at: at.with_timezone(&chrono::Utc),
+            idp: Idp::parse(idp),
+            operation: OperationKind::parse(operation),
+            status: u16::try_from(status).unwrap_or(0),
+            requests,
+            rejected,
+        });
+    OutlineRow {
+        id,
+        rejected,
+        outline,
+    }
+}
+
+/// The outlines of `rows`, those whose time does not parse left out.
+pub(super) fn placeable(rows: Vec<OutlineRow>) -> Vec<Outline> {
+    rows.into_iter().filter_map(|r| r.outline).collect()
 }
 
 #[cfg(test)]

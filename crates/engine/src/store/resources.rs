@@ -95,50 +95,81 @@ fn parked(folded: &str, id: &str) -> String {
     format!("{folded}\0dup:{id}")
 }
 
-fn str_attr<'a>(attrs: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+pub(super) fn str_attr<'a>(attrs: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     attrs.get(key).and_then(Value::as_str)
 }
 
 /// Read a row. Never fails on the stored JSON: an unreadable row comes back with what could be
 /// read and [`StoredResource::unreadable`] set (see the module docs), and a warning is logged.
 pub(crate) fn row_to_resource(row: &SqliteRow) -> Result<StoredResource> {
-    let id: String = row.try_get("id")?;
-    let kind_s: String = row.try_get("kind")?;
-    let kind = if kind_s == "Group" {
-        ResourceKind::Group
-    } else {
-        ResourceKind::User
-    };
-    let raw: String = row.try_get("attributes")?;
-    let (mut attributes, unreadable) = read_attributes(&raw);
-    if let Some(problem) = &unreadable {
-        let attr = name_attr(kind);
-        if !attributes.get(attr).is_some_and(Value::is_string) {
-            // Only the folded form survives in a column: better than a user without a name.
-            let folded: String = row.try_get("name_folded")?;
-            let name = folded.split('\0').next().unwrap_or_default().to_owned();
-            attributes.insert(attr.to_owned(), Value::String(name));
-        }
-        if !attributes.get("schemas").is_some_and(Value::is_array) {
-            attributes.insert("schemas".into(), serde_json::json!([kind.schema()]));
-        }
-        tracing::warn!(
-            id = %id,
-            kind = kind.name(),
-            problem = %problem,
-            "a stored resource cannot be read back whole: lists serve what could be read; replace it with PUT or delete it"
-        );
-    }
-    Ok(StoredResource {
+    ResourceColumns {
         pk: row.try_get("pk")?,
-        kind,
-        id: id.into(),
-        attributes,
+        kind: row.try_get("kind")?,
+        id: row.try_get("id")?,
+        attributes: row.try_get("attributes")?,
         version: row.try_get("version")?,
         created: row.try_get("created")?,
         last_modified: row.try_get("last_modified")?,
-        unreadable,
-    })
+    }
+    .into_resource(|| Ok(row.try_get("name_folded")?))
+}
+
+/// The columns of a `resources` row ([`COLUMNS`] but `name_folded`) as any backend reads them.
+pub(crate) struct ResourceColumns<'r> {
+    pub(crate) pk: i64,
+    pub(crate) kind: &'r str,
+    pub(crate) id: String,
+    /// The stored JSON, not parsed yet.
+    pub(crate) attributes: &'r str,
+    pub(crate) version: i64,
+    pub(crate) created: String,
+    pub(crate) last_modified: String,
+}
+
+impl ResourceColumns<'_> {
+    /// The stored resource, its attributes parsed. Never fails on the stored JSON: an unreadable
+    /// row comes back with what could be read and [`StoredResource::unreadable`] set (see the
+    /// module docs), and a warning is logged. `name_folded` is read only then (it puts a lost
+    /// name back).
+    pub(crate) fn into_resource(
+        self,
+        name_folded: impl FnOnce() -> Result<String>,
+    ) -> Result<StoredResource> {
+        let kind = if self.kind == "Group" {
+            ResourceKind::Group
+        } else {
+            ResourceKind::User
+        };
+        let (mut attributes, unreadable) = read_attributes(self.attributes);
+        if let Some(problem) = &unreadable {
+            let attr = name_attr(kind);
+            if !attributes.get(attr).is_some_and(Value::is_string) {
+                // Only the folded form survives in a column: better than a user without a name.
+                let folded = name_folded()?;
+                let name = folded.split('\0').next().unwrap_or_default().to_owned();
+                attributes.insert(attr.to_owned(), Value::String(name));
+            }
+            if !attributes.get("schemas").is_some_and(Value::is_array) {
+                attributes.insert("schemas".into(), serde_json::json!([kind.schema()]));
+            }
+            tracing::warn!(
+                id = %self.id,
+                kind = kind.name(),
+                problem = %problem,
+                "a stored resource cannot be read back whole: lists serve what could be read; replace it with PUT or delete it"
+            );
+        }
+        Ok(StoredResource {
+            pk: self.pk,
+            kind,
+            id: self.id.into(),
+            attributes,
+            version: self.version,
+            created: self.created,
+            last_modified: self.last_modified,
+            unreadable,
+        })
+    }
 }
 
 /// Parse stored attributes; on failure keep each top-level attribute that parses on its own

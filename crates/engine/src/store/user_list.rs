@@ -53,7 +53,7 @@ fn order_by(q: &UserSearch, alias: &str, by_scan: bool) -> String {
 
 /// `%text%` for `LIKE … ESCAPE '\'`: the text's `%`, `_` and `\` stand for themselves. LIKE
 /// folds ASCII case as `search` is folded (SQLite's `lower`).
-fn like_pattern(text: &str) -> String {
+pub(super) fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');
     for c in text.chars() {

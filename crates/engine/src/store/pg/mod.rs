@@ -286,9 +286,20 @@ mod tests {
     fn schema_names_are_plain_identifiers() {
         assert!(schema_name("scimlab").is_ok());
         assert!(schema_name("ws_acme_2").is_ok());
-        for bad in ["", "Acme", "a-b", "1ws", "pg_catalog", "a\"b", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "Acme",
+            "a-b",
+            "1ws",
+            "pg_catalog",
+            "a\"b",
+            &"x".repeat(64),
+        ] {
             let err = schema_name(bad).unwrap_err().to_string();
-            assert!(err.contains("invalid postgresql schema name"), "{bad}: {err}");
+            assert!(
+                err.contains("invalid postgresql schema name"),
+                "{bad}: {err}"
+            );
         }
     }
 
@@ -307,8 +318,17 @@ mod tests {
 
     #[test]
     fn lock_keys_differ_per_schema_and_purpose() {
-        assert_ne!(lock_key("scimlab write", "a"), lock_key("scimlab write", "b"));
-        assert_ne!(lock_key("scimlab write", "a"), lock_key("scimlab migrate", "a"));
-        assert_eq!(lock_key("scimlab write", "a"), lock_key("scimlab write", "a"));
+        assert_ne!(
+            lock_key("scimlab write", "a"),
+            lock_key("scimlab write", "b")
+        );
+        assert_ne!(
+            lock_key("scimlab write", "a"),
+            lock_key("scimlab migrate", "a")
+        );
+        assert_eq!(
+            lock_key("scimlab write", "a"),
+            lock_key("scimlab write", "a")
+        );
     }
 }
