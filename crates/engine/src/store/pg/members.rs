@@ -2,16 +2,16 @@
 
 #![allow(unused_variables)]
 
+use crate::model::{Exchange, ExchangeSummary, Idp};
 use crate::store::Result;
 use crate::store::api::*;
 use crate::store::exchanges::{ExchangeFloors, ExchangeQuery, ExchangeRange};
 use crate::store::resources::{IndexHint, SqlOrder, StoredResource, UserSearch};
 use crate::store::scan::ScanPage;
-use crate::model::{Exchange, ExchangeSummary, Idp};
 use scimlab_scim::ResourceKind;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use sqlx::PgConnection;
+use std::collections::HashMap;
 
 impl MemberStore for PgConnection {
     async fn members_of(&mut self, group_pk: i64) -> Result<Vec<Value>> {
@@ -23,10 +23,16 @@ impl MemberStore for PgConnection {
     async fn remove_member_everywhere(&mut self, member_id: &str) -> Result<Vec<i64>> {
         todo!("postgres")
     }
-    async fn groups_of_users(&mut self, user_ids: &[&str]) -> Result<HashMap<String, Vec<Map<String, Value>>>> {
+    async fn groups_of_users(
+        &mut self,
+        user_ids: &[&str],
+    ) -> Result<HashMap<String, Vec<Map<String, Value>>>> {
         todo!("postgres")
     }
-    async fn related_members(&mut self, rows: &[StoredResource]) -> Result<HashMap<String, Vec<Value>>> {
+    async fn related_members(
+        &mut self,
+        rows: &[StoredResource],
+    ) -> Result<HashMap<String, Vec<Value>>> {
         todo!("postgres")
     }
 }

@@ -32,7 +32,6 @@ pub(crate) mod testdb;
 mod user_list;
 mod workspaces;
 
-use super::api;
 use super::{BUSY_TIMEOUT, Result, StoreError};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -163,20 +162,20 @@ impl PgStore {
     }
 
     /// A reader session: a connection that sees every committed write.
-    pub async fn read(&self) -> Result<PgReader> {
-        Ok(PgReader(self.pool.acquire().await?))
+    pub async fn read(&self) -> Result<PgSession> {
+        Ok(PgSession::Pooled(self.pool.acquire().await?))
     }
 
     /// A writer session: a transaction holding the workspace's write lock (see the module
-    /// docs). Nothing it writes is visible until [`PgWriter::commit`]; dropped without it,
+    /// docs). Nothing it writes is visible until [`PgSession::commit`]; dropped without it,
     /// everything is rolled back.
-    pub async fn write(&self) -> Result<PgWriter> {
+    pub async fn write(&self) -> Result<PgSession> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(self.write_lock)
             .execute(&mut *tx)
             .await?;
-        Ok(PgWriter(tx))
+        Ok(PgSession::Transaction(tx))
     }
 
     /// Close every connection (waiting for the sessions in progress).
@@ -189,6 +188,33 @@ impl PgStore {
         self.pool.is_closed()
     }
 
+    /// Rewrite the workspace's tables (`VACUUM FULL`) so that what deleted rows left in their
+    /// pages is gone from the data files (after a reset). Takes the write lock meanwhile, like
+    /// any write; failures are logged.
+    pub async fn reclaim(&self) {
+        let result = async {
+            let mut conn = self.pool.acquire().await?;
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(self.write_lock)
+                .execute(&mut *conn)
+                .await?;
+            let vacuumed = sqlx::query(
+                "VACUUM FULL resources, group_members, exchanges, role_history, user_list, user_changes",
+            )
+            .execute(&mut *conn)
+            .await;
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(self.write_lock)
+                .execute(&mut *conn)
+                .await?;
+            vacuumed.map(drop)
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not reclaim the space of deleted rows");
+        }
+    }
+
     /// Drop the workspace's schema and everything in it (deleting a workspace).
     pub async fn drop_schema(self) -> Result<()> {
         sqlx::query(&format!("DROP SCHEMA \"{}\" CASCADE", self.schema))
@@ -199,61 +225,46 @@ impl PgStore {
     }
 }
 
-/// A reader session on PostgreSQL (see [`PgStore::read`]).
-pub struct PgReader(PoolConnection<Postgres>);
+/// A session on PostgreSQL: a pooled connection (reader) or a transaction (writer).
+pub enum PgSession {
+    /// A reader: autocommit, sees every committed write.
+    Pooled(PoolConnection<Postgres>),
+    /// A writer's transaction.
+    Transaction(Transaction<'static, Postgres>),
+}
 
-/// A writer session on PostgreSQL (see [`PgStore::write`]).
-pub struct PgWriter(Transaction<'static, Postgres>);
-
-impl PgWriter {
-    /// Commit the session's writes: `Ok` once they are durable.
+impl PgSession {
+    /// Commit a writer's transaction (a reader has nothing to commit).
     pub async fn commit(self) -> Result<()> {
-        Ok(self.0.commit().await?)
+        match self {
+            PgSession::Pooled(_) => Ok(()),
+            PgSession::Transaction(tx) => Ok(tx.commit().await?),
+        }
     }
-    /// Undo everything this session wrote (dropping it does the same).
+    /// Roll a writer's transaction back.
     pub async fn rollback(self) -> Result<()> {
-        Ok(self.0.rollback().await?)
+        match self {
+            PgSession::Pooled(_) => Ok(()),
+            PgSession::Transaction(tx) => Ok(tx.rollback().await?),
+        }
     }
 }
 
-impl std::ops::Deref for PgReader {
+impl std::ops::Deref for PgSession {
     type Target = PgConn;
     fn deref(&self) -> &PgConn {
-        &self.0
+        match self {
+            PgSession::Pooled(c) => c,
+            PgSession::Transaction(tx) => tx,
+        }
     }
 }
-impl std::ops::DerefMut for PgReader {
+impl std::ops::DerefMut for PgSession {
     fn deref_mut(&mut self) -> &mut PgConn {
-        &mut self.0
-    }
-}
-impl std::ops::Deref for PgWriter {
-    type Target = PgConn;
-    fn deref(&self) -> &PgConn {
-        &self.0
-    }
-}
-impl std::ops::DerefMut for PgWriter {
-    fn deref_mut(&mut self) -> &mut PgConn {
-        &mut self.0
-    }
-}
-
-impl api::Commit for PgWriter {
-    async fn commit(self) -> Result<()> {
-        PgWriter::commit(self).await
-    }
-}
-
-impl api::Backend for PgStore {
-    type Conn = PgConn;
-    type Reader = PgReader;
-    type Writer = PgWriter;
-    async fn reader(&self) -> Result<PgReader> {
-        self.read().await
-    }
-    async fn writer(&self) -> Result<PgWriter> {
-        self.write().await
+        match self {
+            PgSession::Pooled(c) => c,
+            PgSession::Transaction(tx) => tx,
+        }
     }
 }
 
@@ -286,9 +297,20 @@ mod tests {
     fn schema_names_are_plain_identifiers() {
         assert!(schema_name("scimlab").is_ok());
         assert!(schema_name("ws_acme_2").is_ok());
-        for bad in ["", "Acme", "a-b", "1ws", "pg_catalog", "a\"b", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "Acme",
+            "a-b",
+            "1ws",
+            "pg_catalog",
+            "a\"b",
+            &"x".repeat(64),
+        ] {
             let err = schema_name(bad).unwrap_err().to_string();
-            assert!(err.contains("invalid postgresql schema name"), "{bad}: {err}");
+            assert!(
+                err.contains("invalid postgresql schema name"),
+                "{bad}: {err}"
+            );
         }
     }
 
@@ -307,8 +329,17 @@ mod tests {
 
     #[test]
     fn lock_keys_differ_per_schema_and_purpose() {
-        assert_ne!(lock_key("scimlab write", "a"), lock_key("scimlab write", "b"));
-        assert_ne!(lock_key("scimlab write", "a"), lock_key("scimlab migrate", "a"));
-        assert_eq!(lock_key("scimlab write", "a"), lock_key("scimlab write", "a"));
+        assert_ne!(
+            lock_key("scimlab write", "a"),
+            lock_key("scimlab write", "b")
+        );
+        assert_ne!(
+            lock_key("scimlab write", "a"),
+            lock_key("scimlab migrate", "a")
+        );
+        assert_eq!(
+            lock_key("scimlab write", "a"),
+            lock_key("scimlab write", "a")
+        );
     }
 }

@@ -96,7 +96,16 @@ fn start() -> String {
     let init = command(bin.join("initdb"))
         .arg("-D")
         .arg(&data)
-        .args(["-U", "scimlab", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"])
+        .args([
+            "-U",
+            "scimlab",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ])
         .stdout(Stdio::null())
         .output()
         .unwrap();
@@ -137,7 +146,15 @@ fn start() -> String {
     let ready = bin.join("pg_isready");
     for _ in 0..300 {
         let up = Command::new(&ready)
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "scimlab", "-q"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "scimlab",
+                "-q",
+            ])
             .status()
             .is_ok_and(|s| s.success());
         if up {

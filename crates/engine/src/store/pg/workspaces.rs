@@ -34,14 +34,16 @@ impl WorkspaceStore for PgConnection {
         // In a savepoint: a refused insert must not abort the session's transaction (PostgreSQL
         // refuses every later statement of a transaction after an error; SQLite does not).
         let mut tx = sqlx::Connection::begin(&mut *self).await?;
-        sqlx::query("INSERT INTO workspaces (slug, name, created, template) VALUES ($1, $2, $3, $4)")
-            .bind(record.slug.as_str())
-            .bind(&record.name)
-            .bind(&record.created)
-            .bind(&record.template)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| conflict_or(e, "slug", record.slug.as_str()))?;
+        sqlx::query(
+            "INSERT INTO workspaces (slug, name, created, template) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(record.slug.as_str())
+        .bind(&record.name)
+        .bind(&record.created)
+        .bind(&record.template)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict_or(e, "slug", record.slug.as_str()))?;
         tx.commit().await?;
         Ok(())
     }
