@@ -12,6 +12,7 @@ pub mod capture;
 pub mod checks;
 pub mod client;
 pub mod config;
+pub mod database;
 pub mod diagnosis;
 pub mod events;
 pub mod faults;
@@ -55,6 +56,16 @@ pub enum EngineError {
     Store {
         /// The database path.
         path: String,
+        /// The cause.
+        source: store::StoreError,
+    },
+    /// The PostgreSQL database could not be reached, or its schema made or migrated.
+    #[error(
+        "could not use the postgresql database at {url} (check --database-url / SCIMLAB_DATABASE_URL: the server must be reachable and the user allowed to create a schema): {source}"
+    )]
+    Postgres {
+        /// The database's URL, without its password.
+        url: String,
         /// The cause.
         source: store::StoreError,
     },
@@ -270,7 +281,7 @@ async fn load_fault_rules(
     config: &EngineConfig,
 ) -> Result<faults::FaultSet, EngineError> {
     let store_error = |source| EngineError::Store {
-        path: config.db_path.display().to_string(),
+        path: config.database().describe(),
         source,
     };
     if let Some(path) = &config.faults_file {
@@ -327,7 +338,7 @@ pub const RETENTION_SETTING: &str = "runtime.retention";
 fn build_runtime(
     shared: &Shared,
     record: model::WorkspaceRecord,
-    db_path: std::path::PathBuf,
+    db: database::WorkspaceData,
     store: Store,
     key: String,
     settings: Arc<runtime::RuntimeSettings>,
@@ -416,7 +427,7 @@ fn build_runtime(
     };
     workspace::WorkspaceRuntime::new(workspace::RuntimeParts {
         record,
-        db_path,
+        db,
         store,
         key,
         settings,
@@ -436,10 +447,10 @@ async fn open_other(
     shared: &Shared,
     record: model::WorkspaceRecord,
 ) -> Result<Arc<workspace::WorkspaceRuntime>, EngineError> {
-    let path = workspace::database_path(shared.workspaces.main_path(), &record.slug);
-    let store = open_store(&path).await?;
+    let db = shared.workspaces.database().workspace(&record.slug);
+    let store = db.open().await?;
     let store_error = |source| EngineError::Store {
-        path: path.display().to_string(),
+        path: db.describe(),
         source,
     };
     let mut w = store.write().await.map_err(store_error)?;
@@ -481,7 +492,7 @@ async fn open_other(
     });
     let settings = runtime::RuntimeSettings::new(strict, retention);
     Ok(build_runtime(
-        shared, record, path, store, key, settings, rules,
+        shared, record, db, store, key, settings, rules,
     ))
 }
 
@@ -502,9 +513,10 @@ impl Engine {
             });
         }
         check_limits(&config)?;
-        let store = open_store(&config.db_path).await?;
+        let database = config.database();
+        let store = database.main().open().await?;
         let store_error = |source| EngineError::Store {
-            path: config.db_path.display().to_string(),
+            path: database.describe(),
             source,
         };
         let key = {
@@ -576,7 +588,7 @@ impl Engine {
         };
         let workspaces = workspace::Workspaces::new(
             store.clone(),
-            config.db_path.clone(),
+            database.clone(),
             events.clone(),
             config.shutdown_grace,
         );
@@ -593,7 +605,7 @@ impl Engine {
                 admin_addr,
                 body_limit: config.body_limit,
                 capture_body_cap: config.capture_body_cap,
-                db_path: config.db_path.display().to_string(),
+                db_path: database.describe(),
             }),
             allowed_origins: Arc::new(config.admin_allowed_origins.clone()),
             ui_dir: config.ui_dir.clone().map(Arc::new),
@@ -614,7 +626,7 @@ impl Engine {
         let default = build_runtime(
             &shared,
             default_record,
-            config.db_path.clone(),
+            database.main(),
             store.clone(),
             key,
             settings,

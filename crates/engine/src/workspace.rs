@@ -131,8 +131,8 @@ pub struct WorkspaceRuntime {
     pub created: String,
     /// The template it was created from.
     pub template: Option<String>,
-    /// Its database file.
-    pub db_path: PathBuf,
+    /// Where its data lives.
+    pub db: crate::database::WorkspaceData,
     /// Its database.
     pub store: Store,
     /// Its SCIM key (the last one read).
@@ -157,8 +157,8 @@ pub struct WorkspaceRuntime {
 pub struct RuntimeParts {
     /// The directory entry.
     pub record: WorkspaceRecord,
-    /// Its database file.
-    pub db_path: PathBuf,
+    /// Where its data lives.
+    pub db: crate::database::WorkspaceData,
     /// Its database.
     pub store: Store,
     /// Its key.
@@ -189,7 +189,7 @@ impl WorkspaceRuntime {
             name: RwLock::new(parts.record.name),
             created: parts.record.created,
             template: parts.record.template,
-            db_path: parts.db_path,
+            db: parts.db,
             store: parts.store,
             key: parts.key,
             settings: parts.settings,
@@ -253,8 +253,8 @@ pub type Opener = Arc<
 struct Inner {
     /// The main database: the directory (and the default workspace's data).
     main: Store,
-    /// The main database's file.
-    main_path: PathBuf,
+    /// Where every workspace's data lives.
+    database: crate::database::Database,
     open: RwLock<BTreeMap<WorkspaceSlug, Arc<WorkspaceRuntime>>>,
     opener: OnceLock<Opener>,
     /// Creations, imports and deletions one at a time.
@@ -271,7 +271,7 @@ pub struct Workspaces(Arc<Inner>);
 impl std::fmt::Debug for Workspaces {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Workspaces")
-            .field("main_path", &self.0.main_path)
+            .field("database", &self.0.database.describe())
             .finish_non_exhaustive()
     }
 }
@@ -280,13 +280,13 @@ impl Workspaces {
     /// An empty registry over the main database; [`Self::set_opener`] and [`Self::insert`] fill it.
     pub fn new(
         main: Store,
-        main_path: PathBuf,
+        database: crate::database::Database,
         events: EventBus,
         grace: std::time::Duration,
     ) -> Self {
         Self(Arc::new(Inner {
             main,
-            main_path,
+            database,
             open: RwLock::default(),
             opener: OnceLock::new(),
             edits: tokio::sync::Mutex::new(()),
@@ -310,8 +310,8 @@ impl Workspaces {
     }
 
     /// The main database's file.
-    pub fn main_path(&self) -> &Path {
-        &self.0.main_path
+    pub fn database(&self) -> &crate::database::Database {
+        &self.0.database
     }
 
     /// The open workspace `slug`.
@@ -409,8 +409,8 @@ impl Workspaces {
     ) -> Result<Arc<WorkspaceRuntime>, WorkspaceError> {
         let _edit = self.0.edits.lock().await;
         let record = new_record(name, template)?;
-        let path = database_path(&self.0.main_path, &record.slug);
-        register(&self.0.main, &record, &path).await?;
+        let db = self.0.database.workspace(&record.slug);
+        register(&self.0.main, &record, db.file()).await?;
         match self.open_record(record.clone()).await {
             Ok(runtime) => {
                 self.0.events.publish(EngineEvent::WorkspacesChanged);
@@ -418,7 +418,9 @@ impl Workspaces {
             }
             Err(e) => {
                 unregister(&self.0.main, &record.slug).await;
-                let _ = remove_database_files(&path);
+                if let Some(path) = db.file() {
+                    let _ = remove_database_files(path);
+                }
                 Err(e)
             }
         }
@@ -463,7 +465,7 @@ impl Workspaces {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&runtime.slug);
         runtime.close(self.0.grace).await;
-        remove_database_files(&runtime.db_path)?;
+        runtime.db.remove(&runtime.store).await?;
         self.0.events.publish(EngineEvent::WorkspacesChanged);
         Ok(runtime.record())
     }
@@ -476,7 +478,12 @@ impl Workspaces {
         name: Option<&str>,
     ) -> Result<Arc<WorkspaceRuntime>, ImportFailure> {
         let _edit = self.0.edits.lock().await;
-        let record = install_import(&self.0.main, &self.0.main_path, file, name).await?;
+        let crate::database::Database::Sqlite(main_path) = &self.0.database else {
+            return Err(ImportFailure::Workspace(WorkspaceError::Store(
+                StoreError::Unsupported("importing an export"),
+            )));
+        };
+        let record = install_import(&self.0.main, main_path, file, name).await?;
         let runtime = self
             .open_record(record.clone())
             .await
@@ -513,13 +520,14 @@ pub fn new_record(name: &str, template: Option<&str>) -> Result<WorkspaceRecord,
     })
 }
 
-/// Add `record` to the directory; its file must not exist yet (a leftover is not adopted).
+/// Add `record` to the directory; its file (SQLite) must not exist yet (a leftover is not
+/// adopted).
 pub async fn register(
     main: &Store,
     record: &WorkspaceRecord,
-    path: &Path,
+    file: Option<&Path>,
 ) -> Result<(), WorkspaceError> {
-    add_to_directory(main, record, Some(path)).await
+    add_to_directory(main, record, file).await
 }
 
 /// Add `record` to the directory; with `fresh`, only when no file is at that path yet (a taken

@@ -212,12 +212,14 @@ struct TempFile(std::path::PathBuf);
 
 impl TempFile {
     fn new(state: &AdminState, suffix: &str) -> AdminResult<Self> {
-        let dir = state
-            .workspaces
-            .main_path()
-            .parent()
-            .unwrap_or_else(|| std::path::Path::new(""))
-            .join("workspaces");
+        // Beside the SQLite files; on PostgreSQL, in the system's temporary directory.
+        let dir = match state.workspaces.database() {
+            crate::database::Database::Sqlite(main) => main
+                .parent()
+                .unwrap_or_else(|| std::path::Path::new(""))
+                .join("workspaces"),
+            crate::database::Database::Postgres(_) => std::env::temp_dir().join("scimlab"),
+        };
         crate::create_private_dir(&dir).map_err(|e| AdminError::internal(&e))?;
         let name = format!(
             ".transfer-{}{suffix}",

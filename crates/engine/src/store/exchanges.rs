@@ -1053,7 +1053,10 @@ mod tests {
         // A hand-over writes the compact row back as exactly the plain row an old scimlab wrote.
         let mut w = store.write().await.unwrap();
         assert_eq!(expand_evidence(w.sqlite()).await.unwrap(), 1);
-        let (old_cols, new_cols) = (columns(w.sqlite(), old).await, columns(w.sqlite(), new).await);
+        let (old_cols, new_cols) = (
+            columns(w.sqlite(), old).await,
+            columns(w.sqlite(), new).await,
+        );
         assert_eq!(old_cols, new_cols);
         assert_eq!(w.exchange(new).await.unwrap(), Some(with_id(new)));
     }

@@ -91,9 +91,7 @@ pub enum StoreError {
         known: i64,
     },
     /// What this backend cannot do yet (names the feature).
-    #[error(
-        "{0} is not available on postgresql yet: use a sqlite database (--db) for it"
-    )]
+    #[error("{0} is not available on postgresql yet: use a sqlite database (--db) for it")]
     Unsupported(&'static str),
     /// The transaction this session's writes shared with other sessions (group commit, see
     /// `store/group.rs`) could not be committed: none of them was written.
@@ -1014,7 +1012,10 @@ mod tests {
             .unwrap();
         let done_reading = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            sqlx::query("COMMIT").execute(reader.sqlite()).await.unwrap();
+            sqlx::query("COMMIT")
+                .execute(reader.sqlite())
+                .await
+                .unwrap();
         });
         store.checkpoint().await;
         done_reading.await.unwrap();

@@ -215,12 +215,19 @@ impl PgStore {
         }
     }
 
-    /// Drop the workspace's schema and everything in it (deleting a workspace).
-    pub async fn drop_schema(self) -> Result<()> {
-        sqlx::query(&format!("DROP SCHEMA \"{}\" CASCADE", self.schema))
-            .execute(&self.pool)
-            .await?;
-        self.pool.close().await;
+    /// Drop the workspace's schema and everything in it (deleting a workspace), on a
+    /// connection of its own (the store may be closed already).
+    pub async fn drop_schema(&self) -> Result<()> {
+        let options = self.pool.connect_options();
+        let mut conn = PgConnection::connect_with(&options).await?;
+        let dropped = sqlx::query(&format!(
+            "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+            self.schema
+        ))
+        .execute(&mut conn)
+        .await;
+        conn.close().await.ok();
+        dropped?;
         Ok(())
     }
 }
