@@ -2082,7 +2082,7 @@ mod sqlite {
 
 /// The PostgreSQL backend: a fresh schema per check on the tests' server (`pg/testdb.rs`).
 mod postgres {
-    use crate::store::pg::testdb;
+    use scimlab_testdb as testdb;
     async fn open() -> (crate::store::Store, ()) {
         let store =
             crate::store::Store::open_postgres(testdb::url(), &testdb::fresh_schema("contract"), 8)

@@ -27,8 +27,6 @@ mod outlines;
 mod resources;
 mod scan;
 mod settings;
-#[cfg(test)]
-pub(crate) mod testdb;
 mod user_list;
 mod workspaces;
 
