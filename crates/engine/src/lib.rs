@@ -24,6 +24,7 @@ pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod pseudonym;
+pub mod relay;
 pub mod replay;
 pub mod report;
 pub mod results;
@@ -202,6 +203,8 @@ pub struct EngineHandle {
     admin_token: Arc<String>,
     shutdown: watch::Sender<bool>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
+    /// The event relay between instances on one PostgreSQL database (`relay.rs`; none on SQLite).
+    relay: Vec<JoinHandle<()>>,
     shutdown_grace: std::time::Duration,
     tunnel: tunnel::TunnelManager,
     workspaces: workspace::Workspaces,
@@ -569,6 +572,8 @@ impl Engine {
         };
         let (admin_listener, admin_addr) = bind(config.admin_addr).await?;
         let (shutdown, rx) = watch::channel(false);
+        // Several instances on one PostgreSQL database: live events reach each other's UIs.
+        let relay = relay::start(&store, &events, rx.clone()).unwrap_or_default();
         // The public URL of the SCIM port (never the admin port); every change is announced.
         let tunnel = {
             let events = events.clone();
@@ -697,6 +702,7 @@ impl Engine {
             admin_token,
             shutdown,
             servers,
+            relay,
             shutdown_grace: config.shutdown_grace,
             tunnel,
             workspaces,
@@ -765,6 +771,10 @@ impl EngineHandle {
             if result.is_ok() {
                 result = r;
             }
+        }
+        // The relay's tasks end on the shutdown signal (sent above).
+        for task in self.relay {
+            let _ = tokio::time::timeout(grace, task).await;
         }
         // Every workspace's writer writes what is queued and ends; their databases close.
         self.workspaces.close_all().await;

@@ -453,6 +453,14 @@ impl Store {
         }
     }
 
+    /// The PostgreSQL store, when the data is in one (for what only it does: [`crate::relay`]).
+    pub fn postgres(&self) -> Option<&pg::PgStore> {
+        match self {
+            Store::Postgres(p) => Some(p),
+            Store::Sqlite(_) => None,
+        }
+    }
+
     /// The SQLite store, for what only a file can do (a copy of it, its page sizes).
     fn sqlite(&self, what: &'static str) -> Result<&SqliteStore> {
         match self {

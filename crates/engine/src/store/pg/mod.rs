@@ -230,6 +230,43 @@ impl PgStore {
     }
 }
 
+/// The channel instances on one database tell each other their live events on (`relay.rs`).
+pub const EVENTS_CHANNEL: &str = "scimlab_events";
+
+/// Payloads past this many bytes are refused by `NOTIFY` (PostgreSQL's limit is 8000).
+pub const NOTIFY_LIMIT: usize = 7900;
+
+impl PgStore {
+    /// Send `payload` to every instance listening on this database ([`PgStore::listen`]),
+    /// at the next commit (at once: this runs outside any transaction).
+    pub async fn notify(&self, payload: &str) -> Result<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(EVENTS_CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Listen for what every instance on this database sends with [`PgStore::notify`].
+    pub async fn listen(&self) -> Result<PgEvents> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(EVENTS_CHANNEL).await?;
+        Ok(PgEvents(listener))
+    }
+}
+
+/// Notifications from every instance on the database (see [`PgStore::listen`]).
+pub struct PgEvents(sqlx::postgres::PgListener);
+
+impl PgEvents {
+    /// The next payload; `Ok(None)` when the connection was lost and has been re-established
+    /// (notifications sent meanwhile are gone: the listener should make its readers resync).
+    pub async fn next(&mut self) -> Result<Option<String>> {
+        Ok(self.0.try_recv().await?.map(|n| n.payload().to_owned()))
+    }
+}
+
 /// A session on PostgreSQL: a pooled connection (reader) or a transaction (writer).
 pub enum PgSession {
     /// A reader: autocommit, sees every committed write.
