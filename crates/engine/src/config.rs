@@ -140,12 +140,6 @@ pub struct EngineConfig {
 }
 
 impl EngineConfig {
-    /// Where the data lives: the PostgreSQL database when `database_url` is set, else the
-    /// SQLite file `db_path`.
-    pub fn database(&self) -> crate::database::Database {
-        crate::database::Database::choose(&self.db_path, self.database_url.as_deref())
-    }
-
     /// A configuration with defaults, storing its database at `db_path`.
     pub fn new(db_path: PathBuf) -> Self {
         Self {
@@ -187,10 +181,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("db_path", &self.db_path)
             .field(
                 "database_url",
-                &self
-                    .database_url
-                    .as_deref()
-                    .map(crate::store::pg::redacted_url),
+                &self.database_url.as_ref().map(|_| "<set; not shown>"),
             )
             .field("scim_addr", &self.scim_addr)
             .field(

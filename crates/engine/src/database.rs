@@ -9,9 +9,57 @@
 
 use crate::EngineError;
 use crate::model::WorkspaceSlug;
-use crate::store::Store;
 use crate::store::pg;
+use crate::store::{Store, StoreError};
 use std::path::{Path, PathBuf};
+
+/// Why a workspace's data could not be erased.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// A file could not be removed.
+    #[error("could not remove {path}: {cause}")]
+    Remove {
+        /// The file.
+        path: String,
+        /// The cause.
+        cause: std::io::Error,
+    },
+    /// The schema could not be dropped.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The database file of workspace `slug` for the main database `main_db`: the main file itself
+/// for `default`, else `workspaces/<slug>.db` beside it.
+pub fn database_path(main_db: &Path, slug: &WorkspaceSlug) -> PathBuf {
+    if slug.is_default() {
+        return main_db.to_path_buf();
+    }
+    main_db
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join("workspaces")
+        .join(format!("{slug}.db"))
+}
+
+/// Remove a workspace's database file and its `-wal`/`-shm` files (missing ones are fine).
+pub fn remove_database_files(path: &Path) -> Result<(), DataError> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        match std::fs::remove_file(&name) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(cause) => {
+                return Err(DataError::Remove {
+                    path: PathBuf::from(name).display().to_string(),
+                    cause,
+                });
+            }
+        }
+    }
+    Ok(())
+}
 
 /// The schema of the `default` workspace on PostgreSQL.
 pub const DEFAULT_SCHEMA: &str = "scimlab";
@@ -44,6 +92,11 @@ pub enum WorkspaceData {
 }
 
 impl Database {
+    /// Where an engine started with `config` keeps its data.
+    pub fn of(config: &crate::config::EngineConfig) -> Self {
+        Self::choose(&config.db_path, config.database_url.as_deref())
+    }
+
     /// The database chosen by `--database-url` when given, else the SQLite file `db_path`.
     pub fn choose(db_path: &Path, database_url: Option<&str>) -> Self {
         match database_url.filter(|u| !u.trim().is_empty()) {
@@ -63,9 +116,7 @@ impl Database {
     /// Where workspace `slug` keeps its data.
     pub fn workspace(&self, slug: &WorkspaceSlug) -> WorkspaceData {
         match self {
-            Database::Sqlite(main) => {
-                WorkspaceData::File(crate::workspace::database_path(main, slug))
-            }
+            Database::Sqlite(main) => WorkspaceData::File(database_path(main, slug)),
             Database::Postgres(url) => WorkspaceData::Schema {
                 url: url.clone(),
                 schema: schema_of(slug),
@@ -135,13 +186,10 @@ impl WorkspaceData {
 
     /// Erase the workspace's data for good: its files (with `-wal`/`-shm`), or its schema.
     /// `store` is its open store (closed here).
-    pub async fn remove(&self, store: &Store) -> Result<(), crate::workspace::WorkspaceError> {
+    pub async fn remove(&self, store: &Store) -> Result<(), DataError> {
         match (self, store) {
-            (WorkspaceData::File(path), _) => crate::workspace::remove_database_files(path),
-            (WorkspaceData::Schema { .. }, Store::Postgres(pg)) => pg
-                .drop_schema()
-                .await
-                .map_err(crate::workspace::WorkspaceError::Store),
+            (WorkspaceData::File(path), _) => remove_database_files(path),
+            (WorkspaceData::Schema { .. }, Store::Postgres(pg)) => Ok(pg.drop_schema().await?),
             (WorkspaceData::Schema { .. }, Store::Sqlite(_)) => Ok(()),
         }
     }

@@ -284,7 +284,7 @@ async fn load_fault_rules(
     config: &EngineConfig,
 ) -> Result<faults::FaultSet, EngineError> {
     let store_error = |source| EngineError::Store {
-        path: config.database().describe(),
+        path: database::Database::of(config).describe(),
         source,
     };
     if let Some(path) = &config.faults_file {
@@ -516,7 +516,7 @@ impl Engine {
             });
         }
         check_limits(&config)?;
-        let database = config.database();
+        let database = database::Database::of(&config);
         let store = database.main().open().await?;
         let store_error = |source| EngineError::Store {
             path: database.describe(),

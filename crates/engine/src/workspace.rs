@@ -48,6 +48,9 @@ pub enum WorkspaceError {
     /// The slug is taken.
     #[error("a workspace with slug '{0}' already exists: choose another name")]
     Exists(String),
+    /// Its data could not be erased.
+    #[error(transparent)]
+    Data(#[from] crate::database::DataError),
     /// The default workspace cannot be deleted.
     #[error(
         "the default workspace cannot be deleted (it is /scim/v2 and holds the directory): reset its data instead (DELETE /api/data)"
@@ -89,37 +92,15 @@ pub fn check_name(name: &str) -> Result<String, WorkspaceError> {
     Ok(name.to_owned())
 }
 
-/// The database file of workspace `slug` for the main database `main_db`: the main file itself
-/// for `default`, else `workspaces/<slug>.db` beside it.
+/// The database file of workspace `slug` for the main database `main_db` (see
+/// [`crate::database::database_path`]).
 pub fn database_path(main_db: &Path, slug: &WorkspaceSlug) -> PathBuf {
-    if slug.is_default() {
-        return main_db.to_path_buf();
-    }
-    main_db
-        .parent()
-        .unwrap_or_else(|| Path::new(""))
-        .join("workspaces")
-        .join(format!("{slug}.db"))
+    crate::database::database_path(main_db, slug)
 }
 
 /// Remove a workspace's database and its `-wal`/`-shm` files (missing ones are fine).
 pub fn remove_database_files(path: &Path) -> Result<(), WorkspaceError> {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        match std::fs::remove_file(&name) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(WorkspaceError::File {
-                    what: "could not remove",
-                    path: PathBuf::from(name).display().to_string(),
-                    cause: source,
-                });
-            }
-        }
-    }
-    Ok(())
+    Ok(crate::database::remove_database_files(path)?)
 }
 
 /// An open workspace: what its listeners and the admin API use.

@@ -34,7 +34,9 @@ impl From<WorkspaceError> for AdminError {
                 AdminError::bad_request(e.to_string())
             }
             WorkspaceError::File { .. } => AdminError::new(StatusCode::CONFLICT, e.to_string()),
-            WorkspaceError::Open(_) | WorkspaceError::Store(_) => AdminError::internal(&e),
+            WorkspaceError::Store(store) => store.into(),
+            WorkspaceError::Data(crate::database::DataError::Store(store)) => store.into(),
+            WorkspaceError::Open(_) | WorkspaceError::Data(_) => AdminError::internal(&e),
         }
     }
 }
