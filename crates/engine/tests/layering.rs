@@ -33,7 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["faults", "model", "replay", "runtime", "simulate", "tunnel"],
     ),
     ("faults", &["model"]),
-    ("database", &["model", "store", "workspace"]),
+    ("database", &["config", "model", "store"]),
     ("relay", &["auth", "events", "model", "store"]),
     ("tunnel", &["config"]),
     (
