@@ -42,7 +42,7 @@ pub use config::EngineConfig;
 use events::EventBus;
 use scim_api::ScimState;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -499,6 +499,41 @@ async fn open_other(
     ))
 }
 
+/// What the relay does when another instance changed a workspace's fault rules: read them
+/// again from the database into that workspace's board (when they differ from the ones in
+/// force), which publishes them to this instance's UIs. The registry is set once the engine
+/// has built it.
+fn reload_faults_of(registry: Arc<OnceLock<workspace::Workspaces>>) -> relay::OnFaults {
+    Arc::new(move |slug: String| {
+        let Some(runtime) = registry.get().and_then(|w| w.get(&slug)) else {
+            return;
+        };
+        tokio::spawn(async move {
+            let stored = match admin_api::faults::load(&runtime.store).await {
+                Ok(rules) => rules,
+                Err(e) => {
+                    tracing::warn!(workspace = %slug, error = %e, "could not read the fault rules another instance changed");
+                    return;
+                }
+            };
+            let _one_at_a_time = runtime.faults.edit().await;
+            let current: Vec<faults::FaultRule> =
+                runtime.faults.list().into_iter().map(|v| v.rule).collect();
+            if stored == current {
+                return;
+            }
+            match runtime.faults.with(|s| s.replace_all(stored)) {
+                Ok(rules) => runtime
+                    .events
+                    .publish(events::EngineEvent::FaultsChanged { rules }),
+                Err(e) => {
+                    tracing::warn!(workspace = %slug, error = %e, "the fault rules another instance saved do not validate here");
+                }
+            }
+        });
+    })
+}
+
 /// Settings row: a workspace's template was applied (its profile chosen) once.
 const TEMPLATE_APPLIED: &str = "workspace.template_applied";
 
@@ -573,7 +608,14 @@ impl Engine {
         let (admin_listener, admin_addr) = bind(config.admin_addr).await?;
         let (shutdown, rx) = watch::channel(false);
         // Several instances on one PostgreSQL database: live events reach each other's UIs.
-        let relay = relay::start(&store, &events, rx.clone()).unwrap_or_default();
+        let relay_faults: Arc<OnceLock<workspace::Workspaces>> = Arc::default();
+        let relay = relay::start(
+            &store,
+            &events,
+            reload_faults_of(relay_faults.clone()),
+            rx.clone(),
+        )
+        .unwrap_or_default();
         // The public URL of the SCIM port (never the admin port); every change is announced.
         let tunnel = {
             let events = events.clone();
@@ -597,6 +639,7 @@ impl Engine {
             events.clone(),
             config.shutdown_grace,
         );
+        let _ = relay_faults.set(workspaces.clone());
         let shared = Arc::new(Shared {
             body_limit: config.body_limit,
             capture_body_cap: config.capture_body_cap,

@@ -36,6 +36,9 @@ enum Relayed {
     Reset,
     #[serde(rename = "workspaces.changed")]
     WorkspacesChanged,
+    /// The fault rules were edited (or one fired): the receiver reads them again.
+    #[serde(rename = "faults.changed")]
+    FaultsChanged,
 }
 
 impl Relayed {
@@ -56,19 +59,23 @@ impl Relayed {
             },
             EngineEvent::Reset => Relayed::Reset,
             EngineEvent::WorkspacesChanged => Relayed::WorkspacesChanged,
+            EngineEvent::FaultsChanged { .. } => Relayed::FaultsChanged,
             _ => return None,
         })
     }
 
-    fn into_event(self) -> EngineEvent {
-        match self {
+    /// The event to publish here (`None` for the fault rules: [`OnFaults`] reads them again,
+    /// which publishes them).
+    fn into_event(self) -> Option<EngineEvent> {
+        Some(match self {
             Relayed::ExchangeRecorded { exchanges } => EngineEvent::ExchangeRecorded { exchanges },
             Relayed::ResourceChanged { changes } => EngineEvent::ResourceChanged { changes },
             Relayed::EndpointChanged { key_masked } => EngineEvent::EndpointChanged { key_masked },
             Relayed::MappingChanged { profile_id } => EngineEvent::MappingChanged { profile_id },
             Relayed::Reset => EngineEvent::Reset,
             Relayed::WorkspacesChanged => EngineEvent::WorkspacesChanged,
-        }
+            Relayed::FaultsChanged => return None,
+        })
     }
 }
 
@@ -126,11 +133,16 @@ fn split<T: Clone>(items: Vec<T>, render: &dyn Fn(Vec<T>) -> String) -> Vec<Stri
     out
 }
 
+/// What to do when another instance changed a workspace's fault rules (read them again): the
+/// engine gives it, with the workspace's slug.
+pub type OnFaults = std::sync::Arc<dyn Fn(String) + Send + Sync>;
+
 /// Start relaying the events of `bus` through the PostgreSQL database of `store` (nothing on
 /// SQLite). Both tasks end when `shutdown` turns `true`.
 pub fn start(
     store: &Store,
     bus: &EventBus,
+    on_faults: OnFaults,
     shutdown: watch::Receiver<bool>,
 ) -> Option<Vec<JoinHandle<()>>> {
     let pg = store.postgres()?.clone();
@@ -142,7 +154,7 @@ pub fn start(
             me.clone(),
             shutdown.clone(),
         )),
-        tokio::spawn(receive(pg, bus.clone(), me, shutdown)),
+        tokio::spawn(receive(pg, bus.clone(), me, on_faults, shutdown)),
     ])
 }
 
@@ -178,7 +190,13 @@ async fn send(
     }
 }
 
-async fn receive(pg: PgStore, bus: EventBus, me: String, mut shutdown: watch::Receiver<bool>) {
+async fn receive(
+    pg: PgStore,
+    bus: EventBus,
+    me: String,
+    on_faults: OnFaults,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut listening = None;
     loop {
         if listening.is_none() {
@@ -202,9 +220,10 @@ async fn receive(pg: PgStore, bus: EventBus, me: String, mut shutdown: watch::Re
         };
         match next {
             Ok(Some(payload)) => match serde_json::from_str::<Envelope>(&payload) {
-                Ok(envelope) if envelope.from != me => {
-                    bus.publish_relayed(&envelope.workspace, envelope.event.into_event());
-                }
+                Ok(envelope) if envelope.from != me => match envelope.event.into_event() {
+                    Some(event) => bus.publish_relayed(&envelope.workspace, event),
+                    None => on_faults(envelope.workspace),
+                },
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "an event from another instance did not parse")
@@ -278,9 +297,12 @@ mod tests {
         .into_event();
         assert_eq!(
             back,
-            EngineEvent::MappingChanged {
+            Some(EngineEvent::MappingChanged {
                 profile_id: "okta".into()
-            }
+            })
         );
+        let faults = Relayed::of(&EngineEvent::FaultsChanged { rules: Vec::new() }).unwrap();
+        assert_eq!(faults, Relayed::FaultsChanged);
+        assert_eq!(faults.into_event(), None);
     }
 }

@@ -288,3 +288,15 @@ impl WorkspaceStore for Conn {
         on_backend!(self, delete_workspace(slug))
     }
 }
+
+impl FaultBudgetStore for Conn {
+    async fn count_fault_match(&mut self, key: &str) -> Result<(i64, i64)> {
+        on_backend!(self, count_fault_match(key))
+    }
+    async fn claim_fault_hit(&mut self, key: &str, times: Option<i64>) -> Result<bool> {
+        on_backend!(self, claim_fault_hit(key, times))
+    }
+    async fn refund_fault_hit(&mut self, key: &str) -> Result<()> {
+        on_backend!(self, refund_fault_hit(key))
+    }
+}

@@ -21,6 +21,7 @@ mod contract;
 mod dispatch;
 pub(crate) mod evidence;
 pub mod exchanges;
+mod fault_budgets;
 mod group;
 pub mod hand_over;
 pub mod mapping;

@@ -21,6 +21,7 @@
 
 mod admin;
 mod exchanges;
+mod fault_budgets;
 mod mapping;
 mod members;
 mod outlines;
