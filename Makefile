@@ -1,6 +1,7 @@
 # ScimLab: the two commands the README promises, and the steps they are made of.
 #   make run     build and start the desktop app (installs the system and npm packages it needs)
 #   make serve   headless: the SCIM endpoint, with the UI in a browser at the admin address
+#   make serve-postgres  the same with the data in a local PostgreSQL (scripts/postgres-local.sh)
 #   make test    every test: Rust, UI unit tests, browser and desktop-window end to end (what CI runs)
 #   make package the installable app: a .deb and an .rpm (debug build; PROFILE=release for a release one)
 #   make fuzz    the property tests of the scim crate, long (PROPTEST_CASES=20000; make test runs 64)
@@ -8,7 +9,7 @@
 #   make bench-size  startup, memory, disk and WAL of a release engine at 100 000 users and
 #                1 000 000 exchanges (seeded once, fast, through the store); docs/benchmarks.md
 # Every program these targets run, and its Debian package, is listed in scripts/commands.tsv.
-.PHONY: run app serve ui test test-rust test-ui e2e package deb lint fmt bench bench-ui bench-size fuzz soak screenshots
+.PHONY: run app serve serve-postgres ui test test-rust test-ui e2e package deb lint fmt bench bench-ui bench-size fuzz soak screenshots
 
 SERVE_ARGS ?=
 TAURI := ui/node_modules/.bin/tauri
@@ -35,6 +36,13 @@ ui:
 serve: ui
 	./scripts/ensure-toolchain.sh
 	cargo run --locked -p scimlab-cli --bin scimlab -- serve --ui $(SERVE_ARGS)
+
+# The same on PostgreSQL: a local cluster on 127.0.0.1:5433 (scripts/postgres-local.sh; `stop`
+# stops it), the data in its database `scimlab`, one schema per workspace.
+serve-postgres: ui
+	./scripts/ensure-toolchain.sh
+	cargo run --locked -p scimlab-cli --bin scimlab -- serve --ui \
+	  --database-url "$$(./scripts/postgres-local.sh start)" $(SERVE_ARGS)
 
 test:
 	./scripts/ensure-toolchain.sh

@@ -130,6 +130,44 @@ macro_rules! assert_scim_error {
     }};
 }
 
+/// Whether the integration suite runs its engines on PostgreSQL (`SCIMLAB_TEST_BACKEND=postgres`,
+/// set by `make test-postgres`) instead of SQLite files.
+pub fn on_postgres() -> bool {
+    std::env::var("SCIMLAB_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// The PostgreSQL database of the engine whose directory is `dir` (made on first use, its URL
+/// kept in `dir/database-url`); `None` on SQLite.
+pub fn database_url_for(dir: &std::path::Path) -> Option<String> {
+    if !on_postgres() {
+        return None;
+    }
+    let marker = dir.join("database-url");
+    if let Ok(url) = std::fs::read_to_string(&marker) {
+        return Some(url);
+    }
+    let url = scimlab_testdb::fresh_database("it");
+    std::fs::write(&marker, &url).expect("the database url is kept");
+    Some(url)
+}
+
+/// The default workspace's store of the engine whose directory is `dir` (stopped or running),
+/// on whichever backend the suite runs.
+pub async fn open_store_in(dir: &std::path::Path) -> scimlab_engine::store::Store {
+    let store = match database_url_for(dir) {
+        Some(url) => {
+            scimlab_engine::store::Store::open_postgres(
+                &url,
+                scimlab_engine::database::DEFAULT_SCHEMA,
+                4,
+            )
+            .await
+        }
+        None => scimlab_engine::store::Store::open(&dir.join("scimlab.db")).await,
+    };
+    store.expect("the engine's store opens")
+}
+
 impl TestEngine {
     /// Start a tolerant engine.
     pub async fn start() -> Self {
@@ -147,9 +185,12 @@ impl TestEngine {
         Self::start_in(dir, adjust).await
     }
 
-    /// Start an engine on the database in `dir` (used to test restarts).
+    /// Start an engine on the database in `dir` (used to test restarts). With
+    /// `SCIMLAB_TEST_BACKEND=postgres` ([`on_postgres`]) the data is in a PostgreSQL database
+    /// made for `dir` (its URL kept in the directory, so a restart finds the same one).
     pub async fn start_in(dir: tempfile::TempDir, adjust: impl FnOnce(&mut EngineConfig)) -> Self {
         let mut config = EngineConfig::new(dir.path().join("scimlab.db"));
+        config.database_url = database_url_for(dir.path());
         config.scim_addr = "127.0.0.1:0".parse().expect("addr");
         config.admin_addr = "127.0.0.1:0".parse().expect("addr");
         adjust(&mut config);
@@ -346,11 +387,8 @@ impl TestEngine {
     ) {
         use scimlab_engine::store::exchanges::ExchangeQuery;
         use scimlab_engine::store::prelude::*;
-        let db = self.db_path();
         let dir = self.stop().await;
-        let store = scimlab_engine::store::Store::open(&db)
-            .await
-            .expect("the stopped engine's store opens");
+        let store = open_store_in(dir.path()).await;
         let mut conn = store.read().await.expect("a read connection");
         let mut all = conn
             .exchange_summaries(&ExchangeQuery {

@@ -21,6 +21,7 @@ mod mapping;
 mod mapping_cache;
 mod metrics;
 mod packaging;
+mod postgres;
 mod rejection;
 mod replay;
 mod report_cli;

@@ -12,7 +12,8 @@ use scimlab_engine::config::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
     DEFAULT_MAX_HEADER_BYTES, DEFAULT_NGROK_API, DEFAULT_SCIM_ADDR, default_db_path,
 };
-use scimlab_engine::{Engine, EngineConfig, auth, open_store};
+use scimlab_engine::database::Database;
+use scimlab_engine::{Engine, EngineConfig, auth};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +73,30 @@ pub(crate) struct DbArg {
     /// SQLite database file [default: the OS data directory, e.g. ~/.local/share/scimlab/scimlab.db].
     #[arg(long, env = "SCIMLAB_DB")]
     pub(crate) db: Option<PathBuf>,
+    /// Keep the data in this PostgreSQL database instead of a SQLite file, e.g.
+    /// postgres://scimlab:PASSWORD@127.0.0.1:5432/scimlab (each workspace is a schema in it).
+    #[arg(
+        long,
+        env = "SCIMLAB_DATABASE_URL",
+        value_name = "URL",
+        conflicts_with = "db",
+        hide_env_values = true
+    )]
+    pub(crate) database_url: Option<String>,
+}
+
+impl DbArg {
+    /// Where the data is: `--database-url`, else `--db`, else the OS data directory's file.
+    pub(crate) fn database(&self) -> Result<Database> {
+        match self
+            .database_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            Some(url) => Ok(Database::Postgres(url.trim().to_owned())),
+            None => Ok(Database::Sqlite(resolve_db(self.db.clone())?)),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -266,8 +291,14 @@ fn find_ui_dir(given: PathBuf) -> Result<PathBuf> {
 
 async fn serve(args: ServeArgs) -> Result<()> {
     init_tracing();
-    let db_path = resolve_db(args.db.db)?;
-    let mut config = EngineConfig::new(db_path.clone());
+    let database = args.db.database()?;
+    let mut config = EngineConfig::new(match &database {
+        Database::Sqlite(path) => path.clone(),
+        Database::Postgres(_) => PathBuf::new(),
+    });
+    if let Database::Postgres(url) = &database {
+        config.database_url = Some(url.clone());
+    }
     config.scim_addr = args.scim_addr;
     config.scim_token = args.token;
     config.strict = args.strict;
@@ -310,12 +341,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "scimlab".to_owned());
     println!(
-        "  Secret Token / API token:              run `{me} token show --db {}`",
-        db_path.display()
+        "  Secret Token / API token:              run `{me} token show{}`",
+        workspace_cmd::db_flag(&database)
     );
     println!(
         "  Database:                              {}",
-        db_path.display()
+        database.describe()
     );
     println!();
     // The only place the admin token is shown: this terminal, the local user's. Under systemd
@@ -468,8 +499,8 @@ async fn token(action: TokenAction) -> Result<()> {
         TokenAction::Show(db) => (db, false),
         TokenAction::Rotate(db) => (db, true),
     };
-    let (path, _) = db.resolve().await?;
-    let store = open_store(&path).await?;
+    let (db, _) = db.resolve().await?;
+    let store = db.open().await?;
     let mut tx = store
         .write()
         .await

@@ -10,7 +10,6 @@ use super::simulate_cmd::{Printer, cancel_on_ctrl_c, exit_code};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use scimlab_engine::model::Idp;
-use scimlab_engine::open_store;
 use scimlab_engine::replay::{self, ReplayOptions, ReplaySelection, ReplayStep};
 use scimlab_engine::simulate::{self, Progress, RetryPolicy, report};
 use std::io::IsTerminal;
@@ -88,12 +87,6 @@ pub async fn run(args: ReplayArgs) -> ExitCode {
 async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode> {
     let target = simulate::target(&args.target, &args.token)?;
     let (db, _) = args.db.resolve().await?;
-    if !db.exists() {
-        bail!(
-            "no scimlab database at {}: pass --db with the database `scimlab serve` captured into",
-            db.display()
-        );
-    }
     let selection = ReplaySelection {
         idp: args.idp.as_deref().map(|i| i.parse::<Idp>()).transpose()?,
         user: args.user.clone(),
@@ -104,7 +97,7 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode> {
         writes_only: args.writes_only,
         ids: Vec::new(),
     };
-    let store = open_store(&db).await?;
+    let store = super::workspace_cmd::open_existing(&db).await?;
     let exchanges = {
         let mut conn = store
             .read()
@@ -116,7 +109,7 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode> {
     if exchanges.is_empty() {
         bail!(
             "nothing to replay: no captured exchange in {} matches the selection",
-            db.display()
+            db.describe()
         );
     }
     if let Some(user) = &selection.user
@@ -151,7 +144,7 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode> {
         println!(
             "replaying {} exchanges from {} against {}{}",
             exchanges.len(),
-            db.display(),
+            db.describe(),
             target.display(),
             if args.dry_run {
                 " (dry run: nothing is sent)"

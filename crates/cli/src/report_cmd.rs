@@ -4,11 +4,10 @@
 //! `report` exits 0 when no checklist item fails, 1 when one does (a pipeline can gate on it),
 //! 2 when it cannot run (no database, a file it cannot write). `export har` exits 0 or 2.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use scimlab_engine::admin_api::export;
 use scimlab_engine::model::Idp;
-use scimlab_engine::open_store;
 use scimlab_engine::report::{self, ReportFormat};
 use scimlab_engine::store::Store;
 use scimlab_engine::store::exchanges::ExchangeQuery;
@@ -77,16 +76,12 @@ pub async fn run_export(what: ExportWhat) -> ExitCode {
 }
 
 /// The existing database named by `--db` (never creates one: an empty report would pass).
-async fn open_existing(db: super::workspace_cmd::WorkspaceDb) -> Result<(PathBuf, Store)> {
-    let (path, _) = db.resolve().await?;
-    if !path.exists() {
-        bail!(
-            "no scimlab database at {}: pass --db with the database `scimlab serve` captured into",
-            path.display()
-        );
-    }
-    let store = open_store(&path).await?;
-    Ok((path, store))
+async fn open_existing(
+    db: super::workspace_cmd::WorkspaceDb,
+) -> Result<(scimlab_engine::database::WorkspaceData, Store)> {
+    let (db, _) = db.resolve().await?;
+    let store = super::workspace_cmd::open_existing(&db).await?;
+    Ok((db, store))
 }
 
 /// Write `text` to `output` (stdout for `-` or none).

@@ -12,6 +12,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use scimlab_engine::auth;
 use scimlab_engine::config::DEFAULT_SCIM_ADDR;
 use scimlab_engine::simulate::population::DEFAULT_ROLE_MIX;
 use scimlab_engine::simulate::{
@@ -19,7 +20,6 @@ use scimlab_engine::simulate::{
     Progress, RetryPolicy, RoleMix, Scenario, Setup, SimOptions, StepResult, report,
 };
 use scimlab_engine::store::prelude::*;
-use scimlab_engine::{auth, open_store};
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -132,16 +132,16 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
     }
 }
 
-/// The stored SCIM key of the database at `db`, without creating anything.
-pub(crate) async fn stored_key(db: &std::path::Path) -> Result<String> {
-    if !db.exists() {
+/// The stored SCIM key of the workspace at `db`, without creating anything.
+pub(crate) async fn stored_key(db: &scimlab_engine::database::WorkspaceData) -> Result<String> {
+    if let Some(path) = db.file().filter(|p| !p.exists()) {
         bail!(
             "no scimlab database at {}: start the engine with `scimlab serve --db {}` first, or pass --target URL --token KEY",
-            db.display(),
-            db.display()
+            path.display(),
+            path.display()
         );
     }
-    let store = open_store(db).await?;
+    let store = db.open().await?;
     let mut conn = store
         .read()
         .await
@@ -154,9 +154,8 @@ pub(crate) async fn stored_key(db: &std::path::Path) -> Result<String> {
     store.close().await;
     key.with_context(|| {
         format!(
-            "the database at {} holds no scim api key yet: start `scimlab serve --db {}` once, or pass --token",
-            db.display(),
-            db.display()
+            "the database at {} holds no scim api key yet: start `scimlab serve` on it once, or pass --token",
+            db.describe()
         )
     })
 }

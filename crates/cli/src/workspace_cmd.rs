@@ -2,15 +2,16 @@
 //! need not run; a running one picks up created and imported workspaces on its next request or
 //! list), and the `--workspace` flag the other commands share ([`WorkspaceDb`]).
 
-use super::{DbArg, resolve_db};
+use super::DbArg;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use scimlab_engine::config::DEFAULT_SCIM_ADDR;
+use scimlab_engine::database::{Database, WorkspaceData};
 use scimlab_engine::model::{WorkspaceRecord, WorkspaceSlug};
 use scimlab_engine::store::Store;
 use scimlab_engine::store::prelude::*;
-use scimlab_engine::{auth, open_store, workspace};
-use std::path::{Path, PathBuf};
+use scimlab_engine::{auth, workspace};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// `--db` and `--workspace`: which workspace's database a command reads.
@@ -24,43 +25,54 @@ pub(crate) struct WorkspaceDb {
 }
 
 impl WorkspaceDb {
-    /// The workspace's database file and slug. Another workspace than `default` must be in the
-    /// directory of an existing main database.
-    pub(crate) async fn resolve(&self) -> Result<(PathBuf, WorkspaceSlug)> {
-        let main = resolve_db(self.db.db.clone())?;
+    /// Where the workspace's data is, and its slug. Another workspace than `default` must be in
+    /// the directory of an existing main database.
+    pub(crate) async fn resolve(&self) -> Result<(WorkspaceData, WorkspaceSlug)> {
+        let database = self.db.database()?;
         let slug = match self.workspace.as_deref() {
-            None => return Ok((main, WorkspaceSlug::default_slug())),
+            None => return Ok((database.main(), WorkspaceSlug::default_slug())),
             Some(s) => WorkspaceSlug::parse(s)?,
         };
         if slug.is_default() {
-            return Ok((main, slug));
+            return Ok((database.main(), slug));
         }
-        let record = find(&main, &slug).await?;
-        Ok((workspace::database_path(&main, &record.slug), record.slug))
+        let record = find(&database, &slug).await?;
+        Ok((database.workspace(&record.slug), record.slug))
     }
 }
 
-/// The directory entry of `slug` in the main database `main`.
-async fn find(main: &Path, slug: &WorkspaceSlug) -> Result<WorkspaceRecord> {
-    let all = directory(main).await?;
+/// Open a workspace's existing store (never creates a SQLite file: an empty report would pass).
+pub(crate) async fn open_existing(db: &WorkspaceData) -> Result<Store> {
+    if let Some(path) = db.file().filter(|p| !p.exists()) {
+        bail!(
+            "no scimlab database at {}: pass --db with the database `scimlab serve` captured into (or --database-url)",
+            path.display()
+        );
+    }
+    Ok(db.open().await?)
+}
+
+/// The directory entry of `slug` in the main database.
+async fn find(database: &Database, slug: &WorkspaceSlug) -> Result<WorkspaceRecord> {
+    let all = directory(database).await?;
     all.into_iter().find(|w| w.slug == *slug).with_context(|| {
         format!(
-            "no workspace '{slug}' in {}: list them with 'scimlab workspace list --db {}'",
-            main.display(),
-            main.display()
+            "no workspace '{slug}' in {}: list them with 'scimlab workspace list{}'",
+            database.describe(),
+            db_flag(database)
         )
     })
 }
 
-async fn directory(main: &Path) -> Result<Vec<WorkspaceRecord>> {
-    if !main.exists() {
+async fn directory(database: &Database) -> Result<Vec<WorkspaceRecord>> {
+    if !database.may_exist() {
         bail!(
-            "no scimlab database at {}: start `scimlab serve --db {}` once, or pass --db",
-            main.display(),
-            main.display()
+            "no scimlab database at {}: start `scimlab serve{}` once, or pass --db",
+            database.describe(),
+            db_flag(database)
         );
     }
-    let store = open_store(main).await?;
+    let store = database.main().open().await?;
     let all = store
         .read()
         .await
@@ -151,10 +163,10 @@ pub async fn run(action: WorkspaceAction) -> ExitCode {
 }
 
 /// Open (creating) the main database.
-async fn main_store(db: DbArg) -> Result<(PathBuf, Store)> {
-    let main = resolve_db(db.db)?;
-    let store = open_store(&main).await?;
-    Ok((main, store))
+async fn main_store(db: DbArg) -> Result<(Database, Store)> {
+    let database = db.database()?;
+    let store = database.main().open().await?;
+    Ok((database, store))
 }
 
 fn tenant_url(addr: &str, slug: &WorkspaceSlug) -> String {
@@ -166,12 +178,12 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
         WorkspaceAction::Create { name, template, db } => {
             let (main, store) = main_store(db).await?;
             let record = workspace::new_record(&name, template.as_deref())?;
-            let path = workspace::database_path(&main, &record.slug);
-            let registered = workspace::register(&store, &record, &path).await;
+            let db = main.workspace(&record.slug);
+            let registered = workspace::register(&store, &record, db.file()).await;
             store.close().await;
             registered?;
             // Its database and key now, so `token show --workspace` works before a serve.
-            let ws = open_store(&path).await?;
+            let ws = db.open().await?;
             let mut w = ws
                 .write()
                 .await
@@ -196,8 +208,8 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
             scim_addr,
             db,
         } => {
-            let main = resolve_db(db.db)?;
-            let all = if main.exists() {
+            let main = db.database()?;
+            let all = if main.may_exist() {
                 directory(&main).await?
             } else {
                 Vec::new()
@@ -214,7 +226,7 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
             } else if rows.is_empty() {
                 println!(
                     "no database at {} yet: `scimlab serve` makes it",
-                    main.display()
+                    main.describe()
                 );
             } else {
                 for r in &rows {
@@ -248,7 +260,7 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
             Ok(())
         }
         WorkspaceAction::Delete { slug, db } => {
-            let main = resolve_db(db.db)?;
+            let main = db.database()?;
             let slug = WorkspaceSlug::parse(&slug)?;
             if slug.is_default() {
                 bail!(
@@ -256,9 +268,13 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
                 );
             }
             let record = find(&main, &slug).await?;
-            let path = workspace::database_path(&main, &slug);
-            let counts = counts(&path).await;
-            let store = open_store(&main).await?;
+            let ws_db = main.workspace(&slug);
+            let ws = open_existing(&ws_db).await.ok();
+            let counts = match &ws {
+                Some(ws) => counts(ws).await,
+                None => (0, 0, 0),
+            };
+            let store = main.main().open().await?;
             let mut w = store
                 .write()
                 .await
@@ -266,14 +282,24 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
             w.delete_workspace(&slug).await?;
             w.commit().await?;
             store.close().await;
-            workspace::remove_database_files(&path)?;
+            match ws {
+                Some(ws) => {
+                    ws.close().await;
+                    ws_db.remove(&ws).await?;
+                }
+                None => {
+                    if let Some(path) = ws_db.file() {
+                        workspace::remove_database_files(path)?;
+                    }
+                }
+            }
             println!(
-                "deleted workspace '{}' ({slug}): {} users, {} groups, {} exchanges erased with its file {}",
+                "deleted workspace '{}' ({slug}): {} users, {} groups, {} exchanges erased with its data {}",
                 record.name,
                 counts.0,
                 counts.1,
                 counts.2,
-                path.display()
+                ws_db.describe()
             );
             Ok(())
         }
@@ -283,10 +309,10 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
             pseudonymise,
             db,
         } => {
-            let main = resolve_db(db.db)?;
+            let main = db.database()?;
             let slug = WorkspaceSlug::parse(&slug)?;
             let record = find(&main, &slug).await?;
-            let store = open_store(&workspace::database_path(&main, &slug)).await?;
+            let store = main.workspace(&slug).open().await?;
             let summary = workspace::export(&store, &record, &output, pseudonymise).await;
             store.close().await;
             let summary = summary?;
@@ -308,7 +334,14 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
         }
         WorkspaceAction::Import { file, name, db } => {
             let (main, store) = main_store(db).await?;
-            let imported = workspace::install_import(&store, &main, &file, name.as_deref()).await;
+            let Database::Sqlite(main_path) = &main else {
+                store.close().await;
+                bail!(
+                    "importing an export is not available on postgresql yet: import it into a sqlite database (--db)"
+                );
+            };
+            let imported =
+                workspace::install_import(&store, main_path, &file, name.as_deref()).await;
             store.close().await;
             let record = imported?;
             println!(
@@ -331,24 +364,25 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
     }
 }
 
-/// ` --db <path>` to repeat in an advice, unless it is the default database.
-fn db_flag(main: &Path) -> String {
-    match scimlab_engine::config::default_db_path() {
-        Some(d) if d == main => String::new(),
-        _ => format!(" --db {}", main.display()),
+/// The flag to repeat in an advice: ` --db <path>` unless it is the default database; for
+/// PostgreSQL ` --database-url …` unless `SCIMLAB_DATABASE_URL` carries it (never the password).
+pub(crate) fn db_flag(database: &Database) -> String {
+    match database {
+        Database::Sqlite(main) => match scimlab_engine::config::default_db_path() {
+            Some(d) if d == *main => String::new(),
+            _ => format!(" --db {}", main.display()),
+        },
+        Database::Postgres(_) if std::env::var_os("SCIMLAB_DATABASE_URL").is_some() => {
+            String::new()
+        }
+        Database::Postgres(_) => format!(" --database-url {}", database.describe()),
     }
 }
 
-/// Users, groups and exchanges of the workspace database at `path` (zeros when unreadable).
-async fn counts(path: &Path) -> (i64, i64, i64) {
+/// Users, groups and exchanges of a workspace (zeros when unreadable).
+async fn counts(store: &Store) -> (i64, i64, i64) {
     use scimlab_scim::ResourceKind;
-    if !path.exists() {
-        return (0, 0, 0);
-    }
-    let Ok(store) = open_store(path).await else {
-        return (0, 0, 0);
-    };
-    let out = async {
+    async {
         let mut r = store.read().await.ok()?;
         Some((
             r.count_resources(ResourceKind::User).await.ok()?,
@@ -357,14 +391,19 @@ async fn counts(path: &Path) -> (i64, i64, i64) {
         ))
     }
     .await
-    .unwrap_or((0, 0, 0));
-    store.close().await;
-    out
+    .unwrap_or((0, 0, 0))
 }
 
 /// One row of `workspace list`.
-async fn listed(main: &Path, w: &WorkspaceRecord, addr: &str) -> serde_json::Value {
-    let (users, groups, exchanges) = counts(&workspace::database_path(main, &w.slug)).await;
+async fn listed(main: &Database, w: &WorkspaceRecord, addr: &str) -> serde_json::Value {
+    let (users, groups, exchanges) = match open_existing(&main.workspace(&w.slug)).await {
+        Ok(store) => {
+            let counted = counts(&store).await;
+            store.close().await;
+            counted
+        }
+        Err(_) => (0, 0, 0),
+    };
     serde_json::json!({
         "slug": w.slug,
         "name": w.name,

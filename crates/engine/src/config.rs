@@ -78,6 +78,8 @@ pub fn scim_base_url(addr: SocketAddr) -> String {
 pub struct EngineConfig {
     /// SQLite database file; created with its parent directories when missing.
     pub db_path: PathBuf,
+    /// A PostgreSQL database to keep the data in instead of `db_path` (`--database-url`).
+    pub database_url: Option<String>,
     /// Bind address of the SCIM listener (port 0 picks a free port).
     pub scim_addr: SocketAddr,
     /// Use this SCIM API key instead of the stored one (it is then stored).
@@ -142,6 +144,7 @@ impl EngineConfig {
     pub fn new(db_path: PathBuf) -> Self {
         Self {
             db_path,
+            database_url: None,
             scim_addr: DEFAULT_SCIM_ADDR.parse().expect("default address is valid"),
             scim_token: None,
             strict: false,
@@ -176,6 +179,10 @@ impl std::fmt::Debug for EngineConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EngineConfig")
             .field("db_path", &self.db_path)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<set; not shown>"),
+            )
             .field("scim_addr", &self.scim_addr)
             .field(
                 "scim_token",

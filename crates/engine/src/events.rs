@@ -157,7 +157,7 @@ pub enum EngineEvent {
 }
 
 /// One resource in a `resource.changed` event.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangedResource {
     /// `User` or `Group`.
@@ -200,6 +200,9 @@ pub struct Tagged {
     /// The event.
     #[serde(flatten)]
     pub event: EngineEvent,
+    /// It happened on another instance on the same database (`relay.rs` brought it here).
+    #[serde(skip)]
+    pub relayed: bool,
 }
 
 impl EngineEvent {
@@ -246,6 +249,15 @@ impl EventBus {
         let _ = self.tx.send(Tagged {
             workspace: self.workspace.clone(),
             event,
+            relayed: false,
+        });
+    }
+    /// Publish an event another instance had (`relay.rs`), as workspace `workspace`.
+    pub fn publish_relayed(&self, workspace: &str, event: EngineEvent) {
+        let _ = self.tx.send(Tagged {
+            workspace: Arc::from(workspace),
+            event,
+            relayed: true,
         });
     }
     /// A new receiver of every later event of every workspace (filter on [`Tagged::workspace`]).

@@ -12,6 +12,7 @@ pub mod capture;
 pub mod checks;
 pub mod client;
 pub mod config;
+pub mod database;
 pub mod diagnosis;
 pub mod events;
 pub mod faults;
@@ -23,6 +24,7 @@ pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod pseudonym;
+pub mod relay;
 pub mod replay;
 pub mod report;
 pub mod results;
@@ -40,7 +42,7 @@ pub use config::EngineConfig;
 use events::EventBus;
 use scim_api::ScimState;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -55,6 +57,16 @@ pub enum EngineError {
     Store {
         /// The database path.
         path: String,
+        /// The cause.
+        source: store::StoreError,
+    },
+    /// The PostgreSQL database could not be reached, or its schema made or migrated.
+    #[error(
+        "could not use the postgresql database at {url} (check --database-url / SCIMLAB_DATABASE_URL: the server must be reachable and the user allowed to create a schema): {source}"
+    )]
+    Postgres {
+        /// The database's URL, without its password.
+        url: String,
         /// The cause.
         source: store::StoreError,
     },
@@ -191,6 +203,8 @@ pub struct EngineHandle {
     admin_token: Arc<String>,
     shutdown: watch::Sender<bool>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
+    /// The event relay between instances on one PostgreSQL database (`relay.rs`; none on SQLite).
+    relay: Vec<JoinHandle<()>>,
     shutdown_grace: std::time::Duration,
     tunnel: tunnel::TunnelManager,
     workspaces: workspace::Workspaces,
@@ -270,7 +284,7 @@ async fn load_fault_rules(
     config: &EngineConfig,
 ) -> Result<faults::FaultSet, EngineError> {
     let store_error = |source| EngineError::Store {
-        path: config.db_path.display().to_string(),
+        path: database::Database::of(config).describe(),
         source,
     };
     if let Some(path) = &config.faults_file {
@@ -327,7 +341,7 @@ pub const RETENTION_SETTING: &str = "runtime.retention";
 fn build_runtime(
     shared: &Shared,
     record: model::WorkspaceRecord,
-    db_path: std::path::PathBuf,
+    db: database::WorkspaceData,
     store: Store,
     key: String,
     settings: Arc<runtime::RuntimeSettings>,
@@ -416,7 +430,7 @@ fn build_runtime(
     };
     workspace::WorkspaceRuntime::new(workspace::RuntimeParts {
         record,
-        db_path,
+        db,
         store,
         key,
         settings,
@@ -436,10 +450,10 @@ async fn open_other(
     shared: &Shared,
     record: model::WorkspaceRecord,
 ) -> Result<Arc<workspace::WorkspaceRuntime>, EngineError> {
-    let path = workspace::database_path(shared.workspaces.main_path(), &record.slug);
-    let store = open_store(&path).await?;
+    let db = shared.workspaces.database().workspace(&record.slug);
+    let store = db.open().await?;
     let store_error = |source| EngineError::Store {
-        path: path.display().to_string(),
+        path: db.describe(),
         source,
     };
     let mut w = store.write().await.map_err(store_error)?;
@@ -481,8 +495,43 @@ async fn open_other(
     });
     let settings = runtime::RuntimeSettings::new(strict, retention);
     Ok(build_runtime(
-        shared, record, path, store, key, settings, rules,
+        shared, record, db, store, key, settings, rules,
     ))
+}
+
+/// What the relay does when another instance changed a workspace's fault rules: read them
+/// again from the database into that workspace's board (when they differ from the ones in
+/// force), which publishes them to this instance's UIs. The registry is set once the engine
+/// has built it.
+fn reload_faults_of(registry: Arc<OnceLock<workspace::Workspaces>>) -> relay::OnFaults {
+    Arc::new(move |slug: String| {
+        let Some(runtime) = registry.get().and_then(|w| w.get(&slug)) else {
+            return;
+        };
+        tokio::spawn(async move {
+            let stored = match admin_api::faults::load(&runtime.store).await {
+                Ok(rules) => rules,
+                Err(e) => {
+                    tracing::warn!(workspace = %slug, error = %e, "could not read the fault rules another instance changed");
+                    return;
+                }
+            };
+            let _one_at_a_time = runtime.faults.edit().await;
+            let current: Vec<faults::FaultRule> =
+                runtime.faults.list().into_iter().map(|v| v.rule).collect();
+            if stored == current {
+                return;
+            }
+            match runtime.faults.with(|s| s.replace_all(stored)) {
+                Ok(rules) => runtime
+                    .events
+                    .publish(events::EngineEvent::FaultsChanged { rules }),
+                Err(e) => {
+                    tracing::warn!(workspace = %slug, error = %e, "the fault rules another instance saved do not validate here");
+                }
+            }
+        });
+    })
 }
 
 /// Settings row: a workspace's template was applied (its profile chosen) once.
@@ -502,9 +551,10 @@ impl Engine {
             });
         }
         check_limits(&config)?;
-        let store = open_store(&config.db_path).await?;
+        let database = database::Database::of(&config);
+        let store = database.main().open().await?;
         let store_error = |source| EngineError::Store {
-            path: config.db_path.display().to_string(),
+            path: database.describe(),
             source,
         };
         let key = {
@@ -557,6 +607,15 @@ impl Engine {
         };
         let (admin_listener, admin_addr) = bind(config.admin_addr).await?;
         let (shutdown, rx) = watch::channel(false);
+        // Several instances on one PostgreSQL database: live events reach each other's UIs.
+        let relay_faults: Arc<OnceLock<workspace::Workspaces>> = Arc::default();
+        let relay = relay::start(
+            &store,
+            &events,
+            reload_faults_of(relay_faults.clone()),
+            rx.clone(),
+        )
+        .unwrap_or_default();
         // The public URL of the SCIM port (never the admin port); every change is announced.
         let tunnel = {
             let events = events.clone();
@@ -576,10 +635,11 @@ impl Engine {
         };
         let workspaces = workspace::Workspaces::new(
             store.clone(),
-            config.db_path.clone(),
+            database.clone(),
             events.clone(),
             config.shutdown_grace,
         );
+        let _ = relay_faults.set(workspaces.clone());
         let shared = Arc::new(Shared {
             body_limit: config.body_limit,
             capture_body_cap: config.capture_body_cap,
@@ -593,7 +653,7 @@ impl Engine {
                 admin_addr,
                 body_limit: config.body_limit,
                 capture_body_cap: config.capture_body_cap,
-                db_path: config.db_path.display().to_string(),
+                db_path: database.describe(),
             }),
             allowed_origins: Arc::new(config.admin_allowed_origins.clone()),
             ui_dir: config.ui_dir.clone().map(Arc::new),
@@ -614,7 +674,7 @@ impl Engine {
         let default = build_runtime(
             &shared,
             default_record,
-            config.db_path.clone(),
+            database.main(),
             store.clone(),
             key,
             settings,
@@ -685,6 +745,7 @@ impl Engine {
             admin_token,
             shutdown,
             servers,
+            relay,
             shutdown_grace: config.shutdown_grace,
             tunnel,
             workspaces,
@@ -753,6 +814,10 @@ impl EngineHandle {
             if result.is_ok() {
                 result = r;
             }
+        }
+        // The relay's tasks end on the shutdown signal (sent above).
+        for task in self.relay {
+            let _ = tokio::time::timeout(grace, task).await;
         }
         // Every workspace's writer writes what is queued and ends; their databases close.
         self.workspaces.close_all().await;

@@ -275,7 +275,7 @@ pub fn render(version: &str, samples: &[Sample<'_>]) -> String {
         &mut out,
         "scimlab_database_errors_total",
         "counter",
-        "Database errors a listener answered (busy: the database was busy, which the SCIM port answers 503 with Retry-After; failure: any other).",
+        "Database errors a listener answered (busy: the database was busy, restarting or unreachable, answered 503, with Retry-After on the SCIM port; failure: any other, answered 500).",
     );
     for (at, (listener, kind)) in [
         ("scim", "busy"),

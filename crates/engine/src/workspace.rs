@@ -48,6 +48,9 @@ pub enum WorkspaceError {
     /// The slug is taken.
     #[error("a workspace with slug '{0}' already exists: choose another name")]
     Exists(String),
+    /// Its data could not be erased.
+    #[error(transparent)]
+    Data(#[from] crate::database::DataError),
     /// The default workspace cannot be deleted.
     #[error(
         "the default workspace cannot be deleted (it is /scim/v2 and holds the directory): reset its data instead (DELETE /api/data)"
@@ -89,37 +92,15 @@ pub fn check_name(name: &str) -> Result<String, WorkspaceError> {
     Ok(name.to_owned())
 }
 
-/// The database file of workspace `slug` for the main database `main_db`: the main file itself
-/// for `default`, else `workspaces/<slug>.db` beside it.
+/// The database file of workspace `slug` for the main database `main_db` (see
+/// [`crate::database::database_path`]).
 pub fn database_path(main_db: &Path, slug: &WorkspaceSlug) -> PathBuf {
-    if slug.is_default() {
-        return main_db.to_path_buf();
-    }
-    main_db
-        .parent()
-        .unwrap_or_else(|| Path::new(""))
-        .join("workspaces")
-        .join(format!("{slug}.db"))
+    crate::database::database_path(main_db, slug)
 }
 
 /// Remove a workspace's database and its `-wal`/`-shm` files (missing ones are fine).
 pub fn remove_database_files(path: &Path) -> Result<(), WorkspaceError> {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        match std::fs::remove_file(&name) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(WorkspaceError::File {
-                    what: "could not remove",
-                    path: PathBuf::from(name).display().to_string(),
-                    cause: source,
-                });
-            }
-        }
-    }
-    Ok(())
+    Ok(crate::database::remove_database_files(path)?)
 }
 
 /// An open workspace: what its listeners and the admin API use.
@@ -131,8 +112,8 @@ pub struct WorkspaceRuntime {
     pub created: String,
     /// The template it was created from.
     pub template: Option<String>,
-    /// Its database file.
-    pub db_path: PathBuf,
+    /// Where its data lives.
+    pub db: crate::database::WorkspaceData,
     /// Its database.
     pub store: Store,
     /// Its SCIM key (the last one read).
@@ -157,8 +138,8 @@ pub struct WorkspaceRuntime {
 pub struct RuntimeParts {
     /// The directory entry.
     pub record: WorkspaceRecord,
-    /// Its database file.
-    pub db_path: PathBuf,
+    /// Where its data lives.
+    pub db: crate::database::WorkspaceData,
     /// Its database.
     pub store: Store,
     /// Its key.
@@ -189,7 +170,7 @@ impl WorkspaceRuntime {
             name: RwLock::new(parts.record.name),
             created: parts.record.created,
             template: parts.record.template,
-            db_path: parts.db_path,
+            db: parts.db,
             store: parts.store,
             key: parts.key,
             settings: parts.settings,
@@ -253,8 +234,8 @@ pub type Opener = Arc<
 struct Inner {
     /// The main database: the directory (and the default workspace's data).
     main: Store,
-    /// The main database's file.
-    main_path: PathBuf,
+    /// Where every workspace's data lives.
+    database: crate::database::Database,
     open: RwLock<BTreeMap<WorkspaceSlug, Arc<WorkspaceRuntime>>>,
     opener: OnceLock<Opener>,
     /// Creations, imports and deletions one at a time.
@@ -271,7 +252,7 @@ pub struct Workspaces(Arc<Inner>);
 impl std::fmt::Debug for Workspaces {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Workspaces")
-            .field("main_path", &self.0.main_path)
+            .field("database", &self.0.database.describe())
             .finish_non_exhaustive()
     }
 }
@@ -280,13 +261,13 @@ impl Workspaces {
     /// An empty registry over the main database; [`Self::set_opener`] and [`Self::insert`] fill it.
     pub fn new(
         main: Store,
-        main_path: PathBuf,
+        database: crate::database::Database,
         events: EventBus,
         grace: std::time::Duration,
     ) -> Self {
         Self(Arc::new(Inner {
             main,
-            main_path,
+            database,
             open: RwLock::default(),
             opener: OnceLock::new(),
             edits: tokio::sync::Mutex::new(()),
@@ -310,8 +291,8 @@ impl Workspaces {
     }
 
     /// The main database's file.
-    pub fn main_path(&self) -> &Path {
-        &self.0.main_path
+    pub fn database(&self) -> &crate::database::Database {
+        &self.0.database
     }
 
     /// The open workspace `slug`.
@@ -409,8 +390,8 @@ impl Workspaces {
     ) -> Result<Arc<WorkspaceRuntime>, WorkspaceError> {
         let _edit = self.0.edits.lock().await;
         let record = new_record(name, template)?;
-        let path = database_path(&self.0.main_path, &record.slug);
-        register(&self.0.main, &record, &path).await?;
+        let db = self.0.database.workspace(&record.slug);
+        register(&self.0.main, &record, db.file()).await?;
         match self.open_record(record.clone()).await {
             Ok(runtime) => {
                 self.0.events.publish(EngineEvent::WorkspacesChanged);
@@ -418,7 +399,9 @@ impl Workspaces {
             }
             Err(e) => {
                 unregister(&self.0.main, &record.slug).await;
-                let _ = remove_database_files(&path);
+                if let Some(path) = db.file() {
+                    let _ = remove_database_files(path);
+                }
                 Err(e)
             }
         }
@@ -463,7 +446,7 @@ impl Workspaces {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&runtime.slug);
         runtime.close(self.0.grace).await;
-        remove_database_files(&runtime.db_path)?;
+        runtime.db.remove(&runtime.store).await?;
         self.0.events.publish(EngineEvent::WorkspacesChanged);
         Ok(runtime.record())
     }
@@ -476,7 +459,12 @@ impl Workspaces {
         name: Option<&str>,
     ) -> Result<Arc<WorkspaceRuntime>, ImportFailure> {
         let _edit = self.0.edits.lock().await;
-        let record = install_import(&self.0.main, &self.0.main_path, file, name).await?;
+        let crate::database::Database::Sqlite(main_path) = &self.0.database else {
+            return Err(ImportFailure::Workspace(WorkspaceError::Store(
+                StoreError::Unsupported("importing an export"),
+            )));
+        };
+        let record = install_import(&self.0.main, main_path, file, name).await?;
         let runtime = self
             .open_record(record.clone())
             .await
@@ -513,13 +501,14 @@ pub fn new_record(name: &str, template: Option<&str>) -> Result<WorkspaceRecord,
     })
 }
 
-/// Add `record` to the directory; its file must not exist yet (a leftover is not adopted).
+/// Add `record` to the directory; its file (SQLite) must not exist yet (a leftover is not
+/// adopted).
 pub async fn register(
     main: &Store,
     record: &WorkspaceRecord,
-    path: &Path,
+    file: Option<&Path>,
 ) -> Result<(), WorkspaceError> {
-    add_to_directory(main, record, Some(path)).await
+    add_to_directory(main, record, file).await
 }
 
 /// Add `record` to the directory; with `fresh`, only when no file is at that path yet (a taken

@@ -33,11 +33,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["faults", "model", "replay", "runtime", "simulate", "tunnel"],
     ),
     ("faults", &["model"]),
+    ("database", &["config", "model", "store"]),
+    ("relay", &["auth", "events", "model", "store"]),
     ("tunnel", &["config"]),
     (
         "workspace",
         &[
             "auth",
+            "database",
             "events",
             "metrics",
             "model",

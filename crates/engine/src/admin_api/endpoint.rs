@@ -38,7 +38,7 @@ pub async fn health(State(state): State<AdminState>) -> Response {
     if let Err(e) = &counted {
         tracing::warn!(error = %e, "health: the database did not answer");
     }
-    let database = database_health(&counted, latency_ms);
+    let database = database_health(state.store.backend(), &counted, latency_ms);
     let (status, word) = if database.up {
         (StatusCode::OK, "ok")
     } else {
@@ -57,6 +57,7 @@ pub async fn health(State(state): State<AdminState>) -> Response {
 
 /// What a read of the database that gave `counted` after `latency_ms` says of it.
 fn database_health(
+    backend: &str,
     counted: &Result<i64, crate::store::StoreError>,
     latency_ms: f64,
 ) -> DatabaseHealth {
@@ -65,7 +66,7 @@ fn database_health(
         .err()
         .map(|e| format!("the database did not answer: {e}"));
     DatabaseHealth {
-        backend: "sqlite".into(),
+        backend: backend.into(),
         up: error.is_none(),
         latency_ms,
         error,
@@ -164,9 +165,11 @@ mod tests {
 
     #[test]
     fn a_database_that_does_not_answer_is_reported_not_hidden() {
-        let ok = database_health(&Ok(12), 0.4);
+        let ok = database_health("postgresql", &Ok(12), 0.4);
         assert!(ok.up && ok.error.is_none());
+        assert_eq!(ok.backend, "postgresql");
         let down = database_health(
+            "sqlite",
             &Err(StoreError::GroupCommit {
                 message: "the database closed".into(),
                 busy: true,

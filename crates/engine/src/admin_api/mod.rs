@@ -296,8 +296,18 @@ impl AdminError {
 
 impl From<StoreError> for AdminError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Unsupported(_) = e {
+            return Self::new(StatusCode::NOT_IMPLEMENTED, e.to_string());
+        }
         if !matches!(e, StoreError::Conflict { .. }) {
             crate::metrics::note_database_error(crate::metrics::Listener::Admin, e.is_busy());
+        }
+        if e.is_busy() {
+            tracing::warn!(error = %e, "the database did not answer an admin request");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is not answering (busy, restarting or unreachable): try again in a moment; /api/health says when it is back".to_owned(),
+            );
         }
         Self::internal(&e)
     }

@@ -77,6 +77,7 @@ impl Feed {
         Tagged {
             workspace: self.workspace.clone(),
             event,
+            relayed: false,
         }
     }
 
@@ -91,6 +92,7 @@ impl Feed {
                 event: EngineEvent::WorkspaceActivity {
                     exchanges: exchanges.len() as u64,
                 },
+                relayed: t.relayed,
             }),
             _ => None,
         }
@@ -118,6 +120,7 @@ impl Feed {
                 Some(Tagged {
                     workspace,
                     event: EngineEvent::ExchangeRecorded { exchanges },
+                    ..
                 }) if workspace == self.workspace => {
                     self.merge(exchanges).await;
                 }
@@ -167,6 +170,7 @@ impl Feed {
                     closing = Some(Tagged {
                         workspace: t.workspace,
                         event: other,
+                        relayed: t.relayed,
                     });
                     break;
                 }
@@ -426,6 +430,7 @@ mod tests {
         let e = to_sse(&Tagged {
             workspace: Arc::from("acme"),
             event: EngineEvent::Resync { missed: 3 },
+            relayed: false,
         });
         let text = format!("{e:?}");
         assert!(text.contains("resync"), "{text}");

@@ -34,7 +34,9 @@ impl From<WorkspaceError> for AdminError {
                 AdminError::bad_request(e.to_string())
             }
             WorkspaceError::File { .. } => AdminError::new(StatusCode::CONFLICT, e.to_string()),
-            WorkspaceError::Open(_) | WorkspaceError::Store(_) => AdminError::internal(&e),
+            WorkspaceError::Store(store) => store.into(),
+            WorkspaceError::Data(crate::database::DataError::Store(store)) => store.into(),
+            WorkspaceError::Open(_) | WorkspaceError::Data(_) => AdminError::internal(&e),
         }
     }
 }
@@ -212,12 +214,14 @@ struct TempFile(std::path::PathBuf);
 
 impl TempFile {
     fn new(state: &AdminState, suffix: &str) -> AdminResult<Self> {
-        let dir = state
-            .workspaces
-            .main_path()
-            .parent()
-            .unwrap_or_else(|| std::path::Path::new(""))
-            .join("workspaces");
+        // Beside the SQLite files; on PostgreSQL, in the system's temporary directory.
+        let dir = match state.workspaces.database() {
+            crate::database::Database::Sqlite(main) => main
+                .parent()
+                .unwrap_or_else(|| std::path::Path::new(""))
+                .join("workspaces"),
+            crate::database::Database::Postgres(_) => std::env::temp_dir().join("scimlab"),
+        };
         crate::create_private_dir(&dir).map_err(|e| AdminError::internal(&e))?;
         let name = format!(
             ".transfer-{}{suffix}",

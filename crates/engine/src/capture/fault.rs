@@ -53,7 +53,12 @@ pub(super) async fn serve(
         return next.run(req).await;
     }
     let facts = facts(capture, client, parts, body).await;
-    let Some(decision) = capture.faults.with(|s| s.decide(&facts)) else {
+    let decision = if capture.store.postgres().is_some() {
+        decide_shared(capture, &facts).await
+    } else {
+        capture.faults.with(|s| s.decide(&facts))
+    };
+    let Some(decision) = decision else {
         return next.run(req).await;
     };
     let subject = facts
@@ -64,11 +69,69 @@ pub(super) async fn serve(
     if !applied {
         // An afterWrite rule whose write did not happen: its budget is not spent on it.
         capture.faults.with(|s| s.refund(decision.rule_id));
+        if let Some(key) = &decision.shared_budget {
+            let refunded = async {
+                let mut w = capture.store.write().await?;
+                w.refund_fault_hit(key).await?;
+                w.commit().await
+            }
+            .await;
+            if let Err(e) = refunded {
+                tracing::warn!(error = %e, "could not give a fault rule's hit back to its budget");
+            }
+        }
     }
     capture.events.publish(EngineEvent::FaultsChanged {
         rules: capture.faults.list(),
     });
     response
+}
+
+/// The fault for a request when several instances may share the database (PostgreSQL): the
+/// first enabled rule whose match holds and whose budget, counted in the database across every
+/// instance, fires. A rule without a budget fires on its match as it does alone. If the database
+/// cannot count a budget, that rule does not fire (the request is served, and a warning logged).
+async fn decide_shared(capture: &Capture, facts: &RequestFacts) -> Option<Decision> {
+    for candidate in capture.faults.with(|s| s.candidates(facts)) {
+        let rule = &candidate.rule;
+        if rule.times.is_none() && rule.every.is_none() && rule.probability.is_none() {
+            capture.faults.with(|s| s.note_counts(candidate.id, None));
+            return Some(crate::faults::FaultSet::decision(&candidate, false));
+        }
+        match count_shared(capture, &candidate).await {
+            Ok((fired, matches, hits)) => {
+                capture
+                    .faults
+                    .with(|s| s.note_counts(candidate.id, Some((matches, hits))));
+                if fired {
+                    return Some(crate::faults::FaultSet::decision(&candidate, true));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(rule = %rule.name, error = %e, "could not count a fault rule's budget; it does not fire on this request");
+            }
+        }
+    }
+    None
+}
+
+/// Count a match of `candidate` in the database and spend a hit when it fires: whether it
+/// fired, and the budget's matches and hits now.
+async fn count_shared(
+    capture: &Capture,
+    candidate: &crate::faults::Candidate,
+) -> Result<(bool, u64, u64), crate::store::StoreError> {
+    let mut w = capture.store.write().await?;
+    let (n, mut hits) = w.count_fault_match(&candidate.key).await?;
+    let n = u64::try_from(n).unwrap_or(0);
+    let fired = crate::faults::fires_on_match(&candidate.rule, n)
+        && w.claim_fault_hit(&candidate.key, candidate.rule.times.map(i64::from))
+            .await?;
+    if fired {
+        hits += 1;
+    }
+    w.commit().await?;
+    Ok((fired, n, u64::try_from(hits).unwrap_or(0)))
 }
 
 /// Carry out `decision`; `false` when it was not applied (an afterWrite rule on a request the

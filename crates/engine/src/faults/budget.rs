@@ -41,6 +41,25 @@ impl SplitMix64 {
         let bits = (self.next_u64() >> 11) as f64;
         bits / (1u64 << 53) as f64
     }
+
+    /// The `n`th number [`SplitMix64::next_f64`] gives from `seed` (1 for the first), without
+    /// the `n − 1` before it: the generator's state is the seed plus `n` steps.
+    pub(super) fn nth_f64(seed: u64, n: u64) -> f64 {
+        let mut at =
+            Self(seed.wrapping_add(n.saturating_sub(1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        at.next_f64()
+    }
+}
+
+/// Whether `rule` fires on its `n`th match as far as `every` and `probability` say (the
+/// `times` budget aside): the decision [`Budget::on_match`] makes, from the match's number
+/// alone, so instances sharing one count (PostgreSQL, the capture layer) decide alike.
+pub fn fires_on_match(rule: &FaultRule, n: u64) -> bool {
+    let drawn = rule
+        .probability
+        .is_none_or(|p| SplitMix64::nth_f64(rule.seed.unwrap_or(DEFAULT_SEED), n) < p);
+    let nth = rule.every.is_none_or(|e| n.is_multiple_of(u64::from(e)));
+    drawn && nth
 }
 
 /// The counters and generator of one rule.
@@ -94,6 +113,28 @@ mod tests {
         for _ in 0..100 {
             let x = a.next_f64();
             assert!((0.0..1.0).contains(&x));
+        }
+    }
+
+    #[test]
+    fn a_shared_count_decides_as_the_local_budget_does() {
+        // Every `every` / `probability` mix: the n-th match fires on fires_on_match exactly
+        // when the local budget (counting every match itself) fires on it.
+        let rules = [
+            r#"{"name":"a","match":{},"action":{"status":503},"every":3}"#,
+            r#"{"name":"b","match":{},"action":{"status":503},"probability":0.3,"seed":42}"#,
+            r#"{"name":"c","match":{},"action":{"status":503},"probability":0.5,"every":2}"#,
+        ];
+        for json in rules {
+            let rule = FaultRule::from_value(serde_json::from_str(json).unwrap()).unwrap();
+            let mut local = Budget::new(&rule);
+            let mut fired = 0;
+            for n in 1..=500u64 {
+                let fires = local.on_match(&rule);
+                fired += usize::from(fires);
+                assert_eq!(fires, fires_on_match(&rule, n), "{json} at match {n}");
+            }
+            assert!(fired > 0 && fired < 500, "{json}: {fired}");
         }
     }
 }

@@ -25,11 +25,12 @@ pub mod rule;
 pub mod set;
 
 pub use budget::DEFAULT_SEED;
+pub use budget::fires_on_match;
 pub use glob::{Glob, GlobError};
 pub use presets::{FaultPreset, presets};
 pub use reaction::{Reaction, ReactionKind, reaction};
 pub use rule::{FaultAction, FaultMatch, FaultRule, FaultRuleError, parse_rules, validate_rules};
-pub use set::{Decision, FaultRuleView, FaultSet, RequestFacts};
+pub use set::{Candidate, Decision, FaultRuleView, FaultSet, RequestFacts};
 
 #[cfg(test)]
 mod tests;

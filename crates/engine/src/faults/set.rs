@@ -44,6 +44,37 @@ pub struct Decision {
     pub rule_name: String,
     /// What to do to the request.
     pub action: FaultAction,
+    /// The rule's budget is counted in the database, under this key (several instances on one
+    /// PostgreSQL database: [`FaultSet::candidates`]); `None` when it is counted here.
+    pub shared_budget: Option<String>,
+}
+
+/// A rule whose match holds on a request, for a decision on a budget counted in the database.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The rule's id in this set.
+    pub id: u64,
+    /// The key of its budget: the same on every instance that loaded the same rule (its name
+    /// and content, `enabled` aside), new when the rule is edited.
+    pub key: String,
+    /// The rule.
+    pub rule: FaultRule,
+}
+
+/// The key of `rule`'s shared budget (see [`Candidate::key`]): FNV-1a of its name, folded, and
+/// its JSON without `enabled`.
+fn budget_key(rule: &FaultRule) -> String {
+    let mut value = serde_json::to_value(rule).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("enabled");
+    }
+    let text = format!("{}\n{value}", rule.name.to_lowercase());
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("rule:{hash:016x}")
 }
 
 /// A rule as listed by the admin API: its id, the rule, and its counters. Serialized only (the
@@ -280,6 +311,47 @@ impl FaultSet {
         Ok(self.list())
     }
 
+    /// The enabled rules whose match holds on a request, in order, for a decision on budgets
+    /// counted in the database (the capture layer's shared decision): nothing is counted here.
+    pub fn candidates(&self, facts: &RequestFacts) -> Vec<Candidate> {
+        self.slots
+            .iter()
+            .filter(|s| s.rule.enabled && s.compiled.holds(facts))
+            .map(|s| Candidate {
+                id: s.id,
+                key: budget_key(&s.rule),
+                rule: s.rule.clone(),
+            })
+            .collect()
+    }
+
+    /// Show the counters of rule `id` as the database counted them (every instance's matches
+    /// and hits), or count one match here (`None`: a rule without a budget, which fires on it).
+    pub fn note_counts(&mut self, id: u64, counted: Option<(u64, u64)>) {
+        if let Some(slot) = self.slots.iter_mut().find(|s| s.id == id) {
+            match counted {
+                Some((matches, hits)) => {
+                    slot.budget.matches = matches;
+                    slot.budget.hits = hits;
+                }
+                None => {
+                    slot.budget.matches = slot.budget.matches.saturating_add(1);
+                    slot.budget.hits = slot.budget.hits.saturating_add(1);
+                }
+            }
+        }
+    }
+
+    /// What rule `candidate` does, as a decision whose budget was counted under its key.
+    pub fn decision(candidate: &Candidate, shared: bool) -> Decision {
+        Decision {
+            rule_id: candidate.id,
+            rule_name: candidate.rule.name.clone(),
+            action: candidate.rule.action.clone(),
+            shared_budget: shared.then(|| candidate.key.clone()),
+        }
+    }
+
     /// The fault for a request: the first enabled rule, in order, whose match holds and whose
     /// budget fires. Every enabled rule tried whose match holds counts the match.
     pub fn decide(&mut self, facts: &RequestFacts) -> Option<Decision> {
@@ -292,6 +364,7 @@ impl FaultSet {
                     rule_id: slot.id,
                     rule_name: slot.rule.name.clone(),
                     action: slot.rule.action.clone(),
+                    shared_budget: None,
                 });
             }
         }

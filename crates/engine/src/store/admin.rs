@@ -6,7 +6,7 @@
 //! the new rehearsal's rows by accident.
 
 use super::api::{AdminStore, ExchangeStore};
-use super::{Conn, Result};
+use super::{Result, SqliteConn};
 
 /// Rows deleted by [`reset`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -19,7 +19,7 @@ pub struct ResetCounts {
     pub exchanges: i64,
 }
 
-impl AdminStore for Conn {
+impl AdminStore for SqliteConn {
     async fn reset_all(&mut self) -> Result<ResetCounts> {
         let (users, groups): (i64, i64) = sqlx::query_as(
             "SELECT COALESCE(SUM(kind = 'User'), 0), COALESCE(SUM(kind = 'Group'), 0) FROM resources",
@@ -86,7 +86,7 @@ mod tests {
         let mut r = store.read().await.unwrap();
         assert_eq!(r.count_resources(ResourceKind::User).await.unwrap(), 0);
         let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members")
-            .fetch_one(&mut *r)
+            .fetch_one(r.sqlite())
             .await
             .unwrap();
         assert_eq!(members, 0);

@@ -379,9 +379,28 @@ pub trait WorkspaceStore {
     ) -> impl Future<Output = Result<bool>> + Send;
 }
 
+/// Budgets of fault rules (`times`, `every`, `probability`) counted in the database, so that
+/// several instances on one database count one budget (a `times: 1` rule fires once across
+/// them). Each call is its own short write session.
+pub trait FaultBudgetStore {
+    /// Count one more match of the rule whose budget key is `key`: the match's number (1 for
+    /// the first) and the hits spent so far.
+    fn count_fault_match(&mut self, key: &str) -> impl Future<Output = Result<(i64, i64)>> + Send;
+    /// Spend one hit of `key`'s budget if fewer than `times` were spent (`None`: no limit);
+    /// whether it was spent.
+    fn claim_fault_hit(
+        &mut self,
+        key: &str,
+        times: Option<i64>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Give one hit of `key`'s budget back (a fault that was decided but could not apply).
+    fn refund_fault_hit(&mut self, key: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
 /// Every store trait: what a session can do.
 pub trait Session:
     SettingStore
+    + FaultBudgetStore
     + WorkspaceStore
     + AdminStore
     + MappingStore
@@ -394,6 +413,7 @@ pub trait Session:
 }
 impl<T> Session for T where
     T: SettingStore
+        + FaultBudgetStore
         + WorkspaceStore
         + AdminStore
         + MappingStore
@@ -428,7 +448,7 @@ pub trait Backend: Send + Sync {
 /// Bring every store trait into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AdminStore, Backend, Commit, ExchangeStore, MappingStore, MemberStore, ResourceStore,
-        ScanStore, Session, SettingStore, WorkspaceStore,
+        AdminStore, Backend, Commit, ExchangeStore, FaultBudgetStore, MappingStore, MemberStore,
+        ResourceStore, ScanStore, Session, SettingStore, WorkspaceStore,
     };
 }

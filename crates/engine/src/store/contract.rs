@@ -2395,11 +2395,12 @@ mod sqlite {
 
 /// The PostgreSQL backend: a fresh schema per check on the tests' server (`pg/testdb.rs`).
 mod postgres {
-    use crate::store::pg::{PgStore, testdb};
-    async fn open() -> (PgStore, ()) {
-        let store = PgStore::open(testdb::url(), &testdb::fresh_schema("contract"), 8)
-            .await
-            .unwrap();
+    use scimlab_testdb as testdb;
+    async fn open() -> (crate::store::Store, ()) {
+        let store =
+            crate::store::Store::open_postgres(testdb::url(), &testdb::fresh_schema("contract"), 8)
+                .await
+                .unwrap();
         (store, ())
     }
     contract_suite!(open());

@@ -16,7 +16,7 @@
 use super::api::ExchangeStore;
 use super::bind::Arg;
 use super::evidence::{self, Parts};
-use super::{Conn, Result, StoreError};
+use super::{Result, SqliteConn, StoreError};
 use crate::model::{AuthSummary, Exchange, ExchangeSummary, Idp, OperationKind};
 use scimlab_scim::ResourceKind;
 use serde_json::Value;
@@ -80,7 +80,7 @@ pub struct ExchangeRange {
     pub limit: i64,
 }
 
-impl ExchangeStore for Conn {
+impl ExchangeStore for SqliteConn {
     async fn exchanges_in_range(&mut self, r: &ExchangeRange) -> Result<Vec<Exchange>> {
         let mut sql = String::from("SELECT * FROM exchanges WHERE rejected = 0");
         let mut args: Vec<Arg> = Vec::new();
@@ -369,7 +369,7 @@ impl ExchangeStore for Conn {
     }
 }
 
-/// What the capture log takes in the database file ([`super::Store::exchange_footprint`]).
+/// What the capture log takes in the database file ([`super::SqliteStore::exchange_footprint`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExchangeFootprint {
     /// Exchanges stored.
@@ -393,7 +393,7 @@ impl ExchangeFootprint {
     }
 }
 
-impl super::Store {
+impl super::SqliteStore {
     /// Measure [`ExchangeFootprint`] with SQLite's `dbstat` table (the bundled SQLite has it):
     /// the figures of docs/benchmarks.md, "Stored size of an exchange", and of the test that
     /// holds them.
@@ -507,7 +507,7 @@ impl<'a> NewRow<'a> {
 
 /// Store `batch` with one `INSERT` (each statement is a hand-over to SQLite's thread, about
 /// 45 µs of CPU here, on the path every acknowledged write waits for); their ids, in order.
-async fn insert_rows(conn: &mut Conn, batch: &[Exchange]) -> Result<Vec<i64>> {
+async fn insert_rows(conn: &mut SqliteConn, batch: &[Exchange]) -> Result<Vec<i64>> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
@@ -560,7 +560,7 @@ async fn insert_rows(conn: &mut Conn, batch: &[Exchange]) -> Result<Vec<i64>> {
 /// Rewrite every compact row as a plain one (its parts back in their columns, `evidence`
 /// NULL), for a hand-over file that any SQLite tool reads whole and that the pseudonymisation
 /// rewrites column by column ([`super::hand_over`]). Returns the rows rewritten.
-pub(super) async fn expand_evidence(conn: &mut Conn) -> Result<u64> {
+pub(super) async fn expand_evidence(conn: &mut SqliteConn) -> Result<u64> {
     let mut done = 0;
     let mut after = i64::MIN;
     loop {
@@ -603,7 +603,7 @@ pub(super) async fn expand_evidence(conn: &mut Conn) -> Result<u64> {
 /// Keep the newest `keep` rows of one class (folds or authenticated exchanges), deleting the
 /// older ones of that class only: a sum over the counts' few rows when the class holds at most
 /// `keep`, else a walk of the index entries it deletes.
-async fn prune(conn: &mut Conn, rejected: bool, keep: i64) -> Result<u64> {
+async fn prune(conn: &mut SqliteConn, rejected: bool, keep: i64) -> Result<u64> {
     // One statement, and work in proportion to what it deletes: how many rows the class holds
     // comes from `exchange_counts` (kept by triggers, migration 0014), and the cut is found by
     // walking the class's oldest rows only. (It used to read the class's newest and oldest ids,
@@ -742,7 +742,7 @@ pub(super) fn evidence_holds(id: i64, path: &str, query: &str, blob: &[u8], need
 /// With a `budget`, the walk also stops after the first chunk that ends past it, and returns
 /// the id it stopped at (rows below it are not searched yet); `None` when it ended otherwise.
 async fn search<F>(
-    conn: &mut Conn,
+    conn: &mut SqliteConn,
     q: &ExchangeQuery,
     columns: &str,
     budget: Option<std::time::Duration>,
@@ -891,7 +891,7 @@ pub(super) fn filter_clause(q: &ExchangeQuery, dialect: Dialect) -> Clause {
 
 /// The filtered, newest-first query behind [`list`] and [`list_whole`].
 async fn filtered<T>(
-    conn: &mut Conn,
+    conn: &mut SqliteConn,
     q: &ExchangeQuery,
     columns: &str,
     map: fn(&sqlx::sqlite::SqliteRow) -> Result<T>,
@@ -1026,7 +1026,7 @@ mod tests {
     }
 
     /// How a row was stored before migration 0013: every part in its plain column.
-    async fn insert_plain(conn: &mut Conn, e: &Exchange) -> i64 {
+    async fn insert_plain(conn: &mut SqliteConn, e: &Exchange) -> i64 {
         let s = &e.summary;
         sqlx::query_scalar(
             "INSERT INTO exchanges (at, method, path, query, status, latency_ms, client_addr, idp,
@@ -1064,7 +1064,7 @@ mod tests {
     }
 
     /// Every stored column but the id, as SQLite's `quote()` shows it (type and bytes).
-    async fn columns(conn: &mut Conn, id: i64) -> Vec<String> {
+    async fn columns(conn: &mut SqliteConn, id: i64) -> Vec<String> {
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM pragma_table_info('exchanges') WHERE name != 'id' ORDER BY cid",
         )
@@ -1089,7 +1089,7 @@ mod tests {
         let (store, _dir) = open().await;
         let e = full("Lamarr-Ritchie");
         let mut w = store.write().await.unwrap();
-        let old = insert_plain(&mut w, &e).await;
+        let old = insert_plain(w.sqlite(), &e).await;
         let new = w
             .insert_exchanges(std::slice::from_ref(&e), 100)
             .await
@@ -1102,7 +1102,7 @@ mod tests {
         )
         .bind(old)
         .bind(new)
-        .fetch_one(&mut *r)
+        .fetch_one(r.sqlite())
         .await
         .unwrap();
         assert!(old_blob.is_none(), "an old row stays plain");
@@ -1163,8 +1163,11 @@ mod tests {
 
         // A hand-over writes the compact row back as exactly the plain row an old scimlab wrote.
         let mut w = store.write().await.unwrap();
-        assert_eq!(expand_evidence(&mut w).await.unwrap(), 1);
-        let (old_cols, new_cols) = (columns(&mut w, old).await, columns(&mut w, new).await);
+        assert_eq!(expand_evidence(w.sqlite()).await.unwrap(), 1);
+        let (old_cols, new_cols) = (
+            columns(w.sqlite(), old).await,
+            columns(w.sqlite(), new).await,
+        );
         assert_eq!(old_cols, new_cols);
         assert_eq!(w.exchange(new).await.unwrap(), Some(with_id(new)));
     }
@@ -1174,7 +1177,7 @@ mod tests {
         let (store, _dir) = open().await;
         let e = full("x");
         let mut w = store.write().await.unwrap();
-        let old = insert_plain(&mut w, &e).await;
+        let old = insert_plain(w.sqlite(), &e).await;
         let new = w
             .insert_exchanges(std::slice::from_ref(&e), 100)
             .await
@@ -1191,8 +1194,8 @@ mod tests {
             )
             .bind(id)
         };
-        let old_size = size(old).fetch_one(&mut *w).await.unwrap();
-        let new_size = size(new).fetch_one(&mut *w).await.unwrap();
+        let old_size = size(old).fetch_one(w.sqlite()).await.unwrap();
+        let new_size = size(new).fetch_one(w.sqlite()).await.unwrap();
         assert!(new_size < old_size, "{new_size} < {old_size}");
         let plain: (String, Option<String>, Option<String>) = sqlx::query_as(
             "SELECT request_headers || response_headers || auth || idp_reason,
@@ -1200,7 +1203,7 @@ mod tests {
              FROM exchanges WHERE id = ?",
         )
         .bind(new)
-        .fetch_one(&mut *w)
+        .fetch_one(w.sqlite())
         .await
         .unwrap();
         assert_eq!(plain, (String::new(), None, None));

@@ -95,7 +95,7 @@ pub struct SealCounts {
     pub rows_rewritten: u64,
 }
 
-impl Store {
+impl super::SqliteStore {
     /// Write a consistent copy of the database to `dest`, which must not exist (`VACUUM INTO`:
     /// one file, committed data only, no WAL).
     pub async fn copy_to(&self, dest: &Path) -> Result<()> {
@@ -384,10 +384,13 @@ pub async fn inspect_export(path: &Path) -> Result<ExportMeta, ImportError> {
 /// Remove an export's metadata from a database that became a workspace.
 pub async fn clear_export_meta(store: &Store) -> Result<()> {
     let mut w = store.write().await?;
+    let super::Conn::Sqlite(conn) = &mut *w else {
+        return Err(StoreError::Unsupported("importing an export"));
+    };
     for key in META_KEYS {
         sqlx::query("DELETE FROM settings WHERE key = ?")
             .bind(key)
-            .execute(&mut *w)
+            .execute(&mut **conn)
             .await?;
     }
     w.commit().await

@@ -5,13 +5,13 @@
 //! writer in the same transaction as the exchange that changed the role.
 
 use super::api::{MappingStore, SettingStore};
-use super::{Conn, Result};
+use super::{Result, SqliteConn};
 use sqlx::Row;
 
 /// The setting that holds the profile in force.
 pub(super) const ACTIVE_PROFILE: &str = "mapping_profile";
 
-impl MappingStore for Conn {
+impl MappingStore for SqliteConn {
     async fn active_profile(&mut self) -> Result<String> {
         Ok(self
             .setting(ACTIVE_PROFILE)
@@ -257,7 +257,7 @@ mod tests {
                 q = q.bind(format!("id{i}"));
             }
             let plan: Vec<String> = q
-                .fetch_all(&mut *conn)
+                .fetch_all(conn.sqlite())
                 .await
                 .unwrap()
                 .into_iter()

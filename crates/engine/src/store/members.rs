@@ -4,12 +4,12 @@
 //! 10 000-member group writes one row, not 10 001.
 
 use super::api::MemberStore;
-use super::{Conn, Result, StoreError};
+use super::{Result, SqliteConn, StoreError};
 use serde_json::{Map, Value};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
-impl MemberStore for Conn {
+impl MemberStore for SqliteConn {
     async fn members_of(&mut self, group_pk: i64) -> Result<Vec<Value>> {
         let rows = sqlx::query(
             "SELECT value, item FROM group_members WHERE group_pk = ? ORDER BY position, value",

@@ -18,8 +18,10 @@ pub mod admin;
 pub mod api;
 #[cfg(test)]
 mod contract;
+mod dispatch;
 pub(crate) mod evidence;
 pub mod exchanges;
+mod fault_budgets;
 mod group;
 pub mod hand_over;
 pub mod mapping;
@@ -89,6 +91,9 @@ pub enum StoreError {
         /// The newest migration this build has.
         known: i64,
     },
+    /// What this backend cannot do yet (names the feature).
+    #[error("{0} is not available on postgresql yet: use a sqlite database (--db) for it")]
+    Unsupported(&'static str),
     /// The transaction this session's writes shared with other sessions (group commit, see
     /// `store/group.rs`) could not be committed: none of them was written.
     #[error("database error: {message}")]
@@ -144,9 +149,9 @@ const CHECKPOINT_WAIT: Duration = Duration::from_millis(100);
 /// One WAL frame: a page (SQLite's default 4 KiB, which ScimLab never changes) and its header.
 const WAL_FRAME_BYTES: i64 = 4096 + 24;
 
-/// The connections to one database file.
+/// The connections to one SQLite database file.
 #[derive(Clone, Debug)]
-pub struct Store {
+pub struct SqliteStore {
     /// Readers (WAL: concurrent with the writer).
     read: Arc<slots::Slots>,
     /// The single writer.
@@ -159,7 +164,7 @@ pub struct Store {
     group: Arc<group::Group>,
 }
 
-impl Store {
+impl SqliteStore {
     /// Open (creating when missing) the database at `path`, apply migrations, and return pools.
     pub async fn open(path: &Path) -> Result<Self> {
         #[cfg(unix)]
@@ -306,7 +311,7 @@ impl Store {
 
     /// A reader session: a connection that sees every committed write.
     pub async fn read(&self) -> Result<Reader> {
-        Ok(Reader(self.read.lease().await?))
+        Ok(Reader(Conn::Sqlite(self.read.lease().await?)))
     }
 
     /// The writer's session, its transaction begun: nothing it writes is visible until
@@ -332,11 +337,13 @@ impl Store {
         };
         SqliteTransactionManager::begin(&mut lease, begin).await?;
         Ok(Writer {
-            lease: Some(lease),
+            conn: Some(Conn::Sqlite(lease)),
             open: true,
-            joined,
-            group: self.group.clone(),
-            slots: self.write.clone(),
+            sqlite: Some(SqliteWriting {
+                joined,
+                group: self.group.clone(),
+                slots: self.write.clone(),
+            }),
         })
     }
 
@@ -356,6 +363,132 @@ impl Store {
         self.maintenance.close().await;
         self.write.close().await;
         self.group.abandon();
+    }
+}
+
+/// The store of one workspace: a SQLite file (the desktop app and `serve` by default) or a
+/// PostgreSQL schema (`serve --database-url`). Everything outside the store holds this and opens
+/// sessions on it; what only one backend has (SQLite's WAL upkeep) is a no-op on the other.
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// One SQLite file.
+    Sqlite(SqliteStore),
+    /// One schema of a PostgreSQL database.
+    Postgres(pg::PgStore),
+}
+
+impl Store {
+    /// Open (creating when missing) the SQLite database at `path` and apply migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        Ok(Store::Sqlite(SqliteStore::open(path).await?))
+    }
+
+    /// Connect to the PostgreSQL database at `url`, creating and migrating `schema`.
+    pub async fn open_postgres(url: &str, schema: &str, connections: u32) -> Result<Self> {
+        Ok(Store::Postgres(
+            pg::PgStore::open(url, schema, connections).await?,
+        ))
+    }
+
+    /// Which database holds the data: `sqlite` or `postgresql` (health, metrics).
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgresql",
+        }
+    }
+
+    /// A reader session: a connection that sees every committed write.
+    pub async fn read(&self) -> Result<Reader> {
+        match self {
+            Store::Sqlite(s) => s.read().await,
+            Store::Postgres(p) => Ok(Reader(Conn::Postgres(p.read().await?))),
+        }
+    }
+
+    /// The writer's session, its transaction begun: nothing it writes is visible until
+    /// [`Writer::commit`] returns; dropped without it, everything it wrote is rolled back.
+    pub async fn write(&self) -> Result<Writer> {
+        match self {
+            Store::Sqlite(s) => s.write().await,
+            Store::Postgres(p) => Ok(Writer::postgres(p.write().await?)),
+        }
+    }
+
+    /// SQLite: copy committed WAL pages into the file ([`SqliteStore::checkpoint`]).
+    pub async fn checkpoint(&self) {
+        if let Store::Sqlite(s) = self {
+            s.checkpoint().await;
+        }
+    }
+
+    /// SQLite: copy the whole WAL into the file and truncate it ([`SqliteStore::truncate_wal`]).
+    pub async fn truncate_wal(&self) {
+        if let Store::Sqlite(s) = self {
+            s.truncate_wal().await;
+        }
+    }
+
+    /// Erase what deleted rows left behind, so no deleted user or request can be read from
+    /// free space (after a reset).
+    pub async fn reclaim(&self) {
+        match self {
+            Store::Sqlite(s) => s.reclaim().await,
+            Store::Postgres(p) => p.reclaim().await,
+        }
+    }
+
+    /// Whether [`Store::close`] was called (long readers stop early: closing waits for them).
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Store::Sqlite(s) => s.is_closed(),
+            Store::Postgres(p) => p.is_closed(),
+        }
+    }
+
+    /// Close every connection (waiting for the sessions in progress).
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(s) => s.close().await,
+            Store::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// The PostgreSQL store, when the data is in one (for what only it does: [`crate::relay`]).
+    pub fn postgres(&self) -> Option<&pg::PgStore> {
+        match self {
+            Store::Postgres(p) => Some(p),
+            Store::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite store, for what only a file can do (a copy of it, its page sizes).
+    fn sqlite(&self, what: &'static str) -> Result<&SqliteStore> {
+        match self {
+            Store::Sqlite(s) => Ok(s),
+            Store::Postgres(_) => Err(StoreError::Unsupported(what)),
+        }
+    }
+
+    /// Write a consistent copy of the database file to `dest` (SQLite; see
+    /// [`SqliteStore::copy_to`]).
+    pub async fn copy_to(&self, dest: &Path) -> Result<()> {
+        self.sqlite("exporting a workspace")?.copy_to(dest).await
+    }
+
+    /// What the capture log takes on disk (SQLite; see [`SqliteStore::exchange_footprint`]).
+    pub async fn exchange_footprint(&self) -> Result<exchanges::ExchangeFootprint> {
+        self.sqlite("measuring the capture log's pages")?
+            .exchange_footprint()
+            .await
+    }
+
+    /// Every captured exchange's evidence, inflated (SQLite; see
+    /// [`SqliteStore::evidence_plaintext`]).
+    pub async fn evidence_plaintext(&self) -> Result<Vec<u8>> {
+        self.sqlite("reading the evidence in plain text")?
+            .evidence_plaintext()
+            .await
     }
 }
 
@@ -413,20 +546,55 @@ pub(crate) fn conflict_or(err: sqlx::Error, field: &'static str, value: &str) ->
     StoreError::Sqlx(err)
 }
 
-/// The session type the store traits are implemented on (SQLite's connection). Code outside
-/// the store takes `&mut Conn` and calls trait methods on it; a second backend makes this an enum
-/// of connections that dispatches each method.
-pub type Conn = SqliteConnection;
+/// SQLite's connection, the type the SQLite backend implements the store traits on.
+pub(crate) type SqliteConn = SqliteConnection;
+
+/// The session type code outside the store works with (`&mut Conn`, calling trait methods on
+/// it): a connection of either backend, each trait method dispatched to that backend's
+/// implementation (`dispatch.rs`).
+pub enum Conn {
+    /// A SQLite connection lent by the store's slots.
+    Sqlite(slots::Lease),
+    /// A PostgreSQL connection, or the writer's transaction on one.
+    Postgres(pg::PgSession),
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Conn::Sqlite(_) => "Conn::Sqlite",
+            Conn::Postgres(_) => "Conn::Postgres",
+        })
+    }
+}
+
+#[cfg(test)]
+impl Conn {
+    /// The SQLite connection underneath (tests that read a table directly).
+    pub(crate) fn sqlite(&mut self) -> &mut SqliteConnection {
+        match self {
+            Conn::Sqlite(lease) => lease,
+            Conn::Postgres(_) => panic!("a sqlite connection was expected"),
+        }
+    }
+}
 
 /// A reader session (see [`Store::read`]).
-pub struct Reader(slots::Lease);
+pub struct Reader(Conn);
 
-/// The writer's session: one transaction, or a savepoint in a group's (see [`Store::write`]).
+/// The writer's session: one transaction — on SQLite, or a savepoint in a group's (see
+/// [`SqliteStore::write`]); on PostgreSQL, a transaction holding the workspace's write lock.
 pub struct Writer {
     /// Taken by `commit` (a group's session gives the connection to the next one).
-    lease: Option<slots::Lease>,
+    conn: Option<Conn>,
     /// The session's writes are neither committed nor rolled back yet.
     open: bool,
+    /// SQLite's group commit (`None` on PostgreSQL).
+    sqlite: Option<SqliteWriting>,
+}
+
+/// What a SQLite writer session needs of its store to commit.
+struct SqliteWriting {
     /// The session runs in a savepoint of a group's transaction.
     joined: bool,
     group: Arc<group::Group>,
@@ -434,62 +602,80 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Commit the session's writes: `Ok` once they are durable (with its group's, if it joined
-    /// or left one; see `group.rs`).
-    pub async fn commit(mut self) -> Result<()> {
-        let mut lease = self
-            .lease
-            .take()
-            .expect("a writer holds its lease until commit");
-        if self.joined
-            && let Err(e) = SqliteTransactionManager::commit(&mut lease).await
-        {
-            // The savepoint could not be released: undo it, the group's other writes stay.
-            SqliteTransactionManager::start_rollback(&mut lease);
-            self.open = false;
-            return Err(e.into());
+    /// A PostgreSQL writer session (see [`pg::PgStore::write`]).
+    fn postgres(session: pg::PgSession) -> Self {
+        Writer {
+            conn: Some(Conn::Postgres(session)),
+            open: true,
+            sqlite: None,
         }
+    }
+
+    /// Commit the session's writes: `Ok` once they are durable (on SQLite with its group's, if
+    /// it joined or left one; see `group.rs`).
+    pub async fn commit(mut self) -> Result<()> {
+        let conn = self
+            .conn
+            .take()
+            .expect("a writer holds its connection until commit");
         self.open = false;
-        self.group
-            .commit(lease, &self.slots)
-            .await
-            .map_err(|f| StoreError::GroupCommit {
-                message: f.message.to_string(),
-                busy: f.busy,
-            })
+        match (conn, self.sqlite.take()) {
+            (Conn::Sqlite(mut lease), Some(sqlite)) => {
+                if sqlite.joined
+                    && let Err(e) = SqliteTransactionManager::commit(&mut lease).await
+                {
+                    // The savepoint could not be released: undo it, the group's other writes stay.
+                    SqliteTransactionManager::start_rollback(&mut lease);
+                    return Err(e.into());
+                }
+                sqlite
+                    .group
+                    .commit(lease, &sqlite.slots)
+                    .await
+                    .map_err(|f| StoreError::GroupCommit {
+                        message: f.message.to_string(),
+                        busy: f.busy,
+                    })
+            }
+            (Conn::Postgres(session), _) => session.commit().await,
+            (Conn::Sqlite(_), None) => unreachable!("a sqlite writer keeps its group"),
+        }
     }
 
     /// Undo everything this session wrote (dropping it does the same, later). A session in a
     /// group undoes only its own writes.
     pub async fn rollback(mut self) -> Result<()> {
         self.open = false;
-        let lease = self
-            .lease
-            .as_mut()
-            .expect("a writer holds its lease until commit");
-        Ok(SqliteTransactionManager::rollback(lease).await?)
+        match self
+            .conn
+            .take()
+            .expect("a writer holds its connection until commit")
+        {
+            Conn::Sqlite(mut lease) => Ok(SqliteTransactionManager::rollback(&mut lease).await?),
+            Conn::Postgres(session) => session.rollback().await,
+        }
     }
 
-    fn lease(&self) -> &slots::Lease {
-        self.lease
+    fn conn(&self) -> &Conn {
+        self.conn
             .as_ref()
-            .expect("a writer holds its lease until commit")
+            .expect("a writer holds its connection until commit")
     }
 
-    fn lease_mut(&mut self) -> &mut slots::Lease {
-        self.lease
+    fn conn_mut(&mut self) -> &mut Conn {
+        self.conn
             .as_mut()
-            .expect("a writer holds its lease until commit")
+            .expect("a writer holds its connection until commit")
     }
 }
 
 impl Drop for Writer {
-    /// Dropped while its writes are open (an error, a cancelled request): the rollback (to the
-    /// session's savepoint, in a group) is queued on the connection's thread, before anything
-    /// the next session sends.
+    /// Dropped while its writes are open (an error, a cancelled request): on SQLite the
+    /// rollback (to the session's savepoint, in a group) is queued on the connection's thread,
+    /// before anything the next session sends; PostgreSQL's transaction rolls back when dropped.
     fn drop(&mut self) {
         if self.open
-            && let Some(lease) = self.lease.as_mut()
+            && let Some(Conn::Sqlite(lease)) = self.conn.as_mut()
         {
             SqliteTransactionManager::start_rollback(lease);
         }
@@ -510,12 +696,12 @@ impl std::ops::DerefMut for Reader {
 impl std::ops::Deref for Writer {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        self.lease()
+        self.conn()
     }
 }
 impl std::ops::DerefMut for Writer {
     fn deref_mut(&mut self) -> &mut Conn {
-        self.lease_mut()
+        self.conn_mut()
     }
 }
 
@@ -546,7 +732,7 @@ mod tests {
     use sqlx::ConnectOptions;
 
     /// The WAL's frames now (a passive checkpoint reports them).
-    async fn wal_frames(store: &Store) -> i64 {
+    async fn wal_frames(store: &SqliteStore) -> i64 {
         let (_, frames, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
             .fetch_one(&store.maintenance)
             .await
@@ -555,7 +741,7 @@ mod tests {
     }
 
     /// Wait until `n` sessions wait for the writer.
-    async fn until_waiting(store: &Store, n: usize) {
+    async fn until_waiting(store: &SqliteStore, n: usize) {
         for _ in 0..500 {
             if store.group.waiting_now() >= n {
                 return;
@@ -565,14 +751,14 @@ mod tests {
         panic!("{n} sessions never waited for the writer");
     }
 
-    async fn setting_of(store: &Store, key: &str) -> Option<String> {
+    async fn setting_of(store: &SqliteStore, key: &str) -> Option<String> {
         store.read().await.unwrap().setting(key).await.unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_sessions_commit_in_groups_and_each_sees_its_write_once_committed() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("g.db")).await.unwrap();
+        let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
         let tasks: Vec<_> = (0..200)
             .map(|i| {
                 let store = store.clone();
@@ -601,7 +787,7 @@ mod tests {
     #[tokio::test]
     async fn a_session_that_fails_in_a_group_undoes_only_its_own_writes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("g.db")).await.unwrap();
+        let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
         let mut first = store.write().await.unwrap();
         let failing = tokio::spawn({
             let store = store.clone();
@@ -639,7 +825,7 @@ mod tests {
     #[tokio::test]
     async fn a_duplicate_in_the_same_group_is_a_conflict_and_the_first_stays() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("g.db")).await.unwrap();
+        let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
         let attrs = |name: &str| {
             let mut m = serde_json::Map::new();
             m.insert("userName".into(), serde_json::json!(name));
@@ -685,7 +871,7 @@ mod tests {
     #[tokio::test]
     async fn a_group_whose_waiting_session_went_away_is_committed_all_the_same() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("g.db")).await.unwrap();
+        let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
         let mut first = store.write().await.unwrap();
         // A request that waits for the writer, then is dropped (its client hung up).
         let gone = tokio::spawn({
@@ -716,7 +902,7 @@ mod tests {
     async fn a_database_from_a_newer_scimlab_is_refused_with_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("n.db");
-        let store = Store::open(&path).await.unwrap();
+        let store = SqliteStore::open(&path).await.unwrap();
         store.close().await;
         let mut other = SqliteConnectOptions::from_str("sqlite:")
             .unwrap()
@@ -732,7 +918,7 @@ mod tests {
         .await
         .unwrap();
         sqlx::Connection::close(other).await.unwrap();
-        let refused = Store::open(&path).await.unwrap_err();
+        let refused = SqliteStore::open(&path).await.unwrap_err();
         assert!(
             matches!(refused, StoreError::NewerSchema { found: 9999, known } if known > 0 && known < 9999),
             "{refused:?}"
@@ -748,7 +934,7 @@ mod tests {
     async fn a_write_session_that_reads_first_waits_for_a_checkpoint_holding_the_lock() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let store = Store::open(&path).await.unwrap();
+        let store = SqliteStore::open(&path).await.unwrap();
         let mut w = store.write().await.unwrap();
         w.set_setting("k", "1").await.unwrap();
         w.commit().await.unwrap();
@@ -784,7 +970,7 @@ mod tests {
     async fn a_wal_past_its_limit_starts_over_once_no_reader_holds_it_and_never_stalls_writes_long()
     {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
         store.wal_restart_at = 256 * 1024;
         let big = "x".repeat(64 * 1024);
         let write = |from: usize, n: usize| {
@@ -802,9 +988,9 @@ mod tests {
         write(0, 4).await;
         // A reader in the middle of a long read pins the WAL: no checkpoint can finish.
         let mut reader = store.read().await.unwrap();
-        sqlx::query("BEGIN").execute(&mut *reader).await.unwrap();
+        sqlx::query("BEGIN").execute(reader.sqlite()).await.unwrap();
         let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settings")
-            .fetch_one(&mut *reader)
+            .fetch_one(reader.sqlite())
             .await
             .unwrap();
         write(4, 16).await;
@@ -835,7 +1021,10 @@ mod tests {
             .unwrap();
         let done_reading = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            sqlx::query("COMMIT").execute(&mut *reader).await.unwrap();
+            sqlx::query("COMMIT")
+                .execute(reader.sqlite())
+                .await
+                .unwrap();
         });
         store.checkpoint().await;
         done_reading.await.unwrap();
@@ -859,11 +1048,18 @@ mod tests {
 /// `store/`).
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::Store;
+    use super::{SqliteStore, Store};
+
+    fn sqlite(store: &Store) -> &SqliteStore {
+        match store {
+            Store::Sqlite(s) => s,
+            Store::Postgres(_) => panic!("this test helper drives sqlite"),
+        }
+    }
 
     /// Make the writer refuse (`on`) or accept writes again, as a full or locked disk would.
     pub(crate) async fn set_read_only(store: &Store, on: bool) {
-        let mut conn = store.writer_slot().await.unwrap();
+        let mut conn = sqlite(store).writer_slot().await.unwrap();
         sqlx::query(if on {
             "PRAGMA query_only = ON"
         } else {
@@ -879,7 +1075,7 @@ pub(crate) mod testing {
     pub(crate) async fn hold_checkpoints(
         store: &Store,
     ) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
-        store.maintenance.acquire().await.unwrap()
+        sqlite(store).maintenance.acquire().await.unwrap()
     }
 
     /// Store a batch of captured exchanges as the capture writer does, in one committed

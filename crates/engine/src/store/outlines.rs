@@ -8,7 +8,7 @@
 //! `exchanges_outline`), parsed here in one pass: tens of milliseconds, a few MB. The timeline's
 //! kept window (`materialised/timeline.rs`) reads the same way, between ids.
 
-use super::{Conn, Result};
+use super::{Result, SqliteConn};
 use crate::model::{Idp, OperationKind};
 use crate::timeline::Outline;
 use serde::Deserialize;
@@ -41,14 +41,14 @@ struct Raw<'a>(
 
 /// The outlines of the newest `limit` exchanges, newest first. Rows whose time does not parse
 /// are left out (the timeline cannot place them).
-pub(super) async fn newest(conn: &mut Conn, limit: i64) -> Result<Vec<Outline>> {
+pub(super) async fn newest(conn: &mut SqliteConn, limit: i64) -> Result<Vec<Outline>> {
     Ok(placeable(between(conn, None, None, limit).await?))
 }
 
 /// The newest `limit` exchanges with ids `after < id < before` (either bound optional), newest
 /// first, every row read (one whose time does not parse without its outline).
 pub(super) async fn between(
-    conn: &mut Conn,
+    conn: &mut SqliteConn,
     after: Option<i64>,
     before: Option<i64>,
     limit: i64,

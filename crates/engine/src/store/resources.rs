@@ -22,7 +22,7 @@
 //! error naming the problem, and let PUT (which replaces it) and DELETE through.
 
 use super::api::ResourceStore;
-use super::{Conn, Result, conflict_or};
+use super::{Result, SqliteConn, conflict_or};
 use scimlab_scim::ResourceKind;
 use serde_json::{Map, Value};
 use sqlx::Row;
@@ -241,7 +241,7 @@ impl<'de> serde::Deserialize<'de> for TopLevel {
 pub(crate) const COLUMNS: &str =
     "pk, kind, id, name_folded, attributes, version, created, last_modified";
 
-impl ResourceStore for Conn {
+impl ResourceStore for SqliteConn {
     async fn insert_resource(
         &mut self,
         kind: ResourceKind,
@@ -587,7 +587,7 @@ pub async fn refold_names(write: &mut sqlx::SqliteConnection) -> Result<RefoldRe
 /// Remove the passwords an earlier version stored (inside an extension, issue 11): rows whose
 /// JSON mentions one are parsed, cleaned and written back (same version: what clients see
 /// does not change, rendering never showed them).
-async fn drop_stored_passwords(conn: &mut Conn) -> Result<usize> {
+async fn drop_stored_passwords(conn: &mut SqliteConn) -> Result<usize> {
     let rows =
         sqlx::query("SELECT pk, attributes FROM resources WHERE attributes LIKE '%password%'")
             .fetch_all(&mut *conn)

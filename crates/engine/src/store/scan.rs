@@ -7,11 +7,11 @@
 
 use super::api::ScanStore;
 use super::resources::{COLUMNS, StoredResource, kind_str, row_to_resource};
-use super::{Conn, Result};
+use super::{Result, SqliteConn};
 use scimlab_scim::ResourceKind;
 use serde_json::{Map, Value};
 
-impl ScanStore for Conn {
+impl ScanStore for SqliteConn {
     async fn resources_after(
         &mut self,
         kind: ResourceKind,

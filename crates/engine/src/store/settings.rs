@@ -1,9 +1,9 @@
 //! Key/value settings: the SCIM API key lives here.
 
 use super::api::SettingStore;
-use super::{Conn, Result};
+use super::{Result, SqliteConn};
 
-impl SettingStore for Conn {
+impl SettingStore for SqliteConn {
     async fn setting(&mut self, key: &str) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")

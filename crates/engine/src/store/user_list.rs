@@ -17,7 +17,7 @@
 
 use super::bind::Arg;
 use super::resources::{COLUMNS, StoredResource, UserSearch, UserSort, row_to_resource};
-use super::{Conn, Result};
+use super::{Result, SqliteConn};
 use crate::model::Idp;
 use sqlx::Row;
 
@@ -68,7 +68,7 @@ pub(super) fn like_pattern(text: &str) -> String {
 
 /// `ResourceStore::search_users`: see the module header.
 pub(super) async fn search(
-    conn: &mut Conn,
+    conn: &mut SqliteConn,
     q: &UserSearch,
 ) -> Result<(i64, Vec<(StoredResource, Idp)>)> {
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());

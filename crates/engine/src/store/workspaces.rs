@@ -3,12 +3,12 @@
 //! nothing of one workspace can be read through another's store.
 
 use super::api::WorkspaceStore;
-use super::{Conn, Result, conflict_or};
+use super::{Result, SqliteConn, conflict_or};
 use crate::model::{WorkspaceRecord, WorkspaceSlug};
 
 type Row = (String, String, String, Option<String>);
 
-impl WorkspaceStore for Conn {
+impl WorkspaceStore for SqliteConn {
     async fn workspaces(&mut self) -> Result<Vec<WorkspaceRecord>> {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT slug, name, created, template FROM workspaces

@@ -612,7 +612,8 @@ mod tests {
     use crate::checks::testkit::ex;
     use crate::model::OperationKind;
     use crate::store::api::Backend;
-    use crate::store::pg::{PgStore, testdb};
+    use crate::store::pg::PgStore;
+    use scimlab_testdb as testdb;
     use serde_json::{Value, json};
 
     async fn open() -> PgStore {

@@ -21,18 +21,16 @@
 
 mod admin;
 mod exchanges;
+mod fault_budgets;
 mod mapping;
 mod members;
 mod outlines;
 mod resources;
 mod scan;
 mod settings;
-#[cfg(test)]
-pub(crate) mod testdb;
 mod user_list;
 mod workspaces;
 
-use super::api;
 use super::{BUSY_TIMEOUT, Result, StoreError};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -163,20 +161,20 @@ impl PgStore {
     }
 
     /// A reader session: a connection that sees every committed write.
-    pub async fn read(&self) -> Result<PgReader> {
-        Ok(PgReader(self.pool.acquire().await?))
+    pub async fn read(&self) -> Result<PgSession> {
+        Ok(PgSession::Pooled(self.pool.acquire().await?))
     }
 
     /// A writer session: a transaction holding the workspace's write lock (see the module
-    /// docs). Nothing it writes is visible until [`PgWriter::commit`]; dropped without it,
+    /// docs). Nothing it writes is visible until [`PgSession::commit`]; dropped without it,
     /// everything is rolled back.
-    pub async fn write(&self) -> Result<PgWriter> {
+    pub async fn write(&self) -> Result<PgSession> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(self.write_lock)
             .execute(&mut *tx)
             .await?;
-        Ok(PgWriter(tx))
+        Ok(PgSession::Transaction(tx))
     }
 
     /// Close every connection (waiting for the sessions in progress).
@@ -189,71 +187,147 @@ impl PgStore {
         self.pool.is_closed()
     }
 
-    /// Drop the workspace's schema and everything in it (deleting a workspace).
-    pub async fn drop_schema(self) -> Result<()> {
-        sqlx::query(&format!("DROP SCHEMA \"{}\" CASCADE", self.schema))
-            .execute(&self.pool)
-            .await?;
-        self.pool.close().await;
+    /// Rewrite the workspace's tables (`VACUUM FULL`) so that what deleted rows left in their
+    /// pages is gone from the data files (after a reset). Takes the write lock meanwhile, like
+    /// any write; failures are logged.
+    pub async fn reclaim(&self) {
+        let result = async {
+            let mut conn = self.pool.acquire().await?;
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(self.write_lock)
+                .execute(&mut *conn)
+                .await?;
+            let vacuumed = sqlx::query(
+                "VACUUM FULL resources, group_members, exchanges, role_history, user_list, user_changes",
+            )
+            .execute(&mut *conn)
+            .await;
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(self.write_lock)
+                .execute(&mut *conn)
+                .await?;
+            vacuumed.map(drop)
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not reclaim the space of deleted rows");
+        }
+    }
+
+    /// Drop the workspace's schema and everything in it (deleting a workspace), on a
+    /// connection of its own (the store may be closed already).
+    pub async fn drop_schema(&self) -> Result<()> {
+        let options = self.pool.connect_options();
+        let mut conn = PgConnection::connect_with(&options).await?;
+        let dropped = sqlx::query(&format!(
+            "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+            self.schema
+        ))
+        .execute(&mut conn)
+        .await;
+        conn.close().await.ok();
+        dropped?;
         Ok(())
     }
 }
 
-/// A reader session on PostgreSQL (see [`PgStore::read`]).
-pub struct PgReader(PoolConnection<Postgres>);
+/// The channel instances on one database tell each other their live events on (`relay.rs`).
+pub const EVENTS_CHANNEL: &str = "scimlab_events";
 
-/// A writer session on PostgreSQL (see [`PgStore::write`]).
-pub struct PgWriter(Transaction<'static, Postgres>);
+/// Payloads past this many bytes are refused by `NOTIFY` (PostgreSQL's limit is 8000).
+pub const NOTIFY_LIMIT: usize = 7900;
 
-impl PgWriter {
-    /// Commit the session's writes: `Ok` once they are durable.
+impl PgStore {
+    /// Send `payload` to every instance listening on this database ([`PgStore::listen`]),
+    /// at the next commit (at once: this runs outside any transaction).
+    pub async fn notify(&self, payload: &str) -> Result<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(EVENTS_CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Listen for what every instance on this database sends with [`PgStore::notify`].
+    pub async fn listen(&self) -> Result<PgEvents> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(EVENTS_CHANNEL).await?;
+        Ok(PgEvents(listener))
+    }
+}
+
+/// Notifications from every instance on the database (see [`PgStore::listen`]).
+pub struct PgEvents(sqlx::postgres::PgListener);
+
+impl PgEvents {
+    /// The next payload; `Ok(None)` when the connection was lost and has been re-established
+    /// (notifications sent meanwhile are gone: the listener should make its readers resync).
+    pub async fn next(&mut self) -> Result<Option<String>> {
+        Ok(self.0.try_recv().await?.map(|n| n.payload().to_owned()))
+    }
+}
+
+/// A session on PostgreSQL: a pooled connection (reader) or a transaction (writer).
+pub enum PgSession {
+    /// A reader: autocommit, sees every committed write.
+    Pooled(PoolConnection<Postgres>),
+    /// A writer's transaction.
+    Transaction(Transaction<'static, Postgres>),
+}
+
+impl PgSession {
+    /// Commit a writer's transaction (a reader has nothing to commit).
     pub async fn commit(self) -> Result<()> {
-        Ok(self.0.commit().await?)
+        match self {
+            PgSession::Pooled(_) => Ok(()),
+            PgSession::Transaction(tx) => Ok(tx.commit().await?),
+        }
     }
-    /// Undo everything this session wrote (dropping it does the same).
+    /// Roll a writer's transaction back.
     pub async fn rollback(self) -> Result<()> {
-        Ok(self.0.rollback().await?)
+        match self {
+            PgSession::Pooled(_) => Ok(()),
+            PgSession::Transaction(tx) => Ok(tx.rollback().await?),
+        }
     }
 }
 
-impl std::ops::Deref for PgReader {
-    type Target = PgConn;
-    fn deref(&self) -> &PgConn {
-        &self.0
-    }
-}
-impl std::ops::DerefMut for PgReader {
-    fn deref_mut(&mut self) -> &mut PgConn {
-        &mut self.0
-    }
-}
-impl std::ops::Deref for PgWriter {
-    type Target = PgConn;
-    fn deref(&self) -> &PgConn {
-        &self.0
-    }
-}
-impl std::ops::DerefMut for PgWriter {
-    fn deref_mut(&mut self) -> &mut PgConn {
-        &mut self.0
-    }
-}
-
-impl api::Commit for PgWriter {
+impl super::api::Commit for PgSession {
     async fn commit(self) -> Result<()> {
-        PgWriter::commit(self).await
+        PgSession::commit(self).await
     }
 }
 
-impl api::Backend for PgStore {
+/// The PostgreSQL store on its own (its sessions are PostgreSQL connections): what its tests
+/// drive; the engine holds it inside [`super::Store`].
+impl super::api::Backend for PgStore {
     type Conn = PgConn;
-    type Reader = PgReader;
-    type Writer = PgWriter;
-    async fn reader(&self) -> Result<PgReader> {
+    type Reader = PgSession;
+    type Writer = PgSession;
+    async fn reader(&self) -> Result<PgSession> {
         self.read().await
     }
-    async fn writer(&self) -> Result<PgWriter> {
+    async fn writer(&self) -> Result<PgSession> {
         self.write().await
+    }
+}
+
+impl std::ops::Deref for PgSession {
+    type Target = PgConn;
+    fn deref(&self) -> &PgConn {
+        match self {
+            PgSession::Pooled(c) => c,
+            PgSession::Transaction(tx) => tx,
+        }
+    }
+}
+impl std::ops::DerefMut for PgSession {
+    fn deref_mut(&mut self) -> &mut PgConn {
+        match self {
+            PgSession::Pooled(c) => c,
+            PgSession::Transaction(tx) => tx,
+        }
     }
 }
 

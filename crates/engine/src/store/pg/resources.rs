@@ -321,7 +321,8 @@ impl ResourceStore for PgConnection {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::store::pg::{PgStore, testdb};
+    use crate::store::pg::PgStore;
+    use scimlab_testdb as testdb;
 
     #[test]
     fn nul_becomes_the_replacement_character() {
@@ -379,15 +380,18 @@ mod tests {
 mod bench_tmp_resources {
     #![allow(clippy::unwrap_used)]
     use crate::store::api::*;
-    use crate::store::pg::{PgStore, testdb};
+    use crate::store::pg::PgStore;
     use scimlab_scim::ResourceKind;
+    use scimlab_testdb as testdb;
     use serde_json::json;
     use std::time::Instant;
 
     #[tokio::test]
     #[ignore]
     async fn bench() {
-        let b = PgStore::open(testdb::url(), &testdb::fresh_schema("benchres"), 8).await.unwrap();
+        let b = PgStore::open(testdb::url(), &testdb::fresh_schema("benchres"), 8)
+            .await
+            .unwrap();
         let n = 20_000;
         let t = Instant::now();
         let mut rows = Vec::new();
@@ -397,19 +401,32 @@ mod bench_tmp_resources {
             let a = json!({"userName": format!("user{i}@example.com"), "displayName": format!("User {i}"), "active": i % 3 != 0,
                 "name": {"givenName": format!("G{i}"), "familyName": format!("F{i}")}, "emails": [{"value": format!("m{i}@ex.org")}]});
             let t1 = Instant::now();
-            rows.push(w.insert_resource(ResourceKind::User, &format!("id{i}").into(), a.as_object().unwrap(), "2026-01-01T00:00:00.000Z").await.unwrap());
+            rows.push(
+                w.insert_resource(
+                    ResourceKind::User,
+                    &format!("id{i}").into(),
+                    a.as_object().unwrap(),
+                    "2026-01-01T00:00:00.000Z",
+                )
+                .await
+                .unwrap(),
+            );
             ins += t1.elapsed();
             let t1 = Instant::now();
             w.commit().await.unwrap();
             com += t1.elapsed();
-            if i % 5000 == 4999 { eprintln!("{i}: insert {ins:?} commit {com:?} total {:?}", t.elapsed()); }
+            if i % 5000 == 4999 {
+                eprintln!("{i}: insert {ins:?} commit {com:?} total {:?}", t.elapsed());
+            }
         }
         let t = Instant::now();
         for r in rows.iter().take(5000) {
             let mut w = b.writer().await.unwrap();
             let mut a = r.attributes.clone();
             a.insert("title".into(), json!("x"));
-            w.update_resource(r, &a, "2026-01-02T00:00:00.000Z").await.unwrap();
+            w.update_resource(r, &a, "2026-01-02T00:00:00.000Z")
+                .await
+                .unwrap();
             w.commit().await.unwrap();
         }
         eprintln!("update 5000: {:?}", t.elapsed());

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::model::Idp;
-use crate::store::{Store, StoreError};
+use crate::store::{SqliteStore as Store, StoreError};
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnectOptions;
 
@@ -115,7 +115,7 @@ async fn lookups_use_folded_names_and_exact_external_ids() {
 }
 
 /// A row as an older version wrote it: `name_folded` lowercased, attributes as given.
-async fn legacy_row(conn: &mut Conn, kind: &str, id: &str, name: &str, attrs: &str) {
+async fn legacy_row(conn: &mut SqliteConn, kind: &str, id: &str, name: &str, attrs: &str) {
     sqlx::query(
         "INSERT INTO resources (kind, id, name_folded, attributes, version, created, last_modified)
          VALUES (?, ?, ?, ?, 1, 't', 't')",

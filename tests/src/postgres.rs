@@ -1,0 +1,381 @@
+//! ScimLab on PostgreSQL (issue 17), whatever backend the rest of the suite runs on: several
+//! instances on one database (an Entra simulation into one and an Okta one into the other,
+//! live events from one reaching the other's stream, racing creates, a `times: 1` fault rule
+//! fired once across both, an instance killed with SIGKILL losing nothing it acknowledged) and
+//! the database stopped and started under load (`503` with `Retry-After` while it is down,
+//! recovery without a restart, nothing acknowledged lost). Each test has a database of its own
+//! on the tests' throwaway server (`scimlab-testdb`); the outage test a server of its own.
+
+use scimlab_engine::simulate::{self, Scenario, Setup, SimOptions, SimulationReport, Verdict};
+use scimlab_engine::store::Store;
+use scimlab_engine::store::exchanges::ExchangeQuery;
+use scimlab_engine::store::prelude::*;
+use scimlab_tests::{TestEngine, scimlab_bin};
+use serde_json::{Value, json};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// An engine on the PostgreSQL database `url` (another instance on it shares everything).
+async fn instance(url: &str) -> TestEngine {
+    let url = url.to_owned();
+    TestEngine::start_with(move |c| c.database_url = Some(url)).await
+}
+
+fn user(name: &str) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, "active": true})
+}
+
+async fn open(url: &str) -> Store {
+    Store::open_postgres(url, scimlab_engine::database::DEFAULT_SCHEMA, 4)
+        .await
+        .expect("the database opens")
+}
+
+fn assert_all_green(r: &SimulationReport) {
+    let bad: Vec<String> = r
+        .steps
+        .iter()
+        .filter(|s| s.verdict != Verdict::Pass)
+        .map(|s| {
+            format!(
+                "#{} {} {} -> {:?}: {:?}",
+                s.index, s.name, s.path, s.status, s.explanation
+            )
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{} steps failed:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+async fn simulate(e: &TestEngine, scenario: Scenario, users: usize, seed: u64) -> SimulationReport {
+    let mut o = SimOptions::new(scenario);
+    o.setup = Some(Setup::Full);
+    o.users = users;
+    o.seed = seed;
+    o.rate = 0.0;
+    let target = simulate::target(&e.base, &e.key).unwrap();
+    let (_tx, rx) = watch::channel(false);
+    simulate::run(&o, target, rx, &mut |_, _| {}).await.unwrap()
+}
+
+#[tokio::test]
+async fn two_instances_serve_one_workspace_entra_into_one_okta_into_the_other() {
+    let url = scimlab_testdb::fresh_database("two");
+    let a = instance(&url).await;
+    let b = instance(&url).await;
+    assert_eq!(
+        a.key, b.key,
+        "one workspace, one key: the second instance reads the first's"
+    );
+    let (entra, okta) = tokio::join!(
+        simulate(&a, Scenario::Entra, 12, 7),
+        simulate(&b, Scenario::Okta, 12, 8)
+    );
+    assert_all_green(&entra);
+    assert_all_green(&okta);
+    // Both instances see every user and every exchange, whichever took it.
+    let users_a = a.get("/Users?count=1").await.body["totalResults"].clone();
+    let users_b = b.get("/Users?count=1").await.body["totalResults"].clone();
+    assert_eq!(users_a, users_b);
+    assert!(users_a.as_i64().unwrap() > 0);
+    let sent = (entra.steps.len() + okta.steps.len()) as i64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let store = open(&url).await;
+        let stored = store.read().await.unwrap().count_exchanges().await.unwrap();
+        store.close().await;
+        if stored >= sent {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{stored} of {sent} exchanges stored"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The checklist of each IdP is scored from every instance's traffic.
+    let checklist = b.admin_get("/api/checklist?idp=entra").await;
+    assert_eq!(checklist.status, 200, "{}", checklist.text);
+}
+
+#[tokio::test]
+async fn a_write_on_one_instance_reaches_the_other_instances_event_stream_within_a_second() {
+    let url = scimlab_testdb::fresh_database("events");
+    let a = instance(&url).await;
+    let b = instance(&url).await;
+    let mut stream = b.admin_events().await;
+    // Let the relay's listener settle (its LISTEN runs once the engine is up).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let id = a.create_user("relayed@example.com").await;
+    loop {
+        let left = Duration::from_secs(1).saturating_sub(started.elapsed());
+        let Some(event) = stream.next_event(left).await else {
+            panic!("instance b's stream showed nothing of a's write within a second");
+        };
+        let text = event.data.to_string();
+        if event.event == "resource.changed" && text.contains(&id) {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn racing_creates_of_one_user_name_across_instances_give_exactly_one_201() {
+    let url = scimlab_testdb::fresh_database("race");
+    let a = instance(&url).await;
+    let b = instance(&url).await;
+    for round in 0..5 {
+        let name = format!("race{round}@example.com");
+        let body = user(&name);
+        let sends = (0..8).map(|i| {
+            let target = if i % 2 == 0 { &a } else { &b };
+            target.post("/Users", &body)
+        });
+        let replies = futures_like_join_all(sends).await;
+        let created = replies.iter().filter(|r| r.status == 201).count();
+        let conflicts = replies.iter().filter(|r| r.status == 409).count();
+        assert_eq!((created, conflicts), (1, 7), "round {round}: {replies:?}");
+    }
+}
+
+/// Every future of `futures`, run together (no extra dependency for one join).
+async fn futures_like_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.map(Box::pin).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        *result = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.extend(results.into_iter().flatten());
+    out
+}
+
+#[tokio::test]
+async fn a_times_1_fault_rule_fires_once_across_both_instances() {
+    let url = scimlab_testdb::fresh_database("fault");
+    let a = instance(&url).await;
+    let b = instance(&url).await;
+    let rule = json!({"name": "once", "match": {"operation": "create"},
+        "action": {"status": 503, "retryAfter": 1}, "times": 1});
+    assert_eq!(a.admin_json("POST", "/api/faults", &rule).await.status, 201);
+    // The rule reaches b through the relay: wait until b lists it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while b
+        .admin_get("/api/faults")
+        .await
+        .body
+        .as_array()
+        .is_none_or(Vec::is_empty)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "instance b never read the rule a added"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut faulted = 0;
+    for i in 0..10 {
+        let target = if i % 2 == 0 { &b } else { &a };
+        let r = target
+            .post("/Users", &user(&format!("f{i}@example.com")))
+            .await;
+        match r.status.as_u16() {
+            201 => {}
+            503 => faulted += 1,
+            other => panic!("create {i}: {other} {}", r.text),
+        }
+    }
+    assert_eq!(
+        faulted, 1,
+        "a times: 1 rule fires once whichever instance serves"
+    );
+}
+
+#[tokio::test]
+async fn an_instance_killed_mid_cycle_loses_no_acknowledged_write_or_its_exchange() {
+    const KEY: &str = "postgres-kill-test-key-0123456789";
+    let url = scimlab_testdb::fresh_database("kill");
+    let mut child = Command::new(scimlab_bin())
+        .args([
+            "serve",
+            "--scim-addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0",
+            "--token",
+            KEY,
+        ])
+        .env("SCIMLAB_DATABASE_URL", &url)
+        .env("SCIMLAB_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let banner = scimlab_tests::serve_banner(child.stdout.take().unwrap());
+    assert!(
+        banner.contains("Database:") && banner.contains("postgres://"),
+        "{banner}"
+    );
+    let base = banner
+        .lines()
+        .find_map(|l| l.split("Tenant URL / SCIM connector base URL:").nth(1))
+        .map(|u| u.trim().to_owned())
+        .unwrap_or_else(|| panic!("no tenant url in {banner}"));
+    // Writes until the kill: every 201 is a write the IdP will not send again.
+    let http = reqwest::Client::new();
+    let mut acknowledged = Vec::new();
+    let started = Instant::now();
+    let mut i = 0;
+    while started.elapsed() < Duration::from_millis(1500) {
+        let r = http
+            .post(format!("{base}/Users"))
+            .bearer_auth(KEY)
+            .header("content-type", "application/scim+json")
+            .body(user(&format!("k{i}@example.com")).to_string())
+            .send()
+            .await;
+        if let Ok(r) = r
+            && r.status() == 201
+        {
+            let body: Value = r.json().await.unwrap();
+            acknowledged.push(body["id"].as_str().unwrap().to_owned());
+        }
+        i += 1;
+        if i == 40 {
+            child.kill().unwrap(); // SIGKILL, mid-cycle
+        }
+    }
+    let _ = child.wait();
+    assert!(
+        acknowledged.len() >= 20,
+        "only {} writes before the kill",
+        acknowledged.len()
+    );
+    let store = open(&url).await;
+    let mut r = store.read().await.unwrap();
+    for id in &acknowledged {
+        assert!(
+            r.resource(scimlab_scim::ResourceKind::User, id)
+                .await
+                .unwrap()
+                .is_some(),
+            "acknowledged user {id} is gone"
+        );
+        let q = ExchangeQuery {
+            limit: 10,
+            resource_id: Some(id.clone()),
+            ..Default::default()
+        };
+        let evidence = r.exchange_summaries(&q).await.unwrap();
+        assert!(
+            evidence.iter().any(|e| e.status == 201),
+            "the create of acknowledged user {id} has no exchange"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_database_stopped_under_load_answers_503_then_recovers_without_a_restart() {
+    let mut server = scimlab_testdb::Server::start("outage");
+    let url = server.url("postgres");
+    let e = instance(&url).await;
+    let mut acknowledged = Vec::new();
+    for i in 0..10 {
+        let r = e
+            .post("/Users", &user(&format!("before{i}@example.com")))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        acknowledged.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    server.stop();
+    let down = e.post("/Users", &user("during@example.com")).await;
+    scimlab_tests::assert_scim_error!(down, 503);
+    assert!(!down.header("retry-after").is_empty(), "{down:?}");
+    let health = e.admin_get("/api/health").await;
+    assert_eq!(health.status, 503, "{}", health.text);
+    assert_eq!(health.body["database"]["backend"], "postgresql");
+    assert_eq!(health.body["database"]["up"], false);
+    server.start_again();
+    // Recovery without a restart: the pool reconnects by itself.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut i = 0;
+    loop {
+        let r = e
+            .post("/Users", &user(&format!("after{i}@example.com")))
+            .await;
+        if r.status == 201 {
+            acknowledged.push(r.body["id"].as_str().unwrap().to_owned());
+            break;
+        }
+        assert_eq!(r.status, 503, "while reconnecting: {}", r.text);
+        assert!(Instant::now() < deadline, "no recovery within 15 s");
+        i += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(e.admin_get("/api/health").await.status, 200);
+    for id in &acknowledged {
+        assert_eq!(
+            e.get(&format!("/Users/{id}")).await.status,
+            200,
+            "user {id}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_database_at_start_is_one_line_naming_the_url_without_its_password() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = Command::new(scimlab_bin())
+        .args([
+            "serve",
+            "--scim-addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "127.0.0.1:0",
+        ])
+        .env(
+            "SCIMLAB_DATABASE_URL",
+            format!("postgres://scim:hunter2secret@127.0.0.1:{port}/scimlab"),
+        )
+        .env("SCIMLAB_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("hunter2secret"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("postgres://scim:***@127.0.0.1:{port}/scimlab")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+}
