@@ -319,9 +319,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.cloudflared = args.cloudflared;
     config.ngrok_api = args.ngrok_api;
     let served_ui = config.ui_dir.is_some();
+    // One line, the cause included (the engine's errors name the bad value and the fix).
     let engine = Engine::start(config)
         .await
-        .context("scimlab could not start")?;
+        .map_err(|e| anyhow::anyhow!("scimlab could not start: {e}"))?;
     // Listen for Ctrl-C and SIGTERM before the banner says to press it: a signal that arrived
     // before its handler would kill the process without a clean stop.
     let mut signals = StopSignals::install().context("could not listen for ctrl-c or sigterm")?;
