@@ -107,6 +107,9 @@ async fn users_served(dir: tempfile::TempDir) -> (i64, tempfile::TempDir) {
 
 #[tokio::test]
 async fn sigterm_stops_serve_like_ctrl_c_and_every_captured_exchange_is_written() {
+    if scimlab_tests::sqlite_only("serve --db on a SQLite file") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("scimlab.db");
     let (mut child, base) = spawn_serve(&db);
@@ -134,6 +137,11 @@ async fn sigterm_stops_serve_like_ctrl_c_and_every_captured_exchange_is_written(
 
 #[tokio::test]
 async fn kill_9_loses_no_acknowledged_write_nor_exchanges_older_than_a_second() {
+    if scimlab_tests::sqlite_only(
+        "SQLite's file after kill -9 (PostgreSQL: postgres.rs kills an instance)",
+    ) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("scimlab.db");
     let (mut child, base) = spawn_serve(&db);
@@ -279,6 +287,9 @@ fn mode(p: &Path) -> u32 {
 #[cfg(unix)]
 #[tokio::test]
 async fn the_database_directory_and_files_are_private_to_their_owner() {
+    if scimlab_tests::sqlite_only("SQLite files' modes") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("new").join("data");
     let db = data.join("scimlab.db");
@@ -309,6 +320,9 @@ async fn the_database_directory_and_files_are_private_to_their_owner() {
 /// truncates it after a quiet spell (issue 16: a 100 000-user seed left a 4.3 GB WAL behind).
 #[tokio::test]
 async fn the_wal_is_truncated_once_the_engine_goes_quiet() {
+    if scimlab_tests::sqlite_only("SQLite's WAL") {
+        return;
+    }
     let e = scimlab_tests::TestEngine::start().await;
     for i in 0..150 {
         let r = e

@@ -136,6 +136,17 @@ pub fn on_postgres() -> bool {
     std::env::var("SCIMLAB_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
+/// Whether a test that only means something on SQLite (its file's bytes, modes or WAL, the CLI
+/// driven with `--db` on the engine's file, a feature PostgreSQL does not have yet) should be
+/// skipped: `true` on a PostgreSQL run, which says so on stderr with `why`.
+pub fn sqlite_only(why: &str) -> bool {
+    if on_postgres() {
+        eprintln!("skipped on postgresql: {why}");
+        return true;
+    }
+    false
+}
+
 /// The PostgreSQL database of the engine whose directory is `dir` (made on first use, its URL
 /// kept in `dir/database-url`); `None` on SQLite.
 pub fn database_url_for(dir: &std::path::Path) -> Option<String> {
@@ -166,6 +177,18 @@ pub async fn open_store_in(dir: &std::path::Path) -> scimlab_engine::store::Stor
         None => scimlab_engine::store::Store::open(&dir.join("scimlab.db")).await,
     };
     store.expect("the engine's store opens")
+}
+
+impl Drop for TestEngine {
+    /// An engine the test did not stop (its runtime ends with the test) on PostgreSQL: its
+    /// database is dropped, which ends its sessions (a stopped one keeps it for a restart).
+    fn drop(&mut self) {
+        if self.handle.is_some()
+            && let Ok(url) = std::fs::read_to_string(self.dir.path().join("database-url"))
+        {
+            scimlab_testdb::drop_database(&url);
+        }
+    }
 }
 
 impl TestEngine {
@@ -216,7 +239,7 @@ impl TestEngine {
         if let Some(h) = self.handle.take() {
             h.shutdown().await.expect("clean shutdown");
         }
-        self.dir
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"))
     }
 
     /// Send a request with the Bearer key. `path` is relative to the base URL, with its query.

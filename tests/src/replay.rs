@@ -474,6 +474,9 @@ async fn scimlab(args: &[&str], db: &std::path::Path) -> std::process::Output {
 
 #[tokio::test]
 async fn the_cli_replays_with_a_table_json_and_exit_codes() {
+    if scimlab_tests::sqlite_only("drives the CLI with --db on the engine's file") {
+        return;
+    }
     let a = TestEngine::start().await;
     a.create_user("cli@example.com").await;
     a.wait_for_exchanges("", 1).await;

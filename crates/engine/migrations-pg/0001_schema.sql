@@ -275,9 +275,11 @@ CREATE TRIGGER resources_deleted AFTER DELETE ON resources REFERENCING OLD TABLE
 
 -- Every updated user is a change. Its list row is computed again when what it is computed
 -- from changed (and the counts follow its creator and active), else only its `modified`
--- follows (a touch: its JSON is not read again).
+-- follows (a touch: its JSON is not read again). The rows before and after are joined by
+-- hashing (no nested loops): a plan first made for a one-row statement would otherwise join
+-- the next statement's 500 rows to each other 500 times over.
 CREATE FUNCTION resources_updated() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
+SET search_path FROM CURRENT SET enable_nestloop = off AS $$
 DECLARE
     relisted BIGINT[];
     touched BIGINT[];

@@ -62,6 +62,32 @@ pub fn fresh_database(prefix: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// Drop the database at `url` (made by [`fresh_database`]), ending its sessions: a test's
+/// engine left running holds connections the shared server runs out of otherwise.
+pub fn drop_database(url: &str) {
+    let Some((base, name)) = url.rsplit_once('/') else {
+        return;
+    };
+    let rest = base.strip_prefix("postgres://").unwrap_or(base);
+    let (user, host_port) = rest.split_once('@').unwrap_or(("scimlab", rest));
+    let user = user.split(':').next().unwrap_or("scimlab");
+    let (host, port) = host_port.rsplit_once(':').unwrap_or((host_port, "5432"));
+    let _ = Command::new(bin_dir().join("dropdb"))
+        .args([
+            "-h",
+            host,
+            "-p",
+            port,
+            "-U",
+            user,
+            "--force",
+            "--if-exists",
+            name,
+        ])
+        .stderr(Stdio::null())
+        .status();
+}
+
 /// The directory with PostgreSQL's server programs: the newest version installed.
 pub fn bin_dir() -> PathBuf {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")

@@ -131,7 +131,9 @@ impl PgStore {
             created?;
             unlocked?;
         }
-        let options = options.options([("search_path", schema.as_str())]);
+        // No JIT: ScimLab's statements are short, and a plan whose cost passes jit_above_cost
+        // (a trigger's join with nested loops disabled did) spent ~300 ms compiling on each run.
+        let options = options.options([("search_path", schema.as_str()), ("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(connections.max(2))
             .acquire_timeout(BUSY_TIMEOUT)
