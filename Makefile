@@ -9,7 +9,7 @@
 #   make bench-size  startup, memory, disk and WAL of a release engine at 100 000 users and
 #                1 000 000 exchanges (seeded once, fast, through the store); docs/benchmarks.md
 # Every program these targets run, and its Debian package, is listed in scripts/commands.tsv.
-.PHONY: run app serve serve-postgres ui test test-rust test-ui e2e package deb lint fmt bench bench-ui bench-size fuzz soak screenshots
+.PHONY: run app serve serve-postgres ui test test-rust test-postgres test-ui e2e package deb lint fmt bench bench-ui bench-size fuzz soak screenshots
 
 SERVE_ARGS ?=
 TAURI := ui/node_modules/.bin/tauri
@@ -54,7 +54,14 @@ test-rust:
 	./scripts/check-layering.sh                            # SQL only in store/, no tauri in the engine
 	cargo build --locked -p scimlab-cli --bin scimlab   # the CLI and e2e tests run the real binary
 	cargo test --locked --workspace
+	$(MAKE) test-postgres
 	cargo clippy --locked --workspace --all-targets -- -D warnings
+
+# The integration suite again with every engine on PostgreSQL (a throwaway server the tests
+# start: crates/testdb). `cargo test` above already runs the store contract on both backends
+# and tests/src/postgres.rs (several instances, an outage).
+test-postgres:
+	SCIMLAB_TEST_BACKEND=postgres cargo test --locked -p scimlab-tests --test integration
 
 test-ui:
 	npm --prefix ui run typecheck

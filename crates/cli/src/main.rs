@@ -73,13 +73,12 @@ pub(crate) struct DbArg {
     /// SQLite database file [default: the OS data directory, e.g. ~/.local/share/scimlab/scimlab.db].
     #[arg(long, env = "SCIMLAB_DB")]
     pub(crate) db: Option<PathBuf>,
-    /// Keep the data in this PostgreSQL database instead of a SQLite file, e.g.
-    /// postgres://scimlab:PASSWORD@127.0.0.1:5432/scimlab (each workspace is a schema in it).
+    /// Keep the data in this PostgreSQL database instead of a SQLite file (then --db is not
+    /// used), e.g. postgres://scimlab:PASSWORD@127.0.0.1:5432/scimlab; each workspace is a schema.
     #[arg(
         long,
         env = "SCIMLAB_DATABASE_URL",
         value_name = "URL",
-        conflicts_with = "db",
         hide_env_values = true
     )]
     pub(crate) database_url: Option<String>,
