@@ -275,57 +275,52 @@ CREATE TRIGGER resources_deleted AFTER DELETE ON resources REFERENCING OLD TABLE
 
 -- Every updated user is a change. Its list row is computed again when what it is computed
 -- from changed (and the counts follow its creator and active), else only its `modified`
--- follows (a touch: its JSON is not read again). The rows before and after are joined by
--- hashing (no nested loops): a plan first made for a one-row statement would otherwise join
--- the next statement's 500 rows to each other 500 times over.
+-- follows (a touch: its JSON is not read again). Old and new rows are paired by grouping on
+-- the key, not by a join: a join's plan, made for the first statement's one row, would pair
+-- a later statement's 500 rows by reading them 500 times.
 CREATE FUNCTION resources_updated() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT SET enable_nestloop = off AS $$
+SET search_path FROM CURRENT AS $$
 DECLARE
     relisted BIGINT[];
     touched BIGINT[];
     renamed BIGINT[];
 BEGIN
     INSERT INTO user_changes (user_pk) SELECT pk FROM new_rows WHERE kind = 'User' ORDER BY pk;
-    SELECT array_agg(a.pk) FILTER (WHERE a.kind = 'User' AND c.inputs),
-           array_agg(a.pk) FILTER (WHERE a.kind = 'User' AND NOT c.inputs
-                                   AND a.last_modified IS DISTINCT FROM b.last_modified),
-           array_agg(a.pk) FILTER (WHERE a.kind = 'Group'
-                                   AND a.display_name IS DISTINCT FROM b.display_name)
+    SELECT array_agg(pk) FILTER (WHERE kind = 'User' AND inputs_changed),
+           array_agg(pk) FILTER (WHERE kind = 'User' AND NOT inputs_changed AND modified_changed),
+           array_agg(pk) FILTER (WHERE kind = 'Group' AND display_changed)
         INTO relisted, touched, renamed
-        FROM new_rows a JOIN old_rows b USING (pk)
-        CROSS JOIN LATERAL (SELECT a.attributes IS DISTINCT FROM b.attributes
-                                OR a.name_folded IS DISTINCT FROM b.name_folded
-                                OR a.display_name IS DISTINCT FROM b.display_name
-                                OR a.external_id IS DISTINCT FROM b.external_id
-                                OR a.created_by IS DISTINCT FROM b.created_by) c(inputs);
+        FROM (SELECT pk, min(kind) AS kind,
+                     count(DISTINCT (attributes, name_folded, display_name, external_id,
+                                     created_by)) > 1 AS inputs_changed,
+                     count(DISTINCT last_modified) > 1 AS modified_changed,
+                     count(DISTINCT ROW(display_name)) > 1 AS display_changed
+              FROM (SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows) r
+              GROUP BY pk) c;
     IF relisted IS NOT NULL THEN
-        -- Every part of the statement reads `user_list` as it was: `stale` holds the rows
-        -- `relist` replaces.
-        WITH fresh AS MATERIALIZED (
-                 SELECT l.* FROM new_rows a CROSS JOIN LATERAL user_list_row(a) l
-                 WHERE a.pk = ANY(relisted)),
-             stale AS MATERIALIZED (
-                 SELECT pk, creator, active FROM user_list WHERE pk = ANY(relisted)),
+        -- `stale` reads the rows as they were before `relist` (one snapshot for the statement):
+        -- the counts lose the old (creator, active) of each and gain the new.
+        WITH stale AS (SELECT creator, active FROM user_list WHERE pk = ANY(relisted)),
              relist AS (
                  UPDATE user_list l
                      SET (creator, active, name_key, display_key, modified, search) =
-                         (f.creator, f.active, f.name_key, f.display_key, f.modified, f.search)
-                     FROM fresh f WHERE l.pk = ANY(relisted) AND l.pk = f.pk),
-             moved AS (
-                 SELECT o.creator AS was_creator, o.active AS was_active, f.creator, f.active
-                 FROM stale o JOIN fresh f USING (pk)
-                 WHERE (o.creator, o.active) IS DISTINCT FROM (f.creator, f.active))
+                         (SELECT s.creator, s.active, s.name_key, s.display_key, s.modified,
+                                 s.search
+                          FROM resources r CROSS JOIN LATERAL user_list_row(r) s
+                          WHERE r.pk = l.pk)
+                     WHERE l.pk = ANY(relisted)
+                     RETURNING l.creator, l.active)
         INSERT INTO user_counts (creator, active, users)
             SELECT creator, active, SUM(users) FROM
-                (SELECT was_creator AS creator, was_active AS active, -1 AS users FROM moved
+                (SELECT creator, active, 1 AS users FROM relist
                  UNION ALL
-                 SELECT creator, active, 1 FROM moved) delta
-            GROUP BY creator, active
+                 SELECT creator, active, -1 FROM stale) delta
+            GROUP BY creator, active HAVING SUM(users) <> 0
             ON CONFLICT (creator, active) DO UPDATE SET users = user_counts.users + excluded.users;
     END IF;
     IF touched IS NOT NULL THEN
-        UPDATE user_list l SET modified = a.last_modified FROM new_rows a
-            WHERE l.pk = ANY(touched) AND a.pk = l.pk;
+        UPDATE user_list l SET modified = (SELECT r.last_modified FROM resources r WHERE r.pk = l.pk)
+            WHERE l.pk = ANY(touched);
     END IF;
     IF renamed IS NOT NULL THEN
         -- In the order SQLite's trigger reads them (its group_members key), so the feed's

@@ -226,7 +226,7 @@ async fn receive(
                 },
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::warn!(error = %e, "an event from another instance did not parse")
+                    tracing::warn!(error = %e, "an event from another instance did not parse");
                 }
             },
             Ok(None) => {

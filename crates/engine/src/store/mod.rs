@@ -311,7 +311,7 @@ impl SqliteStore {
 
     /// A reader session: a connection that sees every committed write.
     pub async fn read(&self) -> Result<Reader> {
-        Ok(Reader(Conn::Sqlite(self.read.lease().await?)))
+        Ok(Reader(Conn::Sqlite(SqliteLease(self.read.lease().await?))))
     }
 
     /// The writer's session, its transaction begun: nothing it writes is visible until
@@ -337,7 +337,7 @@ impl SqliteStore {
         };
         SqliteTransactionManager::begin(&mut lease, begin).await?;
         Ok(Writer {
-            conn: Some(Conn::Sqlite(lease)),
+            conn: Some(Conn::Sqlite(SqliteLease(lease))),
             open: true,
             sqlite: Some(SqliteWriting {
                 joined,
@@ -554,7 +554,7 @@ pub(crate) type SqliteConn = SqliteConnection;
 /// implementation (`dispatch.rs`).
 pub enum Conn {
     /// A SQLite connection lent by the store's slots.
-    Sqlite(slots::Lease),
+    Sqlite(SqliteLease),
     /// A PostgreSQL connection, or the writer's transaction on one.
     Postgres(pg::PgSession),
 }
@@ -576,6 +576,21 @@ impl Conn {
             Conn::Sqlite(lease) => lease,
             Conn::Postgres(_) => panic!("a sqlite connection was expected"),
         }
+    }
+}
+
+/// A SQLite connection lent by the store's slots (see [`Conn`]); back to them when dropped.
+pub struct SqliteLease(slots::Lease);
+
+impl std::ops::Deref for SqliteLease {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.0
+    }
+}
+impl std::ops::DerefMut for SqliteLease {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.0
     }
 }
 
@@ -620,7 +635,7 @@ impl Writer {
             .expect("a writer holds its connection until commit");
         self.open = false;
         match (conn, self.sqlite.take()) {
-            (Conn::Sqlite(mut lease), Some(sqlite)) => {
+            (Conn::Sqlite(SqliteLease(mut lease)), Some(sqlite)) => {
                 if sqlite.joined
                     && let Err(e) = SqliteTransactionManager::commit(&mut lease).await
                 {
@@ -651,7 +666,9 @@ impl Writer {
             .take()
             .expect("a writer holds its connection until commit")
         {
-            Conn::Sqlite(mut lease) => Ok(SqliteTransactionManager::rollback(&mut lease).await?),
+            Conn::Sqlite(SqliteLease(mut lease)) => {
+                Ok(SqliteTransactionManager::rollback(&mut lease).await?)
+            }
             Conn::Postgres(session) => session.rollback().await,
         }
     }
