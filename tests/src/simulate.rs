@@ -1584,11 +1584,6 @@ mod admin {
 
     #[tokio::test]
     async fn bad_requests_name_the_fix_and_one_run_at_a_time() {
-        if scimlab_tests::sqlite_only(
-            "waits 60 s for a 558-step Okta run, longer than that on PostgreSQL beside the rest of the suite on 2 cores",
-        ) {
-            return;
-        }
         let e = TestEngine::start().await;
         let bad = [
             (
