@@ -35,6 +35,7 @@ fn keep_runtime_settings(handle: &EngineHandle, file: PathBuf) {
                 Ok(scimlab_engine::events::Tagged {
                     workspace,
                     event: scimlab_engine::events::EngineEvent::SettingsChanged { settings },
+                    ..
                 }) if &*workspace == scimlab_engine::model::DEFAULT_WORKSPACE => {
                     let changed = ListenSettings {
                         scim_addr: None,
