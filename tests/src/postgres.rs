@@ -386,13 +386,18 @@ async fn an_unreachable_database_at_start_is_one_line_naming_the_url_without_its
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
 }
 
-/// `scimlab <args…> --database-url <url>`: its stdout, after checking it succeeded.
-fn cli(args: &[&str], url: &str) -> String {
-    let out = Command::new(scimlab_bin())
+/// `scimlab <args…> --database-url <url>`: its stdout, after checking it succeeded. It runs
+/// off the test's runtime, so the engine of the test goes on serving meanwhile (its capture
+/// writer may hold the workspace's write lock the command waits for).
+async fn cli(args: &[&str], url: &str) -> String {
+    let mut command = Command::new(scimlab_bin());
+    command
         .args(args)
         .args(["--database-url", url])
-        .env("SCIMLAB_LOG", "warn")
-        .output()
+        .env("SCIMLAB_LOG", "warn");
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
         .unwrap();
     assert!(
         out.status.success(),
@@ -408,8 +413,8 @@ async fn the_cli_commands_take_the_database_url() {
     let e = instance(&url).await;
     e.create_user("cli@example.com").await;
     // The running engine's key, read and rotated through the database.
-    assert_eq!(cli(&["token", "show"], &url).trim(), e.key);
-    let rotated = cli(&["token", "rotate"], &url);
+    assert_eq!(cli(&["token", "show"], &url).await.trim(), e.key);
+    let rotated = cli(&["token", "rotate"], &url).await;
     assert_ne!(rotated.trim(), e.key);
     let deadline = Instant::now() + Duration::from_secs(5);
     while e.get("/Users").await.status != 401 {
@@ -417,9 +422,10 @@ async fn the_cli_commands_take_the_database_url() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Workspaces: each one a schema of the same database.
-    let created = cli(&["workspace", "create", "Contoso Entra"], &url);
+    let created = cli(&["workspace", "create", "Contoso Entra"], &url).await;
     assert!(created.contains("contoso-entra"), "{created}");
-    let listed: Value = serde_json::from_str(&cli(&["workspace", "list", "--json"], &url)).unwrap();
+    let listed: Value =
+        serde_json::from_str(&cli(&["workspace", "list", "--json"], &url).await).unwrap();
     let slugs: Vec<&str> = listed
         .as_array()
         .unwrap()
@@ -428,12 +434,13 @@ async fn the_cli_commands_take_the_database_url() {
         .collect();
     assert_eq!(slugs, ["default", "contoso-entra"]);
     assert_eq!(listed[0]["users"], 1);
-    let key = cli(&["token", "show", "--workspace", "contoso-entra"], &url);
+    let key = cli(&["token", "show", "--workspace", "contoso-entra"], &url).await;
     assert!(key.trim().len() >= 16);
     // The report reads the same data.
-    let report: Value = serde_json::from_str(&cli(&["report", "--format", "json"], &url)).unwrap();
+    let report: Value =
+        serde_json::from_str(&cli(&["report", "--format", "json"], &url).await).unwrap();
     assert!(report.to_string().contains("cli@example.com"), "{report}");
-    let deleted = cli(&["workspace", "delete", "contoso-entra"], &url);
+    let deleted = cli(&["workspace", "delete", "contoso-entra"], &url).await;
     assert!(deleted.contains("scimlab_w_contoso_entra"), "{deleted}");
     let store = Store::open_postgres(&url, "scimlab_w_contoso_entra", 2)
         .await
