@@ -496,8 +496,11 @@ describe("the timeline", () => {
     view();
     // its place is held while it loads, then it draws
     expect((await screen.findByTestId("timeline")).getAttribute("aria-busy")).toBe("true");
+    // the placeholder can be in the page before the strip's effect has asked for the timeline
+    // (a render outside act runs its effects a task later): answer only the request made
+    await waitFor(() => expect(at).toHaveLength(1));
     answer(tl);
-    await screen.findByTestId("timeline-svg");
+    await screen.findByTestId("timeline-svg", {}, { timeout: 3000 });
     const strip = screen.getByTestId("timeline");
     expect(strip.getAttribute("aria-busy")).toBeNull();
     expect(within(strip).getAllByTestId("timeline-bar")).toHaveLength(2);
