@@ -440,6 +440,65 @@ async fn the_cli_commands_take_the_database_url() {
     let report: Value =
         serde_json::from_str(&cli(&["report", "--format", "json"], &url).await).unwrap();
     assert!(report.to_string().contains("cli@example.com"), "{report}");
+    // The hand-over file: out of PostgreSQL, into a SQLite database, and back into PostgreSQL.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("default.scimlab");
+    let file_arg = file.to_str().unwrap();
+    let exported = cli(&["workspace", "export", "default", "-o", file_arg], &url).await;
+    assert!(exported.contains("holds no scim key"), "{exported}");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"SQLite format 3\0"), "a SQLite file");
+    let needle = rotated.trim().as_bytes();
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle),
+        "the file holds no key"
+    );
+    let laptop = dir.path().join("laptop.db");
+    let mut import = Command::new(scimlab_bin());
+    import
+        .args(["workspace", "import", file_arg, "--db"])
+        .arg(&laptop)
+        .env("SCIMLAB_LOG", "warn");
+    let out = tokio::task::spawn_blocking(move || import.output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let on_laptop = Store::open(&laptop.parent().unwrap().join("workspaces/default-2.db"))
+        .await
+        .unwrap();
+    let users = on_laptop
+        .read()
+        .await
+        .unwrap()
+        .count_resources(scimlab_scim::ResourceKind::User)
+        .await
+        .unwrap();
+    assert_eq!(users, 1, "the user came along into the SQLite file");
+    on_laptop.close().await;
+    let imported = cli(
+        &["workspace", "import", file_arg, "--name", "From File"],
+        &url,
+    )
+    .await;
+    assert!(imported.contains("(from-file)"), "{imported}");
+    let key = cli(&["token", "show", "--workspace", "from-file"], &url).await;
+    let listed = e
+        .http
+        .get(format!(
+            "{}/Users",
+            e.base.replace("/scim/v2", "/w/from-file/scim/v2")
+        ))
+        .bearer_auth(key.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200, "the running engine serves the import");
+    assert!(listed.text().await.unwrap().contains("cli@example.com"));
     let deleted = cli(&["workspace", "delete", "contoso-entra"], &url).await;
     assert!(deleted.contains("scimlab_w_contoso_entra"), "{deleted}");
     let store = Store::open_postgres(&url, "scimlab_w_contoso_entra", 2)

@@ -620,11 +620,6 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test]
 async fn an_export_imports_as_a_new_workspace_without_its_key_and_damaged_files_change_nothing() {
-    if scimlab_tests::sqlite_only(
-        "exporting and importing a workspace is not available on PostgreSQL yet",
-    ) {
-        return;
-    }
     let e = TestEngine::start().await;
     create(&e, json!({"name": "Hand Over", "template": "okta-guide"})).await;
     let key = reveal(&e, "/api/workspaces/hand-over").await;
@@ -722,19 +717,31 @@ async fn an_export_imports_as_a_new_workspace_without_its_key_and_damaged_files_
             .len(),
         before
     );
-    let leftovers: Vec<_> = std::fs::read_dir(e.dir.path().join("workspaces"))
-        .unwrap()
-        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".db") && !n.ends_with("-wal") && !n.ends_with("-shm"))
-        .collect();
-    assert!(leftovers.is_empty(), "no half file left: {leftovers:?}");
+    match scimlab_tests::database_url_for(e.dir.path()) {
+        // Each workspace is a schema: one each for default, the original and the two imports.
+        Some(url) => assert_eq!(
+            tokio::task::spawn_blocking(move || scimlab_testdb::psql(
+                &url,
+                "SELECT string_agg(schema_name, ',' ORDER BY schema_name) FROM information_schema.schemata WHERE schema_name LIKE 'scimlab%'"
+            ))
+            .await
+            .unwrap(),
+            "scimlab,scimlab_w_customer_copy,scimlab_w_hand_over,scimlab_w_hand_over_2",
+            "no half schema left"
+        ),
+        None => {
+            let leftovers: Vec<_> = std::fs::read_dir(e.dir.path().join("workspaces"))
+                .unwrap()
+                .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.ends_with(".db") && !n.ends_with("-wal") && !n.ends_with("-shm"))
+                .collect();
+            assert!(leftovers.is_empty(), "no half file left: {leftovers:?}");
+        }
+    }
 }
 
 #[tokio::test]
 async fn a_pseudonymised_export_keeps_roles_and_shapes_but_no_name_or_email() {
-    if scimlab_tests::sqlite_only("exporting a workspace is not available on PostgreSQL yet") {
-        return;
-    }
     let e = TestEngine::start().await;
     create(&e, json!({"name": "Private"})).await;
     let key = reveal(&e, "/api/workspaces/private").await;

@@ -334,14 +334,7 @@ async fn workspace_cmd(action: WorkspaceAction) -> Result<()> {
         }
         WorkspaceAction::Import { file, name, db } => {
             let (main, store) = main_store(db).await?;
-            let Database::Sqlite(main_path) = &main else {
-                store.close().await;
-                bail!(
-                    "importing an export is not available on postgresql yet: import it into a sqlite database (--db)"
-                );
-            };
-            let imported =
-                workspace::install_import(&store, main_path, &file, name.as_deref()).await;
+            let imported = workspace::install_import(&store, &main, &file, name.as_deref()).await;
             store.close().await;
             let record = imported?;
             println!(

@@ -459,12 +459,7 @@ impl Workspaces {
         name: Option<&str>,
     ) -> Result<Arc<WorkspaceRuntime>, ImportFailure> {
         let _edit = self.0.edits.lock().await;
-        let crate::database::Database::Sqlite(main_path) = &self.0.database else {
-            return Err(ImportFailure::Workspace(WorkspaceError::Store(
-                StoreError::Unsupported("importing an export"),
-            )));
-        };
-        let record = install_import(&self.0.main, main_path, file, name).await?;
+        let record = install_import(&self.0.main, &self.0.database, file, name).await?;
         let runtime = self
             .open_record(record.clone())
             .await
@@ -583,12 +578,13 @@ async fn free_slug(main: &Store, name: &str) -> Result<WorkspaceSlug, WorkspaceE
     Err(WorkspaceError::Exists(base.to_string()))
 }
 
-/// Check `file`, copy it into place as a new workspace's database (a new key, the export's
-/// metadata removed) and add it to the directory. Used by the engine and by `scimlab
-/// workspace import` (engine not running). A failure leaves nothing behind.
+/// Check `file` and make it a new workspace (a new key, the export's metadata removed), then
+/// add it to the directory: on SQLite the file is copied into place, on PostgreSQL its rows are
+/// copied into the workspace's new schema (`store/transfer.rs`). Used by the engine and by
+/// `scimlab workspace import` (engine not running). A failure leaves nothing behind.
 pub async fn install_import(
     main: &Store,
-    main_path: &Path,
+    database: &crate::database::Database,
     file: &Path,
     name: Option<&str>,
 ) -> Result<WorkspaceRecord, ImportFailure> {
@@ -606,59 +602,128 @@ pub async fn install_import(
         created: crate::wire::now(),
         template: None,
     };
-    let path = database_path(main_path, &record.slug);
-    let partial = path.with_extension("db.importing");
+    let data = database.workspace(&record.slug);
+    match data.file() {
+        Some(path) => install_import_file(file, path).await?,
+        None => install_import_schema(file, &data).await?,
+    }
+    if let Err(e) = add_to_directory(main, &record, None).await {
+        if let Some(path) = data.file() {
+            let _ = remove_database_files(path);
+        } else if let Ok(store) = data.open().await {
+            let _ = data.remove(&store).await;
+            store.close().await;
+        }
+        return Err(e.into());
+    }
+    Ok(record)
+}
+
+/// A copy of the export `file` beside `path`, migrated, its metadata gone and a new key in it
+/// (the caller closes it and moves it into place, or removes it).
+async fn prepared_copy(file: &Path, partial: &Path) -> Result<Store, WorkspaceError> {
     let file_error = |what, p: &Path, cause| WorkspaceError::File {
         what,
         path: p.display().to_string(),
         cause,
     };
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = partial.parent() {
         crate::create_private_dir(dir).map_err(|e| file_error("could not create", dir, e))?;
     }
-    let _ = remove_database_files(&partial);
-    std::fs::copy(file, &partial)
-        .map_err(|e| file_error("could not copy the export to", &partial, e))?;
-    let prepared = async {
-        let store = crate::open_store(&partial)
-            .await
-            .map_err(|e| WorkspaceError::Open(e.to_string()))?;
-        let result = async {
-            hand_over::clear_export_meta(&store).await?;
-            let mut w = store.write().await?;
-            let key =
-                crate::auth::generate_key().map_err(|e| WorkspaceError::Open(e.to_string()))?;
-            crate::auth::set_key(&mut w, &key)
-                .await
-                .map_err(|e| WorkspaceError::Open(e.to_string()))?;
-            w.commit().await?;
-            Ok::<_, WorkspaceError>(())
-        }
-        .await;
-        store.close().await;
-        result
+    let _ = remove_database_files(partial);
+    std::fs::copy(file, partial)
+        .map_err(|e| file_error("could not copy the export to", partial, e))?;
+    let store = crate::open_store(partial)
+        .await
+        .map_err(|e| WorkspaceError::Open(e.to_string()))?;
+    let result = async {
+        crate::store::hand_over::clear_export_meta(&store).await?;
+        let mut w = store.write().await?;
+        set_new_key(&mut w).await?;
+        w.commit().await?;
+        Ok::<_, WorkspaceError>(())
     }
     .await;
-    let installed = prepared.and_then(|()| {
-        if path.exists() {
-            return Err(file_error(
-                "a database file is already at",
-                &path,
-                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "move it away"),
-            ));
+    if let Err(e) = result {
+        store.close().await;
+        return Err(e);
+    }
+    Ok(store)
+}
+
+/// Give a workspace being made a new random SCIM key.
+async fn set_new_key(conn: &mut crate::store::Conn) -> Result<(), WorkspaceError> {
+    let key = crate::auth::generate_key().map_err(|e| WorkspaceError::Open(e.to_string()))?;
+    crate::auth::set_key(conn, &key)
+        .await
+        .map_err(|e| WorkspaceError::Open(e.to_string()))
+}
+
+/// SQLite: the export, prepared, becomes the workspace's file at `path`.
+async fn install_import_file(file: &Path, path: &Path) -> Result<(), WorkspaceError> {
+    let partial = path.with_extension("db.importing");
+    let installed = match prepared_copy(file, &partial).await {
+        Ok(store) => {
+            store.close().await;
+            if path.exists() {
+                Err(WorkspaceError::File {
+                    what: "a database file is already at",
+                    path: path.display().to_string(),
+                    cause: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "move it away"),
+                })
+            } else {
+                std::fs::rename(&partial, path).map_err(|cause| WorkspaceError::File {
+                    what: "could not move the import to",
+                    path: path.display().to_string(),
+                    cause,
+                })
+            }
         }
-        std::fs::rename(&partial, &path)
-            .map_err(|e| file_error("could not move the import to", &path, e))
-    });
-    if let Err(e) = installed {
+        Err(e) => Err(e),
+    };
+    if installed.is_err() {
         let _ = remove_database_files(&partial);
-        return Err(e.into());
     }
-    if let Err(e) = add_to_directory(main, &record, None).await {
-        let _ = remove_database_files(&path);
-        return Err(e.into());
+    installed
+}
+
+/// PostgreSQL: the export, prepared in a scratch file, is copied into the workspace's new
+/// schema; the scratch file is removed, and the schema too when the copy fails.
+async fn install_import_schema(
+    file: &Path,
+    data: &crate::database::WorkspaceData,
+) -> Result<(), WorkspaceError> {
+    let scratch = std::env::temp_dir()
+        .join(format!("scimlab-import-{}", uuid::Uuid::new_v4().simple()))
+        .join("workspace.db");
+    let result = async {
+        let src = prepared_copy(file, &scratch).await?;
+        let dest = data.open().await;
+        let copied = match &dest {
+            Ok(dest) => crate::store::hand_over::copy_into_postgres(&src, dest)
+                .await
+                .map(drop)
+                .map_err(WorkspaceError::from),
+            Err(e) => Err(WorkspaceError::Open(e.to_string())),
+        };
+        src.close().await;
+        let dest = dest.map_err(|e| WorkspaceError::Open(e.to_string()))?;
+        if let Err(e) = copied {
+            // A schema that held data before is someone else's: it is left as it was.
+            if !matches!(e, WorkspaceError::Store(StoreError::NotEmpty(_))) {
+                let _ = data.remove(&dest).await;
+            }
+            dest.close().await;
+            return Err(e);
+        }
+        dest.close().await;
+        Ok(())
     }
-    Ok(record)
+    .await;
+    if let Some(dir) = scratch.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result
 }
 
 /// What an export wrote.

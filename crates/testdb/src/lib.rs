@@ -88,6 +88,31 @@ pub fn drop_database(url: &str) {
         .status();
 }
 
+/// Run `sql` on the database at `url` with `psql` and return its rows, one line each, fields
+/// split by `|` (what a test checks in the database itself).
+pub fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new(bin_dir().join("psql"))
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql failed on {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
+}
+
 /// The directory with PostgreSQL's server programs: the newest version installed.
 pub fn bin_dir() -> PathBuf {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")

@@ -112,6 +112,38 @@ impl super::SqliteStore {
     }
 }
 
+impl super::pg::PgStore {
+    /// Write the workspace's rows, from one snapshot, into a new SQLite database at `dest`
+    /// (which must not exist): the same file a SQLite workspace's copy is
+    /// (`store/transfer.rs`).
+    pub async fn copy_to(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(StoreError::Sqlx(sqlx::Error::Configuration(
+                format!("{} exists already: choose another file", dest.display()).into(),
+            )));
+        }
+        let copy = super::SqliteStore::open(dest).await?;
+        let copied = async {
+            let mut w = copy.write().await?;
+            let super::Conn::Sqlite(conn) = &mut *w else {
+                return Err(StoreError::Unsupported("exporting a workspace"));
+            };
+            super::transfer::postgres_into_sqlite(self, conn).await?;
+            w.commit().await
+        }
+        .await;
+        copy.close().await;
+        if copied.is_err() {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = dest.as_os_str().to_owned();
+                name.push(suffix);
+                let _ = std::fs::remove_file(name);
+            }
+        }
+        copied
+    }
+}
+
 async fn connect(path: &Path, read_only: bool) -> Result<SqliteConnection> {
     let options = SqliteConnectOptions::from_str("sqlite:")?
         .filename(path)
@@ -379,6 +411,36 @@ pub async fn inspect_export(path: &Path) -> Result<ExportMeta, ImportError> {
     }
     conn.close().await.map_err(StoreError::from)?;
     Ok(meta)
+}
+
+/// Copy the rows of `src`, a checked and migrated export (SQLite), into `dest`, a new
+/// workspace's PostgreSQL schema, in one transaction, the export's metadata left out
+/// (`store/transfer.rs`). A schema holding users or exchanges already is refused.
+pub async fn copy_into_postgres(src: &Store, dest: &Store) -> Result<super::transfer::Copied> {
+    let Store::Postgres(pg) = dest else {
+        return Err(StoreError::Unsupported("importing an export"));
+    };
+    let mut r = src.read().await?;
+    let mut w = dest.write().await?;
+    let (super::Conn::Sqlite(from), super::Conn::Postgres(to)) = (&mut *r, &mut *w) else {
+        return Err(StoreError::Unsupported("importing an export"));
+    };
+    let used: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM resources) OR EXISTS (SELECT 1 FROM exchanges)",
+    )
+    .fetch_one(&mut **to)
+    .await?;
+    if used {
+        return Err(StoreError::NotEmpty(pg.schema().to_owned()));
+    }
+    let copied = super::transfer::sqlite_into_postgres(from, to).await?;
+    sqlx::query("DELETE FROM settings WHERE key = ANY($1)")
+        .bind(&META_KEYS[..])
+        .execute(&mut **to)
+        .await?;
+    drop(r);
+    w.commit().await?;
+    Ok(copied)
 }
 
 /// Remove an export's metadata from a database that became a workspace.

@@ -32,6 +32,7 @@ pub mod resources;
 pub mod scan;
 pub mod settings;
 mod slots;
+pub mod transfer;
 mod user_list;
 pub mod workspaces;
 
@@ -91,6 +92,23 @@ pub enum StoreError {
         /// The newest migration this build has.
         known: i64,
     },
+    /// A table has a column on one backend only: its rows cannot be copied to the other.
+    #[error(
+        "cannot copy table {table} between sqlite and postgresql: column {column} is only on {backend}; use the same scimlab version on both sides"
+    )]
+    Transfer {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: String,
+        /// The backend that has it.
+        backend: &'static str,
+    },
+    /// A new workspace's schema holds rows already (a leftover is not written over).
+    #[error(
+        "postgresql schema {0} holds data already: a new workspace is not written over it; drop the schema or import under another name"
+    )]
+    NotEmpty(String),
     /// What this backend cannot do yet (names the feature).
     #[error("{0} is not available on postgresql yet: use a sqlite database (--db) for it")]
     Unsupported(&'static str),
@@ -470,10 +488,14 @@ impl Store {
         }
     }
 
-    /// Write a consistent copy of the database file to `dest` (SQLite; see
-    /// [`SqliteStore::copy_to`]).
+    /// Write a consistent copy of the workspace to the SQLite file `dest`, which must not exist:
+    /// the file itself ([`SqliteStore::copy_to`]), or a schema's rows from one snapshot
+    /// ([`pg::PgStore::copy_to`]).
     pub async fn copy_to(&self, dest: &Path) -> Result<()> {
-        self.sqlite("exporting a workspace")?.copy_to(dest).await
+        match self {
+            Store::Sqlite(s) => s.copy_to(dest).await,
+            Store::Postgres(p) => p.copy_to(dest).await,
+        }
     }
 
     /// What the capture log takes on disk (SQLite; see [`SqliteStore::exchange_footprint`]).

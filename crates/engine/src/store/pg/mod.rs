@@ -31,6 +31,8 @@ mod settings;
 mod user_list;
 mod workspaces;
 
+pub(super) use resources::storable;
+
 use super::{BUSY_TIMEOUT, Result, StoreError};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -177,6 +179,16 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
         Ok(PgSession::Transaction(tx))
+    }
+
+    /// A read-only transaction on one snapshot of the schema (`REPEATABLE READ`): every table
+    /// read through it as of one moment, writers not held up (an export).
+    pub async fn snapshot(&self) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 
     /// Close every connection (waiting for the sessions in progress).

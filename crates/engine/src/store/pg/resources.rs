@@ -34,7 +34,7 @@ use std::borrow::Cow;
 /// in a displayName, an externalId, a member's value or a URL) becomes U+FFFD, both where a
 /// value is written and where one is looked up, so such a write is stored instead of failing
 /// and a lookup answers instead of failing. The stored JSON keeps the NUL (escaped).
-pub(super) fn storable(text: &str) -> Cow<'_, str> {
+pub(in crate::store) fn storable(text: &str) -> Cow<'_, str> {
     if text.contains('\0') {
         Cow::Owned(text.replace('\0', "\u{fffd}"))
     } else {
