@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A PostgreSQL server for ScimLab on this machine, for trying the server setup without a
 # database administrator: Debian's `postgresql` package (installed when missing, as root), one
-# cluster in a data directory of its own (default: ~/.local/share/scimlab/postgres, or
-# $SCIMLAB_PG_DATA), listening on 127.0.0.1 only (port $SCIMLAB_PG_PORT, default 5433, so it
+# cluster in a data directory of its own (default: ~/.local/share/scimlab/postgres, as root
+# /var/lib/postgresql/scimlab-local, or $SCIMLAB_PG_DATA), listening on 127.0.0.1 only (port $SCIMLAB_PG_PORT, default 5433, so it
 # never meets a system cluster on 5432), with a `scimlab` role and database.
 #   scripts/postgres-local.sh start   start it (initialising it the first time); prints the URL
 #   scripts/postgres-local.sh stop    stop it
@@ -16,7 +16,13 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/commands.sh
 . scripts/commands.sh
 
-data="${SCIMLAB_PG_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/scimlab/postgres}"
+# As root the server runs as `postgres`, which cannot enter root's home: the cluster goes under
+# the package's own /var/lib/postgresql instead.
+if [ "$(id -u)" -eq 0 ]; then
+  data="${SCIMLAB_PG_DATA:-/var/lib/postgresql/scimlab-local}"
+else
+  data="${SCIMLAB_PG_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/scimlab/postgres}"
+fi
 port="${SCIMLAB_PG_PORT:-5433}"
 url="postgres://scimlab@127.0.0.1:$port/scimlab"
 

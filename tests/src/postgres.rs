@@ -517,3 +517,68 @@ async fn the_cli_commands_take_the_database_url() {
     );
     store.close().await;
 }
+
+/// `psql` on `url`, off the test's runtime (the engine of the test goes on serving meanwhile).
+async fn sql(url: &str, statement: &str) -> String {
+    let (url, statement) = (url.to_owned(), statement.to_owned());
+    tokio::task::spawn_blocking(move || scimlab_testdb::psql(&url, &statement))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_write_and_its_exchange_are_committed_together_or_not_at_all() {
+    let url = scimlab_testdb::fresh_database("together");
+    let e = instance(&url).await;
+    // The capture log refuses every row for a moment: a write can then not have its evidence.
+    sql(
+        &url,
+        "CREATE FUNCTION scimlab.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON scimlab.exchanges
+         FOR EACH STATEMENT EXECUTE FUNCTION scimlab.refuse();",
+    )
+    .await;
+    let refused = e.post("/Users", &user("ada@contoso.example")).await;
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    assert!(!refused.header("retry-after").is_empty(), "IdPs retry it");
+    assert!(
+        refused.text.contains("nothing was changed"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        sql(&url, "SELECT count(*) FROM scimlab.resources").await,
+        "0",
+        "the write was not committed without its exchange"
+    );
+    sql(&url, "DROP TRIGGER refuse ON scimlab.exchanges").await;
+    // The IdP's retry: the write and its exchange, together.
+    let created = e.post("/Users", &user("ada@contoso.example")).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap();
+    assert_eq!(
+        sql(
+            &url,
+            &format!(
+                "SELECT count(*) FROM scimlab.exchanges WHERE resource_id = '{id}' AND status = 201 AND operation = 'create'"
+            )
+        )
+        .await,
+        "1"
+    );
+    // Writes of one workspace are serialised: the exchange's id is not below the ones of
+    // requests answered before the write (the lookup an IdP sends first).
+    let lookup = e
+        .get("/Users?filter=userName%20eq%20%22grace%40contoso.example%22")
+        .await;
+    assert_eq!(lookup.status, 200);
+    let grace = e.post("/Users", &user("grace@contoso.example")).await;
+    assert_eq!(grace.status, 201);
+    let order = sql(
+        &url,
+        "SELECT string_agg(method, ',' ORDER BY id) FROM (SELECT id, method FROM scimlab.exchanges ORDER BY id DESC LIMIT 2) last",
+    )
+    .await;
+    assert_eq!(order, "GET,POST", "the lookup is stored before the create");
+}

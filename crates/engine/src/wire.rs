@@ -53,6 +53,41 @@ pub struct FaultFired(pub crate::model::FaultMark);
 #[derive(Clone, Copy, Debug)]
 pub struct DropConnection;
 
+/// Request extension set by the capture layer: a write's handler hands its open transaction
+/// over ([`PendingWrite`]) instead of committing it, so that the write and its exchange are
+/// committed together.
+#[derive(Clone, Copy, Debug)]
+pub struct CommitsWithExchange;
+
+/// Response extension: a SCIM write's transaction, written but not committed, handed from its
+/// handler to the capture layer, which stores the write's exchange in it and commits both at
+/// once (`capture::writer::Sink::store_with_write`). Nothing is acknowledged before that commit,
+/// and nothing is committed without its evidence: a process that dies in between loses the
+/// write and its answer together. Dropped unclaimed, the transaction rolls back.
+#[derive(Clone)]
+pub struct PendingWrite(std::sync::Arc<std::sync::Mutex<Option<crate::store::Writer>>>);
+
+impl PendingWrite {
+    /// Hand `writer` over.
+    pub fn new(writer: crate::store::Writer) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(Some(writer))))
+    }
+
+    /// The transaction, once (`None` when it was taken already).
+    pub fn take(&self) -> Option<crate::store::Writer> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
+impl std::fmt::Debug for PendingWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingWrite")
+    }
+}
+
 /// Request extension set by the workspace dispatcher: the workspace a request was routed to and
 /// what it knows of the key (see `workspace::dispatch_scim`).
 #[derive(Clone, Debug, Default)]

@@ -22,7 +22,7 @@ const LEAVES: &[&str] = &[
 ];
 /// Modules and the only crate modules they may import.
 const ALLOWED: &[(&str, &[&str])] = &[
-    ("wire", &["auth", "model"]),
+    ("wire", &["auth", "model", "store"]),
     ("auth", &["store"]),
     ("diagnosis", &["config", "model"]),
     ("timeline", &["model"]),

@@ -6,7 +6,9 @@
 //! to `docs/benchmarks.md`. Every loop is bounded; only 127.0.0.1 is contacted.
 //!
 //! Usage: `scimlab-bench [USERS] [SAMPLES]` (defaults 100000 and 300);
-//! `SCIMLAB_BENCH_SCAN_BUDGET_MS` sets the scan budget (default: the engine's, 800 ms).
+//! `SCIMLAB_BENCH_SCAN_BUDGET_MS` sets the scan budget (default: the engine's, 800 ms);
+//! `SCIMLAB_TEST_BACKEND=postgres` runs the engine on a fresh PostgreSQL database instead (the
+//! tests' throwaway server, or `SCIMLAB_TEST_DATABASE_URL`): `scripts/bench-postgres.sh`.
 
 use scimlab_tests::TestEngine;
 use serde_json::json;
@@ -317,11 +319,23 @@ async fn main() {
         );
     }
 
-    let db_bytes = std::fs::metadata(engine.db_path())
-        .map(|m| m.len())
-        .unwrap_or(0);
+    // The SQLite file, or the PostgreSQL database (`SCIMLAB_TEST_BACKEND=postgres`).
+    let (what, db_bytes) = match scimlab_tests::database_url_for(engine.dir.path()) {
+        Some(url) => (
+            "PostgreSQL database",
+            scimlab_testdb::psql(&url, "SELECT pg_database_size(current_database())")
+                .parse::<u64>()
+                .unwrap_or(0),
+        ),
+        None => (
+            "database file",
+            std::fs::metadata(engine.db_path())
+                .map(|m| m.len())
+                .unwrap_or(0),
+        ),
+    };
     println!(
-        "Users in the database: {users}; database file: {:.1} MiB; seeding took {:.1} s.\n",
+        "Users in the database: {users}; {what}: {:.1} MiB; seeding took {:.1} s.\n",
         db_bytes as f64 / 1048576.0,
         seed_total.as_secs_f64()
     );

@@ -321,7 +321,15 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
     } else {
         match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, limit)).await {
             Ok(Ok(bytes)) => {
-                let req = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
+                if ![Method::GET, Method::HEAD, Method::OPTIONS].contains(&parts.method) {
+                    // A write's exchange is stored in its own transaction: after those of the
+                    // requests answered before it.
+                    capture.sink.settle_earlier(ACK_WAIT).await;
+                }
+                let mut req = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
+                // A write's transaction comes back open, to be committed with its exchange.
+                req.extensions_mut()
+                    .insert(crate::wire::CommitsWithExchange);
                 let response = fault::serve(capture, client.ip, &parts, &bytes, req, next).await;
                 (bytes, response)
             }
@@ -357,6 +365,10 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         .unwrap_or_default()
         .0;
     let change = rparts.extensions.remove::<ResourceChange>();
+    let pending = rparts
+        .extensions
+        .remove::<crate::wire::PendingWrite>()
+        .and_then(|p| p.take());
     let refused_quirk = rparts
         .extensions
         .remove::<RefusedQuirk>()
@@ -480,11 +492,28 @@ async fn authenticated(capture: &Capture, seen: Seen, req: Request, next: Next) 
         before,
         after,
     };
-    // A write that succeeded is answered only once its exchange is committed, so every
-    // acknowledged write has its evidence, even if the process is killed right after. Reads,
-    // lookups and refused writes (a 4xx, a 503 while the store is busy) are captured without
-    // waiting; so is a write whose exchange cannot be committed within ACK_WAIT (it stays
-    // queued and the answer goes out).
+    // A write is committed together with its exchange, in the write's own transaction, and
+    // answered after that commit: every acknowledged write has its evidence, and a process
+    // killed before the commit loses the write and its answer together. When they cannot be
+    // committed, neither happened: the answer is a 503 the IdP retries.
+    if let Some(pending) = pending {
+        return match capture.sink.store_with_write(pending, exchange).await {
+            Ok(()) => Response::from_parts(rparts, Body::from(response_bytes)),
+            Err(e) => {
+                tracing::warn!(error = %e, "a write and its exchange could not be committed; answering 503");
+                // With `Retry-After` (every 503 of this listener has it).
+                error_response(&ScimError::new(
+                    503,
+                    None,
+                    format!("the write could not be stored ({e}); nothing was changed: retry it"),
+                ))
+            }
+        };
+    }
+    // Other successful non-GET requests (a `.search`, an empty PATCH) are answered once their
+    // exchange is committed too. Reads, lookups and refused writes (a 4xx, a 503 while the
+    // store is busy) are captured without waiting; so is a request whose exchange cannot be
+    // committed within ACK_WAIT (it stays queued and the answer goes out).
     let is_write = ![Method::GET, Method::HEAD, Method::OPTIONS].contains(&parts.method);
     let recorded = if is_write && (200..300).contains(&status) {
         tokio::time::timeout(ACK_WAIT, capture.sink.exchange_committed(exchange))

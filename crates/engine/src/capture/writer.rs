@@ -20,7 +20,7 @@ use crate::runtime::RuntimeSettings;
 use crate::store::prelude::*;
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -50,6 +50,11 @@ pub enum Captured {
     /// An authenticated exchange, captured whole; with `ack`, the request's answer waits for
     /// it to be committed (a write: no acknowledged write without its evidence).
     Exchange(Box<Exchange>, Option<oneshot::Sender<bool>>),
+    /// A write's exchange, committed already with its write (its id set): only announced and
+    /// learnt from here (see [`Sink::store_with_write`]).
+    Stored(Box<Exchange>),
+    /// Commit what is queued before this, then answer (see [`Sink::settle_earlier`]).
+    Flush(oneshot::Sender<bool>),
     /// The first request of a new fold of rejected requests (its summary has `fold_count`).
     FoldStart {
         /// The fold's key in the table.
@@ -72,16 +77,47 @@ pub const IDLE_CHECKPOINT: Duration = Duration::from_secs(2);
 pub struct Sink {
     tx: mpsc::Sender<Captured>,
     folds: Arc<Folds>,
+    /// The retention in force (a write's exchange is stored beside it, pruning as a batch does).
+    settings: Arc<RuntimeSettings>,
+    /// Exchanges queued without waiting ([`Sink::exchange`]), and how many of them the writer
+    /// has written since: a write waits for the difference ([`Sink::settle_earlier`]).
+    sent: Arc<AtomicU64>,
+    settled: Arc<AtomicU64>,
 }
 
 impl Sink {
     /// Queue an authenticated exchange, waiting for room (back-pressure). `false` when the
     /// writer has stopped.
     pub async fn exchange(&self, exchange: Exchange) -> bool {
-        self.tx
+        let sent = self
+            .tx
             .send(Captured::Exchange(Box::new(exchange), None))
             .await
-            .is_ok()
+            .is_ok();
+        if sent {
+            self.sent.fetch_add(1, Ordering::AcqRel);
+        }
+        sent
+    }
+
+    /// Wait until every exchange queued before now is written (at most `wait`): a write calls
+    /// it before it takes the store's writer, so that its exchange, stored in the write's own
+    /// transaction ([`Sink::store_with_write`]), comes after those of the requests answered
+    /// before it (an IdP's lookup, then its create), as the capture log's order promises.
+    /// Returns at once when nothing is queued. Waiting here, before the write's transaction,
+    /// holds nothing the writer needs.
+    pub async fn settle_earlier(&self, wait: Duration) {
+        if self.settled.load(Ordering::Acquire) >= self.sent.load(Ordering::Acquire) {
+            return;
+        }
+        let (ack, done) = oneshot::channel();
+        if self.tx.send(Captured::Flush(ack)).await.is_ok()
+            && tokio::time::timeout(wait, done).await.is_err()
+        {
+            tracing::warn!(
+                "earlier exchanges were not written within {wait:?}; a write goes ahead of them"
+            );
+        }
     }
 
     /// Reads how many captured exchanges wait for the writer (for `GET /metrics`), without
@@ -109,6 +145,28 @@ impl Sink {
             return false;
         }
         committed.await.unwrap_or(false)
+    }
+
+    /// Store a write's exchange in the write's own transaction `write` (handed over by its
+    /// handler: [`crate::wire::PendingWrite`]) with its role change, and commit both; then hand
+    /// the stored exchange to the writer, which announces it. On an error nothing of either is
+    /// committed.
+    pub async fn store_with_write(
+        &self,
+        mut write: crate::store::Writer,
+        mut exchange: Exchange,
+    ) -> Result<(), StoreError> {
+        let ids = write
+            .insert_exchanges(std::slice::from_ref(&exchange), self.settings.retention())
+            .await?;
+        let id = ids.first().copied().unwrap_or_default();
+        // The creator of an updated user is read from the store (the writer's cache is its own).
+        let creators = crate::results::Creators::default();
+        crate::results::record_role_changes(&mut write, &[(id, &exchange)], &creators).await?;
+        write.commit().await?;
+        exchange.summary.id = id;
+        let _ = self.tx.send(Captured::Stored(Box::new(exchange))).await;
+        Ok(())
     }
 
     /// Queue the first request of fold `fold` (room reserved with `Folds::reserve_first`),
@@ -148,9 +206,13 @@ pub fn spawn(
 ) -> (Sink, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<Captured>(QUEUE);
     let folds = Arc::new(Folds::default());
+    let settled = Arc::new(AtomicU64::new(0));
     let sink = Sink {
         tx,
         folds: folds.clone(),
+        settings: settings.clone(),
+        sent: Arc::new(AtomicU64::new(0)),
+        settled: settled.clone(),
     };
     // A reset deletes every stored fold: the table starts afresh with it, so the next
     // rejection is captured as the first of a new fold rather than counted into a deleted row.
@@ -223,8 +285,9 @@ pub fn spawn(
                     continue;
                 }
             }
-            if open && !batch.acks.is_empty() {
-                // A write's answer waits: commit now, with whatever is already queued.
+            if open && (!batch.acks.is_empty() || !batch.stored.is_empty()) {
+                // A write's answer waits, or a write was just committed: commit (announce) now,
+                // with whatever is already queued.
                 while batch.len() < MAX_BATCH {
                     match rx.try_recv() {
                         Ok(m) => batch.push(m, &folds),
@@ -254,6 +317,7 @@ pub fn spawn(
                 folds: rejected_retention.max(1),
             };
             write(&store, &bus, &folds, &mut batch, &mut creators, retention).await;
+            settled.fetch_add(std::mem::take(&mut batch.unwaited), Ordering::AcqRel);
             // Off the request path, on its own connection: keeps the WAL small without a
             // client ever waiting for a checkpoint (connections do not auto-checkpoint). At most
             // every CHECKPOINT_EVERY: writes commit one small batch each (their answers wait),
@@ -296,6 +360,10 @@ struct Batch {
     fold_of: Vec<Option<(FoldKey, u64)>>,
     /// Answers waiting for this batch to be committed.
     acks: Vec<oneshot::Sender<bool>>,
+    /// Writes' exchanges committed with their writes, to announce with this batch.
+    stored: Vec<Exchange>,
+    /// Exchanges of this batch queued without waiting (counted into `Sink::settled`).
+    unwaited: u64,
 }
 
 impl Batch {
@@ -304,8 +372,13 @@ impl Batch {
             Captured::Exchange(e, ack) => {
                 self.exchanges.push(*e);
                 self.fold_of.push(None);
+                if ack.is_none() {
+                    self.unwaited += 1;
+                }
                 self.acks.extend(ack);
             }
+            Captured::Stored(e) => self.stored.push(*e),
+            Captured::Flush(ack) => self.acks.push(ack),
             Captured::FoldStart {
                 key,
                 fold,
@@ -387,25 +460,37 @@ async fn write(
             "rejected requests not captured: too many new folds were waiting to be written"
         );
     }
+    let stored = std::mem::take(&mut batch.stored);
     let mut taken = Vec::new();
     let mut backoff = RETRY_BACKOFF.iter();
-    let written = loop {
-        match attempt(store, folds, batch, &mut taken, creators, retention).await {
-            Ok(w) => break Some(w),
-            Err(e) => {
-                // Nothing of the attempt was committed: give the counts back for the next one.
-                folds.lock().restore(std::mem::take(&mut taken));
-                if let Some(wait) = backoff.next() {
-                    tracing::warn!(error = %e, exchanges = batch.len(), retry_in = ?wait, "could not store captured exchanges; retrying");
-                    tokio::time::sleep(*wait).await;
-                } else {
-                    tracing::error!(error = %e, lost = batch.len(), "could not store captured exchanges; gave up after retrying");
-                    break None;
+    // Only writes' exchanges, stored with their writes: nothing to insert (counts added to
+    // folds meanwhile wait for the wake-up that comes with them).
+    let written = if batch.exchanges.is_empty() && !stored.is_empty() {
+        Some(Written {
+            ids: Vec::new(),
+            grown: Vec::new(),
+            gone: Vec::new(),
+        })
+    } else {
+        loop {
+            match attempt(store, folds, batch, &mut taken, creators, retention).await {
+                Ok(w) => break Some(w),
+                Err(e) => {
+                    // Nothing of the attempt was committed: give the counts back for the next one.
+                    folds.lock().restore(std::mem::take(&mut taken));
+                    if let Some(wait) = backoff.next() {
+                        tracing::warn!(error = %e, exchanges = batch.len(), retry_in = ?wait, "could not store captured exchanges; retrying");
+                        tokio::time::sleep(*wait).await;
+                    } else {
+                        tracing::error!(error = %e, lost = batch.len(), "could not store captured exchanges; gave up after retrying");
+                        break None;
+                    }
                 }
             }
         }
     };
     let Some(Written { ids, grown, gone }) = written else {
+        announce(bus, creators, stored, Vec::new());
         let mut table = folds.lock();
         for (key, fold) in batch.fold_of.drain(..).flatten() {
             table.forget(&key, fold);
@@ -420,9 +505,6 @@ async fn write(
     for ack in batch.acks.drain(..) {
         let _ = ack.send(true);
     }
-    for e in &batch.exchanges {
-        creators.learn(e);
-    }
     {
         let mut table = folds.lock();
         for (key, fold) in &gone {
@@ -430,11 +512,29 @@ async fn write(
         }
     }
     batch.fold_of.clear();
-    let mut summaries = Vec::with_capacity(batch.len() + grown.len());
+    let mut exchanges = stored;
+    for (mut e, id) in batch.exchanges.drain(..).zip(ids) {
+        e.summary.id = id;
+        exchanges.push(e);
+    }
+    announce(bus, creators, exchanges, grown);
+}
+
+/// Announce committed exchanges (in id order) and the folds grown with them, and learn the
+/// creators they teach.
+fn announce(
+    bus: &EventBus,
+    creators: &mut crate::results::Creators,
+    mut exchanges: Vec<Exchange>,
+    grown: Vec<ExchangeSummary>,
+) {
+    exchanges.sort_by_key(|e| e.summary.id);
+    let mut summaries = Vec::with_capacity(exchanges.len() + grown.len());
     let mut changes = Vec::new();
-    for (e, id) in batch.exchanges.drain(..).zip(ids) {
-        let mut s = e.summary;
-        s.id = id;
+    for e in exchanges {
+        creators.learn(&e);
+        let s = e.summary;
+        let id = s.id;
         if let (Some(rt), Some(rid), true) = (
             s.resource_type,
             &s.resource_id,

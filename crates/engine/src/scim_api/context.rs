@@ -18,6 +18,10 @@ pub struct RequestCtx {
     pub base_url: String,
     /// Tolerant or strict.
     pub mode: Mode,
+    /// A write hands its transaction to the capture layer instead of committing it
+    /// ([`crate::wire::PendingWrite`]): set when the capture layer asked
+    /// ([`crate::wire::CommitsWithExchange`]).
+    pub hand_over_writes: bool,
     log: Arc<Mutex<Vec<Quirk>>>,
 }
 
@@ -56,11 +60,16 @@ impl RequestCtx {
 impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
+        let mut ctx = parts
             .extensions
             .get::<RequestCtx>()
             .cloned()
-            .ok_or_else(|| ApiError(ScimError::internal()))
+            .ok_or_else(|| ApiError(ScimError::internal()))?;
+        ctx.hand_over_writes = parts
+            .extensions
+            .get::<crate::wire::CommitsWithExchange>()
+            .is_some();
+        Ok(ctx)
     }
 }
 
@@ -125,6 +134,10 @@ pub async fn request_context(
 ) -> Response {
     let forced_strict = req.extensions().get::<crate::wire::ForceStrict>().is_some();
     let ctx = RequestCtx {
+        hand_over_writes: req
+            .extensions()
+            .get::<crate::wire::CommitsWithExchange>()
+            .is_some(),
         base_url: base_url(
             req.headers(),
             req.extensions()

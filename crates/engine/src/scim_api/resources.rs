@@ -13,10 +13,10 @@ use super::extract::{
 use super::list;
 use super::render::{etag, location, now, render};
 use super::response::{ApiError, ApiResult, resource_response};
-use crate::store::Conn;
 use crate::store::prelude::*;
 use crate::store::resources::{self, StoredResource};
-use crate::wire::ResourceChange;
+use crate::store::{Conn, Writer};
+use crate::wire::{PendingWrite, ResourceChange};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -226,6 +226,25 @@ fn with_change(mut resp: Response, change: ResourceChange) -> Response {
     resp
 }
 
+/// End a write's transaction: hand it to the capture layer, which commits it together with the
+/// write's exchange ([`PendingWrite`]), or commit it here when no capture layer asked for it.
+async fn finish(tx: Writer, ctx: &RequestCtx) -> Result<Option<PendingWrite>, ApiError> {
+    if ctx.hand_over_writes {
+        return Ok(Some(PendingWrite::new(tx)));
+    }
+    tx.commit().await?;
+    Ok(None)
+}
+
+/// A write's answer, carrying its change and its transaction when handed over (see [`finish`]).
+fn written(resp: Response, change: ResourceChange, pending: Option<PendingWrite>) -> Response {
+    let mut resp = with_change(resp, change);
+    if let Some(p) = pending {
+        resp.extensions_mut().insert(p);
+    }
+    resp
+}
+
 /// The rendered resource as a response (projected), with ETag and, on create, Location.
 fn respond(
     status: StatusCode,
@@ -296,12 +315,13 @@ pub async fn create(
         }
         ResourceKind::User => None,
     };
-    tx.commit().await?;
+    let pending = finish(tx, &ctx).await?;
     let after = render(&stored, rel, &ctx.base_url);
     let change = change_of(&stored, None, Some(after.clone()));
-    Ok(with_change(
+    Ok(written(
         respond(StatusCode::CREATED, &stored, after, &ctx, &proj, true),
         change,
+        pending,
     ))
 }
 
@@ -369,11 +389,12 @@ pub async fn replace(
         write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
     let after = render_after(&mut tx, &updated, &before, &ctx).await?;
-    tx.commit().await?;
+    let pending = finish(tx, &ctx).await?;
     let change = change_of(&updated, Some(before), Some(after.clone()));
-    Ok(with_change(
+    Ok(written(
         respond(StatusCode::OK, &updated, after, &ctx, &proj, false),
         change,
+        pending,
     ))
 }
 
@@ -430,17 +451,19 @@ pub async fn patch(
         write_members(&mut tx, Some(&current), &updated, &new_members, &stamp).await?;
     }
     let after = render_after(&mut tx, &updated, &before, &ctx).await?;
-    tx.commit().await?;
+    let pending = finish(tx, &ctx).await?;
     let change = change_of(&updated, Some(before), Some(after.clone()));
     if kind == ResourceKind::Group && proj.attributes.is_empty() {
-        return Ok(with_change(
+        return Ok(written(
             empty_with_etag(StatusCode::NO_CONTENT, updated.version),
             change,
+            pending,
         ));
     }
-    Ok(with_change(
+    Ok(written(
         respond(StatusCode::OK, &updated, after, &ctx, &proj, false),
         change,
+        pending,
     ))
 }
 
@@ -461,10 +484,11 @@ pub async fn delete(
         tx.touch_resources(&groups, &stamp).await?;
     }
     tx.delete_resource(kind, &id).await?;
-    tx.commit().await?;
-    Ok(with_change(
+    let pending = finish(tx, &ctx).await?;
+    Ok(written(
         StatusCode::NO_CONTENT.into_response(),
         change_of(&current, Some(before), None),
+        pending,
     ))
 }
 

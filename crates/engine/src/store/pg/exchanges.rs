@@ -56,6 +56,7 @@ impl ExchangeStore for PgConnection {
     async fn insert_exchanges(&mut self, batch: &[Exchange], retention: i64) -> Result<Vec<i64>> {
         // A successful create's row names its resource's creator (trigger `exchanges_stored`).
         let ids = insert_rows(self, batch).await?;
+        super::analyze_when_grown(self, &ids, "exchanges").await?;
         if batch.iter().any(|e| !e.summary.is_fold()) {
             prune(self, false, retention).await?;
         }

@@ -127,7 +127,7 @@ impl ResourceStore for PgConnection {
         .bind(str_attr(attributes, "displayName").map(storable))
         .bind(json)
         .bind(now)
-        .fetch_optional(self)
+        .fetch_optional(&mut *self)
         .await?;
         let Some(pk) = pk else {
             return Err(StoreError::Conflict {
@@ -135,6 +135,7 @@ impl ResourceStore for PgConnection {
                 value: name.to_owned(),
             });
         };
+        super::analyze_when_grown(self, &[pk], "resources, user_list, group_members").await?;
         Ok(StoredResource {
             pk,
             id: id.clone(),
