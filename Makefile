@@ -102,6 +102,7 @@ bench:
 	cargo build --locked --release -p scimlab-tests --bin scimlab-bench --bin scimlab-commit-ceiling
 	./scripts/bench.sh
 	./scripts/bench-peers.sh
+	./scripts/bench-postgres.sh
 
 # The README's screenshots (assets/): the real UI at 1024×576 CSS pixels, device scale 1.25 (a
 # 1280×720 screen at 125 %), after Entra ID and Okta simulations; light, dark and presentation mode.

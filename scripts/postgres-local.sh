@@ -43,7 +43,7 @@ as_owner() {
 
 case "${1:-}" in
   start)
-    install_apt_packages test >/dev/null
+    install_apt_packages postgres >/dev/null
     bin=$(bin_dir)
     if [ ! -f "$data/PG_VERSION" ]; then
       mkdir -p "$data"

@@ -582,3 +582,91 @@ async fn a_write_and_its_exchange_are_committed_together_or_not_at_all() {
     .await;
     assert_eq!(order, "GET,POST", "the lookup is stored before the create");
 }
+
+/// A SCIM request to `e` as the IdP whose User-Agent is `agent`: status and body.
+async fn scim_as(
+    e: &TestEngine,
+    method: reqwest::Method,
+    path: &str,
+    agent: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let r = e
+        .http
+        .request(method, format!("{}{path}", e.base))
+        .bearer_auth(&e.key)
+        .header("user-agent", agent)
+        .header("content-type", "application/scim+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Poll `e`'s `/api/roles` until `want` holds of it (at most 10 s); the last summary.
+async fn roles_until(e: &TestEngine, what: &str, want: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let summary = e.admin_get("/api/roles").await.body;
+        if want(&summary) {
+            return summary;
+        }
+        assert!(Instant::now() < deadline, "{what}: {summary}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_mapping_results_of_one_instance_follow_writes_made_through_the_other() {
+    use scimlab_engine::simulate::{ENTRA_USER_AGENT, OKTA_USER_AGENT};
+    const CUSTOM: &str = "urn:ietf:params:scim:schemas:extension:ScimLab:2.0:User";
+    let url = scimlab_testdb::fresh_database("remap");
+    let a = instance(&url).await;
+    let b = instance(&url).await;
+    // B has read (and materialised) the empty workspace before A writes.
+    assert_eq!(b.admin_get("/api/roles").await.body["total"], 0);
+    let (status, admin) = scim_as(
+        &a,
+        reqwest::Method::POST,
+        "/Users",
+        ENTRA_USER_AGENT,
+        &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ada@contoso.example", "active": true, CUSTOM: {"employeeType": "Admin"}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{admin}");
+    let (status, _) = scim_as(
+        &a,
+        reqwest::Method::POST,
+        "/Users",
+        OKTA_USER_AGENT,
+        &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "bob@contoso.example", "active": true}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    roles_until(&b, "B maps A's creates", |s| {
+        s["total"] == 2 && s["byRole"]["admin"] == 1 && s["byRole"]["member"] == 1
+    })
+    .await;
+    // A demotes the admin: B's results follow the change feed in the shared database.
+    let id = admin["id"].as_str().unwrap();
+    let (status, body) = scim_as(
+        &a,
+        reqwest::Method::PATCH,
+        &format!("/Users/{id}"),
+        ENTRA_USER_AGENT,
+        &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "Replace", "path": format!("{CUSTOM}:employeeType"), "value": "Member"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let summary = roles_until(&b, "B follows A's PATCH", |s| {
+        s["total"] == 2 && s["byRole"]["admin"] == 0 && s["byRole"]["member"] == 2
+    })
+    .await;
+    // And B's results are A's.
+    assert_eq!(a.admin_get("/api/roles").await.body, summary);
+}

@@ -38,7 +38,7 @@ import type {
   WorkspaceInfo,
   NewWorkspace,
 } from "../generated";
-import { json, query, request, upload } from "./http";
+import { json, jsonAlso, query, request, upload } from "./http";
 import { ws } from "./workspace";
 
 /** A workspace export: the `.scimlab` file's bytes and the name the engine suggests. */
@@ -79,7 +79,8 @@ export interface UserQuery {
 }
 
 export const api = {
-  health: () => json<Health>("GET", "/api/health"),
+  /** The engine's health; also when it is `degraded` (`503`: the database does not answer). */
+  health: () => jsonAlso<Health>("/api/health", [503]),
   endpoint: () => json<EndpointInfo>("GET", ws("/endpoint")),
   revealKey: () => json<RevealedKey>("POST", ws("/endpoint/reveal")),
   rotateKey: () => json<RotatedKey>("POST", ws("/endpoint/rotate")),

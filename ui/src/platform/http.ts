@@ -65,7 +65,14 @@ export async function upload(method: string, path: string, bytes: Blob | ArrayBu
   return send(method, path, { data: bytes instanceof Uint8Array ? new Blob([bytes as Uint8Array<ArrayBuffer>]) : bytes, type });
 }
 
-async function send(method: string, path: string, body?: { data: BodyInit; type: string }): Promise<Response> {
+/** GET `path` and parse its JSON, also when the status is one of `also` (a health check's
+ *  `503 degraded` carries what is wrong in its body). */
+export async function jsonAlso<T>(path: string, also: number[]): Promise<T> {
+  const resp = await send("GET", path, undefined, also);
+  return (await resp.json()) as T;
+}
+
+async function send(method: string, path: string, body?: { data: BodyInit; type: string }, also: number[] = []): Promise<Response> {
   const headers = authHeaders(body === undefined ? {} : { "Content-Type": body.type });
   let resp: Response;
   try {
@@ -78,7 +85,7 @@ async function send(method: string, path: string, body?: { data: BodyInit; type:
   } catch (e) {
     throw new ApiError(`cannot reach the scimlab engine at ${current.adminUrl || window.location.origin}: ${String(e)}`, 0);
   }
-  if (!resp.ok) throw await errorFrom(resp);
+  if (!resp.ok && !also.includes(resp.status)) throw await errorFrom(resp);
   return resp;
 }
 

@@ -31,6 +31,7 @@ import {
   type TaggedEvent,
   type WorkspaceRef,
 } from "../platform";
+import type { DatabaseHealth } from "../generated";
 import { useToast } from "./toasts";
 
 type Listener = (e: TaggedEvent) => void;
@@ -46,6 +47,9 @@ interface EngineCtx {
   down: boolean;
   /** When contact was lost (epoch ms) while `down`, else null. */
   lostAt: number | null;
+  /** The engine answers but its database does not (`/api/health` said `degraded`): what it
+   *  said, while that lasts; else null. SCIM requests are answered `503` meanwhile. */
+  database: DatabaseHealth | null;
   listen(l: Listener): () => void;
   /** Apply a new connection (after a desktop engine restart). */
   apply(state: ConnectionState): void;
@@ -66,6 +70,7 @@ const Ctx = createContext<EngineCtx>({
   generation: 0,
   down: false,
   lostAt: null,
+  database: null,
   listen: () => () => {},
   apply: () => {},
   noteFailure: () => false,
@@ -125,6 +130,7 @@ export function EngineProvider({ children }: { children: ReactNode }) {
   const [stream, setStream] = useState<StreamState>("connecting");
   const [generation, setGeneration] = useState(0);
   const [lostAt, setLostAt] = useState<number | null>(null);
+  const [database, setDatabase] = useState<DatabaseHealth | null>(null);
   const [workspace, setWorkspaceState] = useState<WorkspaceRef>(currentWorkspace);
   const listeners = useRef(new Set<Listener>());
   const emit = useCallback((e: TaggedEvent) => listeners.current.forEach((l) => l(e)), []);
@@ -138,6 +144,7 @@ export function EngineProvider({ children }: { children: ReactNode }) {
     timer: null as ReturnType<typeof setTimeout> | null,
     resyncOnLive: false,
     alive: true,
+    databaseDown: false,
   });
 
   const recovered = useCallback(() => {
@@ -157,9 +164,22 @@ export function EngineProvider({ children }: { children: ReactNode }) {
     if (w.checking || !w.alive) return;
     w.checking = true;
     api.health().then(
-      () => {
+      (h) => {
         w.checking = false;
-        if (w.alive) recovered();
+        if (!w.alive) return;
+        recovered();
+        // the engine answers, its database may not: say so, and ask again until it does
+        if (h?.database?.up === false) {
+          w.databaseDown = true;
+          setDatabase(h.database);
+          w.timer = setTimeout(check, probeDelay(w.attempt));
+          w.attempt += 1;
+        } else if (w.databaseDown) {
+          w.databaseDown = false;
+          setDatabase(null);
+          // what failed to load meanwhile loads again
+          setGeneration((g) => g + 1);
+        }
       },
       (e: unknown) => {
         w.checking = false;
@@ -271,11 +291,16 @@ export function EngineProvider({ children }: { children: ReactNode }) {
 
   const noteFailure = useCallback(
     (e: unknown) => {
-      if (!isUnreachable(e)) return false;
+      if (!isUnreachable(e)) {
+        // a 503: the engine is busy, or its database does not answer (health tells which)
+        const w = watch.current;
+        if ((e as { status?: unknown } | null)?.status === 503 && !w.checking && !w.timer) check();
+        return false;
+      }
       suspect();
       return true;
     },
-    [suspect],
+    [suspect, check],
   );
 
   const retry = useCallback(() => {
@@ -290,6 +315,7 @@ export function EngineProvider({ children }: { children: ReactNode }) {
     generation,
     down: lostAt !== null,
     lostAt,
+    database,
     listen,
     apply,
     noteFailure,

@@ -10,6 +10,7 @@ import type { TunnelState } from "../generated";
 import { applyExchanges, NO_FAILURE } from "./connect/useLastFailure";
 import { authBadge, failureWords, seenHeadline } from "./connect/failureWords";
 import { EngineBanner } from "../components/EngineBanner";
+import { useEngine } from "../state/engine";
 import { setRun } from "../state/simulation";
 import { setPresentation } from "../state/presentation";
 
@@ -337,6 +338,36 @@ describe("ConnectView: presentation mode and an engine that does not answer", ()
     await waitFor(() => expect(screen.queryByTestId("engine-banner")).toBeNull(), { timeout: 3000 });
     expect(screen.getByRole("button", { name: "Simulate ▾" }).hasAttribute("disabled")).toBe(false);
     expect(document.querySelector(".toast")).toBeNull();
+  });
+});
+
+describe("ConnectView while the database does not answer", () => {
+  it("shows the database's own banner, not the engine's, and loads again once it answers", async () => {
+    m.health.mockResolvedValue({
+      status: "degraded",
+      database: { backend: "postgresql", up: false, latencyMs: 0, error: "connection refused" },
+    });
+    m.endpoint.mockRejectedValue(Object.assign(new Error("database error: pool timed out while waiting for an open connection"), { status: 503 }));
+    // as the app does: a new generation remounts the screen
+    function Screen() {
+      const { generation } = useEngine();
+      return <ConnectView key={generation} param={null} params={new URLSearchParams()} />;
+    }
+    renderWithEngine(
+      <>
+        <EngineBanner />
+        <Screen />
+      </>,
+    );
+    const banner = await screen.findByTestId("database-banner");
+    expect(banner.textContent).toContain("ScimLab's database is not answering (postgresql: connection refused)");
+    expect(banner.textContent).toContain("answered 503 with Retry-After, which Entra ID and Okta retry");
+    expect(screen.queryByTestId("engine-banner")).toBeNull();
+    // it answers again: the banner goes and the screen loads
+    m.health.mockResolvedValue({ status: "ok", database: { backend: "postgresql", up: true, latencyMs: 1, error: null } });
+    m.endpoint.mockResolvedValue({ tenantUrl: "http://127.0.0.1:8799/scim/v2", keyMasked: "…x9Qa", strict: false });
+    await waitFor(() => expect(screen.queryByTestId("database-banner")).toBeNull(), { timeout: 3000 });
+    await waitFor(() => expect(screen.getByTestId("tenant-url").textContent).toBe("http://127.0.0.1:8799/scim/v2"));
   });
 });
 
