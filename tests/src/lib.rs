@@ -234,6 +234,15 @@ impl TestEngine {
         self.dir.path().join("scimlab.db")
     }
 
+    /// The CLI's flags for this engine's database: `--db <its file>`, or `--database-url
+    /// <its database>` on a PostgreSQL run ([`on_postgres`]).
+    pub fn db_args(&self) -> Vec<String> {
+        match database_url_for(self.dir.path()) {
+            Some(url) => vec!["--database-url".into(), url],
+            None => vec!["--db".into(), self.db_path().display().to_string()],
+        }
+    }
+
     /// Stop the engine and hand back its directory (to restart on the same database).
     pub async fn stop(mut self) -> tempfile::TempDir {
         if let Some(h) = self.handle.take() {

@@ -165,15 +165,14 @@ impl<'a> Ws<'a> {
     /// `scimlab report --format json` on this workspace's database: roles and checklists
     /// computed from a fresh evaluation, outside the engine.
     async fn report(&self, idp: &str) -> Value {
-        let mut args = vec![
-            "report".to_owned(),
-            "--db".to_owned(),
-            self.e.db_path().display().to_string(),
+        let mut args = vec!["report".to_owned()];
+        args.extend(self.e.db_args());
+        args.extend([
             "--format".to_owned(),
             "json".to_owned(),
             "--idp".to_owned(),
             idp.to_owned(),
-        ];
+        ]);
         if let Some(slug) = &self.slug {
             args.extend(["--workspace".to_owned(), slug.clone()]);
         }
@@ -181,6 +180,7 @@ impl<'a> Ws<'a> {
             std::process::Command::new(scimlab_bin())
                 .args(&args)
                 .env_remove("SCIMLAB_DB")
+                .env_remove("SCIMLAB_DATABASE_URL")
                 .env_remove("SCIMLAB_WORKSPACE")
                 .output()
                 .expect("run scimlab")
@@ -472,18 +472,12 @@ async fn every_kind_of_write(ws: &Ws<'_>) {
 
 #[tokio::test]
 async fn the_materialised_results_equal_a_fresh_evaluation_after_every_kind_of_write() {
-    if scimlab_tests::sqlite_only("compares with `scimlab report --db` on the engine's file") {
-        return;
-    }
     let e = TestEngine::start().await;
     every_kind_of_write(&Ws::default_of(&e)).await;
 }
 
 #[tokio::test]
 async fn another_workspace_keeps_its_own_materialised_results() {
-    if scimlab_tests::sqlite_only("compares with `scimlab report --db` on the engine's file") {
-        return;
-    }
     let e = TestEngine::start().await;
     let default = Ws::default_of(&e);
     default
@@ -499,9 +493,6 @@ async fn another_workspace_keeps_its_own_materialised_results() {
 
 #[tokio::test]
 async fn a_large_workspace_re_evaluates_in_the_background_and_says_it_is_updating() {
-    if scimlab_tests::sqlite_only("compares with `scimlab report --db` on the engine's file") {
-        return;
-    }
     // Every workspace counts as large: a new profile is evaluated in the background.
     let e = TestEngine::start_with(|c| c.mapping_inline_users = 0).await;
     let ws = Ws::default_of(&e);

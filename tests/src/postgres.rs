@@ -386,15 +386,12 @@ async fn an_unreachable_database_at_start_is_one_line_naming_the_url_without_its
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
 }
 
-/// `scimlab <args…> --database-url <url>`: its stdout, after checking it succeeded. It runs
-/// off the test's runtime, so the engine of the test goes on serving meanwhile (its capture
-/// writer may hold the workspace's write lock the command waits for).
-async fn cli(args: &[&str], url: &str) -> String {
+/// `scimlab <args…>`: its stdout, after checking it succeeded. It runs off the test's runtime,
+/// so the engine of the test goes on serving meanwhile (its capture writer may hold the
+/// workspace's write lock the command waits for).
+async fn scimlab_ok(args: Vec<std::ffi::OsString>) -> String {
     let mut command = Command::new(scimlab_bin());
-    command
-        .args(args)
-        .args(["--database-url", url])
-        .env("SCIMLAB_LOG", "warn");
+    command.args(&args).env("SCIMLAB_LOG", "warn");
     let out = tokio::task::spawn_blocking(move || command.output())
         .await
         .unwrap()
@@ -405,6 +402,13 @@ async fn cli(args: &[&str], url: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// `scimlab <args…> --database-url <url>` (see [`scimlab_ok`]).
+async fn cli(args: &[&str], url: &str) -> String {
+    let mut all: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    all.extend(["--database-url".into(), url.into()]);
+    scimlab_ok(all).await
 }
 
 #[tokio::test]
@@ -454,20 +458,14 @@ async fn the_cli_commands_take_the_database_url() {
         "the file holds no key"
     );
     let laptop = dir.path().join("laptop.db");
-    let mut import = Command::new(scimlab_bin());
-    import
-        .args(["workspace", "import", file_arg, "--db"])
-        .arg(&laptop)
-        .env("SCIMLAB_LOG", "warn");
-    let out = tokio::task::spawn_blocking(move || import.output())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    scimlab_ok(vec![
+        "workspace".into(),
+        "import".into(),
+        file_arg.into(),
+        "--db".into(),
+        laptop.clone().into(),
+    ])
+    .await;
     let on_laptop = Store::open(&laptop.parent().unwrap().join("workspaces/default-2.db"))
         .await
         .unwrap();

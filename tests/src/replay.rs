@@ -464,9 +464,9 @@ async fn the_admin_api_runs_a_replay_with_events_and_never_keeps_the_token() {
 
 /// Run the `scimlab` binary with `args` and `--db db`, off the runtime's thread (the engines
 /// under test run on it).
-async fn scimlab(args: &[&str], db: &std::path::Path) -> std::process::Output {
+async fn scimlab(args: &[&str], db: &[String]) -> std::process::Output {
     let mut cmd = std::process::Command::new(scimlab_tests::scimlab_bin());
-    cmd.args(args).arg("--db").arg(db);
+    cmd.args(args).args(db).env_remove("SCIMLAB_DATABASE_URL");
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap()
@@ -474,13 +474,10 @@ async fn scimlab(args: &[&str], db: &std::path::Path) -> std::process::Output {
 
 #[tokio::test]
 async fn the_cli_replays_with_a_table_json_and_exit_codes() {
-    if scimlab_tests::sqlite_only("drives the CLI with --db on the engine's file") {
-        return;
-    }
     let a = TestEngine::start().await;
     a.create_user("cli@example.com").await;
     a.wait_for_exchanges("", 1).await;
-    let db = a.db_path();
+    let db = a.db_args();
     let b = TestEngine::start().await;
     let out = scimlab(
         &[

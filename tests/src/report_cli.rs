@@ -36,6 +36,7 @@ async fn scimlab(args: Vec<String>) -> (i32, String, String) {
         let out = std::process::Command::new(scimlab_bin())
             .args(&args)
             .env_remove("SCIMLAB_DB")
+            .env_remove("SCIMLAB_DATABASE_URL")
             .output()
             .expect("run scimlab");
         (
@@ -90,9 +91,6 @@ async fn provision(e: &TestEngine) {
 
 #[tokio::test]
 async fn report_and_har_hold_the_users_escaped_and_no_secret() {
-    if scimlab_tests::sqlite_only("drives the CLI with --db on the engine's file") {
-        return;
-    }
     let e = TestEngine::start().await;
     provision(&e).await;
 
@@ -119,13 +117,13 @@ async fn report_and_har_hold_the_users_escaped_and_no_secret() {
     assert!(bad.text.contains("format=html"), "{}", bad.text);
 
     let key = e.key.clone();
-    let db = e.db_path();
+    let flags = e.db_args();
     let dir = e.stop().await;
-    let db = db.to_str().unwrap().to_owned();
+    let (db_flag, db) = (flags[0].as_str(), flags[1].as_str());
     let out = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
 
     // JSON on stdout: the data, and whether an item fails.
-    let (code, stdout, stderr) = scimlab(args(&["report", "--db", &db, "--format", "json"])).await;
+    let (code, stdout, stderr) = scimlab(args(&["report", db_flag, db, "--format", "json"])).await;
     let report: Value = serde_json::from_str(&stdout).expect("the json report parses");
     assert!(
         any_failing_item(&report),
@@ -157,7 +155,7 @@ async fn report_and_har_hold_the_users_escaped_and_no_secret() {
 
     // HTML to a file.
     let html_file = out("report.html");
-    let (code, stdout, stderr) = scimlab(args(&["report", "--db", &db, "-o", &html_file])).await;
+    let (code, stdout, stderr) = scimlab(args(&["report", db_flag, db, "-o", &html_file])).await;
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.is_empty(), "-o writes the file, not stdout");
     let html = std::fs::read_to_string(&html_file).unwrap();
@@ -172,7 +170,7 @@ async fn report_and_har_hold_the_users_escaped_and_no_secret() {
 
     // Markdown: the checklist.
     let (code, stdout, _) =
-        scimlab(args(&["report", "--db", &db, "--format", "md", "-o", "-"])).await;
+        scimlab(args(&["report", db_flag, db, "--format", "md", "-o", "-"])).await;
     assert_eq!(code, 1);
     assert!(
         stdout.contains("# ScimLab setup checklist — Okta"),
@@ -182,7 +180,7 @@ async fn report_and_har_hold_the_users_escaped_and_no_secret() {
 
     // The HAR the UI exports.
     let har_file = out("traffic.har");
-    let (code, _, stderr) = scimlab(args(&["export", "har", "--db", &db, "-o", &har_file])).await;
+    let (code, _, stderr) = scimlab(args(&["export", "har", db_flag, db, "-o", &har_file])).await;
     assert_eq!(code, 0, "{stderr}");
     let har_text = std::fs::read_to_string(Path::new(&har_file)).unwrap();
     let har: Value = serde_json::from_str(&har_text).expect("the har parses");

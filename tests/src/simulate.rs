@@ -1762,6 +1762,7 @@ mod cli {
                 .args(&args)
                 .env_remove("SCIMLAB_SIM_TOKEN")
                 .env_remove("SCIMLAB_SCIM_ADDR")
+                .env_remove("SCIMLAB_DATABASE_URL")
                 .output()
                 .expect("run scimlab")
         })
@@ -1774,22 +1775,15 @@ mod cli {
     }
 
     fn local_args(e: &TestEngine, rest: &[&str]) -> Vec<String> {
-        let mut v: Vec<String> = vec![
-            "simulate".into(),
-            "--db".into(),
-            e.db_path().display().to_string(),
-            "--scim-addr".into(),
-            e.engine().scim_addr.to_string(),
-        ];
+        let mut v: Vec<String> = vec!["simulate".into()];
+        v.extend(e.db_args());
+        v.extend(["--scim-addr".into(), e.engine().scim_addr.to_string()]);
         v.extend(rest.iter().map(|s| (*s).to_owned()));
         v
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn simulate_drives_the_local_engine_with_the_stored_key_and_exits_0() {
-        if scimlab_tests::sqlite_only("drives the CLI with --db on the engine's file") {
-            return;
-        }
         let e = TestEngine::start().await;
         let out = scimlab(local_args(
             &e,
@@ -1826,9 +1820,6 @@ mod cli {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn simulate_runs_each_setup_and_says_which() {
-        if scimlab_tests::sqlite_only("drives the CLI with --db on the engine's file") {
-            return;
-        }
         let e = TestEngine::start().await;
         let out = scimlab(local_args(
             &e,

@@ -16,16 +16,26 @@ export const DESKTOP = path.join(TARGET, "debug", "scimlab-desktop");
 export const ARTIFACTS = path.join(UI_DIR, "test-results");
 mkdirSync(ARTIFACTS, { recursive: true });
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+/** Ports this process has handed out: the system may give a just-closed port out again, and an
+ *  engine asked to listen twice on one port (SCIM and admin) fails to start. */
+const handedOut = new Set();
+
+/** A port that was free a moment ago on 127.0.0.1, never one this process handed out before. */
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const s = net.createServer();
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Poll `check` until it returns a truthy value or `ms` pass. */

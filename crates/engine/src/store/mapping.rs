@@ -6,7 +6,6 @@
 
 use super::api::{MappingStore, SettingStore};
 use super::{Result, SqliteConn};
-use sqlx::Row;
 
 /// The setting that holds the profile in force.
 pub(super) const ACTIVE_PROFILE: &str = "mapping_profile";
@@ -71,26 +70,13 @@ impl MappingStore for SqliteConn {
         Ok(())
     }
     async fn role_history(&mut self, user_id: &str) -> Result<Vec<RoleChangeRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT user_id, from_role, to_role, to_status, raw, exchange_id, at FROM role_history
              WHERE user_id = ? ORDER BY id",
         )
         .bind(user_id)
         .fetch_all(self)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RoleChangeRow {
-                    user_id: r.try_get("user_id")?,
-                    from_role: r.try_get("from_role")?,
-                    to_role: r.try_get("to_role")?,
-                    to_status: r.try_get("to_status")?,
-                    raw: r.try_get("raw")?,
-                    exchange_id: r.try_get("exchange_id")?,
-                    at: r.try_get("at")?,
-                })
-            })
-            .collect()
+        .await?)
     }
     async fn user_creators(&mut self) -> Result<std::collections::HashMap<String, String>> {
         // Kept on the resource since migration 0009 (the capture writer sets it on create).
@@ -207,8 +193,8 @@ impl UserChanges {
     }
 }
 
-/// One role change.
-#[derive(Debug, Clone, PartialEq)]
+/// One role change (a `role_history` row, read alike from either backend).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct RoleChangeRow {
     /// The user.
     pub user_id: String,

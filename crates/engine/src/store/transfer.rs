@@ -143,23 +143,17 @@ async fn columns(pg: &mut PgConn, sqlite: &mut SqliteConn, table: &'static str) 
     })
 }
 
-fn read_pg(row: &sqlx::postgres::PgRow, kinds: &[Kind]) -> Result<Vec<Cell>> {
-    kinds
-        .iter()
-        .enumerate()
-        .map(|(i, kind)| {
-            Ok(match kind {
-                Kind::Int => Cell::Int(row.try_get(i)?),
-                Kind::Bool => Cell::Bool(row.try_get(i)?),
-                Kind::Real => Cell::Real(row.try_get(i)?),
-                Kind::Text => Cell::Text(row.try_get(i)?),
-                Kind::Bytes => Cell::Bytes(row.try_get(i)?),
-            })
-        })
-        .collect()
-}
-
-fn read_sqlite(row: &sqlx::sqlite::SqliteRow, kinds: &[Kind]) -> Result<Vec<Cell>> {
+/// A row of either backend read as `kinds` say.
+fn read_row<'r, R>(row: &'r R, kinds: &[Kind]) -> Result<Vec<Cell>>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     kinds
         .iter()
         .enumerate()
@@ -296,7 +290,7 @@ pub async fn postgres_into_sqlite(pg: &PgStore, dest: &mut SqliteConn) -> Result
         let mut batch = Vec::with_capacity(BATCH);
         let mut n = 0;
         while let Some(row) = rows.try_next().await? {
-            batch.push(read_pg(&row, &cols.kinds)?);
+            batch.push(read_row(&row, &cols.kinds)?);
             if batch.len() == BATCH {
                 insert_sqlite(dest, &cols, &batch).await?;
                 n += batch.len() as u64;
@@ -324,7 +318,7 @@ pub async fn sqlite_into_postgres(src: &mut SqliteConn, dest: &mut PgConn) -> Re
         let mut batch = Vec::with_capacity(BATCH);
         let mut n = 0;
         while let Some(row) = rows.try_next().await? {
-            let mut cells = read_sqlite(&row, &cols.kinds)?;
+            let mut cells = read_row(&row, &cols.kinds)?;
             if table == "exchanges" {
                 compact_exchange(&cols, &mut cells);
             }

@@ -4,7 +4,7 @@
 use crate::store::Result;
 use crate::store::api::{MappingStore, SettingStore};
 use crate::store::mapping::{ACTIVE_PROFILE, RoleChangeRow, UserChanges};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use std::collections::HashMap;
 
 impl MappingStore for PgConnection {
@@ -68,26 +68,13 @@ impl MappingStore for PgConnection {
         Ok(())
     }
     async fn role_history(&mut self, user_id: &str) -> Result<Vec<RoleChangeRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT user_id, from_role, to_role, to_status, raw, exchange_id, at FROM role_history
              WHERE user_id = $1 ORDER BY id",
         )
         .bind(user_id)
         .fetch_all(self)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RoleChangeRow {
-                    user_id: r.try_get("user_id")?,
-                    from_role: r.try_get("from_role")?,
-                    to_role: r.try_get("to_role")?,
-                    to_status: r.try_get("to_status")?,
-                    raw: r.try_get("raw")?,
-                    exchange_id: r.try_get("exchange_id")?,
-                    at: r.try_get("at")?,
-                })
-            })
-            .collect()
+        .await?)
     }
     async fn user_creators(&mut self) -> Result<HashMap<String, String>> {
         let rows: Vec<(String, Option<String>)> = sqlx::query_as(
