@@ -9,7 +9,7 @@ import { COMMANDS_TSV, commandTable } from "./commands.mjs";
 import { REPO } from "./harness.mjs";
 
 const FROM = new Set(["apt", "cargo", "npm", "rustup", "essential", "prior"]);
-const NEED = new Set(["toolchain", "rustup", "build", "test", "package", "bench"]);
+const NEED = new Set(["toolchain", "rustup", "build", "test", "package", "bench", "postgres"]);
 
 /** Every file under `dir` whose name ends with one of `exts` (no node_modules, no target). */
 function sources(dir, exts) {
