@@ -2,6 +2,7 @@
 //! ScimLab integration tests: one binary, a real engine per test on 127.0.0.1:0 with a temp
 //! SQLite file, driven over HTTP. Modules group tests by what they prove.
 
+mod access;
 mod admin;
 mod bench_cli;
 mod bounded;

@@ -668,3 +668,35 @@ async fn the_mapping_results_of_one_instance_follow_writes_made_through_the_othe
     // And B's results are A's.
     assert_eq!(a.admin_get("/api/roles").await.body, summary);
 }
+
+#[tokio::test]
+async fn a_personal_token_revoked_is_refused_at_once_by_every_instance() {
+    let url = scimlab_testdb::fresh_database("revoke");
+    let a = instance(&url).await;
+    let b = instance(&url).await;
+    let token = cli(&["admin-user", "add", "ci-bot", "--role", "operator"], &url).await;
+    let token = token.trim();
+    let get = |e: &TestEngine| {
+        let auth = format!("Bearer {token}");
+        let url = e.admin_url("/api/exchanges");
+        let http = e.http.clone();
+        async move {
+            http.get(url)
+                .header("authorization", auth)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Both instances take it (each checks its hash once, then remembers it).
+    assert_eq!((get(&a).await, get(&b).await), (200, 200));
+    assert_eq!((get(&a).await, get(&b).await), (200, 200));
+    cli(&["admin-user", "revoke", "ci-bot"], &url).await;
+    assert_eq!(
+        (get(&a).await, get(&b).await),
+        (401, 401),
+        "refused on the very next request, by both"
+    );
+}

@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod admin_user_cmd;
 mod bench_cmd;
 mod replay_cmd;
 mod report_cmd;
@@ -65,6 +66,11 @@ enum Command {
     Workspace {
         #[command(subcommand)]
         action: workspace_cmd::WorkspaceAction,
+    },
+    /// Personal admin tokens with a role (viewer, operator, owner): add, list, revoke.
+    AdminUser {
+        #[command(subcommand)]
+        action: admin_user_cmd::AdminUserAction,
     },
 }
 
@@ -243,6 +249,7 @@ async fn main() -> Result<ExitCode> {
         Command::Report(args) => Ok(report_cmd::run_report(args).await),
         Command::Export { what } => Ok(report_cmd::run_export(what).await),
         Command::Workspace { action } => Ok(workspace_cmd::run(action).await),
+        Command::AdminUser { action } => Ok(admin_user_cmd::run(action).await),
         Command::Bench(args) => Ok(bench_cmd::run(args).await),
     }
 }

@@ -6,6 +6,7 @@
 //! This crate never imports Tauri (`cargo tree -p scimlab-engine -i tauri` prints nothing).
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod admin_api;
 pub mod auth;
 pub mod capture;
@@ -323,6 +324,7 @@ struct Shared {
     mapping_inline_users: usize,
     events: EventBus,
     admin_token: Arc<String>,
+    access: access::TokenCache,
     fixed: Arc<admin_api::FixedSettings>,
     allowed_origins: Arc<Vec<String>>,
     ui_dir: Option<Arc<std::path::PathBuf>>,
@@ -409,6 +411,7 @@ fn build_runtime(
         events: events.clone(),
         key: key.clone(),
         admin_token: shared.admin_token.clone(),
+        access: shared.access.clone(),
         settings: settings.clone(),
         fixed: shared.fixed.clone(),
         allowed_origins: shared.allowed_origins.clone(),
@@ -648,6 +651,7 @@ impl Engine {
             mapping_inline_users: config.mapping_inline_users,
             events: events.clone(),
             admin_token: admin_token.clone(),
+            access: access::TokenCache::default(),
             fixed: Arc::new(admin_api::FixedSettings {
                 scim_addr,
                 admin_addr,

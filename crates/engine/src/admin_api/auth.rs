@@ -28,6 +28,8 @@ enum Refusal {
     WrongScheme,
     /// A token that is not this launch's.
     WrongToken,
+    /// A personal token (`slp_…`) of no admin user, of a revoked one, or with a wrong secret.
+    PersonalToken,
 }
 
 impl Refusal {
@@ -41,6 +43,9 @@ impl Refusal {
             }
             Self::WrongToken => {
                 "the admin token sent is not this launch's token: a new one is made on every start (unless --admin-token or SCIMLAB_ADMIN_TOKEN sets it); use the url `scimlab serve` printed last"
+            }
+            Self::PersonalToken => {
+                "the personal admin token sent is not valid: it was revoked, or is mistyped; an owner makes a new one with 'scimlab admin-user add NAME --role ROLE'"
             }
         }
     }
@@ -110,10 +115,58 @@ pub async fn require_token(State(state): State<AdminState>, req: Request, next: 
             refuse(Refusal::WrongToken, true)
         };
     }
-    match check(req.headers(), token) {
-        Ok(()) => next.run(req).await,
-        Err(refusal) => refuse(refusal, is_root),
+    let caller = match bearer(req.headers()) {
+        // A personal token: its user's role, read from the database on every request.
+        Some(sent) if crate::access::is_personal_token(sent) => {
+            let found = async {
+                let mut conn = state.store.read().await?;
+                state.access.caller(&mut conn, sent).await
+            }
+            .await;
+            match found {
+                Ok(Some(caller)) => caller,
+                Ok(None) => return refuse(Refusal::PersonalToken, false),
+                Err(e) => return unavailable(&e.to_string()),
+            }
+        }
+        _ => match check(req.headers(), token) {
+            Ok(()) => crate::access::Caller::launch_token(),
+            Err(refusal) => return refuse(refusal, is_root),
+        },
+    };
+    let needed = crate::access::required_role(req.method(), req.uri().path());
+    if caller.role < needed {
+        return forbidden(&format!(
+            "{} {} needs the {needed} role; {} is a {}: an owner can give it with 'scimlab admin-user add NAME --role {needed}'",
+            req.method(),
+            req.uri().path(),
+            caller.name.as_deref().unwrap_or("this token"),
+            caller.role,
+        ));
     }
+    let mut req = req;
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+/// The token of an `Authorization: Bearer …` header, if there is one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => Some(rest.trim()),
+        _ => None,
+    }
+}
+
+/// 503: the database that holds the admin users does not answer.
+fn unavailable(message: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(ErrorBody {
+            error: format!("could not check the admin token: {message}; retry in a moment"),
+        }),
+    )
+        .into_response()
 }
 
 /// Whether `host` (a `Host` header or an origin's authority) names this machine's loopback.

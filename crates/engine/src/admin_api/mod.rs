@@ -57,6 +57,8 @@ pub struct AdminState {
     pub key: Arc<crate::auth::KeyCache>,
     /// This launch's admin token.
     pub admin_token: Arc<String>,
+    /// Personal admin tokens checked already (`crate::access`).
+    pub access: crate::access::TokenCache,
     /// Strict mode and retention, changeable through `PUT /api/settings`.
     pub settings: Arc<crate::runtime::RuntimeSettings>,
     /// What is fixed for this launch (addresses, limits, database).

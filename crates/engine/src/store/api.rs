@@ -397,9 +397,36 @@ pub trait FaultBudgetStore {
     fn refund_fault_hit(&mut self, key: &str) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// People and scripts with a personal admin token (read from the main database: the `default`
+/// workspace's). The engine's access module makes and checks the tokens.
+pub trait AdminUserStore {
+    /// Add `user`; a name held by a user not revoked is [`super::StoreError::Conflict`] on
+    /// `name` (a revoked one is replaced: the name is free again).
+    fn insert_admin_user(
+        &mut self,
+        user: &super::admin_users::AdminUserRow,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Every admin user, revoked ones too, by name.
+    fn admin_users(
+        &mut self,
+    ) -> impl Future<Output = Result<Vec<super::admin_users::AdminUserRow>>> + Send;
+    /// The user whose token has id `token_id` (revoked or not).
+    fn admin_user_by_token(
+        &mut self,
+        token_id: &str,
+    ) -> impl Future<Output = Result<Option<super::admin_users::AdminUserRow>>> + Send;
+    /// Revoke `name`'s token at `at`; `false` when there is no such user not revoked yet.
+    fn revoke_admin_user(
+        &mut self,
+        name: &str,
+        at: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
+
 /// Every store trait: what a session can do.
 pub trait Session:
     SettingStore
+    + AdminUserStore
     + FaultBudgetStore
     + WorkspaceStore
     + AdminStore
@@ -413,6 +440,7 @@ pub trait Session:
 }
 impl<T> Session for T where
     T: SettingStore
+        + AdminUserStore
         + FaultBudgetStore
         + WorkspaceStore
         + AdminStore
@@ -448,7 +476,7 @@ pub trait Backend: Send + Sync {
 /// Bring every store trait into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AdminStore, Backend, Commit, ExchangeStore, FaultBudgetStore, MappingStore, MemberStore,
-        ResourceStore, ScanStore, Session, SettingStore, WorkspaceStore,
+        AdminStore, AdminUserStore, Backend, Commit, ExchangeStore, FaultBudgetStore, MappingStore,
+        MemberStore, ResourceStore, ScanStore, Session, SettingStore, WorkspaceStore,
     };
 }

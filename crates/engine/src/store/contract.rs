@@ -2332,6 +2332,80 @@ pub(super) async fn the_workspace_directory_keeps_slugs_unique<B: Backend>(b: &B
     );
 }
 
+pub(super) async fn admin_users_hold_one_live_token_per_name<B: Backend>(b: &B) {
+    use super::admin_users::AdminUserRow;
+    let row = |name: &str, id: &str| AdminUserRow {
+        name: name.into(),
+        role: "viewer".into(),
+        token_id: id.into(),
+        token_hash: format!("$argon2id$hash-of-{id}"),
+        created: "2026-12-07T00:00:00.000Z".into(),
+        revoked: None,
+    };
+    let mut w = b.writer().await.unwrap();
+    w.insert_admin_user(&row("ci-bot", "id1")).await.unwrap();
+    w.insert_admin_user(&row("ada", "id2")).await.unwrap();
+    // A live name is taken, and the writer's session goes on after the refusal.
+    let e = w
+        .insert_admin_user(&row("ci-bot", "id3"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Conflict { field: "name", value } if value == "ci-bot"),
+        "{e}"
+    );
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    let names: Vec<String> = r
+        .admin_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(names, ["ada", "ci-bot"]);
+    assert_eq!(
+        r.admin_user_by_token("id1").await.unwrap().unwrap().name,
+        "ci-bot"
+    );
+    assert!(r.admin_user_by_token("id3").await.unwrap().is_none());
+    drop(r);
+    let mut w = b.writer().await.unwrap();
+    assert!(
+        w.revoke_admin_user("ci-bot", "2026-12-07T01:00:00.000Z")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !w.revoke_admin_user("ci-bot", "2026-12-07T02:00:00.000Z")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !w.revoke_admin_user("nobody", "2026-12-07T02:00:00.000Z")
+            .await
+            .unwrap()
+    );
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    let revoked = r.admin_user_by_token("id1").await.unwrap().unwrap();
+    assert_eq!(revoked.revoked.as_deref(), Some("2026-12-07T01:00:00.000Z"));
+    drop(r);
+    // A revoked name is free again: a new token, the old one gone.
+    let mut w = b.writer().await.unwrap();
+    w.insert_admin_user(&AdminUserRow {
+        role: "owner".into(),
+        ..row("ci-bot", "id4")
+    })
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    assert!(r.admin_user_by_token("id1").await.unwrap().is_none());
+    let again = r.admin_user_by_token("id4").await.unwrap().unwrap();
+    assert_eq!((again.role.as_str(), again.revoked), ("owner", None));
+}
+
 /// Instantiate every contract check for a backend. `$open` is an async expression giving
 /// `(backend, guard)`; the guard (a temporary directory, a database to drop) lives as long as
 /// the test.
@@ -2368,6 +2442,7 @@ macro_rules! contract_suite {
             mapping_rows,
             a_reset_keeps_settings_profiles_and_growing_ids,
             the_workspace_directory_keeps_slugs_unique,
+            admin_users_hold_one_live_token_per_name,
         );
     };
     (@each $open:expr; $($check:ident),* $(,)?) => {

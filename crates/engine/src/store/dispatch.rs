@@ -274,6 +274,24 @@ impl ExchangeStore for Conn {
     }
 }
 
+impl AdminUserStore for Conn {
+    async fn insert_admin_user(&mut self, user: &super::admin_users::AdminUserRow) -> Result<()> {
+        on_backend!(self, insert_admin_user(user))
+    }
+    async fn admin_users(&mut self) -> Result<Vec<super::admin_users::AdminUserRow>> {
+        on_backend!(self, admin_users())
+    }
+    async fn admin_user_by_token(
+        &mut self,
+        token_id: &str,
+    ) -> Result<Option<super::admin_users::AdminUserRow>> {
+        on_backend!(self, admin_user_by_token(token_id))
+    }
+    async fn revoke_admin_user(&mut self, name: &str, at: &str) -> Result<bool> {
+        on_backend!(self, revoke_admin_user(name, at))
+    }
+}
+
 impl WorkspaceStore for Conn {
     async fn workspaces(&mut self) -> Result<Vec<WorkspaceRecord>> {
         on_backend!(self, workspaces())

@@ -180,6 +180,10 @@ pub async fn seal_export(
     sqlx::query("DELETE FROM workspaces")
         .execute(&mut *tx)
         .await?;
+    // People with admin access (their tokens' hashes) belong to the server, not the workspace.
+    sqlx::query("DELETE FROM admin_users")
+        .execute(&mut *tx)
+        .await?;
     // Captured exchanges in plain columns: readable with any SQLite tool, and each value where
     // the pseudonymisation rewrites it (deflated, it would not be found).
     super::exchanges::expand_evidence(&mut tx).await?;

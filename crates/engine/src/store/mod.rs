@@ -15,6 +15,7 @@
 #[macro_use]
 mod bind;
 pub mod admin;
+pub mod admin_users;
 pub mod api;
 #[cfg(test)]
 mod contract;

@@ -20,6 +20,7 @@
 //! is the same.
 
 mod admin;
+mod admin_users;
 mod exchanges;
 mod fault_budgets;
 mod mapping;
