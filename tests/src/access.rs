@@ -193,3 +193,114 @@ async fn a_revoked_token_is_refused_at_once_and_wrong_tokens_are_told_apart() {
     assert_eq!(code, 2);
     assert!(err.contains("invalid admin user name"), "{err}");
 }
+
+#[tokio::test]
+async fn the_audit_log_keeps_who_did_what_where_and_only_owners_read_it() {
+    let e = TestEngine::start().await;
+    let made = e
+        .admin_json(
+            "POST",
+            "/api/workspaces",
+            &serde_json::json!({"name": "Acme"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let viewer = add(&e, "vera", "viewer").await;
+    let operator = add(&e, "otto", "operator").await;
+    // Reads are not actions; a refused write is kept, as are an operator's and an export.
+    assert_eq!(call(&e, &viewer, "GET", "/api/exchanges").await.status, 200);
+    assert_eq!(
+        call(&e, &viewer, "DELETE", "/api/workspaces/acme/data")
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        call(&e, &operator, "DELETE", "/api/workspaces/acme/data")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        call(&e, &operator, "GET", "/api/workspaces/acme/export")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(call(&e, &viewer, "GET", "/api/audit").await.status, 403);
+    assert_eq!(call(&e, &operator, "GET", "/api/audit").await.status, 403);
+    let log = e.admin_get("/api/audit").await;
+    assert_eq!(log.status, 200, "{}", log.text);
+    let items = log.body["items"].as_array().unwrap();
+    let seen: Vec<(String, String, String, String, String, i64)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["actor"].as_str().unwrap().to_owned(),
+                i["role"].as_str().unwrap().to_owned(),
+                i["method"].as_str().unwrap().to_owned(),
+                i["path"].as_str().unwrap().to_owned(),
+                i["workspace"].as_str().unwrap().to_owned(),
+                i["status"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let row = |a: &str, r: &str, m: &str, p: &str, w: &str, s: i64| {
+        (
+            a.to_owned(),
+            r.to_owned(),
+            m.to_owned(),
+            p.to_owned(),
+            w.to_owned(),
+            s,
+        )
+    };
+    assert_eq!(
+        seen,
+        [
+            row(
+                "otto",
+                "operator",
+                "GET",
+                "/api/workspaces/acme/export",
+                "acme",
+                200
+            ),
+            row(
+                "otto",
+                "operator",
+                "DELETE",
+                "/api/workspaces/acme/data",
+                "acme",
+                200
+            ),
+            row(
+                "vera",
+                "viewer",
+                "DELETE",
+                "/api/workspaces/acme/data",
+                "acme",
+                403
+            ),
+            row(
+                "admin token",
+                "owner",
+                "POST",
+                "/api/workspaces",
+                "default",
+                201
+            ),
+        ],
+        "newest first; reads are not kept"
+    );
+    assert_eq!(items[0]["client"], "127.0.0.1");
+    assert!(items[0]["at"].as_str().unwrap().ends_with('Z'));
+    // Pages: the next one starts below the last id.
+    let page = e.admin_get("/api/audit?limit=2").await;
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 2);
+    let before = page.body["nextBefore"].as_i64().unwrap();
+    let rest = e.admin_get(&format!("/api/audit?before={before}")).await;
+    assert_eq!(rest.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(rest.body["nextBefore"], Value::Null);
+    assert_eq!(e.admin_get("/api/audit?limit=0").await.status, 400);
+}

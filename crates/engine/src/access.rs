@@ -215,6 +215,10 @@ pub fn required_role(method: &axum::http::Method, path: &str) -> Role {
         .and_then(|rest| rest.split_once('/'))
         .map(|(_, rest)| format!("/api/{rest}"));
     let route = local.as_deref().unwrap_or(path);
+    // Who did what: for owners.
+    if path == "/api/audit" {
+        return Role::Owner;
+    }
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Role::Viewer;
     }
@@ -237,6 +241,53 @@ pub fn required_role(method: &axum::http::Method, path: &str) -> Role {
         return Role::Viewer;
     }
     Role::Operator
+}
+
+/// Whether a request of the admin API is an action the audit log keeps: one that may change
+/// something (any method but `GET`, `HEAD`, `OPTIONS`), or takes data out (an export).
+pub fn is_audited(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) || path.ends_with("/export")
+}
+
+/// The workspace a request of the admin API acts on: the slug after `/api/workspaces/`, else
+/// `default`.
+pub fn workspace_of(path: &str) -> &str {
+    match path.strip_prefix("/api/workspaces/") {
+        Some(rest) => {
+            let slug = rest.split('/').next().unwrap_or_default();
+            if slug.is_empty() || slug == "import" {
+                "default"
+            } else {
+                slug
+            }
+        }
+        None => "default",
+    }
+}
+
+/// The audit entry of a request `caller` made (`id` 0 until stored).
+pub fn audit_entry(
+    caller: &Caller,
+    method: &axum::http::Method,
+    path: &str,
+    status: u16,
+    client: Option<std::net::SocketAddr>,
+) -> crate::store::audit::AuditEntry {
+    crate::store::audit::AuditEntry {
+        id: 0,
+        at: crate::wire::now(),
+        actor: caller
+            .name
+            .clone()
+            .unwrap_or_else(|| "admin token".to_owned()),
+        role: caller.role.to_string(),
+        method: method.as_str().to_owned(),
+        path: path.chars().take(512).collect(),
+        workspace: workspace_of(path).chars().take(64).collect(),
+        status: i64::from(status),
+        client: client.map(|c| c.ip().to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -277,6 +328,20 @@ mod tests {
     }
 
     #[test]
+    fn actions_are_audited_with_their_workspace() {
+        assert!(is_audited(&Method::POST, "/api/faults"));
+        assert!(is_audited(&Method::DELETE, "/api/workspaces/acme"));
+        assert!(is_audited(&Method::GET, "/api/workspaces/acme/export"));
+        assert!(is_audited(&Method::GET, "/api/exchanges/export"));
+        assert!(!is_audited(&Method::GET, "/api/exchanges"));
+        assert_eq!(workspace_of("/api/workspaces/acme/faults"), "acme");
+        assert_eq!(workspace_of("/api/workspaces/acme"), "acme");
+        assert_eq!(workspace_of("/api/workspaces/import"), "default");
+        assert_eq!(workspace_of("/api/workspaces"), "default");
+        assert_eq!(workspace_of("/api/faults"), "default");
+    }
+
+    #[test]
     fn each_route_needs_the_role_the_issue_names() {
         let cases: &[(Method, &str, Role)] = &[
             (Method::GET, "/api/exchanges", Role::Viewer),
@@ -305,6 +370,7 @@ mod tests {
             (Method::PATCH, "/api/workspaces/acme", Role::Owner),
             (Method::DELETE, "/api/workspaces/acme", Role::Owner),
             (Method::POST, "/api/something-new", Role::Operator),
+            (Method::GET, "/api/audit", Role::Owner),
         ];
         for (method, path, role) in cases {
             assert_eq!(required_role(method, path), *role, "{method} {path}");

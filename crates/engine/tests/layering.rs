@@ -24,7 +24,7 @@ const LEAVES: &[&str] = &[
 const ALLOWED: &[(&str, &[&str])] = &[
     ("wire", &["auth", "model", "store"]),
     ("auth", &["store"]),
-    ("access", &["store"]),
+    ("access", &["store", "wire"]),
     ("diagnosis", &["config", "model"]),
     ("timeline", &["model"]),
     ("mapping", &["model"]),

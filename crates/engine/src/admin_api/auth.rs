@@ -10,6 +10,7 @@
 //! Comparisons are constant time. Failures never echo what was sent.
 
 use super::{AdminState, model::ErrorBody};
+use crate::store::prelude::*;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -135,18 +136,45 @@ pub async fn require_token(State(state): State<AdminState>, req: Request, next: 
         },
     };
     let needed = crate::access::required_role(req.method(), req.uri().path());
-    if caller.role < needed {
-        return forbidden(&format!(
+    let audited = crate::access::is_audited(req.method(), req.uri().path())
+        .then(|| (req.method().clone(), req.uri().path().to_owned()));
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let resp = if caller.role < needed {
+        forbidden(&format!(
             "{} {} needs the {needed} role; {} is a {}: an owner can give it with 'scimlab admin-user add NAME --role {needed}'",
             req.method(),
             req.uri().path(),
             caller.name.as_deref().unwrap_or("this token"),
             caller.role,
-        ));
+        ))
+    } else {
+        let mut req = req;
+        req.extensions_mut().insert(caller.clone());
+        next.run(req).await
+    };
+    // Refused attempts are kept too.
+    if let Some((method, path)) = audited {
+        let entry =
+            crate::access::audit_entry(&caller, &method, &path, resp.status().as_u16(), client);
+        audit(&state, &entry).await;
     }
-    let mut req = req;
-    req.extensions_mut().insert(caller);
-    next.run(req).await
+    resp
+}
+
+/// Append `entry` to the audit log (a failure is logged: the action itself has happened).
+async fn audit(state: &AdminState, entry: &crate::store::audit::AuditEntry) {
+    let stored = async {
+        let mut w = state.store.write().await?;
+        w.append_audit(entry).await?;
+        w.commit().await
+    }
+    .await;
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, method = %entry.method, path = %entry.path, "could not write the audit log");
+    }
 }
 
 /// The token of an `Authorization: Bearer …` header, if there is one.

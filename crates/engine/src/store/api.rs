@@ -423,10 +423,27 @@ pub trait AdminUserStore {
     ) -> impl Future<Output = Result<bool>> + Send;
 }
 
+/// The admin API's audit log (in the main database).
+pub trait AuditStore {
+    /// Append an entry (its `id` is ignored); its id. Keeps the newest
+    /// [`super::audit::AUDIT_KEPT`].
+    fn append_audit(
+        &mut self,
+        entry: &super::audit::AuditEntry,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// Up to `limit` entries with an id below `before` (all when `None`), newest first.
+    fn audit_entries(
+        &mut self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<super::audit::AuditEntry>>> + Send;
+}
+
 /// Every store trait: what a session can do.
 pub trait Session:
     SettingStore
     + AdminUserStore
+    + AuditStore
     + FaultBudgetStore
     + WorkspaceStore
     + AdminStore
@@ -441,6 +458,7 @@ pub trait Session:
 impl<T> Session for T where
     T: SettingStore
         + AdminUserStore
+        + AuditStore
         + FaultBudgetStore
         + WorkspaceStore
         + AdminStore
@@ -476,7 +494,7 @@ pub trait Backend: Send + Sync {
 /// Bring every store trait into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AdminStore, AdminUserStore, Backend, Commit, ExchangeStore, FaultBudgetStore, MappingStore,
-        MemberStore, ResourceStore, ScanStore, Session, SettingStore, WorkspaceStore,
+        AdminStore, AdminUserStore, AuditStore, Backend, Commit, ExchangeStore, FaultBudgetStore,
+        MappingStore, MemberStore, ResourceStore, ScanStore, Session, SettingStore, WorkspaceStore,
     };
 }

@@ -292,6 +292,19 @@ impl AdminUserStore for Conn {
     }
 }
 
+impl AuditStore for Conn {
+    async fn append_audit(&mut self, entry: &super::audit::AuditEntry) -> Result<i64> {
+        on_backend!(self, append_audit(entry))
+    }
+    async fn audit_entries(
+        &mut self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<super::audit::AuditEntry>> {
+        on_backend!(self, audit_entries(before, limit))
+    }
+}
+
 impl WorkspaceStore for Conn {
     async fn workspaces(&mut self) -> Result<Vec<WorkspaceRecord>> {
         on_backend!(self, workspaces())

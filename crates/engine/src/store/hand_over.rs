@@ -184,6 +184,9 @@ pub async fn seal_export(
     sqlx::query("DELETE FROM admin_users")
         .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM audit_log")
+        .execute(&mut *tx)
+        .await?;
     // Captured exchanges in plain columns: readable with any SQLite tool, and each value where
     // the pseudonymisation rewrites it (deflated, it would not be found).
     super::exchanges::expand_evidence(&mut tx).await?;

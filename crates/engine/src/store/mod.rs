@@ -17,6 +17,7 @@ mod bind;
 pub mod admin;
 pub mod admin_users;
 pub mod api;
+pub mod audit;
 #[cfg(test)]
 mod contract;
 mod dispatch;

@@ -21,6 +21,7 @@
 
 mod admin;
 mod admin_users;
+mod audit;
 mod exchanges;
 mod fault_budgets;
 mod mapping;
