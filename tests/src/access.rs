@@ -303,4 +303,14 @@ async fn the_audit_log_keeps_who_did_what_where_and_only_owners_read_it() {
     assert_eq!(rest.body["items"].as_array().unwrap().len(), 2);
     assert_eq!(rest.body["nextBefore"], Value::Null);
     assert_eq!(e.admin_get("/api/audit?limit=0").await.status, 400);
+    // Who holds a token: for owners, without the tokens or their hashes.
+    assert_eq!(
+        call(&e, &operator, "GET", "/api/admin-users").await.status,
+        403
+    );
+    let people = e.admin_get("/api/admin-users").await;
+    assert_eq!(people.status, 200, "{}", people.text);
+    assert_eq!(people.body[0]["name"], "otto");
+    assert_eq!(people.body[1]["role"], "viewer");
+    assert!(!people.text.contains("argon2") && !people.text.contains(&operator[4..16]));
 }

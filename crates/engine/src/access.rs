@@ -215,8 +215,8 @@ pub fn required_role(method: &axum::http::Method, path: &str) -> Role {
         .and_then(|rest| rest.split_once('/'))
         .map(|(_, rest)| format!("/api/{rest}"));
     let route = local.as_deref().unwrap_or(path);
-    // Who did what: for owners.
-    if path == "/api/audit" {
+    // Who did what, and who may: for owners.
+    if path == "/api/audit" || path == "/api/admin-users" {
         return Role::Owner;
     }
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -371,6 +371,7 @@ mod tests {
             (Method::DELETE, "/api/workspaces/acme", Role::Owner),
             (Method::POST, "/api/something-new", Role::Operator),
             (Method::GET, "/api/audit", Role::Owner),
+            (Method::GET, "/api/admin-users", Role::Owner),
         ];
         for (method, path, role) in cases {
             assert_eq!(required_role(method, path), *role, "{method} {path}");

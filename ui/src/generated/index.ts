@@ -1,4 +1,7 @@
 // Generated from the Rust types by `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`. Do not edit.
+export type { AdminUserInfo } from "./AdminUserInfo";
+export type { AuditEntry } from "./AuditEntry";
+export type { AuditPage } from "./AuditPage";
 export type { AuthOutcome } from "./AuthOutcome";
 export type { AuthSummary } from "./AuthSummary";
 export type { ChangedResource } from "./ChangedResource";

@@ -3,6 +3,8 @@
 //! the quirk labels and the directory of workspaces (`/api/workspaces…`) are the engine's.
 
 import type {
+  AdminUserInfo,
+  AuditPage,
   ChecklistReply,
   DeletedWorkspace,
   EndpointInfo,
@@ -158,6 +160,10 @@ export const api = {
   deleteAllFaults: () => json<void>("DELETE", ws("/faults")),
 
   reset: () => json<ResetResult>("DELETE", ws("/data")),
+  /** Who holds a personal admin token (owners only; never the tokens). */
+  adminUsers: () => json<AdminUserInfo[]>("GET", "/api/admin-users"),
+  /** The admin API's audit log, newest first (owners only); `before` pages to older entries. */
+  audit: (before: number | null = null) => json<AuditPage>("GET", `/api/audit${query({ before, limit: 50 })}`),
 
   /** Every workspace, `default` first, with its tenant URL, key (masked), counts and `apiBase`. */
   workspaces: () => json<WorkspaceInfo[]>("GET", "/api/workspaces"),

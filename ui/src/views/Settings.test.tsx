@@ -21,6 +21,8 @@ const api = vi.hoisted(() => ({
   users: vi.fn(),
   checkPaths: vi.fn(),
   seenAttributes: vi.fn(),
+  adminUsers: vi.fn(),
+  audit: vi.fn(),
 }));
 const host = vi.hoisted(() => ({
   kind: "browser" as "browser" | "desktop",
@@ -51,6 +53,8 @@ beforeEach(() => {
   host.settingsFile.mockReset();
   api.settings.mockResolvedValue(settings);
   api.profiles.mockResolvedValue(profiles);
+  api.adminUsers.mockResolvedValue([]);
+  api.audit.mockResolvedValue({ items: [], nextBefore: null });
   api.users.mockResolvedValue({ totalResults: 5000, startIndex: 1, itemsPerPage: 0, resources: [] });
   api.checkPaths.mockImplementation(async (sources: string[]) =>
     sources.map((path) => ({ path, error: path.includes("[") && !path.includes("]") ? `the source path '${path}' is not valid: expected ']'` : null })),
@@ -309,5 +313,65 @@ describe("profile list keyboard", () => {
     expect(item.tabIndex).toBe(0);
     fireEvent.keyDown(item, { key: "Enter" });
     await screen.findByRole("heading", { level: 4, name: "Entra ID" });
+  });
+});
+
+describe("the access section (owners)", () => {
+  const entry = (id: number, over: Partial<{ actor: string; role: string; method: string; path: string; workspace: string; status: number }> = {}) => ({
+    id,
+    at: "2026-12-07T19:20:11.503Z",
+    actor: "otto",
+    role: "operator",
+    method: "DELETE",
+    path: "/api/workspaces/acme/data",
+    workspace: "acme",
+    status: 200,
+    client: "10.0.0.7",
+    ...over,
+  });
+
+  it("lists who holds a token and the audit log, newest first, with older pages on demand", async () => {
+    api.adminUsers.mockResolvedValue([
+      { name: "ci-bot", role: "viewer", created: "2026-12-07T10:00:00.000Z", revoked: "2026-12-07T11:00:00.000Z" },
+      { name: "otto", role: "operator", created: "2026-12-07T10:05:00.000Z", revoked: null },
+    ]);
+    api.audit.mockImplementation(async (before?: number | null) =>
+      before == null
+        ? { items: [entry(9), entry(8, { actor: "vera", role: "viewer", status: 403 })], nextBefore: 8 }
+        : { items: [entry(3, { actor: "admin token", role: "owner", method: "POST", path: "/api/workspaces", workspace: "default", status: 201 })], nextBefore: null },
+    );
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const users = await screen.findByTestId("admin-users");
+    const rows = within(users).getAllByRole("row").slice(1);
+    expect(rows.map((r) => r.textContent)).toEqual([
+      expect.stringMatching(/^ci-botviewer.*revoked /),
+      expect.stringMatching(/^ottooperator.*active$/),
+    ]);
+    const log = screen.getByTestId("audit-log");
+    let entries = within(log).getAllByTestId("audit-entry");
+    expect(entries).toHaveLength(2);
+    expect(entries[0].textContent).toContain("otto (operator)");
+    expect(entries[0].textContent).toContain("DELETE /api/workspaces/acme/data");
+    expect(entries[0].textContent).toContain("10.0.0.7");
+    expect(entries[1].className).toBe("refused");
+    fireEvent.click(screen.getByRole("button", { name: "Older entries" }));
+    await waitFor(() => expect(within(screen.getByTestId("audit-log")).getAllByTestId("audit-entry")).toHaveLength(3));
+    entries = within(screen.getByTestId("audit-log")).getAllByTestId("audit-entry");
+    expect(entries[2].textContent).toContain("admin token (owner)");
+    expect(api.audit).toHaveBeenLastCalledWith(8);
+    expect(screen.queryByRole("button", { name: "Older entries" })).toBeNull();
+  });
+
+  it("says how to add a token when there is none, and that only owners see it when refused", async () => {
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    expect((await screen.findByTestId("admin-users-empty")).textContent).toContain("scimlab admin-user add NAME --role viewer|operator|owner");
+    expect(screen.getByTestId("audit-empty")).toBeTruthy();
+  });
+
+  it("tells a caller below owner that only owners see it", async () => {
+    api.adminUsers.mockRejectedValue(new ApiError("GET /api/admin-users needs the owner role", 403));
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    await waitFor(() => expect(screen.getByTestId("access").textContent).toContain("Only owners see who has admin access"));
+    expect(screen.queryByTestId("audit-log")).toBeNull();
   });
 });

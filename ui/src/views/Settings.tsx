@@ -1,7 +1,7 @@
 //! The Settings screen (`#/settings`): loads the engine settings (and follows live changes),
 //! then lays out the page — the mapping profiles and their editor, strict or tolerant SCIM
 //! mode, retention, the listen addresses (editable on desktop, where applying restarts the
-//! engine), and the data reset. The parts live in `views/settings/`; this file only composes
+//! engine), the data reset, and who has admin access with the audit log (owners). The parts live in `views/settings/`; this file only composes
 //! them and loads their stylesheet.
 
 import { useState } from "react";
@@ -14,6 +14,7 @@ import type { ViewProps } from "./props";
 import { EngineSection } from "./settings/EngineSection";
 import { ProfilesSection } from "./settings/ProfilesSection";
 import { ResetDataSection } from "./settings/ResetDataSection";
+import { AccessSection } from "./settings/AccessSection";
 import "./settings.css";
 
 export function SettingsView(_props: ViewProps) {
@@ -29,6 +30,7 @@ export function SettingsView(_props: ViewProps) {
       <ProfilesSection />
       <EngineSection settings={settings} onSettings={setSettings} />
       <ResetDataSection />
+      <AccessSection />
       <p className="muted small">
         The SCIM key is on the <a href={href("connect")}>Connect</a> screen.
       </p>

@@ -1,6 +1,7 @@
-//! `GET /api/audit`: the admin API's audit log for owners — every action (a request that changes
-//! something, or an export), who made it with which role, on which workspace, when, from
-//! where, and the answer's status; newest first, in pages (`?before=<id>&limit=<n>`).
+//! For owners: `GET /api/audit`, the admin API's audit log — every action (a request that
+//! changes something, or an export), who made it with which role, on which workspace, when,
+//! from where, and the answer's status; newest first, in pages (`?before=<id>&limit=<n>`) — and
+//! `GET /api/admin-users`, who holds a personal admin token (never the tokens).
 
 use super::{AdminError, AdminResult, AdminState};
 use crate::store::audit::AuditEntry;
@@ -18,13 +19,43 @@ pub struct AuditQuery {
 }
 
 /// One page of the audit log.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditPage {
     /// The entries, newest first.
     pub items: Vec<AuditEntry>,
     /// The `before` of the next (older) page; `null` on the last.
+    #[ts(type = "number | null")]
     pub next_before: Option<i64>,
+}
+
+/// An admin user as `GET /api/admin-users` shows it (no token, no hash).
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUserInfo {
+    /// The name given to `scimlab admin-user add`.
+    pub name: String,
+    /// `viewer`, `operator` or `owner`.
+    pub role: String,
+    /// When it was added (RFC 3339).
+    pub created: String,
+    /// When it was revoked, if it was.
+    pub revoked: Option<String>,
+}
+
+/// `GET /api/admin-users`: every admin user, revoked ones too, by name.
+pub async fn admin_users(State(state): State<AdminState>) -> AdminResult<Json<Vec<AdminUserInfo>>> {
+    let rows = state.store.read().await?.admin_users().await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|u| AdminUserInfo {
+                name: u.name,
+                role: u.role,
+                created: u.created,
+                revoked: u.revoked,
+            })
+            .collect(),
+    ))
 }
 
 /// `GET /api/audit`.

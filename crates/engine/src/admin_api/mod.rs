@@ -15,7 +15,7 @@
 //! Secrets: the SCIM key leaves this module only in the body of `POST /api/endpoint/reveal`;
 //! the admin token only in the login cookie. Neither is ever logged.
 
-mod audit;
+pub mod audit;
 mod auth;
 mod checklist;
 mod data;
@@ -208,7 +208,9 @@ pub fn router(state: AdminState) -> Router {
             "/workspaces/{slug}/{*rest}",
             axum::routing::any(workspaces::dispatch),
         );
-    let api = api.route("/audit", get(audit::list));
+    let api = api
+        .route("/audit", get(audit::list))
+        .route("/admin-users", get(audit::admin_users));
     let origins = state.allowed_origins.clone();
     let router = Router::new()
         .route("/", get(ui::root))

@@ -93,6 +93,9 @@ fn expected() -> BTreeMap<String, String> {
     render::<EngineSettings>(&cfg, &mut out);
     render::<SettingsUpdate>(&cfg, &mut out);
     render::<QuirkInfo>(&cfg, &mut out);
+    render::<crate::store::audit::AuditEntry>(&cfg, &mut out);
+    render::<super::audit::AuditPage>(&cfg, &mut out);
+    render::<super::audit::AdminUserInfo>(&cfg, &mut out);
     // What the desktop shell tells the UI.
     render::<crate::host::Connection>(&cfg, &mut out);
     render::<crate::host::ProblemKind>(&cfg, &mut out);

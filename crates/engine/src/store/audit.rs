@@ -8,10 +8,11 @@ use super::{Result, SqliteConn};
 pub const AUDIT_KEPT: i64 = 100_000;
 
 /// One admin action.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     /// Its place in the log (0 before it is stored).
+    #[ts(type = "number")]
     pub id: i64,
     /// When (RFC 3339).
     pub at: String,
@@ -26,6 +27,7 @@ pub struct AuditEntry {
     /// The workspace acted on (its slug).
     pub workspace: String,
     /// The answer's status.
+    #[ts(type = "number")]
     pub status: i64,
     /// The client's address.
     pub client: Option<String>,
