@@ -7,6 +7,11 @@
 //! so the token leaves the address bar and the history. `?token=` is a login on `/` only; the
 //! API never reads a token from a URL (URLs end up in logs and `Referer` headers).
 //!
+//! Besides this launch's token (an owner), a personal admin token (`Authorization: Bearer
+//! slp_…`, `scimlab admin-user add`) stands for its user and role, read from the main database
+//! on every request (`crate::access`). Then the caller's role must reach what the route needs
+//! (`403` naming it otherwise), and every action, refused ones too, goes into the audit log.
+//!
 //! Comparisons are constant time. Failures never echo what was sent.
 
 use super::{AdminState, model::ErrorBody};
