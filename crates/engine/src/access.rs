@@ -138,12 +138,27 @@ pub fn is_personal_token(token: &str) -> bool {
     token.starts_with(TOKEN_PREFIX)
 }
 
-/// Personal tokens checked already: token id → (the hash it was checked against, the token).
+/// Personal tokens checked already, and the ids whose last check failed (see
+/// [`TokenCache::caller`]).
 #[derive(Debug, Clone, Default)]
-pub struct TokenCache(Arc<Mutex<HashMap<String, (String, String)>>>);
+pub struct TokenCache {
+    /// Token id → (the hash it was checked against, the token).
+    known: Arc<Mutex<HashMap<String, (String, String)>>>,
+    /// Token id → when a wrong secret was last sent with it.
+    failed: Arc<Mutex<HashMap<String, std::time::Instant>>>,
+    /// Hashes checked so far (each costs tens of milliseconds).
+    hashes_checked: Arc<std::sync::atomic::AtomicU64>,
+}
 
-/// Tokens remembered at most (a flood of valid tokens is not a thing; the bound keeps it so).
+/// Tokens remembered at most (a flood of valid tokens is not a thing; the bound keeps it so),
+/// and ids with a failed check remembered at most.
 const CACHE_MAX: usize = 1024;
+
+/// After a wrong secret for a token id, further unknown secrets for that id are refused
+/// without checking a hash for this long: someone who knows a token's id cannot make the
+/// server spend more than one hash check a second on it. A token checked before is still
+/// taken at once.
+const FAILED_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl TokenCache {
     /// The caller `token` stands for, read from the database (`conn`: the main database's):
@@ -167,15 +182,23 @@ impl TokenCache {
             role,
         };
         if row.revoked.is_some() {
-            self.lock().remove(id);
+            lock(&self.known).remove(id);
             return Ok(None);
         }
-        let remembered = self.lock().get(id).is_some_and(|(hash, known)| {
+        let remembered = lock(&self.known).get(id).is_some_and(|(hash, known)| {
             *hash == row.token_hash && bool::from(known.as_bytes().ct_eq(token.as_bytes()))
         });
         if remembered {
             return Ok(Some(caller));
         }
+        if lock(&self.failed)
+            .get(id)
+            .is_some_and(|at| at.elapsed() < FAILED_PAUSE)
+        {
+            return Ok(None);
+        }
+        self.hashes_checked
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let hash = row.token_hash.clone();
         let secret = secret.to_owned();
         // Tens of milliseconds of CPU: off the async threads.
@@ -189,9 +212,15 @@ impl TokenCache {
         .await
         .unwrap_or(false);
         if !valid {
+            let mut failed = lock(&self.failed);
+            if failed.len() >= CACHE_MAX {
+                failed.clear();
+            }
+            failed.insert(id.to_owned(), std::time::Instant::now());
             return Ok(None);
         }
-        let mut cache = self.lock();
+        lock(&self.failed).remove(id);
+        let mut cache = lock(&self.known);
         if cache.len() >= CACHE_MAX {
             cache.clear();
         }
@@ -199,9 +228,15 @@ impl TokenCache {
         Ok(Some(caller))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, String)>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    /// How many hashes were checked so far.
+    pub fn hashes_checked(&self) -> u64 {
+        self.hashes_checked
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The role a request of the admin API needs: `method` on `path` (the path as the admin
@@ -316,6 +351,47 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_pauses_hash_checks_of_its_id_but_not_a_known_token() {
+        use crate::store::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db")).await.unwrap();
+        let (row, token) = new_token("ci-bot", Role::Viewer, "2026-12-07T00:00:00.000Z").unwrap();
+        let mut w = store.write().await.unwrap();
+        w.insert_admin_user(&row).await.unwrap();
+        w.commit().await.unwrap();
+        let cache = TokenCache::default();
+        let mut r = store.read().await.unwrap();
+        let wrong = format!("{TOKEN_PREFIX}{}_{}", row.token_id, "0".repeat(64));
+        assert_eq!(
+            cache.caller(&mut r, &token).await.unwrap().unwrap().role,
+            Role::Viewer
+        );
+        assert_eq!(cache.hashes_checked(), 1);
+        assert!(cache.caller(&mut r, &wrong).await.unwrap().is_none());
+        assert_eq!(cache.hashes_checked(), 2);
+        for _ in 0..5 {
+            assert!(cache.caller(&mut r, &wrong).await.unwrap().is_none());
+        }
+        assert_eq!(cache.hashes_checked(), 2, "no hash checked while paused");
+        assert!(
+            cache.caller(&mut r, &token).await.unwrap().is_some(),
+            "the known token is still taken"
+        );
+        // A process that never saw the right token waits out the pause, then checks again.
+        let fresh = TokenCache::default();
+        assert!(fresh.caller(&mut r, &wrong).await.unwrap().is_none());
+        assert!(
+            fresh.caller(&mut r, &token).await.unwrap().is_none(),
+            "paused"
+        );
+        tokio::time::sleep(FAILED_PAUSE).await;
+        assert!(fresh.caller(&mut r, &token).await.unwrap().is_some());
+        assert_eq!(fresh.hashes_checked(), 2);
+        drop(r);
+        store.close().await;
     }
 
     #[test]
