@@ -102,8 +102,8 @@ const ROUTES: &[(&str, &str, &str)] = &[
 
 const ROLES: [&str; 3] = ["viewer", "operator", "owner"];
 
-#[tokio::test]
-async fn each_role_reaches_the_admin_routes_it_may_and_is_told_which_role_the_others_need() {
+/// An engine with a second workspace, `acme` (made with this launch's admin token).
+async fn engine_with_acme() -> TestEngine {
     let e = TestEngine::start().await;
     let made = e
         .admin_json(
@@ -113,6 +113,12 @@ async fn each_role_reaches_the_admin_routes_it_may_and_is_told_which_role_the_ot
         )
         .await;
     assert_eq!(made.status, 201, "{}", made.text);
+    e
+}
+
+#[tokio::test]
+async fn each_role_reaches_the_admin_routes_it_may_and_is_told_which_role_the_others_need() {
+    let e = engine_with_acme().await;
     let mut tokens = Vec::new();
     for role in ROLES {
         tokens.push((role, add(&e, &format!("{role}-bot"), role).await));
@@ -196,15 +202,7 @@ async fn a_revoked_token_is_refused_at_once_and_wrong_tokens_are_told_apart() {
 
 #[tokio::test]
 async fn the_audit_log_keeps_who_did_what_where_and_only_owners_read_it() {
-    let e = TestEngine::start().await;
-    let made = e
-        .admin_json(
-            "POST",
-            "/api/workspaces",
-            &serde_json::json!({"name": "Acme"}),
-        )
-        .await;
-    assert_eq!(made.status, 201, "{}", made.text);
+    let e = engine_with_acme().await;
     let viewer = add(&e, "vera", "viewer").await;
     let operator = add(&e, "otto", "operator").await;
     // Reads are not actions; a refused write is kept, as are an operator's and an export.
