@@ -158,9 +158,48 @@ struct ServeArgs {
           default_value_t = DEFAULT_MAX_HEADER_BYTES as u32,
           value_parser = clap::value_parser!(u32).range(1024..=262_144))]
     max_header_bytes: u32,
-    /// Address of the admin listener (API and UI); loopback only, never tunnel it.
+    /// Address of the admin listener (API and UI); never tunnel it. Off loopback (team mode,
+    /// e.g. 0.0.0.0:8788) it needs --tls-cert and --tls-key, and a way to sign in: an identity
+    /// provider (--oidc-issuer) or personal tokens (`scimlab admin-user add`).
     #[arg(long, env = "SCIMLAB_ADMIN_ADDR", default_value = DEFAULT_ADMIN_ADDR)]
     admin_addr: SocketAddr,
+    /// TLS certificate chain for the admin listener (PEM, the server's certificate first).
+    #[arg(long, env = "SCIMLAB_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key for the admin listener (PEM, unencrypted).
+    #[arg(long, env = "SCIMLAB_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The admin UI's address as your team opens it (e.g. https://scimlab.example.com:8788):
+    /// the sign-in's redirect URI is <URL>/auth/callback. Unset: taken from each request's Host.
+    #[arg(long, env = "SCIMLAB_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    /// Sign-in with your OpenID Connect provider: its issuer, exactly as its discovery document
+    /// says (Entra ID: https://login.microsoftonline.com/<tenant id>/v2.0; Okta:
+    /// https://<org>.okta.com or https://<org>.okta.com/oauth2/default).
+    #[arg(long, env = "SCIMLAB_OIDC_ISSUER", value_name = "URL", requires = "oidc_client_id")]
+    oidc_issuer: Option<String>,
+    /// The application (client) id registered at the provider.
+    #[arg(long, env = "SCIMLAB_OIDC_CLIENT_ID", value_name = "ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// The client secret of that registration (prefer the variable: a flag shows in `ps`).
+    #[arg(long, env = "SCIMLAB_OIDC_CLIENT_SECRET", value_name = "SECRET", hide_env_values = true,
+          allow_hyphen_values = true)]
+    oidc_client_secret: Option<String>,
+    /// Scopes asked for, space-separated (add `groups` on Okta to get the groups claim).
+    #[arg(long, env = "SCIMLAB_OIDC_SCOPES", value_name = "SCOPES", default_value = scimlab_engine::oidc::DEFAULT_SCOPES)]
+    oidc_scopes: String,
+    /// The ID token claim listing the person's groups (for group:… rules).
+    #[arg(long, env = "SCIMLAB_OIDC_GROUPS_CLAIM", value_name = "CLAIM", default_value = scimlab_engine::oidc::DEFAULT_GROUPS_CLAIM)]
+    oidc_groups_claim: String,
+    /// Who may sign in with the provider, and as what: KIND:VALUE=ROLE with KIND email, domain
+    /// or group and ROLE viewer, operator or owner (repeat it; the highest match wins).
+    #[arg(long = "allow-sign-in", env = "SCIMLAB_ALLOW_SIGN_IN", value_name = "RULE",
+          value_delimiter = ',', value_parser = clap::value_parser!(scimlab_engine::oidc::SignInRule))]
+    allow_sign_in: Vec<scimlab_engine::oidc::SignInRule>,
+    /// Hours a sign-in lasts.
+    #[arg(long, env = "SCIMLAB_SESSION_HOURS", value_name = "HOURS", default_value_t = 8,
+          value_parser = clap::value_parser!(u64).range(1..=720))]
+    session_hours: u64,
     /// Serve the ScimLab UI in the browser at the admin address, from DIR (a built `ui/dist`);
     /// `--ui` alone finds ui/dist of this checkout (from the binary's path, then the current directory).
     #[arg(long, env = "SCIMLAB_UI_DIR", value_name = "DIR", num_args = 0..=1, default_missing_value = "auto")]
@@ -317,6 +356,24 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.max_header_bytes = args.max_header_bytes as usize;
     config.admin_addr = args.admin_addr;
     config.admin_token = args.admin_token;
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        config.tls = Some(scimlab_engine::tls::TlsFiles { cert, key });
+    }
+    config.public_url = args.public_url;
+    if let (Some(issuer), Some(client_id)) = (args.oidc_issuer, args.oidc_client_id) {
+        let mut oidc = scimlab_engine::oidc::OidcSettings::new(issuer, client_id);
+        oidc.client_secret = args.oidc_client_secret;
+        oidc.scopes = args.oidc_scopes;
+        oidc.groups_claim = args.oidc_groups_claim;
+        oidc.rules = args.allow_sign_in;
+        oidc.session_lifetime = std::time::Duration::from_secs(args.session_hours * 3600);
+        config.oidc = Some(oidc);
+    } else if !args.allow_sign_in.is_empty() {
+        anyhow::bail!(
+            "--allow-sign-in needs an identity provider: add --oidc-issuer URL --oidc-client-id ID"
+        );
+    }
+    let signs_in = config.oidc.is_some();
     config.capture_body_cap = args.capture_body_cap;
     config.retention = args.retention;
     config.rejected_retention = args.rejected_retention;
@@ -371,6 +428,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
         );
     } else {
         println!("  {label:<39}{}", engine.admin_login_url());
+    }
+    if signs_in {
+        println!(
+            "  Team sign-in:                          {}/ (with your identity provider)",
+            engine.admin_base_url()
+        );
     }
     println!();
     if args.tunnel.is_some() {

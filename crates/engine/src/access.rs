@@ -48,13 +48,27 @@ pub enum Role {
     Owner,
 }
 
+/// How a caller proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Via {
+    /// This launch's admin token (header, or the cookie of `/?token=`).
+    LaunchToken,
+    /// A personal admin token (`scimlab admin-user add`).
+    PersonalToken,
+    /// A session opened by signing in with the team's identity provider.
+    SignIn,
+}
+
 /// Who a request of the admin API comes from (a request extension set by the token check).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The admin user's name; `None` for this launch's admin token.
+    /// The admin user's name, or the signed-in person's email; `None` for this launch's token.
     pub name: Option<String>,
     /// What the caller may do.
     pub role: Role,
+    /// How it proved it.
+    pub via: Via,
 }
 
 impl Caller {
@@ -63,6 +77,7 @@ impl Caller {
         Self {
             name: None,
             role: Role::Owner,
+            via: Via::LaunchToken,
         }
     }
 }
@@ -180,6 +195,7 @@ impl TokenCache {
         let caller = Caller {
             name: Some(row.name.clone()),
             role,
+            via: Via::PersonalToken,
         };
         if row.revoked.is_some() {
             lock(&self.known).remove(id);

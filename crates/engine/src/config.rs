@@ -137,6 +137,14 @@ pub struct EngineConfig {
     /// path (a new profile, a reset); larger ones in the background
     /// ([`DEFAULT_MAPPING_INLINE_USERS`]).
     pub mapping_inline_users: usize,
+    /// TLS on the admin listener (`--tls-cert`, `--tls-key`): required in team mode.
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// Sign-in with the team's OpenID Connect provider (`--oidc-issuer`, …).
+    pub oidc: Option<crate::oidc::OidcSettings>,
+    /// The admin UI's address as people open it (`--public-url`, e.g.
+    /// `https://scimlab.example.com:8788`): the sign-in's redirect URI is built on it. Unset:
+    /// built on each request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl EngineConfig {
@@ -171,6 +179,9 @@ impl EngineConfig {
             ngrok_api: DEFAULT_NGROK_API.to_owned(),
             tunnel_url_timeout: DEFAULT_TUNNEL_URL_TIMEOUT,
             mapping_inline_users: DEFAULT_MAPPING_INLINE_USERS,
+            tls: None,
+            oidc: None,
+            public_url: None,
         }
     }
 }
@@ -215,6 +226,9 @@ impl std::fmt::Debug for EngineConfig {
             .field("ngrok_api", &self.ngrok_api)
             .field("tunnel_url_timeout", &self.tunnel_url_timeout)
             .field("mapping_inline_users", &self.mapping_inline_users)
+            .field("tls", &self.tls)
+            .field("oidc", &self.oidc)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }

@@ -24,6 +24,7 @@ pub mod materialised;
 pub mod memory;
 pub mod metrics;
 pub mod model;
+pub mod oidc;
 pub mod pseudonym;
 pub mod relay;
 pub mod replay;
@@ -34,6 +35,7 @@ pub mod scim_api;
 pub mod simulate;
 pub mod store;
 pub mod timeline;
+pub mod tls;
 pub mod tunnel;
 pub mod wire;
 pub mod workspace;
@@ -92,14 +94,22 @@ pub enum EngineError {
         /// What is wrong, naming the rule and the field.
         message: String,
     },
-    /// The admin listener was asked to bind to a non-loopback address.
+    /// Team mode (the admin listener off loopback) without what it needs.
     #[error(
-        "the admin listener must stay on loopback, got {addr}: use 127.0.0.1:<port> for --admin-addr / SCIMLAB_ADMIN_ADDR"
+        "the admin listener on {addr} would be reachable from other machines, which needs {missing}; to keep it on this machine, use 127.0.0.1:<port> for --admin-addr / SCIMLAB_ADMIN_ADDR"
     )]
-    AdminNotLoopback {
+    TeamModeIncomplete {
         /// The address given.
         addr: SocketAddr,
+        /// What is missing, and how to give it.
+        missing: String,
     },
+    /// The TLS certificate or key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The sign-in provider's settings are wrong.
+    #[error("sign-in with an identity provider: {0}")]
+    SignIn(#[from] oidc::OidcError),
     /// The retention is out of range (it would otherwise be clamped and drop captured traffic).
     #[error(
         "invalid retention {retention}: keep from {} to {} exchanges (--retention / SCIMLAB_RETENTION, or retention in the desktop app's settings)",
@@ -194,7 +204,7 @@ pub struct Engine;
 pub struct EngineHandle {
     /// The address the SCIM listener is bound to (the real port when 0 was asked for).
     pub scim_addr: SocketAddr,
-    /// The address of the admin listener (always loopback).
+    /// The address of the admin listener (loopback unless in team mode).
     pub admin_addr: SocketAddr,
     /// The store, for callers that read it directly (CLI, tests).
     pub store: Store,
@@ -331,6 +341,19 @@ struct Shared {
     shutdown: watch::Receiver<bool>,
     tunnel: tunnel::TunnelManager,
     workspaces: workspace::Workspaces,
+    team: Arc<admin_api::sign_in::TeamAccess>,
+}
+
+/// Whether any personal admin token is live (a way to sign in to a team server).
+async fn has_personal_tokens(store: &Store) -> Result<bool, EngineError> {
+    use store::prelude::*;
+    let store_error = |source| EngineError::Store {
+        path: "the main database".into(),
+        source,
+    };
+    let mut r = store.read().await.map_err(store_error)?;
+    let users = r.admin_users().await.map_err(store_error)?;
+    Ok(users.iter().any(|u| u.revoked.is_none()))
 }
 
 /// Settings rows of a workspace other than `default` (the default's come from the launch's
@@ -424,6 +447,7 @@ fn build_runtime(
         tunnel: shared.tunnel.clone(),
         workspace: record.slug.clone(),
         workspaces: shared.workspaces.clone(),
+        team: shared.team.clone(),
     };
     let board = faults;
     let admin = if record.slug.is_default() {
@@ -543,9 +567,13 @@ const TEMPLATE_APPLIED: &str = "workspace.template_applied";
 impl Engine {
     /// Open the store, prepare the keys, bind both listeners and start serving.
     pub async fn start(config: EngineConfig) -> Result<EngineHandle, EngineError> {
-        if !config.admin_addr.ip().is_loopback() {
-            return Err(EngineError::AdminNotLoopback {
+        let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
+        let provider = config.oidc.clone().map(oidc::Provider::new).transpose()?;
+        let open_to_network = !config.admin_addr.ip().is_loopback();
+        if open_to_network && tls.is_none() {
+            return Err(EngineError::TeamModeIncomplete {
                 addr: config.admin_addr,
+                missing: "tls: give the certificate and key files with --tls-cert FILE --tls-key FILE (PEM)".into(),
             });
         }
         if runtime::check_retention(config.retention).is_err() {
@@ -578,6 +606,21 @@ impl Engine {
             let mut r = store.read().await.map_err(store_error)?;
             r.workspaces().await.map_err(store_error)?
         };
+        if open_to_network && provider.is_none() && !has_personal_tokens(&store).await? {
+            return Err(EngineError::TeamModeIncomplete {
+                addr: config.admin_addr,
+                missing: "a way for people to sign in: an identity provider (--oidc-issuer URL --oidc-client-id ID --allow-sign-in domain:example.com=viewer) or a personal token ('scimlab admin-user add NAME --role owner')".into(),
+            });
+        }
+        if let Some(provider) = provider.clone() {
+            // Learn the provider now, so a wrong issuer shows in the log at start, not at the
+            // first sign-in (which fetches it again after a failure).
+            tokio::spawn(async move {
+                if let Err(e) = provider.discovery().await {
+                    tracing::warn!(error = %e, "the sign-in provider is not reachable yet; sign-in will retry it");
+                }
+            });
+        }
         let admin_token = match &config.admin_token {
             Some(t) => {
                 auth::validate_key(t)?;
@@ -664,6 +707,11 @@ impl Engine {
             shutdown: rx.clone(),
             tunnel: tunnel.clone(),
             workspaces: workspaces.clone(),
+            team: Arc::new(admin_api::sign_in::TeamAccess {
+                provider,
+                tls: tls.is_some(),
+                public_url: config.public_url.clone(),
+            }),
         });
         let default_record = directory
             .iter()
@@ -716,13 +764,15 @@ impl Engine {
             per_client: Some(config.max_connections_per_client),
             max_header_bytes: config.max_header_bytes,
             error_style: listen::ErrorStyle::Scim,
+            tls: None,
         };
         let admin_limits = listen::Limits {
             name: "admin",
             max_connections: config.admin_max_connections,
             per_client: None,
             error_style: listen::ErrorStyle::Admin,
-            ..scim_limits
+            tls: tls.clone(),
+            ..scim_limits.clone()
         };
         tokio::spawn(memory::keep_giving_back(rx.clone()));
         let servers = vec![
@@ -766,13 +816,18 @@ impl EngineHandle {
 
     /// The admin base URL, e.g. `http://127.0.0.1:8788`.
     pub fn admin_base_url(&self) -> String {
-        format!("http://{}", self.admin_addr)
+        format!("{}://{}", self.admin_scheme(), self.admin_addr)
+    }
+
+    /// `https` when the admin listener has TLS, else `http`.
+    pub fn admin_scheme(&self) -> &'static str {
+        if self._shared.team.tls { "https" } else { "http" }
     }
 
     /// The URL that logs a browser in to the admin listener (sets its cookie). Contains the
     /// admin token: print it only to the local user.
     pub fn admin_login_url(&self) -> String {
-        format!("http://{}/?token={}", self.admin_addr, self.admin_token)
+        format!("{}/?token={}", self.admin_base_url(), self.admin_token)
     }
 
     /// The current SCIM API key (for the CLI and tests; never log it).

@@ -97,6 +97,10 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// How a `503` body is written on this listener.
     pub error_style: ErrorStyle,
+    /// TLS on this listener (the admin listener in team mode): the handshake must finish within
+    /// the header read timeout; a connection over a cap is closed unanswered (a plain `503`
+    /// would not be TLS).
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 /// The body of this listener's `503`s.
@@ -384,6 +388,9 @@ fn admit(shared: &Arc<Shared>, ip: IpAddr) -> Result<OpenSlot, Refusal> {
 /// it unanswered. The head is not parsed, only waited for (up to a blank line or [`REJECT_DRAIN`]).
 fn turn_away(shared: &Arc<Shared>, mut stream: TcpStream, why: Refusal) {
     shared.note_refusal(why);
+    if shared.limits.tls.is_some() {
+        return; // dropped: closed (a plain answer is no TLS record)
+    }
     if shared.rejecting.fetch_add(1, Ordering::AcqRel) >= MAX_REJECTING {
         shared.rejecting.fetch_sub(1, Ordering::AcqRel);
         return; // dropped: closed
@@ -495,13 +502,13 @@ impl ConnState {
     }
 }
 
-/// The socket, reporting bytes to its [`ConnState`].
-struct Watched {
-    stream: TcpStream,
+/// The socket (or its TLS session), reporting bytes to its [`ConnState`].
+struct Watched<S> {
+    stream: S,
     state: Arc<ConnState>,
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -516,7 +523,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -554,16 +561,41 @@ impl AsyncWrite for Watched {
     }
 }
 
-/// Serve one connection until it closes, its phase's deadline passes, or shutdown (after
-/// which the request in flight finishes and the connection closes).
+/// Serve one connection (after its TLS handshake, on a TLS listener) until it closes, its
+/// phase's deadline passes, or shutdown (after which the request in flight finishes and the
+/// connection closes).
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
-    _slot: OpenSlot,
+    slot: OpenSlot,
     shutdown: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    let Some(tls) = shared.limits.tls.clone() else {
+        return serve_stream(stream, peer, shared, slot, shutdown).await;
+    };
+    let handshake = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
+    match tokio::time::timeout(shared.limits.header_read_timeout, handshake).await {
+        Ok(Ok(stream)) => serve_stream(stream, peer, shared, slot, shutdown).await,
+        Ok(Err(e)) => {
+            tracing::debug!(listener = shared.limits.name, %peer, error = %e, "tls handshake failed");
+        }
+        Err(_) => {
+            tracing::debug!(listener = shared.limits.name, %peer, "tls handshake timed out");
+        }
+    }
+}
+
+async fn serve_stream<S>(
+    stream: S,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    _slot: OpenSlot,
+    shutdown: watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let state = Arc::new(ConnState {
         phase: Mutex::new(Phase::Head {
             since: Instant::now(),
@@ -722,6 +754,7 @@ mod tests {
             per_client: Some(1),
             max_header_bytes: 16 * 1024,
             error_style: style,
+            tls: None,
         }
     }
 

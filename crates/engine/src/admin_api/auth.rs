@@ -36,6 +36,8 @@ enum Refusal {
     WrongToken,
     /// A personal token (`slp_…`) of no admin user, of a revoked one, or with a wrong secret.
     PersonalToken,
+    /// A sign-in session cookie of a session signed out, expired, or never opened.
+    SessionEnded,
 }
 
 impl Refusal {
@@ -53,6 +55,9 @@ impl Refusal {
             Self::PersonalToken => {
                 "the personal admin token sent is not valid: it was revoked, or is mistyped; an owner makes a new one with 'scimlab admin-user add NAME --role ROLE'"
             }
+            Self::SessionEnded => {
+                "your sign-in has ended (signed out, or expired): sign in again"
+            }
         }
     }
 }
@@ -62,16 +67,19 @@ fn matches(candidate: &str, token: &str) -> bool {
     bool::from(candidate.as_bytes().ct_eq(token.as_bytes()))
 }
 
-/// The `scimlab_admin` cookie values sent (a browser may send several `Cookie` headers).
-fn cookie_values(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+/// The values of cookie `wanted` sent (a browser may send several `Cookie` headers).
+pub(super) fn cookie_values<'a>(
+    headers: &'a HeaderMap,
+    wanted: &'a str,
+) -> impl Iterator<Item = &'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .filter_map(|pair| {
+        .filter_map(move |pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name.trim() == COOKIE).then(|| value.trim())
+            (name.trim() == wanted).then(|| value.trim())
         })
 }
 
@@ -91,7 +99,7 @@ fn check(headers: &HeaderMap, token: &str) -> Result<(), Refusal> {
         };
     }
     let mut refusal = Refusal::Missing;
-    for value in cookie_values(headers) {
+    for value in cookie_values(headers, COOKIE) {
         if matches(value, token) {
             return Ok(());
         }
@@ -109,18 +117,34 @@ fn login_token(query: Option<&str>) -> Option<String> {
 
 /// The middleware: log in on `/?token=`, then let through only requests with the token.
 pub async fn require_token(State(state): State<AdminState>, req: Request, next: Next) -> Response {
-    if let Err(message) = same_origin_guard(req.method(), req.headers(), &state.allowed_origins) {
+    if let Err(message) = same_origin_guard(
+        req.method(),
+        req.headers(),
+        &state.allowed_origins,
+        state.team.tls,
+    ) {
         return forbidden(&message);
+    }
+    // Signing in and out needs no credentials (the sign-in routes check their own).
+    if req.uri().path().starts_with("/auth/") {
+        return next.run(req).await;
     }
     let token = state.admin_token.as_str();
     let is_root = req.uri().path() == "/";
     if is_root && let Some(sent) = login_token(req.uri().query()) {
         return if matches(&sent, token) {
-            login(token)
+            login(token, state.team.tls)
         } else {
-            refuse(Refusal::WrongToken, true)
+            refuse(&state, Refusal::WrongToken, &req)
         };
     }
+    let session = (!req.headers().contains_key(header::AUTHORIZATION))
+        .then(|| {
+            cookie_values(req.headers(), super::sign_in::SESSION_COOKIE)
+                .next()
+                .map(str::to_owned)
+        })
+        .flatten();
     let caller = match bearer(req.headers()) {
         // A personal token: its user's role, read from the database on every request.
         Some(sent) if crate::access::is_personal_token(sent) => {
@@ -131,14 +155,27 @@ pub async fn require_token(State(state): State<AdminState>, req: Request, next: 
             .await;
             match found {
                 Ok(Some(caller)) => caller,
-                Ok(None) => return refuse(Refusal::PersonalToken, false),
+                Ok(None) => return refuse(&state, Refusal::PersonalToken, &req),
                 Err(e) => return unavailable(&e.to_string()),
             }
         }
-        _ => match check(req.headers(), token) {
-            Ok(()) => crate::access::Caller::launch_token(),
-            Err(refusal) => return refuse(refusal, is_root),
-        },
+        _ => {
+            let signed_in = match &session {
+                Some(id) => match super::sign_in::caller_of_session(&state, id).await {
+                    Ok(found) => found,
+                    Err(e) => return unavailable(&e.to_string()),
+                },
+                None => None,
+            };
+            match (signed_in, check(req.headers(), token)) {
+                (Some(caller), _) => caller,
+                (None, Ok(())) => crate::access::Caller::launch_token(),
+                (None, Err(_)) if session.is_some() => {
+                    return refuse(&state, Refusal::SessionEnded, &req);
+                }
+                (None, Err(refusal)) => return refuse(&state, refusal, &req),
+            }
+        }
     };
     let needed = crate::access::required_role(req.method(), req.uri().path());
     let audited = crate::access::is_audited(req.method(), req.uri().path())
@@ -169,8 +206,18 @@ pub async fn require_token(State(state): State<AdminState>, req: Request, next: 
     resp
 }
 
+/// Whether a person's browser asked (a page load: `Accept: text/html`, not the API).
+fn wants_html(req: &Request) -> bool {
+    !req.uri().path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+}
+
 /// Append `entry` to the audit log (a failure is logged: the action itself has happened).
-async fn audit(state: &AdminState, entry: &crate::store::audit::AuditEntry) {
+pub(super) async fn audit(state: &AdminState, entry: &crate::store::audit::AuditEntry) {
     let stored = async {
         let mut w = state.store.write().await?;
         w.append_audit(entry).await?;
@@ -217,10 +264,14 @@ fn is_loopback_host(host: &str) -> bool {
 ///   must come from this very origin. `SameSite=Strict` does not separate ports, so a page on
 ///   another local port (a dev server) could otherwise post a form with the login cookie.
 ///   Scripts send no `Origin` and authenticate with the Bearer token.
+///
+/// On TLS (a team server) the `Host` may be any name: a rebinding page cannot present the
+/// server's certificate for its own name, so the browser never gets that far.
 fn same_origin_guard(
     method: &axum::http::Method,
     headers: &HeaderMap,
     allowed_origins: &[String],
+    tls: bool,
 ) -> Result<(), String> {
     // What was sent is named back (cut short; the answer is JSON with nosniff).
     let shown = |v: &str| v.chars().take(80).collect::<String>();
@@ -228,7 +279,7 @@ fn same_origin_guard(
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !host.is_empty() && !is_loopback_host(host) {
+    if !tls && !host.is_empty() && !is_loopback_host(host) {
         return Err(format!(
             "host '{}' refused: the admin api answers only to 127.0.0.1 or localhost; open it as http://127.0.0.1:<port>/",
             shown(host)
@@ -242,7 +293,8 @@ fn same_origin_guard(
         if allowed_origins.iter().any(|o| o == origin) {
             return Ok(());
         }
-        let authority = origin.strip_prefix("http://").unwrap_or("");
+        let scheme = if tls { "https://" } else { "http://" };
+        let authority = origin.strip_prefix(scheme).unwrap_or("");
         if authority.is_empty() || authority != host {
             return Err(format!(
                 "cross-origin request from '{}' refused: state-changing admin requests must come from the admin page itself or carry 'Authorization: Bearer <admin token>' without an Origin",
@@ -263,9 +315,10 @@ fn forbidden(message: &str) -> Response {
         .into_response()
 }
 
-/// `303 See Other` to `/` with the login cookie set.
-fn login(token: &str) -> Response {
-    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+/// `303 See Other` to `/` with the login cookie set (`Secure` on TLS).
+fn login(token: &str, tls: bool) -> Response {
+    let secure = if tls { "; Secure" } else { "" };
+    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/{secure}");
     let mut resp = StatusCode::SEE_OTHER.into_response();
     let h = resp.headers_mut();
     h.insert(header::LOCATION, HeaderValue::from_static("/"));
@@ -275,10 +328,24 @@ fn login(token: &str) -> Response {
     resp
 }
 
-/// 401: JSON for the API, a page saying how to log in for `/` (a person in a browser).
-fn refuse(refusal: Refusal, html: bool) -> Response {
+/// 401: JSON for the API; for a person's browser a page saying how to log in, or, on a server
+/// with sign-in, the sign-in button (coming back to the page asked for).
+fn refuse(state: &AdminState, refusal: Refusal, req: &Request) -> Response {
     let message = refusal.message();
-    let mut resp = if html {
+    let html = req.uri().path() == "/" || wants_html(req);
+    let mut resp = if html && state.team.provider.is_some() {
+        let shown = (refusal != Refusal::Missing).then_some(message);
+        let back = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        (
+            StatusCode::UNAUTHORIZED,
+            Html(super::ui::sign_in_page(shown, back)),
+        )
+            .into_response()
+    } else if html {
         (
             StatusCode::UNAUTHORIZED,
             Html(super::ui::login_page(message)),
@@ -368,7 +435,7 @@ mod tests {
             ),
             Err(Refusal::WrongToken)
         );
-        for r in [Refusal::Missing, Refusal::WrongScheme, Refusal::WrongToken] {
+        for r in [Refusal::Missing, Refusal::WrongScheme, Refusal::WrongToken, Refusal::SessionEnded] {
             assert!(!r.message().contains(TOKEN));
         }
     }
@@ -384,29 +451,29 @@ mod tests {
     fn rebinding_hosts_and_cross_origin_writes_are_refused() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("evil.example:8788"));
-        let refused = same_origin_guard(&axum::http::Method::GET, &h, &[]).unwrap_err();
+        let refused = same_origin_guard(&axum::http::Method::GET, &h, &[], false).unwrap_err();
         assert!(refused.contains("'evil.example:8788'"), "{refused}");
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8788"));
-        assert!(same_origin_guard(&axum::http::Method::GET, &h, &[]).is_ok());
+        assert!(same_origin_guard(&axum::http::Method::GET, &h, &[], false).is_ok());
         h.insert(
             header::ORIGIN,
             HeaderValue::from_static("http://127.0.0.1:5173"),
         );
-        let refused = same_origin_guard(&axum::http::Method::POST, &h, &[]).unwrap_err();
+        let refused = same_origin_guard(&axum::http::Method::POST, &h, &[], false).unwrap_err();
         assert!(refused.contains("'http://127.0.0.1:5173'"), "{refused}");
-        assert!(same_origin_guard(&axum::http::Method::GET, &h, &[]).is_ok());
+        assert!(same_origin_guard(&axum::http::Method::GET, &h, &[], false).is_ok());
         h.insert(
             header::ORIGIN,
             HeaderValue::from_static("http://127.0.0.1:8788"),
         );
-        assert!(same_origin_guard(&axum::http::Method::DELETE, &h, &[]).is_ok());
+        assert!(same_origin_guard(&axum::http::Method::DELETE, &h, &[], false).is_ok());
         h.remove(header::ORIGIN);
         assert!(
-            same_origin_guard(&axum::http::Method::POST, &h, &[]).is_ok(),
+            same_origin_guard(&axum::http::Method::POST, &h, &[], false).is_ok(),
             "scripts send no origin"
         );
         h.insert(header::HOST, HeaderValue::from_static("localhost:8788"));
-        assert!(same_origin_guard(&axum::http::Method::POST, &h, &[]).is_ok());
+        assert!(same_origin_guard(&axum::http::Method::POST, &h, &[], false).is_ok());
     }
 
     #[test]
@@ -417,10 +484,10 @@ mod tests {
             header::ORIGIN,
             HeaderValue::from_static("tauri://localhost"),
         );
-        assert!(same_origin_guard(&axum::http::Method::PUT, &h, &[]).is_err());
+        assert!(same_origin_guard(&axum::http::Method::PUT, &h, &[], false).is_err());
         let allowed = ["tauri://localhost".to_owned()];
-        assert!(same_origin_guard(&axum::http::Method::PUT, &h, &allowed).is_ok());
+        assert!(same_origin_guard(&axum::http::Method::PUT, &h, &allowed, false).is_ok());
         h.insert(header::ORIGIN, HeaderValue::from_static("tauri://evil"));
-        assert!(same_origin_guard(&axum::http::Method::PUT, &h, &allowed).is_err());
+        assert!(same_origin_guard(&axum::http::Method::PUT, &h, &allowed, false).is_err());
     }
 }

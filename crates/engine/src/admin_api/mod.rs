@@ -31,6 +31,7 @@ pub mod replays;
 mod resources;
 mod runs;
 mod settings;
+pub mod sign_in;
 pub mod simulations;
 mod sse;
 #[cfg(test)]
@@ -88,6 +89,8 @@ pub struct AdminState {
     pub workspace: crate::model::WorkspaceSlug,
     /// Every workspace (the `/api/workspaces` routes).
     pub workspaces: crate::workspace::Workspaces,
+    /// TLS and sign-in with the team's identity provider (one per engine).
+    pub team: Arc<sign_in::TeamAccess>,
 }
 
 impl AdminState {
@@ -210,11 +213,15 @@ pub fn router(state: AdminState) -> Router {
         );
     let api = api
         .route("/audit", get(audit::list))
-        .route("/admin-users", get(audit::admin_users));
+        .route("/admin-users", get(audit::admin_users))
+        .route("/session", get(sign_in::session_info));
     let origins = state.allowed_origins.clone();
     let router = Router::new()
         .route("/", get(ui::root))
         .route("/metrics", get(metrics::scrape))
+        .route("/auth/sign-in", get(sign_in::begin))
+        .route("/auth/callback", get(sign_in::callback))
+        .route("/auth/sign-out", post(sign_in::sign_out))
         .nest("/api", api)
         .fallback(ui::fallback)
         .method_not_allowed_fallback(method_not_allowed)

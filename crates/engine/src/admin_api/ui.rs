@@ -118,7 +118,7 @@ pub async fn fallback(State(state): State<AdminState>, OriginalUri(uri): Origina
 }
 
 /// Escape text for HTML element content and attribute values.
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -133,7 +133,7 @@ fn escape(s: &str) -> String {
     out
 }
 
-fn page(title: &str, body: &str) -> String {
+pub(super) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -175,6 +175,36 @@ pub async fn index(State(state): State<AdminState>) -> Html<String> {
              <p>Every route is described in <code>docs/admin-api.md</code>.</p>"
         ),
     ))
+}
+
+/// The page of a team server for a browser not signed in: a button that signs in with the
+/// team's identity provider and comes back to `return_to`; `message` says why, if anything.
+pub fn sign_in_page(message: Option<&str>, return_to: &str) -> String {
+    let href = format!(
+        "/auth/sign-in?return={}",
+        form_urlencoded::byte_serialize(return_to.as_bytes()).collect::<String>()
+    );
+    let message = message
+        .map(|m| format!("<p>{}</p>\n", escape(m)))
+        .unwrap_or_default();
+    page(
+        "ScimLab: sign in",
+        &format!(
+            "<h1>Sign in to ScimLab</h1>\n{message}             <p><a id=\"sign-in\" href=\"{}\" style=\"display:inline-block;padding:.5em 1em;background:#2f5bea;color:#fff;border-radius:6px;text-decoration:none\">Sign in with your organisation's account</a></p>\n             <p>Scripts use a personal token instead: <code>Authorization: Bearer slp_…</code>              (an owner makes one with <code>scimlab admin-user add NAME --role viewer</code>).</p>",
+            escape(&href)
+        ),
+    )
+}
+
+/// A sign-in that went wrong, with what to do.
+pub fn sign_in_problem_page(message: &str) -> String {
+    page(
+        "ScimLab: sign-in failed",
+        &format!(
+            "<h1>Sign-in failed</h1>\n<p>{}</p>\n<p><a href=\"/auth/sign-in\">Try again</a></p>",
+            escape(message)
+        ),
+    )
 }
 
 /// The page for a browser that is not logged in, with `message` saying what was wrong.

@@ -439,11 +439,44 @@ pub trait AuditStore {
     ) -> impl Future<Output = Result<Vec<super::audit::AuditEntry>>> + Send;
 }
 
+/// Team sign-in with an OpenID Connect provider (in the main database): sign-ins under way and
+/// the sessions they open. Times are Unix seconds.
+pub trait SignInStore {
+    /// Keep a sign-in just begun (and forget expired ones, and the oldest past
+    /// [`super::sign_in::ATTEMPTS_KEPT`]).
+    fn begin_sign_in(
+        &mut self,
+        attempt: &super::sign_in::SignInAttempt,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The sign-in with this `state`, removed (so it is found once), unless expired.
+    fn take_sign_in(
+        &mut self,
+        state: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<super::sign_in::SignInAttempt>>> + Send;
+    /// Keep a new session (and forget expired ones).
+    fn open_session(
+        &mut self,
+        session: &super::sign_in::SessionRow,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The session whose id hashes to `id_hash`, unless expired.
+    fn session(
+        &mut self,
+        id_hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<super::sign_in::SessionRow>>> + Send;
+    /// End a session (sign-out); `false` when there was none.
+    fn end_session(&mut self, id_hash: &str) -> impl Future<Output = Result<bool>> + Send;
+}
+
 /// Every store trait: what a session can do.
 pub trait Session:
     SettingStore
     + AdminUserStore
     + AuditStore
+    + SignInStore
     + FaultBudgetStore
     + WorkspaceStore
     + AdminStore
@@ -459,6 +492,7 @@ impl<T> Session for T where
     T: SettingStore
         + AdminUserStore
         + AuditStore
+        + SignInStore
         + FaultBudgetStore
         + WorkspaceStore
         + AdminStore
@@ -494,7 +528,7 @@ pub trait Backend: Send + Sync {
 /// Bring every store trait into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AdminStore, AdminUserStore, AuditStore, Backend, Commit, ExchangeStore, FaultBudgetStore,
+        AdminStore, AdminUserStore, AuditStore, Backend, SignInStore, Commit, ExchangeStore, FaultBudgetStore,
         MappingStore, MemberStore, ResourceStore, ScanStore, Session, SettingStore, WorkspaceStore,
     };
 }

@@ -2406,6 +2406,66 @@ pub(super) async fn admin_users_hold_one_live_token_per_name<B: Backend>(b: &B) 
     assert_eq!((again.role.as_str(), again.revoked), ("owner", None));
 }
 
+pub(super) async fn sign_ins_are_taken_once_and_sessions_end(b: &impl Backend) {
+    use super::sign_in::{ATTEMPTS_KEPT, SessionRow, SignInAttempt};
+    let attempt = |state: &str, expires_at: i64| SignInAttempt {
+        state: state.into(),
+        nonce: format!("nonce-{state}"),
+        verifier: format!("verifier-{state}"),
+        redirect_uri: "https://scimlab.example/auth/callback".into(),
+        return_to: "/traffic".into(),
+        expires_at,
+    };
+    let mut w = b.writer().await.unwrap();
+    w.begin_sign_in(&attempt("s1", 1_000), 100).await.unwrap();
+    w.begin_sign_in(&attempt("s2", 150), 100).await.unwrap();
+    w.commit().await.unwrap();
+    let mut w = b.writer().await.unwrap();
+    // Found once, whole; a second take (a replayed callback) finds nothing.
+    assert_eq!(
+        w.take_sign_in("s1", 200).await.unwrap(),
+        Some(attempt("s1", 1_000))
+    );
+    assert_eq!(w.take_sign_in("s1", 200).await.unwrap(), None);
+    // Expired: not given, and gone.
+    assert_eq!(w.take_sign_in("s2", 200).await.unwrap(), None);
+    assert_eq!(w.take_sign_in("nope", 200).await.unwrap(), None);
+    // Anyone may begin a sign-in: past the cap, the oldest are forgotten.
+    for i in 0..ATTEMPTS_KEPT + 5 {
+        w.begin_sign_in(&attempt(&format!("f{i}"), 10_000 + i), 300)
+            .await
+            .unwrap();
+    }
+    assert_eq!(w.take_sign_in("f0", 300).await.unwrap(), None);
+    assert!(w.take_sign_in("f5", 300).await.unwrap().is_some());
+    let last = format!("f{}", ATTEMPTS_KEPT + 4);
+    assert!(w.take_sign_in(&last, 300).await.unwrap().is_some());
+    let session = |id: &str, expires_at: i64| SessionRow {
+        id_hash: id.into(),
+        name: "ada@example.com".into(),
+        subject: "https://idp.example ada".into(),
+        role: "operator".into(),
+        created: "2026-12-07T00:00:00.000Z".into(),
+        expires_at,
+    };
+    w.open_session(&session("h1", 500), 100).await.unwrap();
+    w.open_session(&session("h2", 150), 100).await.unwrap();
+    w.commit().await.unwrap();
+    let mut r = b.reader().await.unwrap();
+    assert_eq!(r.session("h1", 200).await.unwrap(), Some(session("h1", 500)));
+    assert_eq!(r.session("h2", 200).await.unwrap(), None, "expired");
+    assert_eq!(r.session("h3", 200).await.unwrap(), None);
+    drop(r);
+    let mut w = b.writer().await.unwrap();
+    assert!(w.end_session("h1").await.unwrap());
+    assert!(!w.end_session("h1").await.unwrap());
+    w.commit().await.unwrap();
+    assert_eq!(
+        b.reader().await.unwrap().session("h1", 200).await.unwrap(),
+        None
+    );
+}
+
 /// Instantiate every contract check for a backend. `$open` is an async expression giving
 /// `(backend, guard)`; the guard (a temporary directory, a database to drop) lives as long as
 /// the test.
@@ -2443,6 +2503,7 @@ macro_rules! contract_suite {
             a_reset_keeps_settings_profiles_and_growing_ids,
             the_workspace_directory_keeps_slugs_unique,
             admin_users_hold_one_live_token_per_name,
+            sign_ins_are_taken_once_and_sessions_end,
         );
     };
     (@each $open:expr; $($check:ident),* $(,)?) => {

@@ -305,6 +305,36 @@ impl AuditStore for Conn {
     }
 }
 
+impl SignInStore for Conn {
+    async fn begin_sign_in(
+        &mut self,
+        attempt: &super::sign_in::SignInAttempt,
+        now: i64,
+    ) -> Result<()> {
+        on_backend!(self, begin_sign_in(attempt, now))
+    }
+    async fn take_sign_in(
+        &mut self,
+        state: &str,
+        now: i64,
+    ) -> Result<Option<super::sign_in::SignInAttempt>> {
+        on_backend!(self, take_sign_in(state, now))
+    }
+    async fn open_session(&mut self, session: &super::sign_in::SessionRow, now: i64) -> Result<()> {
+        on_backend!(self, open_session(session, now))
+    }
+    async fn session(
+        &mut self,
+        id_hash: &str,
+        now: i64,
+    ) -> Result<Option<super::sign_in::SessionRow>> {
+        on_backend!(self, session(id_hash, now))
+    }
+    async fn end_session(&mut self, id_hash: &str) -> Result<bool> {
+        on_backend!(self, end_session(id_hash))
+    }
+}
+
 impl WorkspaceStore for Conn {
     async fn workspaces(&mut self) -> Result<Vec<WorkspaceRecord>> {
         on_backend!(self, workspaces())

@@ -184,9 +184,12 @@ pub async fn seal_export(
     sqlx::query("DELETE FROM admin_users")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM audit_log")
-        .execute(&mut *tx)
-        .await?;
+    // So do the audit log and sign-ins (a session id's hash is a credential).
+    for table in ["audit_log", "sign_in_attempts", "admin_sessions"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
     // Captured exchanges in plain columns: readable with any SQLite tool, and each value where
     // the pseudonymisation rewrites it (deflated, it would not be found).
     super::exchanges::expand_evidence(&mut tx).await?;

@@ -18,6 +18,7 @@ pub mod admin;
 pub mod admin_users;
 pub mod api;
 pub mod audit;
+pub mod sign_in;
 #[cfg(test)]
 mod contract;
 mod dispatch;

@@ -22,6 +22,7 @@
 mod admin;
 mod admin_users;
 mod audit;
+mod sign_in;
 mod exchanges;
 mod fault_budgets;
 mod mapping;

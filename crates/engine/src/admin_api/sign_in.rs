@@ -1,0 +1,464 @@
+//! Team sign-in's HTTP side: `GET /auth/sign-in` (leave for the team's identity provider),
+//! `GET /auth/callback` (come back with a code: exchange it, check the ID token, decide the
+//! role, open a session), `POST /auth/sign-out`, and `GET /api/session` (who is calling, for
+//! the UI's header). The protocol is `crate::oidc`; sessions and sign-ins under way are rows of
+//! the main database (`store/sign_in.rs`), so any instance may finish a sign-in another began,
+//! and a sign-out ends the session on all of them.
+//!
+//! The session cookie `scimlab_session` is `HttpOnly`, `SameSite=Lax` (the provider's redirect
+//! back is a cross-site navigation, after which a `Strict` cookie would not be sent to the
+//! page it lands on), `Path=/`, and `Secure` on TLS. It holds a random 256-bit id; the
+//! database holds its SHA-256 only. State-changing requests are guarded by the `Origin` check
+//! of `auth.rs` as before. Sign-ins, refused ones too, and sign-outs go into the audit log.
+
+use super::{AdminState, model::ErrorBody, ui};
+use crate::access::{Caller, Role, Via};
+use crate::oidc::{self, Provider, provider::random_value};
+use crate::store::prelude::*;
+use crate::store::sign_in::{SessionRow, SignInAttempt};
+use axum::Json;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use sha2::Digest as _;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "scimlab_session";
+
+/// What the admin listener knows about team access (one per engine, shared by every workspace).
+pub struct TeamAccess {
+    /// The team's identity provider, when sign-in is set up.
+    pub provider: Option<Provider>,
+    /// Whether the admin listener speaks TLS (cookies are then `Secure`, origins `https://`).
+    pub tls: bool,
+    /// The admin UI's address as people open it, when configured.
+    pub public_url: Option<String>,
+}
+
+/// Who is calling (`GET /api/session`), for the UI's header.
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// The person's email or the token's name; `null` for this launch's admin token.
+    pub name: Option<String>,
+    /// `viewer`, `operator` or `owner`.
+    pub role: String,
+    /// How the caller proved it.
+    pub via: Via,
+    /// Whether `POST /auth/sign-out` ends it (a sign-in session).
+    pub can_sign_out: bool,
+}
+
+/// `GET /api/session`.
+pub async fn session_info(req: Request) -> Json<SessionInfo> {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_else(Caller::launch_token);
+    Json(SessionInfo {
+        name: caller.name,
+        role: caller.role.to_string(),
+        via: caller.via,
+        can_sign_out: caller.via == Via::SignIn,
+    })
+}
+
+/// SHA-256 (hex) of a session id: what the database holds.
+pub fn session_hash(id: &str) -> String {
+    sha2::Sha256::digest(id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The caller of a request with session cookie `id`, if the session is open.
+pub async fn caller_of_session(state: &AdminState, id: &str) -> crate::store::Result<Option<Caller>> {
+    let mut r = state.store.read().await?;
+    let Some(row) = r.session(&session_hash(id), now_secs()).await? else {
+        return Ok(None);
+    };
+    Ok(row.role.parse::<Role>().ok().map(|role| Caller {
+        name: Some(row.name),
+        role,
+        via: Via::SignIn,
+    }))
+}
+
+/// A path on this server to return to after signing in: `/`-rooted and not another host's
+/// (`//evil.example`, `/\evil.example`); anything else is `/`.
+fn safe_return(asked: Option<&str>) -> String {
+    match asked {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.contains(['\r', '\n'])
+                && !p.starts_with("/auth/") =>
+        {
+            p.chars().take(512).collect()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// This server's address as the browser sees it: `--public-url`, else the request's `Host`.
+fn base_url(team: &TeamAccess, headers: &HeaderMap) -> Option<String> {
+    if let Some(u) = &team.public_url {
+        return Some(u.trim_end_matches('/').to_owned());
+    }
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    plain.then(|| format!("{}://{host}", if team.tls { "https" } else { "http" }))
+}
+
+fn problem(status: StatusCode, message: &str) -> Response {
+    (status, Html(ui::sign_in_problem_page(message))).into_response()
+}
+
+fn not_set_up() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(ErrorBody {
+            error: "sign-in with an identity provider is not set up on this server: start it with --oidc-issuer URL --oidc-client-id ID --allow-sign-in KIND:VALUE=ROLE".into(),
+        }),
+    )
+        .into_response()
+}
+
+/// The query of `GET /auth/sign-in`.
+#[derive(Debug, serde::Deserialize)]
+pub struct SignInQuery {
+    /// Where to go once signed in (a path on this server).
+    #[serde(rename = "return")]
+    return_to: Option<String>,
+}
+
+/// `GET /auth/sign-in`: remember a new sign-in and send the browser to the provider.
+pub async fn begin(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    Query(q): Query<SignInQuery>,
+) -> Response {
+    let Some(provider) = state.team.provider.clone() else {
+        return not_set_up();
+    };
+    let Some(base) = base_url(&state.team, &headers) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "the request names no usable host: open this server by its address, or start it with --public-url",
+        );
+    };
+    let (Ok(sign_in_state), Ok(nonce), Ok(verifier)) = (random_value(), random_value(), random_value()) else {
+        return problem(StatusCode::SERVICE_UNAVAILABLE, "this machine gave no random bytes; retry");
+    };
+    let attempt = SignInAttempt {
+        state: sign_in_state,
+        nonce,
+        verifier,
+        redirect_uri: format!("{base}/auth/callback"),
+        return_to: safe_return(q.return_to.as_deref()),
+        expires_at: now_secs() + oidc::SIGN_IN_TIMEOUT.as_secs() as i64,
+    };
+    let url = match provider
+        .authorization_url(&attempt.redirect_uri, &attempt.state, &attempt.nonce, &attempt.verifier)
+        .await
+    {
+        Ok(url) => url,
+        Err(e) => return problem(StatusCode::BAD_GATEWAY, &e.to_string()),
+    };
+    let kept = async {
+        let mut w = state.store.write().await?;
+        w.begin_sign_in(&attempt, now_secs()).await?;
+        w.commit().await
+    }
+    .await;
+    if let Err(e) = kept {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("could not keep the sign-in ({e}); retry in a moment"),
+        );
+    }
+    redirect(&url)
+}
+
+fn redirect(to: &str) -> Response {
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// The query of `GET /auth/callback`.
+#[derive(Debug, serde::Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /auth/callback`: finish a sign-in.
+pub async fn callback(State(state): State<AdminState>, req: Request) -> Response {
+    let Some(provider) = state.team.provider.clone() else {
+        return not_set_up();
+    };
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let q: CallbackQuery = match Query::try_from_uri(req.uri()) {
+        Ok(Query(q)) => q,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, &format!("the provider's answer cannot be read ({e})")),
+    };
+    let outcome = finish(&state, &provider, q).await;
+    let (actor, role, resp) = match outcome {
+        Ok((session_id, session)) => {
+            let cookie = format!(
+                "{SESSION_COOKIE}={session_id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{}",
+                provider.settings().session_lifetime.as_secs(),
+                if state.team.tls { "; Secure" } else { "" }
+            );
+            let mut resp = redirect(&session.return_to);
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            (session.name, session.role, resp)
+        }
+        Err(refused) => (
+            refused.who.unwrap_or_else(|| "unknown".to_owned()),
+            "none".to_owned(),
+            problem(refused.status, &refused.message),
+        ),
+    };
+    let entry = crate::store::audit::AuditEntry {
+        id: 0,
+        at: crate::wire::now(),
+        actor,
+        role,
+        method: "GET".into(),
+        path: "/auth/sign-in".into(),
+        workspace: "default".into(),
+        status: i64::from(resp.status().as_u16()),
+        client: client.map(|c| c.ip().to_string()),
+    };
+    super::auth::audit(&state, &entry).await;
+    resp
+}
+
+/// A sign-in refused: the status, the message, and who it was when known.
+struct Refused {
+    status: StatusCode,
+    message: String,
+    who: Option<String>,
+}
+
+impl Refused {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            who: None,
+        }
+    }
+}
+
+/// A session just opened: its name and role, and where to go.
+struct Opened {
+    name: String,
+    role: String,
+    return_to: String,
+}
+
+async fn finish(
+    state: &AdminState,
+    provider: &Provider,
+    q: CallbackQuery,
+) -> Result<(String, Opened), Refused> {
+    if let Some(error) = q.error {
+        let description = q.error_description.unwrap_or_default();
+        return Err(Refused::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the identity provider did not sign you in: {error}{}",
+                if description.is_empty() { String::new() } else { format!(" ({description})") }
+            ),
+        ));
+    }
+    let (Some(code), Some(sign_in_state)) = (q.code, q.state) else {
+        return Err(Refused::new(
+            StatusCode::BAD_REQUEST,
+            "the provider's answer lacks its code or state: start the sign-in again from this server",
+        ));
+    };
+    let unavailable = |e: crate::store::StoreError| {
+        Refused::new(StatusCode::SERVICE_UNAVAILABLE, format!("the database did not answer ({e}); retry in a moment"))
+    };
+    let attempt = async {
+        let mut w = state.store.write().await?;
+        let a = w.take_sign_in(&sign_in_state, now_secs()).await?;
+        w.commit().await?;
+        Ok::<_, crate::store::StoreError>(a)
+    }
+    .await
+    .map_err(unavailable)?
+    .ok_or_else(|| {
+        Refused::new(
+            StatusCode::BAD_REQUEST,
+            "this sign-in is unknown, was finished already, or took longer than 10 minutes: sign in again",
+        )
+    })?;
+    let id_token = provider
+        .exchange(&code, &attempt.redirect_uri, &attempt.verifier)
+        .await
+        .map_err(|e| Refused::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
+    let who = provider
+        .verify(&id_token, &attempt.nonce)
+        .await
+        .map_err(|e| Refused::new(StatusCode::FORBIDDEN, e.to_string()))?;
+    let name = who.name();
+    let settings = provider.settings();
+    let Some(role) = oidc::rules::role_of(&settings.rules, who.email.as_deref(), &who.groups) else {
+        let overage = if who.groups_overage {
+            " Entra ID left the groups out of the token (the person is in too many): give the app's group claim 'Groups assigned to the application' instead."
+        } else {
+            ""
+        };
+        return Err(Refused {
+            status: StatusCode::FORBIDDEN,
+            message: format!(
+                "{name} may not sign in to this ScimLab: no --allow-sign-in rule matches them (email {}, groups {}).{overage} An owner of the server can add a rule.",
+                who.email.as_deref().unwrap_or("none sent"),
+                if who.groups.is_empty() { "none sent".to_owned() } else { who.groups.join(", ") },
+            ),
+            who: Some(name),
+        });
+    };
+    let session_id = random_value()
+        .map_err(|_| Refused::new(StatusCode::SERVICE_UNAVAILABLE, "this machine gave no random bytes; retry"))?;
+    let now = now_secs();
+    let row = SessionRow {
+        id_hash: session_hash(&session_id),
+        name: name.clone(),
+        subject: who.subject,
+        role: role.to_string(),
+        created: crate::wire::now(),
+        expires_at: now + settings.session_lifetime.as_secs() as i64,
+    };
+    async {
+        let mut w = state.store.write().await?;
+        w.open_session(&row, now).await?;
+        w.commit().await
+    }
+    .await
+    .map_err(unavailable)?;
+    Ok((
+        session_id,
+        Opened {
+            name,
+            role: role.to_string(),
+            return_to: attempt.return_to,
+        },
+    ))
+}
+
+/// `POST /auth/sign-out`: end this browser's session (on every instance) and forget its
+/// cookie. `204`; the UI then shows the sign-in page.
+pub async fn sign_out(State(state): State<AdminState>, req: Request) -> Response {
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let mut ended = None;
+    if let Some(id) = super::auth::cookie_values(req.headers(), SESSION_COOKIE).next() {
+        let hash = session_hash(id);
+        let found = async {
+            let mut w = state.store.write().await?;
+            let row = w.session(&hash, now_secs()).await?;
+            w.end_session(&hash).await?;
+            w.commit().await?;
+            Ok::<_, crate::store::StoreError>(row)
+        }
+        .await;
+        match found {
+            Ok(row) => ended = row,
+            Err(e) => {
+                return problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!("could not end the session ({e}); retry in a moment"),
+                );
+            }
+        }
+    }
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    let cookie = format!(
+        "{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{}",
+        if state.team.tls { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    if let Some(row) = ended {
+        let entry = crate::store::audit::AuditEntry {
+            id: 0,
+            at: crate::wire::now(),
+            actor: row.name,
+            role: row.role,
+            method: "POST".into(),
+            path: "/auth/sign-out".into(),
+            workspace: "default".into(),
+            status: 204,
+            client: client.map(|c| c.ip().to_string()),
+        };
+        super::auth::audit(&state, &entry).await;
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_on_this_server_are_returned_to() {
+        assert_eq!(safe_return(Some("/traffic?x=1")), "/traffic?x=1");
+        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "traffic", "/auth/callback", "/a\r\nSet-Cookie: x"] {
+            assert_eq!(safe_return(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_return(None), "/");
+    }
+
+    #[test]
+    fn the_redirect_base_is_the_public_url_or_a_plain_host() {
+        let team = |public_url: Option<&str>| TeamAccess {
+            provider: None,
+            tls: true,
+            public_url: public_url.map(str::to_owned),
+        };
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("scimlab.example.com:8788"));
+        assert_eq!(base_url(&team(None), &h).as_deref(), Some("https://scimlab.example.com:8788"));
+        assert_eq!(
+            base_url(&team(Some("https://admin.example.com/")), &h).as_deref(),
+            Some("https://admin.example.com")
+        );
+        h.insert(header::HOST, HeaderValue::from_static("evil.example/x?"));
+        assert_eq!(base_url(&team(None), &h), None);
+    }
+
+    #[test]
+    fn the_session_hash_is_sha256_hex() {
+        assert_eq!(
+            session_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
