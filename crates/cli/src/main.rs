@@ -36,7 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the SCIM endpoint and the private admin listener until Ctrl-C or SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Show or rotate the SCIM API key.
     Token {
         #[command(subcommand)]
@@ -164,10 +164,20 @@ struct ServeArgs {
     #[arg(long, env = "SCIMLAB_ADMIN_ADDR", default_value = DEFAULT_ADMIN_ADDR)]
     admin_addr: SocketAddr,
     /// TLS certificate chain for the admin listener (PEM, the server's certificate first).
-    #[arg(long, env = "SCIMLAB_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    #[arg(
+        long,
+        env = "SCIMLAB_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
     tls_cert: Option<PathBuf>,
     /// TLS private key for the admin listener (PEM, unencrypted).
-    #[arg(long, env = "SCIMLAB_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    #[arg(
+        long,
+        env = "SCIMLAB_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
     tls_key: Option<PathBuf>,
     /// The admin UI's address as your team opens it (e.g. https://scimlab.example.com:8788):
     /// the sign-in's redirect URI is <URL>/auth/callback. Unset: taken from each request's Host.
@@ -176,14 +186,29 @@ struct ServeArgs {
     /// Sign-in with your OpenID Connect provider: its issuer, exactly as its discovery document
     /// says (Entra ID: https://login.microsoftonline.com/<tenant id>/v2.0; Okta:
     /// https://<org>.okta.com or https://<org>.okta.com/oauth2/default).
-    #[arg(long, env = "SCIMLAB_OIDC_ISSUER", value_name = "URL", requires = "oidc_client_id")]
+    #[arg(
+        long,
+        env = "SCIMLAB_OIDC_ISSUER",
+        value_name = "URL",
+        requires = "oidc_client_id"
+    )]
     oidc_issuer: Option<String>,
     /// The application (client) id registered at the provider.
-    #[arg(long, env = "SCIMLAB_OIDC_CLIENT_ID", value_name = "ID", requires = "oidc_issuer")]
+    #[arg(
+        long,
+        env = "SCIMLAB_OIDC_CLIENT_ID",
+        value_name = "ID",
+        requires = "oidc_issuer"
+    )]
     oidc_client_id: Option<String>,
     /// The client secret of that registration (prefer the variable: a flag shows in `ps`).
-    #[arg(long, env = "SCIMLAB_OIDC_CLIENT_SECRET", value_name = "SECRET", hide_env_values = true,
-          allow_hyphen_values = true)]
+    #[arg(
+        long,
+        env = "SCIMLAB_OIDC_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     oidc_client_secret: Option<String>,
     /// Scopes asked for, space-separated (add `groups` on Okta to get the groups claim).
     #[arg(long, env = "SCIMLAB_OIDC_SCOPES", value_name = "SCOPES", default_value = scimlab_engine::oidc::DEFAULT_SCOPES)]
@@ -281,7 +306,7 @@ static ALLOCATOR: scimlab_engine::memory::Allocator = scimlab_engine::memory::Al
 async fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve(*args).await.map(|()| ExitCode::SUCCESS),
         Command::Token { action } => token(action).await.map(|()| ExitCode::SUCCESS),
         Command::Simulate(args) => Ok(simulate_cmd::run(args).await),
         Command::Replay(args) => Ok(replay_cmd::run(args).await),

@@ -772,7 +772,7 @@ impl Engine {
             per_client: None,
             error_style: listen::ErrorStyle::Admin,
             tls: tls.clone(),
-            ..scim_limits.clone()
+            ..scim_limits
         };
         tokio::spawn(memory::keep_giving_back(rx.clone()));
         let servers = vec![
@@ -821,7 +821,11 @@ impl EngineHandle {
 
     /// `https` when the admin listener has TLS, else `http`.
     pub fn admin_scheme(&self) -> &'static str {
-        if self._shared.team.tls { "https" } else { "http" }
+        if self._shared.team.tls {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The URL that logs a browser in to the admin listener (sets its cookie). Contains the

@@ -95,7 +95,9 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tls").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/tls")
+            .join(name)
     }
 
     #[test]
@@ -115,7 +117,10 @@ mod tests {
             key: fixture("localhost.test-only.key"),
         };
         let e = server_config(&missing).unwrap_err().to_string();
-        assert!(e.contains("tls certificate") && e.contains("nope.crt"), "{e}");
+        assert!(
+            e.contains("tls certificate") && e.contains("nope.crt"),
+            "{e}"
+        );
         let swapped = TlsFiles {
             cert: fixture("localhost.test-only.key"),
             key: fixture("localhost.crt"),

@@ -13,18 +13,20 @@ use std::path::{Path, PathBuf};
 /// Modules that import nothing of the crate.
 const LEAVES: &[&str] = &[
     "client",
-    "config",
     "host",
     "memory",
     "metrics",
     "model",
     "pseudonym",
+    "tls",
 ];
 /// Modules and the only crate modules they may import.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("wire", &["auth", "model", "store"]),
     ("auth", &["store"]),
     ("access", &["store", "wire"]),
+    ("oidc", &["access"]),
+    ("config", &["oidc", "tls"]),
     ("diagnosis", &["config", "model"]),
     ("timeline", &["model"]),
     ("mapping", &["model"]),

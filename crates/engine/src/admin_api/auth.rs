@@ -55,9 +55,7 @@ impl Refusal {
             Self::PersonalToken => {
                 "the personal admin token sent is not valid: it was revoked, or is mistyped; an owner makes a new one with 'scimlab admin-user add NAME --role ROLE'"
             }
-            Self::SessionEnded => {
-                "your sign-in has ended (signed out, or expired): sign in again"
-            }
+            Self::SessionEnded => "your sign-in has ended (signed out, or expired): sign in again",
         }
     }
 }
@@ -435,7 +433,12 @@ mod tests {
             ),
             Err(Refusal::WrongToken)
         );
-        for r in [Refusal::Missing, Refusal::WrongScheme, Refusal::WrongToken, Refusal::SessionEnded] {
+        for r in [
+            Refusal::Missing,
+            Refusal::WrongScheme,
+            Refusal::WrongToken,
+            Refusal::SessionEnded,
+        ] {
             assert!(!r.message().contains(TOKEN));
         }
     }

@@ -77,7 +77,10 @@ fn now_secs() -> i64 {
 }
 
 /// The caller of a request with session cookie `id`, if the session is open.
-pub async fn caller_of_session(state: &AdminState, id: &str) -> crate::store::Result<Option<Caller>> {
+pub async fn caller_of_session(
+    state: &AdminState,
+    id: &str,
+) -> crate::store::Result<Option<Caller>> {
     let mut r = state.store.read().await?;
     let Some(row) = r.session(&session_hash(id), now_secs()).await? else {
         return Ok(None);
@@ -156,8 +159,13 @@ pub async fn begin(
             "the request names no usable host: open this server by its address, or start it with --public-url",
         );
     };
-    let (Ok(sign_in_state), Ok(nonce), Ok(verifier)) = (random_value(), random_value(), random_value()) else {
-        return problem(StatusCode::SERVICE_UNAVAILABLE, "this machine gave no random bytes; retry");
+    let (Ok(sign_in_state), Ok(nonce), Ok(verifier)) =
+        (random_value(), random_value(), random_value())
+    else {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this machine gave no random bytes; retry",
+        );
     };
     let attempt = SignInAttempt {
         state: sign_in_state,
@@ -168,7 +176,12 @@ pub async fn begin(
         expires_at: now_secs() + oidc::SIGN_IN_TIMEOUT.as_secs() as i64,
     };
     let url = match provider
-        .authorization_url(&attempt.redirect_uri, &attempt.state, &attempt.nonce, &attempt.verifier)
+        .authorization_url(
+            &attempt.redirect_uri,
+            &attempt.state,
+            &attempt.nonce,
+            &attempt.verifier,
+        )
         .await
     {
         Ok(url) => url,
@@ -217,7 +230,12 @@ pub async fn callback(State(state): State<AdminState>, req: Request) -> Response
         .map(|c| c.0);
     let q: CallbackQuery = match Query::try_from_uri(req.uri()) {
         Ok(Query(q)) => q,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, &format!("the provider's answer cannot be read ({e})")),
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                &format!("the provider's answer cannot be read ({e})"),
+            );
+        }
     };
     let outcome = finish(&state, &provider, q).await;
     let (actor, role, resp) = match outcome {
@@ -289,7 +307,11 @@ async fn finish(
             StatusCode::BAD_REQUEST,
             format!(
                 "the identity provider did not sign you in: {error}{}",
-                if description.is_empty() { String::new() } else { format!(" ({description})") }
+                if description.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({description})")
+                }
             ),
         ));
     }
@@ -300,7 +322,10 @@ async fn finish(
         ));
     };
     let unavailable = |e: crate::store::StoreError| {
-        Refused::new(StatusCode::SERVICE_UNAVAILABLE, format!("the database did not answer ({e}); retry in a moment"))
+        Refused::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the database did not answer ({e}); retry in a moment"),
+        )
     };
     let attempt = async {
         let mut w = state.store.write().await?;
@@ -326,7 +351,8 @@ async fn finish(
         .map_err(|e| Refused::new(StatusCode::FORBIDDEN, e.to_string()))?;
     let name = who.name();
     let settings = provider.settings();
-    let Some(role) = oidc::rules::role_of(&settings.rules, who.email.as_deref(), &who.groups) else {
+    let Some(role) = oidc::rules::role_of(&settings.rules, who.email.as_deref(), &who.groups)
+    else {
         let overage = if who.groups_overage {
             " Entra ID left the groups out of the token (the person is in too many): give the app's group claim 'Groups assigned to the application' instead."
         } else {
@@ -337,13 +363,21 @@ async fn finish(
             message: format!(
                 "{name} may not sign in to this ScimLab: no --allow-sign-in rule matches them (email {}, groups {}).{overage} An owner of the server can add a rule.",
                 who.email.as_deref().unwrap_or("none sent"),
-                if who.groups.is_empty() { "none sent".to_owned() } else { who.groups.join(", ") },
+                if who.groups.is_empty() {
+                    "none sent".to_owned()
+                } else {
+                    who.groups.join(", ")
+                },
             ),
             who: Some(name),
         });
     };
-    let session_id = random_value()
-        .map_err(|_| Refused::new(StatusCode::SERVICE_UNAVAILABLE, "this machine gave no random bytes; retry"))?;
+    let session_id = random_value().map_err(|_| {
+        Refused::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this machine gave no random bytes; retry",
+        )
+    })?;
     let now = now_secs();
     let row = SessionRow {
         id_hash: session_hash(&session_id),
@@ -430,7 +464,14 @@ mod tests {
     #[test]
     fn only_paths_on_this_server_are_returned_to() {
         assert_eq!(safe_return(Some("/traffic?x=1")), "/traffic?x=1");
-        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "traffic", "/auth/callback", "/a\r\nSet-Cookie: x"] {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "traffic",
+            "/auth/callback",
+            "/a\r\nSet-Cookie: x",
+        ] {
             assert_eq!(safe_return(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_return(None), "/");
@@ -444,8 +485,14 @@ mod tests {
             public_url: public_url.map(str::to_owned),
         };
         let mut h = HeaderMap::new();
-        h.insert(header::HOST, HeaderValue::from_static("scimlab.example.com:8788"));
-        assert_eq!(base_url(&team(None), &h).as_deref(), Some("https://scimlab.example.com:8788"));
+        h.insert(
+            header::HOST,
+            HeaderValue::from_static("scimlab.example.com:8788"),
+        );
+        assert_eq!(
+            base_url(&team(None), &h).as_deref(),
+            Some("https://scimlab.example.com:8788")
+        );
         assert_eq!(
             base_url(&team(Some("https://admin.example.com/")), &h).as_deref(),
             Some("https://admin.example.com")

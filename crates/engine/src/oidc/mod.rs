@@ -90,7 +90,10 @@ impl OidcSettings {
         if !self.scopes.split_whitespace().any(|s| s == "openid") {
             return Err(OidcError::Config {
                 what: "--oidc-scopes",
-                reason: format!("'{}' lacks 'openid', without which no id token comes back", self.scopes),
+                reason: format!(
+                    "'{}' lacks 'openid', without which no id token comes back",
+                    self.scopes
+                ),
             });
         }
         if self.rules.is_empty() {

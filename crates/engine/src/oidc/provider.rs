@@ -111,7 +111,11 @@ fn unverified_claims(token: &str) -> Value {
     token
         .split('.')
         .nth(1)
-        .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null)
 }
@@ -191,8 +195,9 @@ impl Provider {
             "{}/.well-known/openid-configuration",
             issuer.trim_end_matches('/')
         );
-        let found: Discovery = serde_json::from_value(self.get_json(&url).await?)
-            .map_err(|e| Self::provider_error(&url, format!("it is not a discovery document ({e})")))?;
+        let found: Discovery = serde_json::from_value(self.get_json(&url).await?).map_err(|e| {
+            Self::provider_error(&url, format!("it is not a discovery document ({e})"))
+        })?;
         if &found.issuer != issuer {
             return Err(OidcError::IssuerMismatch {
                 configured: issuer.clone(),
@@ -257,7 +262,8 @@ impl Provider {
             }
             Some(secret) => {
                 // RFC 6749 §2.3.1: both are form-encoded before they are joined.
-                let enc = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+                let enc =
+                    |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
                 request = request.basic_auth(enc(&s.client_id), Some(enc(secret)));
             }
             None => form.push(("client_id", &s.client_id)),
@@ -266,7 +272,10 @@ impl Provider {
             .extend_pairs(form)
             .finish();
         let resp = request
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body)
             .send()
@@ -276,7 +285,13 @@ impl Provider {
         let bytes = read_capped(resp, &d.token_endpoint).await?;
         let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if !status.is_success() {
-            let text = |k: &str| answer.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+            let text = |k: &str| {
+                answer
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
             let description = text("error_description");
             return Err(OidcError::TokenRefused {
                 status: status.as_u16(),
@@ -399,11 +414,9 @@ impl Provider {
                 "it is not valid yet (nbf {}); check this server's clock",
                 claim("nbf")
             ),
-            ErrorKind::InvalidIssuer => format!(
-                "its issuer (iss) is '{}', not '{}'",
-                claim("iss"),
-                s.issuer
-            ),
+            ErrorKind::InvalidIssuer => {
+                format!("its issuer (iss) is '{}', not '{}'", claim("iss"), s.issuer)
+            }
             ErrorKind::InvalidAudience => format!(
                 "its audience (aud) is {}, not this client '{}': it was issued to another application",
                 claim("aud"),
@@ -421,12 +434,20 @@ impl Provider {
 /// The key of `held` for `kid` (or, for a token naming none, the only key of `alg`'s family).
 fn pick<'a>(held: &'a [Jwk], kid: Option<&str>, alg: Algorithm) -> Option<&'a Jwk> {
     use jsonwebtoken::jwk::AlgorithmParameters as P;
-    let family = |jwk: &Jwk| match (&jwk.algorithm, alg) {
-        (P::RSA(_), Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512)
-        | (P::RSA(_), Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512)
-        | (P::EllipticCurve(_), Algorithm::ES256 | Algorithm::ES384)
-        | (P::OctetKeyPair(_), Algorithm::EdDSA) => true,
-        _ => false,
+    let family = |jwk: &Jwk| {
+        matches!(
+            (&jwk.algorithm, alg),
+            (
+                P::RSA(_),
+                Algorithm::RS256
+                    | Algorithm::RS384
+                    | Algorithm::RS512
+                    | Algorithm::PS256
+                    | Algorithm::PS384
+                    | Algorithm::PS512
+            ) | (P::EllipticCurve(_), Algorithm::ES256 | Algorithm::ES384)
+                | (P::OctetKeyPair(_), Algorithm::EdDSA)
+        )
     };
     match kid {
         Some(kid) => held
@@ -465,7 +486,11 @@ fn identity(claims: &Value, groups_claim: &str) -> Identity {
         .and_then(|n| n.get(groups_claim))
         .is_some();
     Identity {
-        subject: format!("{} {}", text("iss").unwrap_or(""), text("sub").unwrap_or("")),
+        subject: format!(
+            "{} {}",
+            text("iss").unwrap_or(""),
+            text("sub").unwrap_or("")
+        ),
         email,
         groups,
         groups_overage,
@@ -519,15 +544,22 @@ mod tests {
         let who = identity(&entra, "groups");
         assert_eq!(who.email.as_deref(), Some("ada@contoso.com"));
         assert_eq!(who.groups, ["9f1c2d3e-0000-4000-8000-000000000001"]);
-        assert_eq!(who.subject, "https://login.microsoftonline.com/t/v2.0 AAAbbb");
+        assert_eq!(
+            who.subject,
+            "https://login.microsoftonline.com/t/v2.0 AAAbbb"
+        );
         // Entra past its group limit: no groups, a pointer to Graph instead.
         let overage = json!({"sub": "x", "_claim_names": {"groups": "src1"}});
         assert!(identity(&overage, "groups").groups_overage);
         // Okta: email and a groups claim; an unverified email is not matched.
         let okta = json!({"sub": "00u1", "email": "bob@example.com", "email_verified": true, "groups": "Everyone"});
         let who = identity(&okta, "groups");
-        assert_eq!((who.email.as_deref(), who.groups.as_slice()), (Some("bob@example.com"), &["Everyone".to_owned()][..]));
-        let unverified = json!({"sub": "00u2", "email": "eve@example.com", "email_verified": false});
+        assert_eq!(
+            (who.email.as_deref(), who.groups.as_slice()),
+            (Some("bob@example.com"), &["Everyone".to_owned()][..])
+        );
+        let unverified =
+            json!({"sub": "00u2", "email": "eve@example.com", "email_verified": false});
         assert_eq!(identity(&unverified, "groups").email, None);
         assert_eq!(identity(&unverified, "groups").name(), " 00u2");
     }

@@ -37,9 +37,10 @@ impl FromStr for SignInRule {
         let (lhs, role) = s
             .rsplit_once('=')
             .ok_or_else(|| format!("'{s}' has no role: {FORMAT}"))?;
-        let role: Role = role.trim().parse().map_err(|_| {
-            format!("'{s}': the role '{role}' is not viewer, operator or owner")
-        })?;
+        let role: Role = role
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{s}': the role '{role}' is not viewer, operator or owner"))?;
         let (kind, value) = lhs
             .split_once(':')
             .ok_or_else(|| format!("'{s}' has no kind: {FORMAT}"))?;
@@ -125,7 +126,10 @@ mod tests {
             "group:ops=operator",
             "email:ada@example.com=owner",
         ]);
-        assert_eq!(role_of(&rules, Some("bob@example.com"), &[]), Some(Role::Viewer));
+        assert_eq!(
+            role_of(&rules, Some("bob@example.com"), &[]),
+            Some(Role::Viewer)
+        );
         assert_eq!(
             role_of(&rules, Some("bob@example.com"), &["ops".into()]),
             Some(Role::Operator)
@@ -137,7 +141,11 @@ mod tests {
         assert_eq!(role_of(&rules, Some("eve@example.org"), &[]), None);
         assert_eq!(role_of(&rules, Some("eve@sub.example.com"), &[]), None);
         assert_eq!(role_of(&rules, None, &["ops".into()]), Some(Role::Operator));
-        assert_eq!(role_of(&rules, None, &["Ops".into()]), None, "groups are exact");
+        assert_eq!(
+            role_of(&rules, None, &["Ops".into()]),
+            None,
+            "groups are exact"
+        );
         assert_eq!(role_of(&rules, None, &[]), None);
     }
 }

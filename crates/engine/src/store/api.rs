@@ -528,7 +528,8 @@ pub trait Backend: Send + Sync {
 /// Bring every store trait into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AdminStore, AdminUserStore, AuditStore, Backend, SignInStore, Commit, ExchangeStore, FaultBudgetStore,
-        MappingStore, MemberStore, ResourceStore, ScanStore, Session, SettingStore, WorkspaceStore,
+        AdminStore, AdminUserStore, AuditStore, Backend, Commit, ExchangeStore, FaultBudgetStore,
+        MappingStore, MemberStore, ResourceStore, ScanStore, Session, SettingStore, SignInStore,
+        WorkspaceStore,
     };
 }

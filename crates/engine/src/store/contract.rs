@@ -2452,7 +2452,10 @@ pub(super) async fn sign_ins_are_taken_once_and_sessions_end(b: &impl Backend) {
     w.open_session(&session("h2", 150), 100).await.unwrap();
     w.commit().await.unwrap();
     let mut r = b.reader().await.unwrap();
-    assert_eq!(r.session("h1", 200).await.unwrap(), Some(session("h1", 500)));
+    assert_eq!(
+        r.session("h1", 200).await.unwrap(),
+        Some(session("h1", 500))
+    );
     assert_eq!(r.session("h2", 200).await.unwrap(), None, "expired");
     assert_eq!(r.session("h3", 200).await.unwrap(), None);
     drop(r);

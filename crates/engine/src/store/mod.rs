@@ -18,7 +18,6 @@ pub mod admin;
 pub mod admin_users;
 pub mod api;
 pub mod audit;
-pub mod sign_in;
 #[cfg(test)]
 mod contract;
 mod dispatch;
@@ -34,6 +33,7 @@ pub mod pg;
 pub mod resources;
 pub mod scan;
 pub mod settings;
+pub mod sign_in;
 mod slots;
 pub mod transfer;
 mod user_list;

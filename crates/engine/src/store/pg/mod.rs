@@ -22,7 +22,6 @@
 mod admin;
 mod admin_users;
 mod audit;
-mod sign_in;
 mod exchanges;
 mod fault_budgets;
 mod mapping;
@@ -31,6 +30,7 @@ mod outlines;
 mod resources;
 mod scan;
 mod settings;
+mod sign_in;
 mod user_list;
 mod workspaces;
 
