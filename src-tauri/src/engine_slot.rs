@@ -11,10 +11,9 @@ use tokio::sync::Mutex;
 /// Webview origins allowed to call the admin API (Linux/macOS, Windows; the Vite dev server
 /// only in debug builds, for `tauri dev`).
 fn webview_origins() -> Vec<String> {
-    let mut origins = vec![
-        "tauri://localhost".to_owned(),
-        "http://tauri.localhost".to_owned(),
-    ];
+    let mut origins: Vec<String> = scimlab_engine::config::DESKTOP_ORIGINS
+        .map(str::to_owned)
+        .to_vec();
     if cfg!(debug_assertions) {
         origins.push("http://localhost:5173".to_owned());
     }

@@ -1,16 +1,18 @@
 //! ScimLab's desktop shell (Tauri v2). Glue only: it builds the engine's configuration from the
 //! app data directory, starts the engine in-process, hands the UI the admin URL and token
 //! through one command (`connection`), saves exports through the native dialog, shows in the
-//! tray and the window title whether the endpoint listens, and stops the engine cleanly on quit.
+//! tray and the window title whether the endpoint listens (or which team server the window
+//! shows, when connected to one), and stops the engine cleanly on quit.
 //! Everything ScimLab knows lives in `scimlab-engine` and the UI.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod engine_slot;
 mod settings;
+mod team_server;
 
 use engine_slot::EngineSlot;
-use scimlab_engine::host::{ConnectionState, ListenSettings};
-use std::sync::Arc;
+use scimlab_engine::host::{ConnectionState, ListenSettings, TeamServer};
+use std::sync::{Arc, Mutex};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, RunEvent, State};
@@ -22,9 +24,69 @@ const SAVE_DIALOG_TITLE: &str = "Save the ScimLab export";
 /// The tray's status line, kept to update its text after a restart.
 struct TrayStatus(MenuItem<tauri::Wry>);
 
-/// `connection`: where the admin API is and the token for it, or why the engine is not running.
+/// The team server the window shows instead of this computer's engine, if any.
+struct TeamSlot {
+    file: std::path::PathBuf,
+    server: Mutex<Option<TeamServer>>,
+}
+
+impl TeamSlot {
+    fn get(&self) -> Option<TeamServer> {
+        self.server
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+    fn set(&self, server: Option<TeamServer>) {
+        *self
+            .server
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = server;
+    }
+}
+
+/// `connection`: where the admin API is and the token for it (the team server's when connected
+/// to one), or why the engine is not running.
 #[tauri::command]
-async fn connection(slot: State<'_, Arc<EngineSlot>>) -> Result<ConnectionState, String> {
+async fn connection(
+    slot: State<'_, Arc<EngineSlot>>,
+    team: State<'_, TeamSlot>,
+) -> Result<ConnectionState, String> {
+    if let Some(server) = team.get() {
+        return Ok(ConnectionState::team(&server));
+    }
+    Ok(slot.state().await)
+}
+
+/// `connect_team_server`: show a team server (checked by the UI first) instead of this
+/// computer's engine, and remember it.
+#[tauri::command]
+async fn connect_team_server(
+    app: AppHandle,
+    slot: State<'_, Arc<EngineSlot>>,
+    team: State<'_, TeamSlot>,
+    url: String,
+    token: String,
+) -> Result<ConnectionState, String> {
+    let server = TeamServer::new(&url, &token)?;
+    team_server::save(&team.file, &server)
+        .map_err(|e| format!("could not remember the team server in {}: {e}", team.file.display()))?;
+    team.set(Some(server.clone()));
+    show_status(&app, &slot).await;
+    Ok(ConnectionState::team(&server))
+}
+
+/// `disconnect_team_server`: forget the team server; the window shows this computer's engine.
+#[tauri::command]
+async fn disconnect_team_server(
+    app: AppHandle,
+    slot: State<'_, Arc<EngineSlot>>,
+    team: State<'_, TeamSlot>,
+) -> Result<ConnectionState, String> {
+    team_server::forget(&team.file)
+        .map_err(|e| format!("could not forget the team server ({}): {e}", team.file.display()))?;
+    team.set(None);
+    show_status(&app, &slot).await;
     Ok(slot.state().await)
 }
 
@@ -104,18 +166,24 @@ async fn settings_file(slot: State<'_, Arc<EngineSlot>>) -> Result<Option<String
     Ok(Some(slot.settings_file().display().to_string()))
 }
 
-/// Put the endpoint status in the window title and the tray.
+/// Put the endpoint status (or the team server shown) in the window title and the tray.
 async fn show_status(app: &AppHandle, slot: &EngineSlot) {
     let status = slot.status().await;
+    let team = app.try_state::<TeamSlot>().and_then(|t| t.get());
     if let Some(w) = app.get_webview_window("main") {
-        let title = match status.port {
-            Some(port) => format!("ScimLab — SCIM endpoint on :{port}"),
-            None => "ScimLab — endpoint not listening".to_owned(),
+        let title = match (&team, status.port) {
+            (Some(server), _) => format!("ScimLab — team server {}", server.url),
+            (None, Some(port)) => format!("ScimLab — SCIM endpoint on :{port}"),
+            (None, None) => "ScimLab — endpoint not listening".to_owned(),
         };
         let _ = w.set_title(&title);
     }
     if let Some(tray) = app.try_state::<TrayStatus>() {
-        let _ = tray.0.set_text(&status.line);
+        let line = match &team {
+            Some(server) => format!("Team server {}", server.url),
+            None => status.line,
+        };
+        let _ = tray.0.set_text(&line);
     }
 }
 
@@ -169,6 +237,8 @@ fn main() -> anyhow::Result<()> {
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             connection,
+            connect_team_server,
+            disconnect_team_server,
             restart_engine,
             save_file,
             export_workspace,
@@ -178,6 +248,11 @@ fn main() -> anyhow::Result<()> {
             let dir = data_dir(app)?;
             // 0700: it holds the database (the SCIM key, people's data) and desktop.json.
             scimlab_engine::create_private_dir(&dir)?;
+            let team_file = team_server::path(&dir);
+            app.manage(TeamSlot {
+                server: Mutex::new(team_server::load(&team_file)),
+                file: team_file,
+            });
             let slot = Arc::new(EngineSlot::new(dir));
             app.manage(slot.clone());
             // A missing tray host (no StatusNotifier) is not a reason to fail.

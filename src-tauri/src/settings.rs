@@ -42,6 +42,12 @@ pub fn merge(base: &ListenSettings, update: &ListenSettings) -> ListenSettings {
 /// temporary file beside it, then renamed over it.
 pub fn save(file: &Path, settings: &ListenSettings) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(settings).map_err(std::io::Error::other)?;
+    write_private(file, &text)
+}
+
+/// Write `text` to `file`, readable by this user only: to a temporary file beside it, then
+/// renamed over it (a crash mid-write leaves the old file).
+pub fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
     let tmp = file.with_extension("json.tmp");
     // A leftover temporary file would keep its mode: start afresh, readable by this user only.
     let _ = std::fs::remove_file(&tmp);

@@ -385,6 +385,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         config.tls = Some(scimlab_engine::tls::TlsFiles { cert, key });
     }
     config.public_url = args.public_url;
+    // The desktop app as a client of this server (it sends a personal token).
+    config.admin_allowed_origins = scimlab_engine::config::DESKTOP_ORIGINS
+        .map(str::to_owned)
+        .to_vec();
     if let (Some(issuer), Some(client_id)) = (args.oidc_issuer, args.oidc_client_id) {
         let mut oidc = scimlab_engine::oidc::OidcSettings::new(issuer, client_id);
         oidc.client_secret = args.oidc_client_secret;

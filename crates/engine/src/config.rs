@@ -233,6 +233,11 @@ impl std::fmt::Debug for EngineConfig {
     }
 }
 
+/// The desktop app's webview origins (Linux and macOS, Windows). `scimlab serve` lets them call
+/// its admin API (CORS, without cookies), so the desktop app can be a client of a team server
+/// with a personal token; the token is still required.
+pub const DESKTOP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
+
 /// The default database location: `<OS data dir>/scimlab/scimlab.db`
 /// (e.g. `~/.local/share/scimlab/scimlab.db` on Linux). `None` when no home directory is known.
 pub fn default_db_path() -> Option<PathBuf> {

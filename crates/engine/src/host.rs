@@ -16,6 +16,60 @@ pub struct Connection {
     pub admin_url: String,
     /// The admin token for `Authorization: Bearer` (desktop); null in the browser (cookie).
     pub token: Option<String>,
+    /// The team server's address when the desktop app is connected to one instead of its own
+    /// engine (`adminUrl` is then that server, `token` a personal token); null otherwise.
+    pub team_server: Option<String>,
+}
+
+/// A team server the desktop app connects to instead of its own engine: its address and a
+/// personal admin token (`scimlab admin-user add`). The shell remembers it (a `0600` file in
+/// the app data directory) until the user goes back to this computer's engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TeamServer {
+    /// The admin address, e.g. `https://scimlab.example.com:8788` (no path, no trailing slash).
+    pub url: String,
+    /// A personal admin token (`slp_…`).
+    pub token: String,
+}
+
+impl TeamServer {
+    /// A team server at `url` with `token`, checked: an `https` address (plain `http` only on
+    /// this machine's loopback: a token must not cross a network in the clear), no path, no
+    /// query; a personal token.
+    pub fn new(url: &str, token: &str) -> Result<Self, String> {
+        let parsed = url::Url::parse(url.trim())
+            .map_err(|e| format!("'{url}' is not an address ({e}): write https://host:port"))?;
+        let loopback = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        };
+        match parsed.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => {
+                return Err(format!(
+                    "'{url}' is plain http: a team server off this machine is reached over https (its admin listener needs --tls-cert and --tls-key)"
+                ));
+            }
+            other => return Err(format!("'{url}' is {other}: write https://host:port")),
+        }
+        if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(format!(
+                "'{url}' has a path or query: give the server's address alone, e.g. https://host:port"
+            ));
+        }
+        let token = token.trim();
+        if !crate::access::is_personal_token(token) {
+            return Err("the token is not a personal admin token (slp_…): an owner of the team server makes one with 'scimlab admin-user add NAME --role viewer'".into());
+        }
+        Ok(Self {
+            url: parsed.as_str().trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        })
+    }
 }
 
 /// Why the engine did not start.
@@ -92,6 +146,19 @@ impl ConnectionState {
             connection: Connection {
                 admin_url: handle.admin_base_url(),
                 token: Some(handle.admin_token()),
+                team_server: None,
+            },
+        }
+    }
+
+    /// The state for a team server the app is connected to.
+    pub fn team(server: &TeamServer) -> Self {
+        Self::Running {
+            ok: true,
+            connection: Connection {
+                admin_url: server.url.clone(),
+                token: Some(server.token.clone()),
+                team_server: Some(server.url.clone()),
             },
         }
     }
@@ -140,6 +207,28 @@ pub struct ListenSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_team_server_is_https_or_loopback_with_a_personal_token() {
+        let token = format!("slp_{}_{}", "a".repeat(12), "b".repeat(64));
+        let s = TeamServer::new(" https://scimlab.example.com:8788/ ", &token).unwrap();
+        assert_eq!(s.url, "https://scimlab.example.com:8788");
+        assert_eq!(TeamServer::new("http://127.0.0.1:8788", &token).unwrap().url, "http://127.0.0.1:8788");
+        for (url, says) in [
+            ("http://scimlab.example.com", "plain http"),
+            ("https://scimlab.example.com/api", "path or query"),
+            ("ftp://x", "is ftp"),
+            ("scimlab.example.com", "not an address"),
+        ] {
+            let e = TeamServer::new(url, &token).unwrap_err();
+            assert!(e.contains(says), "{url}: {e}");
+        }
+        let e = TeamServer::new("https://x.example", "the-launch-token-0123456789").unwrap_err();
+        assert!(e.contains("not a personal admin token"), "{e}");
+        let json = serde_json::to_value(ConnectionState::team(&s)).unwrap();
+        assert_eq!(json["connection"]["teamServer"], "https://scimlab.example.com:8788");
+        assert_eq!(json["connection"]["adminUrl"], "https://scimlab.example.com:8788");
+    }
 
     #[test]
     fn a_taken_port_becomes_an_offer_of_another() {

@@ -11,4 +11,9 @@ adminUrl: string,
 /**
  * The admin token for `Authorization: Bearer` (desktop); null in the browser (cookie).
  */
-token: string | null, };
+token: string | null, 
+/**
+ * The team server's address when the desktop app is connected to one instead of its own
+ * engine (`adminUrl` is then that server, `token` a personal token); null otherwise.
+ */
+teamServer: string | null, };

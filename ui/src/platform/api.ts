@@ -27,6 +27,7 @@ import type {
   ResourceDetail,
   ResourcePage,
   RevealedKey,
+  SessionInfo,
   RoleSummaryReply,
   RotatedKey,
   SeenAttributes,
@@ -160,6 +161,12 @@ export const api = {
   deleteAllFaults: () => json<void>("DELETE", ws("/faults")),
 
   reset: () => json<ResetResult>("DELETE", ws("/data")),
+  /** Who is calling: a name (null for this launch's admin token), the role, how they proved it,
+   *  and whether they can sign out (`404` from an engine older than team sign-in). */
+  session: () => json<SessionInfo>("GET", "/api/session"),
+  /** End this browser's sign-in session (`204`, the cookie cleared); the server's `/` then
+   *  shows its sign-in page. */
+  signOut: () => json<void>("POST", "/auth/sign-out"),
   /** Who holds a personal admin token (owners only; never the tokens). */
   adminUsers: () => json<AdminUserInfo[]>("GET", "/api/admin-users"),
   /** The admin API's audit log, newest first (owners only); `before` pages to older entries. */

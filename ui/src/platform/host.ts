@@ -1,7 +1,8 @@
 //! The host the UI runs in: the Tauri desktop shell, or a plain browser on the admin listener
 //! (`scimlab serve --ui`). The ONLY module that imports @tauri-apps/*. Everything else asks
-//! `host` for the connection (admin URL + token), for native file saving and for restarting
-//! the engine on other listen settings (desktop only).
+//! `host` for the connection (admin URL + token), for native file saving, for restarting
+//! the engine on other listen settings, and for connecting to a team server instead of this
+//! computer's engine (the last two desktop only).
 
 import type { Connection, ConnectionState, ListenSettings, StartupProblem } from "../generated";
 
@@ -27,6 +28,14 @@ export interface Host {
   restartEngine(settings: ListenSettings): Promise<ConnectionState>;
   /** Desktop only: the file the listen settings are kept in (shown in Settings). */
   settingsFile(): Promise<string | null>;
+  /** Desktop: show the team server at `url` (an admin address, checked by the UI first) with
+   *  personal token `token` instead of this computer's engine, remembered across launches;
+   *  resolves to its connection, rejects with what is wrong with the address or token. Null in
+   *  the browser, which is already on a server. */
+  connectTeamServer: ((url: string, token: string) => Promise<ConnectionState>) | null;
+  /** Desktop: forget the team server; resolves to this computer's engine's connection. Null in
+   *  the browser. */
+  disconnectTeamServer: (() => Promise<ConnectionState>) | null;
 }
 
 /** True inside the Tauri webview. */
@@ -48,6 +57,8 @@ const desktop: Host = {
     invoke<string | null>("export_workspace", { slug, pseudonymise, suggestedName }),
   restartEngine: (settings) => invoke<ConnectionState>("restart_engine", { settings }),
   settingsFile: () => invoke<string | null>("settings_file"),
+  connectTeamServer: (url, token) => invoke<ConnectionState>("connect_team_server", { url, token }),
+  disconnectTeamServer: () => invoke<ConnectionState>("disconnect_team_server"),
 };
 
 /** The browser's download of `blob` as `suggestedName`. */
@@ -65,7 +76,7 @@ function download(suggestedName: string, blob: Blob): string {
 
 const browser: Host = {
   kind: "browser",
-  connection: async () => ({ ok: true, connection: { adminUrl: "", token: null } }),
+  connection: async () => ({ ok: true, connection: { adminUrl: "", token: null, teamServer: null } }),
   saveFile: async (suggestedName, contents, mime) => download(suggestedName, new Blob([contents], { type: mime })),
   saveBytes: async (suggestedName, bytes, mime) => download(suggestedName, new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mime })),
   exportWorkspace: null,
@@ -73,6 +84,8 @@ const browser: Host = {
     throw new Error("listen addresses are set when scimlab serve starts: restart it with --scim-addr");
   },
   settingsFile: async () => null,
+  connectTeamServer: null,
+  disconnectTeamServer: null,
 };
 
 /** The host this UI runs in. */

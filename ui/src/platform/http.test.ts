@@ -15,7 +15,7 @@ async function failure(p: Promise<unknown>): Promise<ApiError> {
 
 afterEach(() => {
   vi.unstubAllGlobals();
-  setConnection({ adminUrl: "", token: null });
+  setConnection({ adminUrl: "", token: null, teamServer: null });
 });
 
 test("query strings keep only values that are set", () => {
@@ -27,7 +27,7 @@ test("query strings keep only values that are set", () => {
 test("desktop requests go to the admin url with the bearer token", async () => {
   const fetchMock = vi.fn(async () => new Response('{"status":"ok"}', { status: 200 }));
   vi.stubGlobal("fetch", fetchMock);
-  setConnection({ adminUrl: "http://127.0.0.1:4242", token: "tok-123" });
+  setConnection({ adminUrl: "http://127.0.0.1:4242", token: "tok-123", teamServer: null });
   await expect(json("GET", "/api/health")).resolves.toEqual({ status: "ok" });
   const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
   expect(url).toBe("http://127.0.0.1:4242/api/health");
@@ -61,7 +61,7 @@ test("errors carry the engine's message, a 401 says how to log in again", async 
 
 test("an engine that cannot be reached is named", async () => {
   vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("Failed to fetch"))));
-  setConnection({ adminUrl: "http://127.0.0.1:4242", token: "t" });
+  setConnection({ adminUrl: "http://127.0.0.1:4242", token: "t", teamServer: null });
   const e = await failure(json("GET", "/api/health"));
   expect(e.status).toBe(0);
   expect(e.message).toMatch(/cannot reach the scimlab engine at http:\/\/127\.0\.0\.1:4242/);

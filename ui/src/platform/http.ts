@@ -16,7 +16,7 @@ export class ApiError extends Error {
   }
 }
 
-let current: Connection = { adminUrl: "", token: null };
+let current: Connection = { adminUrl: "", token: null, teamServer: null };
 
 /** Use this connection for every following request. */
 export function setConnection(connection: Connection): void {
@@ -26,6 +26,12 @@ export function setConnection(connection: Connection): void {
 /** The connection in use. */
 export function connection(): Connection {
   return current;
+}
+
+/** The team server's address when the desktop app is connected to one instead of its own
+ *  engine; null otherwise (and always in the browser). */
+export function teamServer(): string | null {
+  return current.teamServer ?? null;
 }
 
 /** Headers for an admin request (the Bearer token on desktop). */
@@ -51,7 +57,11 @@ async function errorFrom(resp: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the status line
   }
-  if (resp.status === 401) message = `${message} (the admin session expired: reopen the URL scimlab serve printed)`;
+  if (resp.status === 401) {
+    message = current.teamServer
+      ? `${message} (the team server no longer takes this app's personal token: connect again with a new one in Settings → Team server)`
+      : `${message} (the admin session expired: reopen the URL scimlab serve printed)`;
+  }
   return new ApiError(message, resp.status);
 }
 

@@ -33,7 +33,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.unstubAllGlobals();
-  setConnection({ adminUrl: "", token: null });
+  setConnection({ adminUrl: "", token: null, teamServer: null });
 });
 
 describe("routes go to the current workspace", () => {
@@ -69,7 +69,7 @@ describe("routes go to the current workspace", () => {
   });
 
   test("desktop: the admin url and token are kept, the prefix follows the workspace", async () => {
-    setConnection({ adminUrl: "http://127.0.0.1:4242", token: "tok" });
+    setConnection({ adminUrl: "http://127.0.0.1:4242", token: "tok", teamServer: null });
     setWorkspace(CONTOSO);
     const f = fetchOk();
     await api.timeline();
