@@ -11,7 +11,7 @@ mod settings;
 mod team_server;
 
 use engine_slot::EngineSlot;
-use scimlab_engine::host::{ConnectionState, ListenSettings, TeamServer};
+use scimlab_engine::host::{ConnectionState, ListenSettings, LoopbackSignIn, TeamServer};
 use std::sync::{Arc, Mutex};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -69,11 +69,45 @@ async fn connect_team_server(
     token: String,
 ) -> Result<ConnectionState, String> {
     let server = TeamServer::new(&url, &token)?;
-    team_server::save(&team.file, &server)
-        .map_err(|e| format!("could not remember the team server in {}: {e}", team.file.display()))?;
+    team_server::save(&team.file, &server).map_err(|e| {
+        format!(
+            "could not remember the team server in {}: {e}",
+            team.file.display()
+        )
+    })?;
     team.set(Some(server.clone()));
     show_status(&app, &slot).await;
     Ok(ConnectionState::team(&server))
+}
+
+/// `sign_in_in_browser`: sign in to the team server at `server` in the system browser (the
+/// team's identity provider), coming back to a loopback address of this app with a code; the
+/// UI holds the PKCE verifier and trades the code for a session token.
+#[tauri::command]
+async fn sign_in_in_browser(
+    server: String,
+    code_challenge: String,
+    state: String,
+) -> Result<LoopbackSignIn, String> {
+    scimlab_engine::host::browser_sign_in(&server, &code_challenge, &state, open_in_browser).await
+}
+
+/// Open `url` in the system's browser.
+fn open_in_browser(url: &str) -> Result<(), String> {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("rundll32");
+        c.arg("url.dll,FileProtocolHandler");
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    command
+        .arg(url)
+        .spawn()
+        .map(drop)
+        .map_err(|e| format!("could not open the browser ({e}): open {url} yourself"))
 }
 
 /// `disconnect_team_server`: forget the team server; the window shows this computer's engine.
@@ -83,8 +117,12 @@ async fn disconnect_team_server(
     slot: State<'_, Arc<EngineSlot>>,
     team: State<'_, TeamSlot>,
 ) -> Result<ConnectionState, String> {
-    team_server::forget(&team.file)
-        .map_err(|e| format!("could not forget the team server ({}): {e}", team.file.display()))?;
+    team_server::forget(&team.file).map_err(|e| {
+        format!(
+            "could not forget the team server ({}): {e}",
+            team.file.display()
+        )
+    })?;
     team.set(None);
     show_status(&app, &slot).await;
     Ok(slot.state().await)
@@ -239,6 +277,7 @@ fn main() -> anyhow::Result<()> {
             connection,
             connect_team_server,
             disconnect_team_server,
+            sign_in_in_browser,
             restart_engine,
             save_file,
             export_workspace,

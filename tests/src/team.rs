@@ -411,3 +411,156 @@ async fn a_sign_in_begun_on_one_instance_finishes_on_another_and_a_sign_out_ends
         after.text
     );
 }
+
+/// An absolute URL for a `Location` that may be a path on `e`.
+fn absolute(e: &TestEngine, location: &str) -> String {
+    if location.starts_with('/') {
+        e.admin_url(location)
+    } else {
+        location.to_owned()
+    }
+}
+
+#[tokio::test]
+async fn the_desktop_app_signs_in_through_the_browser_with_pkce_and_a_loopback_redirect() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let provider = TestProvider::start().await;
+    let e = team_engine(&provider, &["domain:example.com=operator"]).await;
+    let browser = tls_client();
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let verifier = "the-apps-own-pkce-verifier-0123456789-abcdefghij";
+    let challenge = b64(&sha2::Sha256::digest(verifier.as_bytes()));
+    let redirect = "http://127.0.0.1:53121/callback";
+    let begin = e.admin_url(&format!(
+        "/auth/app-sign-in?redirect_uri={}&code_challenge={challenge}&state=app-state-1",
+        form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>()
+    ));
+    // The system browser, not signed in: it signs in first, then comes back to the app sign-in.
+    let first = fetch(&browser, "GET", &begin, None, &[]).await;
+    assert_eq!(first.status, 303, "{}", first.text);
+    assert!(
+        location(&first).starts_with("/auth/sign-in?return=%2Fauth%2Fapp-sign-in%3F"),
+        "{}",
+        location(&first)
+    );
+    let to_provider = fetch(&browser, "GET", &absolute(&e, &location(&first)), None, &[]).await;
+    let at_provider = fetch(&browser, "GET", &location(&to_provider), None, &[]).await;
+    let back = fetch(&browser, "GET", &location(&at_provider), None, &[]).await;
+    assert_eq!(back.status, 303, "{}", back.text);
+    let cookie = session_cookie(&back);
+    let again = location(&back);
+    assert!(again.starts_with("/auth/app-sign-in?"), "{again}");
+    // Signed in: the app's loopback redirect gets a one-time code and the app's state.
+    let handed = fetch(
+        &browser,
+        "GET",
+        &absolute(&e, &again),
+        None,
+        &[("cookie", &cookie)],
+    )
+    .await;
+    assert_eq!(handed.status, 303, "{}", handed.text);
+    let to_app = url::Url::parse(&location(&handed)).unwrap();
+    assert_eq!(
+        format!(
+            "{}://{}:{}{}",
+            to_app.scheme(),
+            to_app.host_str().unwrap(),
+            to_app.port().unwrap(),
+            to_app.path()
+        ),
+        redirect
+    );
+    let params: std::collections::HashMap<String, String> =
+        to_app.query_pairs().into_owned().collect();
+    assert_eq!(params["state"], "app-state-1");
+    let trade = |code: String, verifier: &str| {
+        let body =
+            json!({"code": code, "codeVerifier": verifier, "redirectUri": redirect}).to_string();
+        let url = e.admin_url("/auth/app-token");
+        let browser = browser.clone();
+        async move {
+            fetch(
+                &browser,
+                "POST",
+                &url,
+                Some(body),
+                &[("content-type", "application/json")],
+            )
+            .await
+        }
+    };
+    // Only with the verifier: a wrong one spends the code.
+    let wrong = trade(
+        params["code"].clone(),
+        "someone-elses-verifier-0123456789-abcdefghijkl",
+    )
+    .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.text);
+    assert!(wrong.text.contains("code verifier"), "{}", wrong.text);
+    let spent = trade(params["code"].clone(), verifier).await;
+    assert_eq!(spent.status, 400, "{}", spent.text);
+    assert!(spent.text.contains("traded already"), "{}", spent.text);
+    // A new code, the right verifier: a session token of the app's own.
+    let handed = fetch(
+        &browser,
+        "GET",
+        &absolute(&e, &again),
+        None,
+        &[("cookie", &cookie)],
+    )
+    .await;
+    let code = url::Url::parse(&location(&handed))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let traded = trade(code, verifier).await;
+    assert_eq!(traded.status, 200, "{}", traded.text);
+    let token = traded.body["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("sls_"), "{token}");
+    assert_eq!(
+        (traded.body["name"].as_str(), traded.body["role"].as_str()),
+        (Some("ada@example.com"), Some("operator"))
+    );
+    // The desktop shell takes it as a team server's token, and the server takes it as Bearer.
+    let server = scimlab_engine::host::TeamServer::new(&e.admin_url(""), &token).unwrap();
+    let auth = format!("Bearer {}", server.token);
+    let me = fetch(
+        &browser,
+        "GET",
+        &e.admin_url("/api/session"),
+        None,
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert_eq!(me.body["via"], "signIn", "{}", me.text);
+    assert_eq!(me.body["name"], "ada@example.com");
+    let rotate = fetch(
+        &browser,
+        "POST",
+        &e.admin_url("/api/endpoint/rotate"),
+        None,
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert_eq!(
+        rotate.status, 403,
+        "the role of the sign-in: {}",
+        rotate.text
+    );
+    // Only the app's own loopback address receives a code.
+    let elsewhere = e.admin_url(&format!(
+        "/auth/app-sign-in?redirect_uri=https%3A%2F%2Fevil.example%2Fcb&code_challenge={challenge}&state=s"
+    ));
+    let refused = fetch(&browser, "GET", &elsewhere, None, &[("cookie", &cookie)]).await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(
+        read(&refused).contains("not the app's own loopback address"),
+        "{}",
+        refused.text
+    );
+}

@@ -403,6 +403,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         );
     }
     let signs_in = config.oidc.is_some();
+    let public_url = config.public_url.clone();
     config.capture_body_cap = args.capture_body_cap;
     config.retention = args.retention;
     config.rejected_retention = args.rejected_retention;
@@ -459,9 +460,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         println!("  {label:<39}{}", engine.admin_login_url());
     }
     if signs_in {
+        let at = public_url.unwrap_or_else(|| engine.admin_base_url());
         println!(
             "  Team sign-in:                          {}/ (with your identity provider)",
-            engine.admin_base_url()
+            at.trim_end_matches('/')
         );
     }
     println!();

@@ -29,7 +29,8 @@ pub struct Connection {
 pub struct TeamServer {
     /// The admin address, e.g. `https://scimlab.example.com:8788` (no path, no trailing slash).
     pub url: String,
-    /// A personal admin token (`slp_…`).
+    /// A personal admin token (`slp_…`), or the session token of a sign-in through the system
+    /// browser (`sls_…`).
     pub token: String,
 }
 
@@ -38,38 +39,162 @@ impl TeamServer {
     /// this machine's loopback: a token must not cross a network in the clear), no path, no
     /// query; a personal token.
     pub fn new(url: &str, token: &str) -> Result<Self, String> {
-        let parsed = url::Url::parse(url.trim())
-            .map_err(|e| format!("'{url}' is not an address ({e}): write https://host:port"))?;
-        let loopback = match parsed.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(d)) => d == "localhost",
-            None => false,
-        };
-        match parsed.scheme() {
-            "https" => {}
-            "http" if loopback => {}
-            "http" => {
-                return Err(format!(
-                    "'{url}' is plain http: a team server off this machine is reached over https (its admin listener needs --tls-cert and --tls-key)"
-                ));
-            }
-            other => return Err(format!("'{url}' is {other}: write https://host:port")),
-        }
-        if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(format!(
-                "'{url}' has a path or query: give the server's address alone, e.g. https://host:port"
-            ));
-        }
+        let url = team_server_url(url)?;
         let token = token.trim();
-        if !crate::access::is_personal_token(token) {
-            return Err("the token is not a personal admin token (slp_…): an owner of the team server makes one with 'scimlab admin-user add NAME --role viewer'".into());
+        if !crate::access::is_personal_token(token) && !token.starts_with("sls_") {
+            return Err("the token is not a personal admin token (slp_…): an owner of the team server makes one with 'scimlab admin-user add NAME --role viewer'; or sign in with your organisation's account".into());
         }
         Ok(Self {
-            url: parsed.as_str().trim_end_matches('/').to_owned(),
+            url,
             token: token.to_owned(),
         })
     }
+}
+
+/// A team server's address, checked and without a trailing slash (see [`TeamServer::new`]).
+pub fn team_server_url(url: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(url.trim())
+        .map_err(|e| format!("'{url}' is not an address ({e}): write https://host:port"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(format!(
+                "'{url}' is plain http: a team server off this machine is reached over https (its admin listener needs --tls-cert and --tls-key)"
+            ));
+        }
+        other => return Err(format!("'{url}' is {other}: write https://host:port")),
+    }
+    if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "'{url}' has a path or query: give the server's address alone, e.g. https://host:port"
+        ));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// What the desktop app's loopback redirect received at the end of a sign-in through the
+/// system browser (RFC 8252 §7.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LoopbackSignIn {
+    /// The one-time code to trade at the team server's `POST /auth/app-token`.
+    pub code: String,
+    /// The redirect URI it came to (the trade repeats it).
+    pub redirect_uri: String,
+}
+
+/// Sign the desktop app in to the team server at `server` through the system browser: listen
+/// on a free loopback port, have `open` show `<server>/auth/app-sign-in?redirect_uri=…&
+/// code_challenge=…&state=…` in the browser, and wait (5 minutes at most) for the browser to come
+/// back with a code. The caller holds the PKCE verifier and trades the code for a session token
+/// (`POST <server>/auth/app-token`).
+pub async fn browser_sign_in(
+    server: &str,
+    code_challenge: &str,
+    state: &str,
+    open: impl FnOnce(&str) -> Result<(), String>,
+) -> Result<LoopbackSignIn, String> {
+    let server = team_server_url(server)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("could not listen on this machine's loopback for the sign-in: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let enc = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    let url = format!(
+        "{server}/auth/app-sign-in?redirect_uri={}&code_challenge={}&state={}",
+        enc(&format!("http://127.0.0.1:{port}/callback")),
+        enc(code_challenge),
+        enc(state)
+    );
+    open(&url)?;
+    receive_loopback_sign_in(listener, state, std::time::Duration::from_secs(300)).await
+}
+
+/// Wait on `listener` (the app's `127.0.0.1:<port>`) for the browser to come back to
+/// `/callback` with `state` and a code, for at most `within`; answer the browser with a page
+/// saying to go back to the app. Other requests (a favicon) get a `404` and the wait goes on.
+pub async fn receive_loopback_sign_in(
+    listener: tokio::net::TcpListener,
+    state: &str,
+    within: std::time::Duration,
+) -> Result<LoopbackSignIn, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    let wait = async {
+        loop {
+            let (mut stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+            let mut head = Vec::new();
+            let mut buf = [0u8; 2048];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+                match tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buf))
+                    .await
+                {
+                    Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
+                    _ => break,
+                }
+            }
+            let line = String::from_utf8_lossy(&head)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            let target = line.split(' ').nth(1).unwrap_or("");
+            let (path, query) = target.split_once('?').unwrap_or((target, ""));
+            if path != "/callback" {
+                let _ = stream
+                    .write_all(
+                        b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                    )
+                    .await;
+                continue;
+            }
+            let params: std::collections::HashMap<String, String> =
+                form_urlencoded::parse(query.as_bytes())
+                    .into_owned()
+                    .collect();
+            let outcome = match (params.get("state"), params.get("code"), params.get("error")) {
+                (_, _, Some(error)) => Err(format!("the team server did not sign you in: {error}")),
+                (Some(s), Some(code), None) if s == state => Ok(code.clone()),
+                _ => Err("the browser came back from another sign-in (its state is not this one's): sign in again".to_owned()),
+            };
+            let words = if outcome.is_ok() {
+                "You are signed in. Go back to the ScimLab app; you may close this tab."
+            } else {
+                "The sign-in did not work. Go back to the ScimLab app to see why."
+            };
+            let page = format!(
+                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>ScimLab</title><p style=\"font:16px system-ui;margin:3rem\">{words}</p></html>"
+            );
+            let _ = stream
+                .write_all(
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncache-control: no-store\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                        page.len()
+                    )
+                    .as_bytes(),
+                )
+                .await;
+            let _ = stream.shutdown().await;
+            return outcome.map(|code| LoopbackSignIn {
+                code,
+                redirect_uri: redirect_uri.clone(),
+            });
+        }
+    };
+    tokio::time::timeout(within, wait).await.map_err(|_| {
+        format!(
+            "no sign-in came back within {} minutes: sign in again",
+            within.as_secs() / 60
+        )
+    })?
 }
 
 /// Why the engine did not start.
@@ -208,12 +333,61 @@ pub struct ListenSettings {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn the_loopback_redirect_takes_its_own_state_and_code_only() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let waiting = tokio::spawn(async move {
+            receive_loopback_sign_in(listener, "s-1", std::time::Duration::from_secs(10)).await
+        });
+        let get = |path: String| async move {
+            let mut c = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            c.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+                .await
+                .unwrap();
+            let mut out = String::new();
+            c.read_to_string(&mut out).await.unwrap();
+            out
+        };
+        assert!(get("/favicon.ico".into()).await.starts_with("HTTP/1.1 404"));
+        let page = get("/callback?code=c0de&state=s-1".into()).await;
+        assert!(page.contains("You are signed in"), "{page}");
+        let got = waiting.await.unwrap().unwrap();
+        assert_eq!(got.code, "c0de");
+        assert_eq!(
+            got.redirect_uri,
+            format!("http://127.0.0.1:{port}/callback")
+        );
+        // Another sign-in's state is refused.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let waiting = tokio::spawn(async move {
+            receive_loopback_sign_in(listener, "s-2", std::time::Duration::from_secs(10)).await
+        });
+        let mut c = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        c.write_all(b"GET /callback?code=x&state=other HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
+        let e = waiting.await.unwrap().unwrap_err();
+        assert!(e.contains("another sign-in"), "{e}");
+    }
+
     #[test]
     fn a_team_server_is_https_or_loopback_with_a_personal_token() {
         let token = format!("slp_{}_{}", "a".repeat(12), "b".repeat(64));
         let s = TeamServer::new(" https://scimlab.example.com:8788/ ", &token).unwrap();
         assert_eq!(s.url, "https://scimlab.example.com:8788");
-        assert_eq!(TeamServer::new("http://127.0.0.1:8788", &token).unwrap().url, "http://127.0.0.1:8788");
+        assert_eq!(
+            TeamServer::new("http://127.0.0.1:8788", &token)
+                .unwrap()
+                .url,
+            "http://127.0.0.1:8788"
+        );
         for (url, says) in [
             ("http://scimlab.example.com", "plain http"),
             ("https://scimlab.example.com/api", "path or query"),
@@ -226,8 +400,14 @@ mod tests {
         let e = TeamServer::new("https://x.example", "the-launch-token-0123456789").unwrap_err();
         assert!(e.contains("not a personal admin token"), "{e}");
         let json = serde_json::to_value(ConnectionState::team(&s)).unwrap();
-        assert_eq!(json["connection"]["teamServer"], "https://scimlab.example.com:8788");
-        assert_eq!(json["connection"]["adminUrl"], "https://scimlab.example.com:8788");
+        assert_eq!(
+            json["connection"]["teamServer"],
+            "https://scimlab.example.com:8788"
+        );
+        assert_eq!(
+            json["connection"]["adminUrl"],
+            "https://scimlab.example.com:8788"
+        );
     }
 
     #[test]

@@ -11,14 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Modules that import nothing of the crate.
-const LEAVES: &[&str] = &[
-    "client",
-    "memory",
-    "metrics",
-    "model",
-    "pseudonym",
-    "tls",
-];
+const LEAVES: &[&str] = &["client", "memory", "metrics", "model", "pseudonym", "tls"];
 /// Modules and the only crate modules they may import.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("wire", &["auth", "model", "store"]),

@@ -144,6 +144,14 @@ pub async fn require_token(State(state): State<AdminState>, req: Request, next: 
         })
         .flatten();
     let caller = match bearer(req.headers()) {
+        // The desktop app's session, from its sign-in through the system browser.
+        Some(sent) if sent.starts_with(super::sign_in::APP_SESSION_PREFIX) => {
+            match super::sign_in::caller_of_session(&state, sent).await {
+                Ok(Some(caller)) => caller,
+                Ok(None) => return refuse(&state, Refusal::SessionEnded, &req),
+                Err(e) => return unavailable(&e.to_string()),
+            }
+        }
         // A personal token: its user's role, read from the database on every request.
         Some(sent) if crate::access::is_personal_token(sent) => {
             let found = async {

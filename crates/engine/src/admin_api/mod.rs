@@ -222,6 +222,8 @@ pub fn router(state: AdminState) -> Router {
         .route("/auth/sign-in", get(sign_in::begin))
         .route("/auth/callback", get(sign_in::callback))
         .route("/auth/sign-out", post(sign_in::sign_out))
+        .route("/auth/app-sign-in", get(sign_in::app_sign_in))
+        .route("/auth/app-token", post(sign_in::app_token))
         .nest("/api", api)
         .fallback(ui::fallback)
         .method_not_allowed_fallback(method_not_allowed)

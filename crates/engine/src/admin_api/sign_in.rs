@@ -1,7 +1,10 @@
 //! Team sign-in's HTTP side: `GET /auth/sign-in` (leave for the team's identity provider),
 //! `GET /auth/callback` (come back with a code: exchange it, check the ID token, decide the
-//! role, open a session), `POST /auth/sign-out`, and `GET /api/session` (who is calling, for
-//! the UI's header). The protocol is `crate::oidc`; sessions and sign-ins under way are rows of
+//! role, open a session), `POST /auth/sign-out`, `GET /api/session` (who is calling, for the
+//! UI's header), and the desktop app's sign-in through the system browser (RFC 8252):
+//! `GET /auth/app-sign-in` hands a signed-in browser a one-time code for the app's loopback
+//! redirect, `POST /auth/app-token` trades it, with the app's PKCE verifier, for a session
+//! token (`sls_…`) the app sends as `Authorization: Bearer`. The protocol is `crate::oidc`; sessions and sign-ins under way are rows of
 //! the main database (`store/sign_in.rs`), so any instance may finish a sign-in another began,
 //! and a sign-out ends the session on all of them.
 //!
@@ -15,7 +18,7 @@ use super::{AdminState, model::ErrorBody, ui};
 use crate::access::{Caller, Role, Via};
 use crate::oidc::{self, Provider, provider::random_value};
 use crate::store::prelude::*;
-use crate::store::sign_in::{SessionRow, SignInAttempt};
+use crate::store::sign_in::{AppCode, SessionRow, SignInAttempt};
 use axum::Json;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -76,13 +79,23 @@ fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// The caller of a request with session cookie `id`, if the session is open.
+/// Prefix of a session token handed to the desktop app (sent as `Authorization: Bearer`).
+pub const APP_SESSION_PREFIX: &str = "sls_";
+/// How long a code handed to the app's loopback redirect may wait to be traded.
+const APP_CODE_SECS: i64 = 120;
+
+/// The open session with id `id` (a cookie's value, or an app's `sls_…` token), if any.
+async fn session_row(state: &AdminState, id: &str) -> crate::store::Result<Option<SessionRow>> {
+    let mut r = state.store.read().await?;
+    r.session(&session_hash(id), now_secs()).await
+}
+
+/// The caller of a request with session cookie (or app token) `id`, if the session is open.
 pub async fn caller_of_session(
     state: &AdminState,
     id: &str,
 ) -> crate::store::Result<Option<Caller>> {
-    let mut r = state.store.read().await?;
-    let Some(row) = r.session(&session_hash(id), now_secs()).await? else {
+    let Some(row) = session_row(state, id).await? else {
         return Ok(None);
     };
     Ok(row.role.parse::<Role>().ok().map(|role| Caller {
@@ -101,7 +114,7 @@ fn safe_return(asked: Option<&str>) -> String {
                 && !p.starts_with("//")
                 && !p.starts_with("/\\")
                 && !p.contains(['\r', '\n'])
-                && !p.starts_with("/auth/") =>
+                && (!p.starts_with("/auth/") || p.starts_with("/auth/app-sign-in?")) =>
         {
             p.chars().take(512).collect()
         }
@@ -457,6 +470,273 @@ pub async fn sign_out(State(state): State<AdminState>, req: Request) -> Response
     resp
 }
 
+/// The query of `GET /auth/app-sign-in`.
+#[derive(Debug, serde::Deserialize)]
+pub struct AppSignInQuery {
+    redirect_uri: String,
+    code_challenge: String,
+    state: String,
+}
+
+/// A loopback redirect URI of the desktop app (RFC 8252 §7.3: `http`, a loopback address, a
+/// port), else why not.
+fn loopback_redirect(uri: &str) -> Result<url::Url, String> {
+    let parsed =
+        url::Url::parse(uri).map_err(|e| format!("the redirect uri '{uri}' is not a url ({e})"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    if parsed.scheme() != "http"
+        || !loopback
+        || parsed.port().is_none()
+        || parsed.fragment().is_some()
+    {
+        return Err(format!(
+            "the redirect uri '{uri}' is not the app's own loopback address (http://127.0.0.1:<port>/…)"
+        ));
+    }
+    Ok(parsed)
+}
+
+/// `GET /auth/app-sign-in?redirect_uri=http://127.0.0.1:<port>/…&code_challenge=…&state=…`:
+/// the desktop app opened this in the system browser. Not signed in yet: sign in first and come
+/// back here. Signed in: hand the app's loopback redirect a one-time code (2 minutes).
+pub async fn app_sign_in(State(state): State<AdminState>, req: Request) -> Response {
+    if state.team.provider.is_none() {
+        return not_set_up();
+    }
+    let q: AppSignInQuery = match Query::try_from_uri(req.uri()) {
+        Ok(Query(q)) => q,
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "this app sign-in lacks its redirect_uri, code_challenge or state ({e}): start it again from the app"
+                ),
+            );
+        }
+    };
+    let mut back = match loopback_redirect(&q.redirect_uri) {
+        Ok(u) => u,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, &e),
+    };
+    let challenge_ok = q.code_challenge.len() == 43
+        && q.code_challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !challenge_ok || q.state.is_empty() || q.state.len() > 512 {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "this app sign-in's code_challenge (PKCE S256) or state is malformed: start it again from the app",
+        );
+    }
+    let session = match super::auth::cookie_values(req.headers(), SESSION_COOKIE).next() {
+        Some(id) => match session_row(&state, id).await {
+            Ok(found) => found,
+            Err(e) => {
+                return problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!("the database did not answer ({e}); retry in a moment"),
+                );
+            }
+        },
+        None => None,
+    };
+    let Some(session) = session else {
+        let here = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        return redirect(&format!(
+            "/auth/sign-in?return={}",
+            form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
+        ));
+    };
+    let Ok(code) = random_value() else {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this machine gave no random bytes; retry",
+        );
+    };
+    let now = now_secs();
+    let kept = AppCode {
+        code_hash: session_hash(&code),
+        challenge: q.code_challenge,
+        redirect_uri: q.redirect_uri,
+        name: session.name,
+        subject: session.subject,
+        role: session.role,
+        expires_at: now + APP_CODE_SECS,
+    };
+    let stored = async {
+        let mut w = state.store.write().await?;
+        w.keep_app_code(&kept, now).await?;
+        w.commit().await
+    }
+    .await;
+    if let Err(e) = stored {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("could not keep the app's sign-in ({e}); retry in a moment"),
+        );
+    }
+    back.query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", &q.state);
+    redirect(back.as_str())
+}
+
+/// The body of `POST /auth/app-token`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppTokenRequest {
+    /// The code the loopback redirect received.
+    code: String,
+    /// The PKCE verifier whose S256 challenge began the sign-in.
+    code_verifier: String,
+    /// The same loopback redirect URI.
+    redirect_uri: String,
+}
+
+/// The answer of `POST /auth/app-token`.
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppToken {
+    /// The session token (`sls_…`): `Authorization: Bearer` on every request.
+    pub token: String,
+    /// Who signed in.
+    pub name: String,
+    /// With which role.
+    pub role: String,
+    /// When it ends (Unix seconds).
+    #[ts(type = "number")]
+    pub expires_at: i64,
+}
+
+fn bad_trade(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Json(ErrorBody {
+            error: message.to_owned(),
+        }),
+    )
+        .into_response()
+}
+
+/// `POST /auth/app-token`: trade a code for a session of the app's own.
+pub async fn app_token(State(state): State<AdminState>, req: Request) -> Response {
+    let Some(provider) = state.team.provider.clone() else {
+        return not_set_up();
+    };
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let body = match axum::body::to_bytes(req.into_body(), 16 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return bad_trade(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the trade's body is too large",
+            );
+        }
+    };
+    let asked: AppTokenRequest = match serde_json::from_slice(&body) {
+        Ok(a) => a,
+        Err(e) => {
+            return bad_trade(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "the trade's body must be json with code, codeVerifier and redirectUri ({e})"
+                ),
+            );
+        }
+    };
+    let now = now_secs();
+    let taken = async {
+        let mut w = state.store.write().await?;
+        let c = w.take_app_code(&session_hash(&asked.code), now).await?;
+        w.commit().await?;
+        Ok::<_, crate::store::StoreError>(c)
+    }
+    .await;
+    let code = match taken {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return bad_trade(
+                StatusCode::BAD_REQUEST,
+                "this sign-in code is unknown, was traded already, or is older than 2 minutes: sign in again from the app",
+            );
+        }
+        Err(e) => {
+            return bad_trade(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("the database did not answer ({e}); retry"),
+            );
+        }
+    };
+    let verified = bool::from(subtle::ConstantTimeEq::ct_eq(
+        oidc::provider::pkce_challenge(&asked.code_verifier).as_bytes(),
+        code.challenge.as_bytes(),
+    ));
+    if !verified || asked.redirect_uri != code.redirect_uri {
+        return bad_trade(
+            StatusCode::BAD_REQUEST,
+            "the code verifier or redirect uri is not the one this sign-in began with: sign in again from the app",
+        );
+    }
+    let Ok(secret) = random_value() else {
+        return bad_trade(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this machine gave no random bytes; retry",
+        );
+    };
+    let token = format!("{APP_SESSION_PREFIX}{secret}");
+    let row = SessionRow {
+        id_hash: session_hash(&token),
+        name: code.name.clone(),
+        subject: code.subject,
+        role: code.role.clone(),
+        created: crate::wire::now(),
+        expires_at: now + provider.settings().session_lifetime.as_secs() as i64,
+    };
+    let opened = async {
+        let mut w = state.store.write().await?;
+        w.open_session(&row, now).await?;
+        w.commit().await
+    }
+    .await;
+    if let Err(e) = opened {
+        return bad_trade(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("the database did not answer ({e}); retry"),
+        );
+    }
+    let entry = crate::store::audit::AuditEntry {
+        id: 0,
+        at: crate::wire::now(),
+        actor: code.name.clone(),
+        role: code.role.clone(),
+        method: "POST".into(),
+        path: "/auth/app-token".into(),
+        workspace: "default".into(),
+        status: 200,
+        client: client.map(|c| c.ip().to_string()),
+    };
+    super::auth::audit(&state, &entry).await;
+    Json(AppToken {
+        token,
+        name: code.name,
+        role: code.role,
+        expires_at: row.expires_at,
+    })
+    .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,6 +779,25 @@ mod tests {
         );
         h.insert(header::HOST, HeaderValue::from_static("evil.example/x?"));
         assert_eq!(base_url(&team(None), &h), None);
+    }
+
+    #[test]
+    fn only_the_apps_own_loopback_address_is_a_redirect() {
+        assert!(loopback_redirect("http://127.0.0.1:53121/callback").is_ok());
+        assert!(loopback_redirect("http://[::1]:53121/").is_ok());
+        for bad in [
+            "https://evil.example/callback",
+            "http://evil.example:80/",
+            "http://127.0.0.1/callback",
+            "myapp://callback",
+            "http://127.0.0.1:1/#x",
+        ] {
+            assert!(loopback_redirect(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            safe_return(Some("/auth/app-sign-in?redirect_uri=x")),
+            "/auth/app-sign-in?redirect_uri=x"
+        );
     }
 
     #[test]

@@ -97,6 +97,8 @@ fn expected() -> BTreeMap<String, String> {
     render::<super::audit::AuditPage>(&cfg, &mut out);
     render::<super::audit::AdminUserInfo>(&cfg, &mut out);
     render::<super::sign_in::SessionInfo>(&cfg, &mut out);
+    render::<super::sign_in::AppToken>(&cfg, &mut out);
+    render::<crate::host::LoopbackSignIn>(&cfg, &mut out);
     render::<crate::access::Via>(&cfg, &mut out);
     // What the desktop shell tells the UI.
     render::<crate::host::Connection>(&cfg, &mut out);

@@ -469,6 +469,18 @@ pub trait SignInStore {
     ) -> impl Future<Output = Result<Option<super::sign_in::SessionRow>>> + Send;
     /// End a session (sign-out); `false` when there was none.
     fn end_session(&mut self, id_hash: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// Keep a code handed to the desktop app's loopback redirect (and forget expired ones).
+    fn keep_app_code(
+        &mut self,
+        code: &super::sign_in::AppCode,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The code whose hash is `code_hash`, removed (so it is traded once), unless expired.
+    fn take_app_code(
+        &mut self,
+        code_hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<super::sign_in::AppCode>>> + Send;
 }
 
 /// Every store trait: what a session can do.

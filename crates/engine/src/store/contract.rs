@@ -2467,6 +2467,26 @@ pub(super) async fn sign_ins_are_taken_once_and_sessions_end(b: &impl Backend) {
         b.reader().await.unwrap().session("h1", 200).await.unwrap(),
         None
     );
+    // A code for the desktop app's loopback redirect: traded once, not after it expired.
+    let code = |hash: &str, expires_at: i64| super::sign_in::AppCode {
+        code_hash: hash.into(),
+        challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+        redirect_uri: "http://127.0.0.1:53121/callback".into(),
+        name: "ada@example.com".into(),
+        subject: "https://idp.example ada".into(),
+        role: "viewer".into(),
+        expires_at,
+    };
+    let mut w = b.writer().await.unwrap();
+    w.keep_app_code(&code("c1", 300), 100).await.unwrap();
+    w.keep_app_code(&code("c2", 150), 100).await.unwrap();
+    assert_eq!(
+        w.take_app_code("c1", 200).await.unwrap(),
+        Some(code("c1", 300))
+    );
+    assert_eq!(w.take_app_code("c1", 200).await.unwrap(), None);
+    assert_eq!(w.take_app_code("c2", 200).await.unwrap(), None, "expired");
+    w.commit().await.unwrap();
 }
 
 /// Instantiate every contract check for a backend. `$open` is an async expression giving

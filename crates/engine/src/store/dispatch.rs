@@ -333,6 +333,16 @@ impl SignInStore for Conn {
     async fn end_session(&mut self, id_hash: &str) -> Result<bool> {
         on_backend!(self, end_session(id_hash))
     }
+    async fn keep_app_code(&mut self, code: &super::sign_in::AppCode, now: i64) -> Result<()> {
+        on_backend!(self, keep_app_code(code, now))
+    }
+    async fn take_app_code(
+        &mut self,
+        code_hash: &str,
+        now: i64,
+    ) -> Result<Option<super::sign_in::AppCode>> {
+        on_backend!(self, take_app_code(code_hash, now))
+    }
 }
 
 impl WorkspaceStore for Conn {

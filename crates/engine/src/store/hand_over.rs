@@ -185,7 +185,12 @@ pub async fn seal_export(
         .execute(&mut *tx)
         .await?;
     // So do the audit log and sign-ins (a session id's hash is a credential).
-    for table in ["audit_log", "sign_in_attempts", "admin_sessions"] {
+    for table in [
+        "audit_log",
+        "sign_in_attempts",
+        "admin_sessions",
+        "app_sign_in_codes",
+    ] {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)
             .await?;

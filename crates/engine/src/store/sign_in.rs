@@ -47,6 +47,28 @@ pub struct SessionRow {
 pub(super) const ATTEMPT_COLUMNS: &str =
     "state, nonce, verifier, redirect_uri, return_to, expires_at";
 pub(super) const SESSION_COLUMNS: &str = "id_hash, name, subject, role, created, expires_at";
+pub(super) const APP_CODE_COLUMNS: &str =
+    "code_hash, challenge, redirect_uri, name, subject, role, expires_at";
+
+/// A one-time code handed to the desktop app's loopback redirect by a signed-in browser: the
+/// app trades it, with its PKCE verifier, for a session of its own.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AppCode {
+    /// SHA-256 (hex) of the code.
+    pub code_hash: String,
+    /// The app's PKCE S256 challenge.
+    pub challenge: String,
+    /// The app's loopback redirect URI (the trade repeats it).
+    pub redirect_uri: String,
+    /// Who signed in (as in [`SessionRow::name`]).
+    pub name: String,
+    /// The provider's `iss` and `sub`.
+    pub subject: String,
+    /// The role of the browser's session.
+    pub role: String,
+    /// When it expires (Unix seconds).
+    pub expires_at: i64,
+}
 
 impl SignInStore for SqliteConn {
     async fn begin_sign_in(&mut self, attempt: &SignInAttempt, now: i64) -> Result<()> {
@@ -117,5 +139,34 @@ impl SignInStore for SqliteConn {
             .execute(self)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+    async fn keep_app_code(&mut self, code: &AppCode, now: i64) -> Result<()> {
+        sqlx::query("DELETE FROM app_sign_in_codes WHERE expires_at < ?")
+            .bind(now)
+            .execute(&mut *self)
+            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO app_sign_in_codes ({APP_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&code.code_hash)
+        .bind(&code.challenge)
+        .bind(&code.redirect_uri)
+        .bind(&code.name)
+        .bind(&code.subject)
+        .bind(&code.role)
+        .bind(code.expires_at)
+        .execute(self)
+        .await?;
+        Ok(())
+    }
+
+    async fn take_app_code(&mut self, code_hash: &str, now: i64) -> Result<Option<AppCode>> {
+        let taken: Option<AppCode> = sqlx::query_as(&format!(
+            "DELETE FROM app_sign_in_codes WHERE code_hash = ? RETURNING {APP_CODE_COLUMNS}"
+        ))
+        .bind(code_hash)
+        .fetch_optional(self)
+        .await?;
+        Ok(taken.filter(|c| c.expires_at >= now))
     }
 }

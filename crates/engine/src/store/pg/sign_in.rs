@@ -4,7 +4,8 @@ use super::PgConn;
 use crate::store::Result;
 use crate::store::api::SignInStore;
 use crate::store::sign_in::{
-    ATTEMPT_COLUMNS, ATTEMPTS_KEPT, SESSION_COLUMNS, SessionRow, SignInAttempt,
+    APP_CODE_COLUMNS, ATTEMPT_COLUMNS, ATTEMPTS_KEPT, AppCode, SESSION_COLUMNS, SessionRow,
+    SignInAttempt,
 };
 
 impl SignInStore for PgConn {
@@ -76,5 +77,34 @@ impl SignInStore for PgConn {
             .execute(self)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+    async fn keep_app_code(&mut self, code: &AppCode, now: i64) -> Result<()> {
+        sqlx::query("DELETE FROM app_sign_in_codes WHERE expires_at < $1")
+            .bind(now)
+            .execute(&mut *self)
+            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO app_sign_in_codes ({APP_CODE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        ))
+        .bind(&code.code_hash)
+        .bind(&code.challenge)
+        .bind(&code.redirect_uri)
+        .bind(&code.name)
+        .bind(&code.subject)
+        .bind(&code.role)
+        .bind(code.expires_at)
+        .execute(self)
+        .await?;
+        Ok(())
+    }
+
+    async fn take_app_code(&mut self, code_hash: &str, now: i64) -> Result<Option<AppCode>> {
+        let taken: Option<AppCode> = sqlx::query_as(&format!(
+            "DELETE FROM app_sign_in_codes WHERE code_hash = $1 RETURNING {APP_CODE_COLUMNS}"
+        ))
+        .bind(code_hash)
+        .fetch_optional(self)
+        .await?;
+        Ok(taken.filter(|c| c.expires_at >= now))
     }
 }
