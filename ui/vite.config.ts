@@ -9,7 +9,7 @@ const admin = process.env.SCIMLAB_ADMIN ?? "http://127.0.0.1:8788";
 export default defineConfig({
   plugins: [react()],
   clearScreen: false,
-  server: { port: 5173, strictPort: true, proxy: { "/api": { target: admin, changeOrigin: false } } },
+  server: { port: 5173, strictPort: true, proxy: { "/api": { target: admin, changeOrigin: false }, "/auth": { target: admin, changeOrigin: false } } },
   build: { target: "es2022", sourcemap: false, chunkSizeWarningLimit: 1000 },
   test: {
     environment: "jsdom",

@@ -3,7 +3,9 @@
 // engine started in-process, the window title carries the SCIM port, the Connect screen shows
 // the tenant URL, a SCIM request flips it to "first request seen", and that a taken SCIM port
 // gives the "use another port" screen instead of a crash, and that Export HAR goes through the
-// native save dialog (typed into with xdotool) to a file without secrets. Screenshots in ui/test-results/.
+// native save dialog (typed into with xdotool) to a file without secrets, and that the app
+// becomes a client of a team server (`scimlab serve` with a personal token), remembers it across
+// a relaunch and goes back to its own engine. Screenshots in ui/test-results/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -12,7 +14,7 @@ import net from "node:net";
 import path from "node:path";
 import { requireCommands, requireDisplay } from "./commands.mjs";
 import { DRIVER_COMMANDS, launchDesktop, stopDriver, waitForText } from "./desktop-driver.mjs";
-import { ARTIFACTS, DESKTOP, SCIMLAB, freePort, tempDir, waitFor } from "./harness.mjs";
+import { ARTIFACTS, DESKTOP, SCIMLAB, freePort, startEngine, tempDir, waitFor } from "./harness.mjs";
 
 const dirs = [];
 
@@ -212,5 +214,64 @@ test("a taken scim port offers another one instead of crashing", async () => {
   } finally {
     await browser.deleteSession().catch(() => {});
     blocker.close();
+  }
+});
+
+test("the app connects to a team server with a personal token, remembers it, and goes back", async () => {
+  const dir = tempDir("scimlab-desktop-");
+  dirs.push(dir);
+  // The team server: a real `scimlab serve`, and a personal token an owner made for this person.
+  const server = await startEngine();
+  const personal = execFileSync(SCIMLAB, ["admin-user", "add", "qa", "--role", "viewer", "--db", server.db]).toString().trim();
+  assert.match(personal, /^slp_/);
+  const scimPort = await freePort();
+  const env = { SCIMLAB_DESKTOP_DATA_DIR: dir, SCIMLAB_SCIM_ADDR: `127.0.0.1:${scimPort}` };
+  let browser = await launch(env);
+  try {
+    await waitForText(browser, "tenant-url", `http://127.0.0.1:${scimPort}/scim/v2`);
+    await browser.execute(() => {
+      window.location.hash = "#/settings";
+    });
+    const url = await byTestId(browser, "team-server-url");
+    await url.waitForExist({ timeout: 10000 });
+    await url.setValue(server.admin);
+    await (await byTestId(browser, "team-server-token")).setValue(personal);
+    await (await byTestId(browser, "team-server-connect")).click();
+    // The window now shows the team server's screens: its tenant URL, a banner, the title.
+    await (await byTestId(browser, "team-server-banner")).waitForExist({ timeout: 20000 });
+    await browser.execute(() => {
+      window.location.hash = "#/connect";
+    });
+    await waitForText(browser, "tenant-url", server.tenantUrl);
+    await browser.waitUntil(
+      async () => String(await browser.execute(() => document.querySelector('[data-testid="session-badge"]')?.textContent ?? "")).includes("qa"),
+      { timeout: 15000, timeoutMsg: "the header names the personal token's user" },
+    );
+    await browser.saveScreenshot(path.join(ARTIFACTS, "desktop-team-server.png"));
+  } finally {
+    await browser.deleteSession().catch(() => {});
+  }
+  // Remembered across a relaunch, in a file only its user reads.
+  const remembered = path.join(dir, "team-server.json");
+  assert.ok(existsSync(remembered), "the team server is remembered");
+  browser = await launch(env);
+  try {
+    await waitForText(browser, "tenant-url", server.tenantUrl);
+    await browser.execute(() => {
+      window.location.hash = "#/settings";
+    });
+    const back = await byTestId(browser, "team-server-disconnect");
+    await back.waitForClickable({ timeout: 10000 });
+    await back.click();
+    // Back on this computer's engine: the form to connect again, then its own tenant URL.
+    await (await byTestId(browser, "team-server-url")).waitForExist({ timeout: 20000 });
+    await browser.execute(() => {
+      window.location.hash = "#/connect";
+    });
+    await waitForText(browser, "tenant-url", `http://127.0.0.1:${scimPort}/scim/v2`);
+    assert.ok(!existsSync(remembered), "forgotten");
+  } finally {
+    await browser.deleteSession().catch(() => {});
+    await server.stop();
   }
 });

@@ -1,8 +1,8 @@
-//! The app frame: the engine connection, the sidebar (the workspace switcher, screens,
-//! presentation mode, the live-link indicator), the engine banner, and the screen the hash
-//! route names — marked stale while the engine does not answer, and focused when the admin
-//! switches to it (so ↑/↓ work at once). Screens live in `views/`; they remount (and so
-//! reload) on a new `generation`, which switching workspace also bumps.
+//! The app frame: the engine connection, the sidebar (who is signed in, the workspace switcher,
+//! screens, presentation mode, the live-link indicator), the team server and engine banners, and
+//! the screen the hash route names — marked stale while the engine does not answer, and focused
+//! when the admin switches to it (so ↑/↓ work at once). Screens live in `views/`; they remount
+//! (and so reload) on a new `generation`, which switching workspace also bumps.
 
 import { useEffect, useRef, type RefObject } from "react";
 import { api } from "./platform";
@@ -19,6 +19,8 @@ import { SettingsView } from "./views/Settings";
 import { StartupProblemView } from "./views/StartupProblem";
 import { SimulationWatcher } from "./components/SimulationStatus";
 import { EngineBanner } from "./components/EngineBanner";
+import { SessionBadge } from "./components/SessionBadge";
+import { TeamServerBanner } from "./components/TeamServerBanner";
 import { WorkspaceSwitcher } from "./components/workspaces/WorkspaceSwitcher";
 import { ReplayWatcher } from "./views/replay/ReplayWatcher";
 import { usePresentation } from "./state/presentation";
@@ -188,6 +190,7 @@ function Frame() {
         <div className="brand">
           <img src="/favicon.svg" alt="" width={22} height={22} /> ScimLab
         </div>
+        {ready ? <SessionBadge /> : null}
         {problem ? null : <WorkspaceSwitcher />}
         {NAV.map((n) => (
           <a
@@ -205,6 +208,7 @@ function Frame() {
         <LinkState />
       </nav>
       <main className="content" ref={contentRef}>
+        {ready ? <TeamServerBanner /> : null}
         {ready ? <EngineBanner /> : null}
         {body}
       </main>

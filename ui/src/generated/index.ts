@@ -1,5 +1,6 @@
 // Generated from the Rust types by `SCIMLAB_BLESS=1 cargo test -p scimlab-engine generated_typescript`. Do not edit.
 export type { AdminUserInfo } from "./AdminUserInfo";
+export type { AppToken } from "./AppToken";
 export type { AuditEntry } from "./AuditEntry";
 export type { AuditPage } from "./AuditPage";
 export type { AuthOutcome } from "./AuthOutcome";
@@ -45,6 +46,7 @@ export type { FieldStatusOf } from "./FieldStatusOf";
 export type { Health } from "./Health";
 export type { Idp } from "./Idp";
 export type { ListenSettings } from "./ListenSettings";
+export type { LoopbackSignIn } from "./LoopbackSignIn";
 export type { MappingProfile } from "./MappingProfile";
 export type { MappingResult } from "./MappingResult";
 export type { MappingState } from "./MappingState";

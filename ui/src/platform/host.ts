@@ -4,7 +4,7 @@
 //! the engine on other listen settings, and for connecting to a team server instead of this
 //! computer's engine (the last two desktop only).
 
-import type { Connection, ConnectionState, ListenSettings, StartupProblem } from "../generated";
+import type { Connection, ConnectionState, ListenSettings, LoopbackSignIn, StartupProblem } from "../generated";
 
 export type { Connection, ConnectionState, ListenSettings, StartupProblem };
 
@@ -36,6 +36,11 @@ export interface Host {
   /** Desktop: forget the team server; resolves to this computer's engine's connection. Null in
    *  the browser. */
   disconnectTeamServer: (() => Promise<ConnectionState>) | null;
+  /** Desktop: sign in to the team server at `server` in the system browser (its identity
+   *  provider), which comes back to a loopback address of the app with a one-time code for the
+   *  PKCE `codeChallenge`; resolves to that code, rejects with what went wrong. Null in the
+   *  browser. */
+  signInInBrowser: ((server: string, codeChallenge: string, state: string) => Promise<LoopbackSignIn>) | null;
 }
 
 /** True inside the Tauri webview. */
@@ -59,6 +64,8 @@ const desktop: Host = {
   settingsFile: () => invoke<string | null>("settings_file"),
   connectTeamServer: (url, token) => invoke<ConnectionState>("connect_team_server", { url, token }),
   disconnectTeamServer: () => invoke<ConnectionState>("disconnect_team_server"),
+  signInInBrowser: (server, codeChallenge, state) =>
+    invoke<LoopbackSignIn>("sign_in_in_browser", { server, codeChallenge, state }),
 };
 
 /** The browser's download of `blob` as `suggestedName`. */
@@ -86,6 +93,7 @@ const browser: Host = {
   settingsFile: async () => null,
   connectTeamServer: null,
   disconnectTeamServer: null,
+  signInInBrowser: null,
 };
 
 /** The host this UI runs in. */

@@ -6,7 +6,7 @@
 
 export { api, attachmentName, type ExchangeFilters, type ReportFormat, type WorkspaceFile } from "./api";
 export { ApiError, setConnection, teamServer } from "./http";
-export { checkTeamServer, teamServerAddress } from "./teamServer";
+export { checkTeamServer, signInTeamServer, teamServerAddress } from "./teamServer";
 export { goTo, reloadApp } from "./page";
 export { subscribe, parseSse, type StreamState, type TaggedEvent } from "./sse";
 export {

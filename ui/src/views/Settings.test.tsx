@@ -1,9 +1,9 @@
-//! Tests of the Settings screen: the profile editor's list operations, strict toggle and retention through the API, desktop restart, profile duplicate/save error, paths checked as typed with suggestions from stored users, choosing a profile after a confirmation with Undo, reset.
+//! Tests of the Settings screen: the profile editor's list operations, strict toggle and retention through the API, desktop restart, profile duplicate/save error, paths checked as typed with suggestions from stored users, choosing a profile after a confirmation with Undo, reset, and the desktop's team server (checked from the webview, then connected through the host; disconnected the same way).
 
-import { describe, expect, it, vi, beforeEach } from "vitest";
+import { afterEach, describe, expect, it, vi, beforeEach } from "vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { EngineSettings, MappingProfile, ProfileList } from "../generated";
-import { ApiError } from "../platform/http";
+import { ApiError, setConnection } from "../platform/http";
 import { SettingsView } from "./Settings";
 import { addSource, badSourceOf, cleaned, duplicate, moveSource, removeSource, setSource, slugify, sourcesOf } from "./settings/profileEditing";
 import { validAddr } from "./settings/listenAddress";
@@ -24,14 +24,19 @@ const api = vi.hoisted(() => ({
   adminUsers: vi.fn(),
   audit: vi.fn(),
 }));
+const team = vi.hoisted(() => ({ connect: vi.fn(), disconnect: vi.fn(), signIn: vi.fn() }));
 const host = vi.hoisted(() => ({
   kind: "browser" as "browser" | "desktop",
   restartEngine: vi.fn(),
   settingsFile: vi.fn(),
   saveFile: vi.fn(),
   connection: vi.fn(),
+  connectTeamServer: null as null | ((url: string, token: string) => Promise<unknown>),
+  disconnectTeamServer: null as null | (() => Promise<unknown>),
+  signInInBrowser: null as null | ((server: string, challenge: string, state: string) => Promise<unknown>),
 }));
-vi.mock("../platform", async (orig) => ({ ...(await orig<typeof import("../platform")>()), api, host }));
+const reloadApp = vi.hoisted(() => vi.fn());
+vi.mock("../platform", async (orig) => ({ ...(await orig<typeof import("../platform")>()), api, host, reloadApp }));
 
 const entra: MappingProfile = {
   id: "entra",
@@ -49,6 +54,13 @@ const settings: EngineSettings = { strict: false, retention: 100000, scimAddr: "
 beforeEach(() => {
   Object.values(api).forEach((f) => f.mockReset());
   host.kind = "browser";
+  host.connectTeamServer = null;
+  host.disconnectTeamServer = null;
+  host.signInInBrowser = null;
+  team.connect.mockReset();
+  team.disconnect.mockReset();
+  team.signIn.mockReset();
+  reloadApp.mockReset();
   host.restartEngine.mockReset();
   host.settingsFile.mockReset();
   api.settings.mockResolvedValue(settings);
@@ -373,5 +385,218 @@ describe("the access section (owners)", () => {
     render(<SettingsView param={null} params={new URLSearchParams()} />);
     await waitFor(() => expect(screen.getByTestId("access").textContent).toContain("Only owners see who has admin access"));
     expect(screen.queryByTestId("audit-log")).toBeNull();
+  });
+});
+
+describe("the team server section (desktop)", () => {
+  const ADDRESS = "https://scimlab.example.com:8788";
+  const OTTO = { name: "otto", role: "viewer", via: "personalToken", canSignOut: false };
+  const connected = { ok: true, connection: { adminUrl: ADDRESS, token: "slp_abc", teamServer: ADDRESS } };
+  const local = { ok: true, connection: { adminUrl: "http://127.0.0.1:8788", token: "t", teamServer: null } };
+
+  /** The desktop host, with the shell's team server commands. */
+  function desktop() {
+    host.kind = "desktop";
+    host.settingsFile.mockResolvedValue(null);
+    host.connectTeamServer = team.connect;
+    host.disconnectTeamServer = team.disconnect;
+  }
+  /** A fetch (the webview's check of the server) answering `status` with `body`. */
+  function serverAnswers(body: unknown, status: number) {
+    const f = vi.fn(async (_url: string, _init?: RequestInit) => new Response(JSON.stringify(body), { status }));
+    vi.stubGlobal("fetch", f);
+    return f;
+  }
+  /** Render Settings and fill the form in. */
+  async function fillIn(url: string, token: string) {
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const section = await screen.findByTestId("team-server");
+    fireEvent.change(within(section).getByTestId("team-server-url"), { target: { value: url } });
+    fireEvent.change(within(section).getByTestId("team-server-token"), { target: { value: token } });
+    return { section, connect: within(section).getByTestId("team-server-connect") as HTMLButtonElement };
+  }
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    setConnection({ adminUrl: "", token: null, teamServer: null });
+  });
+
+  it("is not there in the browser", async () => {
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    await screen.findByTestId("access");
+    await screen.findByLabelText("strict RFC mode");
+    expect(screen.queryByTestId("team-server")).toBeNull();
+  });
+
+  it("says what it is for and asks for an address and a personal token, kept hidden", async () => {
+    desktop();
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const section = await screen.findByTestId("team-server");
+    expect(section.textContent).toContain(
+      "Connect this app to your team's ScimLab server instead of the engine on this computer: its address, then sign in with your organisation's account, or give a personal token from scimlab admin-user add NAME --role viewer.",
+    );
+    const url = within(section).getByTestId("team-server-url") as HTMLInputElement;
+    const token = within(section).getByTestId("team-server-token") as HTMLInputElement;
+    expect(url.placeholder).toBe("https://scimlab.example.com:8788");
+    expect(token.type).toBe("password");
+    expect(token.placeholder).toBe("slp_…");
+    const connect = within(section).getByTestId("team-server-connect") as HTMLButtonElement;
+    expect(connect.disabled).toBe(true);
+    fireEvent.change(url, { target: { value: ADDRESS } });
+    expect(connect.disabled).toBe(true); // no token yet
+    fireEvent.change(token, { target: { value: "slp_abc" } });
+    expect(connect.disabled).toBe(false);
+    expect(screen.queryByTestId("team-server-disconnect")).toBeNull();
+  });
+
+  it("signs in through the system browser, trades the code with its own verifier, then connects", async () => {
+    desktop();
+    host.signInInBrowser = team.signIn;
+    let challenge = "";
+    team.signIn.mockImplementation(async (_server: string, c: string) => {
+      challenge = c;
+      return { code: "one-time-code", redirectUri: "http://127.0.0.1:53121/callback" };
+    });
+    const f = vi.fn(async (_url: string, _init?: RequestInit) =>
+      new Response(JSON.stringify({ token: "sls_session", name: "ada@example.com", role: "operator", expiresAt: 1 }), { status: 200 }),
+    );
+    vi.stubGlobal("fetch", f);
+    team.connect.mockResolvedValue(connected);
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const section = await screen.findByTestId("team-server");
+    const signIn = within(section).getByTestId("team-server-sign-in") as HTMLButtonElement;
+    expect(signIn.disabled).toBe(true); // no address yet
+    fireEvent.change(within(section).getByTestId("team-server-url"), { target: { value: `${ADDRESS}/` } });
+    fireEvent.click(signIn);
+    await waitFor(() => expect(team.connect).toHaveBeenCalledWith(ADDRESS, "sls_session"));
+    expect(team.signIn).toHaveBeenCalledWith(ADDRESS, expect.any(String), expect.any(String));
+    const [url, init] = f.mock.calls[0];
+    expect(url).toBe(`${ADDRESS}/auth/app-token`);
+    const sent = JSON.parse(String(init?.body)) as { code: string; codeVerifier: string; redirectUri: string };
+    expect(sent.code).toBe("one-time-code");
+    expect(sent.redirectUri).toBe("http://127.0.0.1:53121/callback");
+    // The challenge the browser carried is the S256 of the verifier only this page sent.
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sent.codeVerifier)));
+    const s256 = btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    expect(challenge).toBe(s256);
+    expect(sent.codeVerifier.length).toBeGreaterThanOrEqual(43);
+    await waitFor(() => expect(reloadApp).toHaveBeenCalledTimes(1));
+  });
+
+  it("a sign-in the server refuses says why and does not connect", async () => {
+    desktop();
+    host.signInInBrowser = team.signIn;
+    team.signIn.mockResolvedValue({ code: "old", redirectUri: "http://127.0.0.1:1/callback" });
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response(JSON.stringify({ error: "this sign-in code is unknown, was traded already" }), { status: 400 })),
+    );
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const section = await screen.findByTestId("team-server");
+    fireEvent.change(within(section).getByTestId("team-server-url"), { target: { value: ADDRESS } });
+    fireEvent.click(within(section).getByTestId("team-server-sign-in"));
+    expect((await within(section).findByTestId("team-server-error")).textContent).toBe(
+      "this sign-in code is unknown, was traded already",
+    );
+    expect(team.connect).not.toHaveBeenCalled();
+    expect(reloadApp).not.toHaveBeenCalled();
+    expect((within(section).getByTestId("team-server-sign-in") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("checks the server from here with the token, then connects through the host and reloads", async () => {
+    desktop();
+    let answer: (r: Response) => void = () => {};
+    const f = vi.fn((_url: string, _init?: RequestInit) => new Promise<Response>((resolve) => (answer = resolve)));
+    vi.stubGlobal("fetch", f);
+    team.connect.mockResolvedValue(connected);
+    const { connect } = await fillIn(` ${ADDRESS}/ `, " slp_abc ");
+    fireEvent.click(connect);
+    await waitFor(() => expect(f).toHaveBeenCalledTimes(1));
+    const [url, init] = f.mock.calls[0];
+    expect(url).toBe(`${ADDRESS}/api/session`);
+    expect((init?.headers as Record<string, string>).Authorization).toBe("Bearer slp_abc");
+    // checking: the button waits, the host is not asked yet
+    expect(connect.disabled).toBe(true);
+    expect(connect.textContent).toBe("checking…");
+    expect(team.connect).not.toHaveBeenCalled();
+    answer(new Response(JSON.stringify(OTTO), { status: 200 }));
+    await waitFor(() => expect(team.connect).toHaveBeenCalledWith(ADDRESS, "slp_abc"));
+    await waitFor(() => expect(reloadApp).toHaveBeenCalledTimes(1));
+    expect(screen.queryByTestId("team-server-error")).toBeNull();
+  });
+
+  it("shows the server's message for a refused token, and does not connect", async () => {
+    desktop();
+    serverAnswers({ error: "the personal token slp_abc… was revoked: ask an owner of the team server for a new one" }, 401);
+    const { connect } = await fillIn(ADDRESS, "slp_abc");
+    fireEvent.click(connect);
+    const error = await screen.findByTestId("team-server-error");
+    expect(error.textContent).toBe("the personal token slp_abc… was revoked: ask an owner of the team server for a new one");
+    expect(error.getAttribute("role")).toBe("alert");
+    expect(team.connect).not.toHaveBeenCalled();
+    expect(reloadApp).not.toHaveBeenCalled();
+    expect(connect.disabled).toBe(false); // try again
+    expect(connect.textContent).toBe("Connect");
+  });
+
+  it("says what to check when the server cannot be reached, and does not connect", async () => {
+    desktop();
+    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("Failed to fetch"))));
+    const { connect } = await fillIn(ADDRESS, "slp_abc");
+    fireEvent.click(connect);
+    expect((await screen.findByTestId("team-server-error")).textContent).toBe(
+      `could not reach ${ADDRESS}: is the address right, is the server running with --admin-addr reachable from here, and is its certificate trusted by this computer?`,
+    );
+    expect(team.connect).not.toHaveBeenCalled();
+    expect(reloadApp).not.toHaveBeenCalled();
+  });
+
+  it("shows what the shell refuses, and does not reload", async () => {
+    desktop();
+    serverAnswers(OTTO, 200);
+    team.connect.mockRejectedValue("could not remember the team server in /home/me/.local/share/scimlab/team-server.json: permission denied");
+    const { connect } = await fillIn(ADDRESS, "slp_abc");
+    fireEvent.click(connect);
+    expect((await screen.findByTestId("team-server-error")).textContent).toBe(
+      "could not remember the team server in /home/me/.local/share/scimlab/team-server.json: permission denied",
+    );
+    expect(team.connect).toHaveBeenCalledWith(ADDRESS, "slp_abc");
+    expect(reloadApp).not.toHaveBeenCalled();
+    expect(connect.disabled).toBe(false);
+  });
+
+  it("while connected, names the server and goes back to this computer's engine through the host", async () => {
+    desktop();
+    setConnection(connected.connection);
+    team.disconnect.mockResolvedValue(local);
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    const section = await screen.findByTestId("team-server");
+    expect(within(section).getByTestId("team-server-connected").textContent).toBe(`Connected to team server ${ADDRESS}`);
+    expect(within(section).queryByTestId("team-server-url")).toBeNull();
+    const back = within(section).getByTestId("team-server-disconnect") as HTMLButtonElement;
+    expect(back.textContent).toBe("Use this computer's engine");
+    fireEvent.click(back);
+    await waitFor(() => expect(team.disconnect).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(reloadApp).toHaveBeenCalledTimes(1));
+  });
+
+  it("says why it could not go back, and stays", async () => {
+    desktop();
+    setConnection(connected.connection);
+    team.disconnect.mockRejectedValue("could not forget the team server (/home/me/.local/share/scimlab/team-server.json): permission denied");
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    fireEvent.click(await screen.findByTestId("team-server-disconnect"));
+    expect((await screen.findByTestId("team-server-error")).textContent).toContain("could not forget the team server");
+    expect(reloadApp).not.toHaveBeenCalled();
+    expect((screen.getByTestId("team-server-disconnect") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("while connected, shows the team server's addresses read-only: restarting would restart this computer's engine", async () => {
+    desktop();
+    setConnection(connected.connection);
+    render(<SettingsView param={null} params={new URLSearchParams()} />);
+    await screen.findByText("127.0.0.1:8787");
+    expect(screen.queryByLabelText("SCIM address")).toBeNull();
+    expect(screen.getByText(/scimlab serve --scim-addr/)).toBeTruthy();
   });
 });

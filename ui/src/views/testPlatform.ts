@@ -34,16 +34,24 @@ export function platformMock() {
       quirks: vi.fn(async () => [{ label: "entra.capitalized-op", summary: "Entra capitalises PATCH ops", rfcAllows: false }]),
       workspace: vi.fn(),
       workspaces: vi.fn(async () => []),
+      session: vi.fn(async () => ({ name: null, role: "owner", via: "launchToken", canSignOut: false })),
+      signOut: vi.fn(async () => undefined),
     },
     host: {
       kind: "browser",
-      connection: vi.fn(async () => ({ ok: true, connection: { adminUrl: "", token: null } })),
+      connection: vi.fn(async () => ({ ok: true, connection: { adminUrl: "", token: null, teamServer: null } })),
       saveFile: vi.fn(async (name: string) => name),
       saveBytes: vi.fn(async (name: string) => name),
       exportWorkspace: null,
+      connectTeamServer: null,
+      disconnectTeamServer: null,
+      signInInBrowser: null,
     },
     ...workspace,
     setConnection: vi.fn(),
+    teamServer: vi.fn(() => null),
+    reloadApp: vi.fn(),
+    goTo: vi.fn(),
     subscribe: vi.fn((onEvent: Listener, onState: (s: string) => void) => {
       stream.listener = onEvent;
       onState("live");
