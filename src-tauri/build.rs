@@ -9,6 +9,9 @@ fn main() {
             "save_file",
             "export_workspace",
             "settings_file",
+            "connect_team_server",
+            "disconnect_team_server",
+            "sign_in_in_browser",
         ]),
     ))
     .expect("tauri build step failed");

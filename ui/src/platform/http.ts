@@ -58,9 +58,12 @@ async function errorFrom(resp: Response): Promise<ApiError> {
     // not JSON: keep the status line
   }
   if (resp.status === 401) {
-    message = current.teamServer
-      ? `${message} (the team server no longer takes this app's personal token: connect again with a new one in Settings → Team server)`
-      : `${message} (the admin session expired: reopen the URL scimlab serve printed)`;
+    if (current.teamServer) {
+      message = `${message} (the team server no longer takes this app's token: connect again in Settings → Team server)`;
+    } else if (!message.includes("sign in again")) {
+      // A team server's own sign-in says so itself; the launch token's login is the printed URL.
+      message = `${message} (the admin session expired: reopen the URL scimlab serve printed)`;
+    }
   }
   return new ApiError(message, resp.status);
 }

@@ -55,7 +55,17 @@ test("teamServer() is the connection's team server; a 401 from one says to conne
   vi.stubGlobal("fetch", vi.fn(async () => new Response('{"error":"this personal token was revoked"}', { status: 401 })));
   const e = (await json("GET", "/api/health").catch((x: unknown) => x)) as ApiError;
   expect(e.message).toBe(
-    "this personal token was revoked (the team server no longer takes this app's personal token: connect again with a new one in Settings → Team server)",
+    "this personal token was revoked (the team server no longer takes this app's token: connect again in Settings → Team server)",
   );
   expect(e.message).not.toContain("scimlab serve");
+});
+
+test("a 401 of a team server's ended sign-in (in its browser) says to sign in again, not to reopen a printed URL", async () => {
+  setConnection({ adminUrl: "", token: null, teamServer: null });
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async () => new Response('{"error":"your sign-in has ended (signed out, or expired): sign in again"}', { status: 401 })),
+  );
+  const e = (await json("GET", "/api/health").catch((x: unknown) => x)) as ApiError;
+  expect(e.message).toBe("your sign-in has ended (signed out, or expired): sign in again");
 });

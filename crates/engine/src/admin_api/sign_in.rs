@@ -135,6 +135,28 @@ fn base_url(team: &TeamAccess, headers: &HeaderMap) -> Option<String> {
     plain.then(|| format!("{}://{host}", if team.tls { "https" } else { "http" }))
 }
 
+/// An audit log entry for a sign-in route (`/auth/…`, on the main workspace).
+fn auth_audit(
+    actor: String,
+    role: String,
+    method: &str,
+    path: &str,
+    status: impl Into<i64>,
+    client: Option<std::net::SocketAddr>,
+) -> crate::store::audit::AuditEntry {
+    crate::store::audit::AuditEntry {
+        id: 0,
+        at: crate::wire::now(),
+        actor,
+        role,
+        method: method.to_owned(),
+        path: path.to_owned(),
+        workspace: "default".into(),
+        status: status.into(),
+        client: client.map(|c| c.ip().to_string()),
+    }
+}
+
 fn problem(status: StatusCode, message: &str) -> Response {
     (status, Html(ui::sign_in_problem_page(message))).into_response()
 }
@@ -270,17 +292,14 @@ pub async fn callback(State(state): State<AdminState>, req: Request) -> Response
             problem(refused.status, &refused.message),
         ),
     };
-    let entry = crate::store::audit::AuditEntry {
-        id: 0,
-        at: crate::wire::now(),
+    let entry = auth_audit(
         actor,
         role,
-        method: "GET".into(),
-        path: "/auth/sign-in".into(),
-        workspace: "default".into(),
-        status: i64::from(resp.status().as_u16()),
-        client: client.map(|c| c.ip().to_string()),
-    };
+        "GET",
+        "/auth/sign-in",
+        i64::from(resp.status().as_u16()),
+        client,
+    );
     super::auth::audit(&state, &entry).await;
     resp
 }
@@ -454,17 +473,7 @@ pub async fn sign_out(State(state): State<AdminState>, req: Request) -> Response
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     if let Some(row) = ended {
-        let entry = crate::store::audit::AuditEntry {
-            id: 0,
-            at: crate::wire::now(),
-            actor: row.name,
-            role: row.role,
-            method: "POST".into(),
-            path: "/auth/sign-out".into(),
-            workspace: "default".into(),
-            status: 204,
-            client: client.map(|c| c.ip().to_string()),
-        };
+        let entry = auth_audit(row.name, row.role, "POST", "/auth/sign-out", 204, client);
         super::auth::audit(&state, &entry).await;
     }
     resp
@@ -716,17 +725,14 @@ pub async fn app_token(State(state): State<AdminState>, req: Request) -> Respons
             &format!("the database did not answer ({e}); retry"),
         );
     }
-    let entry = crate::store::audit::AuditEntry {
-        id: 0,
-        at: crate::wire::now(),
-        actor: code.name.clone(),
-        role: code.role.clone(),
-        method: "POST".into(),
-        path: "/auth/app-token".into(),
-        workspace: "default".into(),
-        status: 200,
-        client: client.map(|c| c.ip().to_string()),
-    };
+    let entry = auth_audit(
+        code.name.clone(),
+        code.role.clone(),
+        "POST",
+        "/auth/app-token",
+        200,
+        client,
+    );
     super::auth::audit(&state, &entry).await;
     Json(AppToken {
         token,
