@@ -103,11 +103,13 @@ fn open_in_browser(url: &str) -> Result<(), String> {
     } else {
         std::process::Command::new("xdg-open")
     };
-    command
+    let mut opener = command
         .arg(url)
         .spawn()
-        .map(drop)
-        .map_err(|e| format!("could not open the browser ({e}): open {url} yourself"))
+        .map_err(|e| format!("could not open the browser ({e}): open {url} yourself"))?;
+    // Reaped when it exits (xdg-open returns once the browser has the URL).
+    std::thread::spawn(move || opener.wait());
+    Ok(())
 }
 
 /// `disconnect_team_server`: forget the team server; the window shows this computer's engine.

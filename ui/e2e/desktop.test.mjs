@@ -5,16 +5,19 @@
 // gives the "use another port" screen instead of a crash, and that Export HAR goes through the
 // native save dialog (typed into with xdotool) to a file without secrets, and that the app
 // becomes a client of a team server (`scimlab serve` with a personal token), remembers it across
-// a relaunch and goes back to its own engine. Screenshots in ui/test-results/.
+// a relaunch and goes back to its own engine, and signs in to one through the system browser
+// (the identity provider of oidc-provider.mjs; `xdg-open` is fake-browser.mjs, which follows the
+// redirects as a browser would). Screenshots in ui/test-results/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { requireCommands, requireDisplay } from "./commands.mjs";
 import { DRIVER_COMMANDS, launchDesktop, stopDriver, waitForText } from "./desktop-driver.mjs";
-import { ARTIFACTS, DESKTOP, SCIMLAB, freePort, startEngine, tempDir, waitFor } from "./harness.mjs";
+import { ARTIFACTS, DESKTOP, SCIMLAB, UI_DIR, freePort, startEngine, tempDir, waitFor } from "./harness.mjs";
+import { CLIENT_ID, CLIENT_SECRET, startProvider } from "./oidc-provider.mjs";
 
 const dirs = [];
 
@@ -273,5 +276,62 @@ test("the app connects to a team server with a personal token, remembers it, and
   } finally {
     await browser.deleteSession().catch(() => {});
     await server.stop();
+  }
+});
+
+test("the app signs in to a team server through the system browser: PKCE and a loopback redirect", async () => {
+  const dir = tempDir("scimlab-desktop-");
+  dirs.push(dir);
+  const provider = await startProvider({ email: "ada@example.com" });
+  const server = await startEngine([
+    "--oidc-issuer", provider.issuer,
+    "--oidc-client-id", CLIENT_ID,
+    "--oidc-client-secret", CLIENT_SECRET,
+    "--allow-sign-in", "domain:example.com=operator",
+  ]);
+  // The system browser the app opens: `xdg-open` on its PATH is the fake browser.
+  const bin = tempDir("scimlab-browser-");
+  dirs.push(bin);
+  const hops = path.join(bin, "hops.log");
+  writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\nexec node ${path.join(UI_DIR, "e2e", "fake-browser.mjs")} "$1" ${hops}\n`, { mode: 0o755 });
+  const scimPort = await freePort();
+  const browser = await launch({
+    SCIMLAB_DESKTOP_DATA_DIR: dir,
+    SCIMLAB_SCIM_ADDR: `127.0.0.1:${scimPort}`,
+    PATH: `${bin}:${process.env.PATH}`,
+  });
+  try {
+    await waitForText(browser, "tenant-url", `http://127.0.0.1:${scimPort}/scim/v2`);
+    await browser.execute(() => {
+      window.location.hash = "#/settings";
+    });
+    const url = await byTestId(browser, "team-server-url");
+    await url.waitForExist({ timeout: 10000 });
+    await url.setValue(server.admin);
+    await (await byTestId(browser, "team-server-sign-in")).click();
+    await (await byTestId(browser, "team-server-banner")).waitForExist({ timeout: 30000 }).catch(async (e) => {
+      const section = await browser.execute(() => document.querySelector('[data-testid="team-server"]')?.textContent ?? "");
+      const trail = existsSync(hops) ? readFileSync(hops, "utf8") : "(the browser was not opened)";
+      assert.fail(`${e}\nthe section says: ${section}\nthe browser went: ${trail}`);
+    });
+    await browser.waitUntil(
+      async () => String(await browser.execute(() => document.querySelector('[data-testid="session-badge"]')?.textContent ?? "")).includes("ada@example.com"),
+      { timeout: 15000, timeoutMsg: "the header names the person signed in with the identity provider" },
+    );
+    // The browser went through the server's sign-in, the provider, and back to the app.
+    const trail = readFileSync(hops, "utf8");
+    assert.match(trail, /^303 .*\/auth\/app-sign-in\?/m);
+    assert.match(trail, /^302 http:\/\/127\.0\.0\.1:\d+\/authorize\?/m);
+    assert.match(trail, /^200 http:\/\/127\.0\.0\.1:\d+\/callback\?code=/m);
+    assert.equal(provider.state.signIns, 1);
+    // The app holds a session token of its own, remembered; never a password or the provider's token.
+    const remembered = JSON.parse(readFileSync(path.join(dir, "team-server.json"), "utf8"));
+    assert.equal(remembered.url, server.admin);
+    assert.match(remembered.token, /^sls_/);
+    await browser.saveScreenshot(path.join(ARTIFACTS, "desktop-team-sign-in.png"));
+  } finally {
+    await browser.deleteSession().catch(() => {});
+    await server.stop();
+    await provider.stop();
   }
 });
