@@ -552,6 +552,26 @@ async fn the_desktop_app_signs_in_through_the_browser_with_pkce_and_a_loopback_r
         "the role of the sign-in: {}",
         rotate.text
     );
+    // The app signs out with its token: the session ends, and the token is refused after.
+    let out = fetch(
+        &browser,
+        "POST",
+        &e.admin_url("/auth/sign-out"),
+        None,
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    let after = fetch(
+        &browser,
+        "GET",
+        &e.admin_url("/api/session"),
+        None,
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert_eq!(after.status, 401, "{}", after.text);
+    assert!(after.text.contains("sign-in has ended"), "{}", after.text);
     // Only the app's own loopback address receives a code.
     let elsewhere = e.admin_url(&format!(
         "/auth/app-sign-in?redirect_uri=https%3A%2F%2Fevil.example%2Fcb&code_challenge={challenge}&state=s"

@@ -329,6 +329,12 @@ test("the app signs in to a team server through the system browser: PKCE and a l
     assert.equal(remembered.url, server.admin);
     assert.match(remembered.token, /^sls_/);
     await browser.saveScreenshot(path.join(ARTIFACTS, "desktop-team-sign-in.png"));
+    // Sign out: the session ends on the server, and the app goes back to its own engine.
+    await (await byTestId(browser, "sign-out")).click();
+    await (await byTestId(browser, "team-server-url")).waitForExist({ timeout: 20000 });
+    assert.ok(!existsSync(path.join(dir, "team-server.json")), "the team server is forgotten");
+    const ended = await fetch(`${server.admin}/api/session`, { headers: { Authorization: `Bearer ${remembered.token}` } });
+    assert.equal(ended.status, 401, "the app's session ended on the server");
   } finally {
     await browser.deleteSession().catch(() => {});
     await server.stop();

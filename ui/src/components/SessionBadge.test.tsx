@@ -3,7 +3,7 @@
 //! says why it could not — and nothing at all from an engine older than team sign-in.
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { api, goTo } from "../platform";
+import { api, goTo, host, reloadApp, teamServer } from "../platform";
 import { renderWithEngine, settle } from "../views/testHarness";
 import { SessionBadge } from "./SessionBadge";
 
@@ -53,6 +53,25 @@ describe("SessionBadge", () => {
     expect((screen.getByTestId("sign-out") as HTMLButtonElement).disabled).toBe(true);
     finish();
     await waitFor(() => expect(go).toHaveBeenCalledWith("/"));
+  });
+
+  it("in the desktop app signed in to a team server, signs out there and goes back to its own engine", async () => {
+    const ts = teamServer as unknown as ReturnType<typeof vi.fn>;
+    ts.mockReturnValue("https://team.example.com:8788");
+    const disconnect = vi.fn(async () => ({ ok: true, connection: { adminUrl: "http://127.0.0.1:1", token: "t", teamServer: null } }));
+    (host as { disconnectTeamServer: unknown }).disconnectTeamServer = disconnect;
+    try {
+      m.session.mockResolvedValue({ name: "ada@example.com", role: "operator", via: "signIn", canSignOut: true });
+      renderWithEngine(<SessionBadge />);
+      fireEvent.click(await screen.findByTestId("sign-out"));
+      await waitFor(() => expect(reloadApp).toHaveBeenCalledTimes(1));
+      expect(m.signOut).toHaveBeenCalledTimes(1);
+      expect(disconnect).toHaveBeenCalledTimes(1);
+      expect(go).not.toHaveBeenCalled();
+    } finally {
+      ts.mockReturnValue(null);
+      (host as { disconnectTeamServer: unknown }).disconnectTeamServer = null;
+    }
   });
 
   it("says why when signing out fails, and stays", async () => {

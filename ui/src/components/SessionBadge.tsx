@@ -1,11 +1,11 @@
 //! The "who am I" badge under the brand at the top of the sidebar: the caller's name (or
 //! "admin token" for this launch's token) and role, from `GET /api/session`, asked again when the
 //! screens reload; for a sign-in session, Sign out — which ends it and goes to the server's
-//! sign-in page. Nothing while the engine cannot say (one older than team sign-in answers 404).
+//! sign-in page (the desktop app, signed in to a team server, goes back to its own engine). Nothing while the engine cannot say (one older than team sign-in answers 404).
 
 import { useEffect, useState } from "react";
 import type { SessionInfo, Via } from "../generated";
-import { api, goTo } from "../platform";
+import { api, goTo, host, reloadApp, teamServer } from "../platform";
 import { isUnreachable, useEngine, useReportError } from "../state/engine";
 
 /** How the caller proved who it is, for the badge's tooltip. */
@@ -58,7 +58,13 @@ export function SessionBadge() {
     setLeaving(true);
     try {
       await api.signOut();
-      goTo("/");
+      if (teamServer() && host.disconnectTeamServer) {
+        // the desktop app's own session on a team server: ended there, then forgotten here
+        await host.disconnectTeamServer();
+        reloadApp();
+      } else {
+        goTo("/");
+      }
     } catch (e) {
       report(e);
       setLeaving(false);

@@ -236,7 +236,7 @@ pub(super) async fn audit(state: &AdminState, entry: &crate::store::audit::Audit
 }
 
 /// The token of an `Authorization: Bearer …` header, if there is one.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     match value.split_once(' ') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => Some(rest.trim()),

@@ -436,15 +436,22 @@ async fn finish(
     ))
 }
 
-/// `POST /auth/sign-out`: end this browser's session (on every instance) and forget its
-/// cookie. `204`; the UI then shows the sign-in page.
+/// `POST /auth/sign-out`: end this browser's session (or the desktop app's, sent as its
+/// `sls_…` Bearer token) on every instance and forget the cookie. `204`; the UI then shows the
+/// sign-in page (the desktop app goes back to its own engine).
 pub async fn sign_out(State(state): State<AdminState>, req: Request) -> Response {
     let client = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0);
     let mut ended = None;
-    if let Some(id) = super::auth::cookie_values(req.headers(), SESSION_COOKIE).next() {
+    // The browser's cookie, or the desktop app's session token.
+    let app_token =
+        super::auth::bearer(req.headers()).filter(|t| t.starts_with(APP_SESSION_PREFIX));
+    let session = super::auth::cookie_values(req.headers(), SESSION_COOKIE)
+        .next()
+        .or(app_token);
+    if let Some(id) = session {
         let hash = session_hash(id);
         let found = async {
             let mut w = state.store.write().await?;
