@@ -210,7 +210,7 @@ mod tests {
         let first = load(&files, &provider).unwrap();
         let resolver = Reloading {
             files: files.clone(),
-            provider: provider.clone(),
+            provider,
             held: Mutex::new(Held {
                 key: Arc::new(first),
                 stamp: stamp(&files),
