@@ -60,7 +60,29 @@ fn location(r: &Reply) -> String {
 }
 
 /// The outcome of one sign-in through the browser's hops: the callback's answer.
-async fn sign_in(e: &TestEngine, client: &reqwest::Client, return_to: &str) -> (Reply, String) {
+/// The sign-in cookie `/auth/sign-in` set (`name=value`), checking its attributes.
+fn sign_in_cookie(r: &Reply) -> String {
+    let set = r.header("set-cookie");
+    assert!(set.starts_with("scimlab_sign_in="), "{set}");
+    for attr in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/auth/callback",
+        "Secure",
+        "Max-Age=600",
+    ] {
+        assert!(set.contains(attr), "{attr} missing: {set}");
+    }
+    set.split(';').next().unwrap().to_owned()
+}
+
+/// A browser's sign-in through every hop: the callback's answer, and the callback (its URL and
+/// the sign-in cookie the browser sent with it), for a replay.
+async fn sign_in(
+    e: &TestEngine,
+    client: &reqwest::Client,
+    return_to: &str,
+) -> (Reply, (String, String)) {
     let start = fetch(
         client,
         "GET",
@@ -70,6 +92,7 @@ async fn sign_in(e: &TestEngine, client: &reqwest::Client, return_to: &str) -> (
     )
     .await;
     assert_eq!(start.status, 303, "{}", start.text);
+    let cookie = sign_in_cookie(&start);
     let to_provider = location(&start);
     let at_provider = fetch(client, "GET", &to_provider, None, &[]).await;
     assert_eq!(at_provider.status, 302, "{}", at_provider.text);
@@ -78,7 +101,16 @@ async fn sign_in(e: &TestEngine, client: &reqwest::Client, return_to: &str) -> (
         callback.starts_with(&e.admin_url("/auth/callback?")),
         "{callback}"
     );
-    (fetch(client, "GET", &callback, None, &[]).await, callback)
+    let back = fetch(client, "GET", &callback, None, &[("cookie", &cookie)]).await;
+    (back, (callback, cookie))
+}
+
+/// Whether an answer opened a session (set the session cookie).
+fn sets_session(r: &Reply) -> bool {
+    r.headers
+        .get_all("set-cookie")
+        .iter()
+        .any(|v| v.to_str().unwrap_or("").starts_with("scimlab_session="))
 }
 
 /// The session cookie a callback set (`name=value`), checking its attributes.
@@ -212,14 +244,15 @@ async fn signing_in_opens_a_session_with_the_role_the_rules_give_and_signing_out
     // The provider was asked with PKCE (it checked the verifier) and a fresh nonce.
     assert_eq!(provider.read(|k| k.nonces.len()), 1);
     // The callback cannot be used twice.
-    let replay = fetch(&client, "GET", &callback, None, &[]).await;
+    let (callback, began) = callback;
+    let replay = fetch(&client, "GET", &callback, None, &[("cookie", &began)]).await;
     assert_eq!(replay.status, 400, "{}", replay.text);
     assert!(
         replay.text.contains("was finished already"),
         "{}",
         replay.text
     );
-    assert!(replay.headers.get("set-cookie").is_none());
+    assert!(!sets_session(&replay));
     // Signing out ends the session, and the cookie with it.
     let out = with_cookie(&e, &client, "POST", "/auth/sign-out", &cookie).await;
     assert_eq!(out.status, 204, "{}", out.text);
@@ -231,7 +264,7 @@ async fn signing_in_opens_a_session_with_the_role_the_rules_give_and_signing_out
     let after = with_cookie(&e, &client, "GET", "/api/session", &cookie).await;
     assert_eq!(after.status, 401, "{}", after.text);
     assert!(after.text.contains("sign-in has ended"), "{}", after.text);
-    // Both are in the audit log, with the replay refused.
+    // Both are in the audit log (a callback of no sign-in under way, as the replay, is not).
     let auth = format!("Bearer {}", e.admin_token());
     let audit = fetch(
         &client,
@@ -262,7 +295,6 @@ async fn signing_in_opens_a_session_with_the_role_the_rules_give_and_signing_out
                 "/auth/sign-out".to_owned(),
                 204
             ),
-            ("unknown".to_owned(), "/auth/sign-in".to_owned(), 400),
             (
                 "ada@example.com".to_owned(),
                 "/auth/sign-in".to_owned(),
@@ -303,7 +335,7 @@ async fn forged_expired_misaddressed_unsigned_and_replayed_tokens_are_refused() 
         let (refused, _) = sign_in(&e, &client, "/").await;
         assert_eq!(refused.status, 403, "{forge:?}: {}", refused.text);
         assert!(read(&refused).contains(says), "{forge:?}: {}", refused.text);
-        assert!(refused.headers.get("set-cookie").is_none(), "{forge:?}");
+        assert!(!sets_session(&refused), "{forge:?}");
     }
 }
 
@@ -342,7 +374,10 @@ async fn who_may_sign_in_is_decided_by_email_domain_and_group() {
     .await;
     let client = tls_client();
     // Outside every rule: refused, saying what the token carried.
-    provider.set(|k| k.claims = json!({"email": "eve@example.org", "groups": ["Everyone"]}));
+    provider.set(|k| {
+        k.claims =
+            json!({"email": "eve@example.org", "email_verified": true, "groups": ["Everyone"]})
+    });
     let (refused, _) = sign_in(&e, &client, "/").await;
     assert_eq!(refused.status, 403, "{}", refused.text);
     assert!(
@@ -360,13 +395,26 @@ async fn who_may_sign_in_is_decided_by_email_domain_and_group() {
     let (unverified, _) = sign_in(&e, &client, "/").await;
     assert_eq!(unverified.status, 403, "{}", unverified.text);
     // A group gives its role, the highest rule winning.
-    provider.set(|k| k.claims = json!({"email": "bob@example.com", "groups": ["scimlab-owners"]}));
+    provider.set(|k| k.claims = json!({"email": "bob@example.com", "email_verified": true, "groups": ["scimlab-owners"]}));
     let (owner, _) = sign_in(&e, &client, "/").await;
     assert_eq!(owner.status, 303, "{}", owner.text);
     let cookie = session_cookie(&owner);
     let me = with_cookie(&e, &client, "GET", "/api/session", &cookie).await;
     assert_eq!(me.body["role"], "owner");
-    // Entra ID's UPN in preferred_username counts as the email.
+    // A username is no email here (anyone may choose one at some providers)…
+    provider.set(|k| k.claims = json!({"preferred_username": "carol@example.com"}));
+    let (chosen, _) = sign_in(&e, &client, "/").await;
+    assert_eq!(chosen.status, 403, "{}", chosen.text);
+    // …but Entra ID's UPN in preferred_username is, where the UPN is trusted (Entra issuers).
+    let e = {
+        let mut settings = oidc(&provider, &["domain:example.com=viewer"]);
+        settings.trust_upn = true;
+        TestEngine::start_with(move |c: &mut EngineConfig| {
+            c.tls = Some(tls_files());
+            c.oidc = Some(settings);
+        })
+        .await
+    };
     provider.set(|k| k.claims = json!({"preferred_username": "Carol@Example.com"}));
     let (upn, _) = sign_in(&e, &client, "/").await;
     let me = with_cookie(&e, &client, "GET", "/api/session", &session_cookie(&upn)).await;
@@ -395,7 +443,9 @@ async fn a_sign_in_begun_on_one_instance_finishes_on_another_and_a_sign_out_ends
     let start = fetch(&client, "GET", &a.admin_url("/auth/sign-in"), None, &[]).await;
     let at_provider = fetch(&client, "GET", &location(&start), None, &[]).await;
     let callback = location(&at_provider).replace(&a.admin_url(""), &b.admin_url(""));
-    let back = fetch(&client, "GET", &callback, None, &[]).await;
+    // (The browser sends A's sign-in cookie to B: behind one address, it is one site.)
+    let began = sign_in_cookie(&start);
+    let back = fetch(&client, "GET", &callback, None, &[("cookie", &began)]).await;
     assert_eq!(back.status, 303, "{}", back.text);
     let cookie = session_cookie(&back);
     for e in [&a, &b] {
@@ -445,14 +495,22 @@ async fn the_desktop_app_signs_in_through_the_browser_with_pkce_and_a_loopback_r
         location(&first)
     );
     let to_provider = fetch(&browser, "GET", &absolute(&e, &location(&first)), None, &[]).await;
+    let began = sign_in_cookie(&to_provider);
     let at_provider = fetch(&browser, "GET", &location(&to_provider), None, &[]).await;
-    let back = fetch(&browser, "GET", &location(&at_provider), None, &[]).await;
+    let back = fetch(
+        &browser,
+        "GET",
+        &location(&at_provider),
+        None,
+        &[("cookie", &began)],
+    )
+    .await;
     assert_eq!(back.status, 303, "{}", back.text);
     let cookie = session_cookie(&back);
     let again = location(&back);
     assert!(again.starts_with("/auth/app-sign-in?"), "{again}");
-    // Signed in: the app's loopback redirect gets a one-time code and the app's state.
-    let handed = fetch(
+    // Signed in, the browser asks the person first: a link alone never hands out a code.
+    let asked = fetch(
         &browser,
         "GET",
         &absolute(&e, &again),
@@ -460,6 +518,58 @@ async fn the_desktop_app_signs_in_through_the_browser_with_pkce_and_a_loopback_r
         &[("cookie", &cookie)],
     )
     .await;
+    assert_eq!(asked.status, 200, "{}", asked.text);
+    let page = read(&asked);
+    assert!(
+        page.contains("Sign in the ScimLab app?")
+            && page.contains("ada@example.com")
+            && page.contains("operator")
+            && page.contains("127.0.0.1:53121"),
+        "{page}"
+    );
+    assert!(asked.headers.get("location").is_none());
+    // Confirming posts the form (the page's own origin) and sends the code to the app.
+    let form = url::Url::parse(&absolute(&e, &again))
+        .unwrap()
+        .query()
+        .unwrap()
+        .to_owned();
+    let origin = e.engine().admin_base_url();
+    let confirm = || {
+        let browser = browser.clone();
+        let url = e.admin_url("/auth/app-sign-in");
+        let (form, cookie, origin) = (form.clone(), cookie.clone(), origin.clone());
+        async move {
+            fetch(
+                &browser,
+                "POST",
+                &url,
+                Some(form),
+                &[
+                    ("cookie", &cookie),
+                    ("origin", &origin),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                ],
+            )
+            .await
+        }
+    };
+    // From another site's page, the same form is refused.
+    let forged = fetch(
+        &browser,
+        "POST",
+        &e.admin_url("/auth/app-sign-in"),
+        Some(form.clone()),
+        &[
+            ("cookie", &cookie),
+            ("origin", "https://evil.example"),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ],
+    )
+    .await;
+    assert_eq!(forged.status, 403, "{}", forged.text);
+    // Signed in: the app's loopback redirect gets a one-time code and the app's state.
+    let handed = confirm().await;
     assert_eq!(handed.status, 303, "{}", handed.text);
     let to_app = url::Url::parse(&location(&handed)).unwrap();
     assert_eq!(
@@ -503,14 +613,7 @@ async fn the_desktop_app_signs_in_through_the_browser_with_pkce_and_a_loopback_r
     assert_eq!(spent.status, 400, "{}", spent.text);
     assert!(spent.text.contains("traded already"), "{}", spent.text);
     // A new code, the right verifier: a session token of the app's own.
-    let handed = fetch(
-        &browser,
-        "GET",
-        &absolute(&e, &again),
-        None,
-        &[("cookie", &cookie)],
-    )
-    .await;
+    let handed = confirm().await;
     let code = url::Url::parse(&location(&handed))
         .unwrap()
         .query_pairs()
@@ -582,5 +685,59 @@ async fn the_desktop_app_signs_in_through_the_browser_with_pkce_and_a_loopback_r
         read(&refused).contains("not the app's own loopback address"),
         "{}",
         refused.text
+    );
+    // An app's session token cannot beget another, even sent as a browser's cookie.
+    let as_cookie = format!("scimlab_session={token}");
+    let begot = fetch(
+        &browser,
+        "GET",
+        &absolute(&e, &again),
+        None,
+        &[("cookie", &as_cookie)],
+    )
+    .await;
+    assert_eq!(begot.status, 303, "{}", begot.text);
+    assert!(
+        location(&begot).starts_with("/auth/sign-in?"),
+        "{}",
+        location(&begot)
+    );
+}
+
+#[tokio::test]
+async fn a_callback_from_a_sign_in_begun_in_another_browser_signs_nobody_in() {
+    let provider = TestProvider::start().await;
+    let e = team_engine(&provider, &["domain:example.com=viewer"]).await;
+    let client = tls_client();
+    // Someone begins a sign-in and stops at the provider's redirect back…
+    let start = fetch(&client, "GET", &e.admin_url("/auth/sign-in"), None, &[]).await;
+    let began = sign_in_cookie(&start);
+    let at_provider = fetch(&client, "GET", &location(&start), None, &[]).await;
+    let callback = location(&at_provider);
+    // …and hands the link to another browser, which has no sign-in cookie (or another one).
+    for other in [
+        vec![],
+        vec![("cookie", "scimlab_sign_in=someone-elses-state")],
+    ] {
+        let lured = fetch(&client, "GET", &callback, None, &other).await;
+        assert_eq!(lured.status, 400, "{}", lured.text);
+        assert!(
+            read(&lured).contains("not begun in this browser"),
+            "{}",
+            lured.text
+        );
+        assert!(!sets_session(&lured));
+    }
+    // The browser that began it still finishes it (the lure did not use it up).
+    let back = fetch(&client, "GET", &callback, None, &[("cookie", &began)]).await;
+    assert_eq!(back.status, 303, "{}", back.text);
+    assert!(sets_session(&back));
+    assert!(
+        back.headers.get_all("set-cookie").iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .starts_with("scimlab_sign_in=;")
+            && v.to_str().unwrap().contains("Max-Age=0")),
+        "the sign-in cookie is cleared"
     );
 }

@@ -321,6 +321,8 @@ test("the app signs in to a team server through the system browser: PKCE and a l
     // The browser went through the server's sign-in, the provider, and back to the app.
     const trail = readFileSync(hops, "utf8");
     assert.match(trail, /^303 .*\/auth\/app-sign-in\?/m);
+    assert.match(trail, /^200 .*\/auth\/app-sign-in\?/m, "the server asked the person to confirm");
+    assert.match(trail, /^303 POST .*\/auth\/app-sign-in$/m, "and the confirmation sent the code on");
     assert.match(trail, /^302 http:\/\/127\.0\.0\.1:\d+\/authorize\?/m);
     assert.match(trail, /^200 http:\/\/127\.0\.0\.1:\d+\/callback\?code=/m);
     assert.equal(provider.state.signIns, 1);

@@ -221,6 +221,12 @@ struct ServeArgs {
     #[arg(long = "allow-sign-in", env = "SCIMLAB_ALLOW_SIGN_IN", value_name = "RULE",
           value_delimiter = ',', value_parser = clap::value_parser!(scimlab_engine::oidc::SignInRule))]
     allow_sign_in: Vec<scimlab_engine::oidc::SignInRule>,
+    /// Count `preferred_username`/`upn` as the email for --allow-sign-in rules when the provider
+    /// sends no verified email (on by itself for an Entra ID issuer, where it is the UPN the
+    /// tenant's admins set; elsewhere a user may choose it).
+    #[arg(long, env = "SCIMLAB_OIDC_TRUST_UPN", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    oidc_trust_upn: bool,
     /// Hours a sign-in lasts.
     #[arg(long, env = "SCIMLAB_SESSION_HOURS", value_name = "HOURS", default_value_t = 8,
           value_parser = clap::value_parser!(u64).range(1..=720))]
@@ -396,6 +402,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         oidc.groups_claim = args.oidc_groups_claim;
         oidc.rules = args.allow_sign_in;
         oidc.session_lifetime = std::time::Duration::from_secs(args.session_hours * 3600);
+        oidc.trust_upn |= args.oidc_trust_upn;
         config.oidc = Some(oidc);
     } else if !args.allow_sign_in.is_empty() {
         anyhow::bail!(

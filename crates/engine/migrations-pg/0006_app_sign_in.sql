@@ -7,6 +7,7 @@ CREATE TABLE app_sign_in_codes (
     name         TEXT NOT NULL,
     subject      TEXT NOT NULL,
     role         TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'owner')),
+    session_ends BIGINT NOT NULL,
     expires_at   BIGINT NOT NULL
 );
 CREATE INDEX app_sign_in_codes_expiry ON app_sign_in_codes (expires_at);

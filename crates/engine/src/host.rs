@@ -131,16 +131,19 @@ pub async fn receive_loopback_sign_in(
     let wait = async {
         loop {
             let (mut stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+            // A whole head within 5 s, however it trickles in: a slow local client cannot hold
+            // the wait up.
             let mut head = Vec::new();
             let mut buf = [0u8; 2048];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-                match tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buf))
-                    .await
-                {
-                    Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
-                    _ => break,
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+                    match stream.read(&mut buf).await {
+                        Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+                        _ => break,
+                    }
                 }
-            }
+            })
+            .await;
             let line = String::from_utf8_lossy(&head)
                 .lines()
                 .next()
@@ -160,10 +163,20 @@ pub async fn receive_loopback_sign_in(
                 form_urlencoded::parse(query.as_bytes())
                     .into_owned()
                     .collect();
-            let outcome = match (params.get("state"), params.get("code"), params.get("error")) {
-                (_, _, Some(error)) => Err(format!("the team server did not sign you in: {error}")),
-                (Some(s), Some(code), None) if s == state => Ok(code.clone()),
-                _ => Err("the browser came back from another sign-in (its state is not this one's): sign in again".to_owned()),
+            // Another sign-in's redirect (a stale tab, or someone else's) is turned away and the
+            // wait goes on: only this sign-in's state ends it.
+            if params.get("state").map(String::as_str) != Some(state) {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 46\r\nconnection: close\r\n\r\nthis is not the sign-in the app is waiting for")
+                    .await;
+                continue;
+            }
+            let outcome = match (params.get("code"), params.get("error")) {
+                (_, Some(error)) => Err(format!("the team server did not sign you in: {error}")),
+                (Some(code), None) => Ok(code.clone()),
+                (None, None) => {
+                    Err("the browser came back without a code: sign in again".to_owned())
+                }
             };
             let words = if outcome.is_ok() {
                 "You are signed in. Go back to the ScimLab app; you may close this tab."
@@ -361,20 +374,36 @@ mod tests {
             got.redirect_uri,
             format!("http://127.0.0.1:{port}/callback")
         );
-        // Another sign-in's state is refused.
+        // Another sign-in's state is turned away, and the wait goes on for this one's.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let waiting = tokio::spawn(async move {
             receive_loopback_sign_in(listener, "s-2", std::time::Duration::from_secs(10)).await
         });
-        let mut c = tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .unwrap();
-        c.write_all(b"GET /callback?code=x&state=other HTTP/1.1\r\n\r\n")
-            .await
-            .unwrap();
+        let get = |path: &'static str| async move {
+            let mut c = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            c.write_all(format!("GET {path} HTTP/1.1\r\n\r\n").as_bytes())
+                .await
+                .unwrap();
+            let mut out = String::new();
+            c.read_to_string(&mut out).await.unwrap();
+            out
+        };
+        assert!(
+            get("/callback?code=x&state=other")
+                .await
+                .starts_with("HTTP/1.1 400")
+        );
+        assert!(!waiting.is_finished());
+        assert!(
+            get("/callback?error=access_denied&state=s-2")
+                .await
+                .contains("did not work")
+        );
         let e = waiting.await.unwrap().unwrap_err();
-        assert!(e.contains("another sign-in"), "{e}");
+        assert!(e.contains("did not sign you in: access_denied"), "{e}");
     }
 
     #[test]

@@ -769,7 +769,13 @@ impl Engine {
         let admin_limits = listen::Limits {
             name: "admin",
             max_connections: config.admin_max_connections,
-            per_client: None,
+            // Reachable from other machines: one client may not hold every admin connection.
+            per_client: tls.is_some().then_some(
+                config
+                    .max_connections_per_client
+                    .min(config.admin_max_connections / 2)
+                    .max(1),
+            ),
             error_style: listen::ErrorStyle::Admin,
             tls: tls.clone(),
             ..scim_limits

@@ -222,7 +222,10 @@ pub fn router(state: AdminState) -> Router {
         .route("/auth/sign-in", get(sign_in::begin))
         .route("/auth/callback", get(sign_in::callback))
         .route("/auth/sign-out", post(sign_in::sign_out))
-        .route("/auth/app-sign-in", get(sign_in::app_sign_in))
+        .route(
+            "/auth/app-sign-in",
+            get(sign_in::app_sign_in).post(sign_in::app_sign_in_confirmed),
+        )
         .route("/auth/app-token", post(sign_in::app_token))
         .nest("/api", api)
         .fallback(ui::fallback)

@@ -27,6 +27,10 @@ use sha2::Digest as _;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "scimlab_session";
+/// Name of the cookie that ties a sign-in under way to the browser that began it (its `state`,
+/// sent only to `/auth/callback`): a callback link made by someone else's sign-in does not
+/// sign this browser in as them.
+pub const SIGN_IN_COOKIE: &str = "scimlab_sign_in";
 
 /// What the admin listener knows about team access (one per engine, shared by every workspace).
 pub struct TeamAccess {
@@ -106,14 +110,15 @@ pub async fn caller_of_session(
 }
 
 /// A path on this server to return to after signing in: `/`-rooted and not another host's
-/// (`//evil.example`, `/\evil.example`); anything else is `/`.
+/// (`//evil.example`, `/\evil.example`, nor `/<tab>/evil.example`, which browsers read as
+/// `//evil.example`: no backslash, control character or space anywhere); anything else is `/`.
 fn safe_return(asked: Option<&str>) -> String {
     match asked {
         Some(p)
             if p.starts_with('/')
                 && !p.starts_with("//")
-                && !p.starts_with("/\\")
-                && !p.contains(['\r', '\n'])
+                && !p.contains('\\')
+                && !p.chars().any(|c| c.is_control() || c.is_whitespace())
                 && (!p.starts_with("/auth/") || p.starts_with("/auth/app-sign-in?")) =>
         {
             p.chars().take(512).collect()
@@ -234,7 +239,17 @@ pub async fn begin(
             &format!("could not keep the sign-in ({e}); retry in a moment"),
         );
     }
-    redirect(&url)
+    let mut resp = redirect(&url);
+    let cookie = format!(
+        "{SIGN_IN_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/auth/callback; Max-Age={}{}",
+        attempt.state,
+        oidc::SIGN_IN_TIMEOUT.as_secs(),
+        if state.team.tls { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 fn redirect(to: &str) -> Response {
@@ -272,8 +287,14 @@ pub async fn callback(State(state): State<AdminState>, req: Request) -> Response
             );
         }
     };
-    let outcome = finish(&state, &provider, q).await;
-    let (actor, role, resp) = match outcome {
+    let began_here = super::auth::cookie_values(req.headers(), SIGN_IN_COOKIE).any(|v| {
+        q.state
+            .as_deref()
+            .is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(v.as_bytes(), s.as_bytes())))
+    });
+    let outcome = finish(&state, &provider, q, began_here).await;
+    let matched = outcome.as_ref().map_or_else(|r| r.matched, |_| true);
+    let (actor, role, mut resp) = match outcome {
         Ok((session_id, session)) => {
             let cookie = format!(
                 "{SESSION_COOKIE}={session_id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{}",
@@ -292,6 +313,18 @@ pub async fn callback(State(state): State<AdminState>, req: Request) -> Response
             problem(refused.status, &refused.message),
         ),
     };
+    // The sign-in's cookie has done its work.
+    let cleared = format!(
+        "{SIGN_IN_COOKIE}=; HttpOnly; SameSite=Lax; Path=/auth/callback; Max-Age=0{}",
+        if state.team.tls { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cleared) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    // Only sign-ins this server began are logged: anyone may call the callback with junk.
+    if !matched {
+        return resp;
+    }
     let entry = auth_audit(
         actor,
         role,
@@ -309,6 +342,8 @@ struct Refused {
     status: StatusCode,
     message: String,
     who: Option<String>,
+    /// Whether it was a sign-in this server began (then it is logged).
+    matched: bool,
 }
 
 impl Refused {
@@ -317,7 +352,13 @@ impl Refused {
             status,
             message: message.into(),
             who: None,
+            matched: false,
         }
+    }
+    /// The same, for a sign-in this server began.
+    fn of_attempt(mut self) -> Self {
+        self.matched = true;
+        self
     }
 }
 
@@ -332,6 +373,7 @@ async fn finish(
     state: &AdminState,
     provider: &Provider,
     q: CallbackQuery,
+    began_here: bool,
 ) -> Result<(String, Opened), Refused> {
     if let Some(error) = q.error {
         let description = q.error_description.unwrap_or_default();
@@ -353,6 +395,12 @@ async fn finish(
             "the provider's answer lacks its code or state: start the sign-in again from this server",
         ));
     };
+    if !began_here {
+        return Err(Refused::new(
+            StatusCode::BAD_REQUEST,
+            "this sign-in was not begun in this browser (or its cookie was lost): sign in again from here",
+        ));
+    }
     let unavailable = |e: crate::store::StoreError| {
         Refused::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -376,11 +424,11 @@ async fn finish(
     let id_token = provider
         .exchange(&code, &attempt.redirect_uri, &attempt.verifier)
         .await
-        .map_err(|e| Refused::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
+        .map_err(|e| Refused::new(StatusCode::BAD_GATEWAY, e.to_string()).of_attempt())?;
     let who = provider
         .verify(&id_token, &attempt.nonce)
         .await
-        .map_err(|e| Refused::new(StatusCode::FORBIDDEN, e.to_string()))?;
+        .map_err(|e| Refused::new(StatusCode::FORBIDDEN, e.to_string()).of_attempt())?;
     let name = who.name();
     let settings = provider.settings();
     let Some(role) = oidc::rules::role_of(&settings.rules, who.email.as_deref(), &who.groups)
@@ -402,6 +450,7 @@ async fn finish(
                 },
             ),
             who: Some(name),
+            matched: true,
         });
     };
     let session_id = random_value().map_err(|_| {
@@ -517,9 +566,47 @@ fn loopback_redirect(uri: &str) -> Result<url::Url, String> {
     Ok(parsed)
 }
 
+/// The app sign-in's parameters, checked: the loopback redirect, or the page saying what is wrong.
+fn app_sign_in_params(q: &AppSignInQuery) -> Result<url::Url, Response> {
+    let back =
+        loopback_redirect(&q.redirect_uri).map_err(|e| problem(StatusCode::BAD_REQUEST, &e))?;
+    let challenge_ok = q.code_challenge.len() == 43
+        && q.code_challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !challenge_ok || q.state.is_empty() || q.state.len() > 512 {
+        return Err(problem(
+            StatusCode::BAD_REQUEST,
+            "this app sign-in's code_challenge (PKCE S256) or state is malformed: start it again from the app",
+        ));
+    }
+    Ok(back)
+}
+
+/// The browser's own sign-in session (never an app's `sls_…` token sent as a cookie: an app
+/// session cannot beget another).
+async fn browser_session(
+    state: &AdminState,
+    headers: &HeaderMap,
+) -> Result<Option<SessionRow>, Response> {
+    let Some(id) = super::auth::cookie_values(headers, SESSION_COOKIE)
+        .next()
+        .filter(|id| !id.starts_with(APP_SESSION_PREFIX))
+    else {
+        return Ok(None);
+    };
+    session_row(state, id).await.map_err(|e| {
+        problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("the database did not answer ({e}); retry in a moment"),
+        )
+    })
+}
+
 /// `GET /auth/app-sign-in?redirect_uri=http://127.0.0.1:<port>/…&code_challenge=…&state=…`:
-/// the desktop app opened this in the system browser. Not signed in yet: sign in first and come
-/// back here. Signed in: hand the app's loopback redirect a one-time code (2 minutes).
+/// the desktop app opened this in the system browser. Not signed in yet: sign in first and
+/// come back here. Signed in: a page asking the person to confirm that the app on this
+/// computer may act as them (a link alone never hands out a code).
 pub async fn app_sign_in(State(state): State<AdminState>, req: Request) -> Response {
     if state.team.provider.is_none() {
         return not_set_up();
@@ -535,31 +622,13 @@ pub async fn app_sign_in(State(state): State<AdminState>, req: Request) -> Respo
             );
         }
     };
-    let mut back = match loopback_redirect(&q.redirect_uri) {
-        Ok(u) => u,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, &e),
+    let back = match app_sign_in_params(&q) {
+        Ok(b) => b,
+        Err(resp) => return resp,
     };
-    let challenge_ok = q.code_challenge.len() == 43
-        && q.code_challenge
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !challenge_ok || q.state.is_empty() || q.state.len() > 512 {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "this app sign-in's code_challenge (PKCE S256) or state is malformed: start it again from the app",
-        );
-    }
-    let session = match super::auth::cookie_values(req.headers(), SESSION_COOKIE).next() {
-        Some(id) => match session_row(&state, id).await {
-            Ok(found) => found,
-            Err(e) => {
-                return problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &format!("the database did not answer ({e}); retry in a moment"),
-                );
-            }
-        },
-        None => None,
+    let session = match browser_session(&state, req.headers()).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
     };
     let Some(session) = session else {
         let here = req
@@ -571,6 +640,58 @@ pub async fn app_sign_in(State(state): State<AdminState>, req: Request) -> Respo
             "/auth/sign-in?return={}",
             form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
         ));
+    };
+    let port = back.port().unwrap_or_default();
+    Html(ui::app_sign_in_page(
+        &session.name,
+        &session.role,
+        port,
+        &[
+            ("redirect_uri", &q.redirect_uri),
+            ("code_challenge", &q.code_challenge),
+            ("state", &q.state),
+        ],
+    ))
+    .into_response()
+}
+
+/// `POST /auth/app-sign-in` (the confirmation page's form; the `Origin` guard makes sure it is
+/// this server's page): hand the app's loopback redirect a one-time code (2 minutes).
+pub async fn app_sign_in_confirmed(State(state): State<AdminState>, req: Request) -> Response {
+    if state.team.provider.is_none() {
+        return not_set_up();
+    }
+    let headers = req.headers().clone();
+    let body = match axum::body::to_bytes(req.into_body(), 8 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the confirmation is too large",
+            );
+        }
+    };
+    let q: AppSignInQuery = match serde_urlencoded_form(&body) {
+        Some(q) => q,
+        None => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "this confirmation lacks the app's redirect_uri, code_challenge or state: start it again from the app",
+            );
+        }
+    };
+    let mut back = match app_sign_in_params(&q) {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    let Some(session) = (match browser_session(&state, &headers).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    }) else {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "this browser is not signed in (any more): start the sign-in again from the app",
+        );
     };
     let Ok(code) = random_value() else {
         return problem(
@@ -586,6 +707,7 @@ pub async fn app_sign_in(State(state): State<AdminState>, req: Request) -> Respo
         name: session.name,
         subject: session.subject,
         role: session.role,
+        session_ends: session.expires_at,
         expires_at: now + APP_CODE_SECS,
     };
     let stored = async {
@@ -604,6 +726,17 @@ pub async fn app_sign_in(State(state): State<AdminState>, req: Request) -> Respo
         .append_pair("code", &code)
         .append_pair("state", &q.state);
     redirect(back.as_str())
+}
+
+/// The confirmation form's fields.
+fn serde_urlencoded_form(body: &[u8]) -> Option<AppSignInQuery> {
+    let mut fields: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(body).into_owned().collect();
+    Some(AppSignInQuery {
+        redirect_uri: fields.remove("redirect_uri")?,
+        code_challenge: fields.remove("code_challenge")?,
+        state: fields.remove("state")?,
+    })
 }
 
 /// The body of `POST /auth/app-token`.
@@ -718,7 +851,9 @@ pub async fn app_token(State(state): State<AdminState>, req: Request) -> Respons
         subject: code.subject,
         role: code.role.clone(),
         created: crate::wire::now(),
-        expires_at: now + provider.settings().session_lifetime.as_secs() as i64,
+        // Never longer than the browser's session it came from (nor a sign-in's lifetime).
+        expires_at: (now + provider.settings().session_lifetime.as_secs() as i64)
+            .min(code.session_ends),
     };
     let opened = async {
         let mut w = state.store.write().await?;
@@ -760,6 +895,9 @@ mod tests {
         for bad in [
             "//evil.example",
             "/\\evil.example",
+            "/\t/evil.example",
+            "/ /evil.example",
+            "/a\\b",
             "https://evil.example",
             "traffic",
             "/auth/callback",

@@ -196,6 +196,30 @@ pub fn sign_in_page(message: Option<&str>, return_to: &str) -> String {
     )
 }
 
+/// The desktop app's sign-in, to confirm: who the app will act as, and the form whose POST
+/// hands the app's loopback address (`127.0.0.1:<port>`) its one-time code.
+pub fn app_sign_in_page(name: &str, role: &str, port: u16, fields: &[(&str, &str)]) -> String {
+    let hidden: String = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
+        .collect();
+    page(
+        "ScimLab: sign in the app",
+        &format!(
+            "<h1>Sign in the ScimLab app?</h1>\n             <p>The ScimLab desktop app on this computer (waiting at <code>127.0.0.1:{port}</code>) asks to \
+             use this server as <strong>{}</strong>, with the <strong>{}</strong> role.</p>\n             <p>Only confirm if you just pressed <em>Sign in with your organisation's account</em> in the app.</p>\n             <form method=\"post\" action=\"/auth/app-sign-in\">{hidden}             <button id=\"confirm\" type=\"submit\" style=\"padding:.5em 1em\">Sign in the app</button></form>",
+            escape(name),
+            escape(role)
+        ),
+    )
+}
+
 /// A sign-in that went wrong, with what to do.
 pub fn sign_in_problem_page(message: &str) -> String {
     page(

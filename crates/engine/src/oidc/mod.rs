@@ -44,13 +44,19 @@ pub struct OidcSettings {
     pub rules: Vec<SignInRule>,
     /// How long a session lasts.
     pub session_lifetime: Duration,
+    /// Whether `preferred_username` / `upn`, when it is an address, counts as the email (the
+    /// UPN, which an Entra ID tenant's admins set): on for an Entra ID issuer, else only when
+    /// asked (`--oidc-trust-upn`). Otherwise only an `email` with `email_verified: true` counts.
+    pub trust_upn: bool,
 }
 
 impl OidcSettings {
     /// Settings for `issuer` and `client_id` with the defaults and no rule yet.
     pub fn new(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
+        let issuer = issuer.into();
         Self {
-            issuer: issuer.into(),
+            trust_upn: issuer.starts_with("https://login.microsoftonline.com/"),
+            issuer,
             client_id: client_id.into(),
             client_secret: None,
             scopes: DEFAULT_SCOPES.to_owned(),
@@ -119,6 +125,7 @@ impl std::fmt::Debug for OidcSettings {
             .field("groups_claim", &self.groups_claim)
             .field("rules", &self.rules)
             .field("session_lifetime", &self.session_lifetime)
+            .field("trust_upn", &self.trust_upn)
             .finish()
     }
 }

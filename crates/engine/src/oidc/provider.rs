@@ -58,9 +58,9 @@ pub struct Discovery {
 pub struct Identity {
     /// `iss` and `sub`, joined by a space: the person, for good.
     pub subject: String,
-    /// The email the rules match: `email` (unless `email_verified` is false), else
-    /// `preferred_username` or `upn` when it is an address (Entra ID sends the UPN there);
-    /// lowercased.
+    /// The email the rules match, lowercased: `email` when `email_verified` is `true`; else,
+    /// when the UPN is trusted ([`super::OidcSettings::trust_upn`]: Entra ID, which sends no
+    /// `email_verified`), `preferred_username` or `upn` when it is an address.
     pub email: Option<String>,
     /// The groups claim's values.
     pub groups: Vec<String>,
@@ -393,7 +393,7 @@ impl Provider {
                 s.client_id
             )));
         }
-        Ok(identity(&claims, &s.groups_claim))
+        Ok(identity(&claims, &s.groups_claim, s.trust_upn))
     }
 
     /// A refused token's reason, naming the value it had.
@@ -464,13 +464,18 @@ fn pick<'a>(held: &'a [Jwk], kid: Option<&str>, alg: Algorithm) -> Option<&'a Jw
 }
 
 /// Who a checked token's claims say it is.
-fn identity(claims: &Value, groups_claim: &str) -> Identity {
+fn identity(claims: &Value, groups_claim: &str, trust_upn: bool) -> Identity {
     let text = |k: &str| claims.get(k).and_then(Value::as_str);
-    let verified = claims.get("email_verified").and_then(Value::as_bool) != Some(false);
+    let verified = claims.get("email_verified").and_then(Value::as_bool) == Some(true);
+    let upn = || {
+        text("preferred_username")
+            .filter(|u| u.contains('@'))
+            .or_else(|| text("upn").filter(|u| u.contains('@')))
+            .filter(|_| trust_upn)
+    };
     let email = text("email")
         .filter(|_| verified)
-        .or_else(|| text("preferred_username").filter(|u| u.contains('@')))
-        .or_else(|| text("upn").filter(|u| u.contains('@')))
+        .or_else(upn)
         .map(str::to_lowercase);
     let groups = match claims.get(groups_claim) {
         Some(Value::Array(all)) => all
@@ -541,8 +546,10 @@ mod tests {
             "preferred_username": "Ada@Contoso.com",
             "groups": ["9f1c2d3e-0000-4000-8000-000000000001"]
         });
-        let who = identity(&entra, "groups");
+        let who = identity(&entra, "groups", true);
         assert_eq!(who.email.as_deref(), Some("ada@contoso.com"));
+        // Elsewhere a user-chosen username is no email.
+        assert_eq!(identity(&entra, "groups", false).email, None);
         assert_eq!(who.groups, ["9f1c2d3e-0000-4000-8000-000000000001"]);
         assert_eq!(
             who.subject,
@@ -550,17 +557,22 @@ mod tests {
         );
         // Entra past its group limit: no groups, a pointer to Graph instead.
         let overage = json!({"sub": "x", "_claim_names": {"groups": "src1"}});
-        assert!(identity(&overage, "groups").groups_overage);
+        assert!(identity(&overage, "groups", true).groups_overage);
         // Okta: email and a groups claim; an unverified email is not matched.
         let okta = json!({"sub": "00u1", "email": "bob@example.com", "email_verified": true, "groups": "Everyone"});
-        let who = identity(&okta, "groups");
+        let who = identity(&okta, "groups", false);
         assert_eq!(
             (who.email.as_deref(), who.groups.as_slice()),
             (Some("bob@example.com"), &["Everyone".to_owned()][..])
         );
         let unverified =
             json!({"sub": "00u2", "email": "eve@example.com", "email_verified": false});
-        assert_eq!(identity(&unverified, "groups").email, None);
-        assert_eq!(identity(&unverified, "groups").name(), " 00u2");
+        assert_eq!(identity(&unverified, "groups", true).email, None);
+        assert_eq!(identity(&unverified, "groups", true).name(), " 00u2");
+        // Unsaid is not verified; nor is a string "true"; nor does a username stand in for it.
+        let unsaid = json!({"sub": "u3", "email": "mallory@example.com", "preferred_username": "mallory@example.com"});
+        assert_eq!(identity(&unsaid, "groups", false).email, None);
+        let stringly = json!({"sub": "u4", "email": "m@example.com", "email_verified": "true"});
+        assert_eq!(identity(&stringly, "groups", false).email, None);
     }
 }

@@ -2475,6 +2475,7 @@ pub(super) async fn sign_ins_are_taken_once_and_sessions_end(b: &impl Backend) {
         name: "ada@example.com".into(),
         subject: "https://idp.example ada".into(),
         role: "viewer".into(),
+        session_ends: 5_000,
         expires_at,
     };
     let mut w = b.writer().await.unwrap();

@@ -48,7 +48,7 @@ pub(super) const ATTEMPT_COLUMNS: &str =
     "state, nonce, verifier, redirect_uri, return_to, expires_at";
 pub(super) const SESSION_COLUMNS: &str = "id_hash, name, subject, role, created, expires_at";
 pub(super) const APP_CODE_COLUMNS: &str =
-    "code_hash, challenge, redirect_uri, name, subject, role, expires_at";
+    "code_hash, challenge, redirect_uri, name, subject, role, session_ends, expires_at";
 
 /// A one-time code handed to the desktop app's loopback redirect by a signed-in browser: the
 /// app trades it, with its PKCE verifier, for a session of its own.
@@ -66,7 +66,9 @@ pub struct AppCode {
     pub subject: String,
     /// The role of the browser's session.
     pub role: String,
-    /// When it expires (Unix seconds).
+    /// When the browser's session ends (Unix seconds): the app's ends no later.
+    pub session_ends: i64,
+    /// When the code expires (Unix seconds).
     pub expires_at: i64,
 }
 
@@ -146,7 +148,7 @@ impl SignInStore for SqliteConn {
             .execute(&mut *self)
             .await?;
         sqlx::query(&format!(
-            "INSERT INTO app_sign_in_codes ({APP_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO app_sign_in_codes ({APP_CODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&code.code_hash)
         .bind(&code.challenge)
@@ -154,6 +156,7 @@ impl SignInStore for SqliteConn {
         .bind(&code.name)
         .bind(&code.subject)
         .bind(&code.role)
+        .bind(code.session_ends)
         .bind(code.expires_at)
         .execute(self)
         .await?;

@@ -84,7 +84,7 @@ impl SignInStore for PgConn {
             .execute(&mut *self)
             .await?;
         sqlx::query(&format!(
-            "INSERT INTO app_sign_in_codes ({APP_CODE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            "INSERT INTO app_sign_in_codes ({APP_CODE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         ))
         .bind(&code.code_hash)
         .bind(&code.challenge)
@@ -92,6 +92,7 @@ impl SignInStore for PgConn {
         .bind(&code.name)
         .bind(&code.subject)
         .bind(&code.role)
+        .bind(code.session_ends)
         .bind(code.expires_at)
         .execute(self)
         .await?;
