@@ -376,7 +376,7 @@ async fn who_may_sign_in_is_decided_by_email_domain_and_group() {
     // Outside every rule: refused, saying what the token carried.
     provider.set(|k| {
         k.claims =
-            json!({"email": "eve@example.org", "email_verified": true, "groups": ["Everyone"]})
+            json!({"email": "eve@example.org", "email_verified": true, "groups": ["Everyone"]});
     });
     let (refused, _) = sign_in(&e, &client, "/").await;
     assert_eq!(refused.status, 403, "{}", refused.text);

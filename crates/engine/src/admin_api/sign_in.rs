@@ -566,19 +566,15 @@ fn loopback_redirect(uri: &str) -> Result<url::Url, String> {
     Ok(parsed)
 }
 
-/// The app sign-in's parameters, checked: the loopback redirect, or the page saying what is wrong.
-fn app_sign_in_params(q: &AppSignInQuery) -> Result<url::Url, Response> {
-    let back =
-        loopback_redirect(&q.redirect_uri).map_err(|e| problem(StatusCode::BAD_REQUEST, &e))?;
+/// The app sign-in's parameters, checked: the loopback redirect, or what is wrong (a `400`).
+fn app_sign_in_params(q: &AppSignInQuery) -> Result<url::Url, String> {
+    let back = loopback_redirect(&q.redirect_uri)?;
     let challenge_ok = q.code_challenge.len() == 43
         && q.code_challenge
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !challenge_ok || q.state.is_empty() || q.state.len() > 512 {
-        return Err(problem(
-            StatusCode::BAD_REQUEST,
-            "this app sign-in's code_challenge (PKCE S256) or state is malformed: start it again from the app",
-        ));
+        return Err("this app sign-in's code_challenge (PKCE S256) or state is malformed: start it again from the app".into());
     }
     Ok(back)
 }
@@ -588,19 +584,16 @@ fn app_sign_in_params(q: &AppSignInQuery) -> Result<url::Url, Response> {
 async fn browser_session(
     state: &AdminState,
     headers: &HeaderMap,
-) -> Result<Option<SessionRow>, Response> {
+) -> Result<Option<SessionRow>, String> {
     let Some(id) = super::auth::cookie_values(headers, SESSION_COOKIE)
         .next()
         .filter(|id| !id.starts_with(APP_SESSION_PREFIX))
     else {
         return Ok(None);
     };
-    session_row(state, id).await.map_err(|e| {
-        problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &format!("the database did not answer ({e}); retry in a moment"),
-        )
-    })
+    session_row(state, id)
+        .await
+        .map_err(|e| format!("the database did not answer ({e}); retry in a moment"))
 }
 
 /// `GET /auth/app-sign-in?redirect_uri=http://127.0.0.1:<port>/…&code_challenge=…&state=…`:
@@ -624,11 +617,11 @@ pub async fn app_sign_in(State(state): State<AdminState>, req: Request) -> Respo
     };
     let back = match app_sign_in_params(&q) {
         Ok(b) => b,
-        Err(resp) => return resp,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, &e),
     };
     let session = match browser_session(&state, req.headers()).await {
         Ok(s) => s,
-        Err(resp) => return resp,
+        Err(e) => return problem(StatusCode::SERVICE_UNAVAILABLE, &e),
     };
     let Some(session) = session else {
         let here = req
@@ -682,11 +675,11 @@ pub async fn app_sign_in_confirmed(State(state): State<AdminState>, req: Request
     };
     let mut back = match app_sign_in_params(&q) {
         Ok(b) => b,
-        Err(resp) => return resp,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, &e),
     };
     let Some(session) = (match browser_session(&state, &headers).await {
         Ok(s) => s,
-        Err(resp) => return resp,
+        Err(e) => return problem(StatusCode::SERVICE_UNAVAILABLE, &e),
     }) else {
         return problem(
             StatusCode::UNAUTHORIZED,
