@@ -82,6 +82,18 @@ impl Caller {
     }
 }
 
+/// Whether `url` names this machine's loopback (`127.0.0.0/8`, `::1`, `localhost`): the only
+/// place plain `http` is taken for a provider or a team server, and where the desktop app's
+/// sign-in redirect must go.
+pub fn is_loopback_url(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    }
+}
+
 /// Why a personal token could not be made or checked.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {

@@ -55,12 +55,7 @@ impl TeamServer {
 pub fn team_server_url(url: &str) -> Result<String, String> {
     let parsed = url::Url::parse(url.trim())
         .map_err(|e| format!("'{url}' is not an address ({e}): write https://host:port"))?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
-    };
+    let loopback = crate::access::is_loopback_url(&parsed);
     match parsed.scheme() {
         "https" => {}
         "http" if loopback => {}

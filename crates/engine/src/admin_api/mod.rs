@@ -1,9 +1,11 @@
 //! The admin listener: a JSON API, a Server-Sent Events stream, and the UI (with `--ui`; else a
 //! page listing the API), for the UI and for scripts. Documented route by route in `docs/admin-api.md`.
 //!
-//! It is a second, private listener: bound to loopback only (`Engine::start` refuses anything
-//! else), with its own port, and every route — the fallback included — sits behind [`auth`]
-//! (the per-launch admin token as a Bearer header or an HttpOnly, SameSite=Strict cookie). The
+//! It is a second, private listener with its own port: on loopback, or — in team mode only — on
+//! an address other machines reach, with TLS and sign-in (`Engine::start` refuses it without
+//! them). Every route — the fallback included — sits behind [`auth`] (the per-launch admin
+//! token, personal tokens, sign-in sessions, each with a role), except the `/auth/…` routes of
+//! [`sign_in`], which check their own. The
 //! SCIM router has no route here and this router has no SCIM route, so tunnelling the SCIM port
 //! exposes nothing of it.
 //!
@@ -187,7 +189,7 @@ pub fn workspace_router(state: AdminState) -> Router {
 
 /// The admin router (without binding a socket): the `default` workspace's routes, the
 /// workspace directory and every other workspace's routes under `/api/workspaces/<slug>/…`.
-/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` on a loopback address.
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` (see `listen.rs`).
 pub fn router(state: AdminState) -> Router {
     let api = api_routes()
         .route(

@@ -548,12 +548,7 @@ pub struct AppSignInQuery {
 fn loopback_redirect(uri: &str) -> Result<url::Url, String> {
     let parsed =
         url::Url::parse(uri).map_err(|e| format!("the redirect uri '{uri}' is not a url ({e})"))?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
-    };
+    let loopback = crate::access::is_loopback_url(&parsed);
     if parsed.scheme() != "http"
         || !loopback
         || parsed.port().is_none()

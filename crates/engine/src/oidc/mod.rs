@@ -72,12 +72,7 @@ impl OidcSettings {
             what: "--oidc-issuer",
             reason: format!("'{}' is not a url ({e})", self.issuer),
         })?;
-        let loopback = match issuer.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(d)) => d == "localhost",
-            None => false,
-        };
+        let loopback = crate::access::is_loopback_url(&issuer);
         if issuer.scheme() != "https" && !(issuer.scheme() == "http" && loopback) {
             return Err(OidcError::Config {
                 what: "--oidc-issuer",
